@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
+
+from ..i18n import timezone_choices
+
+
+def _known_timezone(form, field) -> None:
+    if field.data not in timezone_choices():
+        raise ValidationError(_l("Choose a time zone from the list."))
+
+
+class RegisterForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[InputRequired(), Email(), Length(max=254)],
+                       render_kw={"autocomplete": "email"})
+    display_name = StringField(_l("Display name"), validators=[InputRequired(), Length(min=2, max=80)],
+                               description=_l("Shown to other learners in discussions."),
+                               render_kw={"autocomplete": "nickname"})
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=256)],
+                             description=_l("At least 10 characters; not a common password."),
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Repeat the password"),
+                            validators=[InputRequired(), EqualTo("password", _l("The passwords differ."))],
+                            render_kw={"autocomplete": "new-password"})
+    timezone = SelectField(_l("Time zone"), validators=[InputRequired(), _known_timezone], default="UTC",
+                           description=_l("Dates and deadlines are shown in this time zone."))
+    accept_terms = BooleanField(_l("I accept the terms of use."),
+                                validators=[InputRequired(_l("You must accept the terms of use."))])
+    accept_privacy = BooleanField(_l("I have read the privacy notice."),
+                                  validators=[InputRequired(_l("You must read and accept the privacy notice."))])
+    confirm_age = BooleanField(_l("I am 16 years old or older."),
+                               validators=[InputRequired(_l("You must be 16 or older to register."))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = [(z, z) for z in timezone_choices()]
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[InputRequired(), Length(max=254)],
+                       render_kw={"autocomplete": "username"})
+    password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=256)],
+                             render_kw={"autocomplete": "current-password"})
+    remember = BooleanField(_l("Keep me logged in on this device"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[InputRequired(), Email(), Length(max=254)],
+                       render_kw={"autocomplete": "email"})
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[InputRequired(), Length(max=256)],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Repeat the new password"),
+                            validators=[InputRequired(), EqualTo("password", _l("The passwords differ."))],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class ChangePasswordForm(ResetPasswordForm):
+    current_password = PasswordField(_l("Current password"), validators=[InputRequired(), Length(max=256)],
+                                     render_kw={"autocomplete": "current-password"})
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField(_l("Display name"), validators=[InputRequired(), Length(min=2, max=80)],
+                               description=_l("Shown to other learners in discussions."))
+    full_name = StringField(_l("Full name for certificates"), validators=[Optional(), Length(max=200)],
+                            description=_l("Printed on your certificates exactly as written here."))
+    locale = SelectField(_l("Preferred language"), choices=[("en", "English")])
+    timezone = SelectField(_l("Time zone"), validators=[InputRequired(), _known_timezone],
+                           description=_l("All dates and deadlines are shown in this time zone."))
+    bio = TextAreaField(_l("About you"), validators=[Optional(), Length(max=1000)],
+                        description=_l("A few words for your co-learners and facilitators (at most 1,000 characters)."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = [(z, z) for z in timezone_choices()]
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[InputRequired(), Length(max=256)],
+                             render_kw={"autocomplete": "current-password"})
+    confirm = BooleanField(_l("I understand that this cannot be undone."),
+                           validators=[InputRequired(_l("Tick the box to confirm."))])

@@ -1,0 +1,221 @@
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from .. import clock, personal_data, policy
+from ..errors import DomainError
+from ..extensions import db
+from ..forms import show_domain_error
+from ..urls import is_safe_next
+from . import services
+from .forms import (ChangePasswordForm, DeleteAccountForm, ForgotPasswordForm, LoginForm, ProfileForm,
+                    RegisterForm, ResetPasswordForm)
+
+bp = Blueprint("accounts", __name__)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("learning.dashboard"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            services.register_user(services.Registration(
+                email=form.email.data, password=form.password.data, display_name=form.display_name.data,
+                accepted_terms=form.accept_terms.data, accepted_privacy=form.accept_privacy.data,
+                confirmed_age=form.confirm_age.data, timezone=form.timezone.data,
+            ))
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            return redirect(url_for("accounts.check_email"))
+    return render_template("accounts/register.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/register/check-email")
+def check_email():
+    return render_template("accounts/check_email.html")
+
+
+@bp.route("/verify/<token>")
+def verify_email(token: str):
+    try:
+        user = services.verify_email(token)
+    except DomainError as error:
+        db.session.rollback()
+        return render_template("accounts/token_problem.html", message=error.message), 400
+    db.session.commit()
+    flash(_("Your e-mail address is confirmed. Welcome!"), "success")
+    if not current_user.is_authenticated:
+        login_user(user)
+    return redirect(url_for("catalog.catalogue"))
+
+
+@bp.post("/verify/resend")
+@login_required
+def resend_verification():
+    if not current_user.is_verified:
+        services.send_verification_email(current_user)
+        flash(_("We sent you a new confirmation link."), "info")
+    return redirect(request.referrer if is_safe_next(request.referrer) else url_for("learning.dashboard"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("learning.dashboard"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data, request.remote_addr or "unknown")
+        except services.LoginThrottled as error:
+            db.session.commit()
+            form.form_errors.append(error.message)
+            response = render_template("accounts/login.html", form=form), 429
+            return (*response, {"Retry-After": str(error.retry_after)})
+        except DomainError as error:
+            db.session.commit()  # keep the recorded failure
+            form.form_errors.append(error.message)
+            status = 422
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            next_url = request.args.get("next")
+            return redirect(next_url if is_safe_next(next_url) else url_for("learning.dashboard"))
+    elif form.errors:
+        status = 422
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("catalog.catalogue"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        return render_template("accounts/reset_sent.html", email=form.email.data)
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    try:
+        services.user_for_reset_token(token)
+    except DomainError as error:
+        return render_template("accounts/token_problem.html", message=error.message), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            logout_user()
+            flash(_("Your password is changed. Log in with the new one."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        services.update_profile(current_user, **{name: getattr(form, name).data
+                                                  for name in services.PROFILE_FIELDS})
+        db.session.commit()
+        flash(_("Your profile is saved."), "success")
+        return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/change_password.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/account/data")
+@login_required
+def my_data():
+    return render_template("accounts/my_data.html", form=DeleteAccountForm(),
+                           sections=personal_data.registered_models().values())
+
+
+@bp.get("/account/data/export.json")
+@login_required
+def export_data():
+    data = {"exported_at": clock.now().isoformat(), "user_id": current_user.id,
+            **personal_data.export_user_data(current_user)}
+    body = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="moocplatform-data-{current_user.id}.json"',
+        "Cache-Control": "no-store",
+    })
+
+
+@bp.post("/account/delete")
+@login_required
+def delete_account():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            services.delete_account(current_user, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            logout_user()
+            flash(_("Your account and personal data are deleted."), "success")
+            return redirect(url_for("catalog.catalogue"))
+    return render_template("accounts/my_data.html", form=form,
+                           sections=personal_data.registered_models().values()), 422
+
+
+@bp.get("/people/<int:user_id>")
+@login_required
+def person(user_id: int):
+    subject = services.require_user(user_id)
+    fields = policy.visible_fields(current_user, subject)
+    if "display_name" not in fields or subject.status == "deleted":
+        abort(404)  # people who share no course with you are not listed
+    return render_template("accounts/person.html", subject=subject, fields=fields)
+
+
+@bp.get("/terms")
+def terms():
+    return render_template("accounts/terms.html")
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("accounts/privacy.html")

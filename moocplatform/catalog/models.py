@@ -1,0 +1,149 @@
+"""Courses and their content versions.
+
+A course has versions; a version stores its modules and units. Learner data refers to the course and a unit's
+stable key, never to a version's rows, so a new version can be drafted beside the live one.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import JSONType
+from ..extensions import db
+from ..personal_data import register, rows_as_dicts
+
+ENROLMENT_MODES = ("open", "invitation", "window")
+UNIT_TYPES = ("text", "video", "activity", "reflection", "resource", "discussion", "quiz")
+
+
+class Course(db.Model):
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default="active")  # active | archived
+    created_at: Mapped[datetime]
+    archived_at: Mapped[datetime | None]
+    # Catalogue fields, copied from the live version when it is published, so that lists need no join.
+    title: Mapped[str] = mapped_column(sa.String(200))
+    summary: Mapped[str] = mapped_column(sa.String(400), default="")
+    language: Mapped[str] = mapped_column(sa.String(16), index=True)
+    effort_hours_per_week: Mapped[int]
+    duration_weeks: Mapped[int]
+    enrolment_mode: Mapped[str] = mapped_column(sa.String(16), default="open")
+    enrolment_opens_at: Mapped[datetime | None]
+    enrolment_closes_at: Mapped[datetime | None]
+    live_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("course_versions.id", use_alter=True, ondelete="SET NULL")
+    )
+
+    live_version: Mapped[CourseVersion | None] = relationship(foreign_keys=[live_version_id], lazy="raise")
+    competences: Mapped[list[CourseCompetence]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="CourseCompetence.position"
+    )
+
+    @property
+    def is_archived(self) -> bool:
+        return self.status == "archived"
+
+
+class CourseCompetence(db.Model):
+    """A framework competence the live version develops (for catalogue filters)."""
+
+    __tablename__ = "course_competences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    framework: Mapped[str] = mapped_column(sa.String(64))
+    code: Mapped[str] = mapped_column(sa.String(32))
+    name: Mapped[str] = mapped_column(sa.String(200), index=True)
+
+
+class CourseVersion(db.Model):
+    __tablename__ = "course_versions"
+    __table_args__ = (sa.UniqueConstraint("course_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    version: Mapped[str] = mapped_column(sa.String(32))
+    status: Mapped[str] = mapped_column(sa.String(16))  # draft | live | superseded
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    published_at: Mapped[datetime | None]
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description_html: Mapped[str] = mapped_column(sa.Text, default="")
+    # outcomes, competences, authors, licence, references, source digest: what pages show as they were loaded.
+    manifest: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    unit_count: Mapped[int] = mapped_column(default=0)
+    minutes_total: Mapped[int] = mapped_column(default=0)
+
+    course: Mapped[Course] = relationship(foreign_keys=[course_id], lazy="raise")
+    modules: Mapped[list[Module]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="Module.position", back_populates="version"
+    )
+
+
+class Module(db.Model):
+    __tablename__ = "modules"
+    __table_args__ = (sa.UniqueConstraint("version_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("course_versions.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(sa.String(64))
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(200))
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    outcomes: Mapped[list[Any]] = mapped_column(default=list)
+    competences: Mapped[list[Any]] = mapped_column(default=list)  # codes of the course's competences
+
+    version: Mapped[CourseVersion] = relationship(back_populates="modules", lazy="raise")
+    units: Mapped[list[Unit]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="Unit.position", back_populates="module"
+    )
+
+
+class Unit(db.Model):
+    __tablename__ = "units"
+    __table_args__ = (sa.UniqueConstraint("version_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("course_versions.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(sa.String(64))
+    position: Mapped[int]  # order within the whole version
+    title: Mapped[str] = mapped_column(sa.String(200))
+    type: Mapped[str] = mapped_column(sa.String(16))
+    minutes: Mapped[int]
+    preview: Mapped[bool] = mapped_column(default=False)
+    body_html: Mapped[str] = mapped_column(sa.Text, default="")
+    video: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    source_path: Mapped[str] = mapped_column(sa.String(400), default="")
+
+    module: Mapped[Module] = relationship(back_populates="units", lazy="raise")
+
+
+class PackAsset(db.Model):
+    """A file from a pack's assets/ folder; the bytes live in the content-addressed asset store."""
+
+    __tablename__ = "pack_assets"
+    __table_args__ = (sa.UniqueConstraint("version_id", "path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("course_versions.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str] = mapped_column(sa.String(400))
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+
+
+register(
+    CourseVersion, section="content_versions", rule="keep",
+    export=lambda user: rows_as_dicts(CourseVersion, CourseVersion.created_by_id == user.id,
+                                      exclude=("description_html", "manifest")),
+    erase=lambda user: None,
+    reason="a content version's history names the de-personalised account that imported it",
+)

@@ -1,0 +1,177 @@
+"""Read-models for catalogue and course pages, each in a fixed number of queries."""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from threading import Lock
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from ..errors import NotFound
+from ..extensions import db
+from .models import Course, CourseCompetence, CourseVersion, Module, Unit
+
+EFFORT_LEVELS = {
+    "light": (1, 2),
+    "moderate": (3, 5),
+    "intensive": (6, 40),
+}
+
+
+@dataclass(frozen=True)
+class CatalogueFilters:
+    q: str = ""
+    language: str = ""
+    competence: str = ""
+    effort: str = ""
+    page: int = 1
+
+
+@dataclass
+class CataloguePage:
+    courses: list[Course]
+    total: int
+    page: int
+    pages: int
+    languages: list[str]
+    competences: list[str]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def catalogue(filters: CatalogueFilters, *, page_size: int) -> CataloguePage:
+    listed = sa.and_(Course.status == "active", Course.live_version_id.is_not(None))
+    query = sa.select(Course).where(listed)
+    if filters.q.strip():
+        for word in filters.q.split()[:8]:
+            pattern = f"%{_escape_like(word)}%"
+            query = query.where(sa.or_(Course.title.ilike(pattern, escape="\\"),
+                                       Course.summary.ilike(pattern, escape="\\")))
+    if filters.language:
+        query = query.where(Course.language == filters.language)
+    if filters.competence:
+        query = query.where(sa.exists().where(CourseCompetence.course_id == Course.id,
+                                              CourseCompetence.name == filters.competence))
+    if filters.effort in EFFORT_LEVELS:
+        low, high = EFFORT_LEVELS[filters.effort]
+        query = query.where(Course.effort_hours_per_week.between(low, high))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // page_size))
+    page = min(max(1, filters.page), pages)
+    courses = list(db.session.scalars(
+        query.options(selectinload(Course.competences)).order_by(Course.title, Course.id)
+        .limit(page_size).offset((page - 1) * page_size)
+    ))
+    languages = list(db.session.scalars(sa.select(Course.language).where(listed).distinct().order_by(Course.language)))
+    competences = list(db.session.scalars(
+        sa.select(CourseCompetence.name).join(Course, Course.id == CourseCompetence.course_id).where(listed)
+        .distinct().order_by(CourseCompetence.name)
+    ))
+    return CataloguePage(courses, total, page, pages, languages, competences)
+
+
+# Course outlines -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class UnitOutline:
+    key: str
+    title: str
+    type: str
+    minutes: int
+    preview: bool
+    position: int
+    module_key: str
+
+
+@dataclass(frozen=True)
+class ModuleOutline:
+    key: str
+    title: str
+    summary: str
+    outcomes: tuple[str, ...]
+    units: tuple[UnitOutline, ...]
+
+    @property
+    def minutes(self) -> int:
+        return sum(u.minutes for u in self.units)
+
+
+@dataclass(frozen=True)
+class Outline:
+    modules: tuple[ModuleOutline, ...]
+    units: tuple[UnitOutline, ...]
+    by_key: dict[str, UnitOutline]
+
+    def neighbours(self, key: str) -> tuple[UnitOutline | None, UnitOutline | None]:
+        unit = self.by_key[key]
+        previous = self.units[unit.position - 1] if unit.position > 0 else None
+        following = self.units[unit.position + 1] if unit.position + 1 < len(self.units) else None
+        return previous, following
+
+
+class _OutlineCache:
+    """Stored versions never change, so their outlines are kept in memory, keyed by id and content digest."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self.items: OrderedDict[tuple[int, str], Outline] = OrderedDict()
+        self.lock = Lock()
+
+    def get(self, version: CourseVersion) -> Outline:
+        key = (version.id, version.manifest.get("digest", ""))
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        outline = _load_outline(version.id)
+        with self.lock:
+            self.items[key] = outline
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return outline
+
+
+def outline_for(version: CourseVersion) -> Outline:
+    cache = current_app.extensions.setdefault("moocplatform.outlines", _OutlineCache())
+    return cache.get(version)
+
+
+def _load_outline(version_id: int) -> Outline:
+    modules = db.session.execute(
+        sa.select(Module.id, Module.key, Module.title, Module.summary, Module.outcomes)
+        .where(Module.version_id == version_id).order_by(Module.position)
+    ).all()
+    rows = db.session.execute(
+        sa.select(Unit.module_id, Unit.key, Unit.title, Unit.type, Unit.minutes, Unit.preview, Unit.position)
+        .where(Unit.version_id == version_id).order_by(Unit.position)
+    ).all()
+    module_keys = {m.id: m.key for m in modules}
+    units = tuple(UnitOutline(r.key, r.title, r.type, r.minutes, r.preview, i, module_keys[r.module_id])
+                  for i, r in enumerate(rows))
+    outlines = tuple(
+        ModuleOutline(m.key, m.title, m.summary, tuple(m.outcomes or ()),
+                      tuple(u for u in units if u.module_key == m.key))
+        for m in modules
+    )
+    return Outline(outlines, units, {u.key: u for u in units})
+
+
+def course_with_live_version(slug: str) -> tuple[Course, CourseVersion]:
+    row = db.session.execute(
+        sa.select(Course, CourseVersion).join(CourseVersion, CourseVersion.id == Course.live_version_id)
+        .where(Course.slug == slug)
+    ).first()
+    if row is None:
+        raise NotFound("No such course.")
+    return row[0], row[1]
+
+
+def unit_body(version_id: int, key: str) -> Unit:
+    unit = db.session.scalar(sa.select(Unit).where(Unit.version_id == version_id, Unit.key == key))
+    if unit is None:
+        raise NotFound("No such unit.")
+    return unit

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask_login import current_user
+
+from .. import policy
+from ..extensions import db
+from ..forms import EmptyForm
+from ..learning.queries import NO_PROGRESS, learner_progress
+from ..learning.services import enrolment_blocker, get_enrollment
+from . import assets, queries
+from .models import PackAsset
+
+bp = Blueprint("catalog", __name__)
+
+
+@bp.get("/")
+@bp.get("/courses")
+def catalogue():
+    args = request.args
+    page_number = args.get("page", "1")
+    filters = queries.CatalogueFilters(
+        q=args.get("q", "")[:200], language=args.get("language", ""), competence=args.get("competence", ""),
+        effort=args.get("effort", ""), page=int(page_number) if page_number.isdigit() else 1,
+    )
+    page = queries.catalogue(filters, page_size=current_app.config["CATALOG_PAGE_SIZE"])
+    return render_template("catalog/catalogue.html", page=page, filters=filters,
+                           effort_levels=queries.EFFORT_LEVELS)
+
+
+@bp.get("/courses/<slug>")
+def course_page(slug: str):
+    course, version = queries.course_with_live_version(slug)
+    enrollment = get_enrollment(current_user, course)
+    enrolled = bool(enrollment and enrollment.is_active)
+    if not policy.can_view_course(current_user, course, enrolled=enrolled):
+        abort(404)
+    outline = queries.outline_for(version)
+    progress = learner_progress(current_user.id, course.id) if enrollment else NO_PROGRESS
+    return render_template(
+        "catalog/course.html", course=course, version=version, outline=outline, enrollment=enrollment,
+        enrolled=enrolled, progress=progress, blocker=enrolment_blocker(current_user, course, enrollment),
+        form=EmptyForm(),
+    )
+
+
+@bp.get("/courses/<slug>/references")
+def references(slug: str):
+    course, version = queries.course_with_live_version(slug)
+    enrollment = get_enrollment(current_user, course)
+    if not policy.can_view_course(current_user, course, enrolled=bool(enrollment and enrollment.is_active)):
+        abort(404)
+    return render_template("catalog/references.html", course=course, version=version)
+
+
+@bp.get("/assets/<sha256>/<name>")
+def pack_asset(sha256: str, name: str):
+    """Files from packs, by content hash: immutable, so cached for a year; sandboxed so SVG cannot script."""
+    asset = db.session.scalar(sa.select(PackAsset).where(PackAsset.sha256 == sha256).limit(1))
+    if asset is None or asset.path.rsplit("/", 1)[-1] != name:
+        abort(404)
+    try:
+        path = assets.stored_path(sha256)
+    except ValueError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=asset.content_type, etag=sha256, conditional=True, max_age=31536000,
+                         download_name=name)
+    response.cache_control.public = True
+    response.cache_control.immutable = True
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response.headers["Content-Disposition"] = (
+        "inline" if asset.content_type.startswith(("image/", "text/", "application/pdf")) else "attachment"
+    ) + f'; filename="{name}"'
+    return response

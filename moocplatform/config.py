@@ -1,0 +1,110 @@
+"""Configuration: defaults, then instance/config.py, then environment variables, then the caller's dict."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+DEFAULT_VIDEO_EMBED_HOSTS = (
+    "www.youtube-nocookie.com",
+    "www.youtube.com",
+    "player.vimeo.com",
+)
+
+
+class Defaults:
+    SQLALCHEMY_DATABASE_URI = ""  # filled with the instance SQLite file when empty
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    MAX_CONTENT_LENGTH = 110 * 1024 * 1024
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    SUPPORTED_LOCALES = ("en",)
+    PASSWORD_MIN_LENGTH = 10
+    # argon2id cost; tests lower it because hashing is deliberately slow.
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+    EMAIL_VERIFICATION_MAX_AGE = 3 * 24 * 3600
+    PASSWORD_RESET_MAX_AGE = 2 * 3600
+    TERMS_VERSION = "2026-11"
+    PRIVACY_VERSION = "2026-11"
+    MINIMUM_AGE = 16
+    MAIL_SERVER = ""
+    MAIL_PORT = 587
+    MAIL_USE_TLS = True
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_DEFAULT_SENDER = "moocplatform <no-reply@localhost>"
+    MAIL_OUTBOX_DIR = ""  # defaults to instance/outbox
+    REDIS_URL = ""
+    ASSET_STORE_DIR = ""  # defaults to instance/assets
+    VIDEO_EMBED_HOSTS = DEFAULT_VIDEO_EMBED_HOSTS
+    COURSES_DIR = ""  # defaults to the repository's courses/
+    PROXY_FIX_HOPS = 0
+    CATALOG_PAGE_SIZE = 24
+
+
+ENVIRONMENT_SETTINGS = {
+    # env var -> (config key, parser)
+    "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "SECRET_KEY": ("SECRET_KEY", str),
+    "PUBLIC_BASE_URL": ("PUBLIC_BASE_URL", str),
+    "MAIL_SERVER": ("MAIL_SERVER", str),
+    "MAIL_PORT": ("MAIL_PORT", int),
+    "MAIL_USE_TLS": ("MAIL_USE_TLS", lambda v: v.lower() in {"1", "true", "yes"}),
+    "MAIL_USERNAME": ("MAIL_USERNAME", str),
+    "MAIL_PASSWORD": ("MAIL_PASSWORD", str),
+    "MAIL_DEFAULT_SENDER": ("MAIL_DEFAULT_SENDER", str),
+    "REDIS_URL": ("REDIS_URL", str),
+    "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
+    "PROXY_FIX_HOPS": ("PROXY_FIX_HOPS", int),
+}
+
+
+def load_config(app, overrides: dict[str, Any] | None) -> None:
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    for env_name, (key, parse) in ENVIRONMENT_SETTINGS.items():
+        if env_name in os.environ and os.environ[env_name] != "":
+            app.config[key] = parse(os.environ[env_name])
+    if overrides:
+        app.config.update(overrides)
+    if app.config.get("SESSION_COOKIE_SECURE"):
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+
+    instance = Path(app.instance_path)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'moocplatform.sqlite3'}"
+    app.config["MAIL_OUTBOX_DIR"] = app.config["MAIL_OUTBOX_DIR"] or str(instance / "outbox")
+    app.config["ASSET_STORE_DIR"] = app.config["ASSET_STORE_DIR"] or str(instance / "assets")
+    app.config["COURSES_DIR"] = app.config["COURSES_DIR"] or str(Path(app.root_path).parent / "courses")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret(instance)
+
+
+def instance_secret(instance: Path) -> str:
+    """The secret key kept in instance/secret_key, generated on first run and never committed."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"

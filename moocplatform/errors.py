@@ -1,0 +1,68 @@
+"""Domain errors raised by services, and the one place that maps them (and HTTP errors) to pages."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+
+class DomainError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class PermissionDenied(DomainError):
+    status_code = 403
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+class InvalidInput(DomainError):
+    status_code = 400
+
+
+ERROR_TITLES = {
+    400: _l("Bad request"),
+    403: _l("You cannot do that"),
+    404: _l("Page not found"),
+    405: _l("Not allowed"),
+    409: _l("That has changed"),
+    413: _l("Too large"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong"),
+}
+
+
+def _render(status: int, message: str | None = None):
+    if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
+        return jsonify(error=str(ERROR_TITLES.get(status, status)), message=message), status
+    return render_template("errors/error.html", status=status, title=ERROR_TITLES.get(status), message=message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        return _render(error.status_code, error.message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        response = _render(error.code or 500, error.description if error.code != 404 else None)
+        if error.code == 429 and error.response is not None and "Retry-After" in error.response.headers:
+            body, status = response
+            return body, status, {"Retry-After": error.response.headers["Retry-After"]}
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        app.logger.exception("unhandled error on %s", request.path)
+        return _render(500)

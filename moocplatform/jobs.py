@@ -1,0 +1,41 @@
+"""Scheduled jobs: one registry that every area adds to; `moocplatform jobs run` runs them (from cron or a
+systemd timer, every 15 minutes). Each job is idempotent and commits its own work."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .accounts.services import purge_old_login_failures
+from .extensions import db
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    description: str
+    run: Callable[[], object]
+
+
+_jobs: dict[str, Job] = {}
+
+
+def register_job(name: str, description: str, run: Callable[[], object]) -> None:
+    _jobs[name] = Job(name, description, run)
+
+
+def registered_jobs() -> list[Job]:
+    return sorted(_jobs.values(), key=lambda job: job.name)
+
+
+def run_jobs(names: list[str] | None = None) -> dict[str, object]:
+    results = {}
+    for job in registered_jobs():
+        if names and job.name not in names:
+            continue
+        results[job.name] = job.run()
+        db.session.commit()
+    return results
+
+
+register_job("purge-login-failures", "Forget failed log-ins older than the throttling window.",
+             purge_old_login_failures)

@@ -1,0 +1,76 @@
+"""Learner data. It refers to a course and a unit's stable key, never to a content version's rows."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..personal_data import delete_rows, register, rows_as_dicts
+
+
+class Enrollment(db.Model):
+    __tablename__ = "enrollments"
+    __table_args__ = (sa.UniqueConstraint("user_id", "course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default="active")  # active | left
+    enrolled_at: Mapped[datetime]
+    left_at: Mapped[datetime | None]
+    last_unit_key: Mapped[str | None] = mapped_column(sa.String(64))
+    last_visited_at: Mapped[datetime | None]
+
+    course = relationship("Course", lazy="raise")
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+
+class UnitProgress(db.Model):
+    __tablename__ = "unit_progress"
+    __table_args__ = (sa.UniqueConstraint("user_id", "course_id", "unit_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    unit_key: Mapped[str] = mapped_column(sa.String(64))
+    first_viewed_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+
+
+class Invitation(db.Model):
+    """An invitation to an invitation-only course, addressed to an e-mail address."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (sa.UniqueConstraint("course_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None]
+
+
+register(
+    Enrollment, section="enrolments", rule="delete",
+    export=lambda user: rows_as_dicts(Enrollment, Enrollment.user_id == user.id),
+    erase=lambda user: delete_rows(Enrollment, Enrollment.user_id == user.id),
+    reason="private learning data",
+)
+register(
+    UnitProgress, section="progress", rule="delete",
+    export=lambda user: rows_as_dicts(UnitProgress, UnitProgress.user_id == user.id),
+    erase=lambda user: delete_rows(UnitProgress, UnitProgress.user_id == user.id),
+    reason="private learning data",
+)
+register(
+    Invitation, section="invitations", rule="delete",
+    export=lambda user: rows_as_dicts(Invitation, Invitation.email == user.email),
+    erase=lambda user: delete_rows(Invitation, Invitation.email == user.email),
+    reason="invitations addressed to the user; those they sent keep a de-personalised inviter",
+)

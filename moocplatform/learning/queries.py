@@ -1,0 +1,85 @@
+"""Read-models of a learner's progress: the dashboard and progress on course and unit pages."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from ..catalog.models import Course, CourseVersion, Unit
+from ..extensions import db
+from .models import Enrollment, Invitation, UnitProgress
+
+
+@dataclass(frozen=True)
+class Progress:
+    viewed: frozenset[str]
+    completed: frozenset[str]
+
+    def percent(self, unit_keys) -> int:
+        keys = list(unit_keys)
+        if not keys:
+            return 0
+        return round(100 * sum(1 for k in keys if k in self.completed) / len(keys))
+
+
+NO_PROGRESS = Progress(frozenset(), frozenset())
+
+
+def learner_progress(user_id: int, course_id: int) -> Progress:
+    rows = db.session.execute(
+        sa.select(UnitProgress.unit_key, UnitProgress.completed_at)
+        .where(UnitProgress.user_id == user_id, UnitProgress.course_id == course_id)
+    ).all()
+    return Progress(frozenset(r.unit_key for r in rows),
+                    frozenset(r.unit_key for r in rows if r.completed_at is not None))
+
+
+@dataclass(frozen=True)
+class DashboardEntry:
+    course: Course
+    enrollment: Enrollment
+    unit_count: int
+    completed: int
+    last_unit_key: str | None
+    last_unit_title: str | None
+    last_visited_at: datetime | None
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.completed / self.unit_count) if self.unit_count else 0
+
+
+def dashboard(user_id: int) -> list[DashboardEntry]:
+    """The learner's courses, most recently used first, in two queries whatever their number."""
+    last_unit = aliased(Unit)
+    rows = db.session.execute(
+        sa.select(Enrollment, Course, CourseVersion.unit_count, last_unit.key, last_unit.title)
+        .join(Course, Course.id == Enrollment.course_id)
+        .join(CourseVersion, CourseVersion.id == Course.live_version_id)
+        .outerjoin(last_unit, sa.and_(last_unit.version_id == Course.live_version_id,
+                                      last_unit.key == Enrollment.last_unit_key))
+        .where(Enrollment.user_id == user_id)
+        .order_by(sa.func.coalesce(Enrollment.last_visited_at, Enrollment.enrolled_at).desc(), Enrollment.id)
+    ).all()
+    live_unit = aliased(Unit)
+    counts = dict(db.session.execute(
+        sa.select(UnitProgress.course_id, sa.func.count())
+        .join(Course, Course.id == UnitProgress.course_id)
+        .join(live_unit, sa.and_(live_unit.version_id == Course.live_version_id,
+                                 live_unit.key == UnitProgress.unit_key))
+        .where(UnitProgress.user_id == user_id, UnitProgress.completed_at.is_not(None))
+        .group_by(UnitProgress.course_id)
+    ).all())
+    return [
+        DashboardEntry(course, enrollment, unit_count or 0, counts.get(course.id, 0), key, title,
+                       enrollment.last_visited_at)
+        for enrollment, course, unit_count, key, title in rows
+    ]
+
+
+def course_invitations(course_id: int) -> list[Invitation]:
+    return list(db.session.scalars(
+        sa.select(Invitation).where(Invitation.course_id == course_id).order_by(Invitation.created_at.desc())
+    ))

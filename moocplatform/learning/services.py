@@ -1,0 +1,160 @@
+"""Enrolment and progress. Learner data is keyed by course and stable unit key, never by version rows."""
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from .. import audit, clock, policy
+from ..errors import Conflict, InvalidInput, PermissionDenied
+from ..extensions import db
+from ..mail import send_mail
+from ..urls import public_url
+from .models import Enrollment, Invitation, UnitProgress
+
+MAX_INVITATIONS = 500
+EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def get_enrollment(user, course) -> Enrollment | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(
+        sa.select(Enrollment).where(Enrollment.user_id == user.id, Enrollment.course_id == course.id)
+    )
+
+
+def enrolment_blocker(user, course, enrollment: Enrollment | None = None) -> str | None:
+    """Why user may not enrol in course now, or None. Someone who enrolled before may always come back."""
+    if not policy.can_enrol(user, course):
+        if course.is_archived:
+            return _("This course is archived and takes no new enrolments.")
+        if getattr(user, "is_authenticated", False) and not user.is_verified:
+            return _("Confirm your e-mail address to enrol.")
+        return _("Log in to enrol.")
+    if enrollment is not None:
+        return None
+    now = clock.now()
+    if course.enrolment_mode == "window":
+        if course.enrolment_opens_at and now < course.enrolment_opens_at:
+            return _("Enrolment has not opened yet.")
+        if course.enrolment_closes_at and now >= course.enrolment_closes_at:
+            return _("Enrolment has closed.")
+    if course.enrolment_mode == "invitation" and not _invitation_for(user, course):
+        return _("This course is by invitation only.")
+    return None
+
+
+def _invitation_for(user, course) -> Invitation | None:
+    return db.session.scalar(
+        sa.select(Invitation).where(Invitation.course_id == course.id, Invitation.email == user.email)
+    )
+
+
+def enrol_learner(user, course) -> Enrollment:
+    """Enrol, or re-enrol after leaving with progress intact. Enrolling twice changes nothing."""
+    enrollment = get_enrollment(user, course)
+    blocker = enrolment_blocker(user, course, enrollment)
+    if blocker:
+        raise PermissionDenied(blocker)
+    if enrollment is not None:
+        if enrollment.status != "active":
+            enrollment.status = "active"
+            enrollment.left_at = None
+            db.session.flush()
+        return enrollment
+    invitation = _invitation_for(user, course) if course.enrolment_mode == "invitation" else None
+    if invitation is not None and invitation.accepted_at is None:
+        invitation.accepted_at = clock.now()
+    enrollment = Enrollment(user_id=user.id, course_id=course.id, status="active", enrolled_at=clock.now())
+    try:
+        with db.session.begin_nested():
+            db.session.add(enrollment)
+    except IntegrityError:  # a second click that raced the first
+        enrollment = get_enrollment(user, course)
+    return enrollment
+
+
+def leave_course(user, course) -> Enrollment | None:
+    enrollment = get_enrollment(user, course)
+    if enrollment is None or enrollment.status != "active":
+        return enrollment
+    enrollment.status = "left"
+    enrollment.left_at = clock.now()
+    db.session.flush()
+    return enrollment
+
+
+def record_unit_visit(user, enrollment: Enrollment, unit_key: str, known_keys: set[str]) -> None:
+    """Remember where the learner is; known_keys are the unit keys already in their progress."""
+    now = clock.now()
+    if enrollment.last_unit_key != unit_key:
+        enrollment.last_unit_key = unit_key
+        enrollment.last_visited_at = now
+    if unit_key not in known_keys:
+        _upsert_progress(user.id, enrollment.course_id, unit_key, completed=None)
+
+
+def set_unit_completion(user, course, unit_key: str, *, complete: bool) -> None:
+    enrollment = get_enrollment(user, course)
+    if not policy.can_track_progress(user, course, enrolled=bool(enrollment and enrollment.is_active)):
+        raise PermissionDenied(_("Enrol in the course to track your progress."))
+    _upsert_progress(user.id, course.id, unit_key, completed=complete)
+
+
+def _upsert_progress(user_id: int, course_id: int, unit_key: str, *, completed: bool | None) -> UnitProgress:
+    """completed: True marks the unit complete, False takes that back, None only records the visit."""
+    query = sa.select(UnitProgress).where(
+        UnitProgress.user_id == user_id, UnitProgress.course_id == course_id, UnitProgress.unit_key == unit_key
+    )
+    progress = db.session.scalar(query)
+    now = clock.now()
+    if progress is None:
+        progress = UnitProgress(user_id=user_id, course_id=course_id, unit_key=unit_key, first_viewed_at=now)
+        try:
+            with db.session.begin_nested():
+                db.session.add(progress)
+        except IntegrityError:  # the same unit saved twice at once
+            progress = db.session.scalar(query)
+    if completed and progress.completed_at is None:
+        progress.completed_at = now
+    elif completed is False:
+        progress.completed_at = None
+    db.session.flush()
+    return progress
+
+
+def invite_learners(actor, course, emails: list[str]) -> list[Invitation]:
+    """Invite addresses to a course and mail them the link; an address invited before is not invited again."""
+    if not policy.can_invite(actor, course):
+        raise PermissionDenied(_("You cannot invite learners to this course."))
+    cleaned = sorted({e.strip().lower() for e in emails if e.strip()})
+    if not cleaned:
+        raise InvalidInput(_("Give at least one e-mail address."), field="emails")
+    if len(cleaned) > MAX_INVITATIONS:
+        raise InvalidInput(_("At most %(n)d addresses at a time.", n=MAX_INVITATIONS), field="emails")
+    bad = [e for e in cleaned if not EMAIL_SHAPE.fullmatch(e) or len(e) > 254]
+    if bad:
+        raise InvalidInput(_("Not e-mail addresses: %(list)s", list=", ".join(bad[:5])), field="emails")
+    existing = set(db.session.scalars(
+        sa.select(Invitation.email).where(Invitation.course_id == course.id, Invitation.email.in_(cleaned))))
+    created = []
+    for email in cleaned:
+        if email in existing:
+            continue
+        invitation = Invitation(course_id=course.id, email=email, invited_by_id=actor.id, created_at=clock.now())
+        db.session.add(invitation)
+        created.append(invitation)
+        send_mail(email, _("You are invited to %(title)s", title=course.title), _(
+            "You are invited to the course %(title)s.\n\nRegister or log in with this address, then enrol here:\n"
+            "%(link)s\n", title=course.title, link=public_url("catalog.course_page", slug=course.slug)))
+    audit.record(actor, "course.invite", course, emails=[i.email for i in created])
+    db.session.flush()
+    return created
+
+
+def ensure_unit_exists(unit_keys: set[str], unit_key: str) -> None:
+    if unit_key not in unit_keys:
+        raise Conflict(_("That unit is not part of this course any more."))

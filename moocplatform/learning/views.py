@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import policy
+from ..catalog import queries as catalog_queries
+from ..errors import DomainError
+from ..extensions import db
+from ..forms import EmptyForm, show_domain_error
+from . import queries, services
+from .forms import CompletionForm, InviteForm
+
+bp = Blueprint("learning", __name__)
+
+
+@bp.get("/my-learning")
+@login_required
+def dashboard():
+    entries = queries.dashboard(current_user.id)
+    return render_template("learning/dashboard.html",
+                           active=[e for e in entries if e.enrollment.is_active],
+                           left=[e for e in entries if not e.enrollment.is_active], form=EmptyForm())
+
+
+@bp.post("/courses/<slug>/enrol")
+@login_required
+def enrol(slug: str):
+    course, version = catalog_queries.course_with_live_version(slug)
+    services.enrol_learner(current_user, course)
+    db.session.commit()
+    flash(_("You are enrolled in %(title)s.", title=course.title), "success")
+    enrollment = services.get_enrollment(current_user, course)
+    target = enrollment.last_unit_key if enrollment and enrollment.last_unit_key else None
+    if target is None:
+        outline = catalog_queries.outline_for(version)
+        target = outline.units[0].key if outline.units else None
+    if target is None:
+        return redirect(url_for("catalog.course_page", slug=slug))
+    return redirect(url_for("learning.unit_page", slug=slug, key=target))
+
+
+@bp.post("/courses/<slug>/leave")
+@login_required
+def leave(slug: str):
+    course, _version = catalog_queries.course_with_live_version(slug)
+    services.leave_course(current_user, course)
+    db.session.commit()
+    flash(_("You left %(title)s. Your progress is kept if you come back.", title=course.title), "info")
+    return redirect(url_for("learning.dashboard"))
+
+
+@bp.get("/courses/<slug>/units/<key>")
+def unit_page(slug: str, key: str):
+    course, version = catalog_queries.course_with_live_version(slug)
+    outline = catalog_queries.outline_for(version)
+    unit_outline = outline.by_key.get(key)
+    if unit_outline is None:
+        abort(404)
+    enrollment = services.get_enrollment(current_user, course)
+    enrolled = bool(enrollment and enrollment.is_active)
+    if not policy.can_view_unit(current_user, course, unit_outline, enrolled=enrolled):
+        if not policy.can_view_course(current_user, course, enrolled=enrolled):
+            abort(404)
+        flash(_("Enrol in the course to read this unit."), "info")
+        return redirect(url_for("catalog.course_page", slug=slug))
+    unit = catalog_queries.unit_body(version.id, key)
+    progress = queries.NO_PROGRESS
+    tracking = policy.can_track_progress(current_user, course, enrolled=enrolled)
+    if tracking:
+        progress = queries.learner_progress(current_user.id, course.id)
+        services.record_unit_visit(current_user, enrollment, key, progress.viewed)
+        db.session.commit()
+    previous, following = outline.neighbours(key)
+    return render_template(
+        "learning/unit.html", course=course, version=version, outline=outline, unit=unit,
+        previous=previous, following=following, progress=progress, tracking=tracking, enrolled=enrolled,
+        form=CompletionForm(complete="0" if key in progress.completed else "1"),
+    )
+
+
+@bp.post("/courses/<slug>/units/<key>/complete")
+@login_required
+def set_completion(slug: str, key: str):
+    course, version = catalog_queries.course_with_live_version(slug)
+    outline = catalog_queries.outline_for(version)
+    if key not in outline.by_key:
+        abort(404)
+    form = CompletionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    complete = form.complete.data == "1"
+    services.set_unit_completion(current_user, course, key, complete=complete)
+    db.session.commit()
+    _previous, following = outline.neighbours(key)
+    if complete and following is not None:
+        return redirect(url_for("learning.unit_page", slug=slug, key=following.key))
+    return redirect(url_for("learning.unit_page", slug=slug, key=key))
+
+
+@bp.route("/courses/<slug>/invitations", methods=["GET", "POST"])
+@login_required
+def invitations(slug: str):
+    course, _version = catalog_queries.course_with_live_version(slug)
+    if not policy.can_invite(current_user, course):
+        abort(403)
+    form = InviteForm()
+    if form.validate_on_submit():
+        emails = [e for e in re.split(r"[\s,;]+", form.emails.data) if e]
+        try:
+            created = services.invite_learners(current_user, course, emails)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(n)d invitations sent.", n=len(created)), "success")
+            return redirect(url_for("learning.invitations", slug=slug))
+    return render_template("learning/invitations.html", course=course, form=form,
+                           invitations=queries.course_invitations(course.id)), 200 if not form.errors else 422

@@ -1,0 +1,50 @@
+"""Jinja globals and filters: policy predicates, sanitised HTML, dates in the user's time zone."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+from flask_babel import format_date, format_datetime, format_timedelta, get_locale, gettext, ngettext
+from flask_babel import lazy_gettext as _l
+
+from . import clock, policy
+from .html import safe_html
+
+
+def _datetime(value: datetime | None, style: str = "medium") -> str:
+    return format_datetime(value, style) if value else ""
+
+
+def _date(value: datetime | None, style: str = "medium") -> str:
+    return format_date(value, style) if value else ""
+
+
+def _ago(value: datetime | None) -> str:
+    return format_timedelta(value - clock.now(), add_direction=True) if value else ""
+
+
+def _minutes(value: int) -> str:
+    hours, minutes = divmod(int(value or 0), 60)
+    if hours and minutes:
+        return gettext("%(h)d h %(m)d min", h=hours, m=minutes)
+    if hours:
+        return ngettext("%(num)d hour", "%(num)d hours", hours)
+    return gettext("%(m)d min", m=minutes)
+
+
+UNIT_TYPE_LABELS = {
+    "text": _l("Reading"), "video": _l("Video"), "activity": _l("Activity"), "reflection": _l("Reflection"),
+    "resource": _l("Resource"), "discussion": _l("Discussion"), "quiz": _l("Quiz"),
+}
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.globals.update(policy.JINJA_GLOBALS)
+    app.jinja_env.globals["now"] = clock.now
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["unit_type_labels"] = UNIT_TYPE_LABELS
+    app.jinja_env.filters.update(
+        safe_html=safe_html, datetime=_datetime, date=_date, ago=_ago, minutes=_minutes,
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
