@@ -11,6 +11,7 @@ from .admin.views import bp as admin_bp
 from .catalog.views import bp as catalog_bp
 from .cli import register_commands
 from .errors import register_error_handlers
+from .database import configure_engine
 from .extensions import babel, csrf, db, login_manager, migrate
 from .i18n import select_locale, select_timezone
 from .learning.views import bp as learning_bp
@@ -34,6 +35,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def configure_extensions(app: Flask) -> None:
     db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(_config.MIGRATIONS_DIR))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)

@@ -1,0 +1,68 @@
+# moocplatform: `make run` to try it, `make test` to test it. Everything it needs is installed by these targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/moocplatform_test
+export FLASK_APP := wsgi.py
+
+.PHONY: run setup test test-sqlite test-postgres test-browser browser-deps bench lint clean help
+
+help:
+	@echo "make run    set everything up and serve http://$(HOST):$(PORT) (SQLite in instance/)"
+	@echo "make test   the whole test suite on SQLite and PostgreSQL, browser tests included"
+	@echo "make bench  the benchmark (see bench/README.md)"
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[test]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+	$(BIN)/moocplatform setup
+
+run: setup
+	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C stops)"
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+# Debian's chromium for the browser tests (Playwright cannot download browsers here).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: $(STAMP) browser-deps
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: $(STAMP)
+	$(BIN)/pytest -p no:cacheprovider
+
+test-postgres: $(STAMP)
+	@if $(BIN)/python -c "import psycopg; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=test', connect_timeout=3).close()" 2>/dev/null; then \
+	  TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -p no:cacheprovider; \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "PostgreSQL at 127.0.0.1:5432 is not reachable: under CI this is a failure." >&2; exit 1; \
+	else \
+	  echo "" >&2; \
+	  echo "############################################################################" >&2; \
+	  echo "# WARNING: PostgreSQL at 127.0.0.1:5432 is not reachable: the PostgreSQL    #" >&2; \
+	  echo "# half of the test suite was SKIPPED. Start it and run make test-postgres. #" >&2; \
+	  echo "############################################################################" >&2; \
+	fi
+
+test-browser: $(STAMP) browser-deps
+	$(BIN)/pytest -p no:cacheprovider -m browser
+
+bench: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -1,0 +1,60 @@
+import pytest
+
+from moocplatform.catalog.services import archive_course
+from tests.conftest import log_in
+from tests.factories import make_course, make_user
+
+
+def test_catalogue_lists_imported_courses(client):
+    make_course("alpha-course", title="Alpha course")
+    make_course("beta-course", title="Beta course")
+    page = client.get("/courses").get_data(as_text=True)
+    assert "Alpha course" in page and "Beta course" in page
+    assert "2 courses" in page
+
+
+@pytest.mark.parametrize("query, expected, unexpected", [
+    ({"q": "alpha"}, "Alpha course", "Beta course"),
+    ({"q": "called beta-course"}, "Beta course", "Alpha course"),
+    ({"language": "de"}, "Beta course", "Alpha course"),
+    ({"competence": "Creativity"}, "Beta course", "Alpha course"),
+    ({"effort": "intensive"}, "Beta course", "Alpha course"),
+    ({"effort": "moderate"}, "Alpha course", "Beta course"),
+])
+def test_catalogue_search_and_filters(client, query, expected, unexpected):
+    make_course("alpha-course", title="Alpha course", effort=3)
+    make_course("beta-course", title="Beta course", language="de", effort=8,
+                competences=[{"framework": "EntreComp", "code": "1.2", "name": "Creativity"}])
+    page = client.get("/courses", query_string=query).get_data(as_text=True)
+    assert expected in page
+    assert unexpected not in page
+
+
+def test_search_treats_wildcards_literally(client):
+    make_course("alpha-course", title="Alpha course")
+    page = client.get("/courses", query_string={"q": "%"}).get_data(as_text=True)
+    assert "No course matches" in page
+
+
+def test_course_page_shows_syllabus_and_facts(client):
+    make_course("alpha-course", title="Alpha course", modules=2, units_per_module=2)
+    page = client.get("/courses/alpha-course").get_data(as_text=True)
+    for text in ("Alpha course", "Week 1", "Week 2", "Unit 2.2", "Do one thing well.", "Managing learning",
+                 "CC-BY-SA-4.0", "Register to enrol"):
+        assert text in page
+
+
+def test_unknown_course_is_404(client):
+    assert client.get("/courses/nope").status_code == 404
+
+
+def test_archived_course_leaves_catalogue_but_stays_for_enrolled(client):
+    course = make_course("alpha-course", title="Alpha course")
+    learner = make_user()
+    from tests.factories import enrol
+    enrol(learner, course)
+    archive_course(None, course)
+    assert "Alpha course" not in client.get("/courses").get_data(as_text=True)
+    assert client.get("/courses/alpha-course").status_code == 404
+    log_in(client, learner)
+    assert client.get("/courses/alpha-course").status_code == 200
