@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from ..i18n import timezone_choices
@@ -36,7 +36,7 @@ class RegisterForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = [(z, z) for z in timezone_choices()]
+        self.timezone.choices = [SelectChoice(z) for z in timezone_choices()]
 
 
 class LoginForm(FlaskForm):
@@ -70,7 +70,7 @@ class ProfileForm(FlaskForm):
                                description=_l("Shown to other learners in discussions."))
     full_name = StringField(_l("Full name for certificates"), validators=[Optional(), Length(max=200)],
                             description=_l("Printed on your certificates exactly as written here."))
-    locale = SelectField(_l("Preferred language"), choices=[("en", "English")])
+    locale = SelectField(_l("Preferred language"), choices=[SelectChoice("en", "English")])
     timezone = SelectField(_l("Time zone"), validators=[InputRequired(), _known_timezone],
                            description=_l("All dates and deadlines are shown in this time zone."))
     bio = TextAreaField(_l("About you"), validators=[Optional(), Length(max=1000)],
@@ -78,7 +78,7 @@ class ProfileForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = [(z, z) for z in timezone_choices()]
+        self.timezone.choices = [SelectChoice(z) for z in timezone_choices()]
 
 
 class DeleteAccountForm(FlaskForm):

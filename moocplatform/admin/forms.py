@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 ROLE_LABELS = {
@@ -13,7 +13,7 @@ ROLE_LABELS = {
 
 
 class GrantRoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()), validators=[InputRequired()])
+    role = SelectField(_l("Role"), choices=[SelectChoice(k, v) for k, v in ROLE_LABELS.items()], validators=[InputRequired()])
     course = SelectField(_l("Course"), validators=[Optional()],
                          description=_l("Needed for facilitators and course teams."))
 

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
 
 from .. import audit, policy
 from ..accounts.models import RoleGrant, User
@@ -28,9 +29,9 @@ def require_administrator():
         abort(403)
 
 
-def _course_choices() -> list[tuple[str, str]]:
+def _course_choices() -> list[SelectChoice]:
     courses = db.session.execute(sa.select(Course.id, Course.title).order_by(Course.title)).all()
-    return [("", _("— none —"))] + [(str(c.id), c.title) for c in courses]
+    return [SelectChoice("", _("— none —"))] + [SelectChoice(str(c.id), c.title) for c in courses]
 
 
 @bp.get("/")

@@ -1,0 +1,199 @@
+"""Who may do what: every URL of the application against every kind of user, and the visibility rules."""
+import pytest
+
+from moocplatform import policy
+from moocplatform.extensions import db
+from tests.conftest import log_in
+from tests.factories import enrol, make_course, make_user
+
+ROLES = ("anonymous", "learner", "enrolled", "facilitator", "course_team", "admin")
+OK, LOGIN, FORBIDDEN, NOT_FOUND, PREVIEW_ONLY = "ok", "login", 403, 404, "redirect-to-course"
+
+# endpoint: (method, path, {role: expected}); paths use the course "alpha", the people ids are filled in.
+EVERYONE = {role: OK for role in ROLES}
+SIGNED_IN = {"anonymous": LOGIN, **{role: OK for role in ROLES[1:]}}
+ADMIN_ONLY = {"anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": FORBIDDEN, "facilitator": FORBIDDEN,
+              "course_team": FORBIDDEN, "admin": OK}
+CASES = {
+    "catalog.catalogue": ("GET", "/courses", EVERYONE),
+    "catalog.course_page": ("GET", "/courses/alpha", EVERYONE),
+    "catalog.references": ("GET", "/courses/alpha/references", EVERYONE),
+    "catalog.pack_asset": ("GET", "{asset}", EVERYONE),
+    "learning.unit_page": ("GET", "/courses/alpha/units/m1-u2", {
+        "anonymous": PREVIEW_ONLY, "learner": PREVIEW_ONLY, "enrolled": OK, "facilitator": OK,
+        "course_team": OK, "admin": OK}),
+    "learning.set_completion": ("POST", "/courses/alpha/units/m1-u2/complete", {
+        "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": OK, "facilitator": FORBIDDEN,
+        "course_team": FORBIDDEN, "admin": FORBIDDEN}),
+    "learning.enrol": ("POST", "/courses/alpha/enrol", SIGNED_IN),
+    "learning.leave": ("POST", "/courses/alpha/leave", SIGNED_IN),
+    "learning.dashboard": ("GET", "/my-learning", SIGNED_IN),
+    "learning.invitations": ("GET", "/courses/alpha/invitations", {
+        "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": FORBIDDEN, "facilitator": FORBIDDEN,
+        "course_team": OK, "admin": OK}),
+    "accounts.register": ("GET", "/register", EVERYONE),
+    "accounts.check_email": ("GET", "/register/check-email", EVERYONE),
+    "accounts.verify_email": ("GET", "/verify/not-a-token", {role: 400 for role in ROLES}),
+    "accounts.resend_verification": ("POST", "/verify/resend", SIGNED_IN),
+    "accounts.login": ("GET", "/login", EVERYONE),
+    "accounts.logout": ("POST", "/logout", EVERYONE),
+    "accounts.forgot_password": ("GET", "/forgot-password", EVERYONE),
+    "accounts.reset_password": ("GET", "/reset-password/not-a-token", {role: 400 for role in ROLES}),
+    "accounts.profile": ("GET", "/account", SIGNED_IN),
+    "accounts.change_password": ("GET", "/account/password", SIGNED_IN),
+    "accounts.my_data": ("GET", "/account/data", SIGNED_IN),
+    "accounts.export_data": ("GET", "/account/data/export.json", SIGNED_IN),
+    "accounts.delete_account": ("POST", "/account/delete", {"anonymous": LOGIN, **{r: 422 for r in ROLES[1:]}}),
+    "accounts.person": ("GET", "/people/{enrolled_peer}", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": OK, "course_team": OK,
+        "admin": OK}),
+    "accounts.terms": ("GET", "/terms", EVERYONE),
+    "accounts.privacy": ("GET", "/privacy", EVERYONE),
+    "admin.index": ("GET", "/admin/", ADMIN_ONLY),
+    "admin.users": ("GET", "/admin/users", ADMIN_ONLY),
+    "admin.user_detail": ("GET", "/admin/users/{enrolled_peer}", ADMIN_ONLY),
+    "admin.grant_role": ("POST", "/admin/users/{enrolled_peer}/roles", ADMIN_ONLY),
+    "admin.revoke_role": ("POST", "/admin/users/{team_member}/roles/{team_grant}/revoke", ADMIN_ONLY),
+    "admin.suspend": ("POST", "/admin/users/{enrolled_peer}/suspend", ADMIN_ONLY),
+    "admin.unsuspend": ("POST", "/admin/users/{enrolled_peer}/unsuspend", ADMIN_ONLY),
+    "admin.unlock": ("POST", "/admin/users/{enrolled_peer}/unlock", ADMIN_ONLY),
+    "admin.courses": ("GET", "/admin/courses", ADMIN_ONLY),
+    "admin.archive_course": ("POST", "/admin/courses/{course}/archive", ADMIN_ONLY),
+    "admin.unarchive_course": ("POST", "/admin/courses/{course}/unarchive", ADMIN_ONLY),
+    "admin.audit_log": ("GET", "/admin/audit", ADMIN_ONLY),
+    "ops.healthz": ("GET", "/healthz", EVERYONE),
+}
+
+
+def test_every_endpoint_has_a_permission_case(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
+    assert endpoints - set(CASES) == set(), "add these endpoints to CASES in tests/test_policy.py"
+    assert set(CASES) - endpoints == set()
+
+
+@pytest.fixture()
+def world():
+    course = make_course("alpha")
+    people = {
+        "learner": make_user(),
+        "enrolled": make_user(),
+        "facilitator": make_user("facilitator", course=course),
+        "course_team": make_user("course_team", course=course),
+        "admin": make_user("admin"),
+    }
+    enrol(people["enrolled"], course)
+    peer = make_user(display_name="Peer Learner")
+    enrol(peer, course)
+    team_member = make_user("course_team", course=course)
+    from moocplatform.catalog.models import PackAsset
+    import sqlalchemy as sa
+    asset = db.session.scalar(sa.select(PackAsset).limit(1))
+    values = {"enrolled_peer": peer.id, "team_member": team_member.id, "team_grant": team_member.roles[0].id,
+              "course": course.id, "asset": f"/assets/{asset.sha256}/square.svg"}
+    return people, values
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(CASES))
+def test_permissions(client, world, endpoint, role):
+    people, values = world
+    method, path, expected = CASES[endpoint]
+    if role != "anonymous":
+        log_in(client, people[role])
+    response = client.open(path.format(**values), method=method)
+    response.close()  # file responses hold the file open until closed
+    outcome = expected[role]
+    if outcome == OK:
+        assert response.status_code in (200, 302), response.status_code
+        if response.status_code == 302:
+            assert "/login" not in response.headers["Location"]
+    elif outcome == LOGIN:
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+    elif outcome == PREVIEW_ONLY:
+        assert response.status_code == 302 and response.headers["Location"].endswith("/courses/alpha")
+    else:
+        assert response.status_code == outcome
+
+
+# Visibility of a learner's data ------------------------------------------------------------------------
+
+@pytest.fixture()
+def cohort():
+    course = make_course("alpha")
+    other_course = make_course("beta")
+    learner = make_user()
+    enrol(learner, course)
+    peer = make_user()
+    enrol(peer, course)
+    outsider = make_user()
+    enrol(outsider, other_course)
+    return {
+        "course": course, "learner": learner, "self": learner, "co_learner": peer, "outsider": outsider,
+        "facilitator": make_user("facilitator", course=course),
+        "other_facilitator": make_user("facilitator", course=other_course),
+        "course_team": make_user("course_team", course=course),
+        "admin": make_user("admin"),
+    }
+
+
+VISIBLE = {
+    # viewer: parts of the learner's data they may see
+    "self": {"display_name", "bio", "posts", "full_name", "email", "preferences", "progress", "reflections", "notes"},
+    "co_learner": {"display_name", "bio", "posts"},
+    "facilitator": {"display_name", "bio", "posts", "full_name", "progress", "reflections"},
+    "course_team": {"display_name", "bio", "posts", "progress"},
+    "admin": {"display_name", "bio", "posts", "full_name", "email", "preferences", "progress"},
+    "outsider": set(),
+    "other_facilitator": set(),
+}
+
+
+@pytest.mark.parametrize("viewer", sorted(VISIBLE))
+@pytest.mark.parametrize("what", sorted(policy.VISIBILITY))
+def test_visibility_rules(cohort, viewer, what):
+    allowed = what in VISIBLE[viewer]
+    assert policy.can_see(cohort[viewer], cohort["learner"], what, cohort["course"]) is allowed
+
+
+def test_nobody_sees_anything_of_a_learner_who_left(cohort):
+    from moocplatform.learning.services import leave_course
+
+    leave_course(cohort["learner"], cohort["course"])
+    assert not policy.can_see(cohort["facilitator"], cohort["learner"], "progress", cohort["course"])
+    assert not policy.can_see(cohort["co_learner"], cohort["learner"], "display_name")
+    assert policy.can_see(cohort["learner"], cohort["learner"], "notes")
+
+
+def test_anonymous_sees_nothing(cohort):
+    from flask_login import AnonymousUserMixin
+
+    for what in policy.VISIBILITY:
+        assert not policy.can_see(AnonymousUserMixin(), cohort["learner"], what)
+
+
+def test_person_page_shows_only_permitted_fields(client, cohort):
+    learner = cohort["learner"]
+    learner.full_name = "Full Name For Certificates"
+    learner.bio = "I like learning."
+    db.session.flush()
+    log_in(client, cohort["co_learner"])
+    page = client.get(f"/people/{learner.id}").get_data(as_text=True)
+    assert "I like learning." in page
+    assert "Full Name For Certificates" not in page and learner.email not in page
+    log_in(client, cohort["facilitator"])
+    page = client.get(f"/people/{learner.id}").get_data(as_text=True)
+    assert "Full Name For Certificates" in page and learner.email not in page
+    log_in(client, cohort["admin"])
+    assert learner.email in client.get(f"/people/{learner.id}").get_data(as_text=True)
+    log_in(client, cohort["outsider"])
+    assert client.get(f"/people/{learner.id}").status_code == 404
+
+
+def test_suspended_user_is_logged_out(client, cohort):
+    from moocplatform.admin.services import suspend_user
+
+    log_in(client, cohort["learner"])
+    assert client.get("/my-learning").status_code == 200
+    suspend_user(None, cohort["learner"])
+    response = client.get("/my-learning")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
