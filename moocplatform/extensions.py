@@ -7,7 +7,8 @@ from flask_wtf.csrf import CSRFProtect
 
 from .database import Base
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay loaded after a commit: views commit once and then render what they loaded.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -85,7 +85,7 @@ def _transaction(request, app) -> Iterator[None]:
         outer = connection.begin()
         original = db.session
         # A plain Session honours `bind` (Flask-SQLAlchemy's always picks the engine); one per app context.
-        factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+        factory = sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
         db.session = scoped_session(factory, scopefunc=_app_ctx_id)
         try:
             yield

@@ -81,12 +81,11 @@ def register_user(form: Registration) -> User | None:
     user = User(email=email, password_hash=hash_password(form.password), display_name=form.display_name.strip(),
                 timezone=form.timezone, locale=form.locale, created_at=now, password_changed_at=now)
     db.session.add(user)
+    db.session.flush()  # the consents need the new user's id (Consent has no relationship to set instead)
     config = current_app.config
     for kind, version in (("terms", config["TERMS_VERSION"]), ("privacy", config["PRIVACY_VERSION"]),
                           ("minimum_age", str(config["MINIMUM_AGE"]))):
-        user_consent = Consent(kind=kind, version=version, given_at=now)
-        user_consent.user = user
-        db.session.add(user_consent)
+        db.session.add(Consent(user_id=user.id, kind=kind, version=version, given_at=now))
     db.session.flush()
     send_verification_email(user)
     return user

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -15,6 +16,8 @@ from ..urls import public_url
 from .models import Enrollment, Invitation, UnitProgress
 
 MAX_INVITATIONS = 500
+# Revisits of the same unit update the visit time at most this often (a page view need not write).
+VISIT_RESOLUTION = timedelta(minutes=10)
 EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -87,14 +90,20 @@ def leave_course(user, course) -> Enrollment | None:
     return enrollment
 
 
-def record_unit_visit(user, enrollment: Enrollment, unit_key: str, known_keys: set[str]) -> None:
-    """Remember where the learner is; known_keys are the unit keys already in their progress."""
+def record_unit_visit(user, enrollment: Enrollment, unit_key: str, known_keys: set[str]) -> bool:
+    """Remember where the learner is; known_keys are the unit keys already in their progress.
+    Returns whether anything changed (a revisit of the same unit writes nothing)."""
+    changed = False
     now = clock.now()
-    if enrollment.last_unit_key != unit_key:
+    stale = enrollment.last_visited_at is None or now - enrollment.last_visited_at > VISIT_RESOLUTION
+    if enrollment.last_unit_key != unit_key or stale:
         enrollment.last_unit_key = unit_key
         enrollment.last_visited_at = now
+        changed = True
     if unit_key not in known_keys:
         _upsert_progress(user.id, enrollment.course_id, unit_key, completed=None)
+        changed = True
+    return changed
 
 
 def set_unit_completion(user, course, unit_key: str, *, complete: bool) -> None:

@@ -72,8 +72,8 @@ def unit_page(slug: str, key: str):
     tracking = policy.can_track_progress(current_user, course, enrolled=enrolled)
     if tracking:
         progress = queries.learner_progress(current_user.id, course.id)
-        services.record_unit_visit(current_user, enrollment, key, progress.viewed)
-        db.session.commit()
+        if services.record_unit_visit(current_user, enrollment, key, progress.viewed):
+            db.session.commit()
     previous, following = outline.neighbours(key)
     return render_template(
         "learning/unit.html", course=course, version=version, outline=outline, unit=unit,

@@ -1,0 +1,24 @@
+"""The migrations build exactly the schema the models declare, from one head."""
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from moocplatform.extensions import db
+
+
+def test_single_alembic_head(app):
+    config = app.extensions["migrate"].migrate.get_config()
+    heads = ScriptDirectory.from_config(config).get_heads()
+    assert len(heads) == 1, f"several migration heads: {heads}; merge them"
+
+
+def test_upgraded_database_matches_models(app):
+    # The session-wide test database was built by `flask db upgrade` (tests/conftest.py).
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, db.metadata)
+    assert differences == [], "models and migrations differ; run `flask db migrate`"
+
+
+def test_migrate_extension_uses_batch_mode_for_sqlite(app):
+    assert app.extensions["migrate"].configure_args.get("render_as_batch") is True
