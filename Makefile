@@ -8,7 +8,7 @@ PORT ?= 5000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/moocplatform_test
 export FLASK_APP := wsgi.py
 
-.PHONY: run setup test test-sqlite test-postgres test-browser browser-deps bench lint clean help
+.PHONY: translations run setup test test-sqlite test-postgres test-browser browser-deps bench lint clean help
 
 help:
 	@echo "make run    set everything up and serve http://$(HOST):$(PORT) (SQLite in instance/)"
@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[test]"
+	$(BIN)/pybabel compile --use-fuzzy -d moocplatform/translations >/dev/null
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -63,6 +64,13 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python -m bench.run
+
+# Every user-facing string is marked for translation; this refreshes the catalogues after changes.
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	  --project moocplatform -o moocplatform/translations/messages.pot .
+	$(BIN)/pybabel update -i moocplatform/translations/messages.pot -d moocplatform/translations
+	$(BIN)/pybabel compile -d moocplatform/translations
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
