@@ -111,34 +111,57 @@ def restore_backup(source: Path) -> dict[str, int]:
     """Replace every table's rows and the instance files with those in a backup, in one transaction.
 
     The database must already be at the backup's Alembic revision (run `moocplatform db upgrade` first).
+    Everything is read and checked before the first row changes; a file that is not a readable backup raises
+    BackupError.
     """
+    try:
+        manifest, data, instance_files = _read_backup(source)
+    except (tarfile.TarError, EOFError, OSError, KeyError, ValueError) as error:
+        # Not a gzipped tar, a truncated one, a missing member, JSON or text that does not parse.
+        raise BackupError(f"not a moocplatform backup, or a damaged one: {error}") from error
+    tables = {t.name: t for t in db.metadata.sorted_tables}
+    targets = _instance_targets(instance_files)
+    counts = _replace_rows(tables, data)
+    _write_instance_files(targets)
+    return counts
+
+
+def _read_backup(source: Path) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]], dict[str, bytes]]:
     with tarfile.open(source, "r:gz") as archive:
         members = {m.name: m for m in archive.getmembers()}
         if "manifest.json" not in members:
             raise BackupError("not a moocplatform backup: manifest.json is missing")
-        manifest = json.loads(archive.extractfile(members["manifest.json"]).read())  # type: ignore[union-attr]
+        manifest = json.loads(_member_bytes(archive, members["manifest.json"]))
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("tables"), dict):
+            raise BackupError("not a moocplatform backup: manifest.json is not a backup manifest")
         if manifest.get("format") != FORMAT_VERSION:
             raise BackupError(f"backup format {manifest.get('format')} is not supported")
         revision = _current_revision()
         if manifest.get("revision") != revision:
             raise BackupError(f"the backup is at database revision {manifest.get('revision')}, the database at "
                               f"{revision}; upgrade the database to the backup's revision first")
-        tables = {t.name: t for t in db.metadata.sorted_tables}
-        unknown = set(manifest["tables"]) - set(tables)
+        unknown = set(manifest["tables"]) - {t.name for t in db.metadata.sorted_tables}
         if unknown:
             raise BackupError(f"the backup has tables this version does not know: {', '.join(sorted(unknown))}")
         data: dict[str, list[dict[str, Any]]] = {}
         for name in manifest["tables"]:
-            raw = archive.extractfile(members[f"database/{name}.jsonl"]).read().decode()  # type: ignore[union-attr]
-            data[name] = [{k: _decode(v) for k, v in json.loads(line).items()} for line in raw.splitlines() if line]
+            raw = _member_bytes(archive, members[f"database/{name}.jsonl"]).decode()
+            rows = [json.loads(line) for line in raw.splitlines() if line]
+            if not all(isinstance(row, dict) for row in rows):
+                raise BackupError(f"database/{name}.jsonl: every line must be one row (a JSON object)")
+            data[name] = [{k: _decode(v) for k, v in row.items()} for row in rows]
         instance_files = {
-            name[len("instance/"):]: archive.extractfile(member).read()  # type: ignore[union-attr]
+            name[len("instance/"):]: _member_bytes(archive, member)
             for name, member in members.items() if name.startswith("instance/") and member.isfile()
         }
-    targets = _instance_targets(instance_files)
-    counts = _replace_rows(tables, data)
-    _write_instance_files(targets)
-    return counts
+    return manifest, data, instance_files
+
+
+def _member_bytes(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
+    handle = archive.extractfile(member)
+    if handle is None:
+        raise BackupError(f"{member.name} is not a file")
+    return handle.read()
 
 
 def _replace_rows(tables: dict[str, sa.Table], data: dict[str, list[dict[str, Any]]]) -> dict[str, int]:

@@ -262,6 +262,7 @@ def update_profile(user: User, **fields: str) -> None:
 def delete_account(user: User, password: str) -> list[str]:
     if not verify_password(user.password_hash, password):
         raise InvalidInput(_("Your password is not right."), field="password")
+    ensure_not_last_admin(user)  # someone must remain who can run the service; grant another admin first
     done = personal_data.erase_user(user)
     audit.record(None, "account.delete", user, erased=done)
     db.session.flush()
@@ -282,9 +283,13 @@ def require_user(user_id: int) -> User:
 
 
 def ensure_not_last_admin(user: User) -> None:
+    """Refuse to take away the last active administrator (suspended ones do not count, so they are no
+    obstacle either)."""
+    if user.status != "active" or not user.has_role("admin"):
+        return
     admins = db.session.scalar(
         sa.select(sa.func.count()).select_from(RoleGrant).join(User, User.id == RoleGrant.user_id)
         .where(RoleGrant.role == "admin", User.status == "active")
     )
-    if user.has_role("admin") and (admins or 0) <= 1:
+    if (admins or 0) <= 1:
         raise Conflict(_("This is the last active administrator."))

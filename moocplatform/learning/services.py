@@ -159,7 +159,8 @@ def invite_learners(actor, course, emails: list[str]) -> list[Invitation]:
         send_mail(email, _("You are invited to %(title)s", title=course.title), _(
             "You are invited to the course %(title)s.\n\nRegister or log in with this address, then enrol here:\n"
             "%(link)s\n", title=course.title, link=public_url("catalog.course_page", slug=course.slug)))
-    audit.record(actor, "course.invite", course, emails=[i.email for i in created])
+    db.session.flush()
+    audit.record(actor, "course.invite", course, invitations=[i.id for i in created], count=len(created))
     db.session.flush()
     return created
 
