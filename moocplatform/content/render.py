@@ -1,0 +1,65 @@
+"""Markdown of a loaded pack to sanitised HTML, once, at import: the description, units, video transcripts and
+every Markdown field of the quizzes. Pages then show stored HTML and never render Markdown per request."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..html import clean_html, render_markdown
+from .markdown_checks import resolve_link
+from .model import Pack, PackAssetFile
+from .quizzes import render_quiz
+
+
+def render_pack(
+    pack: Pack,
+    *,
+    asset_url: Callable[[PackAssetFile], str],
+    unit_url: Callable[[str], str],
+    references_url: str,
+) -> None:
+    """Render every unit's Markdown (and the description and quizzes) to sanitised HTML, in place."""
+    units_by_path = {unit.path: unit.key for unit in pack.units}
+    citations = {r["key"]: (r["short"], f"{references_url}#ref-{r['key']}") for r in pack.references}
+
+    def rewriter(base: str) -> Callable[[str], str]:
+        def rewrite(url: str) -> str:
+            kind, target = resolve_link(url, base, pack.assets, units_by_path)
+            if kind == "asset":
+                return asset_url(pack.assets[target])
+            if kind == "unit":
+                fragment = url.partition("#")[2]
+                return unit_url(units_by_path[target]) + (f"#{fragment}" if fragment else "")
+            return url
+        return rewrite
+
+    def markdown(base: str) -> Callable[[str], str]:
+        return lambda text: render_markdown(text, rewrite_url=rewriter(base), citations=citations)
+
+    pack.description_html = markdown("course.yaml")(pack.description)
+    for unit in pack.units:
+        unit.html = markdown(unit.path)(unit.body)
+        if unit.video:
+            unit.video_html = _video_html(pack, unit.video, unit.title, asset_url, markdown)
+    for quiz in pack.quizzes.values():
+        render_quiz(quiz.data, markdown(quiz.path))
+
+
+def _video_html(pack: Pack, video: dict, title: str, asset_url, markdown) -> dict:
+    transcript = pack.assets[video["transcript"]]
+    transcript_text = transcript.source.read_text("utf-8")
+    if transcript.path.endswith(".md"):
+        transcript_html = markdown(transcript.path)(transcript_text)
+    else:
+        transcript_html = clean_html("<pre>" + _escape(transcript_text) + "</pre>")
+    return {
+        "url": video["url"],
+        "title": video.get("title") or title,
+        "transcript_html": transcript_html,
+        "transcript_url": asset_url(transcript),
+        "captions": [{"language": language, "url": asset_url(pack.assets[path])}
+                     for language, path in (video.get("captions") or {}).items()],
+    }
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
