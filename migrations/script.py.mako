@@ -5,9 +5,12 @@ Revises: ${down_revision | comma,n}
 Create Date: ${create_date}
 
 """
-from alembic import op
 import sqlalchemy as sa
-import moocplatform.database
+from alembic import op
+from sqlalchemy import Text  # noqa: F401  (autogenerate writes JSONB(astext_type=Text()))
+from sqlalchemy.dialects import postgresql  # noqa: F401
+
+import moocplatform.database  # noqa: F401  (UTCDateTime columns)
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.

@@ -16,10 +16,11 @@ from .accounts.models import ROLES, User
 from .admin import services as admin_services
 from .catalog import services as catalog_services
 from .catalog.models import Course
-from .content import PackError
+from .content import PackError, format_stats, inspect_pack, opened_pack, validate_pack
 from .demo import DEMO_PASSWORD, seed_demo_accounts
 from .errors import DomainError
 from .extensions import db
+from .quizzes.cli import quizzes_cli
 
 courses_cli = AppGroup("courses", help="Import and manage course packs.")
 users_cli = AppGroup("users", help="Find users, create administrators, grant roles, suspend and unlock.")
@@ -45,19 +46,22 @@ def _user(email: str) -> User:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--all", "import_all", is_flag=True, help="Import every pack in the courses/ folder.")
 @click.option("--force", is_flag=True, help="Accept a version lower than the live one.")
-def import_courses(paths: tuple[Path, ...], import_all: bool, force: bool) -> None:
-    """Import content packs (folders) as new course versions."""
+@click.option("--draft", is_flag=True, help="Store the version as a draft to preview; publish it later.")
+@click.option("--dry-run", is_flag=True, help="Check the pack and print what would change; write nothing.")
+def import_courses(paths: tuple[Path, ...], import_all: bool, force: bool, draft: bool, dry_run: bool) -> None:
+    """Import content packs (folders) as new course versions, all-or-nothing."""
     folders = list(paths) + (catalog_services.pack_folders(current_app.config["COURSES_DIR"]) if import_all else [])
     if not folders:
         _fail("Name at least one pack folder, or use --all.")
     for folder in folders:
         try:
-            result = catalog_services.import_pack(None, folder, force=force)
+            result = catalog_services.import_pack(None, folder, force=force, publish=not draft, dry_run=dry_run)
         except PackError as error:
             _fail(f"{folder}: the pack has problems:\n" + "\n".join(f"  {p}" for p in error.problems))
         except DomainError as error:
             _fail(f"{folder}: {error.message}")
-        db.session.commit()
+        if not dry_run:  # a dry run has written nothing
+            db.session.commit()
         click.echo(result.describe())
 
 
@@ -79,6 +83,45 @@ def archive_course(slug: str, undo: bool) -> None:
 def list_courses() -> None:
     for course in db.session.scalars(sa.select(Course).order_by(Course.slug)):
         click.echo(f"{course.slug}\t{course.status}\t{course.title}")
+
+
+@courses_cli.command("validate")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+def validate_course_pack(path: Path) -> None:
+    """Check a pack folder or .zip without importing it: every problem, then the warnings (exit 1 on problems)."""
+    report = validate_pack(path, video_hosts=current_app.config["VIDEO_EMBED_HOSTS"])
+    if report.problems:
+        click.echo(f"Problems ({len(report.problems)}):")
+        for problem in report.problems:
+            click.echo(str(problem))
+    if report.warnings:
+        click.echo(("\n" if report.problems else "") + f"Warnings ({len(report.warnings)}):")
+        for warning in report.warnings:
+            click.echo(str(warning))
+    if report.problems:
+        click.echo(f"\n{path}: not valid: {len(report.problems)} problems, {len(report.warnings)} warnings")
+        sys.exit(1)
+    pack = report.pack
+    click.echo(("\n" if report.warnings else "") + f"{path}: valid: {pack.id} {pack.version}, "
+               f"{len(pack.modules)} modules, {len(pack.units)} units, {len(pack.quizzes)} quizzes; "
+               f"{len(report.warnings)} warnings")
+
+
+@courses_cli.command("stats")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+def course_pack_stats(path: Path) -> None:
+    """Per module of a pack folder or .zip: its units by type, minutes, and the words of each text unit."""
+    try:
+        with opened_pack(path) as root:
+            report = inspect_pack(root, video_hosts=current_app.config["VIDEO_EMBED_HOSTS"])
+    except PackError as error:
+        _fail(f"{path}: cannot be read:\n" + "\n".join(str(p) for p in error.problems))
+    if report.pack is None:
+        _fail(f"{path}: cannot be read:\n" + "\n".join(str(p) for p in report.problems))
+    click.echo(format_stats(report.pack))
+    if report.problems:
+        click.echo(f"\nThe pack has {len(report.problems)} problems; `moocplatform courses validate {path}` "
+                   "lists them.")
 
 
 # users ----------------------------------------------------------------------------------------------------
@@ -232,5 +275,6 @@ def restore(source: Path, yes: bool) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (courses_cli, users_cli, jobs_cli, audit_command, seed_demo, setup, backup, restore):
+    for command in (courses_cli, users_cli, jobs_cli, quizzes_cli, audit_command, seed_demo, setup, backup,
+                    restore):
         app.cli.add_command(command)

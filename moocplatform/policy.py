@@ -72,6 +72,10 @@ def can_manage_course(user: Any, course: Any) -> bool:
     return is_admin(user) or is_course_team(user, course)
 
 
+def can_create_course(user: Any) -> bool:
+    return is_admin(user)
+
+
 def can_invite(user: Any, course: Any) -> bool:
     return can_manage_course(user, course)
 

@@ -14,6 +14,8 @@ EVERYONE = {role: OK for role in ROLES}
 SIGNED_IN = {"anonymous": LOGIN, **{role: OK for role in ROLES[1:]}}
 ADMIN_ONLY = {"anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": FORBIDDEN, "facilitator": FORBIDDEN,
               "course_team": FORBIDDEN, "admin": OK}
+TEAM_ONLY = {"anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": FORBIDDEN, "facilitator": FORBIDDEN,
+             "course_team": OK, "admin": OK}
 CASES = {
     "catalog.catalogue": ("GET", "/courses", EVERYONE),
     "catalog.course_page": ("GET", "/courses/alpha", EVERYONE),
@@ -62,6 +64,13 @@ CASES = {
     "admin.unarchive_course": ("POST", "/admin/courses/{course}/unarchive", ADMIN_ONLY),
     "admin.audit_log": ("GET", "/admin/audit", ADMIN_ONLY),
     "ops.healthz": ("GET", "/healthz", EVERYONE),
+    "studio.versions": ("GET", "/studio/courses/alpha/versions", TEAM_ONLY),
+    "studio.preview_course": ("GET", "/studio/courses/alpha/versions/{version}", TEAM_ONLY),
+    "studio.preview_unit": ("GET", "/studio/courses/alpha/versions/{version}/units/m1-u2", TEAM_ONLY),
+    "studio.publish": ("POST", "/studio/courses/alpha/versions/{version}/publish", TEAM_ONLY),
+    "studio.discard": ("POST", "/studio/courses/alpha/versions/{version}/discard", {**TEAM_ONLY, "course_team": 409, "admin": 409}),
+    "studio.export": ("GET", "/studio/courses/alpha/versions/{version}/export.zip", TEAM_ONLY),
+    "studio.upload": ("GET", "/studio/courses/alpha/upload", TEAM_ONLY),
 }
 
 
@@ -85,11 +94,11 @@ def world():
     peer = make_user(display_name="Peer Learner")
     enrol(peer, course)
     team_member = make_user("course_team", course=course)
-    from moocplatform.catalog.models import PackAsset
+    from moocplatform.catalog.models import PackFile
     import sqlalchemy as sa
-    asset = db.session.scalar(sa.select(PackAsset).limit(1))
+    asset = db.session.scalar(sa.select(PackFile).where(PackFile.path.startswith("assets/")).limit(1))
     values = {"enrolled_peer": peer.id, "team_member": team_member.id, "team_grant": team_member.roles[0].id,
-              "course": course.id, "asset": f"/assets/{asset.sha256}/square.svg"}
+              "course": course.id, "asset": f"/assets/{asset.sha256}/square.svg", "version": course.live_version_id}
     return people, values
 
 

@@ -3,7 +3,7 @@ import pytest
 import sqlalchemy as sa
 
 from moocplatform.catalog import queries
-from moocplatform.catalog.models import PackAsset
+from moocplatform.catalog.models import PackFile
 from moocplatform.extensions import db
 from tests.conftest import log_in
 from tests.factories import enrol, make_course, make_user
@@ -34,7 +34,7 @@ def test_security_headers(client):
 
 def test_pack_assets_are_served_immutable_and_sandboxed(client):
     make_course("alpha")
-    asset = db.session.scalar(sa.select(PackAsset))
+    asset = db.session.scalar(sa.select(PackFile))
     response = client.get(f"/assets/{asset.sha256}/square.svg")
     assert response.status_code == 200
     assert response.mimetype == "image/svg+xml"
@@ -56,7 +56,7 @@ def test_pack_assets_are_served_immutable_and_sandboxed(client):
 ])
 def test_pack_asset_route_refuses_anything_but_known_files(client, path):
     make_course("alpha")
-    asset = db.session.scalar(sa.select(PackAsset))
+    asset = db.session.scalar(sa.select(PackFile))
     assert client.get(path.format(sha=asset.sha256)).status_code == 404
 
 

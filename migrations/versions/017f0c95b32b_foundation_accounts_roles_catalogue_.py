@@ -220,20 +220,20 @@ def upgrade():
     with op.batch_alter_table('modules', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_modules_version_id'), ['version_id'], unique=False)
 
-    op.create_table('pack_assets',
+    op.create_table('pack_files',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version_id', sa.Integer(), nullable=False),
     sa.Column('path', sa.String(length=400), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('content_type', sa.String(length=100), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['version_id'], ['course_versions.id'], name=op.f('fk_pack_assets_version_id_course_versions'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_pack_assets')),
-    sa.UniqueConstraint('version_id', 'path', name=op.f('uq_pack_assets_version_id_path'))
+    sa.ForeignKeyConstraint(['version_id'], ['course_versions.id'], name=op.f('fk_pack_files_version_id_course_versions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pack_files')),
+    sa.UniqueConstraint('version_id', 'path', name=op.f('uq_pack_files_version_id_path'))
     )
-    with op.batch_alter_table('pack_assets', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_pack_assets_sha256'), ['sha256'], unique=False)
-        batch_op.create_index(batch_op.f('ix_pack_assets_version_id'), ['version_id'], unique=False)
+    with op.batch_alter_table('pack_files', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pack_files_sha256'), ['sha256'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pack_files_version_id'), ['version_id'], unique=False)
 
     op.create_table('units',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -268,11 +268,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_units_module_id'))
 
     op.drop_table('units')
-    with op.batch_alter_table('pack_assets', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_pack_assets_version_id'))
-        batch_op.drop_index(batch_op.f('ix_pack_assets_sha256'))
+    with op.batch_alter_table('pack_files', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pack_files_version_id'))
+        batch_op.drop_index(batch_op.f('ix_pack_files_sha256'))
 
-    op.drop_table('pack_assets')
+    op.drop_table('pack_files')
     with op.batch_alter_table('modules', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_modules_version_id'))
 

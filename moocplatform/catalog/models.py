@@ -126,10 +126,13 @@ class Unit(db.Model):
     module: Mapped[Module] = relationship(back_populates="units", lazy="raise")
 
 
-class PackAsset(db.Model):
-    """A file from a pack's assets/ folder; the bytes live in the content-addressed asset store."""
+class PackFile(db.Model):
+    """A file of the pack a version was imported from; the bytes live in the content-addressed store.
 
-    __tablename__ = "pack_assets"
+    Every file is kept, so a version can be exported as the pack it came from; only files under assets/ are
+    served to browsers."""
+
+    __tablename__ = "pack_files"
     __table_args__ = (sa.UniqueConstraint("version_id", "path"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
+from ..accounts.models import User
 from ..errors import NotFound
 from ..extensions import db
 from .models import Course, CourseCompetence, CourseVersion, Module, Unit
@@ -175,3 +176,10 @@ def unit_body(version_id: int, key: str) -> Unit:
     if unit is None:
         raise NotFound("No such unit.")
     return unit
+
+
+def users_by_id(ids: set[int]) -> dict[int, User]:
+    """Users for a list of ids in one query (for "who" columns)."""
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}

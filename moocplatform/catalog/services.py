@@ -1,9 +1,10 @@
-"""Courses and their content versions: importing packs, publishing, archiving."""
+"""Courses and their content versions: importing packs as drafts or live versions, publishing, archiving."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -13,20 +14,61 @@ from .. import audit, clock
 from ..content import Pack, load_pack, parse_version, render_pack
 from ..errors import Conflict, NotFound
 from ..extensions import db
+from ..quizzes.models import QuizDefinition
 from ..urls import base_path
-from . import assets
-from .models import Course, CourseCompetence, CourseVersion, Module, PackAsset, Unit
+from .models import Course, CourseCompetence, CourseVersion, Module, Unit
+from .packfiles import file_digests, pack_file_list, store_pack_files
+
+
+@dataclass
+class ChangeSet:
+    """What a pack changes against the live version, by stable unit id."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    first_version: bool = False
+    # quiz key -> {"added": [question ids], "changed": [...], "removed": [...]}, for quizzes that differ
+    quizzes: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"added": self.added, "changed": self.changed, "retired": self.retired,
+                "unchanged": self.unchanged, "first_version": self.first_version, "quizzes": self.quizzes}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> ChangeSet:
+        return cls(**data) if data else cls()
+
+    def describe(self) -> str:
+        if self.first_version:
+            return _("first version: %(n)d units", n=len(self.added))
+        parts = [_("%(n)d units changed", n=len(self.changed)), _("%(n)d added", n=len(self.added)),
+                 _("%(n)d retired", n=len(self.retired))]
+        for key, diff in sorted(self.quizzes.items()):
+            counts = [_("%(n)d questions %(what)s", n=len(diff[what]), what=label)
+                      for what, label in (("added", _("added")), ("changed", _("changed")), ("removed", _("removed")))
+                      if diff[what]]
+            parts.append(_("quiz %(key)s: %(counts)s", key=key, counts=", ".join(counts)))
+        return "; ".join(parts)
 
 
 @dataclass(frozen=True)
 class ImportResult:
-    course: Course
-    version: CourseVersion
-    outcome: str  # created | new_version | unchanged
+    course: Course | None
+    version: CourseVersion | None
+    outcome: str  # created | new_version | draft | unchanged | dry_run
+    changes: ChangeSet
+    pack_version: str = ""
 
     def describe(self) -> str:
-        verb = {"created": "created", "new_version": "published version", "unchanged": "unchanged at version"}
-        return f"{self.course.slug}: {verb[self.outcome]} {self.version.version}"
+        slug = self.course.slug if self.course else "?"
+        if self.outcome == "unchanged":
+            return f"{slug}: unchanged at version {self.pack_version}"
+        if self.outcome == "dry_run":
+            return f"{slug}: version {self.pack_version} would be imported: {self.changes.describe()}"
+        verb = {"created": "created", "new_version": "published version", "draft": "stored draft of version"}
+        return f"{slug}: {verb[self.outcome]} {self.pack_version} ({self.changes.describe()})"
 
 
 def get_course(slug: str) -> Course:
@@ -36,46 +78,120 @@ def get_course(slug: str) -> Course:
     return course
 
 
+def get_version(course: Course, version_id: int) -> CourseVersion:
+    version = db.session.get(CourseVersion, version_id)
+    if version is None or version.course_id != course.id:
+        raise NotFound(_("No such version."))
+    return version
+
+
 def read_pack(path: str | Path) -> Pack:
     """Load a pack and check it against this platform's settings (raises PackError)."""
     return load_pack(path, video_hosts=current_app.config["VIDEO_EMBED_HOSTS"])
 
 
-def import_pack(actor, path: str | Path, *, force: bool = False) -> ImportResult:
-    """Store a pack as a new content version of its course and make it live.
+def import_pack(actor, path: str | Path, *, force: bool = False, publish: bool = True,
+                dry_run: bool = False) -> ImportResult:
+    """Store a pack as a new content version of its course: live at once, or as a draft to preview.
 
-    The same version with the same files changes nothing; a lower version is refused unless forced.
+    The same version with the same files changes nothing; a lower version is refused unless forced; an
+    invalid pack raises PackError before anything is written.
     """
     pack = read_pack(path)
     digest = pack.digest()
+    files = pack_file_list(Path(pack.root))
     course = db.session.scalar(sa.select(Course).where(Course.slug == pack.id))
     live = db.session.get(CourseVersion, course.live_version_id) if course and course.live_version_id else None
-    if live is not None:
-        if live.version == pack.version:
-            if live.manifest.get("digest") == digest:
-                return ImportResult(course, live, "unchanged")
-            raise Conflict(_("Version %(v)s of %(c)s is already live with other content; raise the version.",
-                             v=pack.version, c=pack.id))
-        if parse_version(pack.version) < parse_version(live.version) and not force:
-            raise Conflict(_("Version %(new)s is lower than the live version %(live)s.",
-                             new=pack.version, live=live.version))
-        if db.session.scalar(sa.select(CourseVersion.id).where(
-                CourseVersion.course_id == course.id, CourseVersion.version == pack.version)):
-            raise Conflict(_("Version %(v)s of %(c)s was imported before; raise the version.",
-                             v=pack.version, c=pack.id))
-    outcome = "new_version" if course else "created"
+    changes = change_set(live, pack, {f.path: f.sha256 for f in files})
+    if live is not None and live.version == pack.version:
+        if live.manifest.get("digest") == digest:
+            return ImportResult(course, live, "unchanged", changes, pack.version)
+        raise Conflict(_("Version %(v)s of %(c)s is already live with other content; raise the version.",
+                         v=pack.version, c=pack.id))
+    if live is not None and parse_version(pack.version) < parse_version(live.version) and not force:
+        raise Conflict(_("Version %(new)s is lower than the live version %(live)s.",
+                         new=pack.version, live=live.version))
+    if dry_run:
+        return ImportResult(course, None, "dry_run", changes, pack.version)
+    if course is not None:
+        _replace_earlier_copy(course, pack.version, live)
+    outcome = ("new_version" if course else "created") if publish else "draft"
     if course is None:
         course = Course(slug=pack.id, created_at=clock.now(), title=pack.title, language=pack.language,
                         effort_hours_per_week=pack.effort_hours_per_week, duration_weeks=pack.duration_weeks)
         db.session.add(course)
         db.session.flush()
-    version = _store_version(actor, course, pack, digest)
-    publish_version(actor, course, version)
-    audit.record(actor, "course.import", course, version=version.version, outcome=outcome)
-    return ImportResult(course, version, outcome)
+    version = _store_version(actor, course, pack, digest, changes)
+    store_pack_files(version, files)
+    db.session.flush()
+    audit.record(actor, "course.import", course, version=version.version, outcome=outcome,
+                 changes=changes.as_dict())
+    if publish:
+        publish_version(actor, course, version)
+    return ImportResult(course, version, outcome, changes, pack.version)
 
 
-def _store_version(actor, course: Course, pack: Pack, digest: str) -> CourseVersion:
+def _replace_earlier_copy(course: Course, version_text: str, live: CourseVersion | None) -> None:
+    """A draft of the same version is replaced by the new upload; a published one never is."""
+    earlier = db.session.scalar(sa.select(CourseVersion).where(
+        CourseVersion.course_id == course.id, CourseVersion.version == version_text))
+    if earlier is None:
+        return
+    if earlier.status != "draft":
+        raise Conflict(_("Version %(v)s of %(c)s was published before; raise the version.",
+                         v=version_text, c=course.slug))
+    db.session.delete(earlier)
+    db.session.flush()
+
+
+def change_set(live: CourseVersion | None, pack: Pack, digests: dict[str, str]) -> ChangeSet:
+    """Units added, changed (their file differs) and retired, against the live version."""
+    if live is None:
+        return ChangeSet(added=[u.key for u in pack.units], first_version=True)
+    old_units = dict(db.session.execute(
+        sa.select(Unit.key, Unit.source_path).where(Unit.version_id == live.id)).all())
+    old_digests = file_digests(live.id)
+    changes = ChangeSet()
+    for unit in pack.units:
+        if unit.key not in old_units:
+            changes.added.append(unit.key)
+        elif old_digests.get(old_units[unit.key]) != digests.get(unit.path):
+            changes.changed.append(unit.key)
+        else:
+            changes.unchanged += 1
+    new_keys = {u.key for u in pack.units}
+    changes.retired = [key for key in old_units if key not in new_keys]
+    changes.quizzes = _quiz_changes(live, pack)
+    return changes
+
+
+def _quiz_changes(live: CourseVersion, pack: Pack) -> dict[str, dict[str, list[str]]]:
+    """Questions added, changed or removed per quiz (a changed question is never regraded: attempts keep the
+    grade of the version they were taken under)."""
+    old = {q.key: q.questions for q in db.session.scalars(
+        sa.select(QuizDefinition).where(QuizDefinition.version_id == live.id))}
+    found = {}
+    for key, quiz in pack.quizzes.items():
+        before = {q["id"]: _question_source(q) for q in old.get(key, [])}
+        after = {q["id"]: _question_source(q) for q in quiz.questions}
+        diff = {"added": [q for q in after if q not in before],
+                "changed": [q for q in after if q in before and before[q] != after[q]],
+                "removed": [q for q in before if q not in after]}
+        if any(diff.values()):
+            found[key] = diff
+    return found
+
+
+def _question_source(question: dict[str, Any]) -> Any:
+    """A question as written, without the HTML added at import (so renders do not count as changes)."""
+    if isinstance(question, dict):
+        return {k: _question_source(v) for k, v in question.items() if not k.endswith("_html")}
+    if isinstance(question, list):
+        return [_question_source(v) for v in question]
+    return question
+
+
+def _store_version(actor, course: Course, pack: Pack, digest: str, changes: ChangeSet) -> CourseVersion:
     prefix = base_path()
     render_pack(
         pack,
@@ -91,7 +207,7 @@ def _store_version(actor, course: Course, pack: Pack, digest: str) -> CourseVers
             "competences": pack.competences, "authors": pack.authors, "licence": pack.licence,
             "effort_hours_per_week": pack.effort_hours_per_week, "duration_weeks": pack.duration_weeks,
             "enrolment": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in pack.enrolment.items()},
-            "references": pack.references,
+            "references": pack.references, "changes": changes.as_dict(),
         },
         unit_count=len(pack.units), minutes_total=sum(u.minutes for u in pack.units),
     )
@@ -111,16 +227,18 @@ def _store_version(actor, course: Course, pack: Pack, digest: str) -> CourseVers
                 body_html=pack_unit.html, video=pack_unit.video_html, source_path=pack_unit.path,
             ))
             position += 1
-    for asset in pack.assets.values():
-        assets.put_file(asset.source, asset.sha256)
-        db.session.add(PackAsset(version_id=version.id, path=asset.path, sha256=asset.sha256,
-                                 content_type=asset.content_type, size=asset.size))
+    for quiz in pack.quizzes.values():
+        db.session.add(QuizDefinition(version_id=version.id, key=quiz.id, unit_key=quiz.unit_key, title=quiz.title,
+                                      settings=quiz.settings, questions=quiz.questions, source_path=quiz.path))
     db.session.flush()
     return version
 
 
 def publish_version(actor, course: Course, version: CourseVersion) -> None:
-    """Make a stored version live: learners see it at once; their data follows by stable id."""
+    """Make a stored version live: learners see it at once; their data follows by stable id, and units the
+    version no longer has are retired (hidden, their learners' data kept)."""
+    if version.status == "live":
+        return
     if course.live_version_id:
         db.session.execute(sa.update(CourseVersion).where(CourseVersion.id == course.live_version_id)
                            .values(status="superseded"))
@@ -146,6 +264,21 @@ def publish_version(actor, course: Course, version: CourseVersion) -> None:
 
 def _parse_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
+
+
+def discard_draft(actor, course: Course, version: CourseVersion) -> None:
+    if version.status != "draft":
+        raise Conflict(_("Only drafts can be discarded."))
+    db.session.delete(version)
+    audit.record(actor, "course.discard_draft", course, version=version.version)
+    db.session.flush()
+
+
+def version_history(course: Course) -> list[CourseVersion]:
+    return list(db.session.scalars(
+        sa.select(CourseVersion).where(CourseVersion.course_id == course.id)
+        .order_by(CourseVersion.created_at.desc(), CourseVersion.id.desc())
+    ))
 
 
 def archive_course(actor, course: Course) -> None:

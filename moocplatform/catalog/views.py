@@ -10,7 +10,7 @@ from ..forms import EmptyForm
 from ..learning.queries import NO_PROGRESS, learner_progress
 from ..learning.services import enrolment_blocker, get_enrollment
 from . import assets, queries
-from .models import PackAsset
+from .models import PackFile
 
 bp = Blueprint("catalog", __name__)
 
@@ -57,8 +57,10 @@ def references(slug: str):
 @bp.get("/assets/<sha256>/<name>")
 def pack_asset(sha256: str, name: str):
     """Files from packs, by content hash: immutable, so cached for a year; sandboxed so SVG cannot script."""
-    asset = db.session.scalar(sa.select(PackAsset).where(PackAsset.sha256 == sha256).limit(1))
-    if asset is None or asset.path.rsplit("/", 1)[-1] != name:
+    asset = db.session.scalar(sa.select(PackFile).where(
+        PackFile.sha256 == sha256, PackFile.path.startswith("assets/"), PackFile.path.endswith("/" + name)
+    ).limit(1))
+    if asset is None:
         abort(404)
     try:
         path = assets.stored_path(sha256)

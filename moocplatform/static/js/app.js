@@ -12,3 +12,13 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// Long uploads: show that the server is working (the page changes when the pack has been checked).
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  const message = form.dataset.busyMessage;
+  const busy = form.querySelector(".busy");
+  if (!message || !busy) return;
+  busy.hidden = false;
+  busy.querySelector("span").textContent = message;
+});

@@ -1,0 +1,72 @@
+"""The files of a stored version: kept in the content-addressed store, and exported as a reproducible zip."""
+from __future__ import annotations
+
+import hashlib
+import io
+import mimetypes
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ..content.pack import ASSET_TYPES
+from ..extensions import db
+from . import assets
+from .models import CourseVersion, PackFile
+
+# A fixed timestamp and mode make the archive depend on the files alone: export → import → export is
+# byte-identical.
+ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
+ZIP_FILE_MODE = 0o100644 << 16
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    path: str
+    sha256: str
+    size: int
+    content_type: str
+    source: Path
+
+
+def pack_file_list(root: Path) -> list[StoredFile]:
+    """Every regular file of a pack folder (the loader has refused symlinks), in path order."""
+    found = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
+        rel = path.relative_to(root).as_posix()
+        data = path.read_bytes()
+        content_type = ASSET_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(rel)[0] or "application/octet-stream"
+        if path.suffix.lower() in (".yaml", ".yml"):
+            content_type = "application/yaml"
+        found.append(StoredFile(rel, hashlib.sha256(data).hexdigest(), len(data), content_type, path))
+    return found
+
+
+def store_pack_files(version: CourseVersion, files: list[StoredFile]) -> None:
+    for item in files:
+        assets.put_file(item.source, item.sha256)
+        db.session.add(PackFile(version_id=version.id, path=item.path, sha256=item.sha256,
+                                content_type=item.content_type, size=item.size))
+
+
+def file_digests(version_id: int) -> dict[str, str]:
+    rows = db.session.execute(sa.select(PackFile.path, PackFile.sha256).where(PackFile.version_id == version_id))
+    return {path: sha for path, sha in rows}
+
+
+def export_zip(course_slug: str, version_id: int) -> bytes:
+    """The version's pack as a zip with one top folder named after the course."""
+    rows = db.session.execute(
+        sa.select(PackFile.path, PackFile.sha256).where(PackFile.version_id == version_id).order_by(PackFile.path)
+    ).all()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for path, sha in rows:
+            info = zipfile.ZipInfo(f"{course_slug}/{path}", date_time=ZIP_TIMESTAMP)
+            info.external_attr = ZIP_FILE_MODE
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.flag_bits |= 0x800  # names are UTF-8
+            archive.writestr(info, assets.stored_path(sha).read_bytes(), compresslevel=9)
+    return buffer.getvalue()

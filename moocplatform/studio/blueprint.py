@@ -1,0 +1,14 @@
+"""The studio's URLs: course teams' versions, previews, uploads and exports."""
+from flask import Blueprint
+
+from . import uploads, views
+
+bp = Blueprint("studio", __name__, url_prefix="/studio")
+bp.add_url_rule("/upload", view_func=uploads.upload, methods=["GET", "POST"])
+bp.add_url_rule("/courses/<slug>/upload", view_func=uploads.upload, methods=["GET", "POST"])
+bp.add_url_rule("/courses/<slug>/versions", view_func=views.versions)
+bp.add_url_rule("/courses/<slug>/versions/<int:version_id>", view_func=views.preview_course)
+bp.add_url_rule("/courses/<slug>/versions/<int:version_id>/units/<key>", view_func=views.preview_unit)
+bp.add_url_rule("/courses/<slug>/versions/<int:version_id>/publish", view_func=views.publish, methods=["POST"])
+bp.add_url_rule("/courses/<slug>/versions/<int:version_id>/discard", view_func=views.discard, methods=["POST"])
+bp.add_url_rule("/courses/<slug>/versions/<int:version_id>/export.zip", view_func=views.export)
