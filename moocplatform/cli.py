@@ -55,7 +55,14 @@ def import_courses(paths: tuple[Path, ...], import_all: bool, force: bool, draft
         _fail("Name at least one pack folder, or use --all.")
     for folder in folders:
         try:
-            result = catalog_services.import_pack(None, folder, force=force, publish=not draft, dry_run=dry_run)
+            with click.progressbar(length=1, label=f"Importing {folder.name}", file=sys.stderr,
+                                   show_pos=True) as bar:
+                def advance(done: int, total: int) -> None:
+                    bar.length = total
+                    bar.update(done - bar.pos)
+
+                result = catalog_services.import_pack(None, folder, force=force, publish=not draft,
+                                                      dry_run=dry_run, progress=advance)
         except PackError as error:
             _fail(f"{folder}: the pack has problems:\n" + "\n".join(f"  {p}" for p in error.problems))
         except DomainError as error:

@@ -5,6 +5,7 @@ import hashlib
 import io
 import mimetypes
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,9 +44,13 @@ def pack_file_list(root: Path) -> list[StoredFile]:
     return found
 
 
-def store_pack_files(version: CourseVersion, files: list[StoredFile]) -> None:
-    for item in files:
+def store_pack_files(version: CourseVersion, files: list[StoredFile],
+                     progress: Callable[[int, int], None] | None = None) -> None:
+    """Copy the files into the store; progress(done, total) is called after each (for progress bars)."""
+    for done, item in enumerate(files, start=1):
         assets.put_file(item.source, item.sha256)
+        if progress is not None:
+            progress(done, len(files))
         db.session.add(PackFile(version_id=version.id, path=item.path, sha256=item.sha256,
                                 content_type=item.content_type, size=item.size))
 

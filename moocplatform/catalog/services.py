@@ -1,6 +1,7 @@
 """Courses and their content versions: importing packs as drafts or live versions, publishing, archiving."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -91,7 +92,7 @@ def read_pack(path: str | Path) -> Pack:
 
 
 def import_pack(actor, path: str | Path, *, force: bool = False, publish: bool = True,
-                dry_run: bool = False) -> ImportResult:
+                dry_run: bool = False, progress: Callable[[int, int], None] | None = None) -> ImportResult:
     """Store a pack as a new content version of its course: live at once, or as a draft to preview.
 
     The same version with the same files changes nothing; a lower version is refused unless forced; an
@@ -122,7 +123,7 @@ def import_pack(actor, path: str | Path, *, force: bool = False, publish: bool =
         db.session.add(course)
         db.session.flush()
     version = _store_version(actor, course, pack, digest, changes)
-    store_pack_files(version, files)
+    store_pack_files(version, files, progress)
     db.session.flush()
     audit.record(actor, "course.import", course, version=version.version, outcome=outcome,
                  changes=changes.as_dict())
