@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from .. import clock, personal_data, policy
 from ..errors import DomainError
 from ..extensions import db
-from ..forms import show_domain_error
+from ..forms import apply_form
 from ..urls import is_safe_next
 from . import services
 from .forms import (ChangePasswordForm, DeleteAccountForm, ForgotPasswordForm, LoginForm, ProfileForm,
@@ -24,17 +24,12 @@ def register():
         return redirect(url_for("learning.dashboard"))
     form = RegisterForm()
     if form.validate_on_submit():
-        try:
-            services.register_user(services.Registration(
-                email=form.email.data, password=form.password.data, display_name=form.display_name.data,
-                accepted_terms=form.accept_terms.data, accepted_privacy=form.accept_privacy.data,
-                confirmed_age=form.confirm_age.data, timezone=form.timezone.data,
-            ))
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        registration = services.Registration(
+            email=form.email.data, password=form.password.data, display_name=form.display_name.data,
+            accepted_terms=form.accept_terms.data, accepted_privacy=form.accept_privacy.data,
+            confirmed_age=form.confirm_age.data, timezone=form.timezone.data,
+        )
+        if apply_form(form, lambda: services.register_user(registration))[0]:
             return redirect(url_for("accounts.check_email"))
     return render_template("accounts/register.html", form=form), 200 if not form.errors else 422
 
@@ -120,13 +115,7 @@ def reset_password(token: str):
         return render_template("accounts/token_problem.html", message=error.message), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
-            services.reset_password(token, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if apply_form(form, lambda: services.reset_password(token, form.password.data))[0]:
             logout_user()
             flash(_("Your password is changed. Log in with the new one."), "success")
             return redirect(url_for("accounts.login"))
@@ -151,13 +140,8 @@ def profile():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current_password.data, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if apply_form(form, lambda: services.change_password(current_user, form.current_password.data,
+                                                             form.password.data))[0]:
             flash(_("Your password is changed."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form), 200 if not form.errors else 422
@@ -187,13 +171,7 @@ def export_data():
 def delete_account():
     form = DeleteAccountForm()
     if form.validate_on_submit():
-        try:
-            services.delete_account(current_user, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if apply_form(form, lambda: services.delete_account(current_user, form.password.data))[0]:
             logout_user()
             flash(_("Your account and personal data are deleted."), "success")
             return redirect(url_for("catalog.catalogue"))

@@ -12,9 +12,8 @@ from ..accounts.models import RoleGrant, User
 from ..accounts.services import require_user, throttle_wait
 from ..catalog import services as catalog_services
 from ..catalog.models import Course
-from ..errors import DomainError
 from ..extensions import db
-from ..forms import EmptyForm, show_domain_error
+from ..forms import EmptyForm, apply_form
 from ..pagination import paginate
 from . import services
 from .forms import ROLE_LABELS, GrantRoleForm, SuspendForm
@@ -76,18 +75,13 @@ def grant_role(user_id: int):
     form.course.choices = _course_choices()
     if form.validate_on_submit():
         course = db.session.get(Course, int(form.course.data)) if form.course.data else None
-        try:
-            services.grant_role(current_user, user, form.role.data, course)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if apply_form(form, lambda: services.grant_role(current_user, user, form.role.data, course))[0]:
             flash(_("Role granted."), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
-    for field_errors in form.errors.values():
-        for message in field_errors:
-            flash(message, "error")
+    for name, field_errors in form.errors.items():
+        if name is not None:  # errors above the form were flashed already
+            for message in field_errors:
+                flash(message, "error")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
