@@ -1,0 +1,91 @@
+"""Profile one page in-process on a seeded benchmark database (after `python -m bench.seed` or a bench run).
+
+    python -m bench.profile [--db sqlite|postgres] [--page unit|course|catalogue|dashboard] [-n 500]
+                            [--profiler none|cprofile|pyinstrument]
+
+The page is requested through the WSGI application with a session obtained from the real log-in form, like
+the benchmark does. pyinstrument is not a dependency of the project: `pip install pyinstrument` to use it.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import time
+
+from . import seed as seeding
+from .client import USER_AGENT
+
+
+def page_path(info: dict, page: str) -> tuple[str, bool]:
+    course = info["bench_course"]
+    return {
+        "catalogue": ("/courses", False),
+        "course": (f"/courses/{course}", False),
+        "unit": (f"/courses/{course}/units/{info['bench_unit']}", True),
+        "dashboard": ("/my-learning", True),
+    }[page]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=seeding.DATABASES, default="sqlite")
+    parser.add_argument("--page", choices=("unit", "course", "catalogue", "dashboard", "hello"), default="unit",
+                        help="hello: the bare Flask application, to calibrate the machine")
+    parser.add_argument("-n", type=int, default=500, help="requests per measurement")
+    parser.add_argument("--profiler", choices=("none", "cprofile", "pyinstrument"), default="cprofile")
+    args = parser.parse_args(argv)
+
+    from moocplatform import create_app
+
+    info = seeding.load_info(args.db)
+    if args.page == "hello":
+        from .hello import app
+        path, logged_in = "/", False
+    else:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": info["database_url"], "SECRET_KEY": "bench-profile"})
+        path, logged_in = page_path(info, args.page)
+    client = app.test_client()
+    client.environ_base["HTTP_USER_AGENT"] = USER_AGENT
+    if logged_in:
+        form = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+        response = client.post("/login", data={"email": info["bench_email"], "password": info["bench_password"],
+                                               "csrf_token": token})
+        assert response.status_code == 302, response.status_code
+    for _ in range(50):  # warm: templates compiled, outline cached, the one visit recorded
+        response = client.get(path)
+        assert response.status_code == 200, response.status_code
+
+    def burst() -> tuple[float, float]:
+        """Wall and CPU milliseconds per request (CPU time does not depend on other work on the machine)."""
+        wall, cpu = time.perf_counter(), time.process_time()
+        for _ in range(args.n):
+            client.get(path)
+        return ((time.perf_counter() - wall) / args.n * 1000, (time.process_time() - cpu) / args.n * 1000)
+
+    samples = [burst() for _ in range(3)]
+    print(f"{path}: {statistics.median(s[1] for s in samples):.2f} ms CPU, "
+          f"{statistics.median(s[0] for s in samples):.2f} ms wall per request in-process "
+          f"(medians of 3 x {args.n})")
+    if args.profiler == "cprofile":
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile(time.process_time)  # CPU time: robust to other work on the machine
+        profile.runcall(burst)
+        stats = pstats.Stats(profile)
+        stats.sort_stats("cumulative").print_stats(45)
+        stats.sort_stats("tottime").print_stats(25)
+    elif args.profiler == "pyinstrument":
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0002)
+        profiler.start()
+        burst()
+        profiler.stop()
+        print(profiler.output_text(unicode=True, color=False, show_all=False))
+
+
+if __name__ == "__main__":
+    main()

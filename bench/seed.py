@@ -1,0 +1,258 @@
+"""Seed a benchmark database: the schema by the migrations, the three course packs, 10,000 learners, their
+enrolments and 200,000+ progress rows.
+
+The packs go through the platform's own import service; the learner data is bulk-inserted with SQLAlchemy
+Core (the services would take many minutes for 200,000 rows). Every learner shares one real argon2 hash, so
+the account that wrk logs in as (and any other) can log in through the real form.
+
+    python -m bench.seed --db sqlite|postgres|both
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import insert
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = Path(__file__).resolve().parent / "out"
+DATABASES = ("sqlite", "postgres")
+
+SQLITE_PATH = OUT / "bench.sqlite3"
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PG_DATABASE = "moocplatform_bench"
+
+LEARNERS = 10_000
+MIN_PROGRESS_ROWS = 200_000
+RANDOM_SEED = 2026
+CHUNK = 20_000
+
+# The learner whose pages are measured, and where.
+BENCH_EMAIL = "bench.learner@example.org"
+BENCH_PASSWORD = "bench-learner-password-2026"
+BENCH_COURSE = "learning-to-learn"
+BENCH_UNIT = "l2l-m2-spacing-interleaving"  # a text unit that is not a preview: only enrolled learners see it
+
+TIMEZONES = ("UTC", "Europe/Vienna", "Europe/Berlin", "Europe/Madrid", "Europe/Warsaw", "Europe/London")
+
+
+def database_url(kind: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{SQLITE_PATH}"
+    if kind == "postgres":
+        return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DATABASE}"
+    raise ValueError(kind)
+
+
+def info_path(kind: str) -> Path:
+    return OUT / f"seed-{kind}.json"
+
+
+def load_info(kind: str) -> dict[str, Any]:
+    path = info_path(kind)
+    if not path.exists():
+        raise SystemExit(f"--skip-seed: {path} is missing; run once without --skip-seed to seed {kind}.")
+    return json.loads(path.read_text())
+
+
+def reset_database(kind: str) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    if kind == "sqlite":
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
+        return
+    admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
+            connection.exec_driver_sql(f'CREATE DATABASE "{PG_DATABASE}"')
+    except sa.exc.OperationalError as error:
+        raise SystemExit(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {error}") from error
+    finally:
+        admin.dispose()
+
+
+def seed(kind: str) -> dict[str, Any]:
+    """Recreate the database of this kind, fill it, and save what the run needs in bench/out/seed-KIND.json."""
+    # Imported here so that `bench.run --help` and the report code need no application.
+    from flask_migrate import upgrade
+
+    from moocplatform import create_app
+    from moocplatform.accounts.passwords import hash_password
+    from moocplatform.catalog.models import Course, Unit
+    from moocplatform.catalog.services import import_pack, pack_folders
+    from moocplatform.extensions import db
+
+    started = time.perf_counter()
+    reset_database(kind)
+    url = database_url(kind)
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "bench-seed-only",
+        "ASSET_STORE_DIR": str(OUT / "assets"),
+        "MAIL_OUTBOX_DIR": str(OUT / "outbox"),
+    })
+    with app.app_context():
+        upgrade()
+        for folder in pack_folders(ROOT / "courses"):
+            print(f"  {import_pack(None, folder).describe()}", flush=True)
+        db.session.commit()
+
+        courses = []
+        for course in db.session.scalars(sa.select(Course).order_by(Course.slug)):
+            units = db.session.execute(
+                sa.select(Unit.key, Unit.title, Unit.preview)
+                .where(Unit.version_id == course.live_version_id).order_by(Unit.position)
+            ).all()
+            courses.append({"id": course.id, "slug": course.slug, "title": course.title,
+                            "units": [(u.key, u.title, u.preview) for u in units]})
+        bench_course = next((c for c in courses if c["slug"] == BENCH_COURSE), None)
+        if bench_course is None:
+            raise SystemExit(f"The course {BENCH_COURSE} is not among the packs in courses/.")
+        bench_keys = [u[0] for u in bench_course["units"]]
+        bench_unit = BENCH_UNIT if BENCH_UNIT in bench_keys else next(
+            (key for key, _title, preview in bench_course["units"] if not preview), bench_keys[0])
+        bench_unit_title = next(title for key, title, _p in bench_course["units"] if key == bench_unit)
+
+        now = datetime.now(timezone.utc).replace(microsecond=0)
+        password_hash = hash_password(BENCH_PASSWORD)  # real argon2id, at the application's cost
+        rng = random.Random(RANDOM_SEED)
+
+        users = _user_rows(rng, now, password_hash)
+        from moocplatform.accounts.models import User
+        from moocplatform.learning.models import Enrollment, UnitProgress
+        _bulk_insert(db, User.__table__, users)
+        user_ids = dict(db.session.execute(sa.select(User.email, User.id)).all())
+        enrollments, progress = _learning_rows(rng, now, courses, user_ids, bench_course, bench_unit)
+        _bulk_insert(db, Enrollment.__table__, enrollments)
+        _bulk_insert(db, UnitProgress.__table__, progress)
+        db.session.commit()
+        if len(progress) < MIN_PROGRESS_ROWS:
+            raise SystemExit(f"Only {len(progress)} progress rows were generated (at least {MIN_PROGRESS_ROWS}).")
+        db.session.remove()
+        engine = db.engine
+        _analyze(engine)
+        engine.dispose()
+
+    info = {
+        "kind": kind,
+        "database_url": url,
+        "seeded_at": now.isoformat(),
+        "seconds": round(time.perf_counter() - started, 1),
+        "courses": len(courses),
+        "units": sum(len(c["units"]) for c in courses),
+        "learners": len(users),
+        "enrollments": len(enrollments),
+        "unit_progress": len(progress),
+        "course_titles": [c["title"] for c in courses],
+        "bench_email": BENCH_EMAIL,
+        "bench_password": BENCH_PASSWORD,
+        "bench_course": BENCH_COURSE,
+        "bench_course_title": bench_course["title"],
+        "bench_unit": bench_unit,
+        "bench_unit_title": bench_unit_title,
+    }
+    info_path(kind).write_text(json.dumps(info, indent=2) + "\n")
+    return info
+
+
+def _user_rows(rng: random.Random, now: datetime, password_hash: str) -> list[dict[str, Any]]:
+    rows = []
+    for n in range(LEARNERS):
+        created = now - timedelta(days=rng.uniform(30, 400))
+        email, name = (BENCH_EMAIL, "Bench Learner") if n == 0 else (
+            f"learner{n:05d}@bench.example.org", f"Learner {n}")
+        rows.append({
+            "email": email, "password_hash": password_hash, "display_name": name, "full_name": "",
+            "locale": "en", "timezone": "Europe/Vienna" if n == 0 else rng.choice(TIMEZONES), "bio": "",
+            "status": "active", "created_at": created, "email_verified_at": created + timedelta(minutes=5),
+            "password_changed_at": created, "last_login_at": now - timedelta(hours=rng.uniform(1, 500)),
+        })
+    return rows
+
+
+def _learning_rows(rng, now, courses, user_ids, bench_course, bench_unit):
+    """Enrolments (1-3 courses each) and progress along each course's unit order, as learners advance."""
+    enrollments: list[dict[str, Any]] = []
+    progress: list[dict[str, Any]] = []
+
+    def enrol(user_id, course, viewed: int, completed: int, *, status="active", last_key=None):
+        keys = [u[0] for u in course["units"]]
+        enrolled_at = now - timedelta(days=rng.uniform(10, 180))
+        seen_at = enrolled_at
+        for i, key in enumerate(keys[:viewed]):
+            seen_at = min(seen_at + timedelta(hours=rng.uniform(0.2, 60)), now - timedelta(minutes=5))
+            progress.append({
+                "user_id": user_id, "course_id": course["id"], "unit_key": key, "first_viewed_at": seen_at,
+                "completed_at": seen_at + timedelta(minutes=rng.uniform(3, 40)) if i < completed else None,
+            })
+        last = last_key or (keys[viewed - 1] if viewed else None)
+        enrollments.append({
+            "user_id": user_id, "course_id": course["id"], "status": status, "enrolled_at": enrolled_at,
+            "left_at": now - timedelta(days=rng.uniform(0, 9)) if status == "left" else None,
+            "last_unit_key": last, "last_visited_at": seen_at if last else None,
+        })
+
+    for email, user_id in sorted(user_ids.items(), key=lambda item: item[1]):
+        if email == BENCH_EMAIL:
+            # Enrolled in every course; in the measured one, has read past the measured unit and is back on it,
+            # so the measured page writes nothing (as when a learner re-reads a unit).
+            for course in courses:
+                if course is bench_course:
+                    keys = [u[0] for u in course["units"]]
+                    position = keys.index(bench_unit)
+                    enrol(user_id, course, viewed=min(len(keys), position + 3), completed=position,
+                          last_key=bench_unit)
+                else:
+                    enrol(user_id, course, viewed=4, completed=3)
+            continue
+        chosen = rng.sample(courses, rng.choices((1, 2, 3), weights=(25, 40, 35))[0])
+        for course in chosen:
+            count = len(course["units"])
+            draw = rng.random()
+            viewed = count if draw < 0.35 else 0 if draw < 0.40 else rng.randint(1, max(1, count - 1))
+            completed = viewed if viewed == count and rng.random() < 0.8 else max(0, viewed - rng.randint(0, 2))
+            enrol(user_id, course, viewed, completed, status="left" if rng.random() < 0.05 else "active")
+    return enrollments, progress
+
+
+def _bulk_insert(db, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), CHUNK):
+        db.session.execute(insert(table), rows[start:start + CHUNK])
+
+
+def _analyze(engine: sa.Engine) -> None:
+    """Fresh planner statistics, as a database that has been in use would have."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE")
+    else:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("ANALYZE")
+            connection.commit()
+
+
+def describe(info: dict[str, Any]) -> str:
+    return (f"{info['learners']:,} learners, {info['enrollments']:,} enrolments, "
+            f"{info['unit_progress']:,} unit_progress rows, {info['courses']} courses / {info['units']} units")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.seed", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=(*DATABASES, "both"), default="both")
+    args = parser.parse_args(argv)
+    for kind in DATABASES if args.db == "both" else (args.db,):
+        print(f"Seeding {kind} ...", flush=True)
+        info = seed(kind)
+        print(f"  {describe(info)} in {info['seconds']} s", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
