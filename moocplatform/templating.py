@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from flask import Flask
 from flask_babel import format_date, format_datetime, format_timedelta, get_locale, gettext, ngettext
@@ -24,7 +25,14 @@ def _ago(value: datetime | None) -> str:
 
 
 def _minutes(value: int) -> str:
-    hours, minutes = divmod(int(value or 0), 60)
+    return _minutes_in(str(get_locale()), int(value or 0))
+
+
+# Translations do not change while the process runs, so short labels are cached per locale: the outline
+# beside every unit shows one per unit.
+@lru_cache(maxsize=4096)
+def _minutes_in(locale: str, value: int) -> str:
+    hours, minutes = divmod(value, 60)
     if hours and minutes:
         return gettext("%(h)d h %(m)d min", h=hours, m=minutes)
     if hours:
@@ -38,11 +46,23 @@ UNIT_TYPE_LABELS = {
 }
 
 
+def unit_meta(unit_type: str, minutes: int) -> str:
+    """'Reading · 15 min' for the outline."""
+    return _unit_meta_in(str(get_locale()), unit_type, int(minutes or 0))
+
+
+@lru_cache(maxsize=4096)
+def _unit_meta_in(locale: str, unit_type: str, minutes: int) -> str:
+    label = UNIT_TYPE_LABELS.get(unit_type)
+    return f"{label if label is not None else unit_type} · {_minutes_in(locale, minutes)}"
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(policy.JINJA_GLOBALS)
     app.jinja_env.globals["now"] = clock.now
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["unit_type_labels"] = UNIT_TYPE_LABELS
+    app.jinja_env.globals["unit_meta"] = unit_meta
     app.jinja_env.filters.update(
         safe_html=safe_html, datetime=_datetime, date=_date, ago=_ago, minutes=_minutes,
     )
