@@ -11,12 +11,15 @@ from .accounts.models import User
 from .extensions import db, login_manager
 
 
+# Built once: every request of a logged-in user runs it.
+_USER_WITH_ROLES = sa.select(User).options(joinedload(User.roles)).where(User.id == sa.bindparam("user_id"))
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     if not user_id.isdigit():
         return None
-    query = sa.select(User).options(joinedload(User.roles)).where(User.id == int(user_id))
-    return db.session.execute(query).unique().scalar_one_or_none()
+    return db.session.execute(_USER_WITH_ROLES, {"user_id": int(user_id)}).unique().scalar_one_or_none()
 
 
 def register_security(app: Flask) -> None:

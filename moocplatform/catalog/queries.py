@@ -161,18 +161,23 @@ def _load_outline(version_id: int) -> Outline:
     return Outline(outlines, units, {u.key: u for u in units})
 
 
+# The statements of every course and unit page, built once.
+_COURSE_WITH_LIVE_VERSION = (
+    sa.select(Course, CourseVersion).join(CourseVersion, CourseVersion.id == Course.live_version_id)
+    .where(Course.slug == sa.bindparam("slug"))
+)
+_UNIT_BODY = sa.select(Unit).where(Unit.version_id == sa.bindparam("version_id"), Unit.key == sa.bindparam("key"))
+
+
 def course_with_live_version(slug: str) -> tuple[Course, CourseVersion]:
-    row = db.session.execute(
-        sa.select(Course, CourseVersion).join(CourseVersion, CourseVersion.id == Course.live_version_id)
-        .where(Course.slug == slug)
-    ).first()
+    row = db.session.execute(_COURSE_WITH_LIVE_VERSION, {"slug": slug}).first()
     if row is None:
         raise NotFound("No such course.")
     return row[0], row[1]
 
 
 def unit_body(version_id: int, key: str) -> Unit:
-    unit = db.session.scalar(sa.select(Unit).where(Unit.version_id == version_id, Unit.key == key))
+    unit = db.session.scalar(_UNIT_BODY, {"version_id": version_id, "key": key})
     if unit is None:
         raise NotFound("No such unit.")
     return unit
