@@ -16,11 +16,12 @@ from .extensions import babel, csrf, db, login_manager, migrate
 from .i18n import select_locale, select_timezone
 from .learning.views import bp as learning_bp
 from .ops import bp as ops_bp
+from .quizzes.blueprint import bp as quizzes_bp
 from .security import register_security
 from .studio.blueprint import bp as studio_bp
 from .templating import register_template_helpers
 
-BLUEPRINTS = (catalog_bp, learning_bp, accounts_bp, admin_bp, studio_bp, ops_bp)
+BLUEPRINTS = (catalog_bp, learning_bp, quizzes_bp, accounts_bp, admin_bp, studio_bp, ops_bp)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

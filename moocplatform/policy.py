@@ -80,6 +80,29 @@ def can_invite(user: Any, course: Any) -> bool:
     return can_manage_course(user, course)
 
 
+# Quizzes -------------------------------------------------------------------------------------------------
+
+def can_take_quiz(user: Any, course: Any, *, enrolled: bool) -> bool:
+    """Attempts are learning data: only enrolled learners of a course that is not archived make them."""
+    return can_track_progress(user, course, enrolled=enrolled)
+
+
+def can_grant_quiz_exception(user: Any, course: Any) -> bool:
+    """Extra attempts or minutes for one learner. Facilitators of the course may be added here later."""
+    return can_manage_course(user, course)
+
+
+def can_view_quiz_statistics(user: Any, course: Any) -> bool:
+    """The whole course's statistics. (Facilitators will get their cohorts' figures through a narrower rule.)"""
+    return can_manage_course(user, course)
+
+
+def can_view_quiz_attempt(viewer: Any, learner: Any, course: Any) -> bool:
+    """A learner's attempt and score: whoever may see the learner's progress. Reflection answers inside it
+    follow `can_see(viewer, learner, "reflections", course)`."""
+    return can_see(viewer, learner, "progress", course)
+
+
 # Administration ------------------------------------------------------------------------------------------
 
 def can_administer(user: Any) -> bool:

@@ -32,10 +32,49 @@ def make_user(role: str | None = None, *, course=None, verified: bool = True, em
     return user
 
 
+def sample_quiz(questions=None, **settings) -> dict:
+    """A quiz with every question type; feedback and explanations carry markers that tests look for."""
+    return {
+        "id": "check", "title": "Check yourself",
+        "settings": {"pass_mark": 60, "max_attempts": 3, "score": "best", "feedback": "after_submission",
+                     "answers": "after_last_attempt", "time_limit_minutes": 0, "shuffle_questions": False,
+                     "shuffle_options": True, **settings},
+        "questions": questions if questions is not None else [
+            {"id": "q1", "type": "single_choice", "prompt": "Which habit helps memory most?",
+             "hint": "Think of week one.", "explanation": "EXPLANATION-Q1: recall beats rereading.",
+             "options": [{"id": "a", "text": "Recall without notes", "correct": True, "feedback": "FEEDBACK-Q1-A"},
+                         {"id": "b", "text": "Reread the notes", "feedback": "FEEDBACK-Q1-B"},
+                         {"id": "c", "text": "Highlight"}]},
+            {"id": "q2", "type": "multiple_response", "prompt": "Which are retrieval practice?",
+             "scoring": "all_or_nothing",
+             "options": [{"id": "a", "text": "Flashcards", "correct": True},
+                         {"id": "b", "text": "A practice test", "correct": True},
+                         {"id": "c", "text": "Copying notes", "correct": False, "feedback": "FEEDBACK-Q2-C"}]},
+            {"id": "q3", "type": "true_false", "prompt": "Spacing means one long session.", "answer": False,
+             "feedback_true": "FEEDBACK-Q3-TRUE", "feedback_false": "FEEDBACK-Q3-FALSE"},
+            {"id": "q4", "type": "numeric", "prompt": "Days until the second review?",
+             "answers": [{"value": 3, "feedback": "FEEDBACK-Q4"}]},
+            {"id": "q5", "type": "short_text", "prompt": "Name the effect.",
+             "answers": [{"text": "testing effect", "feedback": "FEEDBACK-Q5"}]},
+            {"id": "q6", "type": "ordering", "prompt": "Order the steps.", "scoring": "all_or_nothing",
+             "items": [{"id": "plan", "text": "Plan"}, {"id": "act", "text": "Act"}, {"id": "check", "text": "Check"}]},
+            {"id": "q7", "type": "matching", "prompt": "Match the strategies.", "scoring": "partial",
+             "pairs": [{"id": "p1", "prompt": "Spacing", "match": "Spread over time"},
+                       {"id": "p2", "prompt": "Interleaving", "match": "Mix problems"}],
+             "distractors": ["Read again"]},
+            {"id": "q8", "type": "reflection", "prompt": "What will you change?"},
+        ],
+    }
+
+
 def write_pack(root: Path, slug: str = "demo-course", *, version: str = "1.0.0", modules: int = 2,
                units_per_module: int = 3, title: str | None = None, language: str = "en",
-               effort: int = 3, competences=None, enrolment=None, unit_keys=None, extra_files=None) -> Path:
-    """Write a small valid content pack and return its folder."""
+               effort: int = 3, competences=None, enrolment=None, unit_keys=None, extra_files=None,
+               quiz=None) -> Path:
+    """Write a small valid content pack and return its folder.
+
+    quiz: True (sample_quiz()) or a quiz mapping adds a unit `quiz-unit` of type quiz at the end of the last
+    module, with the quiz in quizzes/<id>.yaml. Without it the pack is as before."""
     pack = root / f"{slug}-{version}"
     competences = competences or [{"framework": "LifeComp", "code": "L3", "name": "Managing learning"}]
     manifest = {
@@ -66,6 +105,23 @@ def write_pack(root: Path, slug: str = "demo-course", *, version: str = "1.0.0",
             files.append(rel)
         manifest["modules"].append({"id": f"m{m}", "title": f"Week {m}", "summary": f"Week {m} of the course.",
                                     "units": files})
+    if quiz:
+        quiz = sample_quiz() if quiz is True else quiz
+        quiz_file = f"quizzes/{quiz['id']}.yaml"
+        (pack / "quizzes").mkdir(parents=True, exist_ok=True)
+        (pack / quiz_file).write_text(yaml.safe_dump(quiz, sort_keys=False, allow_unicode=True))
+        rel = f"units/m{modules}/99-quiz-unit.md"
+        (pack / rel).write_text(textwrap.dedent(f"""\
+            ---
+            id: quiz-unit
+            title: {quiz['title']}
+            type: quiz
+            minutes: 15
+            quiz: {quiz_file}
+            ---
+            Check what you learned, version {version}.
+            """))
+        manifest["modules"][-1]["units"].append(rel)
     (pack / "assets").mkdir(parents=True, exist_ok=True)
     (pack / "assets" / "square.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><title>Square</title>'

@@ -190,3 +190,13 @@ def test_pilot_courses_import(app):
         result = import_pack(None, folder)
         assert result.version.unit_count >= 16
         assert import_pack(None, folder).outcome == "unchanged"
+
+
+def test_quiz_units_are_completed_by_the_quiz_not_by_hand(client):
+    course = make_course("alpha", quiz=True)
+    learner = make_user()
+    enrol(learner, course)
+    log_in(client, learner)
+    assert client.post("/courses/alpha/units/quiz-unit/complete", data={"complete": "1"}).status_code == 409
+    assert db.session.scalar(sa.select(UnitProgress).where(UnitProgress.unit_key == "quiz-unit",
+                                                           UnitProgress.completed_at.is_not(None))) is None

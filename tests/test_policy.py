@@ -71,6 +71,22 @@ CASES = {
     "studio.discard": ("POST", "/studio/courses/alpha/versions/{version}/discard", {**TEAM_ONLY, "course_team": 409, "admin": 409}),
     "studio.export": ("GET", "/studio/courses/alpha/versions/{version}/export.zip", TEAM_ONLY),
     "studio.upload": ("GET", "/studio/courses/alpha/upload", TEAM_ONLY),
+    # quizzes: {attempt} is the enrolled learner's attempt in progress, {done} their submitted one
+    "quizzes.start": ("POST", "/courses/alpha/quizzes/check/start", {
+        "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": OK, "facilitator": FORBIDDEN,
+        "course_team": FORBIDDEN, "admin": FORBIDDEN}),
+    "quizzes.attempt_page": ("GET", "/courses/alpha/quizzes/check/attempts/{attempt}", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": NOT_FOUND,
+        "course_team": NOT_FOUND, "admin": NOT_FOUND}),
+    "quizzes.answer": ("POST", "/courses/alpha/quizzes/check/attempts/{attempt}", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": NOT_FOUND,
+        "course_team": NOT_FOUND, "admin": NOT_FOUND}),
+    "quizzes.results": ("GET", "/courses/alpha/quizzes/check/attempts/{done}/results", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": OK, "course_team": OK,
+        "admin": OK}),
+    "quizzes.statistics": ("GET", "/courses/alpha/quizzes/check/statistics", TEAM_ONLY),
+    "quizzes.statistics_csv": ("GET", "/courses/alpha/quizzes/check/statistics.csv", TEAM_ONLY),
+    "quizzes.exceptions": ("GET", "/courses/alpha/quizzes/check/exceptions", TEAM_ONLY),
 }
 
 
@@ -82,7 +98,7 @@ def test_every_endpoint_has_a_permission_case(app):
 
 @pytest.fixture()
 def world():
-    course = make_course("alpha")
+    course = make_course("alpha", quiz=True)
     people = {
         "learner": make_user(),
         "enrolled": make_user(),
@@ -97,7 +113,10 @@ def world():
     from moocplatform.catalog.models import PackFile
     import sqlalchemy as sa
     asset = db.session.scalar(sa.select(PackFile).where(PackFile.path.startswith("assets/")).limit(1))
-    values = {"enrolled_peer": peer.id, "team_member": team_member.id, "team_grant": team_member.roles[0].id,
+    from moocplatform.quizzes.services import start_attempt, submit_attempt
+    done = submit_attempt(people["enrolled"], start_attempt(people["enrolled"], course, "check"), {}).attempt
+    attempt = start_attempt(people["enrolled"], course, "check")
+    values = {"attempt": attempt.id, "done": done.id, "enrolled_peer": peer.id, "team_member": team_member.id, "team_grant": team_member.roles[0].id,
               "course": course.id, "asset": f"/assets/{asset.sha256}/square.svg", "version": course.live_version_id}
     return people, values
 

@@ -2,15 +2,17 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy.exc import OperationalError
 
 from .. import policy
 from ..catalog import queries as catalog_queries
-from ..errors import DomainError
+from ..errors import Conflict, DomainError
 from ..extensions import db
 from ..forms import EmptyForm, show_domain_error
+from ..quizzes import queries as quiz_queries
 from . import queries, services
 from .forms import CompletionForm, InviteForm
 
@@ -73,12 +75,18 @@ def unit_page(slug: str, key: str):
     if tracking:
         progress = queries.learner_progress(current_user.id, course.id)
         if services.record_unit_visit(current_user, enrollment, key, progress.viewed):
-            db.session.commit()
+            try:
+                db.session.commit()
+            except OperationalError:  # a busy SQLite file: the page matters more than the visit record
+                db.session.rollback()
+                current_app.logger.warning("unit visit not recorded for user %s (database busy)", current_user.id)
     previous, following = outline.neighbours(key)
+    quiz_panel = (quiz_queries.quiz_panel(current_user, course, version.id, key, enrolled=enrolled)
+                  if unit.type == "quiz" else None)
     return render_template(
         "learning/unit.html", course=course, version=version, outline=outline, unit=unit,
         previous=previous, following=following, progress=progress, tracking=tracking, enrolled=enrolled,
-        form=CompletionForm(complete="0" if key in progress.completed else "1"),
+        form=CompletionForm(complete="0" if key in progress.completed else "1"), quiz_panel=quiz_panel,
     )
 
 
@@ -89,6 +97,8 @@ def set_completion(slug: str, key: str):
     outline = catalog_queries.outline_for(version)
     if key not in outline.by_key:
         abort(404)
+    if outline.by_key[key].type == "quiz":
+        raise Conflict(_("A quiz unit is completed by passing its quiz."))
     form = CompletionForm()
     if not form.validate_on_submit():
         abort(400)

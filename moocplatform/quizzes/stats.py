@@ -1,0 +1,184 @@
+"""Statistics of one quiz for its course team: attempts, pass rate, mean score, and per question the share
+answered right and the wrong answer chosen most often. A fixed number of queries whatever the number of
+attempts; the per-question figures stream the submitted attempts' results once.
+
+`user_ids` narrows everything to a group of learners (a facilitator's cohort, later).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from ..catalog.models import CourseVersion
+from ..extensions import db
+from .grading.base import nfc
+from .models import QuizAttempt, QuizDefinition
+from .services import grader_response
+
+SCORE_BANDS = 10  # 0-9, 10-19, ... 90-100 percent
+
+
+@dataclass
+class QuestionStats:
+    id: str
+    number: int
+    type: str
+    prompt: str
+    shown: int = 0
+    answered: int = 0
+    correct: int = 0
+    wrong: Counter = field(default_factory=Counter)
+
+    @property
+    def graded(self) -> bool:
+        return self.type != "reflection"
+
+    @property
+    def share_correct(self) -> float | None:
+        """Of the attempts that showed the question; None when it was never shown or is never graded."""
+        return self.correct / self.shown if self.shown and self.graded else None
+
+    @property
+    def top_wrong(self) -> tuple[str, int] | None:
+        if not self.wrong:
+            return None
+        # Ties go to the answer that sorts first, so the page does not change between loads.
+        return min(self.wrong.items(), key=lambda item: (-item[1], item[0]))
+
+
+@dataclass
+class QuizStats:
+    definition: QuizDefinition
+    attempts: int
+    in_progress: int
+    learners: int
+    passed: int
+    learners_passed: int
+    mean_score: float | None
+    questions: list[QuestionStats]
+    score_bands: list[int]
+
+    @property
+    def pass_rate(self) -> float | None:
+        return self.passed / self.attempts if self.attempts else None
+
+
+def _plain(html: Any, fallback: Any = "") -> str:
+    text = Markup(str(html)).striptags() if html else str(fallback or "")
+    return " ".join(text.split())
+
+
+def response_label(question: dict, stored: Any) -> str | None:
+    """A response as a short text that groups equal answers (None when it cannot be read)."""
+    kind = question.get("type")
+    if kind in ("single_choice", "multiple_response"):
+        options = {str(o.get("id")): _plain(o.get("text_html"), o.get("text")) for o in question.get("options") or []}
+        chosen = stored if isinstance(stored, list) else [stored]
+        texts = [text for option_id, text in options.items() if option_id in chosen]
+        return "; ".join(texts) if texts else (_("(none)") if kind == "multiple_response" else None)
+    if kind == "true_false":
+        said = str(stored).strip().lower()
+        return _("True") if said == "true" else _("False") if said == "false" else None
+    if kind == "numeric" and isinstance(stored, str):
+        return stored.strip()
+    if kind == "short_text" and isinstance(stored, str):
+        text = " ".join(nfc(stored).split())
+        return text if question.get("case_sensitive") else text.casefold()
+    if kind == "ordering":
+        order = grader_response(question, stored)
+        items = {str(i.get("id")): _plain(i.get("text_html"), i.get("text")) for i in question.get("items") or []}
+        return " → ".join(items.get(str(i), str(i)) for i in order) if order else None
+    if kind == "matching" and isinstance(stored, dict):
+        return "; ".join(f"{_plain(p.get('prompt_html'), p.get('prompt'))}: {stored[str(p.get('id'))]}"
+                         for p in question.get("pairs") or [] if stored.get(str(p.get("id"))))
+    return None
+
+
+def quiz_statistics(course, quiz_key: str, definition: QuizDefinition,
+                    user_ids: Collection[int] | None = None) -> QuizStats:
+    """`definition` is the live one (its questions come first, in order). Three queries."""
+    where = [QuizAttempt.course_id == course.id, QuizAttempt.quiz_key == quiz_key]
+    if user_ids is not None:
+        where.append(QuizAttempt.user_id.in_(list(user_ids)))
+    submitted = QuizAttempt.status == "submitted"
+    totals = db.session.execute(
+        sa.select(
+            sa.func.count(QuizAttempt.id).filter(submitted),
+            sa.func.count(QuizAttempt.id).filter(QuizAttempt.status == "in_progress"),
+            sa.func.count(sa.distinct(QuizAttempt.user_id)).filter(submitted),
+            sa.func.count(QuizAttempt.id).filter(submitted, QuizAttempt.passed.is_(True)),
+            sa.func.count(sa.distinct(QuizAttempt.user_id)).filter(submitted, QuizAttempt.passed.is_(True)),
+            sa.func.avg(QuizAttempt.score).filter(submitted),
+        ).where(*where)
+    ).one()
+    definitions = {d.version_id: d for d in db.session.scalars(
+        sa.select(QuizDefinition).join(CourseVersion, CourseVersion.id == QuizDefinition.version_id)
+        .where(CourseVersion.course_id == course.id, QuizDefinition.key == quiz_key))}
+    definitions[definition.version_id] = definition
+    questions: dict[str, QuestionStats] = {}
+    for number, question in enumerate(definition.questions, start=1):
+        questions[question["id"]] = QuestionStats(question["id"], number, question["type"],
+                                                  _plain(question.get("prompt_html"), question.get("prompt")))
+    bands = [0] * SCORE_BANDS
+    rows = db.session.execute(
+        sa.select(QuizAttempt.version_id, QuizAttempt.score, QuizAttempt.responses, QuizAttempt.results)
+        .where(*where, submitted).execution_options(yield_per=2000)
+    )
+    for version_id, score, responses, results in rows:
+        bands[min(SCORE_BANDS - 1, int((score or 0) // (100 / SCORE_BANDS)))] += 1
+        by_id = {q["id"]: q for q in definitions[version_id].questions} if version_id in definitions else {}
+        for question_id, result in (results or {}).items():
+            question = by_id.get(question_id)
+            if question is None:
+                continue
+            entry = questions.get(question_id)
+            if entry is None:
+                entry = questions[question_id] = QuestionStats(
+                    question_id, len(questions) + 1, question["type"],
+                    _plain(question.get("prompt_html"), question.get("prompt")))
+            entry.shown += 1
+            if result.get("valid"):
+                entry.answered += 1
+            if result.get("correct"):
+                entry.correct += 1
+            elif result.get("valid") and result.get("graded", True):
+                label = response_label(question, (responses or {}).get(question_id))
+                if label:
+                    entry.wrong[label] += 1
+    mean = float(totals[5]) if totals[5] is not None else None
+    return QuizStats(definition, totals[0], totals[1], totals[2], totals[3], totals[4], mean,
+                     list(questions.values()), bands)
+
+
+CSV_COLUMNS = ("question", "number", "type", "prompt", "shown", "answered", "correct", "share_correct_percent",
+               "most_chosen_wrong_answer", "times_chosen")
+
+
+def _cell(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def statistics_csv(stats: QuizStats) -> str:
+    """One row per question."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for q in stats.questions:
+        share = q.share_correct
+        wrong = q.top_wrong
+        writer.writerow([_cell(v) for v in (
+            q.id, q.number, q.type, q.prompt, q.shown, q.answered, q.correct if q.graded else "",
+            "" if share is None else f"{100 * share:.1f}", wrong[0] if wrong else "", wrong[1] if wrong else "",
+        )])
+    return out.getvalue()

@@ -1,0 +1,185 @@
+"""Quiz pages: starting, answering and submitting an attempt, its results, and the course team's statistics
+and exceptions. Each view loads (404), checks the policy (403), calls a service, and commits once."""
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import clock, policy
+from ..accounts.models import User
+from ..accounts.services import get_user_by_email
+from ..catalog import queries as catalog_queries
+from ..errors import DomainError
+from ..extensions import db
+from ..forms import EmptyForm, show_domain_error
+from . import queries, services, stats
+from .forms import AttemptForm, ExceptionForm, read_responses
+
+
+def _own_attempt(course, quiz_key: str, attempt_id: int):
+    attempt = queries.attempt_in_course(course, quiz_key, attempt_id)
+    if attempt is None or attempt.user_id != current_user.id:
+        abort(404)
+    return attempt
+
+
+def _to_results(slug: str, attempt):
+    return redirect(url_for("quizzes.results", slug=slug, quiz_key=attempt.quiz_key, attempt_id=attempt.id))
+
+
+def _to_unit(slug: str, definition):
+    return redirect(url_for("learning.unit_page", slug=slug, key=definition.unit_key))
+
+
+def _end_reading() -> None:
+    """End the read-only transaction that loading the page's objects began, so that the service's first
+    statement is its write. SQLite refuses a write in a transaction that read before another connection
+    committed ("database is locked", whatever the busy timeout); a transaction that begins with the write
+    waits for the lock instead. Nothing is written yet, so this is not a second commit of the request's work."""
+    db.session.commit()
+
+
+@login_required
+def start(slug: str, quiz_key: str):
+    course, _version = catalog_queries.course_with_live_version(slug)
+    definition = services.live_definition(course, quiz_key)
+    if not policy.can_take_quiz(current_user, course, enrolled=queries.is_enrolled(current_user, course)):
+        abort(403)
+    _end_reading()
+    try:
+        attempt = services.start_attempt(current_user, course, quiz_key)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _to_unit(slug, definition)
+    db.session.commit()
+    return redirect(url_for("quizzes.attempt_page", slug=slug, quiz_key=quiz_key, attempt_id=attempt.id))
+
+
+@login_required
+def attempt_page(slug: str, quiz_key: str, attempt_id: int):
+    course, _version = catalog_queries.course_with_live_version(slug)
+    attempt = _own_attempt(course, quiz_key, attempt_id)
+    if attempt.is_submitted:
+        return _to_results(slug, attempt)
+    if services.is_expired(attempt):
+        _end_reading()
+        services.close_expired_attempt(current_user, attempt)
+        db.session.commit()
+        flash(_("Time is up: your attempt was submitted with the answers saved before the time limit."), "info")
+        return _to_results(slug, attempt)
+    return _render_attempt(course, attempt, AttemptForm())
+
+
+def _render_attempt(course, attempt, form, responses=None, status: int = 200):
+    definition = services.definition_of(attempt)
+    questions = queries.question_views(definition, attempt, queries.NOTHING, responses)
+    remaining = None
+    if attempt.deadline is not None:
+        remaining = max(0, int((attempt.deadline - clock.now()).total_seconds()))
+    return render_template(
+        "quizzes/attempt.html", course=course, definition=definition, attempt=attempt, questions=questions,
+        form=form, remaining=remaining, readers=queries.reflection_readers(),
+    ), status
+
+
+@login_required
+def answer(slug: str, quiz_key: str, attempt_id: int):
+    """Save progress or submit (the button pressed decides). Submitting twice records one result."""
+    course, _version = catalog_queries.course_with_live_version(slug)
+    attempt = _own_attempt(course, quiz_key, attempt_id)
+    form = AttemptForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if attempt.is_submitted:
+        flash(_("This attempt was submitted already; here is its result."), "info")
+        return _to_results(slug, attempt)
+    definition = services.definition_of(attempt)
+    shown = set(attempt.question_ids)
+    responses = read_responses(request.form, {q["id"]: q for q in definition.questions if q["id"] in shown})
+    _end_reading()
+    if form.action.data == "submit":
+        submission = services.submit_attempt(current_user, attempt, responses)
+        db.session.commit()
+        if submission.recorded and submission.attempt.late:
+            flash(_("Time was up: your attempt was graded with the answers saved before the time limit."), "info")
+        elif not submission.recorded:
+            flash(_("This attempt was submitted already; here is its result."), "info")
+        return _to_results(slug, attempt)
+    attempt = services.save_responses(current_user, attempt, responses)
+    db.session.commit()
+    if attempt.is_submitted:
+        flash(_("Time is up: your attempt was submitted with the answers saved before the time limit."), "info")
+        return _to_results(slug, attempt)
+    flash(_("Your answers are saved."), "success")
+    return redirect(url_for("quizzes.attempt_page", slug=slug, quiz_key=quiz_key, attempt_id=attempt.id))
+
+
+@login_required
+def results(slug: str, quiz_key: str, attempt_id: int):
+    course, _version = catalog_queries.course_with_live_version(slug)
+    attempt = queries.attempt_in_course(course, quiz_key, attempt_id)
+    if attempt is None:
+        abort(404)
+    own = attempt.user_id == current_user.id
+    learner = current_user if own else db.session.get(User, attempt.user_id)
+    if not own and not policy.can_view_quiz_attempt(current_user, learner, course):
+        abort(404)
+    if own and not attempt.is_submitted:
+        return redirect(url_for("quizzes.attempt_page", slug=slug, quiz_key=quiz_key, attempt_id=attempt.id))
+    definition = services.definition_of(attempt)
+    state = queries.learner_state(attempt.user_id, course.id, services.current_definition(course, attempt))
+    reflections = own or policy.can_see(current_user, learner, "reflections", course)
+    show = queries.disclosure(definition, attempt, state, reflections=reflections)
+    return render_template(
+        "quizzes/results.html", course=course, definition=definition, attempt=attempt, state=state, own=own,
+        learner=learner, show=show, settings=services.settings_of(definition),
+        questions=queries.question_views(definition, attempt, show) if attempt.is_submitted else [],
+        rule_text=queries.RULE_TEXT, form=EmptyForm(),
+    )
+
+
+def _statistics_course(slug: str, quiz_key: str):
+    course, _version = catalog_queries.course_with_live_version(slug)
+    if not policy.can_view_quiz_statistics(current_user, course):
+        abort(403)
+    return course, services.live_definition(course, quiz_key)
+
+
+@login_required
+def statistics(slug: str, quiz_key: str):
+    course, definition = _statistics_course(slug, quiz_key)
+    return render_template("quizzes/statistics.html", course=course, definition=definition,
+                           stats=stats.quiz_statistics(course, quiz_key, definition))
+
+
+@login_required
+def statistics_csv(slug: str, quiz_key: str):
+    course, definition = _statistics_course(slug, quiz_key)
+    body = stats.statistics_csv(stats.quiz_statistics(course, quiz_key, definition))
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{course.slug}-{quiz_key}-statistics.csv"'})
+
+
+@login_required
+def exceptions(slug: str, quiz_key: str):
+    course, _version = catalog_queries.course_with_live_version(slug)
+    if not policy.can_grant_quiz_exception(current_user, course):
+        abort(403)
+    definition = services.live_definition(course, quiz_key)
+    form = ExceptionForm()
+    if form.validate_on_submit():
+        learner = get_user_by_email(form.email.data or "")
+        try:
+            services.grant_exception(current_user, learner, course, quiz_key, form.extra_attempts.data or 0,
+                                     form.extra_minutes.data or 0, form.reason.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The exception is granted."), "success")
+            return redirect(url_for("quizzes.exceptions", slug=slug, quiz_key=quiz_key))
+    return render_template("quizzes/exceptions.html", course=course, definition=definition, form=form,
+                           granted=queries.exceptions_granted(course.id, quiz_key)), 200 if not form.errors else 422
