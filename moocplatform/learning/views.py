@@ -86,7 +86,7 @@ def unit_page(slug: str, key: str):
     return render_template(
         "learning/unit.html", course=course, version=version, outline=outline, unit=unit,
         previous=previous, following=following, progress=progress, tracking=tracking, enrolled=enrolled,
-        form=CompletionForm(complete="0" if key in progress.completed else "1"), quiz_panel=quiz_panel,
+        quiz_panel=quiz_panel,
     )
 
 
