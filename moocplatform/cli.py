@@ -20,6 +20,7 @@ from .content import PackError, format_stats, inspect_pack, opened_pack, validat
 from .demo import DEMO_PASSWORD, seed_demo_accounts
 from .errors import DomainError
 from .extensions import db
+from .learning.completion import process_completions
 from .quizzes.cli import quizzes_cli
 
 courses_cli = AppGroup("courses", help="Import and manage course packs.")
@@ -70,6 +71,11 @@ def import_courses(paths: tuple[Path, ...], import_all: bool, force: bool, draft
         if not dry_run:  # a dry run has written nothing
             db.session.commit()
         click.echo(result.describe())
+        if result.outcome == "new_version":  # completions the new version grants, once the import has committed
+            completed = process_completions(result.course)
+            db.session.commit()
+            if completed:
+                click.echo(f"{result.course.slug}: {completed} learners completed the course under the new version")
 
 
 @courses_cli.command("archive")

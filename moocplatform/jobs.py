@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from .accounts.services import purge_old_login_failures
 from .extensions import db
+from .learning.completion import process_all_completions
 
 
 @dataclass(frozen=True)
@@ -37,5 +38,7 @@ def run_jobs(names: list[str] | None = None) -> dict[str, object]:
     return results
 
 
+register_job("process-completions", "Record course completions that progress or a new version has granted.",
+             process_all_completions)
 register_job("purge-login-failures", "Forget failed log-ins older than the throttling window.",
              purge_old_login_failures)

@@ -208,7 +208,7 @@ def _store_version(actor, course: Course, pack: Pack, digest: str, changes: Chan
             "competences": pack.competences, "authors": pack.authors, "licence": pack.licence,
             "effort_hours_per_week": pack.effort_hours_per_week, "duration_weeks": pack.duration_weeks,
             "enrolment": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in pack.enrolment.items()},
-            "references": pack.references, "changes": changes.as_dict(),
+            "references": pack.references, "changes": changes.as_dict(), "completion": pack.completion,
         },
         unit_count=len(pack.units), minutes_total=sum(u.minutes for u in pack.units),
     )

@@ -74,3 +74,24 @@ register(
     erase=lambda user: delete_rows(Invitation, Invitation.email == user.email),
     reason="invitations addressed to the user; those they sent keep a de-personalised inviter",
 )
+
+
+class CourseCompletion(db.Model):
+    """A learner reached the course's completion rules. Never taken back by later content versions."""
+
+    __tablename__ = "course_completions"
+    __table_args__ = (sa.UniqueConstraint("user_id", "course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    completed_at: Mapped[datetime]
+    version: Mapped[str] = mapped_column(sa.String(32))  # the content version the rules were met under
+
+
+register(
+    CourseCompletion, section="completions", rule="delete",
+    export=lambda user: rows_as_dicts(CourseCompletion, CourseCompletion.user_id == user.id),
+    erase=lambda user: delete_rows(CourseCompletion, CourseCompletion.user_id == user.id),
+    reason="private learning data (certificates, when they come, keep their own de-personalised record)",
+)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import aliased
 
 from ..catalog.models import Course, CourseVersion, Unit
 from ..extensions import db
-from .models import Enrollment, Invitation, UnitProgress
+from .models import CourseCompletion, Enrollment, Invitation, UnitProgress
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,7 @@ class DashboardEntry:
     last_unit_key: str | None
     last_unit_title: str | None
     last_visited_at: datetime | None
+    completed_at: datetime | None = None
 
     @property
     def percent(self) -> int:
@@ -55,8 +56,11 @@ def dashboard(user_id: int) -> list[DashboardEntry]:
     """The learner's courses, most recently used first, in two queries whatever their number."""
     last_unit = aliased(Unit)
     rows = db.session.execute(
-        sa.select(Enrollment, Course, CourseVersion.unit_count, last_unit.key, last_unit.title)
+        sa.select(Enrollment, Course, CourseVersion.unit_count, last_unit.key, last_unit.title,
+                  CourseCompletion.completed_at)
         .join(Course, Course.id == Enrollment.course_id)
+        .outerjoin(CourseCompletion, sa.and_(CourseCompletion.user_id == Enrollment.user_id,
+                                             CourseCompletion.course_id == Enrollment.course_id))
         .join(CourseVersion, CourseVersion.id == Course.live_version_id)
         .outerjoin(last_unit, sa.and_(last_unit.version_id == Course.live_version_id,
                                       last_unit.key == Enrollment.last_unit_key))
@@ -74,8 +78,8 @@ def dashboard(user_id: int) -> list[DashboardEntry]:
     ).all())
     return [
         DashboardEntry(course, enrollment, unit_count or 0, counts.get(course.id, 0), key, title,
-                       enrollment.last_visited_at)
-        for enrollment, course, unit_count, key, title in rows
+                       enrollment.last_visited_at, completed_at)
+        for enrollment, course, unit_count, key, title, completed_at in rows
     ]
 
 

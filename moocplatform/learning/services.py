@@ -13,6 +13,7 @@ from ..errors import Conflict, InvalidInput, PermissionDenied
 from ..extensions import db
 from ..mail import send_mail
 from ..urls import public_url
+from .completion import record_completion_if_reached
 from .models import Enrollment, Invitation, UnitProgress
 
 MAX_INVITATIONS = 500
@@ -111,6 +112,8 @@ def set_unit_completion(user, course, unit_key: str, *, complete: bool) -> None:
     if not policy.can_track_progress(user, course, enrolled=bool(enrollment and enrollment.is_active)):
         raise PermissionDenied(_("Enrol in the course to track your progress."))
     _upsert_progress(user.id, course.id, unit_key, completed=complete)
+    if complete:
+        record_completion_if_reached(user.id, course)
 
 
 def _upsert_progress(user_id: int, course_id: int, unit_key: str, *, completed: bool | None) -> UnitProgress:

@@ -11,6 +11,7 @@ from ..catalog import services as catalog_services
 from ..catalog.packfiles import export_zip
 from ..extensions import db
 from ..forms import EmptyForm
+from ..learning.completion import process_completions
 from ..learning.queries import NO_PROGRESS
 
 def _managed_course(slug: str):
@@ -59,6 +60,8 @@ def publish(slug: str, version_id: int):
     course = _managed_course(slug)
     version = catalog_services.get_version(course, version_id)
     catalog_services.publish_version(current_user, course, version)
+    db.session.commit()
+    process_completions(course)  # after the publish has committed, never inside it
     db.session.commit()
     flash(_("Version %(v)s is live.", v=version.version), "success")
     return redirect(url_for("studio.versions", slug=slug))
