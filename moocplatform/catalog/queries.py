@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from threading import Lock
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -114,31 +116,38 @@ class Outline:
         return previous, following
 
 
-class _OutlineCache:
-    """Stored versions never change, so their outlines are kept in memory, keyed by id and content digest."""
+class _VersionCache:
+    """Stored versions never change, so what pages read of them is kept in memory (least recently used
+    first out), keyed by version id, content digest and item."""
 
-    def __init__(self, size: int = 256):
+    def __init__(self, size: int):
         self.size = size
-        self.items: OrderedDict[tuple[int, str], Outline] = OrderedDict()
+        self.items: OrderedDict[tuple, Any] = OrderedDict()
         self.lock = Lock()
 
-    def get(self, version: CourseVersion) -> Outline:
-        key = (version.id, version.manifest.get("digest", ""))
+    def get(self, key: tuple, load: Callable[[], Any]) -> Any:
         with self.lock:
             if key in self.items:
                 self.items.move_to_end(key)
                 return self.items[key]
-        outline = _load_outline(version.id)
+        value = load()
         with self.lock:
-            self.items[key] = outline
+            self.items[key] = value
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
-        return outline
+        return value
+
+
+def _cache(name: str, size: int) -> _VersionCache:
+    return current_app.extensions.setdefault(f"moocplatform.{name}", _VersionCache(size))
+
+
+def _version_key(version: CourseVersion) -> tuple[int, str]:
+    return version.id, version.manifest.get("digest", "")
 
 
 def outline_for(version: CourseVersion) -> Outline:
-    cache = current_app.extensions.setdefault("moocplatform.outlines", _OutlineCache())
-    return cache.get(version)
+    return _cache("outlines", 256).get(_version_key(version), lambda: _load_outline(version.id))
 
 
 def _load_outline(version_id: int) -> Outline:
@@ -176,11 +185,29 @@ def course_with_live_version(slug: str) -> tuple[Course, CourseVersion]:
     return row[0], row[1]
 
 
-def unit_body(version_id: int, key: str) -> Unit:
+@dataclass(frozen=True)
+class UnitContent:
+    """What a unit page shows of a unit, as stored with its version."""
+
+    key: str
+    title: str
+    type: str
+    minutes: int
+    preview: bool
+    body_html: str
+    video: dict[str, Any] | None
+
+
+def unit_body(version: CourseVersion, key: str) -> UnitContent:
+    """A unit's content, from memory after the first request (versions never change)."""
+    return _cache("units", 2048).get((*_version_key(version), key), lambda: _load_unit(version.id, key))
+
+
+def _load_unit(version_id: int, key: str) -> UnitContent:
     unit = db.session.scalar(_UNIT_BODY, {"version_id": version_id, "key": key})
     if unit is None:
         raise NotFound("No such unit.")
-    return unit
+    return UnitContent(unit.key, unit.title, unit.type, unit.minutes, unit.preview, unit.body_html, unit.video)
 
 
 def users_by_id(ids: set[int]) -> dict[int, User]:

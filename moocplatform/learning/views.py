@@ -69,7 +69,7 @@ def unit_page(slug: str, key: str):
             abort(404)
         flash(_("Enrol in the course to read this unit."), "info")
         return redirect(url_for("catalog.course_page", slug=slug))
-    unit = catalog_queries.unit_body(version.id, key)
+    unit = catalog_queries.unit_body(version, key)
     progress = queries.NO_PROGRESS
     tracking = policy.can_track_progress(current_user, course, enrolled=enrolled)
     if tracking:

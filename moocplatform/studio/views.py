@@ -50,7 +50,7 @@ def preview_unit(slug: str, version_id: int, key: str):
     previous, following = outline.neighbours(key)
     return render_template(
         "learning/unit.html", course=course, version=version, outline=outline,
-        unit=catalog_queries.unit_body(version.id, key), previous=previous, following=following,
+        unit=catalog_queries.unit_body(version, key), previous=previous, following=following,
         progress=NO_PROGRESS, tracking=False, enrolled=True, preview=True,
     )
 
