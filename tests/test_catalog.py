@@ -58,3 +58,17 @@ def test_archived_course_leaves_catalogue_but_stays_for_enrolled(client):
     assert client.get("/courses/alpha-course").status_code == 404
     log_in(client, learner)
     assert client.get("/courses/alpha-course").status_code == 200
+
+
+def test_catalogue_pages(app, client):
+    app.config["CATALOG_PAGE_SIZE"] = 2
+    try:
+        for name in ("a-one", "b-two", "c-three"):
+            make_course(name, title=name.replace("-", " ").title())
+        first = client.get("/courses").get_data(as_text=True)
+        assert "A One" in first and "C Three" not in first and "Page 1 of 2" in first
+        second = client.get("/courses?page=2").get_data(as_text=True)
+        assert "C Three" in second and "A One" not in second and "Previous page" in second
+        assert "C Three" in client.get("/courses?page=99").get_data(as_text=True)  # clamped to the last page
+    finally:
+        app.config["CATALOG_PAGE_SIZE"] = 24

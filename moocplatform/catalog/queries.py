@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from ..accounts.models import User
 from ..errors import NotFound
 from ..extensions import db
+from ..pagination import Page, paginate
 from .models import Course, CourseCompetence, CourseVersion, Module, Unit
 
 EFFORT_LEVELS = {
@@ -34,10 +35,7 @@ class CatalogueFilters:
 
 @dataclass
 class CataloguePage:
-    courses: list[Course]
-    total: int
-    page: int
-    pages: int
+    results: Page  # of Course
     languages: list[str]
     competences: list[str]
 
@@ -62,19 +60,14 @@ def catalogue(filters: CatalogueFilters, *, page_size: int) -> CataloguePage:
     if filters.effort in EFFORT_LEVELS:
         low, high = EFFORT_LEVELS[filters.effort]
         query = query.where(Course.effort_hours_per_week.between(low, high))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // page_size))
-    page = min(max(1, filters.page), pages)
-    courses = list(db.session.scalars(
-        query.options(selectinload(Course.competences)).order_by(Course.title, Course.id)
-        .limit(page_size).offset((page - 1) * page_size)
-    ))
+    results = paginate(query.options(selectinload(Course.competences)).order_by(Course.title, Course.id),
+                       str(filters.page), per_page=page_size)
     languages = list(db.session.scalars(sa.select(Course.language).where(listed).distinct().order_by(Course.language)))
     competences = list(db.session.scalars(
         sa.select(CourseCompetence.name).join(Course, Course.id == CourseCompetence.course_id).where(listed)
         .distinct().order_by(CourseCompetence.name)
     ))
-    return CataloguePage(courses, total, page, pages, languages, competences)
+    return CataloguePage(results, languages, competences)
 
 
 # Course outlines -------------------------------------------------------------------------------------------
