@@ -43,6 +43,7 @@ def _minutes_in(locale: str, value: int) -> str:
 UNIT_TYPE_LABELS = {
     "text": _l("Reading"), "video": _l("Video"), "activity": _l("Activity"), "reflection": _l("Reflection"),
     "resource": _l("Resource"), "discussion": _l("Discussion"), "quiz": _l("Quiz"),
+    "references": _l("References"),
 }
 
 

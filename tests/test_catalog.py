@@ -72,3 +72,16 @@ def test_catalogue_pages(app, client):
         assert "C Three" in client.get("/courses?page=99").get_data(as_text=True)  # clamped to the last page
     finally:
         app.config["CATALOG_PAGE_SIZE"] = 24
+
+
+def test_reference_list_page_or_the_courses_references_unit(client):
+    make_course("alpha-course")
+    page = client.get("/courses/alpha-course/references").get_data(as_text=True)
+    assert '<li id="ref-ref1"><strong>Author, 2020.</strong> Author, A. (2020). A book. Publisher.</li>' in page
+    make_course("beta-course", modules=1, units_per_module=2, extra_files={
+        "units/m1/02-m1-u2.md": "---\nid: sources\ntitle: Sources\ntype: references\nminutes: 5\npreview: true\n"
+                                "---\nWhere to read on.\n"})
+    response = client.get("/courses/beta-course/references")
+    assert response.status_code == 302 and response.location.endswith("/courses/beta-course/units/sources")
+    unit = client.get("/courses/beta-course/units/sources").get_data(as_text=True)
+    assert "Where to read on." in unit and 'id="ref-ref1"' in unit and "References · 5 min" in unit

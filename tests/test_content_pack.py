@@ -401,6 +401,45 @@ def test_rendering_rewrites_pack_links_and_citations(tmp_path):
     assert f'src="/assets/{pack.assets["assets/square.svg"].sha256}/square.svg"' in html
 
 
+REFERENCES_UNIT = "---\nid: m1-refs\ntitle: Sources\ntype: references\nminutes: 5\npreview: true\n---\nRead these first.\n"
+
+
+def test_references_unit_lists_the_sources_and_citations_link_to_it(tmp_path):
+    folder = write_pack(tmp_path, "alpha", modules=1, units_per_module=2,
+                        extra_files={"units/m1/02-m1-u2.md": REFERENCES_UNIT})
+    (folder / "references.yaml").write_text(yaml.safe_dump([
+        {"key": "zed", "short": "Zed, 2001", "citation": "Zed, Z. (2001). <Last> & least.", "url": "https://ex.org/z"},
+        {"key": "ab", "short": "Ab, 1999", "citation": "Ab, A. (1999). First."}]))
+    edit_manifest(folder, description="No citations here.")
+    unit = folder / "units/m1/01-m1-u1.md"
+    unit.write_text(unit.read_text() + "\nAs found [@zed].\n")
+    pack = load_pack(folder, video_hosts=HOSTS)
+    assert pack.warnings == []
+    render_pack(pack, asset_url=lambda a: f"/a/{a.sha256}", unit_url=lambda k: f"/u/{k}", references_url="/refs")
+    assert 'href="/u/m1-refs#ref-zed">Zed, 2001</a>' in pack.units[0].html
+    html = pack.units[1].html
+    assert html.startswith("<p>Read these first.</p>")
+    assert html.index('id="ref-ab"') < html.index('id="ref-zed"')  # ordered by label
+    assert "Zed, Z. (2001). &lt;Last&gt; &amp; least." in html
+    assert '<a href="https://ex.org/z" rel="noopener">https://ex.org/z</a>' in html
+
+
+def test_one_references_unit_at_most_and_what_it_needs(tmp_path):
+    second = REFERENCES_UNIT.replace("m1-refs", "m1-refs-2")
+    folder = write_pack(tmp_path, "alpha", modules=1, units_per_module=3, extra_files={
+        "units/m1/02-m1-u2.md": REFERENCES_UNIT.replace("preview: true\n", ""), "units/m1/03-m1-u3.md": second})
+    assert ("units/m1/03-m1-u3.md:4: type: a course has one references unit, and units/m1/02-m1-u2.md is already "
+            "one") in problems(folder)
+    (folder / "units/m1/03-m1-u3.md").write_text(second.replace("references", "text"))
+    (folder / "references.yaml").unlink()
+    edit_manifest(folder, description="No citations here.")
+    assert warnings_of(folder) == [
+        "units/m1/02-m1-u2.md: is a references unit, but references.yaml lists no sources",
+        "units/m1/02-m1-u2.md: is the references unit: make it preview: true so that visitors who follow a "
+        "citation can read it",
+    ]
+
+
 # videos, files, warnings -----------------------------------------------------------------------------------
 
 def test_video_host_allow_list_and_transcript(tmp_path):

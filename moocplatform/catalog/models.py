@@ -16,7 +16,6 @@ from ..extensions import db
 from ..personal_data import register, rows_as_dicts
 
 ENROLMENT_MODES = ("open", "invitation", "window")
-UNIT_TYPES = ("text", "video", "activity", "reflection", "resource", "discussion", "quiz")
 
 
 class Course(db.Model):

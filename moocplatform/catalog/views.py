@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from .. import policy
 from ..extensions import db
+from ..content.render import reference_list_html
 from ..forms import EmptyForm
 from ..learning.queries import NO_PROGRESS, learner_progress
 from ..learning.services import enrolment_blocker, get_enrollment
@@ -51,7 +52,11 @@ def references(slug: str):
     enrollment = get_enrollment(current_user, course)
     if not policy.can_view_course(current_user, course, enrolled=bool(enrollment and enrollment.is_active)):
         abort(404)
-    return render_template("catalog/references.html", course=course, version=version)
+    references_unit = next((u for u in queries.outline_for(version).units if u.type == "references"), None)
+    if references_unit is not None:  # the pack has its own references unit: the list lives there
+        return redirect(url_for("learning.unit_page", slug=slug, key=references_unit.key))
+    return render_template("catalog/references.html", course=course,
+                           references_html=reference_list_html(version.manifest.get("references", [])))
 
 
 @bp.get("/assets/<sha256>/<name>")

@@ -20,6 +20,7 @@ def check_pack(reader: PackReader, video_hosts: set[str]) -> None:
     _unique_ids(reader)
     _competences(reader)
     _completion(reader)
+    _references_unit(reader)
     pack = reader.pack
     context = MarkdownContext(set(pack.assets), {u.path: u.key for u in pack.units},
                               {r["key"] for r in pack.references})
@@ -79,6 +80,20 @@ def _completion(reader: PackReader) -> None:
             if isinstance(item, str) and item not in known:
                 findings.problem("course.yaml", f"{item!r} is not a {kind} of the course",
                                  line=manifest.line(["completion", key, k]), field=f"completion.{key}[{k}]")
+
+
+def _references_unit(reader: PackReader) -> None:
+    """One unit at most shows the reference list; visitors follow citations from preview units to it."""
+    findings = reader.findings
+    units = [u for u in reader.pack.units if u.type == "references"]
+    for extra in units[1:]:
+        findings.problem(extra.path, f"a course has one references unit, and {units[0].path} is already one",
+                         line=reader.unit_docs[extra.path].line(["type"]), field="type")
+    if units and not reader.pack.references:
+        findings.warn(units[0].path, "is a references unit, but references.yaml lists no sources")
+    if units and not units[0].preview:
+        findings.warn(units[0].path, "is the references unit: make it preview: true so that visitors who follow a "
+                                     "citation can read it")
 
 
 def _markdown(reader: PackReader, context: MarkdownContext) -> None:

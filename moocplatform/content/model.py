@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 VERSION = re.compile(r"^(\d{1,4})\.(\d{1,4})\.(\d{1,4})$")
-UNIT_TYPES = ("text", "video", "activity", "reflection", "resource", "discussion", "quiz")
+UNIT_TYPES = ("text", "video", "activity", "reflection", "resource", "discussion", "quiz", "references")
 ASSET_TYPES = {
     ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
     ".webp": "image/webp", ".gif": "image/gif", ".pdf": "application/pdf", ".vtt": "text/vtt",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from markupsafe import escape
+
 from ..html import clean_html, render_markdown
 from .markdown_checks import resolve_link
 from .model import Pack, PackAssetFile
@@ -17,8 +19,13 @@ def render_pack(
     unit_url: Callable[[str], str],
     references_url: str,
 ) -> None:
-    """Render every unit's Markdown (and the description and quizzes) to sanitised HTML, in place."""
+    """Render every unit's Markdown (and the description and quizzes) to sanitised HTML, in place.
+
+    Citations link to the pack's references unit when it has one, otherwise to references_url."""
     units_by_path = {unit.path: unit.key for unit in pack.units}
+    references_unit = next((unit for unit in pack.units if unit.type == "references"), None)
+    if references_unit is not None:
+        references_url = unit_url(references_unit.key)
     citations = {r["key"]: (r["short"], f"{references_url}#ref-{r['key']}") for r in pack.references}
 
     def rewriter(base: str) -> Callable[[str], str]:
@@ -38,6 +45,8 @@ def render_pack(
     pack.description_html = markdown("course.yaml")(pack.description)
     for unit in pack.units:
         unit.html = markdown(unit.path)(unit.body)
+        if unit.type == "references":
+            unit.html += reference_list_html(pack.references)
         if unit.video:
             unit.video_html = _video_html(pack, unit.video, unit.title, asset_url, markdown)
     for quiz in pack.quizzes.values():
@@ -50,7 +59,7 @@ def _video_html(pack: Pack, video: dict, title: str, asset_url, markdown) -> dic
     if transcript.path.endswith(".md"):
         transcript_html = markdown(transcript.path)(transcript_text)
     else:
-        transcript_html = clean_html("<pre>" + _escape(transcript_text) + "</pre>")
+        transcript_html = clean_html(f"<pre>{escape(transcript_text)}</pre>")
     return {
         "url": video["url"],
         "title": video.get("title") or title,
@@ -61,5 +70,11 @@ def _video_html(pack: Pack, video: dict, title: str, asset_url, markdown) -> dic
     }
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def reference_list_html(references: list[dict[str, str]]) -> str:
+    """The sources in the order of their labels, each with the anchor its citations link to."""
+    items = []
+    for ref in sorted(references, key=lambda r: (r["short"].casefold(), r["key"])):
+        link = f' <a href="{escape(ref["url"])}" rel="noopener">{escape(ref["url"])}</a>' if ref.get("url") else ""
+        items.append(f'<li id="ref-{escape(ref["key"])}"><strong>{escape(ref["short"])}.</strong> '
+                     f'{escape(ref["citation"])}{link}</li>')
+    return clean_html(f'<ol class="references">\n{chr(10).join(items)}\n</ol>\n') if items else ""
