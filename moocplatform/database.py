@@ -1,6 +1,9 @@
 """Declarative base, naming convention and column types shared by every area's models."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any
 
@@ -48,6 +51,20 @@ class Base(DeclarativeBase):
     )
 
 
+_writing: ContextVar[bool] = ContextVar("moocplatform_writing", default=False)
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Work outside a request that reads, then writes (scheduled jobs): on SQLite its transactions take the
+    write lock when they begin, as those of POST requests do."""
+    token = _writing.set(True)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
+
+
 def configure_engine(engine: sa.Engine) -> None:
     """SQLite: enforce foreign keys, let the writers of several workers wait for each other, and let
     SQLAlchemy (not the driver) begin transactions so that savepoints work."""
@@ -69,5 +86,5 @@ def configure_engine(engine: sa.Engine) -> None:
     def on_begin(connection) -> None:
         # Requests that change data take the write lock at once: a read transaction that later writes fails
         # with "database is locked" when another worker committed in between (WAL snapshots cannot upgrade).
-        writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+        immediate = _writing.get() or (has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS"))
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -6,8 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .accounts.services import purge_old_login_failures
+from .database import writing
 from .extensions import db
 from .learning.completion import process_all_completions
+from .quizzes.services import close_expired_attempts
 
 
 @dataclass(frozen=True)
@@ -33,12 +35,15 @@ def run_jobs(names: list[str] | None = None) -> dict[str, object]:
     for job in registered_jobs():
         if names and job.name not in names:
             continue
-        results[job.name] = job.run()
-        db.session.commit()
+        with writing():
+            results[job.name] = job.run()
+            db.session.commit()
     return results
 
 
 register_job("process-completions", "Record course completions that progress or a new version has granted.",
              process_all_completions)
+register_job("close-expired-quiz-attempts", "Grade timed quiz attempts whose time ran out, with the answers "
+             "saved in time.", close_expired_attempts)
 register_job("purge-login-failures", "Forget failed log-ins older than the throttling window.",
              purge_old_login_failures)

@@ -6,7 +6,6 @@ import os
 import tempfile
 import threading
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
-from moocplatform import clock, personal_data
+from moocplatform import personal_data
 from moocplatform.accounts.models import User
 from moocplatform.audit import AuditEntry
 from moocplatform.catalog.models import Course
@@ -27,61 +26,9 @@ from moocplatform.quizzes import services
 from moocplatform.quizzes.grading import draw_questions, option_order
 from moocplatform.quizzes.models import QuizAttempt, QuizException
 from tests.conftest import log_in
-from tests.factories import enrol, make_course, make_user, sample_quiz, write_pack
-
-# Answers to tests.factories.sample_quiz, in the stored shape (services) ...
-RIGHT = {"q1": "a", "q2": ["a", "b"], "q3": "false", "q4": "3", "q5": "Testing  effect",
-         "q6": {"plan": 1, "act": 2, "check": 3}, "q7": {"p1": "Spread over time", "p2": "Mix problems"},
-         "q8": "I will space my practice."}
-WRONG = {"q1": "b", "q2": ["c"], "q3": "true", "q4": "7", "q5": "rereading",
-         "q6": {"plan": 3, "act": 2, "check": 1}, "q7": {"p1": "Read again", "p2": "Spread over time"},
-         "q8": "Nothing."}
-# 4 of the 7 graded questions right: 57%, below the pass mark of 60.
-FAILING = {**WRONG, "q1": "a", "q2": ["a", "b"], "q3": "false", "q4": "3"}
-
-
-def form(responses: dict, action: str = "submit") -> dict:
-    """... and as the attempt form posts them."""
-    data: dict = {"action": action}
-    for question_id, value in responses.items():
-        if isinstance(value, dict):
-            data.update({f"q.{question_id}.{sub}": str(v) for sub, v in value.items()})
-        elif isinstance(value, list):
-            data[f"q.{question_id}"] = value
-            data[f"q.{question_id}.shown"] = "1"
-        else:
-            data[f"q.{question_id}"] = value
-    return data
-
-
-def quiz_course(slug: str = "alpha", questions=None, **settings):
-    return make_course(slug, quiz=sample_quiz(questions, **settings))
-
-
-def learner_in(course, **kwargs):
-    learner = make_user(**kwargs)
-    enrol(learner, course)
-    return learner
-
-
-def attempt_url(attempt, suffix: str = "") -> str:
-    return f"/courses/{attempt_course_slug(attempt)}/quizzes/{attempt.quiz_key}/attempts/{attempt.id}{suffix}"
-
-
-def attempt_course_slug(attempt) -> str:
-    return db.session.get(Course, attempt.course_id).slug
-
-
-def quiz_form(response) -> str:
-    """The attempt form of a page (the rest holds CSRF tokens, which carry the time)."""
-    page = response.get_data(as_text=True)
-    return page[page.index('<form method="post" action="/courses/'):page.index("</form>", page.index('class="quiz-form"'))]
-
-
-def submitted(course, learner, responses):
-    attempt = services.start_attempt(learner, course, "check")
-    return services.submit_attempt(learner, attempt, responses).attempt
-
+from tests.factories import make_course, make_user, sample_quiz, write_pack
+from tests.quiz_helpers import (FAILING, RIGHT, WRONG, attempt_url, form, learner_in, quiz_course, quiz_form,
+                                submitted)
 
 # Starting and resuming ----------------------------------------------------------------------------------------
 
@@ -344,74 +291,6 @@ def test_unicode_answers():
         "word": decomposed, "match": {"a": "Greek ✓", "b": "Japanese"}, "why": "Parce que 🙂 — ça marche."}).attempt
     assert result.score == 100.0
     assert result.responses["why"] == "Parce que 🙂 — ça marche."
-
-
-# Time limits ----------------------------------------------------------------------------------------------------
-
-def test_a_submission_within_the_grace_counts(client):
-    course = quiz_course(time_limit_minutes=10)
-    learner = learner_in(course)
-    log_in(client, learner)
-    attempt = services.start_attempt(learner, course, "check")
-    assert attempt.deadline == clock.now() + timedelta(minutes=10)
-    assert "Time left: 10 min" in client.get(attempt_url(attempt)).get_data(as_text=True)
-    clock.advance(timedelta(minutes=10, seconds=29))
-    client.post(attempt_url(attempt), data=form(RIGHT))
-    db.session.refresh(attempt)
-    assert (attempt.score, attempt.late) == (100.0, False)
-
-
-def test_a_late_submission_is_graded_with_the_answers_saved_in_time(client):
-    course = quiz_course(time_limit_minutes=10)
-    learner = learner_in(course)
-    log_in(client, learner)
-    attempt = services.start_attempt(learner, course, "check")
-    clock.advance(timedelta(minutes=5))
-    client.post(attempt_url(attempt), data=form({"q1": "a", "q3": "false"}, "save"))
-    clock.advance(timedelta(minutes=5, seconds=31))
-    response = client.post(attempt_url(attempt), data=form(RIGHT))
-    assert response.headers["Location"].endswith("/results")
-    db.session.refresh(attempt)
-    assert attempt.late and attempt.status == "submitted"
-    assert attempt.score == pytest.approx(100 * 2 / 7) and attempt.responses == {"q1": "a", "q3": "false"}
-    assert "graded with the answers saved before the time limit" in client.get(
-        response.headers["Location"]).get_data(as_text=True)
-
-
-def test_a_late_save_or_visit_closes_the_attempt(client):
-    course = quiz_course(time_limit_minutes=1, max_attempts=0)
-    learner = learner_in(course)
-    log_in(client, learner)
-    attempt = services.start_attempt(learner, course, "check")
-    client.post(attempt_url(attempt), data=form({"q1": "a"}, "save"))
-    clock.advance(timedelta(minutes=2))
-    response = client.post(attempt_url(attempt), data=form(RIGHT, "save"))
-    assert response.headers["Location"].endswith("/results")
-    db.session.refresh(attempt)
-    assert attempt.late and attempt.responses == {"q1": "a"}
-    second = services.start_attempt(learner, course, "check")
-    clock.advance(timedelta(minutes=2))
-    assert client.get(attempt_url(second)).headers["Location"].endswith(attempt_url(second, "/results"))
-    db.session.refresh(second)
-    assert second.status == "submitted" and second.late and second.score == 0.0
-    third = services.start_attempt(learner, course, "check")
-    clock.advance(timedelta(minutes=2))
-    fourth = services.start_attempt(learner, course, "check")  # closes the expired third first
-    db.session.refresh(third)
-    assert third.status == "submitted" and fourth.number == 4
-
-
-def test_extra_minutes_lengthen_new_attempts_and_the_one_under_way():
-    course = quiz_course(time_limit_minutes=10, max_attempts=0)
-    learner = learner_in(course)
-    team = make_user("course_team", course=course)
-    attempt = services.start_attempt(learner, course, "check")
-    services.grant_exception(team, learner, course, "check", 0, 5, "Extra time agreed")
-    db.session.refresh(attempt)
-    assert attempt.deadline == clock.now() + timedelta(minutes=15)
-    clock.advance(timedelta(minutes=14))
-    assert services.submit_attempt(learner, attempt, RIGHT).attempt.late is False
-    assert services.start_attempt(learner, course, "check").deadline == clock.now() + timedelta(minutes=15)
 
 
 # Versions -----------------------------------------------------------------------------------------------------

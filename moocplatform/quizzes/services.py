@@ -13,7 +13,8 @@ Decisions (docs/content-packs.md § Quizzes leaves them to the platform):
 - Time limits: `deadline` = start + limit + the learner's extra minutes. Saves and submissions received up to
   GRACE (30 s) after it count as on time, for the time a request takes to travel. Later, the attempt is
   closed and graded with the answers saved before then; whatever the late request carried is ignored
-  (`late` marks such attempts). An expired attempt is also closed when its learner opens it or starts again.
+  (`late` marks such attempts). An expired attempt is closed when its learner opens it or starts again, and
+  by the scheduled job close-expired-quiz-attempts for those nobody comes back to.
 - Submitting is idempotent and race-safe: a conditional UPDATE ... SET status = 'submitted' WHERE id = :id
   AND status = 'in_progress' claims the attempt, and only the request whose UPDATE changed the row (rowcount
   1) grades and records it, in the same transaction; any other (double click, second tab, replay, a
@@ -33,6 +34,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, clock, policy
+from ..accounts.models import User
 from ..catalog.models import Course
 from ..errors import InvalidInput, NotFound, PermissionDenied
 from ..extensions import db
@@ -277,6 +279,25 @@ def close_expired_attempt(user, attempt: QuizAttempt) -> Submission:
     if attempt.is_submitted or not is_expired(attempt):
         return Submission(attempt, recorded=False)
     return _finish(user, attempt, None)
+
+
+def close_expired_attempts() -> int:
+    """Scheduled job: close the timed attempts nobody came back to, so that results and statistics count them.
+    Each is closed in its own transaction; returns how many were closed."""
+    expired = db.session.scalars(
+        sa.select(QuizAttempt.id).where(QuizAttempt.status == "in_progress", QuizAttempt.deadline.is_not(None),
+                                        QuizAttempt.deadline < clock.now() - GRACE)
+        .order_by(QuizAttempt.deadline)
+    ).all()
+    db.session.commit()
+    closed = 0
+    for attempt_id in expired:
+        row = db.session.execute(sa.select(QuizAttempt, User).join(User, User.id == QuizAttempt.user_id)
+                                 .where(QuizAttempt.id == attempt_id)).first()
+        if row is not None and close_expired_attempt(row.User, row.QuizAttempt).recorded:
+            closed += 1
+        db.session.commit()
+    return closed
 
 
 def _course_of(attempt: QuizAttempt) -> Course:
