@@ -45,12 +45,14 @@ class PageResult:
         return statistics.median(getattr(run, attribute) for run in self.runs)
 
 
-def build_targets(hello: Gunicorn, app: Gunicorn, info: dict[str, Any], cookie: str) -> list[tuple[str, Target]]:
+def build_targets(hello: Gunicorn, floor: Gunicorn, app: Gunicorn, info: dict[str, Any],
+                  cookie: str) -> list[tuple[str, Target]]:
     course, unit = info["bench_course"], info["bench_unit"]
     titles = [str(escape(t)) for t in info["course_titles"]]
     logged_in = ["Log out"]
     return [
         ('bare Flask "hello" (ceiling)', Target("hello", hello.base + "/", None, ["Hello, bench!"])),
+        ("logged-in floor (no page is cheaper)", Target("floor", floor.base + "/bench/floor", cookie, ["Hello, "])),
         ("catalogue", Target("catalogue", app.base + "/courses", None, titles)),
         ("course page", Target("course", f"{app.base}/courses/{course}", None,
                                [str(escape(info["bench_course_title"])), "Syllabus",
@@ -65,11 +67,13 @@ def build_targets(hello: Gunicorn, app: Gunicorn, info: dict[str, Any], cookie: 
 def measure(kind: str, info: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
     app_env = {"DATABASE_URL": info["database_url"], "SECRET_KEY": secrets.token_hex(32)}
     with Gunicorn("hello", "bench.hello:app", {"SECRET_KEY": secrets.token_hex(32)}, "/") as hello, \
+            Gunicorn(f"{kind}-floor", "bench.floor:app", app_env, "/healthz") as floor, \
             Gunicorn(kind, "wsgi:app", app_env, "/healthz") as app:
-        cookie = login(app.base, info["bench_email"], info["bench_password"])
-        meter = CpuMeter([hello.process.pid, app.process.pid], _postgres_backends(kind))
+        cookie = login(app.base, info["bench_email"], info["bench_password"])  # the floor shares the secret key
+        servers = {"hello": hello, "floor": floor}
+        meter = CpuMeter([hello.process.pid, floor.process.pid, app.process.pid], _postgres_backends(kind))
         pages = []
-        for title, target in build_targets(hello, app, info, cookie):
+        for title, target in build_targets(hello, floor, app, info, cookie):
             pages.append(PageResult(target, title, verify(target), []))
             print(f"  ok  {target.name:<10} {target.url}  ({pages[-1].bytes:,} bytes)", flush=True)
         if args.warmup > 0:
@@ -86,7 +90,7 @@ def measure(kind: str, info: dict[str, Any], args: argparse.Namespace) -> dict[s
                 result = wrk.run(page.target.url, args.duration, page.target.headers())
                 after = meter.snapshot()
                 result.foreign_cores = meter.foreign_cores(before, after)
-                cost = meter.cost(before, after, (hello if page.target.name == "hello" else app).process.pid)
+                cost = meter.cost(before, after, servers.get(page.target.name, app).process.pid)
                 per_request = 1000 / max(result.requests, 1)
                 result.server_cpu_ms = cost.server * per_request
                 result.database_cpu_ms = cost.database * per_request
@@ -187,6 +191,9 @@ def verdict(measured: dict[str, Any]) -> str:
             f"{100 * by_cost:.0f}% by CPU cost per request.")
     if slow:
         text += f" Pages with p99 ≥ {P99_TARGET_MS:.0f} ms: {', '.join(slow)}."
+    floor = next(p for p in pages if p.target.name == "floor")
+    text += (f" The logged-in floor, the platform's cost before any page work, reaches "
+             f"{100 * floor.median('rps') / pages[0].median('rps'):.0f}% of the ceiling.")
     return text
 
 
@@ -229,11 +236,12 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, command: str
         "- Versions: " + ", ".join(f"{name} {value}" for name, value in versions.items()) + ".",
         f"- Load: `wrk -c{wrk.CONNECTIONS} -t{wrk.THREADS} -d{args.duration:g}s --latency --timeout {wrk.TIMEOUT}`; "
         f"a {args.warmup:g} s discarded warm-up run per page, then {args.rounds} rounds of {args.duration:g} s runs "
-        "alternating between the pages (hello, catalogue, course, unit, dashboard, then again). Each figure is the "
+        "alternating between the pages (hello, floor, catalogue, course, unit, dashboard, then again). Each figure is the "
         f"median of the {args.rounds} rounds; the percentage is of the bare-Flask median of the same database run.",
         "- Servers: `gunicorn --workers 2 --worker-class sync --bind 127.0.0.1:PORT wsgi:app` with `DATABASE_URL` "
         "and `SECRET_KEY` set and no access log; the ceiling is `bench/hello.py` (one route returning a short "
-        "string) under the same command. Logged-in pages carry the session cookie of a learner who logged in "
+        "string) under the same command; the logged-in floor is `bench/floor.py` (the platform plus one route that "
+        "loads the logged-in user and renders nothing) under the same command. Logged-in pages carry the session cookie of a learner who logged in "
         "through the real `/login` form.",
         "",
     ]
