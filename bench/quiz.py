@@ -38,8 +38,9 @@ import sqlalchemy as sa
 from . import wrk
 from .client import USER_AGENT, Target, login, verify
 from .machine import CpuMeter
+from . import quiz_data
 from .quiz_data import (
-    COURSE, DB_URL, MEASURED_LEARNERS, OPEN_ATTEMPTS_EACH, PASSWORD, PAST_ATTEMPTS, PAST_LEARNERS, QUIZ, RANDOM_SEED,
+    COURSE, MEASURED_LEARNERS, OPEN_ATTEMPTS_EACH, PASSWORD, PAST_ATTEMPTS, PAST_LEARNERS, QUIZ, RANDOM_SEED,
     UNIT, form_body, prepare, quiz_definition, random_responses,
 )
 from .seed import OUT
@@ -110,7 +111,7 @@ def run_posts(base: str, request_file: Path, duration: float) -> wrk.WrkResult:
 
 
 def count_submitted(ids: list[int]) -> int:
-    engine = sa.create_engine(DB_URL)
+    engine = sa.create_engine(quiz_data.DB_URL)
     try:
         with engine.connect() as connection:
             return connection.execute(sa.text(
@@ -121,9 +122,9 @@ def count_submitted(ids: list[int]) -> int:
 
 
 def measure(info: dict[str, Any], open_attempts: dict[int, list[int]], args) -> dict[str, Any]:
-    env = {"DATABASE_URL": DB_URL, "SECRET_KEY": secrets.token_hex(32)}
+    env = {"DATABASE_URL": quiz_data.DB_URL, "SECRET_KEY": secrets.token_hex(32)}
     rng = random.Random(RANDOM_SEED + 1)
-    with Gunicorn("quiz-sqlite", "wsgi:app", env, "/healthz") as server:
+    with Gunicorn(f"quiz-{args.db}", "wsgi:app", env, "/healthz") as server:
         sessions = {}
         for n, user_id in enumerate(info["measured"], start=1):
             cookie = login(server.base, f"quiz.learner{n:02d}@bench.example.org", PASSWORD)
@@ -207,9 +208,9 @@ def median(runs: list[dict[str, Any]], key: str) -> float:
 def report(info: dict[str, Any], counts_before: dict[str, int], counts_after: dict[str, int],
            measured: dict[str, Any], args) -> str:
     lines = [
-        "## Quizzes", "",
+        f"## Quizzes, {LABELS[args.db]}", "",
         f"`python -m bench.quiz` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; Python {platform.python_version()}, "
-        f"{wrk.version()}, SQLite {sqlite3.sqlite_version}, {os.cpu_count()} cores. "
+        f"{wrk.version()}, {database_version(args.db)}, {os.cpu_count()} cores. "
         f"Served by `{measured['command']}`.", "",
         f"Database: one course with a 20-question quiz (every question type), {PAST_LEARNERS + MEASURED_LEARNERS:,} "
         f"enrolled learners, **{PAST_ATTEMPTS:,} submitted attempts** of {PAST_LEARNERS:,} past learners, and "
@@ -239,10 +240,25 @@ def report(info: dict[str, Any], counts_before: dict[str, int], counts_after: di
     return "\n".join(lines)
 
 
+LABELS = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+
+
+def database_version(kind: str) -> str:
+    if kind == "sqlite":
+        return f"SQLite {sqlite3.sqlite_version}"
+    engine = sa.create_engine(quiz_data.DB_URL)
+    try:
+        with engine.connect() as connection:
+            return "PostgreSQL " + connection.exec_driver_sql("SHOW server_version").scalar_one().split()[0]
+    finally:
+        engine.dispose()
+
+
 def write_results(section: str) -> None:
-    """Replace our own section, or append it; whatever else the file holds stays."""
+    """Replace our own section (of the same database), or append it; whatever else the file holds stays."""
     text = RESULTS.read_text() if RESULTS.exists() else ""
-    match = re.search(r"^## Quizzes\n.*?(?=^## |\Z)", text, flags=re.MULTILINE | re.DOTALL)
+    heading = section.splitlines()[0]
+    match = re.search(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", text, flags=re.MULTILINE | re.DOTALL)
     if match:
         text = text[:match.start()] + section + "\n" + text[match.end():]
     else:
@@ -257,8 +273,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=float, default=3, help="seconds of discarded page load (default 3)")
     parser.add_argument("--wait-quiet", type=float, default=60,
                         help="wait at most this many seconds for other work to calm down (default 60)")
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite",
+                        help="the database to seed and serve from (default sqlite)")
     parser.add_argument("--no-results", action="store_true", help="print the section instead of writing it")
     args = parser.parse_args(argv)
+    quiz_data.use_database(args.db)
     info = prepare()
     measured = measure(info, info["open_attempts"], args)
     (OUT / "quiz-results.json").write_text(json.dumps(
@@ -268,7 +287,7 @@ def main(argv: list[str] | None = None) -> None:
         print(section)
     else:
         write_results(section)
-        print(f"Wrote the Quizzes section of {RESULTS}", flush=True)
+        print(f"Wrote the section {section.splitlines()[0]!r} of {RESULTS}", flush=True)
 
 
 if __name__ == "__main__":

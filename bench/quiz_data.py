@@ -19,11 +19,18 @@ from typing import Any
 import sqlalchemy as sa
 import yaml
 
-from .seed import OUT
+from .seed import OUT, PG_ADMIN_URL
 from .server import BenchError
 
 DB_PATH = OUT / "quiz.sqlite3"
-DB_URL = f"sqlite:///{DB_PATH}"
+PG_DATABASE = "moocplatform_quiz_bench"
+DB_URLS = {"sqlite": f"sqlite:///{DB_PATH}", "postgres": f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DATABASE}"}
+DB_URL = DB_URLS["sqlite"]  # use_database() switches it
+
+
+def use_database(kind: str) -> None:
+    global DB_URL
+    DB_URL = DB_URLS[kind]
 COURSE, QUIZ, UNIT = "quiz-bench", "bench-quiz", "bench-quiz-unit"
 PAST_LEARNERS, PAST_ATTEMPTS = 5_000, 100_000
 MEASURED_LEARNERS, OPEN_ATTEMPTS_EACH = 16, 1_500
@@ -165,8 +172,17 @@ def seed() -> dict[str, Any]:
 
     started = time.perf_counter()
     OUT.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{DB_PATH}{suffix}").unlink(missing_ok=True)
+    if DB_URL.startswith("sqlite"):
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{DB_PATH}{suffix}").unlink(missing_ok=True)
+    else:
+        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as connection:
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
+                connection.exec_driver_sql(f'CREATE DATABASE "{PG_DATABASE}"')
+        finally:
+            admin.dispose()
     app = make_app()
     now = datetime.now(timezone.utc).replace(microsecond=0)
     with app.app_context():
@@ -302,7 +318,7 @@ def prepare() -> dict[str, Any]:
     from moocplatform.extensions import db
     from moocplatform.quizzes.services import live_definition
 
-    print(f"Seeding {DB_PATH} ...", flush=True)
+    print(f"Seeding {DB_URL} ...", flush=True)
     info = seed()
     app, now, rng = info["app"], info["now"], random.Random(RANDOM_SEED)
     with app.app_context():
