@@ -38,6 +38,7 @@ import sqlalchemy as sa
 from . import wrk
 from .client import USER_AGENT, Target, login, verify
 from .machine import CpuMeter
+from .run import postgres_backends
 from . import quiz_data
 from .quiz_data import (
     COURSE, MEASURED_LEARNERS, OPEN_ATTEMPTS_EACH, PASSWORD, PAST_ATTEMPTS, PAST_LEARNERS, QUIZ, RANDOM_SEED,
@@ -159,7 +160,8 @@ def measure(info: dict[str, Any], open_attempts: dict[int, list[int]], args) -> 
             if error.code != 302 or "/results" not in (error.headers.get("Location") or ""):
                 raise BenchError(f"The check submission answered {error.code}.") from error
         before = count_submitted(list(open_attempts))
-        meter = CpuMeter([server.process.pid])
+        # The database's backends are part of the run, not other work.
+        meter = CpuMeter([server.process.pid], postgres_backends(args.db, quiz_data.PG_DATABASE))
         wrk.run(page.url, args.warmup, page.headers())
         if args.wait_quiet > 0:
             print(f"  other work on the machine: {meter.wait_quiet(args.wait_quiet):.2f} cores", flush=True)

@@ -71,7 +71,7 @@ def measure(kind: str, info: dict[str, Any], args: argparse.Namespace) -> dict[s
             Gunicorn(kind, "wsgi:app", app_env, "/healthz") as app:
         cookie = login(app.base, info["bench_email"], info["bench_password"])  # the floor shares the secret key
         servers = {"hello": hello, "floor": floor}
-        meter = CpuMeter([hello.process.pid, floor.process.pid, app.process.pid], _postgres_backends(kind))
+        meter = CpuMeter([hello.process.pid, floor.process.pid, app.process.pid], postgres_backends(kind))
         pages = []
         for title, target in build_targets(hello, floor, app, info, cookie):
             pages.append(PageResult(target, title, verify(target), []))
@@ -110,7 +110,7 @@ def measure(kind: str, info: dict[str, Any], args: argparse.Namespace) -> dict[s
                 "hello_command": hello.command_line()}
 
 
-def _postgres_backends(kind: str):
+def postgres_backends(kind: str, database: str = seeding.PG_DATABASE):
     """A function giving the pids of the PostgreSQL backends connected to the benchmark database."""
     if kind != "postgres":
         return lambda: []
@@ -120,7 +120,7 @@ def _postgres_backends(kind: str):
 
     def pids() -> list[int]:
         return [row[0] for row in connection.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (seeding.PG_DATABASE,))]
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (database,))]
     return pids
 
 
