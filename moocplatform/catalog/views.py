@@ -5,8 +5,8 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user
 
 from .. import policy
-from ..extensions import db
 from ..content.render import reference_list_html
+from ..extensions import db
 from ..forms import EmptyForm
 from ..learning.queries import NO_PROGRESS, learner_progress
 from ..learning.services import enrolment_blocker, get_enrollment
