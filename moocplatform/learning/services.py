@@ -107,17 +107,20 @@ def record_unit_visit(user, enrollment: Enrollment, unit_key: str, known_keys: s
     return changed
 
 
-def set_unit_completion(user, course, unit_key: str, *, complete: bool) -> None:
-    enrollment = get_enrollment(user, course)
+def set_unit_completion(user, course, unit_key: str, *, complete: bool,
+                        enrollment: Enrollment | None = None) -> None:
+    """enrollment: the learner's, when the caller has it already (it is looked up otherwise)."""
+    enrollment = enrollment or get_enrollment(user, course)
     if not policy.can_track_progress(user, course, enrolled=bool(enrollment and enrollment.is_active)):
         raise PermissionDenied(_("Enrol in the course to track your progress."))
-    _upsert_progress(user.id, course.id, unit_key, completed=complete)
-    if complete:
+    newly_completed = _upsert_progress(user.id, course.id, unit_key, completed=complete)
+    if newly_completed:  # a unit completed before changes nothing about the course
         record_completion_if_reached(user.id, course)
 
 
-def _upsert_progress(user_id: int, course_id: int, unit_key: str, *, completed: bool | None) -> UnitProgress:
-    """completed: True marks the unit complete, False takes that back, None only records the visit."""
+def _upsert_progress(user_id: int, course_id: int, unit_key: str, *, completed: bool | None) -> bool:
+    """completed: True marks the unit complete, False takes that back, None only records the visit.
+    Returns whether the unit is complete now and was not before."""
     query = sa.select(UnitProgress).where(
         UnitProgress.user_id == user_id, UnitProgress.course_id == course_id, UnitProgress.unit_key == unit_key
     )
@@ -130,12 +133,13 @@ def _upsert_progress(user_id: int, course_id: int, unit_key: str, *, completed: 
                 db.session.add(progress)
         except IntegrityError:  # the same unit saved twice at once
             progress = db.session.scalar(query)
-    if completed and progress.completed_at is None:
+    newly_completed = bool(completed and progress.completed_at is None)
+    if newly_completed:
         progress.completed_at = now
     elif completed is False:
         progress.completed_at = None
     db.session.flush()
-    return progress
+    return newly_completed
 
 
 def invite_learners(actor, course, emails: list[str]) -> list[Invitation]:

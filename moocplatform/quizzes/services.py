@@ -108,10 +108,12 @@ def is_expired(attempt: QuizAttempt) -> bool:
     return attempt.deadline is not None and clock.now() > attempt.deadline + GRACE
 
 
-def _require_taker(user, course) -> None:
+def _require_taker(user, course) -> Enrollment | None:
+    """The learner's enrolment, if they may take the course's quizzes."""
     enrollment = get_enrollment(user, course)
     if not policy.can_take_quiz(user, course, enrolled=bool(enrollment and enrollment.is_active)):
         raise PermissionDenied(_("Enrol in the course to take its quizzes."))
+    return enrollment
 
 
 def _lock_learner(user, course) -> None:
@@ -325,8 +327,8 @@ def _finish(user, attempt: QuizAttempt, form_responses: dict[str, Any] | None) -
         return Submission(attempt, recorded=False)
     course = _course_of(attempt)
     late = attempt.deadline is not None and now > attempt.deadline + GRACE
-    if not late:
-        _require_taker(user, course)  # a closing of an expired attempt needs no enrolment
+    # A closing of an expired attempt needs no enrolment.
+    enrollment = None if late else _require_taker(user, course)
     definition = definition_of(attempt)
     questions = {q["id"]: q for q in definition.questions}
     saved = late or form_responses is None
@@ -347,9 +349,10 @@ def _finish(user, attempt: QuizAttempt, form_responses: dict[str, Any] | None) -
     attempt.passed = result.passed
     attempt.results = results
     attempt.late = late
-    enrollment = get_enrollment(user, course) if result.passed else None
-    if enrollment is not None and policy.can_track_progress(user, course, enrolled=enrollment.is_active):
-        set_unit_completion(user, course, definition.unit_key, complete=True)
+    if result.passed:
+        enrollment = enrollment or get_enrollment(user, course)
+        if enrollment is not None and policy.can_track_progress(user, course, enrolled=enrollment.is_active):
+            set_unit_completion(user, course, definition.unit_key, complete=True, enrollment=enrollment)
     db.session.flush()
     return Submission(attempt, recorded=True)
 
