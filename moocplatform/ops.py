@@ -24,7 +24,8 @@ bp = Blueprint("ops", __name__)
 FORMAT_VERSION = 1
 # Files under instance/ that a backup leaves out: the SQLite database is saved as tables, the rest is
 # regenerated or transient.
-SKIPPED_INSTANCE_FILES = {"moocplatform.sqlite3", "moocplatform.sqlite3-journal", "moocplatform.sqlite3-wal"}
+SKIPPED_INSTANCE_FILES = {"moocplatform.sqlite3", "moocplatform.sqlite3-journal", "moocplatform.sqlite3-wal",
+                          "moocplatform.sqlite3-shm", "moocplatform.sqlite3.writers"}
 SKIPPED_INSTANCE_DIRS = {"outbox", "backups", "tmp"}
 
 
