@@ -13,6 +13,7 @@ from moocplatform.audit import AuditEntry
 from moocplatform.extensions import db
 from moocplatform.quizzes import queries, services, stats
 from moocplatform.quizzes.models import QuizException
+from moocplatform.quizzes.question_views import question_views
 from tests.conftest import log_in
 from tests.factories import make_user
 from tests.test_quiz_attempts import (
@@ -50,7 +51,7 @@ def test_an_attempt_in_progress_shows_no_answer_feedback_or_explanation(client):
         assert hidden not in page, hidden
     assert "Think of week one." in page  # hints are for the attempt
     # The view-model given to the template has nothing to leak either.
-    views = queries.question_views(services.definition_of(attempt), attempt, queries.NOTHING)
+    views = question_views(services.definition_of(attempt), attempt, queries.NOTHING)
     for view in views:
         assert view.result is None and not view.feedback_html and view.explanation_html is None
         assert not view.accepted and all(c.correct is None and not c.feedback_html for c in view.choices)

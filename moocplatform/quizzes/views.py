@@ -14,6 +14,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..forms import EmptyForm, show_domain_error
 from . import queries, services, stats
+from .question_views import question_views
 from .forms import AttemptForm, ExceptionForm, read_responses
 
 
@@ -74,7 +75,7 @@ def attempt_page(slug: str, quiz_key: str, attempt_id: int):
 
 def _render_attempt(course, attempt, form, responses=None, status: int = 200):
     definition = services.definition_of(attempt)
-    questions = queries.question_views(definition, attempt, queries.NOTHING, responses)
+    questions = question_views(definition, attempt, queries.NOTHING, responses)
     remaining = None
     if attempt.deadline is not None:
         remaining = max(0, int((attempt.deadline - clock.now()).total_seconds()))
@@ -135,7 +136,7 @@ def results(slug: str, quiz_key: str, attempt_id: int):
     return render_template(
         "quizzes/results.html", course=course, definition=definition, attempt=attempt, state=state, own=own,
         learner=learner, show=show, settings=services.settings_of(definition),
-        questions=queries.question_views(definition, attempt, show) if attempt.is_submitted else [],
+        questions=question_views(definition, attempt, show) if attempt.is_submitted else [],
         rule_text=queries.RULE_TEXT, form=EmptyForm(),
     )
 
