@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
-from flask import current_app, has_request_context, request
+from babel.support import NullTranslations
+from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import get_translations
 from flask_login import current_user
 
 
@@ -31,3 +33,25 @@ def timezone_choices() -> list[str]:
         zones = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
         _TIMEZONES.extend(["UTC", *zones])
     return _TIMEZONES
+
+
+def request_translations() -> NullTranslations:
+    """The translations of this request's locale, looked up once per request: a page asks for dozens of
+    strings, and Flask-Babel finds its context, locale and catalogue again for each."""
+    if not has_request_context():
+        return get_translations()
+    translations = g.get("_translations")
+    if translations is None:
+        translations = g._translations = get_translations()
+    return translations
+
+
+def install_template_gettext(app: Flask) -> None:
+    """Templates' _(), gettext and ngettext, as Flask-Babel installs them but through request_translations."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from . import clock, policy
 from .html import safe_html
+from .i18n import install_template_gettext
 
 
 def _datetime(value: datetime | None, style: str = "medium") -> str:
@@ -59,6 +60,7 @@ def _unit_meta_in(locale: str, unit_type: str, minutes: int) -> str:
 
 
 def register_template_helpers(app: Flask) -> None:
+    install_template_gettext(app)
     app.jinja_env.globals.update(policy.JINJA_GLOBALS)
     app.jinja_env.globals["now"] = clock.now
     app.jinja_env.globals["get_locale"] = get_locale

@@ -1,0 +1,26 @@
+"""Pages speak the request's language: the profile's locale first, then the browser's Accept-Language."""
+from __future__ import annotations
+
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+
+from moocplatform import create_app
+
+
+def test_templates_use_the_catalogue_of_the_requests_locale(tmp_path, app):
+    catalog = Catalog(locale="de")
+    catalog.add("Courses", "Kurse")
+    catalog.add("Log in", "Anmelden")
+    folder = tmp_path / "de" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with open(folder / "messages.mo", "wb") as mo:
+        write_mo(mo, catalog)
+    bilingual = create_app({
+        "TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "BABEL_TRANSLATION_DIRECTORIES": str(tmp_path), "SUPPORTED_LOCALES": ("en", "de"),
+    })
+    client = bilingual.test_client()
+    german = client.get("/login", headers={"Accept-Language": "de-AT, de;q=0.9"}).get_data(as_text=True)
+    assert '<html lang="de">' in german and ">Kurse</a>" in german and ">Anmelden</" in german
+    english = client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="en">' in english and ">Courses</a>" in english and "Kurse" not in english
