@@ -475,5 +475,5 @@ def test_attempt_page_and_quiz_unit_query_counts_do_not_grow_with_attempts(clien
     assert _queries(client, count_queries, "/courses/alpha/units/quiz-unit") == small_unit
     # user, course with live version, attempt, quiz definition
     assert small_page == 4
-    # the unit page's four, then the quiz definition, the learner's attempts and exceptions
-    assert small_unit == 7
+    # the unit page's three, then the quiz definition, the learner's attempts and exceptions
+    assert small_unit == 6

@@ -8,7 +8,7 @@ from .. import policy
 from ..content.render import reference_list_html
 from ..extensions import db
 from ..forms import EmptyForm
-from ..learning.queries import NO_PROGRESS, learner_progress
+from ..learning.queries import enrollment_and_progress
 from ..learning.services import enrolment_blocker, get_enrollment
 from . import assets, queries
 from .models import PackFile
@@ -33,12 +33,11 @@ def catalogue():
 @bp.get("/courses/<slug>")
 def course_page(slug: str):
     course, version = queries.course_with_live_version(slug)
-    enrollment = get_enrollment(current_user, course)
+    enrollment, progress = enrollment_and_progress(current_user, course.id)
     enrolled = bool(enrollment and enrollment.is_active)
     if not policy.can_view_course(current_user, course, enrolled=enrolled):
         abort(404)
     outline = queries.outline_for(version)
-    progress = learner_progress(current_user.id, course.id) if enrollment else NO_PROGRESS
     return render_template(
         "catalog/course.html", course=course, version=version, outline=outline, enrollment=enrollment,
         enrolled=enrolled, progress=progress, blocker=enrolment_blocker(current_user, course, enrollment),

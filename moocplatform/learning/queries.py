@@ -27,6 +27,23 @@ class Progress:
 NO_PROGRESS = Progress(frozenset(), frozenset())
 
 
+def enrollment_and_progress(user, course_id: int) -> tuple[Enrollment | None, Progress]:
+    """A learner's enrolment in a course and their progress in it, in one query (course and unit pages)."""
+    if not getattr(user, "is_authenticated", False):
+        return None, NO_PROGRESS
+    rows = db.session.execute(
+        sa.select(Enrollment, UnitProgress.unit_key, UnitProgress.completed_at)
+        .outerjoin(UnitProgress, sa.and_(UnitProgress.user_id == Enrollment.user_id,
+                                         UnitProgress.course_id == Enrollment.course_id))
+        .where(Enrollment.user_id == user.id, Enrollment.course_id == course_id)
+    ).all()
+    if not rows:
+        return None, NO_PROGRESS
+    keyed = [r for r in rows if r.unit_key is not None]
+    return rows[0].Enrollment, Progress(frozenset(r.unit_key for r in keyed),
+                                        frozenset(r.unit_key for r in keyed if r.completed_at is not None))
+
+
 def learner_progress(user_id: int, course_id: int) -> Progress:
     rows = db.session.execute(
         sa.select(UnitProgress.unit_key, UnitProgress.completed_at)

@@ -62,7 +62,7 @@ def unit_page(slug: str, key: str):
     unit_outline = outline.by_key.get(key)
     if unit_outline is None:
         abort(404)
-    enrollment = services.get_enrollment(current_user, course)
+    enrollment, known_progress = queries.enrollment_and_progress(current_user, course.id)
     enrolled = bool(enrollment and enrollment.is_active)
     if not policy.can_view_unit(current_user, course, unit_outline, enrolled=enrolled):
         if not policy.can_view_course(current_user, course, enrolled=enrolled):
@@ -70,16 +70,14 @@ def unit_page(slug: str, key: str):
         flash(_("Enrol in the course to read this unit."), "info")
         return redirect(url_for("catalog.course_page", slug=slug))
     unit = catalog_queries.unit_body(version, key)
-    progress = queries.NO_PROGRESS
     tracking = policy.can_track_progress(current_user, course, enrolled=enrolled)
-    if tracking:
-        progress = queries.learner_progress(current_user.id, course.id)
-        if services.record_unit_visit(current_user, enrollment, key, progress.viewed):
-            try:
-                db.session.commit()
-            except OperationalError:  # a busy SQLite file: the page matters more than the visit record
-                db.session.rollback()
-                current_app.logger.warning("unit visit not recorded for user %s (database busy)", current_user.id)
+    progress = known_progress if tracking else queries.NO_PROGRESS
+    if tracking and services.record_unit_visit(current_user, enrollment, key, progress.viewed):
+        try:
+            db.session.commit()
+        except OperationalError:  # a busy SQLite file: the page matters more than the visit record
+            db.session.rollback()
+            current_app.logger.warning("unit visit not recorded for user %s (database busy)", current_user.id)
     previous, following = outline.neighbours(key)
     quiz_panel = (quiz_queries.quiz_panel(current_user, course, version.id, key, enrolled=enrolled)
                   if unit.type == "quiz" else None)
