@@ -6,7 +6,7 @@ from zoneinfo import available_timezones
 
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import get_translations
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
 
@@ -33,6 +33,17 @@ def timezone_choices() -> list[str]:
         zones = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
         _TIMEZONES.extend(["UTC", *zones])
     return _TIMEZONES
+
+
+def request_locale() -> str:
+    """This request's locale as a string such as "en", looked up once per request (the outline beside a unit
+    labels every unit in it)."""
+    if not has_request_context():
+        return str(get_locale() or "")
+    locale = g.get("_locale")
+    if locale is None:
+        locale = g._locale = str(get_locale() or "")
+    return locale
 
 
 def request_translations() -> NullTranslations:

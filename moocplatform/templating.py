@@ -5,12 +5,12 @@ from datetime import datetime
 from functools import lru_cache
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_timedelta, get_locale, gettext, ngettext
+from flask_babel import format_date, format_datetime, format_timedelta, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from . import clock, policy
 from .html import safe_html
-from .i18n import install_template_gettext
+from .i18n import install_template_gettext, request_locale
 
 
 def _datetime(value: datetime | None, style: str = "medium") -> str:
@@ -26,7 +26,7 @@ def _ago(value: datetime | None) -> str:
 
 
 def _minutes(value: int) -> str:
-    return _minutes_in(str(get_locale()), int(value or 0))
+    return _minutes_in(request_locale(), int(value or 0))
 
 
 # Translations do not change while the process runs, so short labels are cached per locale: the outline
@@ -50,7 +50,7 @@ UNIT_TYPE_LABELS = {
 
 def unit_meta(unit_type: str, minutes: int) -> str:
     """'Reading · 15 min' for the outline."""
-    return _unit_meta_in(str(get_locale()), unit_type, int(minutes or 0))
+    return _unit_meta_in(request_locale(), unit_type, int(minutes or 0))
 
 
 @lru_cache(maxsize=4096)
@@ -63,7 +63,7 @@ def register_template_helpers(app: Flask) -> None:
     install_template_gettext(app)
     app.jinja_env.globals.update(policy.JINJA_GLOBALS)
     app.jinja_env.globals["now"] = clock.now
-    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["request_locale"] = request_locale
     app.jinja_env.globals["unit_type_labels"] = UNIT_TYPE_LABELS
     app.jinja_env.globals["unit_meta"] = unit_meta
     app.jinja_env.filters.update(
