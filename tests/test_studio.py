@@ -37,8 +37,11 @@ def test_draft_is_previewed_then_published_keeping_progress(client, tmp_path):
     learner = make_user()
     enrol(learner, course)
     set_unit_completion(learner, course, "m1-u1", complete=True)
-    result = import_pack(None, write_pack(tmp_path, "alpha", version="1.1.0", modules=1, units_per_module=3,
-                                          unit_keys=["m1-u1", "m1-u2", "fresh"]), publish=False)
+    folder = write_pack(tmp_path, "alpha", version="1.1.0", modules=1, units_per_module=3,
+                        unit_keys=["m1-u1", "m1-u2", "fresh"])
+    first = folder / "units/m1/01-m1-u1.md"
+    first.write_text(first.read_text() + "\nGo on to [the last unit](03-fresh.md#part).\n")
+    result = import_pack(None, folder, publish=False)
     assert result.outcome == "draft"
     assert (result.changes.changed, result.changes.added, result.changes.retired) == (["m1-u1", "m1-u2"], ["fresh"], ["m1-u3"])
     draft = result.version
@@ -50,6 +53,10 @@ def test_draft_is_previewed_then_published_keeping_progress(client, tmp_path):
     log_in(client, team)
     page = client.get(f"/studio/courses/alpha/versions/{draft.id}/units/fresh").get_data(as_text=True)
     assert "Preview of version 1.1.0" in page and "version 1.1.0" in page
+    # Links between units lead through the draft's preview, not to the live course.
+    page = client.get(f"/studio/courses/alpha/versions/{draft.id}/units/m1-u1").get_data(as_text=True)
+    assert f'href="/studio/courses/alpha/versions/{draft.id}/units/fresh#part">the last unit</a>' in page
+    assert 'href="/courses/alpha/units/' not in page
     assert client.get(f"/studio/courses/alpha/versions/{draft.id}").status_code == 200
     history = client.get("/studio/courses/alpha/versions").get_data(as_text=True)
     assert "2 units changed; 1 added; 1 retired" in history

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from threading import Lock
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from markupsafe import escape
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import User
@@ -194,6 +195,17 @@ class UnitContent:
 def unit_body(version: CourseVersion, key: str) -> UnitContent:
     """A unit's content, from memory after the first request (versions never change)."""
     return _cache("units", 2048).get((*_version_key(version), key), lambda: _load_unit(version.id, key))
+
+
+def unit_body_for_preview(version: CourseVersion, key: str, *, live_units: str, preview_units: str) -> UnitContent:
+    """A unit as its version's preview shows it: links to units of the course (stored at import as the live
+    addresses, live_units + key) lead to the same version's preview (preview_units + key) instead."""
+    unit = unit_body(version, key)
+    live, preview = f'href="{escape(live_units)}', f'href="{escape(preview_units)}'
+    video = unit.video
+    if video and video.get("transcript_html"):
+        video = {**video, "transcript_html": video["transcript_html"].replace(live, preview)}
+    return replace(unit, body_html=unit.body_html.replace(live, preview), video=video)
 
 
 def _load_unit(version_id: int, key: str) -> UnitContent:

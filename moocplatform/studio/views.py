@@ -48,9 +48,12 @@ def preview_unit(slug: str, version_id: int, key: str):
     if key not in outline.by_key:
         abort(404)
     previous, following = outline.neighbours(key)
+    unit = catalog_queries.unit_body_for_preview(
+        version, key, live_units=url_for("learning.unit_page", slug=slug, key="_")[:-1],
+        preview_units=url_for("studio.preview_unit", slug=slug, version_id=version.id, key="_")[:-1])
     return render_template(
         "learning/unit.html", course=course, version=version, outline=outline,
-        unit=catalog_queries.unit_body(version, key), previous=previous, following=following,
+        unit=unit, previous=previous, following=following,
         progress=NO_PROGRESS, tracking=False, enrolled=True, preview=True,
     )
 
