@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+
 from moocplatform.content import (
     PackError, format_stats, inspect_pack, load_pack, pack_stats, render_pack, schema_path,
 )
+from moocplatform.html import citations_used
 from tests.factories import write_pack
 
 COURSES = Path(__file__).resolve().parent.parent / "courses"
@@ -79,6 +81,17 @@ def test_pilot_courses_are_valid(name):
     for unit in pack.units:
         if unit.type == "text":
             assert len(unit.body.split()) >= 350, unit.path
+    assert pack.warnings == [], [str(w) for w in pack.warnings]
+    for module in pack.modules:
+        quiz, = [pack.quizzes[u.quiz] for u in module.units if u.type == "quiz"]
+        assert len(quiz.questions) >= 6 and len({q["type"] for q in quiz.questions}) >= 3, quiz.path
+    references, = [u for u in pack.units if u.type == "references"]
+    assert references.preview
+    # Every source in the list is cited somewhere in the course.
+    texts = [pack.description, *(u.body for u in pack.units), *((COURSES / name / q.path).read_text()
+                                                                  for q in pack.quizzes.values())]
+    cited = {key for text in texts for key in citations_used(text)}
+    assert {r["key"] for r in pack.references} <= cited
 
 
 def test_example_pack_uses_the_whole_format_and_is_clean():
