@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-
 from moocplatform.content import (
     PackError, format_stats, inspect_pack, load_pack, pack_stats, render_pack, schema_path,
 )
