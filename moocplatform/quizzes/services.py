@@ -310,20 +310,24 @@ def _claim(attempt: QuizAttempt, now) -> bool:
     """The one conditional UPDATE that decides which request submits the attempt. It is the transaction's
     first statement (the views end the read-only transaction of the log-in lookup first), so that on SQLite
     it waits for the write lock instead of failing on a stale snapshot, and on PostgreSQL the row stays locked
-    until the result is recorded: a concurrent claim waits, then finds the attempt submitted."""
-    return db.session.execute(
+    until the result is recorded: a concurrent claim waits, then finds the attempt submitted. Either way the
+    attempt is refreshed with what this transaction now holds (the saved answers, the deadline): by the
+    UPDATE's RETURNING when it claims, by a read when it does not."""
+    claimed = db.session.execute(
         sa.update(QuizAttempt)
         .where(QuizAttempt.id == attempt.id, QuizAttempt.status == "in_progress")
         .values(status="submitted", submitted_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+        .returning(QuizAttempt)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    ).scalar_one_or_none()
+    if claimed is None:
+        db.session.refresh(attempt)
+    return claimed is not None
 
 
 def _finish(user, attempt: QuizAttempt, form_responses: dict[str, Any] | None) -> Submission:
     now = clock.now()
-    claimed = _claim(attempt, now)
-    db.session.refresh(attempt)  # what this transaction now holds: the saved answers, the deadline
-    if not claimed:
+    if not _claim(attempt, now):
         return Submission(attempt, recorded=False)
     course = _course_of(attempt)
     late = attempt.deadline is not None and now > attempt.deadline + GRACE
