@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import current_app, g, has_request_context, request
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
@@ -68,6 +68,33 @@ def writing() -> Iterator[None]:
         _writing.reset(token)
 
 
+def reads_first(view):
+    """Marks a view that changes data but first only reads, then calls reading_ended() (after ending that read
+    transaction) and writes: on SQLite its reads then hold no write lock, so other writers need not wait."""
+    view.reads_first = True
+    return view
+
+
+def reading_ended() -> None:
+    """In a reads_first view: the read transaction has ended; what begins from now on writes."""
+    g._reading_ended = True
+
+
+def _begins_writing() -> bool:
+    """Whether a transaction beginning now should take SQLite's write lock at once: in jobs, in requests that
+    change data (but for the reads of a reads_first view), and in any request once it has said its reading
+    ended."""
+    if _writing.get():
+        return True
+    if not has_request_context():
+        return False
+    if g.get("_reading_ended"):
+        return True
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    return not getattr(current_app.view_functions.get(request.endpoint), "reads_first", False)
+
+
 def configure_engine(engine: sa.Engine) -> None:
     """SQLite: enforce foreign keys, let the writers of several workers wait for each other in line (see
     _WriterQueue), and let SQLAlchemy (not the driver) begin transactions so that savepoints work."""
@@ -91,7 +118,7 @@ def configure_engine(engine: sa.Engine) -> None:
     def on_begin(connection) -> None:
         # Requests that change data take the write lock at once: a read transaction that later writes fails
         # with "database is locked" when another worker committed in between (WAL snapshots cannot upgrade).
-        immediate = _writing.get() or (has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS"))
+        immediate = _begins_writing()
         if immediate and queue is not None:
             queue.enter(connection.connection.dbapi_connection)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

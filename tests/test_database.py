@@ -63,3 +63,25 @@ def test_the_line_is_left_however_a_transaction_ends(engine):
     writer = in_thread(write)
     writer.join(5)
     assert not writer.is_alive(), "a writer was left waiting in line"
+
+
+def test_which_transactions_take_the_write_lock_at_once(app):
+    from flask import g
+
+    from moocplatform.database import _begins_writing, reading_ended
+
+    # Each request has its own application context, and so its own g.
+    with app.app_context(), app.test_request_context("/courses/alpha/enrol", method="POST"):
+        app.preprocess_request()
+        assert _begins_writing()  # a view that changes data: its reads and writes in one locked transaction
+    with app.app_context(), app.test_request_context("/courses/alpha/quizzes/check/attempts/1", method="POST"):
+        app.preprocess_request()
+        assert not _begins_writing()  # reads_first: the reads take no lock ...
+        reading_ended()
+        assert _begins_writing()  # ... the writes after them do
+    with app.app_context(), app.test_request_context("/courses/alpha", method="GET"):
+        assert not _begins_writing()
+        g._reading_ended = True
+        assert _begins_writing()  # a page that writes after ending its reading
+    with writing():
+        assert _begins_writing()  # scheduled jobs

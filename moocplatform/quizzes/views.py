@@ -10,12 +10,13 @@ from .. import clock, policy
 from ..accounts.models import User
 from ..accounts.services import get_user_by_email
 from ..catalog import queries as catalog_queries
+from ..database import reading_ended, reads_first
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import EmptyForm, show_domain_error
 from . import queries, services, stats
-from .question_views import question_views
 from .forms import AttemptForm, ExceptionForm, read_responses
+from .question_views import question_views
 
 
 def _own_attempt(course, quiz_key: str, attempt_id: int):
@@ -37,10 +38,13 @@ def _end_reading() -> None:
     """End the read-only transaction that loading the page's objects began, so that the service's first
     statement is its write. SQLite refuses a write in a transaction that read before another connection
     committed ("database is locked", whatever the busy timeout); a transaction that begins with the write
-    waits for the lock instead. Nothing is written yet, so this is not a second commit of the request's work."""
+    waits for the lock instead. Nothing is written yet, so this is not a second commit of the request's work.
+    The views that call it are reads_first: their reads hold no write lock on SQLite."""
     db.session.commit()
+    reading_ended()
 
 
+@reads_first
 @login_required
 def start(slug: str, quiz_key: str):
     course, _version = catalog_queries.course_with_live_version(slug)
@@ -85,6 +89,7 @@ def _render_attempt(course, attempt, form, responses=None, status: int = 200):
     ), status
 
 
+@reads_first
 @login_required
 def answer(slug: str, quiz_key: str, attempt_id: int):
     """Save progress or submit (the button pressed decides). Submitting twice records one result."""
