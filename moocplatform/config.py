@@ -56,6 +56,9 @@ class Defaults:
     COURSES_DIR = ""  # defaults to the repository's courses/
     PROXY_FIX_HOPS = 0
     CATALOG_PAGE_SIZE = 24
+    # The areas create_app installs, in order: each package's init_app(app) adds its pages, templates,
+    # commands, jobs and registry entries. A name without a dot is a package of moocplatform.
+    INSTALLED_AREAS = ("accounts", "catalog", "learning", "quizzes", "admin", "studio", "ops")
 
 
 ENVIRONMENT_SETTINGS = {

@@ -5,6 +5,8 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
+from . import transaction
+
 
 class DomainError(Exception):
     status_code = 400
@@ -44,6 +46,7 @@ ERROR_TITLES = {
 
 
 def _render(status: int, message: str | None = None):
+    transaction.roll_back()  # nothing of a failed request is kept, or shown on its error page
     if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
         return jsonify(error=str(ERROR_TITLES.get(status, status)), message=message), status
     return render_template("errors/error.html", status=status, title=ERROR_TITLES.get(status), message=message), status

@@ -1,15 +1,15 @@
-"""Scheduled jobs: one registry that every area adds to; `moocplatform jobs run` runs them (from cron or a
-systemd timer, every 15 minutes). Each job is idempotent and commits its own work."""
+"""Scheduled jobs: one registry that areas add to in their init_app; `moocplatform jobs run` runs them (from
+cron or a systemd timer, every 15 minutes). Each job is idempotent and runs in a unit of work of its own (a job
+may run its items in separate units inside it)."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .accounts.services import purge_old_login_failures
-from .database import writing
-from .extensions import db
-from .learning.completion import process_all_completions
-from .quizzes.services import close_expired_attempts
+from flask import Flask
+
+from . import transaction
+from .registry import Registry
 
 
 @dataclass(frozen=True)
@@ -19,15 +19,15 @@ class Job:
     run: Callable[[], object]
 
 
-_jobs: dict[str, Job] = {}
+jobs: Registry[Job] = Registry("jobs")
 
 
-def register_job(name: str, description: str, run: Callable[[], object]) -> None:
-    _jobs[name] = Job(name, description, run)
+def register_job(app: Flask, name: str, description: str, run: Callable[[], object]) -> Job:
+    return jobs.register(app, Job(name, description, run))
 
 
-def registered_jobs() -> list[Job]:
-    return sorted(_jobs.values(), key=lambda job: job.name)
+def registered_jobs(app: Flask | None = None) -> list[Job]:
+    return sorted(jobs.entries(app), key=lambda job: job.name)
 
 
 def run_jobs(names: list[str] | None = None) -> dict[str, object]:
@@ -35,15 +35,6 @@ def run_jobs(names: list[str] | None = None) -> dict[str, object]:
     for job in registered_jobs():
         if names and job.name not in names:
             continue
-        with writing():
+        with transaction.unit_of_work(f"job {job.name}"):
             results[job.name] = job.run()
-            db.session.commit()
     return results
-
-
-register_job("process-completions", "Record course completions that progress or a new version has granted.",
-             process_all_completions)
-register_job("close-expired-quiz-attempts", "Grade timed quiz attempts whose time ran out, with the answers "
-             "saved in time.", close_expired_attempts)
-register_job("purge-login-failures", "Forget failed log-ins older than the throttling window.",
-             purge_old_login_failures)

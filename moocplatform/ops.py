@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Flask, current_app, jsonify
 
 from . import clock
 from .extensions import db
@@ -27,6 +27,10 @@ FORMAT_VERSION = 1
 SKIPPED_INSTANCE_FILES = {"moocplatform.sqlite3", "moocplatform.sqlite3-journal", "moocplatform.sqlite3-wal",
                           "moocplatform.sqlite3-shm", "moocplatform.sqlite3.writers"}
 SKIPPED_INSTANCE_DIRS = {"outbox", "backups", "tmp"}
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
 
 
 @bp.get("/healthz")
@@ -66,11 +70,9 @@ def _decode(value: Any) -> Any:
 
 
 def _current_revision() -> str | None:
-    try:
-        return db.session.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-    except sa.exc.SQLAlchemyError:
-        db.session.rollback()
+    if not sa.inspect(db.session.connection()).has_table("alembic_version"):  # a database never migrated
         return None
+    return db.session.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:

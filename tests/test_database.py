@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from moocplatform.database import configure_engine, writing
+import moocplatform
+from moocplatform import transaction
+from moocplatform.dialect import begins_writing, configure_engine, writing
 
 
 @pytest.fixture()
@@ -66,22 +69,34 @@ def test_the_line_is_left_however_a_transaction_ends(engine):
 
 
 def test_which_transactions_take_the_write_lock_at_once(app):
-    from flask import g
-
-    from moocplatform.database import _begins_writing, reading_ended
-
-    # Each request has its own application context, and so its own g.
-    with app.app_context(), app.test_request_context("/courses/alpha/enrol", method="POST"):
+    """The transaction boundary tells the dialect whether the unit of work writes; the dialect reads no request."""
+    with app.test_request_context("/courses/alpha/enrol", method="POST"):
         app.preprocess_request()
-        assert _begins_writing()  # a view that changes data: its reads and writes in one locked transaction
-    with app.app_context(), app.test_request_context("/courses/alpha/quizzes/check/attempts/1", method="POST"):
+        assert begins_writing()  # a view that changes data: its reads and writes in one locked transaction
+    with app.test_request_context("/courses/alpha/quizzes/check/attempts/1", method="POST"):
         app.preprocess_request()
-        assert not _begins_writing()  # reads_first: the reads take no lock ...
-        reading_ended()
-        assert _begins_writing()  # ... the writes after them do
-    with app.app_context(), app.test_request_context("/courses/alpha", method="GET"):
-        assert not _begins_writing()
-        g._reading_ended = True
-        assert _begins_writing()  # a page that writes after ending its reading
-    with writing():
-        assert _begins_writing()  # scheduled jobs
+        assert not begins_writing()  # reads_first: the reads take no lock ...
+        transaction.end_reading()
+        assert begins_writing()  # ... the writes after them do
+    with app.test_request_context("/courses/alpha", method="GET"):
+        app.preprocess_request()
+        assert not begins_writing()
+        transaction.end_reading()
+        assert begins_writing()  # a page that writes after ending its reading
+    assert not begins_writing()  # the request's end restores the state
+    with app.app_context(), transaction.unit_of_work("scheduled job"):
+        assert begins_writing()
+        with transaction.unit_of_work("a read inside it", writes=False):
+            assert begins_writing()  # a separate unit inside a writing one keeps writing
+    assert not begins_writing()
+
+
+def test_the_dialect_module_alone_reads_the_request_or_knows_sqlite():
+    """Database-specific code lives in dialect.py, which knows nothing of requests."""
+    root = Path(moocplatform.__file__).parent
+    source = (root / "dialect.py").read_text()
+    assert "flask" not in source
+    for path in root.rglob("*.py"):
+        if path.name != "dialect.py":
+            text = path.read_text()
+            assert "BEGIN IMMEDIATE" not in text and "PRAGMA" not in text, path

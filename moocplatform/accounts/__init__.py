@@ -1,0 +1,16 @@
+"""Accounts: registration, log-in, profiles, passwords and personal data."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    # Imported here: other areas import this package's models and pure modules, which must not load its
+    # pages and commands (and, through them, half the platform) before the application installs it.
+    from ..jobs import register_job
+    from .services import purge_old_login_failures
+    from .views import bp
+
+    app.register_blueprint(bp)
+    register_job(app, "purge-login-failures", "Forget failed log-ins older than the throttling window.",
+                 purge_old_login_failures)

@@ -6,16 +6,15 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import clock, personal_data, policy
+from .. import clock, personal_data, policy, transaction
 from ..errors import DomainError
-from ..extensions import db
-from ..forms import apply_form
+from ..forms import apply_form, show_domain_error
 from ..urls import is_safe_next
 from . import services
 from .forms import (ChangePasswordForm, DeleteAccountForm, ForgotPasswordForm, LoginForm, ProfileForm,
                     RegisterForm, ResetPasswordForm)
 
-bp = Blueprint("accounts", __name__)
+bp = Blueprint("accounts", __name__, template_folder="templates")
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -44,9 +43,8 @@ def verify_email(token: str):
     try:
         user = services.verify_email(token)
     except DomainError as error:
-        db.session.rollback()
+        transaction.roll_back()
         return render_template("accounts/token_problem.html", message=error.message), 400
-    db.session.commit()
     flash(_("Your e-mail address is confirmed. Welcome!"), "success")
     if not current_user.is_authenticated:
         login_user(user)
@@ -69,19 +67,18 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        try:
-            user = services.authenticate(form.email.data, form.password.data, request.remote_addr or "unknown")
+        try:  # a failed log-in is counted (for throttling) even though the request then fails
+            with transaction.unit_of_work("log-in attempt", keep_despite=(DomainError,)):
+                user = services.authenticate(form.email.data, form.password.data,
+                                             request.remote_addr or "unknown")
         except services.LoginThrottled as error:
-            db.session.commit()
-            form.form_errors.append(error.message)
+            show_domain_error(form, error)
             response = render_template("accounts/login.html", form=form), 429
             return (*response, {"Retry-After": str(error.retry_after)})
         except DomainError as error:
-            db.session.commit()  # keep the recorded failure
-            form.form_errors.append(error.message)
+            show_domain_error(form, error)
             status = 422
         else:
-            db.session.commit()
             login_user(user, remember=form.remember.data)
             next_url = request.args.get("next")
             return redirect(next_url if is_safe_next(next_url) else url_for("learning.dashboard"))
@@ -102,7 +99,6 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
-        db.session.commit()
         return render_template("accounts/reset_sent.html", email=form.email.data)
     return render_template("accounts/forgot_password.html", form=form)
 
@@ -129,7 +125,6 @@ def profile():
     if form.validate_on_submit():
         services.update_profile(current_user, **{name: getattr(form, name).data
                                                   for name in services.PROFILE_FIELDS})
-        db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form), 200 if not form.errors else 422

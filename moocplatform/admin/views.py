@@ -18,7 +18,7 @@ from ..pagination import paginate
 from . import services
 from .forms import ROLE_LABELS, GrantRoleForm, SuspendForm
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
 
 @bp.before_request
@@ -78,10 +78,8 @@ def grant_role(user_id: int):
         if apply_form(form, lambda: services.grant_role(current_user, user, form.role.data, course))[0]:
             flash(_("Role granted."), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
-    for name, field_errors in form.errors.items():
-        if name is not None:  # errors above the form were flashed already
-            for message in field_errors:
-                flash(message, "error")
+    for message in [*form.form_errors, *(m for name, errors in form.errors.items() if name for m in errors)]:
+        flash(message, "error")  # the form is not shown again: its errors go with the redirect
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
@@ -92,7 +90,6 @@ def revoke_role(user_id: int, grant_id: int):
     if grant is None or grant.user_id != user.id:
         abort(404)
     services.revoke_role(current_user, user, grant)
-    db.session.commit()
     flash(_("Role removed."), "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
@@ -103,7 +100,6 @@ def suspend(user_id: int):
     form = SuspendForm()
     if form.validate_on_submit():
         services.suspend_user(current_user, user, form.reason.data or "")
-        db.session.commit()
         flash(_("Account suspended."), "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
@@ -112,7 +108,6 @@ def suspend(user_id: int):
 def unsuspend(user_id: int):
     user = require_user(user_id)
     services.unsuspend_user(current_user, user)
-    db.session.commit()
     flash(_("Account reinstated."), "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
@@ -121,7 +116,6 @@ def unsuspend(user_id: int):
 def unlock(user_id: int):
     user = require_user(user_id)
     cleared = services.unlock_user(current_user, user)
-    db.session.commit()
     flash(_("Log-in unlocked (%(n)d failed attempts cleared).", n=cleared), "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
@@ -136,7 +130,6 @@ def courses():
 def archive_course(course_id: int):
     course = db.session.get(Course, course_id) or abort(404)
     catalog_services.archive_course(current_user, course)
-    db.session.commit()
     flash(_("%(title)s is archived.", title=course.title), "success")
     return redirect(url_for("admin.courses"))
 
@@ -145,7 +138,6 @@ def archive_course(course_id: int):
 def unarchive_course(course_id: int):
     course = db.session.get(Course, course_id) or abort(404)
     catalog_services.unarchive_course(current_user, course)
-    db.session.commit()
     flash(_("%(title)s is back in the catalogue.", title=course.title), "success")
     return redirect(url_for("admin.courses"))
 

@@ -13,7 +13,7 @@ from ..learning.services import enrolment_blocker, get_enrollment
 from . import assets, queries
 from .models import PackFile
 
-bp = Blueprint("catalog", __name__)
+bp = Blueprint("catalog", __name__, template_folder="templates")
 
 
 @bp.get("/")

@@ -2,21 +2,19 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.exc import OperationalError
 
-from .. import policy
+from .. import policy, transaction
 from ..catalog import queries as catalog_queries
-from ..errors import Conflict, DomainError
-from ..extensions import db
-from ..forms import EmptyForm, show_domain_error
-from ..quizzes import queries as quiz_queries
+from ..errors import Conflict
+from ..forms import EmptyForm, apply_form
 from . import queries, services
 from .forms import CompletionForm, InviteForm
+from .panels import UnitView, panels_for
 
-bp = Blueprint("learning", __name__)
+bp = Blueprint("learning", __name__, template_folder="templates")
 
 
 @bp.get("/my-learning")
@@ -33,7 +31,6 @@ def dashboard():
 def enrol(slug: str):
     course, version = catalog_queries.course_with_live_version(slug)
     services.enrol_learner(current_user, course)
-    db.session.commit()
     flash(_("You are enrolled in %(title)s.", title=course.title), "success")
     enrollment = services.get_enrollment(current_user, course)
     target = enrollment.last_unit_key if enrollment and enrollment.last_unit_key else None
@@ -50,7 +47,6 @@ def enrol(slug: str):
 def leave(slug: str):
     course, _version = catalog_queries.course_with_live_version(slug)
     services.leave_course(current_user, course)
-    db.session.commit()
     flash(_("You left %(title)s. Your progress is kept if you come back.", title=course.title), "info")
     return redirect(url_for("learning.dashboard"))
 
@@ -72,19 +68,15 @@ def unit_page(slug: str, key: str):
     unit = catalog_queries.unit_body(version, key)
     tracking = policy.can_track_progress(current_user, course, enrolled=enrolled)
     progress = known_progress if tracking else queries.NO_PROGRESS
-    if tracking and services.record_unit_visit(current_user, enrollment, key, progress.viewed):
-        try:
-            db.session.commit()
-        except OperationalError:  # a busy SQLite file: the page matters more than the visit record
-            db.session.rollback()
-            current_app.logger.warning("unit visit not recorded for user %s (database busy)", current_user.id)
+    if tracking:  # the page matters more than the visit record: a busy database skips it
+        with transaction.unit_of_work("unit visit", best_effort=True):
+            services.record_unit_visit(current_user, enrollment, key, progress.viewed)
     previous, following = outline.neighbours(key)
-    quiz_panel = (quiz_queries.quiz_panel(current_user, course, version.id, key, enrolled=enrolled)
-                  if unit.type == "quiz" else None)
+    panels = panels_for(UnitView(current_user, course, version, unit, enrolled=enrolled, tracking=tracking))
     return render_template(
         "learning/unit.html", course=course, version=version, outline=outline, unit=unit,
         previous=previous, following=following, progress=progress, tracking=tracking, enrolled=enrolled,
-        quiz_panel=quiz_panel,
+        panels=panels, completed_by_panel=any(shown.panel.completes_unit for shown in panels),
     )
 
 
@@ -102,7 +94,6 @@ def set_completion(slug: str, key: str):
         abort(400)
     complete = form.complete.data == "1"
     services.set_unit_completion(current_user, course, key, complete=complete)
-    db.session.commit()
     _previous, following = outline.neighbours(key)
     if complete and following is not None:
         return redirect(url_for("learning.unit_page", slug=slug, key=following.key))
@@ -118,14 +109,9 @@ def invitations(slug: str):
     form = InviteForm()
     if form.validate_on_submit():
         emails = [e for e in re.split(r"[\s,;]+", form.emails.data) if e]
-        try:
-            created = services.invite_learners(current_user, course, emails)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(n)d invitations sent.", n=len(created)), "success")
+        succeeded, created = apply_form(form, lambda: services.invite_learners(current_user, course, emails))
+        if succeeded:
+            flash(_("%(n)d invitations sent.", n=len(created or [])), "success")
             return redirect(url_for("learning.invitations", slug=slug))
     return render_template("learning/invitations.html", course=course, form=form,
                            invitations=queries.course_invitations(course.id)), 200 if not form.errors else 422

@@ -3,7 +3,7 @@ from flask import Blueprint
 
 from . import views
 
-bp = Blueprint("quizzes", __name__, url_prefix="/courses/<slug>/quizzes/<quiz_key>")
+bp = Blueprint("quizzes", __name__, url_prefix="/courses/<slug>/quizzes/<quiz_key>", template_folder="templates")
 bp.add_url_rule("/start", view_func=views.start, methods=["POST"])
 bp.add_url_rule("/attempts/<int:attempt_id>", view_func=views.attempt_page)
 bp.add_url_rule("/attempts/<int:attempt_id>", endpoint="answer", view_func=views.answer, methods=["POST"])

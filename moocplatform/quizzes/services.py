@@ -283,23 +283,20 @@ def close_expired_attempt(user, attempt: QuizAttempt) -> Submission:
     return _finish(user, attempt, None)
 
 
-def close_expired_attempts() -> int:
-    """Scheduled job: close the timed attempts nobody came back to, so that results and statistics count them.
-    Each is closed in its own transaction; returns how many were closed."""
-    expired = db.session.scalars(
+def expired_attempts_to_close() -> list[int]:
+    """The timed attempts nobody came back to, whose grace period is over, oldest deadline first."""
+    return list(db.session.scalars(
         sa.select(QuizAttempt.id).where(QuizAttempt.status == "in_progress", QuizAttempt.deadline.is_not(None),
                                         QuizAttempt.deadline < clock.now() - GRACE)
         .order_by(QuizAttempt.deadline)
-    ).all()
-    db.session.commit()
-    closed = 0
-    for attempt_id in expired:
-        row = db.session.execute(sa.select(QuizAttempt, User).join(User, User.id == QuizAttempt.user_id)
-                                 .where(QuizAttempt.id == attempt_id)).first()
-        if row is not None and close_expired_attempt(row.User, row.QuizAttempt).recorded:
-            closed += 1
-        db.session.commit()
-    return closed
+    ))
+
+
+def close_expired_attempt_by_id(attempt_id: int) -> bool:
+    """Close one expired attempt for its learner; returns whether it was closed now."""
+    row = db.session.execute(sa.select(QuizAttempt, User).join(User, User.id == QuizAttempt.user_id)
+                             .where(QuizAttempt.id == attempt_id)).first()
+    return row is not None and close_expired_attempt(row.User, row.QuizAttempt).recorded
 
 
 def _course_of(attempt: QuizAttempt) -> Course:

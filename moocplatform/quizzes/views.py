@@ -1,19 +1,20 @@
 """Quiz pages: starting, answering and submitting an attempt, its results, and the course team's statistics
-and exceptions. Each view loads (404), checks the policy (403), calls a service, and commits once."""
+and exceptions. Each view loads (404), checks the policy (403) and calls a service; the request's unit of work
+commits. The views that write after reading are reads_first: their reads hold no write lock on SQLite, and they
+call transaction.end_reading() before the service writes."""
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import clock, policy
+from .. import clock, policy, transaction
 from ..accounts.models import User
 from ..accounts.services import get_user_by_email
 from ..catalog import queries as catalog_queries
-from ..database import reading_ended, reads_first
-from ..errors import DomainError
 from ..extensions import db
-from ..forms import EmptyForm, show_domain_error
+from ..forms import EmptyForm, apply_form, apply_or_flash
+from ..transaction import reads_first
 from . import queries, services, stats
 from .forms import AttemptForm, ExceptionForm, read_responses
 from .question_views import question_views
@@ -34,16 +35,6 @@ def _to_unit(slug: str, definition):
     return redirect(url_for("learning.unit_page", slug=slug, key=definition.unit_key))
 
 
-def _end_reading() -> None:
-    """End the read-only transaction that loading the page's objects began, so that the service's first
-    statement is its write. SQLite refuses a write in a transaction that read before another connection
-    committed ("database is locked", whatever the busy timeout); a transaction that begins with the write
-    waits for the lock instead. Nothing is written yet, so this is not a second commit of the request's work.
-    The views that call it are reads_first: their reads hold no write lock on SQLite."""
-    db.session.commit()
-    reading_ended()
-
-
 @reads_first
 @login_required
 def start(slug: str, quiz_key: str):
@@ -51,14 +42,10 @@ def start(slug: str, quiz_key: str):
     definition = services.live_definition(course, quiz_key)
     if not policy.can_take_quiz(current_user, course, enrolled=queries.is_enrolled(current_user, course)):
         abort(403)
-    _end_reading()
-    try:
-        attempt = services.start_attempt(current_user, course, quiz_key)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    transaction.end_reading()
+    started, attempt = apply_or_flash(lambda: services.start_attempt(current_user, course, quiz_key))
+    if not started or attempt is None:
         return _to_unit(slug, definition)
-    db.session.commit()
     return redirect(url_for("quizzes.attempt_page", slug=slug, quiz_key=quiz_key, attempt_id=attempt.id))
 
 
@@ -69,9 +56,8 @@ def attempt_page(slug: str, quiz_key: str, attempt_id: int):
     if attempt.is_submitted:
         return _to_results(slug, attempt)
     if services.is_expired(attempt):
-        _end_reading()
+        transaction.end_reading()
         services.close_expired_attempt(current_user, attempt)
-        db.session.commit()
         flash(_("Time is up: your attempt was submitted with the answers saved before the time limit."), "info")
         return _to_results(slug, attempt)
     return _render_attempt(course, attempt, AttemptForm())
@@ -104,17 +90,15 @@ def answer(slug: str, quiz_key: str, attempt_id: int):
     definition = services.definition_of(attempt)
     shown = set(attempt.question_ids)
     responses = read_responses(request.form, {q["id"]: q for q in definition.questions if q["id"] in shown})
-    _end_reading()
+    transaction.end_reading()
     if form.action.data == "submit":
         submission = services.submit_attempt(current_user, attempt, responses)
-        db.session.commit()
         if submission.recorded and submission.attempt.late:
             flash(_("Time was up: your attempt was graded with the answers saved before the time limit."), "info")
         elif not submission.recorded:
             flash(_("This attempt was submitted already; here is its result."), "info")
         return _to_results(slug, attempt)
     attempt = services.save_responses(current_user, attempt, responses)
-    db.session.commit()
     if attempt.is_submitted:
         flash(_("Time is up: your attempt was submitted with the answers saved before the time limit."), "info")
         return _to_results(slug, attempt)
@@ -177,14 +161,9 @@ def exceptions(slug: str, quiz_key: str):
     form = ExceptionForm()
     if form.validate_on_submit():
         learner = get_user_by_email(form.email.data or "")
-        try:
-            services.grant_exception(current_user, learner, course, quiz_key, form.extra_attempts.data or 0,
-                                     form.extra_minutes.data or 0, form.reason.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-        else:
-            db.session.commit()
+        if apply_form(form, lambda: services.grant_exception(
+                current_user, learner, course, quiz_key, form.extra_attempts.data or 0,
+                form.extra_minutes.data or 0, form.reason.data or ""))[0]:
             flash(_("The exception is granted."), "success")
             return redirect(url_for("quizzes.exceptions", slug=slug, quiz_key=quiz_key))
     return render_template("quizzes/exceptions.html", course=course, definition=definition, form=form,

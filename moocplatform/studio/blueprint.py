@@ -3,7 +3,7 @@ from flask import Blueprint
 
 from . import uploads, views
 
-bp = Blueprint("studio", __name__, url_prefix="/studio")
+bp = Blueprint("studio", __name__, url_prefix="/studio", template_folder="templates")
 bp.add_url_rule("/upload", view_func=uploads.upload, methods=["GET", "POST"])
 bp.add_url_rule("/courses/<slug>/upload", view_func=uploads.upload, methods=["GET", "POST"])
 bp.add_url_rule("/courses/<slug>/versions", view_func=views.versions)

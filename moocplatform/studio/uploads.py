@@ -12,12 +12,11 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 
-from .. import policy
+from .. import policy, transaction
 from ..catalog import services as catalog_services
 from ..content import PackError
 from ..content.archive import open_pack
 from ..errors import DomainError
-from ..extensions import db
 
 
 class UploadForm(FlaskForm):
@@ -67,10 +66,9 @@ def upload(slug: str | None = None):
             problems = [error.message]
             result = None
         if result is not None and not problems:
-            db.session.commit()
             flash(_("Version %(v)s is stored as a draft: %(changes)s. Preview it, then publish it.",
                     v=result.pack_version, changes=result.changes.describe()), "success")
             return redirect(url_for("studio.versions", slug=result.course.slug))
-        db.session.rollback()
+        transaction.roll_back()  # whatever the import wrote before it found the problems
     status = 422 if problems or form.errors else 200
     return render_template("studio/upload.html", course=course, form=form, problems=problems), status

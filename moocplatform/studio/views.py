@@ -5,11 +5,10 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import policy
+from .. import policy, transaction
 from ..catalog import queries as catalog_queries
 from ..catalog import services as catalog_services
 from ..catalog.packfiles import export_zip
-from ..extensions import db
 from ..forms import EmptyForm
 from ..learning.completion import process_completions
 from ..learning.queries import NO_PROGRESS
@@ -62,10 +61,9 @@ def preview_unit(slug: str, version_id: int, key: str):
 def publish(slug: str, version_id: int):
     course = _managed_course(slug)
     version = catalog_services.get_version(course, version_id)
-    catalog_services.publish_version(current_user, course, version)
-    db.session.commit()
+    with transaction.unit_of_work("publish version"):
+        catalog_services.publish_version(current_user, course, version)
     process_completions(course)  # after the publish has committed, never inside it
-    db.session.commit()
     flash(_("Version %(v)s is live.", v=version.version), "success")
     return redirect(url_for("studio.versions", slug=slug))
 
@@ -75,7 +73,6 @@ def discard(slug: str, version_id: int):
     course = _managed_course(slug)
     version = catalog_services.get_version(course, version_id)
     catalog_services.discard_draft(current_user, course, version)
-    db.session.commit()
     flash(_("The draft is discarded."), "success")
     return redirect(url_for("studio.versions", slug=slug))
 
