@@ -41,8 +41,18 @@ def test_an_area_left_out_registers_nothing(app):
     assert "quizzes" not in partial.cli.commands and "users" not in partial.cli.commands
     assert [job.name for job in registered_jobs(partial)] == ["process-completions", "purge-login-failures"]
     assert unit_panels.entries(partial) == []
+    assert "quizzes/attempt.html" not in partial.jinja_env.list_templates()
     # ... while the full application still has everything: registrations belong to their application.
     assert [panel.name for panel in unit_panels.entries(app)] == ["quiz"]
+
+
+def test_areas_keep_their_templates_and_the_platform_only_the_shared_ones(app):
+    root = Path(moocplatform.__file__).parent
+    shared = {path.name for path in (root / "templates").iterdir()}
+    assert shared == {"base.html", "macros", "errors"}
+    for area in ("accounts", "admin", "catalog", "learning", "quizzes", "studio"):
+        assert list((root / area / "templates" / area).glob("*.html")), area
+    assert "quizzes/_panel.html" in app.jinja_env.list_templates()
 
 
 def test_no_area_imported_by_the_factory_the_cli_or_the_jobs():
