@@ -1,5 +1,5 @@
 """Database-specific behaviour, in one place: SQLite's single writer (foreign keys, WAL, BEGIN IMMEDIATE for
-units of work that write, and the line writers wait in). The transaction boundary says whether the unit of work
+units of work that write, and the line writers wait in), and PostgreSQL's sequences after a restore. The transaction boundary says whether the unit of work
 now running writes; nothing here knows about requests or views."""
 from __future__ import annotations
 
@@ -74,6 +74,19 @@ def configure_engine(engine: sa.Engine) -> None:
             sa.event.listen(engine, name, on_end)
         for name in ("reset", "invalidate", "close"):
             sa.event.listen(engine.pool, name, lambda dbapi_connection, *_: queue.leave(dbapi_connection))
+
+
+def continue_sequences(connection: sa.Connection, tables) -> None:
+    """After rows were inserted with their ids (a restore), let new rows continue after the highest id.
+    PostgreSQL's sequences do not follow explicit ids; SQLite takes the next id from the table itself."""
+    if connection.dialect.name != "postgresql":
+        return
+    for table in tables:
+        for column in table.primary_key.columns:
+            if column.autoincrement and isinstance(column.type, sa.Integer):
+                connection.execute(sa.text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
+                    f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"))
 
 
 def is_busy(error: BaseException) -> bool:

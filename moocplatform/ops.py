@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, Flask, current_app, jsonify
 
-from . import clock
+from . import clock, dialect
 from .extensions import db
 
 bp = Blueprint("ops", __name__)
@@ -187,13 +187,7 @@ def _replace_rows(tables: dict[str, sa.Table], data: dict[str, list[dict[str, An
         for row in rows:
             if row.get(column) is not None:
                 connection.execute(table.update().where(key == row[key.name]).values({column: row[column]}))
-    if connection.dialect.name == "postgresql":
-        for table in ordered:
-            for column in table.primary_key.columns:
-                if column.autoincrement and isinstance(column.type, sa.Integer):
-                    connection.execute(sa.text(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
-                        f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"))
+    dialect.continue_sequences(connection, ordered)
     db.session.flush()
     return {name: len(rows) for name, rows in data.items()}
 
