@@ -1,6 +1,7 @@
 """Database-specific behaviour, in one place: SQLite's single writer (foreign keys, WAL, BEGIN IMMEDIATE for
-units of work that write, and the line writers wait in), and PostgreSQL's sequences after a restore. The transaction boundary says whether the unit of work
-now running writes; nothing here knows about requests or views."""
+units of work that write, and the line writers wait in), and PostgreSQL's sequences after a restore. The
+transaction boundary says whether the unit of work now running writes; nothing here knows about requests or
+views."""
 from __future__ import annotations
 
 import fcntl

@@ -7,7 +7,8 @@ from flask_wtf.csrf import CSRFProtect
 
 from .database import Base
 
-# Objects stay loaded after a commit: views commit once and then render what they loaded.
+# Objects stay loaded after a commit: a view goes on with what it loaded after a separate unit of work or
+# end_reading() committed (see transaction.py).
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()

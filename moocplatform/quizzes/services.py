@@ -264,7 +264,7 @@ class Submission:
 def submit_attempt(user, attempt: QuizAttempt, form_responses: dict[str, Any] | None) -> Submission:
     """Grade and record the attempt once; form_responses None submits the saved answers.
 
-    Raises a DomainError (and the caller rolls back, which also undoes the claim) when the learner may not
+    Raises a DomainError (and the unit of work rolls back, which also undoes the claim) when the learner may not
     submit or the answers name questions outside the attempt."""
     _require_owner(user, attempt)
     if attempt.is_submitted:
