@@ -14,8 +14,10 @@ from .errors import register_error_handlers
 from .database import configure_engine
 from .extensions import babel, csrf, db, login_manager, migrate
 from .i18n import select_locale, select_timezone
+from .learning import events as learning_events
 from .learning.views import bp as learning_bp
 from .ops import bp as ops_bp
+from .quizzes import events as quizzes_events
 from .quizzes.blueprint import bp as quizzes_bp
 from .security import register_security
 from .studio.blueprint import bp as studio_bp
@@ -29,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _config.load_config(app, config)
     configure_extensions(app)
     configure_blueprints(app)
+    configure_subscribers()
     register_template_helpers(app)
     register_security(app)
     register_commands(app)
@@ -49,3 +52,10 @@ def configure_blueprints(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     register_error_handlers(app)
+
+
+def configure_subscribers() -> None:
+    """Each area's event subscribers, completion criteria and reconciliation jobs (learning's criteria first:
+    the course page lists the rules in this order)."""
+    learning_events.subscribe()
+    quizzes_events.subscribe()

@@ -11,8 +11,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, g, has_request_context, request
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import DeclarativeBase, Session, registry
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -51,6 +51,15 @@ class Base(DeclarativeBase):
         metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime, dict[str, Any]: JSONType, list[Any]: JSONType},
     )
+
+
+def insert_ignoring_duplicates(session: Session, table: sa.Table, unique_columns: list[str]):
+    """INSERT ... ON CONFLICT (unique_columns) DO NOTHING, in the current session's dialect: a row that
+    exists already (or that a concurrent transaction is inserting: PostgreSQL waits for it) is skipped, and
+    RETURNING names only the rows this statement inserted."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing(index_elements=unique_columns)
 
 
 BUSY_TIMEOUT_MS = 10_000  # how long a SQLite writer waits for another to finish

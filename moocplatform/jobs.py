@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from .accounts.services import purge_old_login_failures
 from .database import writing
+from .events import reconciliations
 from .extensions import db
-from .learning.completion import process_all_completions
 from .quizzes.services import close_expired_attempts
 
 
@@ -27,7 +27,10 @@ def register_job(name: str, description: str, run: Callable[[], object]) -> None
 
 
 def registered_jobs() -> list[Job]:
-    return sorted(_jobs.values(), key=lambda job: job.name)
+    """The jobs, with every durable event consumer's reconciliation job among them."""
+    jobs = {name: Job(name, description, run) for name, (description, run) in reconciliations().items()}
+    jobs.update(_jobs)
+    return sorted(jobs.values(), key=lambda job: job.name)
 
 
 def run_jobs(names: list[str] | None = None) -> dict[str, object]:
@@ -41,8 +44,6 @@ def run_jobs(names: list[str] | None = None) -> dict[str, object]:
     return results
 
 
-register_job("process-completions", "Record course completions that progress or a new version has granted.",
-             process_all_completions)
 register_job("close-expired-quiz-attempts", "Grade timed quiz attempts whose time ran out, with the answers "
              "saved in time.", close_expired_attempts)
 register_job("purge-login-failures", "Forget failed log-ins older than the throttling window.",

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from .. import audit, clock, personal_data
 from ..errors import Conflict, DomainError, InvalidInput, NotFound
+from ..events import UserErased, announce
 from ..extensions import db
 from ..mail import send_mail
 from ..urls import public_url
@@ -266,6 +267,7 @@ def delete_account(user: User, password: str) -> list[str]:
     done = personal_data.erase_user(user)
     audit.record(None, "account.delete", user, erased=done)
     db.session.flush()
+    announce(UserErased(user_id=user.id))
     return done
 
 

@@ -34,12 +34,12 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, clock, policy
-from ..accounts.models import User
-from ..catalog.models import Course
+from ..accounts.services import require_user
+from ..catalog.queries import get_course_by_id
 from ..errors import InvalidInput, NotFound, PermissionDenied
+from ..events import QuizSubmitted, announce
 from ..extensions import db
-from ..learning.models import Enrollment
-from ..learning.services import get_enrollment, set_unit_completion
+from ..learning.services import get_enrollment, lock_enrolment, set_unit_completion
 from .grading import DEFAULT_SETTINGS, UnknownQuestion, draw_questions, grade_quiz, option_order
 from .models import QuizAttempt, QuizDefinition, QuizException
 
@@ -108,7 +108,7 @@ def is_expired(attempt: QuizAttempt) -> bool:
     return attempt.deadline is not None and clock.now() > attempt.deadline + GRACE
 
 
-def _require_taker(user, course) -> Enrollment | None:
+def _require_taker(user, course):
     """The learner's enrolment, if they may take the course's quizzes."""
     enrollment = get_enrollment(user, course)
     if not policy.can_take_quiz(user, course, enrolled=bool(enrollment and enrollment.is_active)):
@@ -117,13 +117,9 @@ def _require_taker(user, course) -> Enrollment | None:
 
 
 def _lock_learner(user, course) -> None:
-    """Write first: a no-op UPDATE of the learner's enrolment row. Two starts by one learner then queue
-    (PostgreSQL holds the row lock), and on SQLite the transaction takes the write lock before it reads, so it
-    waits for other writers instead of failing on a stale snapshot (see _claim)."""
-    if getattr(user, "is_authenticated", False):
-        db.session.execute(sa.update(Enrollment).where(Enrollment.user_id == user.id,
-                                                       Enrollment.course_id == course.id)
-                           .values(status=Enrollment.status).execution_options(synchronize_session=False))
+    """Write first (see _claim): two starts by one learner queue on their enrolment row, which learning
+    locks for us."""
+    lock_enrolment(user, course)
 
 
 def _require_owner(user, attempt: QuizAttempt) -> None:
@@ -294,16 +290,15 @@ def close_expired_attempts() -> int:
     db.session.commit()
     closed = 0
     for attempt_id in expired:
-        row = db.session.execute(sa.select(QuizAttempt, User).join(User, User.id == QuizAttempt.user_id)
-                                 .where(QuizAttempt.id == attempt_id)).first()
-        if row is not None and close_expired_attempt(row.User, row.QuizAttempt).recorded:
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        if attempt is not None and close_expired_attempt(require_user(attempt.user_id), attempt).recorded:
             closed += 1
         db.session.commit()
     return closed
 
 
-def _course_of(attempt: QuizAttempt) -> Course:
-    return db.session.get(Course, attempt.course_id)
+def _course_of(attempt: QuizAttempt):
+    return get_course_by_id(attempt.course_id)
 
 
 def _claim(attempt: QuizAttempt, now) -> bool:
@@ -353,6 +348,10 @@ def _finish(user, attempt: QuizAttempt, form_responses: dict[str, Any] | None) -
     attempt.passed = result.passed
     attempt.results = results
     attempt.late = late
+    db.session.flush()
+    announce(QuizSubmitted(user_id=attempt.user_id, course_id=attempt.course_id, quiz_key=attempt.quiz_key,
+                           attempt_id=attempt.id, version_id=attempt.version_id, score=float(result.percent),
+                           passed=bool(result.passed), late=late))
     if result.passed:
         enrollment = enrollment or get_enrollment(user, course)
         if enrollment is not None and policy.can_track_progress(user, course, enrolled=enrollment.is_active):
