@@ -11,7 +11,8 @@ Two kinds of subscriber:
   once the transaction commits, never on a rollback (a savepoint rolled back drops what was announced in
   it); it must not write, and an exception in it is logged, not raised (the change is committed already).
 
-The events (fields are plain values, ids rather than objects, so they can be queued as they are):
+The events (fields are plain values, ids rather than objects, so they can be queued as they are; only
+VersionImported also carries the loaded pack, for the subscribers that store their part of it):
 
 =====================  ===========================  =====================================================
 event                  announced by                 when
@@ -28,8 +29,9 @@ CourseArchived         catalog.services             a course is archived (`archi
 UserErased             accounts.services            an account's personal data is erased
 =====================  ===========================  =====================================================
 
-Subscribers today: quizzes stores its quiz definitions on VersionImported (durable). Each area subscribes
-in its `events.subscribe()`, called when the app is created.
+Subscribers today (durable): quizzes stores its quiz definitions on VersionImported; learning records a
+course completion on UnitCompleted (reconciled by the job "process-completions"). Each area subscribes in
+its `<area>/events.py` `subscribe()`, called when the app is created.
 """
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from moocplatform.jobs import registered_jobs
 from moocplatform.learning.services import enrol_learner, leave_course, set_unit_completion
 from moocplatform.quizzes.models import QuizDefinition
 from moocplatform.quizzes.services import submit_attempt
-from tests.factories import PASSWORD, enrol, make_course, make_user, write_pack
+from tests.factories import PASSWORD, make_course, make_user, write_pack
 from tests.quiz_helpers import FAILING, RIGHT, learner_in, quiz_course, submitted
 
 

@@ -71,6 +71,10 @@ def register_criterion(criterion: Criterion) -> None:
     _criteria[criterion.kind] = criterion
 
 
+def unregister_criterion(kind: str) -> None:
+    _criteria.pop(kind, None)
+
+
 def registered_criteria() -> list[Criterion]:
     return list(_criteria.values())
 

@@ -7,8 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import clock, policy
-from ..accounts.models import User
-from ..accounts.services import get_user_by_email
+from ..accounts.services import get_user_by_email, require_user
 from ..catalog import queries as catalog_queries
 from ..database import reading_ended, reads_first
 from ..errors import DomainError
@@ -129,7 +128,7 @@ def results(slug: str, quiz_key: str, attempt_id: int):
     if attempt is None:
         abort(404)
     own = attempt.user_id == current_user.id
-    learner = current_user if own else db.session.get(User, attempt.user_id)
+    learner = current_user if own else require_user(attempt.user_id)
     if not own and not policy.can_view_quiz_attempt(current_user, learner, course):
         abort(404)
     if own and not attempt.is_submitted:
