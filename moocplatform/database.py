@@ -53,13 +53,13 @@ class Base(DeclarativeBase):
     )
 
 
-def insert_ignoring_duplicates(session: Session, table: sa.Table, unique_columns: list[str]):
+def insert_ignoring_duplicates(session: Session, model: type, unique_columns: list[str]):
     """INSERT ... ON CONFLICT (unique_columns) DO NOTHING, in the current session's dialect: a row that
     exists already (or that a concurrent transaction is inserting: PostgreSQL waits for it) is skipped, and
     RETURNING names only the rows this statement inserted."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(table).on_conflict_do_nothing(index_elements=unique_columns)
+    return insert(model).on_conflict_do_nothing(index_elements=unique_columns)
 
 
 BUSY_TIMEOUT_MS = 10_000  # how long a SQLite writer waits for another to finish

@@ -32,11 +32,10 @@ def record_completions(course_id: int, version: str, user_ids: Collection[int]) 
     are left as they are. Announces CourseCompleted for each learner recorded now; returns their ids."""
     recorded: list[int] = []
     now = clock.now()
-    table = CourseCompletion.__table__
     for ids in chunks(user_ids):
         rows = [{"user_id": uid, "course_id": course_id, "completed_at": now, "version": version} for uid in ids]
-        statement = (insert_ignoring_duplicates(db.session(), table, ["user_id", "course_id"])
-                     .values(rows).returning(table.c.user_id))
+        statement = (insert_ignoring_duplicates(db.session(), CourseCompletion, ["user_id", "course_id"])
+                     .values(rows).returning(CourseCompletion.user_id))
         recorded.extend(db.session.scalars(statement))
     for user_id in sorted(recorded):
         announce(CourseCompleted(user_id=user_id, course_id=course_id, version=version, completed_at=now))

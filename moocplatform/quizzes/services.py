@@ -27,7 +27,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -42,6 +42,10 @@ from ..extensions import db
 from ..learning.services import get_enrollment, lock_enrolment, set_unit_completion
 from .grading import DEFAULT_SETTINGS, UnknownQuestion, draw_questions, grade_quiz, option_order
 from .models import QuizAttempt, QuizDefinition, QuizException
+
+if TYPE_CHECKING:
+    from ..catalog.models import Course
+    from ..learning.models import Enrollment
 
 GRACE = timedelta(seconds=30)
 MAX_TEXT_RESPONSE = 20_000  # characters; reflections may be long, anything longer is not a learner's answer
@@ -108,7 +112,7 @@ def is_expired(attempt: QuizAttempt) -> bool:
     return attempt.deadline is not None and clock.now() > attempt.deadline + GRACE
 
 
-def _require_taker(user, course):
+def _require_taker(user, course) -> Enrollment | None:
     """The learner's enrolment, if they may take the course's quizzes."""
     enrollment = get_enrollment(user, course)
     if not policy.can_take_quiz(user, course, enrolled=bool(enrollment and enrollment.is_active)):
@@ -297,8 +301,11 @@ def close_expired_attempts() -> int:
     return closed
 
 
-def _course_of(attempt: QuizAttempt):
-    return get_course_by_id(attempt.course_id)
+def _course_of(attempt: QuizAttempt) -> Course:
+    course = get_course_by_id(attempt.course_id)
+    if course is None:  # a course's deletion takes its attempts with it; this would be a data error
+        raise NotFound(_("No such course."))
+    return course
 
 
 def _claim(attempt: QuizAttempt, now) -> bool:
