@@ -9,7 +9,8 @@ Two kinds of subscriber:
   that repairs what an older release, or a subscriber added later, never saw.
 - **after commit** (`subscribe(Event, handler, after_commit=True)`): in-process, for caches only. It runs
   once the transaction commits, never on a rollback (a savepoint rolled back drops what was announced in
-  it); it must not write, and an exception in it is logged, not raised (the change is committed already).
+  it). It must not use the session (it runs inside the commit), and an exception in it is logged, not
+  raised (the change is committed already).
 
 The events (fields are plain values, ids rather than objects, so they can be queued as they are; only
 VersionImported also carries the loaded pack, for the subscribers that store their part of it):
