@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 BUSY_TIMEOUT_MS = 10_000  # how long a SQLite writer waits for another to finish
 _writing: ContextVar[bool] = ContextVar("moocplatform_writing", default=False)
@@ -119,3 +121,12 @@ class _WriterQueue:
         fd = self.files.pop(id(dbapi_connection), None)
         if fd is not None:
             os.close(fd)  # closing the file releases its lock
+
+
+def insert_ignoring_duplicates(session: Session, model: type, unique_columns: list[str]):
+    """INSERT ... ON CONFLICT (unique_columns) DO NOTHING, in the current session's dialect: a row that
+    exists already (or that a concurrent transaction is inserting: PostgreSQL waits for it) is skipped, and
+    RETURNING names only the rows this statement inserted."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(model).on_conflict_do_nothing(index_elements=unique_columns)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from flask import Flask
 
 from . import transaction
+from .events import reconciliations
 from .registry import Registry
 
 
@@ -27,7 +28,11 @@ def register_job(app: Flask, name: str, description: str, run: Callable[[], obje
 
 
 def registered_jobs(app: Flask | None = None) -> list[Job]:
-    return sorted(jobs.entries(app), key=lambda job: job.name)
+    """The jobs, with every durable event consumer's reconciliation job among them."""
+    found = {job.name: job for job in jobs.entries(app)}
+    for name, (description, run) in reconciliations().items():
+        found.setdefault(name, Job(name, description, run))
+    return sorted(found.values(), key=lambda job: job.name)
 
 
 def run_jobs(names: list[str] | None = None) -> dict[str, object]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context, request
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from . import dialect
 from .extensions import db
@@ -144,23 +144,49 @@ def reads_first(view):
 # After commit --------------------------------------------------------------------------------------------------
 
 def after_commit(callback: Callable[[], object]) -> None:
-    """Run callback once the current transaction has committed (never if it rolls back). It runs after the
-    commit, outside any transaction: it must not use the session (wake a worker, clear a cache)."""
-    db.session().info.setdefault("after_commit", []).append(callback)
+    """Run callback once the current transaction has committed (never if it rolls back; a savepoint rolled
+    back drops what was added inside it). It runs after the commit, outside any transaction: it must not use
+    the session (wake a worker, clear a cache). This is the one after-commit mechanism; events' after-commit
+    subscribers are delivered through it."""
+    session = db.session()
+    # The transaction the callback belongs to (begun now if nothing has begun it yet).
+    scope = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    session.info.setdefault(_PENDING, []).append((scope, callback))
+
+
+_PENDING = "transaction.after_commit"
+
+
+def _within(scope: SessionTransaction | None, ended: SessionTransaction) -> bool:
+    while scope is not None:
+        if scope is ended:
+            return True
+        scope = scope.parent
+    return False
 
 
 @sa.event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
-    for callback in session.info.pop("after_commit", []):
+    if session.in_nested_transaction():  # a savepoint released: its callbacks wait for the real commit
+        return
+    for _scope, callback in session.info.pop(_PENDING, []):
         try:
             callback()
         except Exception:  # the commit stands; one failing callback must not stop the others
             log.exception("after-commit callback %r failed", callback)
 
 
-@sa.event.listens_for(Session, "after_rollback")
-def _drop_after_commit(session: Session) -> None:
-    session.info.pop("after_commit", None)
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    pending = session.info.get(_PENDING)
+    if pending:
+        session.info[_PENDING] = [p for p in pending if not _within(p[0], previous_transaction)]
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_on_close(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the whole transaction ended without a commit (close, rollback)
+        session.info.pop(_PENDING, None)
 
 
 # What a unit wrote -----------------------------------------------------------------------------------------------

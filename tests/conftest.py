@@ -16,7 +16,7 @@ from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker
 
-from moocplatform import clock, create_app
+from moocplatform import clock, create_app, events
 from moocplatform.extensions import db
 from moocplatform.mail import outbox_messages
 
@@ -164,3 +164,15 @@ def count_queries(app):
 
 
 warnings.filterwarnings("ignore", category=DeprecationWarning, module="argon2")
+
+
+@pytest.fixture()
+def announced():
+    """The events announced during the test, in order (a durable subscriber to every event type)."""
+    seen: list[events.Event] = []
+    types = events.Event.__subclasses__()
+    for event_type in types:
+        events.subscribe(event_type, seen.append)
+    yield seen
+    for event_type in types:
+        events.unsubscribe(event_type, seen.append)

@@ -2,10 +2,11 @@
 import pytest
 
 from moocplatform.audit import record
+from moocplatform.catalog.services import import_pack
 from moocplatform.extensions import db
 from moocplatform.learning.services import set_unit_completion
 from tests.conftest import log_in
-from tests.factories import enrol, make_course, make_user
+from tests.factories import enrol, make_course, make_user, write_pack
 
 
 def queries_for(client, count_queries, path: str) -> int:
@@ -68,3 +69,18 @@ def test_admin_pages_do_not_grow_with_data(client, count_queries, page):
         record(admin, "test.event", user, note="x")
     db.session.flush()
     assert queries_for(client, count_queries, page) == small_count
+
+
+def test_course_page_with_completion_rules_query_budget(client, count_queries, tmp_path):
+    folder = write_pack(tmp_path, "ruled", modules=2, units_per_module=3, quiz=True)
+    (folder / "course.yaml").write_text((folder / "course.yaml").read_text()
+                                        + "completion:\n  required_units: all\n  quizzes_to_pass: [check]\n")
+    course = import_pack(None, folder).course
+    learner = make_user()
+    enrol(learner, course)
+    for key in ("m1-u1", "m1-u2", "m2-u1"):
+        set_unit_completion(learner, course, key, complete=True)
+    log_in(client, learner)
+    # user, course with live version, enrolment with progress; then one query per rule kind for its figure
+    # (units completed; the quizzes the version has, attempts passed)
+    assert queries_for(client, count_queries, f"/courses/{course.slug}") == 6

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from .. import audit, clock, personal_data
 from ..errors import Conflict, DomainError, InvalidInput, NotFound
+from ..events import UserErased, announce
 from ..extensions import db
 from ..mail import send_mail
 from ..urls import public_url
@@ -266,13 +267,40 @@ def delete_account(user: User, password: str) -> list[str]:
     done = personal_data.erase_user(user)
     audit.record(None, "account.delete", user, erased=done)
     db.session.flush()
+    announce(UserErased(user_id=user.id))
     return done
 
 
-# Roles (administrators grant them; see admin.services for the audited entry points) ----------------------
+# Roles and account status: the rows accounts owns, written for admin.services (its audited entry points
+# check the policy and the invariants) ---------------------------------------------------------------------
 
 def find_grant(user: User, role: str, course_id: int | None) -> RoleGrant | None:
     return next((g for g in user.roles if g.role == role and g.course_id == course_id), None)
+
+
+def grant_of(user: User, grant_id: int) -> RoleGrant | None:
+    return next((g for g in user.roles if g.id == grant_id), None)
+
+
+def add_role_grant(user: User, role: str, course_id: int | None, granted_by_id: int | None) -> RoleGrant:
+    grant = RoleGrant(user=user, role=role, course_id=course_id, granted_at=clock.now(),
+                      granted_by_id=granted_by_id)
+    db.session.add(grant)
+    db.session.flush()
+    return grant
+
+
+def remove_role_grant(user: User, grant: RoleGrant) -> None:
+    user.roles.remove(grant)
+    db.session.flush()
+
+
+def set_account_status(user: User, status: str) -> None:
+    """active | suspended (deleted comes only from erasing the account)."""
+    if status not in ("active", "suspended"):
+        raise InvalidInput(_("Unknown account status."))
+    user.status = status
+    db.session.flush()
 
 
 def require_user(user_id: int) -> User:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from ..accounts import queries as account_queries
 from ..accounts import services as account_services
 from ..accounts.models import ROLES, User
 from ..catalog import services as catalog_services
@@ -91,7 +92,7 @@ def unlock(email: str) -> None:
 @click.option("--status", type=click.Choice(["active", "suspended", "deleted"]))
 def find(text: str, role: str | None, status: str | None) -> None:
     """List users whose e-mail or name contains TEXT."""
-    query = admin_services.search_users_query(text, role or "", status or "").limit(200)
+    query = account_queries.search_users_query(text, role or "", status or "").limit(200)
     for user in db.session.scalars(query):
         roles = ",".join(sorted(g.role + (f":{g.course_id}" if g.course_id else "") for g in user.roles))
         click.echo(f"{user.id}\t{user.email}\t{user.display_name}\t{user.status}\t{roles}")

@@ -1,14 +1,19 @@
 """Administrative changes to accounts. Every one is audited."""
 from __future__ import annotations
 
-import sqlalchemy as sa
+from typing import TYPE_CHECKING
+
 from flask_babel import gettext as _
 
-from .. import audit, clock, policy
-from ..accounts.models import COURSE_ROLES, ROLES, RoleGrant, User
-from ..accounts.services import clear_login_failures, ensure_not_last_admin, find_grant
+from .. import audit, policy
+from ..accounts.models import COURSE_ROLES, ROLES
+from ..accounts.services import (add_role_grant, clear_login_failures, ensure_not_last_admin, find_grant,
+                                 remove_role_grant, set_account_status)
 from ..errors import InvalidInput, PermissionDenied
 from ..extensions import db
+
+if TYPE_CHECKING:
+    from ..accounts.models import RoleGrant, User
 
 
 def _require_admin(actor) -> None:
@@ -28,9 +33,7 @@ def grant_role(actor, user: User, role: str, course=None) -> RoleGrant:
     existing = find_grant(user, role, course.id if course else None)
     if existing is not None:
         return existing
-    grant = RoleGrant(user=user, role=role, course_id=course.id if course else None, granted_at=clock.now(),
-                      granted_by_id=getattr(actor, "id", None))
-    db.session.add(grant)
+    grant = add_role_grant(user, role, course.id if course else None, getattr(actor, "id", None))
     audit.record(actor, "role.grant", user, role=role, course=course.slug if course else None)
     db.session.flush()
     return grant
@@ -43,7 +46,7 @@ def revoke_role(actor, user: User, grant: RoleGrant) -> None:
     if grant.role == "admin":
         ensure_not_last_admin(user)
     course_id = grant.course_id
-    user.roles.remove(grant)
+    remove_role_grant(user, grant)
     audit.record(actor, "role.revoke", user, role=grant.role, course_id=course_id)
     db.session.flush()
 
@@ -57,7 +60,7 @@ def suspend_user(actor, user: User, reason: str = "") -> None:
     if user.has_role("admin"):
         ensure_not_last_admin(user)
     if user.status != "suspended":
-        user.status = "suspended"
+        set_account_status(user, "suspended")
         audit.record(actor, "user.suspend", user, reason=reason)
     db.session.flush()
 
@@ -65,7 +68,7 @@ def suspend_user(actor, user: User, reason: str = "") -> None:
 def unsuspend_user(actor, user: User) -> None:
     _require_admin(actor)
     if user.status == "suspended":
-        user.status = "active"
+        set_account_status(user, "active")
         audit.record(actor, "user.unsuspend", user)
     db.session.flush()
 
@@ -77,17 +80,3 @@ def unlock_user(actor, user: User) -> int:
     audit.record(actor, "user.unlock", user, failures_cleared=cleared)
     db.session.flush()
     return cleared
-
-
-def search_users_query(text: str = "", role: str = "", status: str = "") -> sa.Select:
-    query = sa.select(User).where(User.status != "deleted") if status != "deleted" else sa.select(User)
-    if text.strip():
-        pattern = "%" + text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(sa.or_(sa.func.lower(User.email).like(pattern, escape="\\"),
-                                   sa.func.lower(User.display_name).like(pattern, escape="\\"),
-                                   sa.func.lower(User.full_name).like(pattern, escape="\\")))
-    if role in ROLES:
-        query = query.where(User.roles.any(RoleGrant.role == role))
-    if status in ("active", "suspended", "deleted"):
-        query = query.where(User.status == status)
-    return query.order_by(User.email)

@@ -8,10 +8,10 @@ from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from .. import audit, policy
-from ..accounts.models import RoleGrant, User
-from ..accounts.services import require_user, throttle_wait
+from ..accounts.queries import account_counts, search_users_query
+from ..accounts.services import grant_of, require_user, throttle_wait
+from ..catalog import queries as catalog_queries
 from ..catalog import services as catalog_services
-from ..catalog.models import Course
 from ..extensions import db
 from ..forms import EmptyForm, apply_form
 from ..pagination import paginate
@@ -29,17 +29,13 @@ def require_administrator():
 
 
 def _course_choices() -> list[SelectChoice]:
-    courses = db.session.execute(sa.select(Course.id, Course.title).order_by(Course.title)).all()
-    return [SelectChoice("", _("— none —"))] + [SelectChoice(str(c.id), c.title) for c in courses]
+    return [SelectChoice("", _("— none —"))] + [SelectChoice(str(course_id), title)
+                                                for course_id, title in catalog_queries.course_titles()]
 
 
 @bp.get("/")
 def index():
-    counts = {
-        "users": db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.status != "deleted")),
-        "suspended": db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.status == "suspended")),
-        "courses": db.session.scalar(sa.select(sa.func.count()).select_from(Course)),
-    }
+    counts = {**account_counts(), "courses": catalog_queries.course_count()}
     recent = db.session.scalars(audit.audit_page_query().options(selectinload(audit.AuditEntry.actor)).limit(10)).all()
     return render_template("admin/index.html", counts=counts, recent=recent)
 
@@ -47,8 +43,7 @@ def index():
 @bp.get("/users")
 def users():
     text, role, status = request.args.get("q", "")[:200], request.args.get("role", ""), request.args.get("status", "")
-    page = paginate(services.search_users_query(text, role, status).options(selectinload(User.roles)),
-                    request.args.get("page", "1"), per_page=50)
+    page = paginate(search_users_query(text, role, status), request.args.get("page", "1"), per_page=50)
     return render_template("admin/users.html", page=page, q=text, role=role, status=status, roles=ROLE_LABELS)
 
 
@@ -57,7 +52,7 @@ def user_detail(user_id: int):
     user = require_user(user_id)
     form = GrantRoleForm()
     form.course.choices = _course_choices()
-    courses = {c.id: c for c in db.session.scalars(sa.select(Course))} if user.roles else {}
+    courses = catalog_queries.courses_by_id({g.course_id for g in user.roles if g.course_id is not None})
     history = db.session.scalars(
         sa.select(audit.AuditEntry).where(audit.AuditEntry.target_type == "user",
                                           audit.AuditEntry.target_id == str(user.id))
@@ -74,7 +69,7 @@ def grant_role(user_id: int):
     form = GrantRoleForm()
     form.course.choices = _course_choices()
     if form.validate_on_submit():
-        course = db.session.get(Course, int(form.course.data)) if form.course.data else None
+        course = catalog_queries.get_course_by_id(int(form.course.data)) if form.course.data else None
         if apply_form(form, lambda: services.grant_role(current_user, user, form.role.data, course))[0]:
             flash(_("Role granted."), "success")
             return redirect(url_for("admin.user_detail", user_id=user.id))
@@ -86,8 +81,8 @@ def grant_role(user_id: int):
 @bp.post("/users/<int:user_id>/roles/<int:grant_id>/revoke")
 def revoke_role(user_id: int, grant_id: int):
     user = require_user(user_id)
-    grant = db.session.get(RoleGrant, grant_id)
-    if grant is None or grant.user_id != user.id:
+    grant = grant_of(user, grant_id)
+    if grant is None:
         abort(404)
     services.revoke_role(current_user, user, grant)
     flash(_("Role removed."), "success")
@@ -122,13 +117,12 @@ def unlock(user_id: int):
 
 @bp.get("/courses")
 def courses():
-    rows = db.session.scalars(sa.select(Course).order_by(Course.title)).all()
-    return render_template("admin/courses.html", courses=rows, form=EmptyForm())
+    return render_template("admin/courses.html", courses=catalog_queries.courses_by_title(), form=EmptyForm())
 
 
 @bp.post("/courses/<int:course_id>/archive")
 def archive_course(course_id: int):
-    course = db.session.get(Course, course_id) or abort(404)
+    course = catalog_queries.get_course_by_id(course_id) or abort(404)
     catalog_services.archive_course(current_user, course)
     flash(_("%(title)s is archived.", title=course.title), "success")
     return redirect(url_for("admin.courses"))
@@ -136,7 +130,7 @@ def archive_course(course_id: int):
 
 @bp.post("/courses/<int:course_id>/unarchive")
 def unarchive_course(course_id: int):
-    course = db.session.get(Course, course_id) or abort(404)
+    course = catalog_queries.get_course_by_id(course_id) or abort(404)
     catalog_services.unarchive_course(current_user, course)
     flash(_("%(title)s is back in the catalogue.", title=course.title), "success")
     return redirect(url_for("admin.courses"))

@@ -220,3 +220,35 @@ def users_by_id(ids: set[int]) -> dict[int, User]:
     if not ids:
         return {}
     return {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+
+
+def live_version_of(course: Course) -> CourseVersion | None:
+    """The course's live version (from the session's identity map when it was loaded already)."""
+    return db.session.get(CourseVersion, course.live_version_id) if course.live_version_id else None
+
+
+def get_course_by_id(course_id: int) -> Course | None:
+    return db.session.get(Course, course_id)
+
+
+def active_courses_with_live_version() -> list[Course]:
+    return list(db.session.scalars(sa.select(Course).where(Course.status == "active",
+                                                           Course.live_version_id.is_not(None))))
+
+
+def courses_by_title() -> list[Course]:
+    return list(db.session.scalars(sa.select(Course).order_by(Course.title)))
+
+
+def course_titles() -> list[tuple[int, str]]:
+    return [tuple(row) for row in db.session.execute(sa.select(Course.id, Course.title).order_by(Course.title))]
+
+
+def courses_by_id(ids: set[int]) -> dict[int, Course]:
+    if not ids:
+        return {}
+    return {c.id: c for c in db.session.scalars(sa.select(Course).where(Course.id.in_(sorted(ids))))}
+
+
+def course_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Course)) or 0

@@ -14,8 +14,9 @@ from flask_babel import gettext as _
 from .. import audit, clock
 from ..content import Pack, load_pack, parse_version, render_pack
 from ..errors import Conflict, NotFound
+from ..events import CourseArchived, VersionDiscarded, VersionImported, VersionPublished, announce
 from ..extensions import db
-from ..quizzes.models import QuizDefinition
+from ..quizzes.definitions import questions_by_quiz
 from ..urls import base_path
 from .models import Course, CourseCompetence, CourseVersion, Module, Unit
 from .packfiles import file_digests, pack_file_list, store_pack_files
@@ -143,6 +144,7 @@ def _replace_earlier_copy(course: Course, version_text: str, live: CourseVersion
                          v=version_text, c=course.slug))
     db.session.delete(earlier)
     db.session.flush()
+    announce(VersionDiscarded(course_id=course.id, version_id=earlier.id, version=earlier.version))
 
 
 def change_set(live: CourseVersion | None, pack: Pack, digests: dict[str, str]) -> ChangeSet:
@@ -169,8 +171,7 @@ def change_set(live: CourseVersion | None, pack: Pack, digests: dict[str, str]) 
 def _quiz_changes(live: CourseVersion, pack: Pack) -> dict[str, dict[str, list[str]]]:
     """Questions added, changed or removed per quiz (a changed question is never regraded: attempts keep the
     grade of the version they were taken under)."""
-    old = {q.key: q.questions for q in db.session.scalars(
-        sa.select(QuizDefinition).where(QuizDefinition.version_id == live.id))}
+    old = questions_by_quiz(live.id)
     found = {}
     for key, quiz in pack.quizzes.items():
         before = {q["id"]: _question_source(q) for q in old.get(key, [])}
@@ -228,10 +229,9 @@ def _store_version(actor, course: Course, pack: Pack, digest: str, changes: Chan
                 body_html=pack_unit.html, video=pack_unit.video_html, source_path=pack_unit.path,
             ))
             position += 1
-    for quiz in pack.quizzes.values():
-        db.session.add(QuizDefinition(version_id=version.id, key=quiz.id, unit_key=quiz.unit_key, title=quiz.title,
-                                      settings=quiz.settings, questions=quiz.questions, source_path=quiz.path))
     db.session.flush()
+    # Other areas store their part of the pack (quizzes: its definitions) in this transaction.
+    announce(VersionImported(course_id=course.id, version_id=version.id, version=version.version, pack=pack))
     return version
 
 
@@ -261,6 +261,8 @@ def publish_version(actor, course: Course, version: CourseVersion) -> None:
         db.session.add(CourseCompetence(course_id=course.id, position=position, **competence))
     db.session.flush()
     audit.record(actor, "course.publish", course, version=version.version)
+    announce(VersionPublished(course_id=course.id, version_id=version.id, version=version.version,
+                              actor_id=getattr(actor, "id", None)))
 
 
 def _parse_time(value: str | None) -> datetime | None:
@@ -273,6 +275,7 @@ def discard_draft(actor, course: Course, version: CourseVersion) -> None:
     db.session.delete(version)
     audit.record(actor, "course.discard_draft", course, version=version.version)
     db.session.flush()
+    announce(VersionDiscarded(course_id=course.id, version_id=version.id, version=version.version))
 
 
 def version_history(course: Course) -> list[CourseVersion]:
@@ -289,6 +292,7 @@ def archive_course(actor, course: Course) -> None:
     course.archived_at = clock.now()
     audit.record(actor, "course.archive", course)
     db.session.flush()
+    announce(CourseArchived(course_id=course.id, archived=True))
 
 
 def unarchive_course(actor, course: Course) -> None:
@@ -298,6 +302,7 @@ def unarchive_course(actor, course: Course) -> None:
     course.archived_at = None
     audit.record(actor, "course.unarchive", course)
     db.session.flush()
+    announce(CourseArchived(course_id=course.id, archived=False))
 
 
 def pack_folders(root: str | Path) -> list[Path]:

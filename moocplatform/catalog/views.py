@@ -8,7 +8,7 @@ from .. import policy
 from ..content.render import reference_list_html
 from ..extensions import db
 from ..forms import EmptyForm
-from ..learning.queries import enrollment_and_progress
+from ..learning.queries import completion_rules_for, enrollment_and_progress
 from ..learning.services import enrolment_blocker, get_enrollment
 from . import assets, queries
 from .models import PackFile
@@ -41,7 +41,7 @@ def course_page(slug: str):
     return render_template(
         "catalog/course.html", course=course, version=version, outline=outline, enrollment=enrollment,
         enrolled=enrolled, progress=progress, blocker=enrolment_blocker(current_user, course, enrollment),
-        form=EmptyForm(),
+        completion_rules=completion_rules_for(current_user, course, enrollment), form=EmptyForm(),
     )
 
 

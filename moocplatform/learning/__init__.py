@@ -9,8 +9,10 @@ def init_app(app: Flask) -> None:
     # pages and commands (and, through them, half the platform) before the application installs it.
     from ..jobs import register_job
     from .completion import process_all_completions
+    from .events import subscribe
     from .views import bp
 
     app.register_blueprint(bp)
+    subscribe()
     register_job(app, "process-completions",
                  "Record course completions that progress or a new version has granted.", process_all_completions)

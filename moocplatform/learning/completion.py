@@ -1,91 +1,91 @@
-"""Course completion: the manifest's rules (required units, quizzes to pass) checked against progress.
+"""Course completion: the version's rules (see criteria.py: each kind registered by its area) checked against
+what learners did, and recorded by one function, `record_completions`, which announces CourseCompleted once
+per learner and course, however often and however concurrently it is triggered (the unique constraint on
+course_completions decides; a conflicting insert does nothing and announces nothing).
 
-A completion is recorded once and never taken back: a new content version can only add completions. After a
-version is published, `process_completions` runs (after the import has committed) for everyone enrolled.
+A completion is never taken back: a new content version can only add completions. Every path records
+through `record_completions`: a unit completed (or a quiz passed) checks its learner; after a version is
+published `process_completions` checks everyone enrolled; the reconciliation job "process-completions" does
+the same for every course, and repairs what a missed trigger left.
 """
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from .. import clock
-from ..catalog.models import Course, CourseVersion, Unit
+from ..catalog.queries import active_courses_with_live_version, live_version_of
+from ..dialect import insert_ignoring_duplicates
+from ..events import CourseCompleted, announce
 from ..extensions import db
-from ..quizzes.models import QuizDefinition
-from .models import CourseCompletion, Enrollment, UnitProgress
+from .criteria import CompletionContext, RuleProgress, chunks, progress_of, reached
+from .models import CourseCompletion, Enrollment
+
+if TYPE_CHECKING:
+    from ..catalog.models import Course
 
 
-def required_unit_keys(version: CourseVersion) -> set[str]:
-    """The units a learner must complete: the required units that the version still has, plus the units of
-    the quizzes to pass (passing a quiz completes its unit)."""
-    rules = version.manifest.get("completion") or {}
-    live_keys = set(db.session.scalars(sa.select(Unit.key).where(Unit.version_id == version.id)))
-    required = rules.get("required_units", "all")
-    keys = live_keys if required == "all" else set(required) & live_keys
-    quizzes = rules.get("quizzes_to_pass") or []
-    if quizzes:
-        keys |= set(db.session.scalars(sa.select(QuizDefinition.unit_key).where(
-            QuizDefinition.version_id == version.id, QuizDefinition.key.in_(quizzes))))
-    return keys
+def record_completions(course_id: int, version: str, user_ids: Collection[int]) -> list[int]:
+    """Record that the learners completed the course under `version` (its label). Learners recorded before
+    are left as they are. Announces CourseCompleted for each learner recorded now; returns their ids."""
+    recorded: list[int] = []
+    now = clock.now()
+    for ids in chunks(user_ids):
+        rows = [{"user_id": uid, "course_id": course_id, "completed_at": now, "version": version} for uid in ids]
+        statement = (insert_ignoring_duplicates(db.session(), CourseCompletion, ["user_id", "course_id"])
+                     .values(rows).returning(CourseCompletion.user_id))
+        recorded.extend(db.session.scalars(statement))
+    for user_id in sorted(recorded):
+        announce(CourseCompleted(user_id=user_id, course_id=course_id, version=version, completed_at=now))
+    return sorted(recorded)
 
 
-def record_completion_if_reached(user_id: int, course: Course) -> CourseCompletion | None:
-    """Record the learner's completion of the course when its live version's rules are met."""
-    if course.live_version_id is None:
-        return None
-    existing = db.session.scalar(sa.select(CourseCompletion).where(
-        CourseCompletion.user_id == user_id, CourseCompletion.course_id == course.id))
-    if existing is not None:
-        return existing
-    version = db.session.get(CourseVersion, course.live_version_id)
-    required = required_unit_keys(version)
-    done = set(db.session.scalars(sa.select(UnitProgress.unit_key).where(
-        UnitProgress.user_id == user_id, UnitProgress.course_id == course.id,
-        UnitProgress.completed_at.is_not(None))))
-    if not required or not required <= done:
-        return None
-    completion = CourseCompletion(user_id=user_id, course_id=course.id, completed_at=clock.now(),
-                                  version=version.version)
-    try:
-        with db.session.begin_nested():
-            db.session.add(completion)
-    except IntegrityError:  # recorded by a concurrent request
-        return db.session.scalar(sa.select(CourseCompletion).where(
-            CourseCompletion.user_id == user_id, CourseCompletion.course_id == course.id))
-    return completion
+def completion_context(course: Course) -> CompletionContext | None:
+    version = live_version_of(course)
+    return CompletionContext(course.id, version) if version is not None else None
+
+
+def learner_progress_by_rule(user_id: int, course: Course) -> list[RuleProgress]:
+    """The learner's figure per rule of the live version ("3 of 4 quizzes passed"), for display."""
+    context = completion_context(course)
+    return progress_of(context, [user_id])[user_id] if context is not None else []
+
+
+def has_completed(user_id: int, course_id: int) -> bool:
+    return db.session.scalar(sa.select(sa.literal(True)).where(
+        CourseCompletion.user_id == user_id, CourseCompletion.course_id == course_id)) is not None
+
+
+def record_completion_if_reached(user_id: int, course: Course) -> bool:
+    """Check one learner against the live version's rules and record the completion when they are met.
+    Returns whether it was recorded now."""
+    if has_completed(user_id, course.id):
+        return False
+    context = completion_context(course)
+    if context is None:
+        return False
+    if not reached(progress_of(context, [user_id])[user_id]):
+        return False
+    return bool(record_completions(course.id, context.version.version, [user_id]))
 
 
 def process_completions(course: Course) -> int:
-    """Record the completions that the live version's rules now grant (run after a publish has committed).
-    Returns how many were recorded. Two queries and one insert, whatever the number of learners."""
-    if course.live_version_id is None:
-        return 0
-    version = db.session.get(CourseVersion, course.live_version_id)
-    required = required_unit_keys(version)
-    if not required:
+    """Record the completions that the live version's rules now grant to everyone actively enrolled (after a
+    publish). Returns how many were recorded; a fixed number of queries per 500 learners."""
+    context = completion_context(course)
+    if context is None:
         return 0
     completed_already = sa.select(CourseCompletion.user_id).where(CourseCompletion.course_id == course.id)
-    candidates = (
-        sa.select(UnitProgress.user_id)
-        .join(Enrollment, sa.and_(Enrollment.user_id == UnitProgress.user_id,
-                                  Enrollment.course_id == UnitProgress.course_id))
-        .where(UnitProgress.course_id == course.id, UnitProgress.completed_at.is_not(None),
-               UnitProgress.unit_key.in_(required), Enrollment.status == "active",
-               UnitProgress.user_id.not_in(completed_already))
-        .group_by(UnitProgress.user_id)
-        .having(sa.func.count(sa.distinct(UnitProgress.unit_key)) == len(required))
-    )
-    user_ids = list(db.session.scalars(candidates))
-    now = clock.now()
-    if user_ids:
-        db.session.execute(sa.insert(CourseCompletion), [
-            {"user_id": uid, "course_id": course.id, "completed_at": now, "version": version.version}
-            for uid in user_ids])
-    return len(user_ids)
+    candidates = list(db.session.scalars(sa.select(Enrollment.user_id).where(
+        Enrollment.course_id == course.id, Enrollment.status == "active",
+        Enrollment.user_id.not_in(completed_already))))
+    progress = progress_of(context, candidates)
+    met = [uid for uid, rules in progress.items() if reached(rules)]
+    return len(record_completions(course.id, context.version.version, met))
 
 
 def process_all_completions() -> int:
-    """Scheduled job: completions for every active course (idempotent)."""
-    courses = db.session.scalars(sa.select(Course).where(Course.status == "active",
-                                                         Course.live_version_id.is_not(None)))
-    return sum(process_completions(course) for course in courses)
+    """Reconciliation job: completions for every active course (idempotent)."""
+    return sum(process_completions(course) for course in active_courses_with_live_version())

@@ -10,10 +10,10 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit, clock, policy
 from ..errors import Conflict, InvalidInput, PermissionDenied
+from ..events import Enrolled, LeftCourse, UnitCompleted, announce
 from ..extensions import db
 from ..mail import send_mail
 from ..urls import public_url
-from .completion import record_completion_if_reached
 from .models import Enrollment, Invitation, UnitProgress
 
 MAX_INVITATIONS = 500
@@ -68,6 +68,7 @@ def enrol_learner(user, course) -> Enrollment:
             enrollment.status = "active"
             enrollment.left_at = None
             db.session.flush()
+            announce(Enrolled(user_id=user.id, course_id=course.id, returning=True))
         return enrollment
     invitation = _invitation_for(user, course) if course.enrolment_mode == "invitation" else None
     if invitation is not None and invitation.accepted_at is None:
@@ -76,8 +77,9 @@ def enrol_learner(user, course) -> Enrollment:
     try:
         with db.session.begin_nested():
             db.session.add(enrollment)
-    except IntegrityError:  # a second click that raced the first
-        enrollment = get_enrollment(user, course)
+    except IntegrityError:  # a second click that raced the first (and announced it)
+        return get_enrollment(user, course)
+    announce(Enrolled(user_id=user.id, course_id=course.id))
     return enrollment
 
 
@@ -88,7 +90,19 @@ def leave_course(user, course) -> Enrollment | None:
     enrollment.status = "left"
     enrollment.left_at = clock.now()
     db.session.flush()
+    announce(LeftCourse(user_id=user.id, course_id=course.id))
     return enrollment
+
+
+def lock_enrolment(user, course) -> None:
+    """Take the learner's enrolment row for this transaction, writing first (a no-op UPDATE): two requests
+    of one learner in one course then queue (PostgreSQL holds the row lock until commit), and on SQLite the
+    transaction takes the write lock before it reads, so it waits for other writers instead of failing on
+    a stale snapshot. Does nothing for a visitor."""
+    if getattr(user, "is_authenticated", False):
+        db.session.execute(sa.update(Enrollment).where(Enrollment.user_id == user.id,
+                                                       Enrollment.course_id == course.id)
+                           .values(status=Enrollment.status).execution_options(synchronize_session=False))
 
 
 def record_unit_visit(user, enrollment: Enrollment, unit_key: str, known_keys: set[str]) -> bool:
@@ -115,7 +129,7 @@ def set_unit_completion(user, course, unit_key: str, *, complete: bool,
         raise PermissionDenied(_("Enrol in the course to track your progress."))
     newly_completed = _upsert_progress(user.id, course.id, unit_key, completed=complete)
     if newly_completed:  # a unit completed before changes nothing about the course
-        record_completion_if_reached(user.id, course)
+        announce(UnitCompleted(user_id=user.id, course_id=course.id, unit_key=unit_key))
 
 
 def _upsert_progress(user_id: int, course_id: int, unit_key: str, *, completed: bool | None) -> bool:

@@ -18,9 +18,11 @@ def init_app(app: Flask) -> None:
     from . import queries
     from .blueprint import bp
     from .cli import quizzes_cli
+    from .events import subscribe
     from .jobs import close_expired_attempts
 
     app.register_blueprint(bp)
+    subscribe()
     add_command(app, quizzes_cli)
     register_job(app, "close-expired-quiz-attempts",
                  "Grade timed quiz attempts whose time ran out, with the answers saved in time.",

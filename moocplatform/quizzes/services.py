@@ -27,21 +27,25 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit, clock, policy
-from ..accounts.models import User
-from ..catalog.models import Course
+from ..accounts.services import require_user
+from ..catalog.queries import get_course_by_id
 from ..errors import InvalidInput, NotFound, PermissionDenied
+from ..events import QuizSubmitted, announce
 from ..extensions import db
-from ..learning.models import Enrollment
-from ..learning.services import get_enrollment, set_unit_completion
+from ..learning.services import get_enrollment, lock_enrolment, set_unit_completion
 from .grading import DEFAULT_SETTINGS, UnknownQuestion, draw_questions, grade_quiz, option_order
 from .models import QuizAttempt, QuizDefinition, QuizException
+
+if TYPE_CHECKING:
+    from ..catalog.models import Course
+    from ..learning.models import Enrollment
 
 GRACE = timedelta(seconds=30)
 MAX_TEXT_RESPONSE = 20_000  # characters; reflections may be long, anything longer is not a learner's answer
@@ -117,13 +121,9 @@ def _require_taker(user, course) -> Enrollment | None:
 
 
 def _lock_learner(user, course) -> None:
-    """Write first: a no-op UPDATE of the learner's enrolment row. Two starts by one learner then queue
-    (PostgreSQL holds the row lock), and on SQLite the transaction takes the write lock before it reads, so it
-    waits for other writers instead of failing on a stale snapshot (see _claim)."""
-    if getattr(user, "is_authenticated", False):
-        db.session.execute(sa.update(Enrollment).where(Enrollment.user_id == user.id,
-                                                       Enrollment.course_id == course.id)
-                           .values(status=Enrollment.status).execution_options(synchronize_session=False))
+    """Write first (see _claim): two starts by one learner queue on their enrolment row, which learning
+    locks for us."""
+    lock_enrolment(user, course)
 
 
 def _require_owner(user, attempt: QuizAttempt) -> None:
@@ -294,13 +294,15 @@ def expired_attempts_to_close() -> list[int]:
 
 def close_expired_attempt_by_id(attempt_id: int) -> bool:
     """Close one expired attempt for its learner; returns whether it was closed now."""
-    row = db.session.execute(sa.select(QuizAttempt, User).join(User, User.id == QuizAttempt.user_id)
-                             .where(QuizAttempt.id == attempt_id)).first()
-    return row is not None and close_expired_attempt(row.User, row.QuizAttempt).recorded
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    return attempt is not None and close_expired_attempt(require_user(attempt.user_id), attempt).recorded
 
 
 def _course_of(attempt: QuizAttempt) -> Course:
-    return db.session.get(Course, attempt.course_id)
+    course = get_course_by_id(attempt.course_id)
+    if course is None:  # a course's deletion takes its attempts with it; this would be a data error
+        raise NotFound(_("No such course."))
+    return course
 
 
 def _claim(attempt: QuizAttempt, now) -> bool:
@@ -350,6 +352,10 @@ def _finish(user, attempt: QuizAttempt, form_responses: dict[str, Any] | None) -
     attempt.passed = result.passed
     attempt.results = results
     attempt.late = late
+    db.session.flush()
+    announce(QuizSubmitted(user_id=attempt.user_id, course_id=attempt.course_id, quiz_key=attempt.quiz_key,
+                           attempt_id=attempt.id, version_id=attempt.version_id, score=float(result.percent),
+                           passed=bool(result.passed), late=late))
     if result.passed:
         enrollment = enrollment or get_enrollment(user, course)
         if enrollment is not None and policy.can_track_progress(user, course, enrolled=enrollment.is_active):

@@ -9,8 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import clock, policy, transaction
-from ..accounts.models import User
-from ..accounts.services import get_user_by_email
+from ..accounts.services import get_user_by_email, require_user
 from ..catalog import queries as catalog_queries
 from ..extensions import db
 from ..forms import EmptyForm, apply_form, apply_or_flash
@@ -113,7 +112,7 @@ def results(slug: str, quiz_key: str, attempt_id: int):
     if attempt is None:
         abort(404)
     own = attempt.user_id == current_user.id
-    learner = current_user if own else db.session.get(User, attempt.user_id)
+    learner = current_user if own else require_user(attempt.user_id)
     if not own and not policy.can_view_quiz_attempt(current_user, learner, course):
         abort(404)
     if own and not attempt.is_submitted:

@@ -1,0 +1,31 @@
+"""Read-models of accounts for other areas' pages (the administration's lists and counts)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from .models import ROLES, RoleGrant, User
+
+
+def search_users_query(text: str = "", role: str = "", status: str = "") -> sa.Select:
+    """Users by e-mail or name, role and status (deleted accounts only when asked for), roles loaded."""
+    query = sa.select(User).where(User.status != "deleted") if status != "deleted" else sa.select(User)
+    if text.strip():
+        pattern = "%" + text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(sa.or_(sa.func.lower(User.email).like(pattern, escape="\\"),
+                                   sa.func.lower(User.display_name).like(pattern, escape="\\"),
+                                   sa.func.lower(User.full_name).like(pattern, escape="\\")))
+    if role in ROLES:
+        query = query.where(User.roles.any(RoleGrant.role == role))
+    if status in ("active", "suspended", "deleted"):
+        query = query.where(User.status == status)
+    return query.options(selectinload(User.roles)).order_by(User.email)
+
+
+def account_counts() -> dict[str, int]:
+    """Accounts not deleted, and of those the suspended ones, in one query."""
+    row = db.session.execute(sa.select(
+        sa.func.count().filter(User.status != "deleted"), sa.func.count().filter(User.status == "suspended"),
+    )).one()
+    return {"users": row[0] or 0, "suspended": row[1] or 0}
