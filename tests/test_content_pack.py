@@ -66,7 +66,8 @@ def test_valid_pack_loads_in_order(tmp_path):
     assert [u.key for u in pack.units] == ["m1-u1", "m1-u2", "m2-u1", "m2-u2"]
     assert pack.units[0].preview and not pack.units[1].preview
     assert set(pack.assets) == {"assets/square.svg"}
-    assert pack.completion == {"required_units": "all", "quizzes_to_pass": [], "participation": ""}
+    assert pack.completion == {"required_units": "all", "quizzes_to_pass": [], "participation": "", "discussions": [],
+                               "assignments": []}
 
 
 @pytest.mark.parametrize("name", ["learning-to-learn", "sense-of-initiative", "innovation-and-creativity"])
@@ -316,7 +317,7 @@ def test_quiz_problems_point_at_their_line(example):
     edit(example, QUIZ, "{id: b, text: Rereading the notes,", "{id: b, text: Rereading the notes, correct: true,")
     edit(example, QUIZ, "{value: 3, tolerance: 0,", "{value: 3, tolerance: -1,")
     found = problems(example)
-    assert f"{QUIZ}:22: questions[0].options: a single_choice question needs exactly one correct option (it has 2)" \
+    assert f"{QUIZ}:23: questions[0].options: a single_choice question needs exactly one correct option (it has 2)" \
         in found
     assert f"{QUIZ}:{line_of(example, QUIZ, 'tolerance: -1')}: questions[3].answers[0].tolerance: must be at " \
            "least 0" in found
@@ -391,10 +392,10 @@ def test_raw_html_is_reported_with_its_line(example):
     found = [p for p in problems(example) if "raw HTML" in p]
     prefix = "raw HTML is not rendered (it would show as text); use Markdown instead: "
     assert found == [
-        f"course.yaml:11: description: {prefix}<em>", f"course.yaml:11: description: {prefix}</em>",
+        f"course.yaml:12: description: {prefix}<em>", f"course.yaml:12: description: {prefix}</em>",
         f"{welcome}:12: {prefix}<div class=\"box\">",
         f"{welcome}:16: {prefix}<b>", f"{welcome}:16: {prefix}</b>",
-        f"{QUIZ}:18: questions[0].prompt: {prefix}<span>", f"{QUIZ}:18: questions[0].prompt: {prefix}</span>",
+        f"{QUIZ}:19: questions[0].prompt: {prefix}<span>", f"{QUIZ}:19: questions[0].prompt: {prefix}</span>",
     ]
 
 

@@ -85,6 +85,8 @@ def unit_page(slug: str, key: str):
         "learning/unit.html", course=course, version=version, outline=outline, unit=unit,
         previous=previous, following=following, progress=progress, tracking=tracking, enrolled=enrolled,
         quiz_panel=quiz_panel,
+        staff_notes=(catalog_queries.staff_notes(version, key) if policy.is_course_staff(current_user, course)
+                     else None),
     )
 
 
