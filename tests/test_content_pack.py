@@ -92,6 +92,20 @@ def test_pilot_courses_are_valid(name):
                                                                   for q in pack.quizzes.values())]
     cited = {key for text in texts for key in citations_used(text)}
     assert {r["key"] for r in pack.references} <= cited
+    # Format 2: outcomes with ids, each assessed; a session, notes and an assignment per weekly activity;
+    # a participation rule per discussion; the capstone's assignment counts toward completion.
+    assert pack.format == 2 and 3 <= len(pack.outcomes) <= 6 and all(o["id"] for o in pack.outcomes)
+    questions = [q for quiz in pack.quizzes.values() for q in quiz.questions]
+    assert {o["id"] for o in pack.outcomes} <= {q["outcome"] for q in questions}
+    for unit in pack.units:
+        if unit.type == "activity" and "capstone" not in unit.key:
+            assert unit.session["minutes"] == sum(s["minutes"] for s in unit.session["steps"]) <= unit.minutes
+            assert unit.session["facilitator_notes"] and unit.assignment["rubric"], unit.path
+        if unit.type == "discussion":
+            assert unit.participation == {"posts": 1, "replies": 2} and unit.facilitator_notes, unit.path
+    capstone, = [u for u in pack.units if "capstone" in u.key]
+    assert capstone.assignment["counts_toward_completion"] and len(capstone.assignment["rubric"]) >= 6
+    assert pack.completion["assignments"] == [capstone.key]
 
 
 def test_example_pack_uses_the_whole_format_and_is_clean():
