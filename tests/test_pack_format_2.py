@@ -208,8 +208,8 @@ def test_a_format_1_pack_still_loads_and_is_told_how_to_use_format_2(tmp_path):
     assert f"units/m1/01-m1-u1.md:6: facilitator_notes: is part of format 2: {migrate}" in found
     assert any(p.startswith("quizzes/check.yaml:") and p.endswith(f"questions[0].outcome: is part of format 2: "
                                                                    f"{migrate}") for p in found)
-    assert (f"course.yaml:{line_of(folder, 'course.yaml', 'do-one-thing')}: outcomes[0]: is a format 2 outcome: add format: 2 to course.yaml, or write the outcome "
-            "as a text") in found
+    assert (f"course.yaml:{line_of(folder, 'course.yaml', 'do-one-thing')}: outcomes[0]: is a format 2 outcome: "
+            "add format: 2 to course.yaml, or write the outcome as a text") in found
 
 
 def test_an_unknown_format_is_refused(example):
@@ -229,8 +229,8 @@ def _import_example(tmp_path):
 def test_import_stores_format_2_where_later_areas_read_it(tmp_path):
     result = _import_example(tmp_path)
     manifest = result.version.manifest
-    assert manifest["format"] == 2 and manifest["outcomes"][0] == {"id": "use-retrieval",
-                                                                   "text": "Use retrieval practice on your own material."}
+    assert manifest["format"] == 2
+    assert manifest["outcomes"][0] == {"id": "use-retrieval", "text": "Use retrieval practice on your own material."}
     assert manifest["partners"][0] == {"slug": "example-university", "name": "Example University",
                                        "url": "https://example.org"}
     assert manifest["completion"]["discussions"] == ["ex-discussion"]
@@ -243,7 +243,8 @@ def test_import_stores_format_2_where_later_areas_read_it(tmp_path):
     assert UNIT_NOTE not in activity.body_html
     assert units["ex-discussion"].participation == {"posts": 1, "replies": 2}
     assert units["ex-welcome"].session is units["ex-welcome"].facilitator_notes is None
-    module = db.session.scalar(sa.select(Module).where(Module.version_id == result.version.id, Module.key == "m1-basics"))
+    module = db.session.scalar(sa.select(Module).where(Module.version_id == result.version.id,
+                                                       Module.key == "m1-basics"))
     assert module.outcomes == [{"id": "explain-retrieval", "text": "Explain retrieval practice in your own words."}]
     outline = catalog_queries.outline_for(result.version)
     assert outline.modules[0].outcomes == ("Explain retrieval practice in your own words.",)
@@ -265,9 +266,23 @@ def test_export_import_export_of_a_format_2_pack_is_byte_identical(tmp_path):
 
 def test_the_learner_facing_unit_content_has_no_facilitator_notes(tmp_path):
     result = _import_example(tmp_path)
+    db.session.expunge_all()  # so that the unit is loaded the way a unit page loads it
     content = catalog_queries.unit_body(result.version, "ex-activity")
     assert not hasattr(content, "facilitator_notes")
     assert UNIT_NOTE not in repr(content) and SESSION_NOTE not in repr(content)
+    unit = db.session.scalar(catalog_queries._UNIT_BODY, {"version_id": result.version.id, "key": "ex-activity"})
+    with pytest.raises(sa.exc.InvalidRequestError):
+        unit.facilitator_notes  # noqa: B018  (not loaded for the learner's page, and not loadable from it)
+    assert catalog_queries.staff_notes(result.version, "ex-activity").unit_notes_html.startswith("<p>Most learners")
+
+
+def test_outlines_read_module_outcomes_stored_before_format_2(tmp_path):
+    result = _import_example(tmp_path)
+    db.session.execute(sa.update(Module).where(Module.version_id == result.version.id)
+                       .values(outcomes=["Written as a text."]))
+    db.session.expire_all()
+    version = db.session.get(type(result.version), result.version.id)
+    assert catalog_queries._load_outline(version.id).modules[0].outcomes == ("Written as a text.",)
 
 
 @pytest.mark.parametrize("role, sees", [

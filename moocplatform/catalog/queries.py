@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from markupsafe import escape
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from ..accounts.models import User
 from ..errors import NotFound
@@ -174,7 +174,9 @@ _COURSE_WITH_LIVE_VERSION = (
     sa.select(Course, CourseVersion).join(CourseVersion, CourseVersion.id == Course.live_version_id)
     .where(Course.slug == sa.bindparam("slug"))
 )
-_UNIT_BODY = sa.select(Unit).where(Unit.version_id == sa.bindparam("version_id"), Unit.key == sa.bindparam("key"))
+# A learner's unit page never reads the staff-only notes: not loaded, and an error if anything asks for them.
+_UNIT_BODY = (sa.select(Unit).where(Unit.version_id == sa.bindparam("version_id"), Unit.key == sa.bindparam("key"))
+              .options(defer(Unit.facilitator_notes, raiseload=True)))
 
 
 def course_with_live_version(slug: str) -> tuple[Course, CourseVersion]:
