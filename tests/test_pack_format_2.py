@@ -321,3 +321,9 @@ def test_the_draft_preview_shows_staff_the_notes(client, tmp_path):
 def test_a_pack_in_the_repository_validates_cleanly_in_format_2():
     report = inspect_pack(EXAMPLE, video_hosts=HOSTS)
     assert report.ok and report.warnings == []
+
+
+def test_the_course_page_shows_the_outcome_texts(client, tmp_path):
+    course = _import_example(tmp_path).course
+    page = client.get(f"/courses/{course.slug}").get_data(as_text=True)
+    assert "<li>Use retrieval practice on your own material.</li>" in page and "use-retrieval" not in page
