@@ -66,7 +66,8 @@ def test_valid_pack_loads_in_order(tmp_path):
     assert [u.key for u in pack.units] == ["m1-u1", "m1-u2", "m2-u1", "m2-u2"]
     assert pack.units[0].preview and not pack.units[1].preview
     assert set(pack.assets) == {"assets/square.svg"}
-    assert pack.completion == {"required_units": "all", "quizzes_to_pass": [], "participation": ""}
+    assert pack.completion == {"required_units": "all", "quizzes_to_pass": [], "participation": "", "discussions": [],
+                               "assignments": []}
 
 
 @pytest.mark.parametrize("name", ["learning-to-learn", "sense-of-initiative", "innovation-and-creativity"])
@@ -91,6 +92,20 @@ def test_pilot_courses_are_valid(name):
                                                                   for q in pack.quizzes.values())]
     cited = {key for text in texts for key in citations_used(text)}
     assert {r["key"] for r in pack.references} <= cited
+    # Format 2: outcomes with ids, each assessed; a session, notes and an assignment per weekly activity;
+    # a participation rule per discussion; the capstone's assignment counts toward completion.
+    assert pack.format == 2 and 3 <= len(pack.outcomes) <= 6 and all(o["id"] for o in pack.outcomes)
+    questions = [q for quiz in pack.quizzes.values() for q in quiz.questions]
+    assert {o["id"] for o in pack.outcomes} <= {q["outcome"] for q in questions}
+    for unit in pack.units:
+        if unit.type == "activity" and "capstone" not in unit.key:
+            assert unit.session["minutes"] == sum(s["minutes"] for s in unit.session["steps"]) <= unit.minutes
+            assert unit.session["facilitator_notes"] and unit.assignment["rubric"], unit.path
+        if unit.type == "discussion":
+            assert unit.participation == {"posts": 1, "replies": 2} and unit.facilitator_notes, unit.path
+    capstone, = [u for u in pack.units if "capstone" in u.key]
+    assert capstone.assignment["counts_toward_completion"] and len(capstone.assignment["rubric"]) >= 6
+    assert pack.completion["assignments"] == [capstone.key]
 
 
 def test_example_pack_uses_the_whole_format_and_is_clean():
@@ -316,7 +331,7 @@ def test_quiz_problems_point_at_their_line(example):
     edit(example, QUIZ, "{id: b, text: Rereading the notes,", "{id: b, text: Rereading the notes, correct: true,")
     edit(example, QUIZ, "{value: 3, tolerance: 0,", "{value: 3, tolerance: -1,")
     found = problems(example)
-    assert f"{QUIZ}:22: questions[0].options: a single_choice question needs exactly one correct option (it has 2)" \
+    assert f"{QUIZ}:23: questions[0].options: a single_choice question needs exactly one correct option (it has 2)" \
         in found
     assert f"{QUIZ}:{line_of(example, QUIZ, 'tolerance: -1')}: questions[3].answers[0].tolerance: must be at " \
            "least 0" in found
@@ -391,10 +406,10 @@ def test_raw_html_is_reported_with_its_line(example):
     found = [p for p in problems(example) if "raw HTML" in p]
     prefix = "raw HTML is not rendered (it would show as text); use Markdown instead: "
     assert found == [
-        f"course.yaml:11: description: {prefix}<em>", f"course.yaml:11: description: {prefix}</em>",
+        f"course.yaml:12: description: {prefix}<em>", f"course.yaml:12: description: {prefix}</em>",
         f"{welcome}:12: {prefix}<div class=\"box\">",
         f"{welcome}:16: {prefix}<b>", f"{welcome}:16: {prefix}</b>",
-        f"{QUIZ}:18: questions[0].prompt: {prefix}<span>", f"{QUIZ}:18: questions[0].prompt: {prefix}</span>",
+        f"{QUIZ}:19: questions[0].prompt: {prefix}<span>", f"{QUIZ}:19: questions[0].prompt: {prefix}</span>",
     ]
 
 

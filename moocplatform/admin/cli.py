@@ -1,18 +1,23 @@
 """`moocplatform users ...`: find users, create administrators, grant roles, suspend and unlock."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 from flask.cli import AppGroup
 
 from ..accounts import queries as account_queries
 from ..accounts import services as account_services
-from ..accounts.models import ROLES, User
+from ..accounts.models import ROLES
 from ..catalog import services as catalog_services
 from ..cli import fail
 from ..demo import DEMO_PASSWORD, seed_demo_accounts
 from ..errors import DomainError
 from ..extensions import db
 from . import services as admin_services
+
+if TYPE_CHECKING:
+    from ..accounts.models import User
 
 users_cli = AppGroup("users", help="Find users, create administrators, grant roles, suspend and unlock.")
 

@@ -96,7 +96,7 @@ class Module(db.Model):
     position: Mapped[int]
     title: Mapped[str] = mapped_column(sa.String(200))
     summary: Mapped[str] = mapped_column(sa.Text, default="")
-    outcomes: Mapped[list[Any]] = mapped_column(default=list)
+    outcomes: Mapped[list[Any]] = mapped_column(default=list)  # [{id, text}] (plain texts before format 2)
     competences: Mapped[list[Any]] = mapped_column(default=list)  # codes of the course's competences
 
     version: Mapped[CourseVersion] = relationship(back_populates="modules", lazy="raise")
@@ -121,6 +121,13 @@ class Unit(db.Model):
     body_html: Mapped[str] = mapped_column(sa.Text, default="")
     video: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     source_path: Mapped[str] = mapped_column(sa.String(400), default="")
+    # Format 2 of the pack (docs/content-packs.md); None when the unit declares none. The areas that give each
+    # its behaviour read them here: sessions (cohorts), participation (discussion), assignment (assignments).
+    session: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    participation: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    assignment: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # Staff only ({"unit": html, "session": html}): never part of what learner-facing pages load.
+    facilitator_notes: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
     module: Mapped[Module] = relationship(back_populates="units", lazy="raise")
 

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from markupsafe import escape
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from ..accounts.models import User
 from ..errors import NotFound
@@ -157,11 +157,16 @@ def _load_outline(version_id: int) -> Outline:
     units = tuple(UnitOutline(r.key, r.title, r.type, r.minutes, r.preview, i, module_keys[r.module_id])
                   for i, r in enumerate(rows))
     outlines = tuple(
-        ModuleOutline(m.key, m.title, m.summary, tuple(m.outcomes or ()),
+        ModuleOutline(m.key, m.title, m.summary, tuple(outcome_texts(m.outcomes)),
                       tuple(u for u in units if u.module_key == m.key))
         for m in modules
     )
     return Outline(outlines, units, {u.key: u for u in units})
+
+
+def outcome_texts(outcomes: list[Any] | None) -> list[str]:
+    """The texts of stored outcomes: {id, text} since format 2, plain texts in versions imported before."""
+    return [o["text"] if isinstance(o, dict) else str(o) for o in outcomes or ()]
 
 
 # The statements of every course and unit page, built once.
@@ -169,7 +174,9 @@ _COURSE_WITH_LIVE_VERSION = (
     sa.select(Course, CourseVersion).join(CourseVersion, CourseVersion.id == Course.live_version_id)
     .where(Course.slug == sa.bindparam("slug"))
 )
-_UNIT_BODY = sa.select(Unit).where(Unit.version_id == sa.bindparam("version_id"), Unit.key == sa.bindparam("key"))
+# A learner's unit page never reads the staff-only notes: not loaded, and an error if anything asks for them.
+_UNIT_BODY = (sa.select(Unit).where(Unit.version_id == sa.bindparam("version_id"), Unit.key == sa.bindparam("key"))
+              .options(defer(Unit.facilitator_notes, raiseload=True)))
 
 
 def course_with_live_version(slug: str) -> tuple[Course, CourseVersion]:
@@ -213,6 +220,36 @@ def _load_unit(version_id: int, key: str) -> UnitContent:
     if unit is None:
         raise NotFound("No such unit.")
     return UnitContent(unit.key, unit.title, unit.type, unit.minutes, unit.preview, unit.body_html, unit.video)
+
+
+@dataclass(frozen=True)
+class StaffNotes:
+    """What only course staff see of a unit: its facilitator notes and the plan of its live session. Kept apart
+    from UnitContent so that a learner's page never loads them."""
+
+    unit_notes_html: str
+    session: dict[str, Any] | None
+    session_notes_html: str
+
+    def __bool__(self) -> bool:
+        return bool(self.unit_notes_html or self.session or self.session_notes_html)
+
+
+_UNIT_STAFF_NOTES = sa.select(Unit.facilitator_notes, Unit.session).where(
+    Unit.version_id == sa.bindparam("version_id"), Unit.key == sa.bindparam("key"))
+
+
+def staff_notes(version: CourseVersion, key: str) -> StaffNotes:
+    """A unit's staff-only part; call it only for a viewer policy counts as course staff."""
+    return _cache("staff_notes", 512).get((*_version_key(version), key), lambda: _load_staff_notes(version.id, key))
+
+
+def _load_staff_notes(version_id: int, key: str) -> StaffNotes:
+    row = db.session.execute(_UNIT_STAFF_NOTES, {"version_id": version_id, "key": key}).first()
+    if row is None:
+        raise NotFound("No such unit.")
+    notes = row.facilitator_notes or {}
+    return StaffNotes(notes.get("unit", ""), row.session, notes.get("session", ""))
 
 
 def users_by_id(ids: set[int]) -> dict[int, User]:

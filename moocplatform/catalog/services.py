@@ -210,6 +210,7 @@ def _store_version(actor, course: Course, pack: Pack, digest: str, changes: Chan
             "effort_hours_per_week": pack.effort_hours_per_week, "duration_weeks": pack.duration_weeks,
             "enrolment": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in pack.enrolment.items()},
             "references": pack.references, "changes": changes.as_dict(), "completion": pack.completion,
+            "format": pack.format, "partners": pack.partners,
         },
         unit_count=len(pack.units), minutes_total=sum(u.minutes for u in pack.units),
     )
@@ -227,6 +228,8 @@ def _store_version(actor, course: Course, pack: Pack, digest: str, changes: Chan
                 version_id=version.id, module_id=module.id, key=pack_unit.key, position=position,
                 title=pack_unit.title, type=pack_unit.type, minutes=pack_unit.minutes, preview=pack_unit.preview,
                 body_html=pack_unit.html, video=pack_unit.video_html, source_path=pack_unit.path,
+                session=pack_unit.session_plan, participation=pack_unit.participation,
+                assignment=pack_unit.assignment, facilitator_notes=pack_unit.facilitator_notes_html,
             ))
             position += 1
     db.session.flush()

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from .markdown_checks import MarkdownContext, check_markdown
 from .quizzes import markdown_fields
+from .teaching_checks import check_teaching
 from .yamlfile import field_path
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ def check_pack(reader: PackReader, video_hosts: set[str]) -> None:
                               {r["key"] for r in pack.references})
     _markdown(reader, context)
     _videos(reader, video_hosts, context)
+    check_teaching(reader, context)
     _unused_files(reader, context)
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 VERSION = re.compile(r"^(\d{1,4})\.(\d{1,4})\.(\d{1,4})$")
+FORMATS = (1, 2)
+CURRENT_FORMAT = 2
 UNIT_TYPES = ("text", "video", "activity", "reflection", "resource", "discussion", "quiz", "references")
 ASSET_TYPES = {
     ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
@@ -64,6 +66,15 @@ class PackUnit:
     html: str = ""
     video_html: dict[str, Any] | None = None
     quiz: str | None = None  # the quiz id, for a unit of type quiz
+    # Format 2. Facilitator notes are staff-only: render_pack puts them in facilitator_notes_html, never in html.
+    facilitator_notes: str = ""
+    session: dict[str, Any] | None = None  # {title?, minutes, steps: [{minutes, title, grouping?, description?}]}
+    participation: dict[str, int] | None = None  # {posts, replies}, discussion units
+    assignment: dict[str, Any] | None = None  # activity units; see docs/content-packs.md § Assignments
+    # Set by render_pack: the notes as HTML ({"unit": html, "session": html}, either may be absent), and the
+    # session as stored (its steps with description_html, and without its facilitator notes).
+    facilitator_notes_html: dict[str, str] | None = None
+    session_plan: dict[str, Any] | None = None
 
 
 @dataclass
@@ -93,7 +104,7 @@ class PackModule:
     key: str
     title: str
     summary: str
-    outcomes: list[str]
+    outcomes: list[dict[str, Any]]  # [{id, text}]; id is None for an outcome written as plain text
     competences: list[str]
     units: list[PackUnit] = field(default_factory=list)
 
@@ -107,7 +118,7 @@ class Pack:
     language: str
     summary: str
     description: str
-    outcomes: list[str]
+    outcomes: list[dict[str, Any]]  # [{id, text}]; id is None in a format 1 pack
     competences: list[dict[str, str]]
     effort_hours_per_week: int
     duration_weeks: int
@@ -119,14 +130,23 @@ class Pack:
     assets: dict[str, PackAssetFile]
     description_html: str = ""
     quizzes: dict[str, PackQuiz] = field(default_factory=dict)
-    # {required_units: "all" | [unit ids], quizzes_to_pass: [quiz ids], participation: text ("" when none)}
+    # {required_units: "all" | [unit ids], quizzes_to_pass: [quiz ids], participation: text ("" when none),
+    #  discussions: [ids of discussion units whose participation rule counts],
+    #  assignments: [ids of activity units whose assignment counts]}
     completion: dict[str, Any] = field(default_factory=dict)
-    partners: list[dict[str, str]] = field(default_factory=list)
+    partners: list[dict[str, str]] = field(default_factory=list)  # [{slug (format 2), name, url?}]
+    format: int = 1
     warnings: list[Problem] = field(default_factory=list)
 
     @property
     def units(self) -> list[PackUnit]:
         return [unit for module in self.modules for unit in module.units]
+
+    @property
+    def all_outcomes(self) -> list[dict[str, Any]]:
+        """The course's outcomes, then each module's, every one with the module key ("" for the course)."""
+        found = [{**o, "module": ""} for o in self.outcomes]
+        return found + [{**o, "module": m.key} for m in self.modules for o in m.outcomes]
 
     def digest(self) -> str:
         """A hash of every file's bytes: equal digests mean equal packs."""

@@ -18,7 +18,7 @@ from typing import Any
 
 from . import checks
 from .model import (
-    ASSET_TYPES, TEXT_SUFFIXES, UNIT_TYPES, Findings, Pack, PackAssetFile, PackError, PackModule, PackQuiz,
+    ASSET_TYPES, FORMATS, TEXT_SUFFIXES, UNIT_TYPES, Findings, Pack, PackAssetFile, PackError, PackModule, PackQuiz,
     PackUnit, Problem, Report, parse_version,
 )
 from .quizzes import apply_defaults, check_quiz
@@ -104,11 +104,12 @@ class PackReader:
         self.pack = Pack(
             self.root, _text(data.get("id")), _text(data.get("title")), _text(data.get("version")),
             _text(data.get("language")), _text(data.get("summary")), _text(data.get("description")),
-            _texts(data.get("outcomes")), competences, _int(data.get("effort_hours_per_week")),
+            _outcomes(data.get("outcomes")), competences, _int(data.get("effort_hours_per_week")),
             _int(data.get("duration_weeks")), _text(data.get("licence")),
             [dict(a) for a in _dicts(data.get("authors"))], self._enrolment(data.get("enrolment")),
             self._modules(data.get("modules")), self._references(), self.assets,
             completion=_completion(data.get("completion")), partners=[dict(p) for p in _dicts(data.get("partners"))],
+            format=data.get("format") if data.get("format") in FORMATS else 1,
         )
         self._quizzes()
         return self.pack
@@ -215,7 +216,7 @@ class PackReader:
             if not isinstance(item, dict):
                 continue
             module = PackModule(_text(item.get("id")), _text(item.get("title")), _text(item.get("summary")),
-                                _texts(item.get("outcomes")), [str(c) for c in _list(item.get("competences"))])
+                                _outcomes(item.get("outcomes")), [str(c) for c in _list(item.get("competences"))])
             for j, unit_path in enumerate(_list(item.get("units"))):
                 where = dict(line=self.manifest.line(["modules", i, "units", j]), field=f"modules[{i}].units[{j}]")
                 rel = safe_relative(unit_path)
@@ -254,7 +255,9 @@ class PackReader:
             key=_text(meta.get("id")), title=_text(meta.get("title")), type=_text(meta.get("type")),
             minutes=minutes if isinstance(minutes, int) and not isinstance(minutes, bool) else 0,
             preview=meta.get("preview") is True, body=text[match.end():], path=rel, body_line=body_line,
-            video=meta.get("video") if isinstance(meta.get("video"), dict) else None,
+            video=_dict(meta.get("video")), facilitator_notes=_text(meta.get("facilitator_notes")),
+            session=_dict(meta.get("session")), participation=_dict(meta.get("participation")),
+            assignment=_dict(meta.get("assignment")),
         )
 
     def _quizzes(self) -> None:
@@ -301,15 +304,30 @@ def _completion(raw: Any) -> dict[str, Any]:
         "required_units": units if units == "all" else [str(u) for u in _list(units)],
         "quizzes_to_pass": [str(q) for q in _list(raw.get("quizzes_to_pass"))],
         "participation": _text(raw.get("participation")),
+        # Resolved to unit ids by teaching_checks once the units are read.
+        "discussions": raw.get("discussions", []),
+        "assignments": [],
     }
+
+
+def _outcomes(value: Any) -> list[dict[str, Any]]:
+    """Outcomes as {id, text}: a format 2 outcome has its id; one written as plain text has id None."""
+    found = []
+    for item in _list(value):
+        if isinstance(item, str) and item.strip():
+            found.append({"id": None, "text": item.strip()})
+        elif isinstance(item, dict) and isinstance(item.get("text"), str):
+            found.append({"id": item.get("id") if isinstance(item.get("id"), str) else None,
+                          "text": item["text"].strip()})
+    return found
+
+
+def _dict(value: Any) -> dict | None:
+    return value if isinstance(value, dict) else None
 
 
 def _text(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
-
-
-def _texts(value: Any) -> list[str]:
-    return [v.strip() for v in _list(value) if isinstance(v, str) and v.strip()]
 
 
 def _int(value: Any) -> int:

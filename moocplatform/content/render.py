@@ -8,7 +8,7 @@ from markupsafe import escape
 
 from ..html import clean_html, render_markdown
 from .markdown_checks import resolve_link
-from .model import Pack, PackAssetFile
+from .model import Pack, PackAssetFile, PackUnit
 from .quizzes import render_quiz
 
 
@@ -49,8 +49,28 @@ def render_pack(
             unit.html += reference_list_html(pack.references)
         if unit.video:
             unit.video_html = _video_html(pack, unit.video, unit.title, asset_url, markdown)
+        _render_teaching(unit, markdown(unit.path))
     for quiz in pack.quizzes.values():
         render_quiz(quiz.data, markdown(quiz.path))
+
+
+def _render_teaching(unit: PackUnit, markdown: Callable[[str], str]) -> None:
+    """Format 2's Markdown fields. Facilitator notes go to their own field, never into the unit's HTML or its
+    session plan, so that whatever shows a unit or a session to learners has no way to show them."""
+    notes = {}
+    if unit.facilitator_notes:
+        notes["unit"] = markdown(unit.facilitator_notes)
+    if unit.session is not None:
+        if isinstance(unit.session.get("facilitator_notes"), str):
+            notes["session"] = markdown(unit.session["facilitator_notes"])
+        plan = {k: v for k, v in unit.session.items() if k != "facilitator_notes"}
+        plan["steps"] = [{**step, **({"description_html": markdown(step["description"])}
+                                     if isinstance(step.get("description"), str) else {})}
+                         for step in unit.session.get("steps", [])]
+        unit.session_plan = plan
+    unit.facilitator_notes_html = notes or None
+    if unit.assignment is not None and isinstance(unit.assignment.get("instructions"), str):
+        unit.assignment["instructions_html"] = markdown(unit.assignment["instructions"])
 
 
 def _video_html(pack: Pack, video: dict, title: str, asset_url, markdown) -> dict:

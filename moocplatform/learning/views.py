@@ -77,6 +77,8 @@ def unit_page(slug: str, key: str):
         "learning/unit.html", course=course, version=version, outline=outline, unit=unit,
         previous=previous, following=following, progress=progress, tracking=tracking, enrolled=enrolled,
         panels=panels, completed_by_panel=any(shown.panel.completes_unit for shown in panels),
+        staff_notes=(catalog_queries.staff_notes(version, key) if policy.is_course_staff(current_user, course)
+                     else None),
     )
 
 

@@ -54,6 +54,7 @@ def preview_unit(slug: str, version_id: int, key: str):
         "learning/unit.html", course=course, version=version, outline=outline,
         unit=unit, previous=previous, following=following,
         progress=NO_PROGRESS, tracking=False, enrolled=True, preview=True,
+        staff_notes=catalog_queries.staff_notes(version, key),
     )
 
 
