@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import Flask
 
+from . import access
 from . import config as _config
 from .accounts.views import bp as accounts_bp
 from .admin.views import bp as admin_bp
@@ -31,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     configure_blueprints(app)
     register_template_helpers(app)
     register_security(app)
+    access.init_app(app)
     register_commands(app)
     return app
 

@@ -15,7 +15,7 @@ from ..errors import Conflict, DomainError, InvalidInput, NotFound
 from ..extensions import db
 from ..mail import send_mail
 from ..urls import public_url
-from .models import Consent, LoginFailure, RoleGrant, User
+from .models import Consent, LoginFailure, RoleGrant, ScopeType, User
 from .passwords import burn_time, hash_password, needs_rehash, password_problem, verify_password
 from .tokens import TokenError, make_token, password_fingerprint, read_token
 
@@ -271,8 +271,10 @@ def delete_account(user: User, password: str) -> list[str]:
 
 # Roles (administrators grant them; see admin.services for the audited entry points) ----------------------
 
-def find_grant(user: User, role: str, course_id: int | None) -> RoleGrant | None:
-    return next((g for g in user.roles if g.role == role and g.course_id == course_id), None)
+def find_grant(user: User, role: str, scope_type: str = ScopeType.PLATFORM,
+               scope_id: int | None = None) -> RoleGrant | None:
+    return next((g for g in user.roles if g.role == role and g.scope_type == scope_type
+                 and g.scope_id == scope_id), None)
 
 
 def require_user(user_id: int) -> User:
@@ -289,7 +291,7 @@ def ensure_not_last_admin(user: User) -> None:
         return
     admins = db.session.scalar(
         sa.select(sa.func.count()).select_from(RoleGrant).join(User, User.id == RoleGrant.user_id)
-        .where(RoleGrant.role == "admin", User.status == "active")
+        .where(RoleGrant.role == "admin", RoleGrant.scope_type == ScopeType.PLATFORM.value, User.status == "active")
     )
     if (admins or 0) <= 1:
         raise Conflict(_("This is the last active administrator."))

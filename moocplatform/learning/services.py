@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, clock, policy
+from .. import access, audit, clock, policy
 from ..errors import Conflict, InvalidInput, PermissionDenied
 from ..extensions import db
 from ..mail import send_mail
@@ -63,6 +63,7 @@ def enrol_learner(user, course) -> Enrollment:
     blocker = enrolment_blocker(user, course, enrollment)
     if blocker:
         raise PermissionDenied(blocker)
+    access.forget(user, course)
     if enrollment is not None:
         if enrollment.status != "active":
             enrollment.status = "active"
@@ -82,9 +83,12 @@ def enrol_learner(user, course) -> Enrollment:
 
 
 def leave_course(user, course) -> Enrollment | None:
+    if not policy.can_leave_course(user, course):
+        raise PermissionDenied(_("Log in to leave a course."))
     enrollment = get_enrollment(user, course)
     if enrollment is None or enrollment.status != "active":
         return enrollment
+    access.forget(user, course)
     enrollment.status = "left"
     enrollment.left_at = clock.now()
     db.session.flush()
@@ -110,8 +114,9 @@ def record_unit_visit(user, enrollment: Enrollment, unit_key: str, known_keys: s
 def set_unit_completion(user, course, unit_key: str, *, complete: bool,
                         enrollment: Enrollment | None = None) -> None:
     """enrollment: the learner's, when the caller has it already (it is looked up otherwise)."""
-    enrollment = enrollment or get_enrollment(user, course)
-    if not policy.can_track_progress(user, course, enrolled=bool(enrollment and enrollment.is_active)):
+    if enrollment is not None:
+        access.know_enrollment(user, course, enrollment)
+    if not policy.can_track_progress(user, course):
         raise PermissionDenied(_("Enrol in the course to track your progress."))
     newly_completed = _upsert_progress(user.id, course.id, unit_key, completed=complete)
     if newly_completed:  # a unit completed before changes nothing about the course

@@ -110,10 +110,9 @@ def is_expired(attempt: QuizAttempt) -> bool:
 
 def _require_taker(user, course) -> Enrollment | None:
     """The learner's enrolment, if they may take the course's quizzes."""
-    enrollment = get_enrollment(user, course)
-    if not policy.can_take_quiz(user, course, enrolled=bool(enrollment and enrollment.is_active)):
+    if not policy.can_take_quiz(user, course):
         raise PermissionDenied(_("Enrol in the course to take its quizzes."))
-    return enrollment
+    return policy.access(user, course).enrollment
 
 
 def _lock_learner(user, course) -> None:
@@ -355,7 +354,7 @@ def _finish(user, attempt: QuizAttempt, form_responses: dict[str, Any] | None) -
     attempt.late = late
     if result.passed:
         enrollment = enrollment or get_enrollment(user, course)
-        if enrollment is not None and policy.can_track_progress(user, course, enrolled=enrollment.is_active):
+        if enrollment is not None and policy.can_track_progress(user, course):
             set_unit_completion(user, course, definition.unit_key, complete=True, enrollment=enrollment)
     db.session.flush()
     return Submission(attempt, recorded=True)
