@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from .. import access, audit, clock, policy
+from .. import access, audit, clock, policy, validation
 from ..access import scope_loader
 from ..accounts.models import COURSE_ROLES, ROLES, SCOPE_TYPES, RoleGrant, ScopeType, User
 from ..accounts.services import clear_login_failures, ensure_not_last_admin, find_grant
@@ -58,7 +58,7 @@ def grant_role(actor, user: User, role: str, course=None, *, scope_type: str | N
 def revoke_role(actor, user: User, grant: RoleGrant) -> None:
     _require_admin(actor)
     if grant.user_id != user.id:
-        raise InvalidInput(_("That role belongs to someone else."))
+        raise InvalidInput(_("That role belongs to someone else."), field="grant")
     if grant.role == "admin":
         ensure_not_last_admin(user)
     scope_type, scope_id = grant.scope_type, grant.scope_id
@@ -68,8 +68,12 @@ def revoke_role(actor, user: User, grant: RoleGrant) -> None:
     db.session.flush()
 
 
+MAX_REASON = 300
+
+
 def suspend_user(actor, user: User, reason: str = "") -> None:
     _require_admin(actor)
+    reason = validation.text(reason or "", "reason", max_length=MAX_REASON)
     if actor is not None and actor.id == user.id:
         raise InvalidInput(_("You cannot suspend yourself."))
     if user.status == "deleted":

@@ -20,6 +20,7 @@ MAX_INVITATIONS = 500
 # Revisits of the same unit update the visit time at most this often (a page view need not write).
 VISIT_RESOLUTION = timedelta(minutes=10)
 EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+UNIT_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # the length of UnitProgress.unit_key
 
 
 def get_enrollment(user, course) -> Enrollment | None:
@@ -98,6 +99,9 @@ def leave_course(user, course) -> Enrollment | None:
 def record_unit_visit(user, enrollment: Enrollment, unit_key: str, known_keys: set[str]) -> bool:
     """Remember where the learner is; known_keys are the unit keys already in their progress.
     Returns whether anything changed (a revisit of the same unit writes nothing)."""
+    if not getattr(user, "is_authenticated", False) or enrollment.user_id != user.id or not enrollment.is_active:
+        raise PermissionDenied(_("Enrol in the course to track your progress."))
+    _require_unit_key(unit_key)
     changed = False
     now = clock.now()
     stale = enrollment.last_visited_at is None or now - enrollment.last_visited_at > VISIT_RESOLUTION
@@ -118,9 +122,17 @@ def set_unit_completion(user, course, unit_key: str, *, complete: bool,
         access.know_enrollment(user, course, enrollment)
     if not policy.can_track_progress(user, course):
         raise PermissionDenied(_("Enrol in the course to track your progress."))
+    _require_unit_key(unit_key)
     newly_completed = _upsert_progress(user.id, course.id, unit_key, completed=complete)
     if newly_completed:  # a unit completed before changes nothing about the course
         record_completion_if_reached(user.id, course)
+
+
+def _require_unit_key(unit_key: str) -> None:
+    """A key shaped like a unit's. Whether the live version has the unit is the caller's to say (a quiz
+    passed under an earlier version still completes its unit, retired since or not)."""
+    if not isinstance(unit_key, str) or not UNIT_KEY.fullmatch(unit_key):
+        raise InvalidInput(_("That is not a unit key."), field="unit_key")
 
 
 def _upsert_progress(user_id: int, course_id: int, unit_key: str, *, completed: bool | None) -> bool:
