@@ -108,7 +108,7 @@ class AccessContext:
 
     @cached_property
     def enrollment_status(self) -> str | None:
-        """active, left, or None for never enrolled (kept as a value: a commit in the request expires rows)."""
+        """active, left, or None for never enrolled."""
         return self.enrollment.status if self.enrollment is not None else None
 
     @property

@@ -37,12 +37,8 @@ def access(user: Any, course: Any) -> AccessContext:
     return access_for(user, course)
 
 
-def _signed_in(user: Any) -> bool:
-    return signed_in(user)
-
-
 def is_admin(user: Any) -> bool:
-    return _signed_in(user) and user.has_role("admin")
+    return signed_in(user) and user.has_role("admin")
 
 
 def is_course_team(user: Any, course: Any) -> bool:
@@ -70,7 +66,7 @@ def can_view_course(user: Any, course: Any) -> bool:
 
 
 def can_enrol(user: Any, course: Any) -> bool:
-    return _signed_in(user) and user.is_verified and not course.is_archived
+    return signed_in(user) and user.is_verified and not course.is_archived
 
 
 def can_view_unit(user: Any, course: Any, unit: Any) -> bool:
@@ -80,11 +76,11 @@ def can_view_unit(user: Any, course: Any, unit: Any) -> bool:
 
 
 def can_track_progress(user: Any, course: Any) -> bool:
-    return _signed_in(user) and not course.is_archived and is_enrolled(user, course)
+    return signed_in(user) and not course.is_archived and is_enrolled(user, course)
 
 
 def can_leave_course(user: Any, course: Any) -> bool:
-    return _signed_in(user)
+    return signed_in(user)
 
 
 def can_manage_course(user: Any, course: Any) -> bool:
@@ -147,12 +143,12 @@ def can_grant_role(user: Any, role: str) -> bool:
 
 def can_edit_profile(user: Any, subject: Any) -> bool:
     """People edit their own profile; administrators may correct anyone's."""
-    return _signed_in(user) and (user.id == subject.id or is_admin(user))
+    return signed_in(user) and (user.id == subject.id or is_admin(user))
 
 
 def can_manage_own_account(user: Any, subject: Any) -> bool:
     """Passwords and erasure: only the account holder, who also proves it with the password."""
-    return _signed_in(user) and user.id == subject.id
+    return signed_in(user) and user.id == subject.id
 
 
 # Visibility of a learner's data ---------------------------------------------------------------------------
@@ -165,7 +161,7 @@ def relations_for(viewer: Any, learner_ids: Iterable[int], course: Any = None) -
     of narrower grant scope (cohort, organisation) the viewer holds, answered by the area that owns it.
     """
     ids = {int(i) for i in learner_ids}
-    if not _signed_in(viewer) or not ids:
+    if not signed_in(viewer) or not ids:
         return {i: frozenset() for i in ids}
     base: set[str] = {"admin"} if is_admin(viewer) else set()
     query = sa.select(Enrollment.user_id, Enrollment.course_id).where(
