@@ -209,3 +209,22 @@ def test_the_migration_gives_existing_grants_their_scope(tmp_path):
             rows = connection.exec_driver_sql("SELECT role, course_id FROM role_grants ORDER BY role").all()
         assert [tuple(r) for r in rows] == [("admin", None), ("facilitator", 5)]
         engine.dispose()
+
+
+def test_a_facilitator_reads_a_results_page_with_one_relations_query(client, count_queries):
+    from tests.quiz_helpers import RIGHT, attempt_url, learner_in, quiz_course, submitted
+
+    course = quiz_course()
+    learner = learner_in(course)
+    attempt = submitted(course, learner, RIGHT)
+    log_in(client, make_user("facilitator", course=course))
+    path = attempt_url(attempt, "/results")
+    assert client.get(path).status_code == 200
+    with count_queries() as statements:
+        page = client.get(path)
+    assert page.status_code == 200
+    assert "I will space my practice." in page.get_data(as_text=True)  # facilitators read reflections
+    assert sum("FROM enrollments" in s for s in statements) == 1
+    log_in(client, make_user("course_team", course=course))
+    page = client.get(path).get_data(as_text=True)
+    assert "Check yourself" in page and "I will space my practice." not in page
