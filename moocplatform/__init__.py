@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import Flask
 
+from . import access
 from . import config as _config
 from . import transaction
 from .areas import install_areas
@@ -25,6 +26,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_template_helpers(app)
     register_security(app)
+    access.init_app(app)
     register_commands(app)
     install_areas(app)
     return app

@@ -1,14 +1,19 @@
 """Every permission rule, once. Views, templates (as Jinja globals), services and the CLI ask these predicates.
 
-The visibility rules say what each kind of viewer may see of a learner; later areas (discussion, cohorts,
-portfolio, quizzes) ask `can_see` instead of deciding again.
+Predicates about a course read the viewer's access context (`moocplatform.access`): one per viewer and
+course per request, so nobody passes precomputed flags such as "enrolled". The visibility rules say what each
+kind of viewer may see of a learner; later areas (discussion, cohorts, portfolio, quizzes) ask `can_see`, or
+for a list of people `relations_for` once, instead of deciding again.
 """
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from typing import Any
 
 import sqlalchemy as sa
 
+from .access import AccessContext, access_for, grants_of, scope_loader, signed_in
+from .accounts.models import COURSE_ROLES, ScopeType
 from .extensions import db
 from .learning.models import Enrollment
 
@@ -27,45 +32,55 @@ VISIBILITY: dict[str, frozenset[str]] = {
 }
 
 
-def _signed_in(user: Any) -> bool:
-    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
+def access(user: Any, course: Any) -> AccessContext:
+    """The viewer's access context for the course, shared by every predicate in the request."""
+    return access_for(user, course)
 
 
 def is_admin(user: Any) -> bool:
-    return _signed_in(user) and user.has_role("admin")
+    return signed_in(user) and user.has_role("admin")
 
 
 def is_course_team(user: Any, course: Any) -> bool:
-    return _signed_in(user) and user.has_role("course_team", course.id)
+    return access_for(user, course).holds("course_team")
 
 
 def is_facilitator(user: Any, course: Any) -> bool:
-    return _signed_in(user) and user.has_role("facilitator", course.id)
+    return access_for(user, course).holds("facilitator")
 
 
 def is_course_staff(user: Any, course: Any) -> bool:
     return is_admin(user) or is_course_team(user, course) or is_facilitator(user, course)
 
 
+def is_enrolled(user: Any, course: Any) -> bool:
+    """An active enrolment (a learner who left is not enrolled)."""
+    return access_for(user, course).enrolled
+
+
 # Catalogue and content -----------------------------------------------------------------------------------
 
-def can_view_course(user: Any, course: Any, *, enrolled: bool = False) -> bool:
+def can_view_course(user: Any, course: Any) -> bool:
     """Archived courses stay readable to their enrolled learners and staff, and leave the catalogue."""
-    return not course.is_archived or enrolled or is_course_staff(user, course)
+    return not course.is_archived or is_enrolled(user, course) or is_course_staff(user, course)
 
 
 def can_enrol(user: Any, course: Any) -> bool:
-    return _signed_in(user) and user.is_verified and not course.is_archived
+    return signed_in(user) and user.is_verified and not course.is_archived
 
 
-def can_view_unit(user: Any, course: Any, unit: Any, *, enrolled: bool) -> bool:
-    if not can_view_course(user, course, enrolled=enrolled):
+def can_view_unit(user: Any, course: Any, unit: Any) -> bool:
+    if not can_view_course(user, course):
         return False
-    return unit.preview or enrolled or is_course_staff(user, course)
+    return unit.preview or is_enrolled(user, course) or is_course_staff(user, course)
 
 
-def can_track_progress(user: Any, course: Any, *, enrolled: bool) -> bool:
-    return _signed_in(user) and enrolled and not course.is_archived
+def can_track_progress(user: Any, course: Any) -> bool:
+    return signed_in(user) and not course.is_archived and is_enrolled(user, course)
+
+
+def can_leave_course(user: Any, course: Any) -> bool:
+    return signed_in(user)
 
 
 def can_manage_course(user: Any, course: Any) -> bool:
@@ -82,9 +97,9 @@ def can_invite(user: Any, course: Any) -> bool:
 
 # Quizzes -------------------------------------------------------------------------------------------------
 
-def can_take_quiz(user: Any, course: Any, *, enrolled: bool) -> bool:
+def can_take_quiz(user: Any, course: Any) -> bool:
     """Attempts are learning data: only enrolled learners of a course that is not archived make them."""
-    return can_track_progress(user, course, enrolled=enrolled)
+    return can_track_progress(user, course)
 
 
 def can_grant_quiz_exception(user: Any, course: Any) -> bool:
@@ -101,6 +116,11 @@ def can_view_quiz_attempt(viewer: Any, learner: Any, course: Any) -> bool:
     """A learner's attempt and score: whoever may see the learner's progress. Reflection answers inside it
     follow `can_see(viewer, learner, "reflections", course)`."""
     return can_see(viewer, learner, "progress", course)
+
+
+def can_view_quiz_attempt_of(relations: Collection[str]) -> bool:
+    """The same rule for a viewer whose relations to the learner are known (from `relations_for`)."""
+    return sees(relations, "progress")
 
 
 # Administration ------------------------------------------------------------------------------------------
@@ -121,46 +141,96 @@ def can_grant_role(user: Any, role: str) -> bool:
     return is_admin(user)
 
 
+def can_edit_profile(user: Any, subject: Any) -> bool:
+    """People edit their own profile; administrators may correct anyone's."""
+    return signed_in(user) and (user.id == subject.id or is_admin(user))
+
+
+def can_manage_own_account(user: Any, subject: Any) -> bool:
+    """Passwords and erasure: only the account holder, who also proves it with the password."""
+    return signed_in(user) and user.id == subject.id
+
+
 # Visibility of a learner's data ---------------------------------------------------------------------------
 
-def relations(viewer: Any, subject: Any, course: Any = None) -> set[str]:
-    """How viewer stands to subject: self, admin, and within courses co_learner, facilitator, course_team.
+def relations_for(viewer: Any, learner_ids: Iterable[int], course: Any = None) -> dict[int, frozenset[str]]:
+    """How viewer stands to each of these people: self, admin, and within courses co_learner, facilitator,
+    course_team. With a course, only that course counts; without, any course they share.
 
-    With a course, only that course counts; without, any course they share.
+    One query for the whole list (the active enrolments of the people and of the viewer), plus one per kind
+    of narrower grant scope (cohort, organisation) the viewer holds, answered by the area that owns it.
     """
-    if not _signed_in(viewer) or subject is None:
-        return set()
-    found: set[str] = set()
-    if viewer.id == subject.id:
-        found.add("self")
-    if viewer.has_role("admin"):
-        found.add("admin")
-    subject_courses = _active_course_ids(subject.id, course)
-    if not subject_courses:
-        return found
-    for role in ("facilitator", "course_team"):
-        if viewer.course_ids_with_role(role) & subject_courses:
-            found.add(role)
-    if viewer.id != subject.id and _active_course_ids(viewer.id, course) & subject_courses:
-        found.add("co_learner")
+    ids = {int(i) for i in learner_ids}
+    if not signed_in(viewer) or not ids:
+        return {i: frozenset() for i in ids}
+    base: set[str] = {"admin"} if is_admin(viewer) else set()
+    query = sa.select(Enrollment.user_id, Enrollment.course_id).where(
+        Enrollment.user_id.in_(ids | {viewer.id}), Enrollment.status == "active")
+    if course is not None:
+        query = query.where(Enrollment.course_id == course.id)
+    courses_of: dict[int, set[int]] = {}
+    for user_id, course_id in db.session.execute(query):
+        courses_of.setdefault(user_id, set()).add(course_id)
+    own_courses = courses_of.get(viewer.id, set())
+    staff = _staff_reach(viewer, ids, courses_of)
+    found: dict[int, frozenset[str]] = {}
+    for learner_id in ids:
+        relations = set(base)
+        if learner_id == viewer.id:
+            relations.add("self")
+        shared = courses_of.get(learner_id, set())
+        if shared:
+            relations |= {role for role, pairs in staff.items()
+                          if any((learner_id, c) in pairs or ("*", c) in pairs for c in shared)}
+            if learner_id != viewer.id and own_courses & shared:
+                relations.add("co_learner")
+        found[learner_id] = frozenset(relations)
     return found
+
+
+def _staff_reach(viewer: Any, ids: set[int], courses_of: dict[int, set[int]]) -> dict[str, set[tuple[Any, int]]]:
+    """For each staff role, the (learner id, course id) pairs it reaches; ("*", course id) for a whole course."""
+    reach: dict[str, set[tuple[Any, int]]] = {}
+    all_courses = {c for learner_id in ids for c in courses_of.get(learner_id, set())}
+    narrower: dict[str, dict[int, set[str]]] = {}
+    for role, scope_type, scope_id in grants_of(viewer):
+        if role not in COURSE_ROLES:
+            continue
+        if scope_type == ScopeType.PLATFORM:
+            reach.setdefault(role, set()).update(("*", c) for c in all_courses)
+        elif scope_type == ScopeType.COURSE and scope_id is not None:
+            reach.setdefault(role, set()).add(("*", scope_id))
+        elif scope_id is not None:
+            narrower.setdefault(scope_type, {}).setdefault(scope_id, set()).add(role)
+    for scope_type, by_scope in narrower.items():
+        loader = scope_loader(scope_type)
+        if loader is None or loader.scope_members is None:
+            continue  # a scope no installed area resolves reaches nobody
+        for role in {r for roles in by_scope.values() for r in roles}:
+            scopes = {scope_id for scope_id, roles in by_scope.items() if role in roles}
+            reach.setdefault(role, set()).update(loader.scope_members(scopes, ids))
+    return reach
+
+
+def sees(relations: Collection[str], what: str) -> bool:
+    """May someone standing in these relations to a learner see this part (a key of VISIBILITY)?"""
+    return bool(VISIBILITY[what] & set(relations))
+
+
+def relations(viewer: Any, subject: Any, course: Any = None) -> frozenset[str]:
+    if subject is None:
+        return frozenset()
+    return relations_for(viewer, [subject.id], course)[subject.id]
 
 
 def can_see(viewer: Any, subject: Any, what: str, course: Any = None) -> bool:
     """May viewer see this part (a key of VISIBILITY) of subject's data, within course if given?"""
-    return bool(VISIBILITY[what] & relations(viewer, subject, course))
+    return sees(relations(viewer, subject, course), what)
 
 
 def visible_fields(viewer: Any, subject: Any) -> set[str]:
     found = relations(viewer, subject)
     return {what for what, allowed in VISIBILITY.items() if allowed & found}
-
-
-def _active_course_ids(user_id: int, course: Any) -> set[int]:
-    query = sa.select(Enrollment.course_id).where(Enrollment.user_id == user_id, Enrollment.status == "active")
-    if course is not None:
-        query = query.where(Enrollment.course_id == course.id)
-    return set(db.session.scalars(query))
 
 
 JINJA_GLOBALS = {

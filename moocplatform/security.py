@@ -1,6 +1,8 @@
 """Log-in wiring and HTTP security headers."""
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from flask import Flask, Response
 from flask_babel import lazy_gettext as _l
@@ -11,15 +13,17 @@ from .accounts.models import User
 from .extensions import db, login_manager
 
 
-# Built once: every request of a logged-in user runs it.
-_USER_WITH_ROLES = sa.select(User).options(joinedload(User.roles)).where(User.id == sa.bindparam("user_id"))
+@functools.cache
+def _user_with_roles() -> sa.Select:
+    """Built once (every request of a logged-in user runs it), at first use: the mappers are complete by then."""
+    return sa.select(User).options(joinedload(User.roles)).where(User.id == sa.bindparam("user_id"))
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     if not user_id.isdigit():
         return None
-    return db.session.execute(_USER_WITH_ROLES, {"user_id": int(user_id)}).unique().scalar_one_or_none()
+    return db.session.execute(_user_with_roles(), {"user_id": int(user_id)}).unique().scalar_one_or_none()
 
 
 def register_security(app: Flask) -> None:

@@ -190,7 +190,7 @@ def test_grant_course_role(client, admin):
     for role in ("facilitator", "course_team"):
         response = client.post(f"/admin/users/{user.id}/roles", data={"role": role, "course": str(course.id)})
         assert response.status_code == 302
-        assert fresh(user).has_role(role, course.id)
+        assert fresh(user).has_role(role, "course", course.id)
         assert_audited("role.grant", admin, "user", user.id, role=role, course="role-course")
         assert audit_page_shows(client, "role.grant", "root@example.org", f"user {user.id}")
     page = text(client.get(f"/admin/users/{user.id}"))
@@ -233,7 +233,7 @@ def test_grant_and_revoke_admin(client, admin):
     client.post(f"/admin/users/{user.id}/roles", data={"role": "admin", "course": str(course.id)})
     user = fresh(user)
     [grant] = user.roles
-    assert (grant.role, grant.course_id, grant.granted_by_id) == ("admin", None, admin.id)
+    assert (grant.role, grant.scope_type, grant.scope_id, grant.granted_by_id) == ("admin", "platform", None, admin.id)
     assert_audited("role.grant", admin, "user", user.id, role="admin", course=None)
 
     other = make_user(email="other@example.org")
@@ -258,7 +258,8 @@ def test_revoke_course_role(client, admin):
     [grant] = user.roles
     assert client.post(f"/admin/users/{user.id}/roles/{grant.id}/revoke").status_code == 302
     assert fresh(user).roles == []
-    assert_audited("role.revoke", admin, "user", user.id, role="facilitator", course_id=course.id)
+    assert_audited("role.revoke", admin, "user", user.id, role="facilitator", scope_type="course",
+                   scope_id=course.id)
 
 
 def test_revoke_refuses_another_users_grant(client, admin):
@@ -454,7 +455,7 @@ def test_cli_grant_and_revoke(cli):
     result = cli("users", "grant", "ann@example.org", "facilitator", "--course", "cli-course")
     assert result.exit_code == 0, result.output
     assert "ann@example.org: granted facilitator for cli-course" in result.output
-    assert user_by_email("ann@example.org").has_role("facilitator", course.id)
+    assert user_by_email("ann@example.org").has_role("facilitator", "course", course.id)
 
     missing = cli("users", "grant", "ann@example.org", "course_team")
     assert missing.exit_code == 1
@@ -472,7 +473,7 @@ def test_cli_grant_and_revoke(cli):
     result = cli("users", "grant", "ann@example.org", "facilitator", "--course", "cli-course", "--revoke")
     assert result.exit_code == 0, result.output
     assert "revoked facilitator" in result.output
-    assert not user_by_email("ann@example.org").has_role("facilitator")
+    assert not user_by_email("ann@example.org").scopes_of("facilitator")
     assert_audited("role.revoke", None, "user", user_by_email("ann@example.org").id, role="facilitator")
 
     again = cli("users", "grant", "ann@example.org", "facilitator", "--course", "cli-course", "--revoke")
@@ -619,7 +620,7 @@ def test_cli_seed_demo_is_idempotent(cli):
     def state():
         db.session.expire_all()
         users = db.session.execute(sa.select(User.email, User.display_name).order_by(User.email)).all()
-        grants = db.session.execute(sa.select(User.email, RoleGrant.role, RoleGrant.course_id)
+        grants = db.session.execute(sa.select(User.email, RoleGrant.role, RoleGrant.scope_type, RoleGrant.scope_id)
                                     .join(RoleGrant, RoleGrant.user_id == User.id).order_by(User.email)).all()
         return users, grants
 
@@ -630,6 +631,6 @@ def test_cli_seed_demo_is_idempotent(cli):
     assert state() == after_first
     users, grants = after_first
     assert {email for email, _name in users} == {email for _role, email, _d, _f in DEMO_ACCOUNTS}
-    assert ("admin@example.org", "admin", None) in grants
-    assert ("facilitator@example.org", "facilitator", course.id) in grants
-    assert ("courseteam@example.org", "course_team", course.id) in grants
+    assert ("admin@example.org", "admin", "platform", None) in grants
+    assert ("facilitator@example.org", "facilitator", "course", course.id) in grants
+    assert ("courseteam@example.org", "course_team", "course", course.id) in grants

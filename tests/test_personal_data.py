@@ -105,8 +105,8 @@ def test_export_contains_the_users_data_and_no_password_hash(client, learner_wit
     progress = {p["unit_key"]: p["completed_at"] for p in data["progress"]}
     assert progress == {"m1-u1": clock.now().isoformat(), "m1-u2": None}
 
-    assert [(r["role"], r["course_id"]) for r in data["roles"]] == [
-        ("facilitator", learner_with_data["other_course"].id)]
+    assert [(r["role"], r["scope_type"], r["scope_id"]) for r in data["roles"]] == [
+        ("facilitator", "course", learner_with_data["other_course"].id)]
     assert [i["email"] for i in data["invitations"]] == ["learner@example.org"]
     assert [(f["email"], f["ip"]) for f in data["login_failures"]] == [("learner@example.org", "10.0.0.1")]
     assert "account.change_password" in [e["action"] for e in data["audit_log"]]

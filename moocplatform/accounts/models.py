@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -10,9 +11,22 @@ from ..extensions import db
 from ..personal_data import delete_rows, register, rows_as_dicts
 
 ROLES = ("admin", "facilitator", "course_team")
-# Roles that apply to one course; the others are site-wide.
+# Roles held within a scope narrower than the platform (a course, a cohort, an organisation); admin is
+# platform-wide only.
 COURSE_ROLES = ("facilitator", "course_team")
 USER_STATUSES = ("active", "suspended", "deleted")
+
+
+class ScopeType(str, enum.Enum):
+    """Where a role grant applies. scope_id names the organisation, course or cohort; platform has none."""
+
+    PLATFORM = "platform"
+    ORGANISATION = "organisation"
+    COURSE = "course"
+    COHORT = "cohort"
+
+
+SCOPE_TYPES = tuple(t.value for t in ScopeType)
 
 
 class User(UserMixin, db.Model):
@@ -45,30 +59,39 @@ class User(UserMixin, db.Model):
     def is_verified(self) -> bool:
         return self.email_verified_at is not None
 
-    def has_role(self, role: str, course_id: int | None = None) -> bool:
-        return any(g.role == role and (course_id is None or g.course_id == course_id) for g in self.roles)
+    def has_role(self, role: str, scope_type: str = ScopeType.PLATFORM, scope_id: int | None = None) -> bool:
+        """Holds role granted for exactly this scope (platform-wide by default)."""
+        return any(g.role == role and g.scope_type == scope_type and g.scope_id == scope_id for g in self.roles)
 
     @property
     def is_admin(self) -> bool:
         return self.has_role("admin")
 
-    def course_ids_with_role(self, role: str) -> set[int]:
-        return {g.course_id for g in self.roles if g.role == role and g.course_id is not None}
+    def scopes_of(self, role: str) -> set[tuple[str, int | None]]:
+        """(scope_type, scope_id) of every grant of role."""
+        return {(g.scope_type, g.scope_id) for g in self.roles if g.role == role}
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
 
 
 class RoleGrant(db.Model):
-    """A role held by a user: site-wide (admin) or for one course (facilitator, course team)."""
+    """A role held by a user within a scope: the platform (admin), or an organisation, a course or a cohort
+    (facilitator, course team). scope_id has no foreign key because it names a row of the scope's table."""
 
     __tablename__ = "role_grants"
-    __table_args__ = (sa.UniqueConstraint("user_id", "role", "course_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "role", "scope_type", "scope_id"),
+        sa.CheckConstraint("scope_type IN ('platform', 'organisation', 'course', 'cohort')", name="scope_type"),
+        sa.CheckConstraint("(scope_type = 'platform') = (scope_id IS NULL)", name="scope_id_for_scope"),
+        sa.Index("ix_role_grants_scope", "scope_type", "scope_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(sa.String(32))
-    course_id: Mapped[int | None] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    scope_type: Mapped[str] = mapped_column(sa.String(16), default=ScopeType.PLATFORM.value)
+    scope_id: Mapped[int | None]
     granted_at: Mapped[datetime]
     granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 

@@ -10,13 +10,13 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from .. import audit, clock, personal_data
-from ..errors import Conflict, DomainError, InvalidInput, NotFound
+from .. import audit, clock, personal_data, policy, validation
+from ..errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from ..events import UserErased, announce
 from ..extensions import db
 from ..mail import send_mail
 from ..urls import public_url
-from .models import Consent, LoginFailure, RoleGrant, User
+from .models import Consent, LoginFailure, RoleGrant, ScopeType, User
 from .passwords import burn_time, hash_password, needs_rehash, password_problem, verify_password
 from .tokens import TokenError, make_token, password_fingerprint, read_token
 
@@ -67,8 +67,10 @@ def register_user(form: Registration) -> User | None:
     if not form.confirmed_age:
         raise InvalidInput(_("You must be %(n)d or older to register.", n=current_app.config["MINIMUM_AGE"]),
                            field="confirm_age")
-    email = normalise_email(form.email)
-    problem = password_problem(form.password, email=email, display_name=form.display_name)
+    email = validation.email(form.email)
+    display_name = _display_name(form.display_name)
+    timezone, locale = validation.timezone(form.timezone), validation.locale(form.locale)
+    problem = password_problem(form.password, email=email, display_name=display_name)
     if problem:
         raise InvalidInput(problem, field="password")
     existing = get_user_by_email(email)
@@ -79,8 +81,8 @@ def register_user(form: Registration) -> User | None:
             login=public_url("accounts.login"), reset=public_url("accounts.forgot_password")))
         return None
     now = clock.now()
-    user = User(email=email, password_hash=hash_password(form.password), display_name=form.display_name.strip(),
-                timezone=form.timezone, locale=form.locale, created_at=now, password_changed_at=now)
+    user = User(email=email, password_hash=hash_password(form.password), display_name=display_name,
+                timezone=timezone, locale=locale, created_at=now, password_changed_at=now)
     db.session.add(user)
     db.session.flush()  # the consents need the new user's id (Consent has no relationship to set instead)
     config = current_app.config
@@ -92,9 +94,14 @@ def register_user(form: Registration) -> User | None:
     return user
 
 
-def create_verified_user(email: str, display_name: str, password: str, **profile: str) -> User:
-    """An account whose address needs no confirmation (administrators, demo and imported accounts)."""
-    email = normalise_email(email)
+def create_verified_user(email: str, display_name: str, password: str, *, actor=None, **profile: str) -> User:
+    """An account whose address needs no confirmation (administrators, demo and imported accounts).
+    actor None means the command line or a seeding script; otherwise an administrator."""
+    if actor is not None and not policy.can_administer(actor):
+        raise PermissionDenied(_("Only administrators can create accounts."))
+    email = validation.email(email)
+    display_name = _display_name(display_name)
+    profile = _profile_values(profile)
     problem = password_problem(password, email=email, display_name=display_name)
     if problem:
         raise InvalidInput(problem, field="password")
@@ -231,6 +238,8 @@ def reset_password(token: str, new_password: str) -> User:
 
 
 def change_password(user: User, current: str, new_password: str) -> None:
+    """user changes their own password (proving it with the current one)."""
+    _require_account_holder(user, user)
     if not verify_password(user.password_hash, current):
         raise InvalidInput(_("Your current password is not right."), field="current_password")
     _set_password(user, new_password)
@@ -251,16 +260,44 @@ def _set_password(user: User, new_password: str) -> None:
 PROFILE_FIELDS = ("display_name", "full_name", "locale", "timezone", "bio")
 
 
-def update_profile(user: User, **fields: str) -> None:
-    unknown = set(fields) - set(PROFILE_FIELDS)
-    if unknown:
-        raise InvalidInput(f"unknown profile fields: {', '.join(sorted(unknown))}")
-    for name, value in fields.items():
-        setattr(user, name, value.strip() if isinstance(value, str) else value)
+def update_profile(actor, user: User, **fields: str) -> None:
+    if not policy.can_edit_profile(actor, user):
+        raise PermissionDenied(_("You cannot change this profile."))
+    values = _profile_values(fields)
+    for name, value in values.items():
+        setattr(user, name, value)
     db.session.flush()
 
 
+def _display_name(value: str) -> str:
+    return validation.text(value, "display_name", min_length=2, max_length=80)
+
+
+# Each profile field's check; the lengths are the columns' (a longer value would fail on PostgreSQL).
+_PROFILE_CHECKS = {
+    "display_name": _display_name,
+    "full_name": lambda value: validation.text(value or "", "full_name", max_length=200),
+    "locale": validation.locale,
+    "timezone": validation.timezone,
+    "bio": lambda value: validation.text(value or "", "bio", max_length=1000),
+}
+
+
+def _profile_values(fields: dict[str, str]) -> dict[str, str]:
+    unknown = set(fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise InvalidInput(f"unknown profile fields: {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+    return {name: _PROFILE_CHECKS[name](value) for name, value in fields.items()}
+
+
+def _require_account_holder(actor, user: User) -> None:
+    if not policy.can_manage_own_account(actor, user):
+        raise PermissionDenied(_("Only the account holder can do that."))
+
+
 def delete_account(user: User, password: str) -> list[str]:
+    """user erases their own account (proving it with the password)."""
+    _require_account_holder(user, user)
     if not verify_password(user.password_hash, password):
         raise InvalidInput(_("Your password is not right."), field="password")
     ensure_not_last_admin(user)  # someone must remain who can run the service; grant another admin first
@@ -274,16 +311,19 @@ def delete_account(user: User, password: str) -> list[str]:
 # Roles and account status: the rows accounts owns, written for admin.services (its audited entry points
 # check the policy and the invariants) ---------------------------------------------------------------------
 
-def find_grant(user: User, role: str, course_id: int | None) -> RoleGrant | None:
-    return next((g for g in user.roles if g.role == role and g.course_id == course_id), None)
+def find_grant(user: User, role: str, scope_type: str = ScopeType.PLATFORM,
+               scope_id: int | None = None) -> RoleGrant | None:
+    return next((g for g in user.roles if g.role == role and g.scope_type == scope_type
+                 and g.scope_id == scope_id), None)
 
 
 def grant_of(user: User, grant_id: int) -> RoleGrant | None:
     return next((g for g in user.roles if g.id == grant_id), None)
 
 
-def add_role_grant(user: User, role: str, course_id: int | None, granted_by_id: int | None) -> RoleGrant:
-    grant = RoleGrant(user=user, role=role, course_id=course_id, granted_at=clock.now(),
+def add_role_grant(user: User, role: str, scope_type: str, scope_id: int | None,
+                   granted_by_id: int | None) -> RoleGrant:
+    grant = RoleGrant(user=user, role=role, scope_type=scope_type, scope_id=scope_id, granted_at=clock.now(),
                       granted_by_id=granted_by_id)
     db.session.add(grant)
     db.session.flush()
@@ -317,7 +357,7 @@ def ensure_not_last_admin(user: User) -> None:
         return
     admins = db.session.scalar(
         sa.select(sa.func.count()).select_from(RoleGrant).join(User, User.id == RoleGrant.user_id)
-        .where(RoleGrant.role == "admin", User.status == "active")
+        .where(RoleGrant.role == "admin", RoleGrant.scope_type == ScopeType.PLATFORM.value, User.status == "active")
     )
     if (admins or 0) <= 1:
         raise Conflict(_("This is the last active administrator."))

@@ -123,10 +123,10 @@ def reset_password(token: str):
 def profile():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
-        services.update_profile(current_user, **{name: getattr(form, name).data
-                                                  for name in services.PROFILE_FIELDS})
-        flash(_("Your profile is saved."), "success")
-        return redirect(url_for("accounts.profile"))
+        values = {name: getattr(form, name).data for name in services.PROFILE_FIELDS}
+        if apply_form(form, lambda: services.update_profile(current_user, current_user, **values))[0]:
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form), 200 if not form.errors else 422
 
 

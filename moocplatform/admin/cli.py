@@ -55,7 +55,8 @@ def grant(email: str, role: str, slug: str | None, revoke: bool) -> None:
     try:
         course = catalog_services.get_course(slug) if slug else None
         if revoke:
-            existing = account_services.find_grant(user, role, course.id if course else None)
+            existing = (account_services.find_grant(user, role, "course", course.id) if course
+                        else account_services.find_grant(user, role))
             if existing is None:
                 fail(f"{email} does not hold that role.")
             admin_services.revoke_role(None, user, existing)  # type: ignore[arg-type]
@@ -99,8 +100,15 @@ def find(text: str, role: str | None, status: str | None) -> None:
     """List users whose e-mail or name contains TEXT."""
     query = account_queries.search_users_query(text, role or "", status or "").limit(200)
     for user in db.session.scalars(query):
-        roles = ",".join(sorted(g.role + (f":{g.course_id}" if g.course_id else "") for g in user.roles))
+        roles = ",".join(sorted(g.role + _scope_label(g) for g in user.roles))
         click.echo(f"{user.id}\t{user.email}\t{user.display_name}\t{user.status}\t{roles}")
+
+
+def _scope_label(grant) -> str:
+    """":<course id>" for a course, ":<scope>-<id>" for an organisation or cohort, nothing for the platform."""
+    if grant.scope_type == "platform":
+        return ""
+    return f":{grant.scope_id}" if grant.scope_type == "course" else f":{grant.scope_type}-{grant.scope_id}"
 
 
 @click.command("seed-demo")

@@ -5,10 +5,12 @@ from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 
-from .. import audit, policy
-from ..accounts.models import COURSE_ROLES, ROLES
+from .. import access, audit, policy, validation
+from ..access import scope_loader
+from ..accounts.models import COURSE_ROLES, ROLES, SCOPE_TYPES, ScopeType
 from ..accounts.services import (add_role_grant, clear_login_failures, ensure_not_last_admin, find_grant,
                                  remove_role_grant, set_account_status)
+from ..catalog.queries import get_course_by_id
 from ..errors import InvalidInput, PermissionDenied
 from ..extensions import db
 
@@ -21,20 +23,37 @@ def _require_admin(actor) -> None:
         raise PermissionDenied(_("Only administrators can do that."))
 
 
-def grant_role(actor, user: User, role: str, course=None) -> RoleGrant:
-    """Give user a role; actor None means the command line. Granting a role held already changes nothing."""
+def grant_role(actor, user: User, role: str, course=None, *, scope_type: str | None = None,
+               scope_id: int | None = None) -> RoleGrant:
+    """Give user a role; actor None means the command line. Granting a role held already changes nothing.
+
+    Staff roles take a scope: a course (`course`, or scope_type "course"), or an organisation or cohort
+    whose area registered an access loader for that scope; admin is platform-wide."""
     _require_admin(actor)
     if role not in ROLES:
         raise InvalidInput(_("Unknown role."), field="role")
-    if role in COURSE_ROLES and course is None:
-        raise InvalidInput(_("This role is given for one course; choose the course."), field="course")
+    if course is not None:
+        scope_type, scope_id = ScopeType.COURSE.value, course.id
+    scope_type = str(ScopeType(scope_type).value) if scope_type in SCOPE_TYPES else scope_type
     if role not in COURSE_ROLES:
-        course = None
-    existing = find_grant(user, role, course.id if course else None)
+        course, scope_type, scope_id = None, ScopeType.PLATFORM.value, None
+    elif scope_type in (None, ScopeType.PLATFORM.value):
+        raise InvalidInput(_("This role is given for one course; choose the course."), field="course")
+    elif scope_type not in SCOPE_TYPES:
+        raise InvalidInput(_("Unknown scope."), field="scope_type")
+    elif scope_type != ScopeType.COURSE.value and scope_loader(scope_type) is None:
+        raise InvalidInput(_("Roles cannot be given for this kind of scope here."), field="scope_type")
+    elif not isinstance(scope_id, int) or scope_id <= 0:
+        raise InvalidInput(_("Choose what the role is given for."), field="scope_id")
+    elif scope_type == ScopeType.COURSE.value and get_course_by_id(scope_id) is None:
+        raise InvalidInput(_("No such course."), field="course")
+    existing = find_grant(user, role, scope_type, scope_id)
     if existing is not None:
         return existing
-    grant = add_role_grant(user, role, course.id if course else None, getattr(actor, "id", None))
-    audit.record(actor, "role.grant", user, role=role, course=course.slug if course else None)
+    grant = add_role_grant(user, role, scope_type, scope_id, getattr(actor, "id", None))
+    access.forget(user)
+    audit.record(actor, "role.grant", user, role=role, scope_type=scope_type, scope_id=scope_id,
+                 course=course.slug if course else None)
     db.session.flush()
     return grant
 
@@ -42,17 +61,22 @@ def grant_role(actor, user: User, role: str, course=None) -> RoleGrant:
 def revoke_role(actor, user: User, grant: RoleGrant) -> None:
     _require_admin(actor)
     if grant.user_id != user.id:
-        raise InvalidInput(_("That role belongs to someone else."))
+        raise InvalidInput(_("That role belongs to someone else."), field="grant")
     if grant.role == "admin":
         ensure_not_last_admin(user)
-    course_id = grant.course_id
+    scope_type, scope_id = grant.scope_type, grant.scope_id
     remove_role_grant(user, grant)
-    audit.record(actor, "role.revoke", user, role=grant.role, course_id=course_id)
+    access.forget(user)
+    audit.record(actor, "role.revoke", user, role=grant.role, scope_type=scope_type, scope_id=scope_id)
     db.session.flush()
+
+
+MAX_REASON = 300
 
 
 def suspend_user(actor, user: User, reason: str = "") -> None:
     _require_admin(actor)
+    reason = validation.text(reason or "", "reason", max_length=MAX_REASON)
     if actor is not None and actor.id == user.id:
         raise InvalidInput(_("You cannot suspend yourself."))
     if user.status == "deleted":

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from .. import audit, clock
+from .. import audit, clock, policy
 from ..content import Pack, load_pack, parse_version, render_pack
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ..events import CourseArchived, VersionDiscarded, VersionImported, VersionPublished, announce
 from ..extensions import db
 from ..quizzes.definitions import questions_by_quiz
@@ -97,12 +97,19 @@ def import_pack(actor, path: str | Path, *, force: bool = False, publish: bool =
     """Store a pack as a new content version of its course: live at once, or as a draft to preview.
 
     The same version with the same files changes nothing; a lower version is refused unless forced; an
-    invalid pack raises PackError before anything is written.
+    invalid pack raises PackError before anything is written. actor None means the command line; otherwise
+    the course's team (or an administrator, who alone creates new courses).
     """
+    if actor is not None and not policy.can_create_course(actor):
+        _require_some_course_team(actor)
     pack = read_pack(path)
     digest = pack.digest()
     files = pack_file_list(Path(pack.root))
     course = db.session.scalar(sa.select(Course).where(Course.slug == pack.id))
+    if actor is not None and not (policy.can_manage_course(actor, course) if course
+                                  else policy.can_create_course(actor)):
+        raise PermissionDenied(_("You cannot import packs for this course.") if course
+                               else _("Only administrators can create new courses."))
     live = db.session.get(CourseVersion, course.live_version_id) if course and course.live_version_id else None
     changes = change_set(live, pack, {f.path: f.sha256 for f in files})
     if live is not None and live.version == pack.version:
@@ -241,6 +248,7 @@ def _store_version(actor, course: Course, pack: Pack, digest: str, changes: Chan
 def publish_version(actor, course: Course, version: CourseVersion) -> None:
     """Make a stored version live: learners see it at once; their data follows by stable id, and units the
     version no longer has are retired (hidden, their learners' data kept)."""
+    _require_manager(actor, course, version)
     if version.status == "live":
         return
     if course.live_version_id:
@@ -273,6 +281,7 @@ def _parse_time(value: str | None) -> datetime | None:
 
 
 def discard_draft(actor, course: Course, version: CourseVersion) -> None:
+    _require_manager(actor, course, version)
     if version.status != "draft":
         raise Conflict(_("Only drafts can be discarded."))
     db.session.delete(version)
@@ -288,7 +297,27 @@ def version_history(course: Course) -> list[CourseVersion]:
     ))
 
 
+def _require_manager(actor, course: Course, version: CourseVersion) -> None:
+    """actor None means the command line (and imports it runs)."""
+    if actor is not None and not policy.can_manage_course(actor, course):
+        raise PermissionDenied(_("Only the course team can change this course's versions."))
+    if version.course_id != course.id:
+        raise InvalidInput(_("That version belongs to another course."), field="version")
+
+
+def _require_some_course_team(actor) -> None:
+    """Refuse before reading a pack when the actor is on no course team at all (reading costs time)."""
+    if not any(role == "course_team" for role, _scope, _id in policy.grants_of(actor)):
+        raise PermissionDenied(_("Only course teams and administrators import packs."))
+
+
+def _require_archiver(actor, course: Course) -> None:
+    if actor is not None and not policy.can_archive_course(actor, course):
+        raise PermissionDenied(_("Only administrators can archive courses."))
+
+
 def archive_course(actor, course: Course) -> None:
+    _require_archiver(actor, course)
     if course.is_archived:
         return
     course.status = "archived"
@@ -299,6 +328,7 @@ def archive_course(actor, course: Course) -> None:
 
 
 def unarchive_course(actor, course: Course) -> None:
+    _require_archiver(actor, course)
     if not course.is_archived:
         return
     course.status = "active"

@@ -9,7 +9,7 @@ from ..content.render import reference_list_html
 from ..extensions import db
 from ..forms import EmptyForm
 from ..learning.queries import completion_rules_for, enrollment_and_progress
-from ..learning.services import enrolment_blocker, get_enrollment
+from ..learning.services import enrolment_blocker
 from . import assets, queries
 from .models import PackFile
 
@@ -34,13 +34,13 @@ def catalogue():
 def course_page(slug: str):
     course, version = queries.course_with_live_version(slug)
     enrollment, progress = enrollment_and_progress(current_user, course.id)
-    enrolled = bool(enrollment and enrollment.is_active)
-    if not policy.can_view_course(current_user, course, enrolled=enrolled):
+    if not policy.can_view_course(current_user, course):
         abort(404)
     outline = queries.outline_for(version)
     return render_template(
         "catalog/course.html", course=course, version=version, outline=outline, enrollment=enrollment,
-        enrolled=enrolled, progress=progress, blocker=enrolment_blocker(current_user, course, enrollment),
+        enrolled=policy.is_enrolled(current_user, course), progress=progress,
+        blocker=enrolment_blocker(current_user, course, enrollment),
         completion_rules=completion_rules_for(current_user, course, enrollment), form=EmptyForm(),
     )
 
@@ -48,8 +48,7 @@ def course_page(slug: str):
 @bp.get("/courses/<slug>/references")
 def references(slug: str):
     course, version = queries.course_with_live_version(slug)
-    enrollment = get_enrollment(current_user, course)
-    if not policy.can_view_course(current_user, course, enrolled=bool(enrollment and enrollment.is_active)):
+    if not policy.can_view_course(current_user, course):
         abort(404)
     references_unit = next((u for u in queries.outline_for(version).units if u.type == "references"), None)
     if references_unit is not None:  # the pack has its own references unit: the list lives there

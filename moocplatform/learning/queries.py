@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from ..access import know_enrollment
 from ..catalog.models import Course, CourseVersion, Unit
 from ..extensions import db
 from .completion import learner_progress_by_rule
@@ -30,7 +31,8 @@ NO_PROGRESS = Progress(frozenset(), frozenset())
 
 
 def enrollment_and_progress(user, course_id: int) -> tuple[Enrollment | None, Progress]:
-    """A learner's enrolment in a course and their progress in it, in one query (course and unit pages)."""
+    """A learner's enrolment in a course and their progress in it, in one query (course and unit pages).
+    The request's access context learns the enrolment from it, so the policy asks no more."""
     if not getattr(user, "is_authenticated", False):
         return None, NO_PROGRESS
     rows = db.session.execute(
@@ -39,6 +41,7 @@ def enrollment_and_progress(user, course_id: int) -> tuple[Enrollment | None, Pr
                                          UnitProgress.course_id == Enrollment.course_id))
         .where(Enrollment.user_id == user.id, Enrollment.course_id == course_id)
     ).all()
+    know_enrollment(user, course_id, rows[0].Enrollment if rows else None)
     if not rows:
         return None, NO_PROGRESS
     keyed = [r for r in rows if r.unit_key is not None]

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, clock, policy
+from .. import access, audit, clock, policy
 from ..errors import Conflict, InvalidInput, PermissionDenied
 from ..events import Enrolled, LeftCourse, UnitCompleted, announce
 from ..extensions import db
@@ -20,6 +20,7 @@ MAX_INVITATIONS = 500
 # Revisits of the same unit update the visit time at most this often (a page view need not write).
 VISIT_RESOLUTION = timedelta(minutes=10)
 EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+UNIT_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # the length of UnitProgress.unit_key
 
 
 def get_enrollment(user, course) -> Enrollment | None:
@@ -63,6 +64,7 @@ def enrol_learner(user, course) -> Enrollment:
     blocker = enrolment_blocker(user, course, enrollment)
     if blocker:
         raise PermissionDenied(blocker)
+    access.forget(user, course)
     if enrollment is not None:
         if enrollment.status != "active":
             enrollment.status = "active"
@@ -84,9 +86,12 @@ def enrol_learner(user, course) -> Enrollment:
 
 
 def leave_course(user, course) -> Enrollment | None:
+    if not policy.can_leave_course(user, course):
+        raise PermissionDenied(_("Log in to leave a course."))
     enrollment = get_enrollment(user, course)
     if enrollment is None or enrollment.status != "active":
         return enrollment
+    access.forget(user, course)
     enrollment.status = "left"
     enrollment.left_at = clock.now()
     db.session.flush()
@@ -108,6 +113,9 @@ def lock_enrolment(user, course) -> None:
 def record_unit_visit(user, enrollment: Enrollment, unit_key: str, known_keys: set[str]) -> bool:
     """Remember where the learner is; known_keys are the unit keys already in their progress.
     Returns whether anything changed (a revisit of the same unit writes nothing)."""
+    if not getattr(user, "is_authenticated", False) or enrollment.user_id != user.id or not enrollment.is_active:
+        raise PermissionDenied(_("Enrol in the course to track your progress."))
+    _require_unit_key(unit_key)
     changed = False
     now = clock.now()
     stale = enrollment.last_visited_at is None or now - enrollment.last_visited_at > VISIT_RESOLUTION
@@ -124,12 +132,21 @@ def record_unit_visit(user, enrollment: Enrollment, unit_key: str, known_keys: s
 def set_unit_completion(user, course, unit_key: str, *, complete: bool,
                         enrollment: Enrollment | None = None) -> None:
     """enrollment: the learner's, when the caller has it already (it is looked up otherwise)."""
-    enrollment = enrollment or get_enrollment(user, course)
-    if not policy.can_track_progress(user, course, enrolled=bool(enrollment and enrollment.is_active)):
+    if enrollment is not None:
+        access.know_enrollment(user, course, enrollment)
+    if not policy.can_track_progress(user, course):
         raise PermissionDenied(_("Enrol in the course to track your progress."))
+    _require_unit_key(unit_key)
     newly_completed = _upsert_progress(user.id, course.id, unit_key, completed=complete)
     if newly_completed:  # a unit completed before changes nothing about the course
         announce(UnitCompleted(user_id=user.id, course_id=course.id, unit_key=unit_key))
+
+
+def _require_unit_key(unit_key: str) -> None:
+    """A key shaped like a unit's. Whether the live version has the unit is the caller's to say (a quiz
+    passed under an earlier version still completes its unit, retired since or not)."""
+    if not isinstance(unit_key, str) or not UNIT_KEY.fullmatch(unit_key):
+        raise InvalidInput(_("That is not a unit key."), field="unit_key")
 
 
 def _upsert_progress(user_id: int, course_id: int, unit_key: str, *, completed: bool | None) -> bool:

@@ -59,14 +59,14 @@ def unit_page(slug: str, key: str):
     if unit_outline is None:
         abort(404)
     enrollment, known_progress = queries.enrollment_and_progress(current_user, course.id)
-    enrolled = bool(enrollment and enrollment.is_active)
-    if not policy.can_view_unit(current_user, course, unit_outline, enrolled=enrolled):
-        if not policy.can_view_course(current_user, course, enrolled=enrolled):
+    enrolled = policy.is_enrolled(current_user, course)
+    if not policy.can_view_unit(current_user, course, unit_outline):
+        if not policy.can_view_course(current_user, course):
             abort(404)
         flash(_("Enrol in the course to read this unit."), "info")
         return redirect(url_for("catalog.course_page", slug=slug))
     unit = catalog_queries.unit_body(version, key)
-    tracking = policy.can_track_progress(current_user, course, enrolled=enrolled)
+    tracking = policy.can_track_progress(current_user, course)
     progress = known_progress if tracking else queries.NO_PROGRESS
     if tracking:  # the page matters more than the visit record: a busy database skips it
         with transaction.unit_of_work("unit visit", best_effort=True):

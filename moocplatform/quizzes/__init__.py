@@ -29,7 +29,6 @@ def init_app(app: Flask) -> None:
                  close_expired_attempts)
     register_unit_panel(app, UnitPanel(
         "quiz", order=10, template="quizzes/_panel.html", shows=lambda view: view.unit.type == "quiz",
-        load=lambda view: queries.quiz_panel(view.viewer, view.course, view.version.id, view.unit.key,
-                                             enrolled=view.enrolled),
+        load=lambda view: queries.quiz_panel(view.viewer, view.course, view.version.id, view.unit.key),
         completes_unit=True,  # passing the quiz completes its unit
     ))

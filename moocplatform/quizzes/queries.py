@@ -13,7 +13,6 @@ from sqlalchemy.orm import aliased
 from .. import policy
 from ..accounts.models import User
 from ..extensions import db
-from ..learning.services import get_enrollment
 from .models import QuizAttempt, QuizDefinition, QuizException
 from .services import GRACE, attempts_allowed, extras_for, settings_of
 
@@ -152,12 +151,12 @@ def definition_for_unit(version_id: int, unit_key: str) -> QuizDefinition | None
         QuizDefinition.version_id == version_id, QuizDefinition.unit_key == unit_key))
 
 
-def quiz_panel(user, course, version_id: int, unit_key: str, *, enrolled: bool) -> QuizPanel | None:
+def quiz_panel(user, course, version_id: int, unit_key: str) -> QuizPanel | None:
     """What the quiz unit shows: the rules, the learner's attempts and the way in. Three queries at most."""
     definition = definition_for_unit(version_id, unit_key)
     if definition is None:
         return None
-    can_take = policy.can_take_quiz(user, course, enrolled=enrolled) and version_id == course.live_version_id
+    can_take = policy.can_take_quiz(user, course) and version_id == course.live_version_id
     state = learner_state(user.id, course.id, definition) if can_take else None
     return QuizPanel(definition, settings_of(definition), state, can_take,
                      policy.can_view_quiz_statistics(user, course), policy.can_grant_quiz_exception(user, course))
@@ -168,11 +167,6 @@ def attempt_in_course(course, quiz_key: str, attempt_id: int) -> QuizAttempt | N
     if attempt is None or attempt.course_id != course.id or attempt.quiz_key != quiz_key:
         return None
     return attempt
-
-
-def is_enrolled(user, course) -> bool:
-    enrollment = get_enrollment(user, course)
-    return bool(enrollment and enrollment.is_active)
 
 
 @dataclass(frozen=True)

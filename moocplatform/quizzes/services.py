@@ -24,6 +24,7 @@ Decisions (docs/content-packs.md § Quizzes leaves them to the platform):
 """
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -51,6 +52,8 @@ GRACE = timedelta(seconds=30)
 MAX_TEXT_RESPONSE = 20_000  # characters; reflections may be long, anything longer is not a learner's answer
 MAX_EXTRA_ATTEMPTS = 100
 MAX_EXTRA_MINUTES = 1440
+MAX_REASON = 500
+QUIZ_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 def settings_of(definition: QuizDefinition) -> dict[str, Any]:
@@ -114,10 +117,9 @@ def is_expired(attempt: QuizAttempt) -> bool:
 
 def _require_taker(user, course) -> Enrollment | None:
     """The learner's enrolment, if they may take the course's quizzes."""
-    enrollment = get_enrollment(user, course)
-    if not policy.can_take_quiz(user, course, enrolled=bool(enrollment and enrollment.is_active)):
+    if not policy.can_take_quiz(user, course):
         raise PermissionDenied(_("Enrol in the course to take its quizzes."))
-    return enrollment
+    return policy.access(user, course).enrollment
 
 
 def _lock_learner(user, course) -> None:
@@ -135,6 +137,8 @@ def _require_owner(user, attempt: QuizAttempt) -> None:
 
 def start_attempt(user, course, quiz_key: str) -> QuizAttempt:
     """Resume the learner's attempt in progress, or start the next one under the live version."""
+    if not isinstance(quiz_key, str) or not QUIZ_KEY.fullmatch(quiz_key):
+        raise InvalidInput(_("That is not a quiz."), field="quiz_key")
     _lock_learner(user, course)
     _require_taker(user, course)
     definition = live_definition(course, quiz_key)
@@ -192,9 +196,11 @@ def clean_responses(attempt: QuizAttempt, questions: dict[str, dict], responses:
     cleaned: dict[str, Any] = {}
     for question_id, value in (responses or {}).items():
         if question_id not in shown or question_id not in questions:
-            raise InvalidInput(_("The answers name a question that is not part of this attempt."))
+            raise InvalidInput(_("The answers name a question that is not part of this attempt."),
+                               field="responses")
         if _too_long(value):
-            raise InvalidInput(_("An answer is longer than %(n)d characters.", n=MAX_TEXT_RESPONSE))
+            raise InvalidInput(_("An answer is longer than %(n)d characters.", n=MAX_TEXT_RESPONSE),
+                               field="responses")
         if value is None or value == "" or value == {}:
             continue
         cleaned[question_id] = value
@@ -358,7 +364,7 @@ def _finish(user, attempt: QuizAttempt, form_responses: dict[str, Any] | None) -
                            passed=bool(result.passed), late=late))
     if result.passed:
         enrollment = enrollment or get_enrollment(user, course)
-        if enrollment is not None and policy.can_track_progress(user, course, enrolled=enrollment.is_active):
+        if enrollment is not None and policy.can_track_progress(user, course):
             set_unit_completion(user, course, definition.unit_key, complete=True, enrollment=enrollment)
     db.session.flush()
     return Submission(attempt, recorded=True)
@@ -376,17 +382,21 @@ def grant_exception(actor, learner, course, quiz_key: str, extra_attempts: int, 
     enrollment = get_enrollment(learner, course) if learner is not None else None
     if enrollment is None or not enrollment.is_active:
         raise InvalidInput(_("No learner with that address is enrolled in this course."), field="email")
-    if not 0 <= extra_attempts <= MAX_EXTRA_ATTEMPTS:
+    if isinstance(extra_attempts, bool) or not isinstance(extra_attempts, int) or not (
+            0 <= extra_attempts <= MAX_EXTRA_ATTEMPTS):
         raise InvalidInput(_("Extra attempts: 0 to %(n)d.", n=MAX_EXTRA_ATTEMPTS), field="extra_attempts")
-    if not 0 <= extra_minutes <= MAX_EXTRA_MINUTES:
+    if isinstance(extra_minutes, bool) or not isinstance(extra_minutes, int) or not (
+            0 <= extra_minutes <= MAX_EXTRA_MINUTES):
         raise InvalidInput(_("Extra minutes: 0 to %(n)d.", n=MAX_EXTRA_MINUTES), field="extra_minutes")
     if extra_attempts == 0 and extra_minutes == 0:
         raise InvalidInput(_("Grant at least one extra attempt or minute."), field="extra_attempts")
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("Say why the exception is granted."), field="reason")
+    if len(reason) > MAX_REASON:
+        raise InvalidInput(_("At most %(n)d characters.", n=MAX_REASON), field="reason")
     exception = QuizException(user_id=learner.id, course_id=course.id, quiz_key=quiz_key,
-                              extra_attempts=extra_attempts, extra_minutes=extra_minutes, reason=reason[:500],
+                              extra_attempts=extra_attempts, extra_minutes=extra_minutes, reason=reason,
                               granted_by_id=actor.id, granted_at=clock.now())
     db.session.add(exception)
     if extra_minutes:

@@ -39,7 +39,7 @@ def _to_unit(slug: str, definition):
 def start(slug: str, quiz_key: str):
     course, _version = catalog_queries.course_with_live_version(slug)
     definition = services.live_definition(course, quiz_key)
-    if not policy.can_take_quiz(current_user, course, enrolled=queries.is_enrolled(current_user, course)):
+    if not policy.can_take_quiz(current_user, course):
         abort(403)
     transaction.end_reading()
     started, attempt = apply_or_flash(lambda: services.start_attempt(current_user, course, quiz_key))
@@ -113,13 +113,14 @@ def results(slug: str, quiz_key: str, attempt_id: int):
         abort(404)
     own = attempt.user_id == current_user.id
     learner = current_user if own else require_user(attempt.user_id)
-    if not own and not policy.can_view_quiz_attempt(current_user, learner, course):
+    relations = policy.relations_for(current_user, [learner.id], course)[learner.id]
+    if not own and not policy.can_view_quiz_attempt_of(relations):
         abort(404)
     if own and not attempt.is_submitted:
         return redirect(url_for("quizzes.attempt_page", slug=slug, quiz_key=quiz_key, attempt_id=attempt.id))
     definition = services.definition_of(attempt)
     state = queries.learner_state(attempt.user_id, course.id, services.current_definition(course, attempt))
-    reflections = own or policy.can_see(current_user, learner, "reflections", course)
+    reflections = own or policy.sees(relations, "reflections")
     show = queries.disclosure(definition, attempt, state, reflections=reflections)
     return render_template(
         "quizzes/results.html", course=course, definition=definition, attempt=attempt, state=state, own=own,

@@ -16,7 +16,7 @@ from .. import policy, transaction
 from ..catalog import services as catalog_services
 from ..content import PackError
 from ..content.archive import open_pack
-from ..errors import DomainError
+from ..errors import DomainError, InvalidInput, PermissionDenied
 
 
 class UploadForm(FlaskForm):
@@ -26,7 +26,14 @@ class UploadForm(FlaskForm):
 
 
 def receive_pack(actor, upload, expected_slug: str | None):
-    """Unpack and import an uploaded archive as a draft; returns (result, problems)."""
+    """Unpack and import an uploaded archive as a draft; returns (result, problems).
+    expected_slug: the course whose studio received it (its team may upload), or None for a new course."""
+    course = catalog_services.get_course(expected_slug) if expected_slug else None
+    if not (policy.can_manage_course(actor, course) if course else policy.can_create_course(actor)):
+        raise PermissionDenied(_("You cannot upload packs for this course.") if course
+                               else _("Only administrators can create new courses."))
+    if upload is None or not getattr(upload, "filename", ""):
+        raise InvalidInput(_("Choose a .zip file."), field="pack")
     work = Path(tempfile.mkdtemp(prefix="upload-", dir=_temporary_root()))
     try:
         archive = work / "pack.zip"
@@ -36,8 +43,6 @@ def receive_pack(actor, upload, expected_slug: str | None):
         if expected_slug and pack.id != expected_slug:
             return None, [_("This pack is for the course %(other)s, not %(this)s.", other=pack.id,
                             this=expected_slug)]
-        if expected_slug is None and not policy.is_admin(actor):
-            return None, [_("Only administrators can create new courses.")]
         return catalog_services.import_pack(actor, folder, publish=False), []
     except PackError as error:
         return None, [str(problem) for problem in error.problems]
