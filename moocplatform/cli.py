@@ -21,6 +21,7 @@ from .demo import DEMO_PASSWORD, seed_demo_accounts
 from .errors import DomainError
 from .extensions import db
 from .learning.completion import process_completions
+from .outbox.cli import worker_command
 from .quizzes.cli import quizzes_cli
 
 courses_cli = AppGroup("courses", help="Import and manage course packs.")
@@ -232,7 +233,8 @@ def audit_command(limit: int, action: str | None) -> None:
 @jobs_cli.command("run")
 @click.argument("names", nargs=-1)
 def run_jobs(names: tuple[str, ...]) -> None:
-    """Run the scheduled jobs (all, or those named). Schedule this every 15 minutes."""
+    """Run the periodic jobs (all, or those named) once. `moocplatform worker` schedules them itself; this is
+    the fallback for cron."""
     for name, result in jobs.run_jobs(list(names) or None).items():
         click.echo(f"{name}: {result}")
 
@@ -240,7 +242,7 @@ def run_jobs(names: tuple[str, ...]) -> None:
 @jobs_cli.command("list")
 def list_jobs() -> None:
     for job in jobs.registered_jobs():
-        click.echo(f"{job.name}\t{job.description}")
+        click.echo(f"{job.name}\tevery {job.interval}\t{job.description}")
 
 
 @click.command("seed-demo")
@@ -289,5 +291,5 @@ def restore(source: Path, yes: bool) -> None:
 
 def register_commands(app: Flask) -> None:
     for command in (courses_cli, users_cli, jobs_cli, quizzes_cli, audit_command, seed_demo, setup, backup,
-                    restore):
+                    restore, worker_command):
         app.cli.add_command(command)

@@ -2,11 +2,14 @@
 Outside a request (command line, jobs) the configured defaults apply."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from zoneinfo import available_timezones
 
+import pytz
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import get_locale, get_translations
+from flask_babel import force_locale, get_locale, get_translations
 from flask_login import current_user
 
 
@@ -66,3 +69,25 @@ def install_template_gettext(app: Flask) -> None:
         npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+
+
+def recipient_settings(locale: str | None, timezone: str | None) -> tuple[str, str]:
+    """The locale and time zone to write to someone in: theirs when the platform supports them, otherwise the
+    platform's defaults (never those of whoever caused the mail)."""
+    config = current_app.config
+    chosen_locale = locale if locale in config["SUPPORTED_LOCALES"] else config["BABEL_DEFAULT_LOCALE"]
+    chosen_zone = timezone if timezone in pytz.all_timezones_set else config["BABEL_DEFAULT_TIMEZONE"]
+    return chosen_locale, chosen_zone
+
+
+@contextmanager
+def rendering_for(locale: str, timezone: str) -> Iterator[None]:
+    """Strings, dates and times rendered inside this block are in the given locale and time zone (mails
+    rendered by the worker for their recipient). Needs an application context."""
+    previous = g.get("babel_tzinfo")  # where Flask-Babel keeps the zone it selected (a pytz zone)
+    with force_locale(locale):
+        g.babel_tzinfo = pytz.timezone(timezone)
+        try:
+            yield
+        finally:
+            g.babel_tzinfo = previous

@@ -25,7 +25,8 @@ from tests.factories import PASSWORD, enrol, make_course, make_user
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {"status": "ok", "database": "ok", "worker": {
+        "status": "missing", "outbox": {"pending": 0, "failed": 0, "dead": 0}}}
 
 
 def test_healthz_reports_an_unreachable_database(client, monkeypatch):

@@ -58,6 +58,7 @@ def verify_email(token: str):
 def resend_verification():
     if not current_user.is_verified:
         services.send_verification_email(current_user)
+        db.session.commit()  # the queued mail
         flash(_("We sent you a new confirmation link."), "info")
     return redirect(request.referrer if is_safe_next(request.referrer) else url_for("learning.dashboard"))
 

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
-from .. import audit, policy
+from .. import audit, outbox, policy
 from ..accounts.models import RoleGrant, User
 from ..accounts.services import require_user, throttle_wait
 from ..catalog import services as catalog_services
@@ -15,6 +15,7 @@ from ..catalog.models import Course
 from ..extensions import db
 from ..forms import EmptyForm, apply_form
 from ..pagination import paginate
+from ..outbox.health import worker_health as outbox_health
 from . import services
 from .forms import ROLE_LABELS, GrantRoleForm, SuspendForm
 
@@ -159,3 +160,17 @@ def audit_log():
     return render_template("admin/audit.html", page=page, action=action, actions=actions)
 
 
+
+
+@bp.get("/outbox")
+def outbox_failures():
+    page = paginate(outbox.failed_rows_query(), request.args.get("page", "1"), per_page=100)
+    return render_template("admin/outbox.html", page=page, health=outbox_health(), form=EmptyForm())
+
+
+@bp.post("/outbox/<int:row_id>/retry")
+def retry_outbox_row(row_id: int):
+    row = outbox.retry_row(current_user, row_id)
+    db.session.commit()
+    flash(_("Row %(id)d will run again.", id=row.id), "success")
+    return redirect(url_for("admin.outbox_failures"))
