@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from zoneinfo import available_timezones
 
 import pytz
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import force_locale, get_locale, get_translations
+from flask_babel import get_locale, get_translations, refresh
 from flask_login import current_user
 
 
+_rendering_for: ContextVar[tuple[str, str] | None] = ContextVar("moocplatform_rendering_for", default=None)
+
+
 def select_locale() -> str | None:
+    if (chosen := _rendering_for.get()) is not None:
+        return chosen[0]
     if not has_request_context():
         return None
     supported = current_app.config["SUPPORTED_LOCALES"]
@@ -23,6 +29,8 @@ def select_locale() -> str | None:
 
 
 def select_timezone() -> str | None:
+    if (chosen := _rendering_for.get()) is not None:
+        return chosen[1]
     if has_request_context() and current_user.is_authenticated:
         return current_user.timezone
     return None
@@ -83,11 +91,11 @@ def recipient_settings(locale: str | None, timezone: str | None) -> tuple[str, s
 @contextmanager
 def rendering_for(locale: str, timezone: str) -> Iterator[None]:
     """Strings, dates and times rendered inside this block are in the given locale and time zone (mails
-    rendered by the worker for their recipient). Needs an application context."""
-    previous = g.get("babel_tzinfo")  # where Flask-Babel keeps the zone it selected (a pytz zone)
-    with force_locale(locale):
-        g.babel_tzinfo = pytz.timezone(timezone)
-        try:
-            yield
-        finally:
-            g.babel_tzinfo = previous
+    rendered by the worker for their recipient, whoever caused them). Needs an application context."""
+    token = _rendering_for.set((locale, timezone))
+    refresh()  # Flask-Babel caches what its selectors chose
+    try:
+        yield
+    finally:
+        _rendering_for.reset(token)
+        refresh()

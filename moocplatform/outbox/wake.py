@@ -67,8 +67,8 @@ def _wake_after_commit(session: Session) -> None:
         wake_workers(url)
 
 
-@sa.event.listens_for(Session, "after_rollback")
-def _forget_wake(session: Session) -> None:
+@sa.event.listens_for(Session, "after_soft_rollback")
+def _forget_wake(session: Session, previous_transaction) -> None:
     # Only the outermost rollback forgets: a savepoint rolled back inside the transaction leaves its rows.
-    if not session.in_transaction():
+    if previous_transaction.parent is None:
         session.info.pop(_PENDING, None)
