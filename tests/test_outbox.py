@@ -102,8 +102,15 @@ def test_claims_lease_rows_and_an_expired_lease_is_claimed_again():
     assert claim("worker-b", limit=10, lease=timedelta(minutes=5)) == [row.id]
     claimed = status(row.id)
     assert (claimed.claimed_by, claimed.attempts, claimed.status) == ("worker-b", 2, "running")
-    assert process(row.id, "worker-a") == "done" and status(row.id).status == "running"  # worker-a lost it
-    assert process(row.id, "worker-b") == "done" and status(row.id).status == "done"
+    assert process(row.id, "worker-a") == "lost" and calls == []  # worker-a's lease is gone: it does not run
+    assert process(row.id, "worker-b") == "done" and status(row.id).status == "done" and len(calls) == 1
+
+
+def test_a_worker_does_not_start_a_row_whose_lease_ran_out_in_its_batch():
+    row = enqueue("test.record", {"n": 1})
+    claim("worker-a", limit=10, lease=timedelta(seconds=30))
+    clock.advance(timedelta(seconds=30))  # earlier rows of the batch took that long
+    assert process(row.id, "worker-a") == "lost" and calls == [] and status(row.id).status == "running"
 
 
 def test_a_row_whose_worker_died_on_its_last_attempt_is_dead():

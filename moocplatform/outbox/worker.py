@@ -118,7 +118,10 @@ def _mark_failed(row_id: int, worker_id: str, error: BaseException, *, permanent
 def process(row_id: int, worker_id: str) -> str:
     """Run one claimed row's handler; returns the row's new status."""
     row = db.session.get(OutboxMessage, row_id, populate_existing=True)
-    if row is None:
+    if row is None or row.claimed_by != worker_id or row.status != OutboxStatus.RUNNING.value \
+            or row.lease_expires_at is None or row.lease_expires_at <= clock.now():
+        # The lease ran out while earlier rows of the batch ran: another worker may hold the row now.
+        db.session.rollback()
         return "lost"
     kind = get_kind(row.kind)
     try:
@@ -184,20 +187,26 @@ class WorkerLoop:
         next_beat = next_tick = 0.0
         handled = 0
         while not self.stop.is_set():
-            if time.monotonic() >= next_beat:
-                beat(self.worker_id, started_at)
-                next_beat = time.monotonic() + HEARTBEAT_EVERY
-            if self.run_scheduler and time.monotonic() >= next_tick:
-                scheduler.tick(self.worker_id)
-                next_tick = time.monotonic() + SCHEDULER_TICK
-            results = run_batch(self.worker_id)
+            poll = float(config["WORKER_POLL_SECONDS"])
+            try:
+                if time.monotonic() >= next_beat:
+                    beat(self.worker_id, started_at)
+                    next_beat = time.monotonic() + HEARTBEAT_EVERY
+                if self.run_scheduler and time.monotonic() >= next_tick:
+                    scheduler.tick(self.worker_id)
+                    next_tick = time.monotonic() + SCHEDULER_TICK
+                results = run_batch(self.worker_id)
+            except sa.exc.SQLAlchemyError:  # the database is away for a moment: wait, then carry on
+                log.exception("worker %s: database error; retrying", self.worker_id)
+                db.session.remove()
+                self.stop.wait(max(poll, 5.0))
+                continue
             handled += len(results)
             db.session.remove()
             if results:
                 continue
             if until_idle:
                 break
-            poll = float(config["WORKER_POLL_SECONDS"])
             if not config["REDIS_URL"] or wait_for_wake(config["REDIS_URL"], poll) is None:
                 self.stop.wait(poll)  # no Redis, or Redis unreachable: poll
         return handled
