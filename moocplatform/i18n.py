@@ -13,7 +13,6 @@ from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import get_locale, get_translations, refresh
 from flask_login import current_user
 
-
 _rendering_for: ContextVar[tuple[str, str] | None] = ContextVar("moocplatform_rendering_for", default=None)
 
 

@@ -13,10 +13,14 @@ from moocplatform import clock, jobs
 from moocplatform.audit import AuditEntry
 from moocplatform.extensions import db
 from moocplatform.mail import mail_template, queue_mail
-from moocplatform.outbox import (OutboxMessage, OutboxStatus, PermanentFailure, ScheduledJob, enqueue,
-                                 register_kind)
-from moocplatform.outbox import wake
-from moocplatform.outbox.registry import _kinds
+from moocplatform.outbox import (
+    OutboxMessage,
+    PermanentFailure,
+    ScheduledJob,
+    enqueue,
+    register_kind,
+    wake,
+)
 from moocplatform.outbox.scheduler import tick
 from moocplatform.outbox.worker import backoff, beat, claim, process, run_batch
 from tests.conftest import START, log_in
@@ -72,10 +76,9 @@ def status(row_id: int) -> OutboxMessage:
 
 
 def test_a_rolled_back_change_queues_nothing(run_outbox):
-    with pytest.raises(RuntimeError):
-        with db.session.begin_nested():
-            enqueue("test.record", {"n": 1})
-            raise RuntimeError("the change fails")
+    with pytest.raises(RuntimeError), db.session.begin_nested():
+        enqueue("test.record", {"n": 1})
+        raise RuntimeError("the change fails")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
     assert run_outbox() == {} and calls == []
 

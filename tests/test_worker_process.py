@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -47,7 +47,7 @@ def worker_database(tmp_path_factory):
         name, admin = None, None
         url = f"sqlite:///{tmp_path_factory.mktemp('worker') / 'worker.sqlite3'}"
     migrated = subprocess.run([sys.executable, "-m", "moocplatform", "db", "upgrade"], env=_env(url),
-                              cwd=ROOT, capture_output=True, text=True, timeout=120)
+                              cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert migrated.returncode == 0, migrated.stderr
     engine = sa.create_engine(url)
     yield url, engine
@@ -81,7 +81,7 @@ class World:
 
     def queue_mail(self, to: str, link: str = "http://learn.test/reset/abc") -> int:
         """A mail row committed as a request's transaction would commit it."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         with self.engine.begin() as connection:
             return connection.execute(outbox_table.insert().values(
                 kind="mail", payload={"to": to, "template": "accounts.reset_password", "recipient_id": None,
@@ -94,8 +94,8 @@ class World:
             return connection.execute(sa.select(outbox_table).where(outbox_table.c.id == row_id)).one()
 
     def settings(self, *, smtp: bool = True, **extra: str) -> dict[str, str]:
-        mail = (dict(MAIL_SERVER="127.0.0.1", MAIL_PORT=str(self.port), MAIL_USE_TLS="false") if smtp
-                else dict(MAIL_OUTBOX_DIR=str(self.files_dir)))
+        mail = ({"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(self.port), "MAIL_USE_TLS": "false"} if smtp
+                else {"MAIL_OUTBOX_DIR": str(self.files_dir)})
         return {**mail, **extra}
 
     def worker(self, *, fault: str | None = None, smtp: bool = True, **extra: str) -> subprocess.CompletedProcess:
@@ -104,7 +104,7 @@ class World:
             env[FAULT_ENV] = fault
             env["WORKER_LEASE_SECONDS"] = str(LEASE_SECONDS)
         return subprocess.run([sys.executable, "-m", "moocplatform", "worker", "--until-idle", "--no-scheduler"],
-                              env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+                              env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
 
     def after_the_lease(self) -> None:
         time.sleep(LEASE_SECONDS + 0.3)

@@ -14,8 +14,8 @@ from ..catalog import services as catalog_services
 from ..catalog.models import Course
 from ..extensions import db
 from ..forms import EmptyForm, apply_form
-from ..pagination import paginate
 from ..outbox.health import worker_health as outbox_health
+from ..pagination import paginate
 from . import services
 from .forms import ROLE_LABELS, GrantRoleForm, SuspendForm
 

@@ -16,11 +16,11 @@ def worker_health() -> dict[str, Any]:
     """"ok" when a worker beat within WORKER_HEARTBEAT_STALE_SECONDS, "stale" when the newest beat is older,
     "missing" when no worker ever ran."""
     seen = db.session.scalar(sa.select(sa.func.max(WorkerHeartbeat.seen_at)))
-    counts = dict(db.session.execute(
+    counts: dict[str, int] = {status: count for status, count in db.session.execute(
         sa.select(OutboxMessage.status, sa.func.count()).where(
             OutboxMessage.status.in_([OutboxStatus.PENDING.value, OutboxStatus.FAILED.value,
                                       OutboxStatus.DEAD.value]))
-        .group_by(OutboxMessage.status)).all())
+        .group_by(OutboxMessage.status))}
     report: dict[str, Any] = {"outbox": {status: counts.get(status, 0) for status in ("pending", "failed", "dead")}}
     if seen is None:
         return {"status": "missing", **report}

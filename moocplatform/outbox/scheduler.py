@@ -31,7 +31,7 @@ def _ensure_rows(jobs, now) -> None:
 
 
 def _claim_run(name: str, interval, worker_id: str, now) -> bool:
-    result = db.session.execute(
+    result: sa.CursorResult = db.session.execute(  # type: ignore[assignment]
         sa.update(ScheduledJob).where(ScheduledJob.name == name, ScheduledJob.next_run_at <= now)
         .values(next_run_at=now + interval, last_started_at=now, last_run_by=worker_id),
         execution_options={"synchronize_session": False})

@@ -131,6 +131,8 @@ def process(row_id: int, worker_id: str) -> str:
             db.session.rollback()
             with writing():
                 row = db.session.get(OutboxMessage, row_id, populate_existing=True)
+                if row is None:
+                    return "lost"
                 kind.handler(dict(row.payload), row)
                 _mark_done(row_id, worker_id)
                 db.session.commit()
@@ -145,7 +147,7 @@ def process(row_id: int, worker_id: str) -> str:
     except PermanentFailure as error:
         log.error("outbox row %s (%s) failed for good: %s", row_id, getattr(row, "kind", "?"), error)
         return _mark_failed(row_id, worker_id, error, permanent=True)
-    except Exception as error:  # any failure of a handler is retried; the worker itself carries on
+    except Exception as error:  # noqa: BLE001  (any handler failure is retried; the worker carries on)
         log.warning("outbox row %s failed: %s\n%s", row_id, error, traceback.format_exc())
         return _mark_failed(row_id, worker_id, error, permanent=False)
 
@@ -162,10 +164,10 @@ def run_batch(worker_id: str, *, limit: int = 20, lease: timedelta | None = None
 def beat(worker_id: str, started_at) -> None:
     now = clock.now()
     with writing():
-        updated = db.session.execute(
+        result: sa.CursorResult = db.session.execute(  # type: ignore[assignment]
             sa.update(WorkerHeartbeat).where(WorkerHeartbeat.worker_id == worker_id).values(seen_at=now),
-            execution_options={"synchronize_session": False}).rowcount
-        if not updated:
+            execution_options={"synchronize_session": False})
+        if not result.rowcount:
             db.session.add(WorkerHeartbeat(worker_id=worker_id, started_at=started_at, seen_at=now))
             # Heartbeats of workers gone for a day are forgotten.
             db.session.execute(sa.delete(WorkerHeartbeat).where(WorkerHeartbeat.seen_at < now - timedelta(days=1)))
