@@ -160,12 +160,10 @@ def audit_log():
     return render_template("admin/audit.html", page=page, action=action, actions=actions)
 
 
-
-
 @bp.get("/outbox")
 def outbox_failures():
     page = paginate(outbox.failed_rows_query(), request.args.get("page", "1"), per_page=100)
-    return render_template("admin/outbox.html", page=page, health=outbox_health(), form=EmptyForm())
+    return render_template("admin/outbox.html", page=page, health=outbox_health())
 
 
 @bp.post("/outbox/<int:row_id>/retry")

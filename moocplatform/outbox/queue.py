@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
 from .. import audit, clock, policy
 from ..errors import Conflict, NotFound, PermissionDenied
@@ -23,16 +24,21 @@ def enqueue(kind: str, payload: dict[str, Any], *, key: str | None = None,
     registered = get_kind(kind)
     if registered is None:
         raise ValueError(f"no outbox kind {kind!r} is registered")
-    if key is not None:
-        existing = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == kind,
-                                                                    OutboxMessage.key == key))
-        if existing is not None:
-            return existing
+    same_key = sa.select(OutboxMessage).where(OutboxMessage.kind == kind, OutboxMessage.key == key)
+    if key is not None and (existing := db.session.scalar(same_key)) is not None:
+        return existing
     now = clock.now()
     row = OutboxMessage(kind=kind, key=key, payload=payload, status=OutboxStatus.PENDING.value, attempts=0,
                         max_attempts=registered.max_attempts, available_at=available_at or now, created_at=now)
-    db.session.add(row)
-    db.session.flush()
+    if key is None:
+        db.session.add(row)
+        db.session.flush()
+    else:
+        try:
+            with db.session.begin_nested():  # another transaction may have queued the same key meanwhile
+                db.session.add(row)
+        except IntegrityError:
+            return db.session.scalars(same_key).one()
     wake_after_commit(db.session())
     return row
 
