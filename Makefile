@@ -11,7 +11,7 @@ export FLASK_APP := wsgi.py
 .PHONY: translations run setup test test-sqlite test-postgres test-browser browser-deps bench lint clean help
 
 help:
-	@echo "make run    set everything up and serve http://$(HOST):$(PORT) (SQLite in instance/)"
+	@echo "make run    set everything up and serve http://$(HOST):$(PORT) with the worker (SQLite in instance/)"
 	@echo "make test   the whole test suite on SQLite and PostgreSQL, browser tests included"
 	@echo "make bench  the benchmark (see bench/README.md)"
 
@@ -26,9 +26,12 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 	$(BIN)/moocplatform setup
 
+# The outbox worker (mail, periodic jobs) runs beside the development server; Ctrl+C stops both.
 run: setup
-	@echo "Serving on http://$(HOST):$(PORT)  (Ctrl+C stops)"
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	@echo "Serving on http://$(HOST):$(PORT) with the outbox worker beside it  (Ctrl+C stops both)"
+	@$(BIN)/moocplatform worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	  $(BIN)/flask run --host $(HOST) --port $(PORT)
 
 # Debian's chromium for the browser tests (Playwright cannot download browsers here).
 browser-deps:

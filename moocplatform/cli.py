@@ -13,6 +13,7 @@ from flask_migrate import upgrade as alembic_upgrade
 
 from . import audit, jobs, ops, transaction
 from .extensions import db
+from .outbox.cli import worker_command
 
 jobs_cli = AppGroup("jobs", help="Scheduled jobs.")
 
@@ -51,7 +52,8 @@ def audit_command(limit: int, action: str | None) -> None:
 @jobs_cli.command("run")
 @click.argument("names", nargs=-1)
 def run_jobs(names: tuple[str, ...]) -> None:
-    """Run the scheduled jobs (all, or those named). Schedule this every 15 minutes."""
+    """Run the periodic jobs (all, or those named) once. `moocplatform worker` schedules them itself; this is
+    the fallback for cron."""
     for name, result in jobs.run_jobs(list(names) or None).items():
         click.echo(f"{name}: {result}")
 
@@ -59,7 +61,7 @@ def run_jobs(names: tuple[str, ...]) -> None:
 @jobs_cli.command("list")
 def list_jobs() -> None:
     for job in jobs.registered_jobs():
-        click.echo(f"{job.name}\t{job.description}")
+        click.echo(f"{job.name}\tevery {job.interval}\t{job.description}")
 
 
 @click.command("setup")
@@ -102,3 +104,4 @@ def restore(source: Path, yes: bool) -> None:
 def register_commands(app: Flask) -> None:
     for command in (jobs_cli, audit_command, setup, backup, restore):
         add_command(app, command)
+    app.cli.add_command(worker_command)  # runs its own short units of work, row by row

@@ -50,7 +50,10 @@ class Defaults:
     MAIL_PASSWORD = ""
     MAIL_DEFAULT_SENDER = "moocplatform <no-reply@localhost>"
     MAIL_OUTBOX_DIR = ""  # defaults to instance/outbox
-    REDIS_URL = ""
+    REDIS_URL = ""  # when set, enqueueing wakes the outbox worker at once instead of at its next poll
+    WORKER_POLL_SECONDS = 1.0  # how often an idle worker looks for rows (with Redis: how long it waits)
+    WORKER_LEASE_SECONDS = 300  # a claimed row whose worker has not finished by then is claimed again
+    WORKER_HEARTBEAT_STALE_SECONDS = 120  # /healthz calls the worker stale after this long without a beat
     ASSET_STORE_DIR = ""  # defaults to instance/assets
     VIDEO_EMBED_HOSTS = DEFAULT_VIDEO_EMBED_HOSTS
     COURSES_DIR = ""  # defaults to the repository's courses/
@@ -73,6 +76,10 @@ ENVIRONMENT_SETTINGS = {
     "MAIL_PASSWORD": ("MAIL_PASSWORD", str),
     "MAIL_DEFAULT_SENDER": ("MAIL_DEFAULT_SENDER", str),
     "REDIS_URL": ("REDIS_URL", str),
+    "MAIL_OUTBOX_DIR": ("MAIL_OUTBOX_DIR", str),
+    "WORKER_POLL_SECONDS": ("WORKER_POLL_SECONDS", float),
+    "WORKER_LEASE_SECONDS": ("WORKER_LEASE_SECONDS", float),
+    "WORKER_HEARTBEAT_STALE_SECONDS": ("WORKER_HEARTBEAT_STALE_SECONDS", float),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
     "PROXY_FIX_HOPS": ("PROXY_FIX_HOPS", int),
 }

@@ -130,3 +130,10 @@ def insert_ignoring_duplicates(session: Session, model: type, unique_columns: li
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return insert(model).on_conflict_do_nothing(index_elements=unique_columns)
+
+
+def skipping_locked(select: sa.Select) -> sa.Select:
+    """A SELECT whose rows this transaction locks, skipping rows other transactions hold (PostgreSQL's
+    FOR UPDATE SKIP LOCKED), so that several workers claim different rows. SQLite renders no lock clause: there
+    the write lock the claiming transaction takes already admits one claimer at a time."""
+    return select.with_for_update(skip_locked=True)

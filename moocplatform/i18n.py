@@ -2,15 +2,23 @@
 Outside a request (command line, jobs) the configured defaults apply."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from zoneinfo import available_timezones
 
+import pytz
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import get_locale, get_translations
+from flask_babel import get_locale, get_translations, refresh
 from flask_login import current_user
+
+_rendering_for: ContextVar[tuple[str, str] | None] = ContextVar("moocplatform_rendering_for", default=None)
 
 
 def select_locale() -> str | None:
+    if (chosen := _rendering_for.get()) is not None:
+        return chosen[0]
     if not has_request_context():
         return None
     supported = current_app.config["SUPPORTED_LOCALES"]
@@ -20,6 +28,8 @@ def select_locale() -> str | None:
 
 
 def select_timezone() -> str | None:
+    if (chosen := _rendering_for.get()) is not None:
+        return chosen[1]
     if has_request_context() and current_user.is_authenticated:
         return current_user.timezone
     return None
@@ -66,3 +76,25 @@ def install_template_gettext(app: Flask) -> None:
         npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+
+
+def recipient_settings(locale: str | None, timezone: str | None) -> tuple[str, str]:
+    """The locale and time zone to write to someone in: theirs when the platform supports them, otherwise the
+    platform's defaults (never those of whoever caused the mail)."""
+    config = current_app.config
+    chosen_locale = locale if locale in config["SUPPORTED_LOCALES"] else config["BABEL_DEFAULT_LOCALE"]
+    chosen_zone = timezone if timezone in pytz.all_timezones_set else config["BABEL_DEFAULT_TIMEZONE"]
+    return chosen_locale, chosen_zone
+
+
+@contextmanager
+def rendering_for(locale: str, timezone: str) -> Iterator[None]:
+    """Strings, dates and times rendered inside this block are in the given locale and time zone (mails
+    rendered by the worker for their recipient, whoever caused them). Needs an application context."""
+    token = _rendering_for.set((locale, timezone))
+    refresh()  # Flask-Babel caches what its selectors chose
+    try:
+        yield
+    finally:
+        _rendering_for.reset(token)
+        refresh()

@@ -1,10 +1,11 @@
-"""Scheduled jobs: one registry that areas add to in their init_app; `moocplatform jobs run` runs them (from
-cron or a systemd timer, every 15 minutes). Each job is idempotent and runs in a unit of work of its own (a job
-may run its items in separate units inside it)."""
+"""Periodic jobs: one registry that areas add to in their init_app. The scheduler inside `moocplatform worker`
+runs each job once per its interval; `moocplatform jobs run` (from cron or a systemd timer) stays as a fallback.
+Each job is idempotent and runs in a unit of work of its own (a job may run its items in separate units)."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import Flask
 
@@ -12,19 +13,25 @@ from . import transaction
 from .events import reconciliations
 from .registry import Registry
 
+DEFAULT_INTERVAL = timedelta(minutes=15)
+
 
 @dataclass(frozen=True)
 class Job:
     name: str
     description: str
     run: Callable[[], object]
+    interval: timedelta = DEFAULT_INTERVAL
 
 
 jobs: Registry[Job] = Registry("jobs")
 
 
-def register_job(app: Flask, name: str, description: str, run: Callable[[], object]) -> Job:
-    return jobs.register(app, Job(name, description, run))
+def register_job(app: Flask, name: str, description: str, run: Callable[[], object], *,
+                 interval: timedelta = DEFAULT_INTERVAL) -> Job:
+    if interval < timedelta(minutes=1):
+        raise ValueError("the scheduler ticks once a minute: a job's interval is at least a minute")
+    return jobs.register(app, Job(name, description, run, interval))
 
 
 def registered_jobs(app: Flask | None = None) -> list[Job]:
@@ -35,11 +42,11 @@ def registered_jobs(app: Flask | None = None) -> list[Job]:
     return sorted(found.values(), key=lambda job: job.name)
 
 
+def run_job(job: Job) -> object:
+    """One run of a job in one unit of work, committed."""
+    with transaction.unit_of_work(f"job {job.name}"):
+        return job.run()
+
+
 def run_jobs(names: list[str] | None = None) -> dict[str, object]:
-    results = {}
-    for job in registered_jobs():
-        if names and job.name not in names:
-            continue
-        with transaction.unit_of_work(f"job {job.name}"):
-            results[job.name] = job.run()
-    return results
+    return {job.name: run_job(job) for job in registered_jobs() if not names or job.name in names}

@@ -18,6 +18,7 @@ from flask import Blueprint, Flask, current_app, jsonify
 
 from . import clock, dialect
 from .extensions import db
+from .outbox.health import worker_health
 
 bp = Blueprint("ops", __name__)
 
@@ -40,7 +41,8 @@ def healthz():
     except sa.exc.SQLAlchemyError as error:
         current_app.logger.error("health check failed: %s", error)
         return jsonify(status="error", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
+    # A stale or missing worker is reported but does not fail the check: the web server still serves.
+    return jsonify(status="ok", database="ok", worker=worker_health())
 
 
 class BackupError(Exception):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from moocplatform import clock, create_app, events
 from moocplatform.extensions import db
 from moocplatform.mail import outbox_messages
+from moocplatform.outbox.worker import run_outbox as run_queued_rows
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -103,13 +104,25 @@ def frozen_clock() -> Iterator[None]:
 
 
 @pytest.fixture()
-def outbox(app, tmp_path):
-    """The mails sent during the test, newest last."""
+def run_outbox(app):
+    """`run_outbox()` runs the queued outbox rows in this process, as the worker would, until none is
+    runnable; it returns {row id: status}."""
+    def run(*, scheduler_tick: bool = False) -> dict[int, str]:
+        with app.app_context():
+            return run_queued_rows(scheduler_tick=scheduler_tick)
+
+    return run
+
+
+@pytest.fixture()
+def outbox(app, tmp_path, run_outbox):
+    """The mails sent during the test, newest last: reading them first lets the worker run the queued rows."""
     app.config["MAIL_OUTBOX_DIR"] = str(tmp_path / "outbox")
 
     class Outbox:
         @property
         def messages(self):
+            run_outbox()
             return outbox_messages(app.config["MAIL_OUTBOX_DIR"])
 
         def last_link(self, marker: str) -> str:

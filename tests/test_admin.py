@@ -14,6 +14,7 @@ from moocplatform.audit import AuditEntry
 from moocplatform.catalog.models import Course
 from moocplatform.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from moocplatform.extensions import db
+from moocplatform.outbox import OutboxMessage, enqueue
 from tests.conftest import log_in
 from tests.factories import PASSWORD, make_course, make_user, write_pack
 
@@ -71,6 +72,8 @@ ADMIN_ROUTES = [
     ("POST", "/admin/courses/{course}/archive"),
     ("POST", "/admin/courses/{course}/unarchive"),
     ("GET", "/admin/audit"),
+    ("GET", "/admin/outbox"),
+    ("POST", "/admin/outbox/{row}/retry"),
 ]
 
 
@@ -90,8 +93,10 @@ def targets():
     user = make_user(email="target@example.org")
     grant = grant_role(None, user, "facilitator", course)
     db.session.add(LoginFailure(email=user.email, ip="10.0.0.1", failed_at=clock.now()))
+    row = enqueue("mail", {"to": user.email, "template": "accounts.verify_email", "args": {}})
+    row.status = "dead"
     db.session.flush()
-    return {"user": user.id, "grant": grant.id, "course": course.id}
+    return {"user": user.id, "grant": grant.id, "course": course.id, "row": row.id}
 
 
 def _snapshot():
@@ -102,6 +107,7 @@ def _snapshot():
         db.session.execute(sa.select(Course.id, Course.status).order_by(Course.id)).all(),
         db.session.scalar(sa.select(sa.func.count()).select_from(LoginFailure)),
         db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)),
+        db.session.execute(sa.select(OutboxMessage.id, OutboxMessage.status).order_by(OutboxMessage.id)).all(),
     )
 
 
@@ -136,7 +142,7 @@ def test_suspended_admin_loses_access(client):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-@pytest.mark.parametrize("path", ["/admin/", "/admin/users", "/admin/courses", "/admin/audit"])
+@pytest.mark.parametrize("path", ["/admin/", "/admin/users", "/admin/courses", "/admin/audit", "/admin/outbox"])
 def test_admin_pages_render(client, admin, path):
     make_course("some-course", title="Some course")
     assert client.get(path).status_code == 200

@@ -3,6 +3,7 @@ import pytest
 
 from moocplatform import policy
 from moocplatform.extensions import db
+from moocplatform.outbox import OutboxStatus, enqueue
 from tests.conftest import log_in
 from tests.factories import enrol, make_course, make_user
 
@@ -63,6 +64,8 @@ CASES = {
     "admin.archive_course": ("POST", "/admin/courses/{course}/archive", ADMIN_ONLY),
     "admin.unarchive_course": ("POST", "/admin/courses/{course}/unarchive", ADMIN_ONLY),
     "admin.audit_log": ("GET", "/admin/audit", ADMIN_ONLY),
+    "admin.outbox_failures": ("GET", "/admin/outbox", ADMIN_ONLY),
+    "admin.retry_outbox_row": ("POST", "/admin/outbox/{dead_row}/retry", ADMIN_ONLY),
     "ops.healthz": ("GET", "/healthz", EVERYONE),
     "studio.versions": ("GET", "/studio/courses/alpha/versions", TEAM_ONLY),
     "studio.preview_course": ("GET", "/studio/courses/alpha/versions/{version}", TEAM_ONLY),
@@ -116,8 +119,11 @@ def world():
     from moocplatform.quizzes.services import start_attempt, submit_attempt
     done = submit_attempt(people["enrolled"], start_attempt(people["enrolled"], course, "check"), {}).attempt
     attempt = start_attempt(people["enrolled"], course, "check")
+    dead_row = enqueue("mail", {"to": "nobody@example.org", "template": "gone", "args": {}})
+    dead_row.status = OutboxStatus.DEAD.value
+    db.session.flush()
     values = {"attempt": attempt.id, "done": done.id, "enrolled_peer": peer.id, "team_member": team_member.id, "team_grant": team_member.roles[0].id,
-              "course": course.id, "asset": f"/assets/{asset.sha256}/square.svg", "version": course.live_version_id}
+              "course": course.id, "asset": f"/assets/{asset.sha256}/square.svg", "version": course.live_version_id, "dead_row": dead_row.id}
     return people, values
 
 

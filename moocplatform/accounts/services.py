@@ -14,8 +14,9 @@ from .. import audit, clock, personal_data, policy, validation
 from ..errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from ..events import UserErased, announce
 from ..extensions import db
-from ..mail import send_mail
+from ..mail import queue_mail
 from ..urls import public_url
+from .mails import ACCOUNT_EXISTS, RESET_PASSWORD, VERIFY_EMAIL
 from .models import Consent, LoginFailure, RoleGrant, ScopeType, User
 from .passwords import burn_time, hash_password, needs_rehash, password_problem, verify_password
 from .tokens import TokenError, make_token, password_fingerprint, read_token
@@ -75,10 +76,8 @@ def register_user(form: Registration) -> User | None:
         raise InvalidInput(problem, field="password")
     existing = get_user_by_email(email)
     if existing is not None:
-        send_mail(email, _("You already have an account"), _(
-            "Someone, probably you, tried to register with this address, which already has an account.\n\n"
-            "Log in: %(login)s\nForgot your password? %(reset)s\n",
-            login=public_url("accounts.login"), reset=public_url("accounts.forgot_password")))
+        queue_mail(email, ACCOUNT_EXISTS, recipient_id=existing.id, login=public_url("accounts.login"),
+                   reset=public_url("accounts.forgot_password"))
         return None
     now = clock.now()
     user = User(email=email, password_hash=hash_password(form.password), display_name=display_name,
@@ -118,10 +117,8 @@ def create_verified_user(email: str, display_name: str, password: str, *, actor=
 def send_verification_email(user: User) -> None:
     token = make_token("verify-email", {"user": user.id, "email": user.email})
     hours = current_app.config["EMAIL_VERIFICATION_MAX_AGE"] // 3600
-    send_mail(user.email, _("Confirm your e-mail address"), _(
-        "Welcome, %(name)s!\n\nConfirm your e-mail address to start learning:\n%(link)s\n\n"
-        "The link works for %(hours)d hours. If you did not register, ignore this mail.\n",
-        name=user.display_name, link=public_url("accounts.verify_email", token=token), hours=hours))
+    queue_mail(user.email, VERIFY_EMAIL, recipient_id=user.id, name=user.display_name,
+               link=public_url("accounts.verify_email", token=token), hours=hours)
 
 
 def verify_email(token: str) -> User:
@@ -208,10 +205,8 @@ def request_password_reset(email: str) -> None:
         return
     token = make_token("reset-password", {"user": user.id, "pw": password_fingerprint(user.password_hash)})
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
-    send_mail(user.email, _("Reset your password"), _(
-        "Choose a new password here:\n%(link)s\n\nThe link works once, for %(minutes)d minutes. "
-        "If you did not ask for it, ignore this mail: your password stays as it is.\n",
-        link=public_url("accounts.reset_password", token=token), minutes=minutes))
+    queue_mail(user.email, RESET_PASSWORD, recipient_id=user.id,
+               link=public_url("accounts.reset_password", token=token), minutes=minutes)
 
 
 def user_for_reset_token(token: str) -> User:

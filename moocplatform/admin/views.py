@@ -7,13 +7,14 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
-from .. import audit, policy
+from .. import audit, outbox, policy
 from ..accounts.queries import account_counts, search_users_query
 from ..accounts.services import grant_of, require_user, throttle_wait
 from ..catalog import queries as catalog_queries
 from ..catalog import services as catalog_services
 from ..extensions import db
 from ..forms import EmptyForm, apply_form
+from ..outbox.health import worker_health as outbox_health
 from ..pagination import paginate
 from . import services
 from .forms import ROLE_LABELS, GrantRoleForm, SuspendForm
@@ -145,3 +146,14 @@ def audit_log():
     return render_template("admin/audit.html", page=page, action=action, actions=actions)
 
 
+@bp.get("/outbox")
+def outbox_failures():
+    page = paginate(outbox.failed_rows_query(), request.args.get("page", "1"), per_page=100)
+    return render_template("admin/outbox.html", page=page, health=outbox_health())
+
+
+@bp.post("/outbox/<int:row_id>/retry")
+def retry_outbox_row(row_id: int):
+    row = outbox.retry_row(current_user, row_id)
+    flash(_("Row %(id)d will run again.", id=row.id), "success")
+    return redirect(url_for("admin.outbox_failures"))

@@ -12,8 +12,9 @@ from .. import access, audit, clock, policy
 from ..errors import Conflict, InvalidInput, PermissionDenied
 from ..events import Enrolled, LeftCourse, UnitCompleted, announce
 from ..extensions import db
-from ..mail import send_mail
+from ..mail import queue_mail
 from ..urls import public_url
+from .mails import COURSE_INVITATION
 from .models import Enrollment, Invitation, UnitProgress
 
 MAX_INVITATIONS = 500
@@ -194,9 +195,9 @@ def invite_learners(actor, course, emails: list[str]) -> list[Invitation]:
         invitation = Invitation(course_id=course.id, email=email, invited_by_id=actor.id, created_at=clock.now())
         db.session.add(invitation)
         created.append(invitation)
-        send_mail(email, _("You are invited to %(title)s", title=course.title), _(
-            "You are invited to the course %(title)s.\n\nRegister or log in with this address, then enrol here:\n"
-            "%(link)s\n", title=course.title, link=public_url("catalog.course_page", slug=course.slug)))
+    link = public_url("catalog.course_page", slug=course.slug)
+    for email in (invitation.email for invitation in created):
+        queue_mail(email, COURSE_INVITATION, title=course.title, link=link)
     db.session.flush()
     audit.record(actor, "course.invite", course, invitations=[i.id for i in created], count=len(created))
     db.session.flush()

@@ -31,6 +31,7 @@ from moocplatform import clock, create_app
 from moocplatform.catalog.services import import_pack, pack_folders
 from moocplatform.extensions import db
 from moocplatform.mail import outbox_messages
+from moocplatform.outbox.worker import run_outbox
 from tests.conftest import POSTGRES_ADMIN_URL, START
 from tests.factories import enrol, make_user
 
@@ -62,6 +63,10 @@ class LiveServer:
     user_ids: dict[str, int] = field(default_factory=dict, repr=False)
 
     def mails_to(self, address: str) -> list[EmailMessage]:
+        """The mails to address, once the queued rows have run (as `moocplatform worker` would run them)."""
+        with self.app.app_context():
+            run_outbox()
+            db.session.remove()
         return [m for m in outbox_messages(str(self.outbox_dir)) if m["To"] == address]
 
     def link_in_mail(self, address: str, marker: str) -> str:
