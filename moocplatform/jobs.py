@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .accounts.services import purge_old_login_failures
+from .accounts.sessions import purge_expired_sessions
 from .database import writing
 from .extensions import db
 from .learning.completion import process_all_completions
@@ -47,3 +48,5 @@ register_job("close-expired-quiz-attempts", "Grade timed quiz attempts whose tim
              "saved in time.", close_expired_attempts)
 register_job("purge-login-failures", "Forget failed log-ins older than the throttling window.",
              purge_old_login_failures)
+register_job("purge-sessions", "Delete sessions that expired or were made before a password change or suspension.",
+             purge_expired_sessions)

@@ -17,6 +17,7 @@ from ..mail import send_mail
 from ..urls import public_url
 from .models import Consent, LoginFailure, RoleGrant, User
 from .passwords import burn_time, hash_password, needs_rehash, password_problem, verify_password
+from .sessions import revoke_credentials
 from .tokens import TokenError, make_token, password_fingerprint, read_token
 
 
@@ -219,8 +220,10 @@ def user_for_reset_token(token: str) -> User:
 
 
 def reset_password(token: str, new_password: str) -> User:
+    """Set a new password from a mailed link; every session of the account ends, this browser's included."""
     user = user_for_reset_token(token)
     _set_password(user, new_password)
+    revoke_credentials(user)
     if user.email_verified_at is None:  # the link reached the mailbox, which proves the address
         user.email_verified_at = clock.now()
     clear_login_failures(user.email)
@@ -229,10 +232,12 @@ def reset_password(token: str, new_password: str) -> User:
     return user
 
 
-def change_password(user: User, current: str, new_password: str) -> None:
+def change_password(user: User, current: str, new_password: str, *, keep_session_id: int | None = None) -> None:
+    """Change the password; every other session of the account ends (the one named stays signed in)."""
     if not verify_password(user.password_hash, current):
         raise InvalidInput(_("Your current password is not right."), field="current_password")
     _set_password(user, new_password)
+    revoke_credentials(user, keep_session_id=keep_session_id)
     audit.record(user, "account.change_password", user)
     db.session.flush()
 

@@ -4,14 +4,16 @@ import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_babel import ngettext
+from flask_login import current_user, login_required
 
 from .. import clock, personal_data, policy
 from ..errors import DomainError
 from ..extensions import db
 from ..forms import apply_form
 from ..urls import is_safe_next
-from . import services
+from . import services, sessions
+from .session_cookies import credentials_changed, current_session_id, forget_browser, sign_in, sign_out
 from .forms import (ChangePasswordForm, DeleteAccountForm, ForgotPasswordForm, LoginForm, ProfileForm,
                     RegisterForm, ResetPasswordForm)
 
@@ -46,10 +48,10 @@ def verify_email(token: str):
     except DomainError as error:
         db.session.rollback()
         return render_template("accounts/token_problem.html", message=error.message), 400
+    if not current_user.is_authenticated:
+        sign_in(user)
     db.session.commit()
     flash(_("Your e-mail address is confirmed. Welcome!"), "success")
-    if not current_user.is_authenticated:
-        login_user(user)
     return redirect(url_for("catalog.catalogue"))
 
 
@@ -81,8 +83,8 @@ def login():
             form.form_errors.append(error.message)
             status = 422
         else:
+            sign_in(user, remember=bool(form.remember.data))
             db.session.commit()
-            login_user(user, remember=form.remember.data)
             next_url = request.args.get("next")
             return redirect(next_url if is_safe_next(next_url) else url_for("learning.dashboard"))
     elif form.errors:
@@ -92,7 +94,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    sign_out()
+    db.session.commit()
     flash(_("You are logged out."), "info")
     return redirect(url_for("catalog.catalogue"))
 
@@ -116,7 +119,7 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         if apply_form(form, lambda: services.reset_password(token, form.password.data))[0]:
-            logout_user()
+            forget_browser()  # the reset ended every session of the account
             flash(_("Your password is changed. Log in with the new one."), "success")
             return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form), 200 if not form.errors else 422
@@ -132,7 +135,37 @@ def profile():
         db.session.commit()
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form), 200 if not form.errors else 422
+    return render_template("accounts/profile.html", form=form, sessions=sessions.sessions_of(current_user),
+                           current_session_id=current_session_id()), \
+        200 if not form.errors else 422
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id: int):
+    if session_id == current_session_id():
+        sign_out()
+        db.session.commit()
+        flash(_("You are logged out."), "info")
+        return redirect(url_for("catalog.catalogue"))
+    try:
+        sessions.end_session(current_user, session_id)
+    except DomainError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    flash(_("That device is logged out."), "success")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions():
+    ended = sessions.end_other_sessions(current_user, current_session_id())
+    db.session.commit()
+    flash(ngettext("You are logged out on %(num)d other device.", "You are logged out on %(num)d other devices.",
+                   ended) if ended else _("You were not logged in anywhere else."), "success")
+    return redirect(url_for("accounts.profile"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -141,7 +174,9 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         if apply_form(form, lambda: services.change_password(current_user, form.current_password.data,
-                                                             form.password.data))[0]:
+                                                             form.password.data,
+                                                             keep_session_id=current_session_id()))[0]:
+            credentials_changed(current_user)
             flash(_("Your password is changed."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form), 200 if not form.errors else 422
@@ -172,7 +207,7 @@ def delete_account():
     form = DeleteAccountForm()
     if form.validate_on_submit():
         if apply_form(form, lambda: services.delete_account(current_user, form.password.data))[0]:
-            logout_user()
+            forget_browser()  # erasing the account deleted its sessions
             flash(_("Your account and personal data are deleted."), "success")
             return redirect(url_for("catalog.catalogue"))
     return render_template("accounts/my_data.html", form=form,

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from .. import audit, clock, policy
 from ..accounts.models import COURSE_ROLES, ROLES, RoleGrant, User
 from ..accounts.services import clear_login_failures, ensure_not_last_admin, find_grant
+from ..accounts.sessions import revoke_credentials
 from ..errors import InvalidInput, PermissionDenied
 from ..extensions import db
 
@@ -59,6 +60,7 @@ def suspend_user(actor, user: User, reason: str = "") -> None:
     if user.status != "suspended":
         user.status = "suspended"
         audit.record(actor, "user.suspend", user, reason=reason)
+    revoke_credentials(user)  # signed in nowhere from now on
     db.session.flush()
 
 
