@@ -13,9 +13,9 @@ from ..extensions import db
 from ..forms import apply_form
 from ..urls import is_safe_next
 from . import services, sessions
-from .session_cookies import credentials_changed, current_session_id, forget_browser, sign_in, sign_out
 from .forms import (ChangePasswordForm, DeleteAccountForm, ForgotPasswordForm, LoginForm, ProfileForm,
                     RegisterForm, ResetPasswordForm)
+from .session_cookies import credentials_changed, current_session_id, forget_browser, sign_in, sign_out
 
 bp = Blueprint("accounts", __name__)
 
