@@ -454,3 +454,43 @@ def test_suspension_service_ends_sessions():
     suspend_user(admin, user, "spam")
     assert rows_of(user) == []
     assert user.auth_version == 1
+
+
+# The e-mail verification link ------------------------------------------------------------------------------
+
+REGISTRATION = {
+    "email": "newcomer@example.org", "display_name": "Newcomer", "password": NEW_PASSWORD,
+    "confirm": NEW_PASSWORD, "timezone": "UTC", "accept_terms": "y", "accept_privacy": "y", "confirm_age": "y",
+}
+
+
+def newcomer() -> User:
+    db.session.expire_all()
+    return db.session.scalar(sa.select(User).where(User.email == "newcomer@example.org"))
+
+
+def test_verification_link_signs_in_only_once(app, client, outbox):
+    client.post("/register", data=REGISTRATION)
+    link = outbox.last_link("/verify/")
+    assert client.get(link).status_code == 302
+    assert signed_in(client)
+    assert len(rows_of(newcomer())) == 1
+    later = app.test_client()  # the same link opened again, anywhere
+    response = later.get(link)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+    assert not signed_in(later)
+    assert len(rows_of(newcomer())) == 1
+
+
+def test_verification_link_signs_nobody_in_after_a_password_change(app, client, outbox):
+    client.post("/register", data=REGISTRATION)
+    link = outbox.last_link("/verify/")
+    client.post("/login", data={"email": "newcomer@example.org", "password": NEW_PASSWORD})
+    assert client.post("/account/password", data={
+        "current_password": NEW_PASSWORD, "password": "another long passphrase",
+        "confirm": "another long passphrase"}).status_code == 302
+    opener = app.test_client()
+    response = opener.get(link)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+    assert not signed_in(opener)
+    assert newcomer().email_verified_at == clock.now()  # the address is confirmed all the same

@@ -109,7 +109,7 @@ def create_verified_user(email: str, display_name: str, password: str, **profile
 
 
 def send_verification_email(user: User) -> None:
-    token = make_token("verify-email", {"user": user.id, "email": user.email})
+    token = make_token("verify-email", {"user": user.id, "email": user.email, "av": user.auth_version})
     hours = current_app.config["EMAIL_VERIFICATION_MAX_AGE"] // 3600
     send_mail(user.email, _("Confirm your e-mail address"), _(
         "Welcome, %(name)s!\n\nConfirm your e-mail address to start learning:\n%(link)s\n\n"
@@ -117,7 +117,16 @@ def send_verification_email(user: User) -> None:
         name=user.display_name, link=public_url("accounts.verify_email", token=token), hours=hours))
 
 
-def verify_email(token: str) -> User:
+@dataclass(frozen=True)
+class VerifiedEmail:
+    user: User
+    may_sign_in: bool
+
+
+def verify_email(token: str) -> VerifiedEmail:
+    """Confirm the address a link was sent to. The link may sign its opener in only once: when it confirms the
+    address for the first time and the account's credentials have not changed since it was sent (a forwarded
+    or leaked link must not stay a way in)."""
     try:
         payload = read_token("verify-email", token, current_app.config["EMAIL_VERIFICATION_MAX_AGE"])
     except TokenError as error:
@@ -126,11 +135,12 @@ def verify_email(token: str) -> User:
     user = db.session.get(User, payload.get("user"))
     if user is None or user.email != payload.get("email") or user.status == "deleted":
         raise InvalidInput(_("This confirmation link is not valid."))
-    if user.email_verified_at is None:
+    first_time = user.email_verified_at is None
+    if first_time:
         user.email_verified_at = clock.now()
         audit.record(user, "account.verify_email", user)
     db.session.flush()
-    return user
+    return VerifiedEmail(user, first_time and payload.get("av", 0) == user.auth_version and user.status == "active")
 
 
 # Log-in and throttling ------------------------------------------------------------------------------------

@@ -44,12 +44,16 @@ def check_email():
 @bp.route("/verify/<token>")
 def verify_email(token: str):
     try:
-        user = services.verify_email(token)
+        verified = services.verify_email(token)
     except DomainError as error:
         db.session.rollback()
         return render_template("accounts/token_problem.html", message=error.message), 400
     if not current_user.is_authenticated:
-        sign_in(user)
+        if not verified.may_sign_in:
+            db.session.commit()
+            flash(_("Your e-mail address is confirmed. Log in to continue."), "success")
+            return redirect(url_for("accounts.login"))
+        sign_in(verified.user)
     db.session.commit()
     flash(_("Your e-mail address is confirmed. Welcome!"), "success")
     return redirect(url_for("catalog.catalogue"))
