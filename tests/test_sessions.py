@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_login.utils import encode_cookie
 
 from moocplatform import clock, create_app
 from moocplatform.accounts import services
@@ -301,10 +302,14 @@ def test_remembered_session_ends_after_thirty_days(app, client):
     assert not signed_in(client)
 
 
-def test_flask_login_remember_cookie_is_not_honoured(app, client):
+def test_flask_login_remember_cookie_is_not_honoured_and_goes(app, client):
     user = make_user()
-    client.set_cookie("remember_token", f"{user.id}|forged")
-    assert not signed_in(client)
+    with app.test_request_context():
+        legacy = encode_cookie(str(user.id))  # signed as Flask-Login signed them
+    client.set_cookie("remember_token", legacy)
+    response = client.get("/my-learning")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert client.get_cookie("remember_token") is None
 
 
 # The account page --------------------------------------------------------------------------------------------

@@ -174,8 +174,6 @@ def _send_cookies(response: Response, pending: _Pending) -> None:
         response.set_cookie(name, pending.set_remember, max_age=config["REMEMBER_COOKIE_DURATION"], **options)
     elif pending.clear_remember and name in request.cookies:
         response.delete_cookie(name, **options)
-    if LEGACY_REMEMBER_COOKIE in request.cookies:
-        response.delete_cookie(LEGACY_REMEMBER_COOKIE, path="/")
 
 
 def _after_request(response: Response) -> Response:
@@ -183,6 +181,9 @@ def _after_request(response: Response) -> Response:
     if pending is not None:
         _write_pending(pending)
         _send_cookies(response, pending)
+    if LEGACY_REMEMBER_COOKIE in request.cookies:
+        # While it is there Flask-Login would not even look at ours.
+        response.delete_cookie(LEGACY_REMEMBER_COOKIE, path="/")
     return response
 
 
