@@ -30,9 +30,29 @@ def run_migrations_online():
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     with db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=db.metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations rebuild a table (copy, drop, rename): with foreign keys on, dropping `users`
+            # would cascade to every row that refers to it. Off for the migration (outside any transaction,
+            # where SQLite honours the pragma), checked and back on afterwards.
+            _pragma(connection, "foreign_keys = OFF")
+        try:
+            context.configure(connection=connection, target_metadata=db.metadata, **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"the migration left rows whose foreign keys point nowhere: {broken[:5]}")
+        finally:
+            if sqlite:
+                _pragma(connection, "foreign_keys = ON")
+
+
+def _pragma(connection, pragma: str) -> None:
+    cursor = connection.connection.dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
 
 
 if context.is_offline_mode():

@@ -20,10 +20,12 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
-    REMEMBER_COOKIE_HTTPONLY = True
-    REMEMBER_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_SECURE = False
-    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    # Server-side sessions (accounts/sessions.py). With SESSION_COOKIE_SECURE both cookies take the __Host- prefix.
+    SESSION_IDLE_TIMEOUT = 12 * 3600  # a session not remembered ends after this long unused
+    SESSION_TOUCH_INTERVAL = 5 * 60  # "last seen" is written at most this often, not on every request
+    REMEMBER_ME_COOKIE_NAME = "remember_me"
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30  # a remembered device's session, however often it is used
+    REMEMBER_ROTATION_GRACE = 10  # seconds a replaced remember key still serves the same browser's parallel requests
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     # Flask-WTF would reload WTForms' own message catalogue on every form (about 5% of a unit page's CPU);
     # the platform's validators carry their own translatable messages.
@@ -93,8 +95,6 @@ def load_config(app, overrides: dict[str, Any] | None) -> None:
             app.config[key] = parse(os.environ[env_name])
     if overrides:
         app.config.update(overrides)
-    if app.config.get("SESSION_COOKIE_SECURE"):
-        app.config["REMEMBER_COOKIE_SECURE"] = True
 
     instance = Path(app.instance_path)
     if not app.config["SQLALCHEMY_DATABASE_URI"]:

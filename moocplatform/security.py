@@ -1,29 +1,12 @@
 """Log-in wiring and HTTP security headers."""
 from __future__ import annotations
 
-import functools
-
-import sqlalchemy as sa
 from flask import Flask, Response
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .accounts.models import User
-from .extensions import db, login_manager
-
-
-@functools.cache
-def _user_with_roles() -> sa.Select:
-    """Built once (every request of a logged-in user runs it), at first use: the mappers are complete by then."""
-    return sa.select(User).options(joinedload(User.roles)).where(User.id == sa.bindparam("user_id"))
-
-
-@login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
-        return None
-    return db.session.execute(_user_with_roles(), {"user_id": int(user_id)}).unique().scalar_one_or_none()
+from .accounts.session_cookies import install_server_sessions
+from .extensions import login_manager
 
 
 def register_security(app: Flask) -> None:
@@ -31,6 +14,7 @@ def register_security(app: Flask) -> None:
     login_manager.login_message = _l("Please log in to see that page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    install_server_sessions(app)
 
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]

@@ -64,7 +64,7 @@ def unit_of_work(name: str, *, writes: bool = True, keep_despite: tuple[type[Bas
     Inside another unit this is a separate unit: the enclosing one must not have written, since committing
     this one commits the session's transaction."""
     parent = _current.get()
-    if parent is not None and parent.wrote:
+    if parent is not None and parent.wrote and not parent.done:
         raise RuntimeError(f"unit of work {name!r} begins after {parent.name!r} wrote; a separate unit of work "
                            "must come before the enclosing one writes")
     unit = UnitOfWork(name, writes, parent)
@@ -233,6 +233,12 @@ def _begin_request() -> None:
     unit = UnitOfWork(f"{request.method} {request.path}", request_writes())
     request.environ[_UNIT_KEY] = (unit, _current.set(unit))
     dialect.declare_writing(unit.writes)
+
+
+def end_request_unit(response) -> None:
+    """Finish the request's unit of work now (commit, or roll back for an error status), for an after-request
+    hook whose own unit of work must follow it (session bookkeeping); the boundary's hook then does nothing."""
+    _end_request(response)
 
 
 def _end_request(response):

@@ -17,6 +17,8 @@ from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from moocplatform import clock, create_app, events
+from moocplatform.accounts.session_cookies import browser_session_values
+from moocplatform.accounts.sessions import start_session
 from moocplatform.extensions import db
 from moocplatform.mail import outbox_messages
 from moocplatform.outbox.worker import run_outbox as run_queued_rows
@@ -147,11 +149,13 @@ def csrf_enabled(app):
     app.config["WTF_CSRF_ENABLED"] = False
 
 
-def log_in(client, user) -> None:
-    """Log a user in without the form (the form itself has its own tests)."""
+def log_in(client, user, *, device: str = "Test client", remember: bool = False):
+    """Log a user in without the form (the form itself has its own tests): a real session row, made by the
+    service the log-in uses, and the cookie that names it. Returns the StartedSession."""
+    started = start_session(user, device=device, remember=remember)
     with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
+        session.update(browser_session_values(user, started))
+    return started
 
 
 @pytest.fixture()

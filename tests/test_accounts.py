@@ -301,7 +301,7 @@ def test_remember_me_sets_a_remember_cookie(client, app):
     response = log_in_with_form(client, "ann@example.org", PASSWORD, remember=True)
     assert response.status_code == 302
     cookies = response.headers.getlist("Set-Cookie")
-    remember = [c for c in cookies if c.startswith(app.config.get("REMEMBER_COOKIE_NAME", "remember_token") + "=")]
+    remember = [c for c in cookies if c.startswith(app.config["REMEMBER_ME_COOKIE_NAME"] + "=")]
     assert remember, cookies
     assert "HttpOnly" in remember[0]
     # The remember cookie alone (session cookie gone) keeps the user logged in.

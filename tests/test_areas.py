@@ -30,7 +30,7 @@ def test_every_area_is_installed_by_default(app):
     assert {"courses", "users", "quizzes", "seed-demo", "jobs", "setup", "backup", "restore"} <= set(
         app.cli.commands)
     assert [job.name for job in registered_jobs(app)] == [
-        "close-expired-quiz-attempts", "process-completions", "purge-login-failures"]
+        "close-expired-quiz-attempts", "process-completions", "purge-login-failures", "purge-sessions"]
     assert [panel.name for panel in unit_panels.entries(app)] == ["quiz"]
 
 
@@ -39,7 +39,8 @@ def test_an_area_left_out_registers_nothing(app):
     assert "quizzes" not in partial.blueprints and "studio" not in partial.blueprints
     assert "admin" not in partial.blueprints
     assert "quizzes" not in partial.cli.commands and "users" not in partial.cli.commands
-    assert [job.name for job in registered_jobs(partial)] == ["process-completions", "purge-login-failures"]
+    assert [job.name for job in registered_jobs(partial)] == ["process-completions", "purge-login-failures",
+                                                           "purge-sessions"]
     assert unit_panels.entries(partial) == []
     assert "quizzes/attempt.html" not in partial.jinja_env.list_templates()
     # ... while the full application still has everything: registrations belong to their application.

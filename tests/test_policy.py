@@ -47,6 +47,10 @@ CASES = {
     "accounts.my_data": ("GET", "/account/data", SIGNED_IN),
     "accounts.export_data": ("GET", "/account/data/export.json", SIGNED_IN),
     "accounts.delete_account": ("POST", "/account/delete", {"anonymous": LOGIN, **{r: 422 for r in ROLES[1:]}}),
+    # {peer_session}: a session of another learner, which no one else may end
+    "accounts.end_session": ("POST", "/account/sessions/{peer_session}/end", {
+        "anonymous": LOGIN, **{r: NOT_FOUND for r in ROLES[1:]}}),
+    "accounts.end_other_sessions": ("POST", "/account/sessions/end-others", SIGNED_IN),
     "accounts.person": ("GET", "/people/{enrolled_peer}", {
         "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": OK, "course_team": OK,
         "admin": OK}),
@@ -122,7 +126,9 @@ def world():
     dead_row = enqueue("mail", {"to": "nobody@example.org", "template": "gone", "args": {}})
     dead_row.status = OutboxStatus.DEAD.value
     db.session.flush()
-    values = {"attempt": attempt.id, "done": done.id, "enrolled_peer": peer.id, "team_member": team_member.id, "team_grant": team_member.roles[0].id,
+    from moocplatform.accounts.sessions import start_session
+    peer_session = start_session(peer, device="Firefox on Linux").row.id
+    values = {"peer_session": peer_session, "attempt": attempt.id, "done": done.id, "enrolled_peer": peer.id, "team_member": team_member.id, "team_grant": team_member.roles[0].id,
               "course": course.id, "asset": f"/assets/{asset.sha256}/square.svg", "version": course.live_version_id, "dead_row": dead_row.id}
     return people, values
 

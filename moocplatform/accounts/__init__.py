@@ -9,8 +9,12 @@ def init_app(app: Flask) -> None:
     # pages and commands (and, through them, half the platform) before the application installs it.
     from ..jobs import register_job
     from .services import purge_old_login_failures
+    from .sessions import purge_expired_sessions
     from .views import bp
 
     app.register_blueprint(bp)
     register_job(app, "purge-login-failures", "Forget failed log-ins older than the throttling window.",
                  purge_old_login_failures)
+    register_job(app, "purge-sessions",
+                 "Delete sessions that expired or were made before a password change or suspension.",
+                 purge_expired_sessions)

@@ -45,6 +45,9 @@ class User(UserMixin, db.Model):
     email_verified_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
+    # Bumped when every credential of the account must stop working (password change or reset, suspension);
+    # a signed-in session is honoured only while it carries the current version.
+    auth_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     roles: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", lazy="selectin", cascade="all, delete-orphan", foreign_keys="RoleGrant.user_id"
@@ -121,6 +124,31 @@ class LoginFailure(db.Model):
     failed_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class UserSession(db.Model):
+    """One signed-in browser. Its cookie holds a random key whose hash is stored here, so a session ends for
+    good, on every node, when its row is deleted. A remembered session also has a remember key, a longer life,
+    and a new remember key each time it re-establishes a browser session (the previous one is kept, to notice
+    its reuse)."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    auth_version: Mapped[int]
+    device: Mapped[str] = mapped_column(sa.String(80))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    remember: Mapped[bool] = mapped_column(default=False)
+    remember_key_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    previous_remember_key_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    remember_rotated_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} of user {self.user_id}>"
+
+
 # Personal data: how each model is exported and erased (see moocplatform.personal_data).
 def _erase_account(user: User) -> None:
     user.email = f"deleted-{user.id}@deleted.invalid"
@@ -150,6 +178,13 @@ register(
     export=lambda user: rows_as_dicts(Consent, Consent.user_id == user.id),
     erase=lambda user: delete_rows(Consent, Consent.user_id == user.id),
     reason="consents end with the account",
+)
+register(
+    UserSession, section="sessions", rule="delete",
+    export=lambda user: rows_as_dicts(UserSession, UserSession.user_id == user.id,
+                                      exclude=("key_hash", "remember_key_hash", "previous_remember_key_hash")),
+    erase=lambda user: delete_rows(UserSession, UserSession.user_id == user.id),
+    reason="a deleted account has no signed-in devices",
 )
 register(
     LoginFailure, section="login_failures", rule="delete",

@@ -19,6 +19,7 @@ from ..urls import public_url
 from .mails import ACCOUNT_EXISTS, RESET_PASSWORD, VERIFY_EMAIL
 from .models import Consent, LoginFailure, RoleGrant, ScopeType, User
 from .passwords import burn_time, hash_password, needs_rehash, password_problem, verify_password
+from .sessions import revoke_credentials
 from .tokens import TokenError, make_token, password_fingerprint, read_token
 
 
@@ -115,13 +116,22 @@ def create_verified_user(email: str, display_name: str, password: str, *, actor=
 
 
 def send_verification_email(user: User) -> None:
-    token = make_token("verify-email", {"user": user.id, "email": user.email})
+    token = make_token("verify-email", {"user": user.id, "email": user.email, "av": user.auth_version})
     hours = current_app.config["EMAIL_VERIFICATION_MAX_AGE"] // 3600
     queue_mail(user.email, VERIFY_EMAIL, recipient_id=user.id, name=user.display_name,
                link=public_url("accounts.verify_email", token=token), hours=hours)
 
 
-def verify_email(token: str) -> User:
+@dataclass(frozen=True)
+class VerifiedEmail:
+    user: User
+    may_sign_in: bool
+
+
+def verify_email(token: str) -> VerifiedEmail:
+    """Confirm the address a link was sent to. The link may sign its opener in only once: when it confirms the
+    address for the first time and the account's credentials have not changed since it was sent (a forwarded
+    or leaked link must not stay a way in)."""
     try:
         payload = read_token("verify-email", token, current_app.config["EMAIL_VERIFICATION_MAX_AGE"])
     except TokenError as error:
@@ -130,11 +140,12 @@ def verify_email(token: str) -> User:
     user = db.session.get(User, payload.get("user"))
     if user is None or user.email != payload.get("email") or user.status == "deleted":
         raise InvalidInput(_("This confirmation link is not valid."))
-    if user.email_verified_at is None:
+    first_time = user.email_verified_at is None
+    if first_time:
         user.email_verified_at = clock.now()
         audit.record(user, "account.verify_email", user)
     db.session.flush()
-    return user
+    return VerifiedEmail(user, first_time and payload.get("av", 0) == user.auth_version and user.status == "active")
 
 
 # Log-in and throttling ------------------------------------------------------------------------------------
@@ -222,8 +233,10 @@ def user_for_reset_token(token: str) -> User:
 
 
 def reset_password(token: str, new_password: str) -> User:
+    """Set a new password from a mailed link; every session of the account ends, this browser's included."""
     user = user_for_reset_token(token)
     _set_password(user, new_password)
+    revoke_credentials(user)
     if user.email_verified_at is None:  # the link reached the mailbox, which proves the address
         user.email_verified_at = clock.now()
     clear_login_failures(user.email)
@@ -232,12 +245,14 @@ def reset_password(token: str, new_password: str) -> User:
     return user
 
 
-def change_password(user: User, current: str, new_password: str) -> None:
-    """user changes their own password (proving it with the current one)."""
+def change_password(user: User, current: str, new_password: str, *, keep_session_id: int | None = None) -> None:
+    """user changes their own password (proving it with the current one); every other session of the account
+    ends (the one named stays signed in)."""
     _require_account_holder(user, user)
     if not verify_password(user.password_hash, current):
         raise InvalidInput(_("Your current password is not right."), field="current_password")
     _set_password(user, new_password)
+    revoke_credentials(user, keep_session_id=keep_session_id)
     audit.record(user, "account.change_password", user)
     db.session.flush()
 

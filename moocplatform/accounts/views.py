@@ -4,15 +4,17 @@ import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_babel import ngettext
+from flask_login import current_user, login_required
 
 from .. import clock, personal_data, policy, transaction
 from ..errors import DomainError
 from ..forms import apply_form, show_domain_error
 from ..urls import is_safe_next
-from . import services
+from . import services, sessions
 from .forms import (ChangePasswordForm, DeleteAccountForm, ForgotPasswordForm, LoginForm, ProfileForm,
                     RegisterForm, ResetPasswordForm)
+from .session_cookies import credentials_changed, current_session_id, forget_browser, sign_in, sign_out
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -41,13 +43,16 @@ def check_email():
 @bp.route("/verify/<token>")
 def verify_email(token: str):
     try:
-        user = services.verify_email(token)
+        verified = services.verify_email(token)
     except DomainError as error:
         transaction.roll_back()
         return render_template("accounts/token_problem.html", message=error.message), 400
-    flash(_("Your e-mail address is confirmed. Welcome!"), "success")
     if not current_user.is_authenticated:
-        login_user(user)
+        if not verified.may_sign_in:
+            flash(_("Your e-mail address is confirmed. Log in to continue."), "success")
+            return redirect(url_for("accounts.login"))
+        sign_in(verified.user)
+    flash(_("Your e-mail address is confirmed. Welcome!"), "success")
     return redirect(url_for("catalog.catalogue"))
 
 
@@ -79,7 +84,7 @@ def login():
             show_domain_error(form, error)
             status = 422
         else:
-            login_user(user, remember=form.remember.data)
+            sign_in(user, remember=bool(form.remember.data))
             next_url = request.args.get("next")
             return redirect(next_url if is_safe_next(next_url) else url_for("learning.dashboard"))
     elif form.errors:
@@ -89,7 +94,7 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    sign_out()
     flash(_("You are logged out."), "info")
     return redirect(url_for("catalog.catalogue"))
 
@@ -112,7 +117,7 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         if apply_form(form, lambda: services.reset_password(token, form.password.data))[0]:
-            logout_user()
+            forget_browser()  # the reset ended every session of the account
             flash(_("Your password is changed. Log in with the new one."), "success")
             return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form), 200 if not form.errors else 422
@@ -127,7 +132,30 @@ def profile():
         if apply_form(form, lambda: services.update_profile(current_user, current_user, **values))[0]:
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form), 200 if not form.errors else 422
+    return render_template("accounts/profile.html", form=form, sessions=sessions.sessions_of(current_user),
+                           current_session_id=current_session_id()), \
+        200 if not form.errors else 422
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id: int):
+    if session_id == current_session_id():
+        sign_out()
+        flash(_("You are logged out."), "info")
+        return redirect(url_for("catalog.catalogue"))
+    sessions.end_session(current_user, session_id)
+    flash(_("That device is logged out."), "success")
+    return redirect(url_for("accounts.profile"))
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions():
+    ended = sessions.end_other_sessions(current_user, current_session_id())
+    flash(ngettext("You are logged out on %(num)d other device.", "You are logged out on %(num)d other devices.",
+                   ended) if ended else _("You were not logged in anywhere else."), "success")
+    return redirect(url_for("accounts.profile"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -136,7 +164,9 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         if apply_form(form, lambda: services.change_password(current_user, form.current_password.data,
-                                                             form.password.data))[0]:
+                                                             form.password.data,
+                                                             keep_session_id=current_session_id()))[0]:
+            credentials_changed(current_user)
             flash(_("Your password is changed."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form), 200 if not form.errors else 422
@@ -167,7 +197,7 @@ def delete_account():
     form = DeleteAccountForm()
     if form.validate_on_submit():
         if apply_form(form, lambda: services.delete_account(current_user, form.password.data))[0]:
-            logout_user()
+            forget_browser()  # erasing the account deleted its sessions
             flash(_("Your account and personal data are deleted."), "success")
             return redirect(url_for("catalog.catalogue"))
     return render_template("accounts/my_data.html", form=form,

@@ -11,6 +11,7 @@ from ..accounts.models import COURSE_ROLES, ROLES, SCOPE_TYPES, ScopeType
 from ..accounts.services import (add_role_grant, clear_login_failures, ensure_not_last_admin, find_grant,
                                  remove_role_grant, set_account_status)
 from ..catalog.queries import get_course_by_id
+from ..accounts.sessions import revoke_credentials
 from ..errors import InvalidInput, PermissionDenied
 from ..extensions import db
 
@@ -86,6 +87,7 @@ def suspend_user(actor, user: User, reason: str = "") -> None:
     if user.status != "suspended":
         set_account_status(user, "suspended")
         audit.record(actor, "user.suspend", user, reason=reason)
+    revoke_credentials(user)  # signed in nowhere from now on
     db.session.flush()
 
 

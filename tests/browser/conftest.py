@@ -28,6 +28,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expec
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from moocplatform import clock, create_app
+from moocplatform.accounts.models import User
+from moocplatform.accounts.session_cookies import browser_session_values
+from moocplatform.accounts.sessions import start_session
 from moocplatform.catalog.services import import_pack, pack_folders
 from moocplatform.extensions import db
 from moocplatform.mail import outbox_messages
@@ -79,9 +82,15 @@ class LiveServer:
 
     def session_cookie(self, key: str) -> dict:
         """A signed session cookie that logs a seeded account in without the form (the journey test covers the
-        form), as `log_in` in tests/conftest.py does for the test client."""
+        form), as `log_in` in tests/conftest.py does for the test client: it names a new session row."""
+        with self.app.app_context():
+            user = db.session.get(User, self.user_ids[key])
+            started = start_session(user, device="Browser test")
+            values = browser_session_values(user, started)
+            db.session.commit()
+            db.session.remove()
         serializer = self.app.session_interface.get_signing_serializer(self.app)
-        value = serializer.dumps({"_user_id": str(self.user_ids[key]), "_fresh": True})
+        value = serializer.dumps(values)
         return {"name": self.app.config["SESSION_COOKIE_NAME"], "value": value, "url": self.url,
                 "httpOnly": True, "sameSite": "Lax"}
 
