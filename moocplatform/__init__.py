@@ -20,8 +20,9 @@ from .quizzes.blueprint import bp as quizzes_bp
 from .security import register_security
 from .studio.blueprint import bp as studio_bp
 from .templating import register_template_helpers
+from .tokens.views import bp as tokens_bp
 
-BLUEPRINTS = (catalog_bp, learning_bp, quizzes_bp, accounts_bp, admin_bp, studio_bp, ops_bp)
+BLUEPRINTS = (catalog_bp, learning_bp, quizzes_bp, accounts_bp, admin_bp, studio_bp, ops_bp, tokens_bp)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

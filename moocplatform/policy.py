@@ -121,6 +121,18 @@ def can_grant_role(user: Any, role: str) -> bool:
     return is_admin(user)
 
 
+# Tokens (personal access tokens, feed and link secrets) -----------------------------------------------
+
+def can_issue_token(user: Any, owner_id: int) -> bool:
+    """Only the owner issues a token: it acts as them."""
+    return _signed_in(user) and user.id == owner_id
+
+
+def can_manage_tokens(user: Any, owner_id: int) -> bool:
+    """The owner lists and revokes their tokens; an administrator may too (a leaked token)."""
+    return _signed_in(user) and (user.id == owner_id or user.has_role("admin"))
+
+
 # Visibility of a learner's data ---------------------------------------------------------------------------
 
 def relations(viewer: Any, subject: Any, course: Any = None) -> set[str]:

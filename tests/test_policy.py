@@ -3,6 +3,7 @@ import pytest
 
 from moocplatform import policy
 from moocplatform.extensions import db
+from moocplatform.tokens.services import issue_token
 from tests.conftest import log_in
 from tests.factories import enrol, make_course, make_user
 
@@ -87,6 +88,13 @@ CASES = {
     "quizzes.statistics": ("GET", "/courses/alpha/quizzes/check/statistics", TEAM_ONLY),
     "quizzes.statistics_csv": ("GET", "/courses/alpha/quizzes/check/statistics.csv", TEAM_ONLY),
     "quizzes.exceptions": ("GET", "/courses/alpha/quizzes/check/exceptions", TEAM_ONLY),
+    # personal access tokens: {token} is the enrolled learner's
+    "tokens.personal_access_tokens": ("GET", "/account/tokens", SIGNED_IN),
+    "tokens.create_personal_access_token": ("POST", "/account/tokens", {"anonymous": LOGIN,
+                                                                          **{r: 422 for r in ROLES[1:]}}),
+    "tokens.revoke_personal_access_token": ("POST", "/account/tokens/{token}/revoke", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": NOT_FOUND,
+        "course_team": NOT_FOUND, "admin": OK}),
 }
 
 
@@ -117,7 +125,9 @@ def world():
     done = submit_attempt(people["enrolled"], start_attempt(people["enrolled"], course, "check"), {}).attempt
     attempt = start_attempt(people["enrolled"], course, "check")
     values = {"attempt": attempt.id, "done": done.id, "enrolled_peer": peer.id, "team_member": team_member.id, "team_grant": team_member.roles[0].id,
-              "course": course.id, "asset": f"/assets/{asset.sha256}/square.svg", "version": course.live_version_id}
+              "course": course.id, "asset": f"/assets/{asset.sha256}/square.svg", "version": course.live_version_id,
+              "token": issue_token(people["enrolled"], people["enrolled"], "personal_access",
+                                   scopes=["read:courses"]).token.id}
     return people, values
 
 
