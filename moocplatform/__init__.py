@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import Flask
 
+from . import api
 from . import config as _config
 from .accounts.views import bp as accounts_bp
 from .admin.views import bp as admin_bp
@@ -49,4 +50,5 @@ def configure_extensions(app: Flask) -> None:
 def configure_blueprints(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    api.init_app(app)
     register_error_handlers(app)

@@ -56,6 +56,9 @@ class Defaults:
     COURSES_DIR = ""  # defaults to the repository's courses/
     PROXY_FIX_HOPS = 0
     CATALOG_PAGE_SIZE = 24
+    # Requests per token in each window of the JSON API (shared through Redis when REDIS_URL is set).
+    API_RATE_LIMIT = 300
+    API_RATE_LIMIT_WINDOW_SECONDS = 60
 
 
 ENVIRONMENT_SETTINGS = {
@@ -72,6 +75,8 @@ ENVIRONMENT_SETTINGS = {
     "REDIS_URL": ("REDIS_URL", str),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
     "PROXY_FIX_HOPS": ("PROXY_FIX_HOPS", int),
+    "API_RATE_LIMIT": ("API_RATE_LIMIT", int),
+    "API_RATE_LIMIT_WINDOW_SECONDS": ("API_RATE_LIMIT_WINDOW_SECONDS", int),
 }
 
 

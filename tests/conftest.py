@@ -19,6 +19,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from moocplatform import clock, create_app
 from moocplatform.extensions import db
 from moocplatform.mail import outbox_messages
+from tests.openapi_check import check_api_response
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -45,7 +46,11 @@ class FreshContextClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
+        request = response.request
+        if request.path.startswith("/api/"):
+            check_api_response(self.application, request.method, request.path, response)
+        return response
 
 
 @pytest.fixture(scope="session")

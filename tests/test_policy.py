@@ -95,6 +95,11 @@ CASES = {
     "tokens.revoke_personal_access_token": ("POST", "/account/tokens/{token}/revoke", {
         "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": NOT_FOUND,
         "course_team": NOT_FOUND, "admin": OK}),
+    # The API: a cookie session authenticates nobody (tests/test_api.py has the matrix with bearer tokens).
+    "api.openapi_json": ("GET", "/api/v1/openapi.json", EVERYONE),
+    "api.me": ("GET", "/api/v1/me", {role: 401 for role in ROLES}),
+    "api.my_courses": ("GET", "/api/v1/me/courses", {role: 401 for role in ROLES}),
+    "api.course_progress": ("GET", "/api/v1/courses/alpha/progress", {role: 401 for role in ROLES}),
 }
 
 
