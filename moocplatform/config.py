@@ -51,7 +51,17 @@ class Defaults:
     MAIL_DEFAULT_SENDER = "moocplatform <no-reply@localhost>"
     MAIL_OUTBOX_DIR = ""  # defaults to instance/outbox
     REDIS_URL = ""
-    ASSET_STORE_DIR = ""  # defaults to instance/assets
+    # File storage (moocplatform.storage): "local" keeps files under STORAGE_DIR (default instance/), "s3" in a
+    # bucket of any S3-compatible service.
+    STORAGE_BACKEND = "local"
+    STORAGE_DIR = ""
+    ASSET_STORE_DIR = ""  # pack assets of the local backend; defaults to STORAGE_DIR/assets
+    STORAGE_S3_BUCKET = ""
+    STORAGE_S3_PREFIX = ""
+    STORAGE_S3_ENDPOINT_URL = ""  # empty: AWS itself
+    STORAGE_S3_REGION = ""
+    STORAGE_S3_ACCESS_KEY_ID = ""  # empty: boto3's usual sources (environment, instance role)
+    STORAGE_S3_SECRET_ACCESS_KEY = ""
     VIDEO_EMBED_HOSTS = DEFAULT_VIDEO_EMBED_HOSTS
     COURSES_DIR = ""  # defaults to the repository's courses/
     PROXY_FIX_HOPS = 0
@@ -75,6 +85,14 @@ ENVIRONMENT_SETTINGS = {
     "REDIS_URL": ("REDIS_URL", str),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
     "PROXY_FIX_HOPS": ("PROXY_FIX_HOPS", int),
+    "STORAGE_BACKEND": ("STORAGE_BACKEND", str),
+    "STORAGE_DIR": ("STORAGE_DIR", str),
+    "STORAGE_S3_BUCKET": ("STORAGE_S3_BUCKET", str),
+    "STORAGE_S3_PREFIX": ("STORAGE_S3_PREFIX", str),
+    "STORAGE_S3_ENDPOINT_URL": ("STORAGE_S3_ENDPOINT_URL", str),
+    "STORAGE_S3_REGION": ("STORAGE_S3_REGION", str),
+    "STORAGE_S3_ACCESS_KEY_ID": ("STORAGE_S3_ACCESS_KEY_ID", str),
+    "STORAGE_S3_SECRET_ACCESS_KEY": ("STORAGE_S3_SECRET_ACCESS_KEY", str),
     "API_RATE_LIMIT": ("API_RATE_LIMIT", int),
     "API_RATE_LIMIT_WINDOW_SECONDS": ("API_RATE_LIMIT_WINDOW_SECONDS", int),
 }
@@ -96,7 +114,8 @@ def load_config(app, overrides: dict[str, Any] | None) -> None:
         instance.mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'moocplatform.sqlite3'}"
     app.config["MAIL_OUTBOX_DIR"] = app.config["MAIL_OUTBOX_DIR"] or str(instance / "outbox")
-    app.config["ASSET_STORE_DIR"] = app.config["ASSET_STORE_DIR"] or str(instance / "assets")
+    app.config["STORAGE_DIR"] = app.config["STORAGE_DIR"] or str(instance)
+    app.config["ASSET_STORE_DIR"] = app.config["ASSET_STORE_DIR"] or str(Path(app.config["STORAGE_DIR"]) / "assets")
     app.config["COURSES_DIR"] = app.config["COURSES_DIR"] or str(Path(app.root_path).parent / "courses")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(instance)
