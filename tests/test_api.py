@@ -55,6 +55,7 @@ def test_the_document_is_valid_openapi_3_1_and_lists_every_api_route(app, client
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert documented == routes
     assert document["paths"]["/me/courses"]["get"]["security"] == [{"bearerToken": ["read:courses"]}]
+    assert document["servers"] == [{"url": "http://learn.test/api/v1"}]
     assert client.get("/api/v1/openapi.json").status_code == 200
 
 

@@ -1,7 +1,7 @@
 """The first endpoints of /api/v1: who I am, my courses, my progress in one course."""
 from __future__ import annotations
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, current_app, url_for
 
 from .. import policy
 from ..catalog import queries as catalog_queries
@@ -34,7 +34,8 @@ def _course_ref(course) -> dict:
 @api_route(bp, Operation("/openapi.json", "GET", "getOpenAPIDocument", "This document.", "OpenAPIDocument",
                          tag="meta", public=True))
 def openapi_json():
-    return openapi_document(request.host_url.rstrip("/"))
+    # One document for every host, naming the address users reach (as links in mails do).
+    return openapi_document(current_app.config["PUBLIC_BASE_URL"].rstrip("/"))
 
 
 @api_route(bp, Operation("/me", "GET", "getMe", "The token's owner.", "Me", scopes=("read:profile",)))
