@@ -10,8 +10,8 @@ from moocplatform import clock, personal_data
 from moocplatform.errors import InvalidInput, NotFound, PermissionDenied
 from moocplatform.extensions import db
 from moocplatform.tokens.models import Token
-from moocplatform.tokens.services import (TokenRejected, hash_secret, issue_token, revoke_all, revoke_token,
-                                          tokens_for_owner, verify_token)
+from moocplatform.tokens.services import (TokenRejected, hash_secret, issue_token, record_token_use, revoke_all,
+                                          revoke_token, token_use_is_stale, tokens_for_owner, verify_token)
 from tests.conftest import log_in
 from tests.factories import make_user
 
@@ -27,16 +27,19 @@ def test_the_secret_is_shown_once_and_only_its_hash_is_stored():
     assert issued.token.expires_at == clock.now() + timedelta(days=90)
 
 
-def test_verify_accepts_the_secret_with_its_purpose_and_scopes_and_records_its_use():
+def test_verify_accepts_the_secret_with_its_purpose_and_scopes_and_the_use_is_recorded():
     owner = make_user()
     issued = issue_token(owner, owner, "personal_access", scopes=["read:courses", "read:progress"])
     token = verify_token(issued.secret, "personal_access", scopes=["read:progress"])
-    assert token.id == issued.token.id and token.last_used_at == clock.now()
+    assert token.id == issued.token.id and token.last_used_at is None  # verifying only reads
+    record_token_use(token)
+    assert token.last_used_at == clock.now()
     clock.advance(timedelta(seconds=20))
-    verify_token(issued.secret, "personal_access")
+    assert not token_use_is_stale(token)
+    record_token_use(token)
     assert token.last_used_at == clock.now() - timedelta(seconds=20)  # written at most once a minute
     clock.advance(timedelta(minutes=1))
-    verify_token(issued.secret, "personal_access")
+    record_token_use(token)
     assert token.last_used_at == clock.now()
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from flask import g, request
 
-from .. import clock
 from ..security import load_user
 from ..tokens.models import Token
 from ..tokens.purposes import PERSONAL_ACCESS
@@ -55,8 +54,6 @@ def authenticate(scopes: tuple[str, ...]) -> Token:
                       title="Insufficient scope", headers=_challenge("insufficient_scope", " ".join(scopes)))
     g.api_user = user
     g.api_token = token
-    # verify_token wrote the token's last use (at most once a minute): the request must commit it.
-    g.api_pending_write = token.last_used_at == clock.now()
     return token
 
 

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
+from ..database import reading_ended
 from ..extensions import db
+from ..tokens.services import record_token_use, token_use_is_stale
 from . import schemas
 from .auth import authenticate
 from .problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES, Problem
@@ -80,6 +82,9 @@ class Operation:
             "description": "OK",
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{self.response_schema}"}}},
         }}
+        if not self.public:
+            responses["200"]["headers"] = {schemas.header_name(h): {"$ref": f"#/components/headers/{h}"}
+                                           for h in schemas.RATE_LIMIT_HEADERS}
         errors = ["400"] if self.query else []
         if not self.public:
             errors += ["401", "403", "429"]
@@ -107,12 +112,17 @@ def api_route(bp: Blueprint, operation: Operation) -> Callable[[Callable[..., An
         @wraps(view)
         def wrapper(**path_args: Any) -> Response:
             rate_headers: dict[str, str] = {}
+            token = None
             if not operation.public:
                 token = authenticate(operation.scopes)
                 rate_headers = enforce_rate_limit(token)
             arguments = {p.name: p.parse(request.args.get(p.name)) for p in operation.query}
             body = view(**path_args, **arguments)
-            if g.get("api_pending_write"):
+            if token is not None and token_use_is_stale(token):
+                # The reads are done; the token's last use is written in a transaction of its own.
+                db.session.commit()
+                reading_ended()
+                record_token_use(token)
                 db.session.commit()
             response = body if isinstance(body, Response) else jsonify(body)
             response.headers.update(rate_headers)

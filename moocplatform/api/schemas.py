@@ -97,7 +97,14 @@ HEADERS = {
     "WWWAuthenticate": {"description": "RFC 6750: the Bearer challenge and, when known, the error.",
                         "schema": {"type": "string"}},
     "Allow": {"description": "The methods the resource allows.", "schema": {"type": "string"}},
+    "RateLimitLimit": {"description": "Requests allowed per window for this token.",
+                       "schema": {"type": "integer", "minimum": 1}},
+    "RateLimitRemaining": {"description": "Requests left in the current window.",
+                           "schema": {"type": "integer", "minimum": 0}},
+    "RateLimitReset": {"description": "Seconds until the current window ends.",
+                       "schema": {"type": "integer", "minimum": 1}},
 }
+RATE_LIMIT_HEADERS = ("RateLimitLimit", "RateLimitRemaining", "RateLimitReset")
 
 # status -> (component name, description, headers)
 ERROR_RESPONSES: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -106,7 +113,7 @@ ERROR_RESPONSES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "403": ("Forbidden", "The token lacks a scope the endpoint needs.", ("WWWAuthenticate",)),
     "404": ("NotFound", "No such resource, or not one you may see.", ()),
     "405": ("MethodNotAllowed", "The resource does not allow this method.", ("Allow",)),
-    "429": ("TooManyRequests", "The token's rate limit is reached.", ("RetryAfter",)),
+    "429": ("TooManyRequests", "The token's rate limit is reached.", ("RetryAfter", *RATE_LIMIT_HEADERS)),
     "500": ("ServerError", "An unexpected error; it is logged.", ()),
 }
 
@@ -123,4 +130,6 @@ def error_responses() -> dict[str, Any]:
 
 
 def header_name(component: str) -> str:
-    return {"RetryAfter": "Retry-After", "WWWAuthenticate": "WWW-Authenticate", "Allow": "Allow"}[component]
+    return {"RetryAfter": "Retry-After", "WWWAuthenticate": "WWW-Authenticate", "Allow": "Allow",
+            "RateLimitLimit": "RateLimit-Limit", "RateLimitRemaining": "RateLimit-Remaining",
+            "RateLimitReset": "RateLimit-Reset"}[component]

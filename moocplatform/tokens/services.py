@@ -88,7 +88,7 @@ def issue_token(actor, owner, purpose: str, *, scopes: Iterable[str], label: str
 
 def verify_token(secret: str, purpose: str, *, scopes: Iterable[str] = (), subject: str | None = None) -> Token:
     """The live token behind secret, if it has this purpose, every scope asked for and (if given) this
-    subject; raises TokenRejected otherwise. Records when it was last used."""
+    subject; raises TokenRejected otherwise. Reads only (see record_token_use)."""
     kind = get_purpose(purpose)
     if not secret or len(secret) > 200 or not secret.startswith(kind.prefix + "_"):
         raise TokenRejected("malformed")
@@ -108,10 +108,21 @@ def verify_token(secret: str, purpose: str, *, scopes: Iterable[str] = (), subje
         raise TokenRejected("scope")
     if subject is not None and token.subject != subject:
         raise TokenRejected("subject")
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        token.last_used_at = now
-        db.session.flush()
     return token
+
+
+def token_use_is_stale(token: Token) -> bool:
+    """Whether record_token_use would write (the last use is unknown or over a minute old)."""
+    return token.last_used_at is None or clock.now() - token.last_used_at >= LAST_USED_RESOLUTION
+
+
+def record_token_use(token: Token) -> None:
+    """Remember that a verified token was used. Separate from verify_token so that a request can read in
+    one transaction and write this in another (SQLite cannot turn a read transaction into a write one once
+    another writer has committed)."""
+    if token_use_is_stale(token):
+        token.last_used_at = clock.now()
+        db.session.flush()
 
 
 def revoke_token(actor, token_id: int) -> Token:
