@@ -66,6 +66,7 @@ def test_me_answers_the_tokens_owner(client):
     assert response.get_json()["display_name"] == "Api User"
     assert response.headers["Cache-Control"] == "private, no-store"
     assert response.headers["RateLimit-Remaining"] == "299"
+    assert "Set-Cookie" not in response.headers  # the API keeps no session
 
 
 @pytest.mark.parametrize("authorization", [None, "Bearer", "Basic dXNlcjpwYXNz", "Bearer mpat_unknown",

@@ -45,7 +45,7 @@ def enrolments_page(user, *, after_id: int, limit: int) -> tuple[list[EnrolmentR
     rows = rows[:limit]
     course_ids = [course.id for _, course, _, _ in rows]
     live_unit = aliased(Unit)
-    counts = dict(db.session.execute(
+    counts: dict[int, int] = dict(db.session.execute(
         sa.select(UnitProgress.course_id, sa.func.count())
         .join(Course, Course.id == UnitProgress.course_id)
         .join(live_unit, sa.and_(live_unit.version_id == Course.live_version_id,
@@ -53,7 +53,7 @@ def enrolments_page(user, *, after_id: int, limit: int) -> tuple[list[EnrolmentR
         .where(UnitProgress.user_id == user.id, UnitProgress.course_id.in_(course_ids),
                UnitProgress.completed_at.is_not(None))
         .group_by(UnitProgress.course_id)
-    ).all()) if course_ids else {}
+    ).tuples().all()) if course_ids else {}
     visible = [
         EnrolmentRow(enrollment, course, unit_count or 0, counts.get(course.id, 0), completed_at)
         for enrollment, course, unit_count, completed_at in rows

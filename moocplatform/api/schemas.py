@@ -18,7 +18,8 @@ PROBLEM = {
         "instance": {"type": "string", "format": "uri-reference"},
         "errors": {
             "type": "array",
-            "description": "For validation errors: each invalid parameter (query) or field (JSON pointer into the body).",
+            "description": ("For validation errors: each invalid parameter (query) or field (a JSON pointer "
+                            "into the body)."),
             "items": {
                 "type": "object", "required": ["detail"], "additionalProperties": False,
                 "properties": {"detail": {"type": "string"}, "parameter": {"type": "string"},

@@ -11,9 +11,11 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.engine import CursorResult
 
 from .. import clock, policy
 from ..errors import InvalidInput, NotFound, PermissionDenied
@@ -146,7 +148,7 @@ def revoke_all(actor, owner, purpose: str | None = None) -> int:
     if purpose is not None:
         criteria.append(Token.purpose == purpose)
     result = db.session.execute(sa.update(Token).where(*criteria).values(revoked_at=clock.now()))
-    return result.rowcount or 0
+    return cast(CursorResult, result).rowcount or 0
 
 
 def tokens_for_owner(actor, owner, purpose: str | None = None) -> list[Token]:
