@@ -92,6 +92,13 @@ COMPONENTS: dict[str, Any] = {
                         "properties": {"openapi": {"const": "3.1.0"}}},
 }
 
+def register_schema(name: str, schema: dict[str, Any]) -> None:
+    """A component schema of another area's endpoints (referenced as #/components/schemas/<name>)."""
+    if name in COMPONENTS and COMPONENTS[name] != schema:
+        raise ValueError(f"schema {name} is registered twice")
+    COMPONENTS[name] = schema
+
+
 HEADERS = {
     "RetryAfter": {"description": "Seconds until the next request is allowed.",
                    "schema": {"type": "integer", "minimum": 1}},

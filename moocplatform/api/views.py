@@ -10,11 +10,10 @@ from ..learning.queries import enrollment_and_progress
 from .auth import api_user
 from .cursor import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, decode_cursor
 from .openapi import API_PREFIX, Operation, QueryParameter, api_route, openapi_document
-from .problems import Problem, problem_response
+from .problems import Problem
 from .queries import enrolments_page
 
 bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
-bp.register_error_handler(Problem, problem_response)
 
 CURSOR = QueryParameter("cursor", {"type": "string", "maxLength": 500},
                         "The position to continue from: the `next` link of the previous page carries it.")
