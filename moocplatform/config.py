@@ -56,14 +56,27 @@ class Defaults:
     WORKER_POLL_SECONDS = 1.0  # how often an idle worker looks for rows (with Redis: how long it waits)
     WORKER_LEASE_SECONDS = 300  # a claimed row whose worker has not finished by then is claimed again
     WORKER_HEARTBEAT_STALE_SECONDS = 120  # /healthz calls the worker stale after this long without a beat
-    ASSET_STORE_DIR = ""  # defaults to instance/assets
+    # File storage (moocplatform.storage): "local" keeps files under STORAGE_DIR (default instance/), "s3" in a
+    # bucket of any S3-compatible service.
+    STORAGE_BACKEND = "local"
+    STORAGE_DIR = ""
+    ASSET_STORE_DIR = ""  # pack assets of the local backend; defaults to STORAGE_DIR/assets
+    STORAGE_S3_BUCKET = ""
+    STORAGE_S3_PREFIX = ""
+    STORAGE_S3_ENDPOINT_URL = ""  # empty: AWS itself
+    STORAGE_S3_REGION = ""
+    STORAGE_S3_ACCESS_KEY_ID = ""  # empty: boto3's usual sources (environment, instance role)
+    STORAGE_S3_SECRET_ACCESS_KEY = ""
     VIDEO_EMBED_HOSTS = DEFAULT_VIDEO_EMBED_HOSTS
     COURSES_DIR = ""  # defaults to the repository's courses/
     PROXY_FIX_HOPS = 0
     CATALOG_PAGE_SIZE = 24
     # The areas create_app installs, in order: each package's init_app(app) adds its pages, templates,
     # commands, jobs and registry entries. A name without a dot is a package of moocplatform.
-    INSTALLED_AREAS = ("accounts", "catalog", "learning", "quizzes", "admin", "studio", "ops")
+    INSTALLED_AREAS = ("accounts", "tokens", "catalog", "learning", "quizzes", "admin", "studio", "ops", "api")
+    # Requests per token in each window of the JSON API (shared through Redis when REDIS_URL is set).
+    API_RATE_LIMIT = 300
+    API_RATE_LIMIT_WINDOW_SECONDS = 60
 
 
 ENVIRONMENT_SETTINGS = {
@@ -84,6 +97,16 @@ ENVIRONMENT_SETTINGS = {
     "WORKER_HEARTBEAT_STALE_SECONDS": ("WORKER_HEARTBEAT_STALE_SECONDS", float),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
     "PROXY_FIX_HOPS": ("PROXY_FIX_HOPS", int),
+    "STORAGE_BACKEND": ("STORAGE_BACKEND", str),
+    "STORAGE_DIR": ("STORAGE_DIR", str),
+    "STORAGE_S3_BUCKET": ("STORAGE_S3_BUCKET", str),
+    "STORAGE_S3_PREFIX": ("STORAGE_S3_PREFIX", str),
+    "STORAGE_S3_ENDPOINT_URL": ("STORAGE_S3_ENDPOINT_URL", str),
+    "STORAGE_S3_REGION": ("STORAGE_S3_REGION", str),
+    "STORAGE_S3_ACCESS_KEY_ID": ("STORAGE_S3_ACCESS_KEY_ID", str),
+    "STORAGE_S3_SECRET_ACCESS_KEY": ("STORAGE_S3_SECRET_ACCESS_KEY", str),
+    "API_RATE_LIMIT": ("API_RATE_LIMIT", int),
+    "API_RATE_LIMIT_WINDOW_SECONDS": ("API_RATE_LIMIT_WINDOW_SECONDS", int),
 }
 
 
@@ -101,7 +124,8 @@ def load_config(app, overrides: dict[str, Any] | None) -> None:
         instance.mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'moocplatform.sqlite3'}"
     app.config["MAIL_OUTBOX_DIR"] = app.config["MAIL_OUTBOX_DIR"] or str(instance / "outbox")
-    app.config["ASSET_STORE_DIR"] = app.config["ASSET_STORE_DIR"] or str(instance / "assets")
+    app.config["STORAGE_DIR"] = app.config["STORAGE_DIR"] or str(instance)
+    app.config["ASSET_STORE_DIR"] = app.config["ASSET_STORE_DIR"] or str(Path(app.config["STORAGE_DIR"]) / "assets")
     app.config["COURSES_DIR"] = app.config["COURSES_DIR"] or str(Path(app.root_path).parent / "courses")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(instance)

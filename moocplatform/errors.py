@@ -1,7 +1,10 @@
 """Domain errors raised by services, and the one place that maps them (and HTTP errors) to pages."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -45,6 +48,20 @@ ERROR_TITLES = {
 }
 
 
+# An area that answers in another format (the JSON API's problem details) registers a renderer for its URL
+# prefix; it gets the status, the message pages would show, and the error itself (for headers).
+ErrorRenderer = Callable[[int, "str | None", Exception], ResponseReturnValue]
+_error_renderers: dict[str, ErrorRenderer] = {}
+
+
+def register_error_renderer(path_prefix: str, renderer: ErrorRenderer) -> None:
+    _error_renderers[path_prefix] = renderer
+
+
+def _renderer_for_path() -> ErrorRenderer | None:
+    return next((r for prefix, r in _error_renderers.items() if request.path.startswith(prefix)), None)
+
+
 def _render(status: int, message: str | None = None):
     transaction.roll_back()  # nothing of a failed request is kept, or shown on its error page
     if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
@@ -55,10 +72,14 @@ def _render(status: int, message: str | None = None):
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
+        if (renderer := _renderer_for_path()) is not None:
+            return renderer(error.status_code, error.message, error)
         return _render(error.status_code, error.message)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if (renderer := _renderer_for_path()) is not None:
+            return renderer(error.code or 500, error.description, error)
         response = _render(error.code or 500, error.description if error.code != 404 else None)
         if error.code == 429 and error.response is not None and "Retry-After" in error.response.headers:
             body, status = response
@@ -68,4 +89,6 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         app.logger.exception("unhandled error on %s", request.path)
+        if (renderer := _renderer_for_path()) is not None:
+            return renderer(500, None, error)
         return _render(500)

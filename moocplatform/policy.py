@@ -149,6 +149,16 @@ def can_edit_profile(user: Any, subject: Any) -> bool:
 def can_manage_own_account(user: Any, subject: Any) -> bool:
     """Passwords and erasure: only the account holder, who also proves it with the password."""
     return signed_in(user) and user.id == subject.id
+# Tokens (personal access tokens, feed and link secrets) -----------------------------------------------
+
+def can_issue_token(user: Any, owner_id: int) -> bool:
+    """Only the owner issues a token: it acts as them."""
+    return signed_in(user) and user.id == owner_id
+
+
+def can_manage_tokens(user: Any, owner_id: int) -> bool:
+    """The owner lists and revokes their tokens; an administrator may too (a leaked token)."""
+    return signed_in(user) and (user.id == owner_id or user.has_role("admin"))
 
 
 # Visibility of a learner's data ---------------------------------------------------------------------------

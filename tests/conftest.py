@@ -22,6 +22,7 @@ from moocplatform.accounts.sessions import start_session
 from moocplatform.extensions import db
 from moocplatform.mail import outbox_messages
 from moocplatform.outbox.worker import run_outbox as run_queued_rows
+from tests.openapi_check import check_api_response
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -48,7 +49,11 @@ class FreshContextClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
+        request = response.request
+        if request.path.startswith("/api/"):
+            check_api_response(self.application, request.method, request.path, response)
+        return response
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,7 @@ from moocplatform.registry import DuplicateEntry, Registry
 from .conftest import log_in
 from .factories import enrol, make_course, make_user
 
-ALL_AREAS = ("accounts", "catalog", "learning", "quizzes", "admin", "studio", "ops")
+ALL_AREAS = ("accounts", "tokens", "catalog", "learning", "quizzes", "admin", "studio", "ops", "api")
 
 
 def make_app(app, **config):

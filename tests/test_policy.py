@@ -4,6 +4,7 @@ import pytest
 from moocplatform import policy
 from moocplatform.extensions import db
 from moocplatform.outbox import OutboxStatus, enqueue
+from moocplatform.tokens.services import issue_token
 from tests.conftest import log_in
 from tests.factories import enrol, make_course, make_user
 
@@ -94,6 +95,18 @@ CASES = {
     "quizzes.statistics": ("GET", "/courses/alpha/quizzes/check/statistics", TEAM_ONLY),
     "quizzes.statistics_csv": ("GET", "/courses/alpha/quizzes/check/statistics.csv", TEAM_ONLY),
     "quizzes.exceptions": ("GET", "/courses/alpha/quizzes/check/exceptions", TEAM_ONLY),
+    # personal access tokens: {token} is the enrolled learner's
+    "tokens.personal_access_tokens": ("GET", "/account/tokens", SIGNED_IN),
+    "tokens.create_personal_access_token": ("POST", "/account/tokens", {"anonymous": LOGIN,
+                                                                          **{r: 422 for r in ROLES[1:]}}),
+    "tokens.revoke_personal_access_token": ("POST", "/account/tokens/{token}/revoke", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": NOT_FOUND,
+        "course_team": NOT_FOUND, "admin": OK}),
+    # The API: a cookie session authenticates nobody (tests/test_api.py has the matrix with bearer tokens).
+    "api.openapi_json": ("GET", "/api/v1/openapi.json", EVERYONE),
+    "api.me": ("GET", "/api/v1/me", {role: 401 for role in ROLES}),
+    "api.my_courses": ("GET", "/api/v1/me/courses", {role: 401 for role in ROLES}),
+    "api.course_progress": ("GET", "/api/v1/courses/alpha/progress", {role: 401 for role in ROLES}),
 }
 
 
@@ -129,7 +142,9 @@ def world():
     from moocplatform.accounts.sessions import start_session
     peer_session = start_session(peer, device="Firefox on Linux").row.id
     values = {"peer_session": peer_session, "attempt": attempt.id, "done": done.id, "enrolled_peer": peer.id, "team_member": team_member.id, "team_grant": team_member.roles[0].id,
-              "course": course.id, "asset": f"/assets/{asset.sha256}/square.svg", "version": course.live_version_id, "dead_row": dead_row.id}
+              "course": course.id, "asset": f"/assets/{asset.sha256}/square.svg", "version": course.live_version_id, "dead_row": dead_row.id,
+              "token": issue_token(people["enrolled"], people["enrolled"], "personal_access",
+                                   scopes=["read:courses"]).token.id}
     return people, values
 
 

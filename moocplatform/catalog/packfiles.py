@@ -48,7 +48,7 @@ def store_pack_files(version: CourseVersion, files: list[StoredFile],
                      progress: Callable[[int, int], None] | None = None) -> None:
     """Copy the files into the store; progress(done, total) is called after each (for progress bars)."""
     for done, item in enumerate(files, start=1):
-        assets.put_file(item.source, item.sha256)
+        assets.put_file(item.source, item.sha256, item.content_type)
         if progress is not None:
             progress(done, len(files))
         db.session.add(PackFile(version_id=version.id, path=item.path, sha256=item.sha256,
@@ -73,5 +73,5 @@ def export_zip(course_slug: str, version_id: int) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.flag_bits |= 0x800  # names are UTF-8
-            archive.writestr(info, assets.stored_path(sha).read_bytes(), compresslevel=9)
+            archive.writestr(info, assets.read_bytes(sha), compresslevel=9)
     return buffer.getvalue()

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import policy
@@ -10,6 +10,7 @@ from ..extensions import db
 from ..forms import EmptyForm
 from ..learning.queries import completion_rules_for, enrollment_and_progress
 from ..learning.services import enrolment_blocker
+from ..storage import StoredFileMissing
 from . import assets, queries
 from .models import PackFile
 
@@ -66,13 +67,9 @@ def pack_asset(sha256: str, name: str):
     if asset is None:
         abort(404)
     try:
-        path = assets.stored_path(sha256)
-    except ValueError:
+        response = assets.send_asset(sha256, mimetype=asset.content_type, max_age=31536000, download_name=name)
+    except (ValueError, StoredFileMissing):
         abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=asset.content_type, etag=sha256, conditional=True, max_age=31536000,
-                         download_name=name)
     response.cache_control.public = True
     response.cache_control.immutable = True
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"

@@ -1,0 +1,320 @@
+"""The JSON API: bearer tokens, scopes, problem details, cursor pages, rate limits and query counts.
+
+Every response here (and anywhere in the suite) is validated against /api/v1/openapi.json by the client
+(tests/openapi_check.py)."""
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import os
+
+import pytest
+import redis
+
+from moocplatform import clock
+from moocplatform.api import views as api_views
+from moocplatform.api.openapi import registered_operations
+from moocplatform.admin.services import suspend_user
+from moocplatform.api.ratelimit import EXTENSION_KEY, MemoryRateLimiter, RedisRateLimiter, rate_limiter
+from moocplatform.catalog.services import archive_course
+from moocplatform.extensions import db
+from moocplatform.learning.services import leave_course, record_unit_visit, set_unit_completion
+from moocplatform.tokens.services import issue_token, revoke_token
+from tests.conftest import log_in
+from tests.factories import enrol, make_course, make_user
+from tests.openapi_check import api_document
+
+ALL_SCOPES = ("read:profile", "read:courses", "read:progress")
+
+
+def bearer(user, scopes=ALL_SCOPES) -> dict[str, str]:
+    return {"Authorization": f"Bearer {issue_token(user, user, 'personal_access', scopes=scopes).secret}"}
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limiter(app):
+    """Each test counts from zero (the limiter lives as long as the app)."""
+    app.extensions[EXTENSION_KEY] = MemoryRateLimiter()
+    yield
+    app.extensions.pop(EXTENSION_KEY, None)
+
+
+def problem(response, status: int) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    return response.get_json()
+
+
+def test_the_document_is_valid_openapi_3_1_and_lists_every_api_route(app, client):
+    document = api_document(app)  # openapi-spec-validator has checked it
+    assert document["openapi"] == "3.1.0"
+    documented = {(path, method) for path, item in document["paths"].items() for method in item}
+    routes = {(rule.rule.removeprefix("/api/v1").replace("<slug>", "{slug}"), method.lower())
+              for rule in app.url_map.iter_rules() if rule.endpoint in registered_operations()
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert documented == routes
+    assert document["paths"]["/me/courses"]["get"]["security"] == [{"bearerToken": ["read:courses"]}]
+    assert document["servers"] == [{"url": "http://learn.test/api/v1"}]
+    assert client.get("/api/v1/openapi.json").status_code == 200
+
+
+def test_me_answers_the_tokens_owner(client):
+    user = make_user(display_name="Api User")
+    response = client.get("/api/v1/me", headers=bearer(user))
+    assert response.status_code == 200
+    assert response.get_json()["display_name"] == "Api User"
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert response.headers["RateLimit-Remaining"] == "299"
+    assert "Set-Cookie" not in response.headers  # the API keeps no session
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer", "Basic dXNlcjpwYXNz", "Bearer mpat_unknown",
+                                           "Bearer mpcal_notthekind"])
+def test_a_request_without_a_valid_token_is_401_with_a_challenge(client, authorization):
+    headers = {"Authorization": authorization} if authorization else {}
+    body = problem(client.get("/api/v1/me", headers=headers), 401)
+    assert body["type"].endswith("/api/v1/problems/invalid-token") and body["instance"] == "/api/v1/me"
+
+
+def test_a_cookie_session_does_not_authenticate_the_api(client):
+    user = make_user()
+    log_in(client, user)
+    response = client.get("/api/v1/me")
+    problem(response, 401)
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="moocplatform"'
+
+
+def test_revoked_expired_and_suspended_tokens_stop_at_once(client):
+    user, admin = make_user(), make_user("admin")
+    issued = issue_token(user, user, "personal_access", scopes=ALL_SCOPES, lifetime=timedelta(days=1))
+    headers = {"Authorization": f"Bearer {issued.secret}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    suspend_user(admin, user, "test")
+    db.session.flush()
+    problem(client.get("/api/v1/me", headers=headers), 401)
+    other = make_user()
+    issued = issue_token(other, other, "personal_access", scopes=ALL_SCOPES, lifetime=timedelta(days=1))
+    headers = {"Authorization": f"Bearer {issued.secret}"}
+    clock.advance(timedelta(days=1))
+    assert 'error="invalid_token"' in client.get("/api/v1/me", headers=headers).headers["WWW-Authenticate"]
+    revoked = issue_token(other, other, "personal_access", scopes=ALL_SCOPES)
+    headers = {"Authorization": f"Bearer {revoked.secret}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    revoke_token(other, revoked.token.id)
+    problem(client.get("/api/v1/me", headers=headers), 401)
+
+
+def test_a_token_without_the_scope_is_403(client):
+    user = make_user()
+    response = client.get("/api/v1/me/courses", headers=bearer(user, scopes=["read:profile"]))
+    body = problem(response, 403)
+    assert body["type"].endswith("/insufficient-scope")
+    assert response.headers["WWW-Authenticate"] == (
+        'Bearer realm="moocplatform", error="insufficient_scope", scope="read:courses"')
+
+
+def test_the_last_use_is_kept(client):
+    user = make_user()
+    issued = issue_token(user, user, "personal_access", scopes=ALL_SCOPES)
+    client.get("/api/v1/me", headers={"Authorization": f"Bearer {issued.secret}"})
+    db.session.refresh(issued.token)
+    assert issued.token.last_used_at == clock.now()
+
+
+def test_my_courses_pages_with_an_opaque_cursor(client):
+    user = make_user()
+    courses = [make_course(f"api-{n}") for n in range(3)]
+    for course in courses:
+        enrol(user, course)
+    set_unit_completion(user, courses[0], "m1-u1", complete=True)
+    headers = bearer(user)
+    first = client.get("/api/v1/me/courses?limit=2", headers=headers).get_json()
+    assert [item["course"]["slug"] for item in first["items"]] == ["api-0", "api-1"]
+    assert first["items"][0]["units_completed"] == 1 and first["items"][0]["percent"] == round(100 / 6)
+    assert first["items"][0]["course"]["url"] == "http://localhost/courses/api-0"
+    link = urlsplit(first["next"])
+    second = client.get(f"{link.path}?{link.query}", headers=headers).get_json()
+    assert [item["course"]["slug"] for item in second["items"]] == ["api-2"] and second["next"] is None
+
+
+def test_my_courses_leaves_out_courses_the_pages_hide(client):
+    user, admin = make_user(), make_user("admin")
+    kept, gone = make_course("kept"), make_course("gone")
+    enrol(user, kept)
+    enrol(user, gone)
+    leave_course(user, gone)
+    archive_course(admin, gone)
+    items = client.get("/api/v1/me/courses", headers=bearer(user)).get_json()["items"]
+    assert [item["course"]["slug"] for item in items] == ["kept"]
+
+
+@pytest.mark.parametrize("query, parameter", [("limit=0", "limit"), ("limit=101", "limit"), ("limit=ten", "limit"),
+                                              ("cursor=forged", "cursor"), ("cursor=" + "x" * 501, "cursor")])
+def test_bad_parameters_are_a_validation_problem_naming_them(client, query, parameter):
+    user = make_user()
+    body = problem(client.get(f"/api/v1/me/courses?{query}", headers=bearer(user)), 400)
+    assert body["type"].endswith("/validation-error")
+    assert [error["parameter"] for error in body["errors"]] == [parameter]
+
+
+def test_course_progress_per_unit(client):
+    user = make_user()
+    course = make_course("progress")
+    enrollment = enrol(user, course)
+    set_unit_completion(user, course, "m1-u1", complete=True)
+    record_unit_visit(user, enrollment, "m1-u2", {"m1-u1"})
+    db.session.flush()
+    body = client.get("/api/v1/courses/progress/progress", headers=bearer(user)).get_json()
+    statuses = {unit["key"]: unit["status"] for unit in body["units"]}
+    assert statuses["m1-u1"] == "completed" and statuses["m1-u2"] == "viewed"
+    assert statuses["m2-u3"] == "not_started" and body["percent"] == round(100 / 6)
+
+
+def test_course_progress_is_404_for_unknown_courses_and_courses_i_am_not_in(client):
+    user = make_user()
+    make_course("elsewhere")
+    headers = bearer(user)
+    assert problem(client.get("/api/v1/courses/nope/progress", headers=headers), 404)["detail"] == "No such course."
+    body = problem(client.get("/api/v1/courses/elsewhere/progress", headers=headers), 404)
+    assert body["type"].endswith("/not-enrolled")
+
+
+def test_unknown_paths_and_methods_are_problems(client, csrf_enabled):
+    user = make_user()
+    problem(client.get("/api/v1/nothing-here"), 404)
+    # A bearer request is not a form post: no CSRF token is asked for, only the method is wrong.
+    response = client.post("/api/v1/me", headers=bearer(user))
+    problem(response, 405)
+    assert "GET" in response.headers["Allow"]
+
+
+def test_an_unexpected_error_is_a_500_problem_that_says_nothing_of_its_cause(client, monkeypatch, app):
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(api_views, "enrolments_page", broken)
+    user = make_user()
+    response = client.get("/api/v1/me/courses", headers=bearer(user))
+    body = problem(response, 500)
+    assert "secret" not in response.get_data(as_text=True) and "detail" not in body
+
+
+def test_the_rate_limit_is_per_token_and_answers_429_with_retry_after(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "API_RATE_LIMIT", 2)
+    user = make_user()
+    first, second = bearer(user), bearer(user)
+    assert [client.get("/api/v1/me", headers=first).status_code for _ in range(2)] == [200, 200]
+    response = client.get("/api/v1/me", headers=first)
+    body = problem(response, 429)
+    assert body["type"].endswith("/rate-limited")
+    assert 1 <= int(response.headers["Retry-After"]) <= 60
+    assert client.get("/api/v1/me", headers=second).status_code == 200
+    clock.advance(timedelta(seconds=int(response.headers["Retry-After"])))
+    assert client.get("/api/v1/me", headers=first).status_code == 200
+
+
+def _redis_or_skip() -> redis.Redis:
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("Redis at 127.0.0.1:6379 is not running")
+    return client
+
+
+def test_the_redis_limiter_shares_its_count_between_limiters(client, app, monkeypatch):
+    connection = _redis_or_skip()
+    prefix = f"moocplatform-test:{id(object())}:"
+    try:
+        one, two = RedisRateLimiter(connection, prefix), RedisRateLimiter(connection, prefix)
+        assert one.hit("direct", 3, 60).remaining == 2
+        assert two.hit("direct", 3, 60).remaining == 1  # another worker sees the same counter
+        assert one.hit("direct", 3, 60).allowed and not two.hit("direct", 3, 60).allowed
+        assert 0 < connection.ttl(next(iter(connection.scan_iter(prefix + "*")))) <= 61
+        # And through the app, configured by REDIS_URL.
+        monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/0")
+        monkeypatch.setitem(app.config, "API_RATE_LIMIT", 1)
+        app.extensions.pop(EXTENSION_KEY)
+        user = make_user()
+        headers = bearer(user)
+        with app.app_context():
+            limiter = rate_limiter()
+        assert isinstance(limiter, RedisRateLimiter)
+        limiter.prefix = prefix
+        assert client.get("/api/v1/me", headers=headers).status_code == 200
+        problem(client.get("/api/v1/me", headers=headers), 429)
+    finally:
+        for key in connection.scan_iter(prefix + "*"):
+            connection.delete(key)
+
+
+# Query counts: token lookup and owner (2), then the read-model's own.
+
+def test_query_counts_are_fixed(client, count_queries):
+    user = make_user()
+    courses = [make_course(f"count-{n}") for n in range(3)]
+    for course in courses:
+        enrol(user, course)
+        set_unit_completion(user, course, "m1-u1", complete=True)
+    headers = bearer(user)
+    client.get("/api/v1/me", headers=headers)  # the token's last use is written now, not below
+    client.get("/api/v1/courses/count-0/progress", headers=headers)  # the outline is cached from here on
+    with count_queries() as statements:
+        client.get("/api/v1/me", headers=headers)
+    assert len(statements) == 2
+    with count_queries() as statements:
+        client.get("/api/v1/me/courses?limit=2", headers=headers)
+    assert len(statements) == 4
+    with count_queries() as statements:
+        client.get("/api/v1/me/courses?limit=100", headers=headers)
+    assert len(statements) == 4
+    with count_queries() as statements:
+        client.get("/api/v1/courses/count-0/progress", headers=headers)
+    assert len(statements) == 4
+
+
+# The permission matrix of the API, with bearer tokens (tests/test_policy.py covers cookie sessions).
+
+ROLES = ("learner", "enrolled", "facilitator", "course_team", "admin")
+OK = 200
+API_CASES = {
+    "api.openapi_json": ("/api/v1/openapi.json", {role: OK for role in ROLES}),
+    "api.me": ("/api/v1/me", {role: OK for role in ROLES}),
+    "api.my_courses": ("/api/v1/me/courses", {role: OK for role in ROLES}),
+    # My own progress: staff see learners' progress on the pages, not through "my progress".
+    "api.course_progress": ("/api/v1/courses/alpha/progress", {
+        "learner": 404, "enrolled": OK, "facilitator": 404, "course_team": 404, "admin": 404}),
+}
+
+
+def test_every_api_endpoint_has_a_bearer_permission_case(app):
+    assert set(registered_operations()) == set(API_CASES)
+    assert {rule.endpoint for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")} == set(API_CASES)
+
+
+@pytest.fixture()
+def api_world():
+    course = make_course("alpha")
+    people = {"learner": make_user(), "enrolled": make_user(),
+              "facilitator": make_user("facilitator", course=course),
+              "course_team": make_user("course_team", course=course), "admin": make_user("admin")}
+    enrol(people["enrolled"], course)
+    return people
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(API_CASES))
+def test_api_permissions(client, api_world, endpoint, role):
+    path, expected = API_CASES[endpoint]
+    assert client.get(path, headers=bearer(api_world[role])).status_code == expected[role]
+
+
+@pytest.mark.parametrize("endpoint", sorted(e for e in API_CASES if e != "api.openapi_json"))
+def test_every_api_endpoint_refuses_a_token_without_its_scope(client, app, api_world, endpoint):
+    path, _ = API_CASES[endpoint]
+    operation = next(o for e, o in registered_operations().items() if e == endpoint)
+    others = [s for s in ALL_SCOPES if s not in operation.scopes]
+    assert client.get(path, headers=bearer(api_world["enrolled"], scopes=others)).status_code == 403
