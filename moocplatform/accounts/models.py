@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -8,11 +9,26 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..personal_data import delete_rows, register, rows_as_dicts
+from ..stored_enum import stored_enum
 
 ROLES = ("admin", "facilitator", "course_team")
 # Roles that apply to one course; the others are site-wide.
 COURSE_ROLES = ("facilitator", "course_team")
-USER_STATUSES = ("active", "suspended", "deleted")
+
+
+class UserStatus(StrEnum):
+    active = "active"
+    suspended = "suspended"  # by an administrator: cannot log in
+    deleted = "deleted"  # erased: the row stays, de-personalised
+
+
+USER_STATUSES = tuple(UserStatus)
+
+
+class ConsentKind(StrEnum):
+    terms = "terms"
+    privacy = "privacy"
+    minimum_age = "minimum_age"
 
 
 class User(UserMixin, db.Model):
@@ -26,7 +42,8 @@ class User(UserMixin, db.Model):
     locale: Mapped[str] = mapped_column(sa.String(16), default="en")
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     bio: Mapped[str] = mapped_column(sa.Text, default="")
-    status: Mapped[str] = mapped_column(sa.String(16), default="active")
+    status: Mapped[UserStatus] = mapped_column(stored_enum(UserStatus, column="status", length=16),
+                                               default=UserStatus.active)
     created_at: Mapped[datetime]
     email_verified_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]
@@ -39,7 +56,7 @@ class User(UserMixin, db.Model):
     # Flask-Login: suspended and deleted accounts are logged out on their next request.
     @property
     def is_active(self) -> bool:  # type: ignore[override]
-        return self.status == "active"
+        return self.status == UserStatus.active
 
     @property
     def is_verified(self) -> bool:
@@ -82,7 +99,7 @@ class Consent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(sa.String(32))
+    kind: Mapped[ConsentKind] = mapped_column(stored_enum(ConsentKind, column="kind", length=32))
     version: Mapped[str] = mapped_column(sa.String(32))
     given_at: Mapped[datetime]
 
@@ -105,7 +122,7 @@ def _erase_account(user: User) -> None:
     user.full_name = ""
     user.bio = ""
     user.password_hash = "!"
-    user.status = "deleted"
+    user.status = UserStatus.deleted
     user.email_verified_at = None
     user.roles.clear()
 

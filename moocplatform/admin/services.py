@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from .. import audit, clock, policy
-from ..accounts.models import COURSE_ROLES, ROLES, RoleGrant, User
+from ..accounts.models import COURSE_ROLES, ROLES, RoleGrant, User, UserStatus
 from ..accounts.services import clear_login_failures, ensure_not_last_admin, find_grant
 from ..errors import InvalidInput, PermissionDenied
 from ..extensions import db
@@ -57,7 +57,7 @@ def suspend_user(actor, user: User, reason: str = "") -> None:
     if user.has_role("admin"):
         ensure_not_last_admin(user)
     if user.status != "suspended":
-        user.status = "suspended"
+        user.status = UserStatus.suspended
         audit.record(actor, "user.suspend", user, reason=reason)
     db.session.flush()
 
@@ -65,7 +65,7 @@ def suspend_user(actor, user: User, reason: str = "") -> None:
 def unsuspend_user(actor, user: User) -> None:
     _require_admin(actor)
     if user.status == "suspended":
-        user.status = "active"
+        user.status = UserStatus.active
         audit.record(actor, "user.unsuspend", user)
     db.session.flush()
 

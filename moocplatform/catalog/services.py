@@ -17,7 +17,7 @@ from ..errors import Conflict, NotFound
 from ..extensions import db
 from ..quizzes.models import QuizDefinition
 from ..urls import base_path
-from .models import Course, CourseCompetence, CourseVersion, Module, Unit
+from .models import Course, CourseCompetence, CourseStatus, CourseVersion, Module, Unit, VersionStatus
 from .packfiles import file_digests, pack_file_list, store_pack_files
 
 
@@ -243,7 +243,7 @@ def publish_version(actor, course: Course, version: CourseVersion) -> None:
     if course.live_version_id:
         db.session.execute(sa.update(CourseVersion).where(CourseVersion.id == course.live_version_id)
                            .values(status="superseded"))
-    version.status = "live"
+    version.status = VersionStatus.live
     version.published_at = clock.now()
     manifest = version.manifest
     course.live_version_id = version.id
@@ -285,7 +285,7 @@ def version_history(course: Course) -> list[CourseVersion]:
 def archive_course(actor, course: Course) -> None:
     if course.is_archived:
         return
-    course.status = "archived"
+    course.status = CourseStatus.archived
     course.archived_at = clock.now()
     audit.record(actor, "course.archive", course)
     db.session.flush()
@@ -294,7 +294,7 @@ def archive_course(actor, course: Course) -> None:
 def unarchive_course(actor, course: Course) -> None:
     if not course.is_archived:
         return
-    course.status = "active"
+    course.status = CourseStatus.active
     course.archived_at = None
     audit.record(actor, "course.unarchive", course)
     db.session.flush()

@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..personal_data import delete_rows, register, rows_as_dicts
+from ..stored_enum import stored_enum
+
+
+class EnrollmentStatus(StrEnum):
+    active = "active"
+    left = "left"  # the learner left the course; enrolling again makes the same row active
 
 
 class Enrollment(db.Model):
@@ -17,7 +24,8 @@ class Enrollment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(sa.String(16), default="active")  # active | left
+    status: Mapped[EnrollmentStatus] = mapped_column(stored_enum(EnrollmentStatus, column="status", length=16),
+                                                     default=EnrollmentStatus.active)
     enrolled_at: Mapped[datetime]
     left_at: Mapped[datetime | None]
     last_unit_key: Mapped[str | None] = mapped_column(sa.String(64))
@@ -27,7 +35,7 @@ class Enrollment(db.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status == "active"
+        return self.status == EnrollmentStatus.active
 
 
 class UnitProgress(db.Model):

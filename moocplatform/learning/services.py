@@ -14,7 +14,7 @@ from ..extensions import db
 from ..mail import send_mail
 from ..urls import public_url
 from .completion import record_completion_if_reached
-from .models import Enrollment, Invitation, UnitProgress
+from .models import Enrollment, EnrollmentStatus, Invitation, UnitProgress
 
 MAX_INVITATIONS = 500
 # Revisits of the same unit update the visit time at most this often (a page view need not write).
@@ -65,7 +65,7 @@ def enrol_learner(user, course) -> Enrollment:
         raise PermissionDenied(blocker)
     if enrollment is not None:
         if enrollment.status != "active":
-            enrollment.status = "active"
+            enrollment.status = EnrollmentStatus.active
             enrollment.left_at = None
             db.session.flush()
         return enrollment
@@ -85,7 +85,7 @@ def leave_course(user, course) -> Enrollment | None:
     enrollment = get_enrollment(user, course)
     if enrollment is None or enrollment.status != "active":
         return enrollment
-    enrollment.status = "left"
+    enrollment.status = EnrollmentStatus.left
     enrollment.left_at = clock.now()
     db.session.flush()
     return enrollment
