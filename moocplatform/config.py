@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,7 @@ class Defaults:
     CATALOG_PAGE_SIZE = 24
 
 
-ENVIRONMENT_SETTINGS = {
+ENVIRONMENT_SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     # env var -> (config key, parser)
     "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
     "SECRET_KEY": ("SECRET_KEY", str),

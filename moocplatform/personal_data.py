@@ -72,7 +72,7 @@ def rows_as_dicts(model: type, *criteria: Any, exclude: tuple[str, ...] = ()) ->
     """Every row of model matching criteria, as JSON-ready dicts (for export functions)."""
     columns = [c for c in model.__table__.columns if c.key not in exclude]  # type: ignore[attr-defined]
     rows = db.session.execute(sa.select(*columns).where(*criteria).order_by(model.__table__.c.id)).all()  # type: ignore[attr-defined]
-    return [{c.key: _jsonable(value) for c, value in zip(columns, row)} for row in rows]
+    return [{c.key: _jsonable(value) for c, value in zip(columns, row, strict=True)} for row in rows]
 
 
 def delete_rows(model: type, *criteria: Any) -> None:

@@ -10,7 +10,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .accounts.models import User
 from .extensions import db, login_manager
 
-
 # Built once: every request of a logged-in user runs it.
 _USER_WITH_ROLES = sa.select(User).options(joinedload(User.roles)).where(User.id == sa.bindparam("user_id"))
 

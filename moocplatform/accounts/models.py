@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..personal_data import delete_rows, register, rows_as_dicts
 from ..stored_enum import stored_enum
 
@@ -31,7 +31,7 @@ class ConsentKind(StrEnum):
     minimum_age = "minimum_age"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,7 +55,7 @@ class User(UserMixin, db.Model):
 
     # Flask-Login: suspended and deleted accounts are logged out on their next request.
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.status == UserStatus.active
 
     @property
@@ -76,7 +76,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.email}>"
 
 
-class RoleGrant(db.Model):
+class RoleGrant(Model):
     """A role held by a user: site-wide (admin) or for one course (facilitator, course team)."""
 
     __tablename__ = "role_grants"
@@ -92,7 +92,7 @@ class RoleGrant(db.Model):
     user: Mapped[User] = relationship(back_populates="roles", foreign_keys=[user_id])
 
 
-class Consent(db.Model):
+class Consent(Model):
     """A consent given at registration (terms, privacy notice, minimum age), with the text's version and time."""
 
     __tablename__ = "consents"
@@ -104,7 +104,7 @@ class Consent(db.Model):
     given_at: Mapped[datetime]
 
 
-class LoginFailure(db.Model):
+class LoginFailure(Model):
     """A failed log-in, kept for the throttling window; shared by every worker through the database."""
 
     __tablename__ = "login_failures"

@@ -13,10 +13,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import JSONType
-from ..extensions import db
+from ..extensions import Model
 from ..personal_data import register, rows_as_dicts
 from ..stored_enum import stored_enum
-
 
 
 class CourseStatus(StrEnum):
@@ -39,7 +38,7 @@ class VersionStatus(StrEnum):
     superseded = "superseded"  # was live once
 
 
-class Course(db.Model):
+class Course(Model):
     __tablename__ = "courses"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,7 +71,7 @@ class Course(db.Model):
         return self.status == CourseStatus.archived
 
 
-class CourseCompetence(db.Model):
+class CourseCompetence(Model):
     """A framework competence the live version develops (for catalogue filters)."""
 
     __tablename__ = "course_competences"
@@ -85,7 +84,7 @@ class CourseCompetence(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200), index=True)
 
 
-class CourseVersion(db.Model):
+class CourseVersion(Model):
     __tablename__ = "course_versions"
     __table_args__ = (sa.UniqueConstraint("course_id", "version"),)
 
@@ -109,7 +108,7 @@ class CourseVersion(db.Model):
     )
 
 
-class Module(db.Model):
+class Module(Model):
     __tablename__ = "modules"
     __table_args__ = (sa.UniqueConstraint("version_id", "key"),)
 
@@ -128,7 +127,7 @@ class Module(db.Model):
     )
 
 
-class Unit(db.Model):
+class Unit(Model):
     __tablename__ = "units"
     __table_args__ = (sa.UniqueConstraint("version_id", "key"),)
 
@@ -148,7 +147,7 @@ class Unit(db.Model):
     module: Mapped[Module] = relationship(back_populates="units", lazy="raise")
 
 
-class PackFile(db.Model):
+class PackFile(Model):
     """A file of the pack a version was imported from; the bytes live in the content-addressed store.
 
     Every file is kept, so a version can be exported as the pack it came from; only files under assets/ are

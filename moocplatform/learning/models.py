@@ -7,7 +7,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..personal_data import delete_rows, register, rows_as_dicts
 from ..stored_enum import stored_enum
 
@@ -17,7 +17,7 @@ class EnrollmentStatus(StrEnum):
     left = "left"  # the learner left the course; enrolling again makes the same row active
 
 
-class Enrollment(db.Model):
+class Enrollment(Model):
     __tablename__ = "enrollments"
     __table_args__ = (sa.UniqueConstraint("user_id", "course_id"),)
 
@@ -38,7 +38,7 @@ class Enrollment(db.Model):
         return self.status == EnrollmentStatus.active
 
 
-class UnitProgress(db.Model):
+class UnitProgress(Model):
     __tablename__ = "unit_progress"
     __table_args__ = (sa.UniqueConstraint("user_id", "course_id", "unit_key"),)
 
@@ -50,7 +50,7 @@ class UnitProgress(db.Model):
     completed_at: Mapped[datetime | None]
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """An invitation to an invitation-only course, addressed to an e-mail address."""
 
     __tablename__ = "invitations"
@@ -84,7 +84,7 @@ register(
 )
 
 
-class CourseCompletion(db.Model):
+class CourseCompletion(Model):
     """A learner reached the course's completion rules. Never taken back by later content versions."""
 
     __tablename__ = "course_completions"

@@ -9,12 +9,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import JSONType
-from ..extensions import db
+from ..extensions import Model
 from ..personal_data import delete_rows, register, rows_as_dicts
 from ..stored_enum import stored_enum
 
 
-class QuizDefinition(db.Model):
+class QuizDefinition(Model):
     """A quiz of one content version: settings and questions as the pack gave them, Markdown already rendered
     to sanitised HTML (`*_html` keys). Learner attempts refer to the course and the quiz's stable key."""
 
@@ -39,7 +39,7 @@ class AttemptStatus(StrEnum):
 ATTEMPT_STATUSES = tuple(AttemptStatus)
 
 
-class QuizAttempt(db.Model):
+class QuizAttempt(Model):
     """One learner's attempt at a quiz, taken under one content version (`version_id`) and always graded
     against that version's QuizDefinition, so a later version never regrades it.
 
@@ -85,7 +85,7 @@ class QuizAttempt(db.Model):
                 .order_by(cls.number))
 
 
-class QuizException(db.Model):
+class QuizException(Model):
     """Extra attempts or extra minutes that the course team granted one learner for one quiz. Grants add up;
     each stays as a record of who granted what and why."""
 
