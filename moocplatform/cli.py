@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 import sqlalchemy as sa
@@ -28,7 +29,7 @@ users_cli = AppGroup("users", help="Find users, create administrators, grant rol
 jobs_cli = AppGroup("jobs", help="Scheduled jobs.")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     db.session.rollback()
     click.secho(message, fg="red", err=True)
     sys.exit(1)
@@ -38,7 +39,7 @@ def _user(email: str) -> User:
     user = account_services.get_user_by_email(email)
     if user is None:
         _fail(f"No user with e-mail {email}.")
-    return user  # type: ignore[return-value]
+    return user
 
 
 # courses --------------------------------------------------------------------------------------------------
@@ -115,6 +116,8 @@ def validate_course_pack(path: Path) -> None:
         click.echo(f"\n{path}: not valid: {len(report.problems)} problems, {len(report.warnings)} warnings")
         sys.exit(1)
     pack = report.pack
+    if pack is None:  # only when course.yaml could not be read, which is a problem reported above
+        _fail(f"{path}: cannot be read")
     click.echo(("\n" if report.warnings else "") + f"{path}: valid: {pack.id} {pack.version}, "
                f"{len(pack.modules)} modules, {len(pack.units)} units, {len(pack.quizzes)} quizzes; "
                f"{len(report.warnings)} warnings")
@@ -169,7 +172,7 @@ def grant(email: str, role: str, slug: str | None, revoke: bool) -> None:
             existing = account_services.find_grant(user, role, course.id if course else None)
             if existing is None:
                 _fail(f"{email} does not hold that role.")
-            admin_services.revoke_role(None, user, existing)  # type: ignore[arg-type]
+            admin_services.revoke_role(None, user, existing)
         else:
             admin_services.grant_role(None, user, role, course)
     except DomainError as error:

@@ -150,7 +150,7 @@ def change_set(live: CourseVersion | None, pack: Pack, digests: dict[str, str]) 
     if live is None:
         return ChangeSet(added=[u.key for u in pack.units], first_version=True)
     old_units = dict(db.session.execute(
-        sa.select(Unit.key, Unit.source_path).where(Unit.version_id == live.id)).all())
+        sa.select(Unit.key, Unit.source_path).where(Unit.version_id == live.id)).tuples().all())
     old_digests = file_digests(live.id)
     changes = ChangeSet()
     for unit in pack.units:

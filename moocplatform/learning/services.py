@@ -131,8 +131,8 @@ def _upsert_progress(user_id: int, course_id: int, unit_key: str, *, completed: 
         try:
             with db.session.begin_nested():
                 db.session.add(progress)
-        except IntegrityError:  # the same unit saved twice at once
-            progress = db.session.scalar(query)
+        except IntegrityError:  # the same unit saved twice at once: the other request's row exists now
+            progress = db.session.scalars(query).one()
     newly_completed = bool(completed and progress.completed_at is None)
     if newly_completed:
         progress.completed_at = now
