@@ -14,6 +14,7 @@ help:
 	@echo "make run    set everything up and serve http://$(HOST):$(PORT) with the worker (SQLite in instance/)"
 	@echo "make test   the whole test suite on SQLite and PostgreSQL, browser tests included"
 	@echo "make bench  the benchmark (see bench/README.md)"
+	@echo "make lint   ruff and mypy"
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -62,6 +63,11 @@ test-postgres: $(STAMP)
 
 test-browser: $(STAMP) browser-deps
 	$(BIN)/pytest -p no:cacheprovider -m browser
+
+# ruff checks style and likely bugs everywhere; mypy checks the types of the package (settings in pyproject.toml).
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

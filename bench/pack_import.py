@@ -30,13 +30,15 @@ def write_big_pack(root: Path, units: int, modules: int = 10) -> Path:
     manifest = {
         "id": "big-course", "title": "A large course", "version": "1.0.0", "language": "en",
         "summary": "A generated course for the import benchmark.", "description": "Generated.",
-        "outcomes": ["Import quickly."], "competences": [{"framework": "LifeComp", "code": "L3", "name": "Managing learning"}],
+        "outcomes": ["Import quickly."],
+        "competences": [{"framework": "LifeComp", "code": "L3", "name": "Managing learning"}],
         "effort_hours_per_week": 3, "duration_weeks": modules, "licence": "CC-BY-SA-4.0",
         "authors": [{"name": "Benchmark"}], "enrolment": {"mode": "open"}, "modules": [],
     }
     (pack / "assets").mkdir(parents=True)
     (pack / "assets" / "figure.svg").write_text(
-        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><title>Figure</title><rect width="10" height="10"/></svg>')
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><title>Figure</title>'
+        '<rect width="10" height="10"/></svg>')
     for m in range(1, modules + 1):
         files = []
         for u in range(1, per_module + 1):

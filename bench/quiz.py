@@ -29,21 +29,31 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
-from . import wrk
+from . import quiz_data, wrk
 from .client import USER_AGENT, Target, login, verify
 from .machine import CpuMeter
-from .run import postgres_backends
-from . import quiz_data
 from .quiz_data import (
-    COURSE, MEASURED_LEARNERS, OPEN_ATTEMPTS_EACH, PASSWORD, PAST_ATTEMPTS, PAST_LEARNERS, QUIZ, RANDOM_SEED,
-    UNIT, form_body, prepare, quiz_definition, random_responses,
+    COURSE,
+    MEASURED_LEARNERS,
+    OPEN_ATTEMPTS_EACH,
+    PASSWORD,
+    PAST_ATTEMPTS,
+    PAST_LEARNERS,
+    QUIZ,
+    RANDOM_SEED,
+    UNIT,
+    form_body,
+    prepare,
+    quiz_definition,
+    random_responses,
 )
+from .run import postgres_backends
 from .seed import OUT
 from .server import BenchError, Gunicorn
 
@@ -115,9 +125,10 @@ def count_submitted(ids: list[int]) -> int:
     engine = sa.create_engine(quiz_data.DB_URL)
     try:
         with engine.connect() as connection:
+            id_list = ",".join(str(int(i)) for i in ids)
             return connection.execute(sa.text(
-                "SELECT count(*) FROM quiz_attempts WHERE status = 'submitted' AND user_id IN (%s)"
-                % ",".join(str(int(i)) for i in ids))).scalar_one()
+                f"SELECT count(*) FROM quiz_attempts WHERE status = 'submitted' AND user_id IN ({id_list})"
+            )).scalar_one()
     finally:
         engine.dispose()
 
@@ -180,8 +191,9 @@ def measure(info: dict[str, Any], open_attempts: dict[int, list[int]], args) -> 
             page_runs.append(metered(lambda: wrk.run(page.url, args.duration, page.headers())))
             request_file = OUT / f"quiz-submissions-{round_number}.tsv"
             request_file.write_text("".join(f"{p}\t{c}\t{b}\n" for p, c, b in rows_of_round))
-            post_runs.append(metered(lambda: run_posts(server.base, request_file, args.duration)))
-            print(f"  round {round_number}: page {page_runs[-1]['rps']:.0f} req/s, p99 {page_runs[-1]['p99_ms']:.1f} ms; "
+            post_runs.append(metered(lambda file=request_file: run_posts(server.base, file, args.duration)))
+            print(f"  round {round_number}: page {page_runs[-1]['rps']:.0f} req/s, "
+                  f"p99 {page_runs[-1]['p99_ms']:.1f} ms; "
                   f"submit {post_runs[-1]['rps']:.0f} req/s, p99 {post_runs[-1]['p99_ms']:.1f} ms; other work "
                   f"{post_runs[-1]['foreign_cores']:.2f} cores", flush=True)
         time.sleep(1)
@@ -211,7 +223,7 @@ def report(info: dict[str, Any], counts_before: dict[str, int], counts_after: di
            measured: dict[str, Any], args) -> str:
     lines = [
         f"## Quizzes, {LABELS[args.db]}", "",
-        f"`python -m bench.quiz` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; Python {platform.python_version()}, "
+        f"`python -m bench.quiz` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; Python {platform.python_version()}, "
         f"{wrk.version()}, {database_version(args.db)}, {os.cpu_count()} cores. "
         f"Served by `{measured['command']}`.", "",
         f"Database: one course with a 20-question quiz (every question type), {PAST_LEARNERS + MEASURED_LEARNERS:,} "
@@ -223,10 +235,11 @@ def report(info: dict[str, Any], counts_before: dict[str, int], counts_after: di
         *[f"| {name} | {counts_before[name]} | {counts_after[name]} |" for name in counts_after], "",
         f"wrk, {wrk.CONNECTIONS} connections, {wrk.THREADS} threads, {args.rounds} rounds of {args.duration:g} s "
         "(median of the rounds):", "",
-        "| request | req/s | p50 ms | p90 ms | p99 ms | requests | errors | server CPU ms/request | other work (cores) |",
+        "| request | req/s | p50 ms | p90 ms | p99 ms | requests | errors | server CPU ms/request "
+        "| other work (cores) |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for name, runs in (("attempt page, GET (20 questions, %s bytes)" % f"{measured['page_bytes']:,}",
+    for name, runs in ((f"attempt page, GET (20 questions, {measured['page_bytes']:,} bytes)",
                         measured["page"]), ("submission, POST (graded, recorded, redirect)", measured["submit"])):
         lines.append(f"| {name} | {median(runs, 'rps'):.0f} | {median(runs, 'p50_ms'):.1f} | "
                      f"{median(runs, 'p90_ms'):.1f} | **{median(runs, 'p99_ms'):.1f}** | "

@@ -12,7 +12,7 @@ import tempfile
 import textwrap
 import time
 import urllib.parse
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,15 +51,18 @@ def quiz_definition() -> dict[str, Any]:
     for n in range(1, 5):
         questions.append({"id": f"mr{n}", "type": "multiple_response", "prompt": f"Pick all that apply ({n})",
                           "scoring": "partial", "options": [
-                              {"id": "a", "text": "Right A", "correct": True}, {"id": "b", "text": "Right B", "correct": True},
-                              {"id": "c", "text": "Wrong C", "correct": False}, {"id": "d", "text": "Wrong D", "correct": False}]})
+                              {"id": "a", "text": "Right A", "correct": True},
+                              {"id": "b", "text": "Right B", "correct": True},
+                              {"id": "c", "text": "Wrong C", "correct": False},
+                              {"id": "d", "text": "Wrong D", "correct": False}]})
     for n in range(1, 4):
         questions.append({"id": f"tf{n}", "type": "true_false", "prompt": f"Statement {n} is true.",
                           "answer": n % 2 == 1, "feedback_true": "You said true.", "feedback_false": "You said false."})
     questions += [
         {"id": "nu1", "type": "numeric", "prompt": "Days in a week?", "answers": [{"value": 7}]},
         {"id": "nu2", "type": "numeric", "prompt": "Half of 7?", "answers": [{"value": 3.5, "tolerance": 0.05}]},
-        {"id": "st1", "type": "short_text", "prompt": "The effect of testing?", "answers": [{"text": "testing effect"}]},
+        {"id": "st1", "type": "short_text", "prompt": "The effect of testing?",
+         "answers": [{"text": "testing effect"}]},
         {"id": "st2", "type": "short_text", "prompt": "Spread practice is called?",
          "answers": [{"regex": "spac(ed|ing)( practice)?"}]},
         {"id": "or1", "type": "ordering", "prompt": "Order the steps.", "scoring": "partial",
@@ -184,7 +187,7 @@ def seed() -> dict[str, Any]:
         finally:
             admin.dispose()
     app = make_app()
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     with app.app_context():
         upgrade()
         with tempfile.TemporaryDirectory() as root:

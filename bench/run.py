@@ -14,7 +14,7 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -100,7 +100,8 @@ def measure(kind: str, info: dict[str, Any], args: argparse.Namespace) -> dict[s
                                      f"not 2xx/3xx during round {round_number}.")
                 page.runs.append(result)
                 print(f"  round {round_number}/{args.rounds}  {page.target.name:<10} {result.rps:8.1f} req/s  "
-                      f"p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms  CPU {result.total_cpu_ms:5.2f} ms/req  "
+                      f"p50 {result.p50_ms:6.2f} ms  p99 {result.p99_ms:6.2f} ms  "
+                      f"CPU {result.total_cpu_ms:5.2f} ms/req  "
                       f"other work {result.foreign_cores:.2f} cores"
                       + (f"  (socket errors: {result.read_errors} read, {result.timeouts} timeouts)"
                          if result.read_errors or result.timeouts or result.connect_errors else ""), flush=True)
@@ -222,7 +223,7 @@ def rounds_table(measured: dict[str, Any]) -> str:
 def report(results: list[dict[str, Any]], args: argparse.Namespace, command: str, seconds: float) -> str:
     kinds = [r["kind"] for r in results]
     versions = _versions(kinds)
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     import os
 
     parts = [
@@ -236,12 +237,14 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, command: str
         "- Versions: " + ", ".join(f"{name} {value}" for name, value in versions.items()) + ".",
         f"- Load: `wrk -c{wrk.CONNECTIONS} -t{wrk.THREADS} -d{args.duration:g}s --latency --timeout {wrk.TIMEOUT}`; "
         f"a {args.warmup:g} s discarded warm-up run per page, then {args.rounds} rounds of {args.duration:g} s runs "
-        "alternating between the pages (hello, floor, catalogue, course, unit, dashboard, then again). Each figure is the "
+        "alternating between the pages (hello, floor, catalogue, course, unit, dashboard, then again). "
+        "Each figure is the "
         f"median of the {args.rounds} rounds; the percentage is of the bare-Flask median of the same database run.",
         "- Servers: `gunicorn --workers 2 --worker-class sync --bind 127.0.0.1:PORT wsgi:app` with `DATABASE_URL` "
         "and `SECRET_KEY` set and no access log; the ceiling is `bench/hello.py` (one route returning a short "
         "string) under the same command; the logged-in floor is `bench/floor.py` (the platform plus one route that "
-        "loads the logged-in user and renders nothing) under the same command. Logged-in pages carry the session cookie of a learner who logged in "
+        "loads the logged-in user and renders nothing) under the same command. "
+        "Logged-in pages carry the session cookie of a learner who logged in "
         "through the real `/login` form.",
         "",
     ]
@@ -287,7 +290,7 @@ def keep_other_sections(new_text: str, path: Path) -> str:
         return new_text
     old = path.read_text()
     starts = [m.start() for m in re.finditer(r"^## ", old, flags=re.MULTILINE)]
-    others = [old[a:b].rstrip("\n") for a, b in zip(starts, [*starts[1:], len(old)])
+    others = [old[a:b].rstrip("\n") for a, b in zip(starts, [*starts[1:], len(old)], strict=True)
               if not old[a:b].startswith(OWN_SECTIONS)]
     return new_text.rstrip("\n") + "\n" + "".join(f"\n{section}\n" for section in others)
 

@@ -14,7 +14,7 @@ import json
 import random
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +121,7 @@ def seed(kind: str) -> dict[str, Any]:
             (key for key, _title, preview in bench_course["units"] if not preview), bench_keys[0])
         bench_unit_title = next(title for key, title, _p in bench_course["units"] if key == bench_unit)
 
-        now = datetime.now(timezone.utc).replace(microsecond=0)
+        now = datetime.now(UTC).replace(microsecond=0)
         password_hash = hash_password(BENCH_PASSWORD)  # real argon2id, at the application's cost
         rng = random.Random(RANDOM_SEED)
 

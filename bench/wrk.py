@@ -56,7 +56,8 @@ def version() -> str:
 
 
 def command(url: str, duration: float, headers: dict[str, str]) -> list[str]:
-    argv = ["wrk", f"-c{CONNECTIONS}", f"-t{THREADS}", f"-d{max(1, round(duration))}s", "--latency", "--timeout", TIMEOUT]
+    argv = ["wrk", f"-c{CONNECTIONS}", f"-t{THREADS}", f"-d{max(1, round(duration))}s",
+            "--latency", "--timeout", TIMEOUT]
     for name, value in headers.items():
         argv += ["-H", f"{name}: {value}"]
     return [*argv, url]

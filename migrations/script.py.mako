@@ -11,7 +11,9 @@ from sqlalchemy import Text  # noqa: F401  (autogenerate writes JSONB(astext_typ
 from sqlalchemy.dialects import postgresql  # noqa: F401
 
 import moocplatform.database  # noqa: F401  (UTCDateTime columns)
-${imports if imports else ""}
+% if imports:
+${imports}
+% endif
 
 # revision identifiers, used by Alembic.
 revision = ${repr(up_revision)}

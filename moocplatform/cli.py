@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import Flask, current_app
@@ -18,7 +19,7 @@ from .outbox.cli import worker_command
 jobs_cli = AppGroup("jobs", help="Scheduled jobs.")
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     """Exit with an error: the command's unit of work rolls back what it wrote."""
     click.secho(message, fg="red", err=True)
     sys.exit(1)

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 _frozen: datetime | None = None
 
 
 def now() -> datetime:
     """The current time, timezone-aware, in UTC."""
-    return _frozen if _frozen is not None else datetime.now(timezone.utc)
+    return _frozen if _frozen is not None else datetime.now(UTC)
 
 
 def set_now(moment: datetime | None) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +80,7 @@ class Defaults:
     API_RATE_LIMIT_WINDOW_SECONDS = 60
 
 
-ENVIRONMENT_SETTINGS = {
+ENVIRONMENT_SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     # env var -> (config key, parser)
     "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
     "SECRET_KEY": ("SECRET_KEY", str),

@@ -1,4 +1,6 @@
 """Flask extensions, created without an app and bound in create_app."""
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -14,3 +16,10 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+# The base class of every model. Flask-SQLAlchemy builds db.Model at run time from Base, which a type checker
+# cannot follow; it sees Base itself, whose typed declarations (Mapped, mapped_column) are what it checks.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model

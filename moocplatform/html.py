@@ -10,6 +10,7 @@ from collections.abc import Callable
 import bleach
 from bleach.css_sanitizer import CSSSanitizer
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markupsafe import Markup
 
 ALLOWED_TAGS = frozenset({
@@ -58,7 +59,7 @@ def _markdown(rewrite_url: Callable[[str], str] | None) -> MarkdownIt:
         def link_open(renderer, tokens, idx, options, env):
             token = tokens[idx]
             token.attrSet("href", rewrite_url(token.attrGet("href") or ""))
-            return md.renderer.renderToken(tokens, idx, options, env)
+            return _html_renderer(md).renderToken(tokens, idx, options, env)
 
         md.add_render_rule("image", image)
         md.add_render_rule("link_open", link_open)
@@ -67,8 +68,16 @@ def _markdown(rewrite_url: Callable[[str], str] | None) -> MarkdownIt:
 
 def _render_image(md: MarkdownIt, tokens, idx, options, env) -> str:
     token = tokens[idx]
-    token.attrSet("alt", md.renderer.renderInlineAsText(token.children or [], options, env))
-    return md.renderer.renderToken(tokens, idx, options, env)
+    renderer = _html_renderer(md)
+    token.attrSet("alt", renderer.renderInlineAsText(token.children or [], options, env))
+    return renderer.renderToken(tokens, idx, options, env)
+
+
+def _html_renderer(md: MarkdownIt) -> RendererHTML:
+    """The HTML renderer that MarkdownIt uses by default (its declared type is the bare protocol)."""
+    if not isinstance(md.renderer, RendererHTML):
+        raise TypeError(f"expected markdown-it's HTML renderer, not {type(md.renderer).__name__}")
+    return md.renderer
 
 
 def render_markdown(

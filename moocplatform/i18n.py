@@ -69,7 +69,8 @@ def request_translations() -> NullTranslations:
 
 def install_template_gettext(app: Flask) -> None:
     """Templates' _(), gettext and ngettext, as Flask-Babel installs them but through request_translations."""
-    app.jinja_env.install_gettext_callables(
+    # jinja2.ext.i18n (which Flask-Babel loads) adds this method at run time; Environment's type cannot show it.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda s: request_translations().ugettext(s),
         ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
         pgettext=lambda c, s: request_translations().upgettext(c, s),

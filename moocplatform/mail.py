@@ -144,4 +144,4 @@ def outbox_messages(outbox_dir: str) -> list[EmailMessage]:
     from email import message_from_bytes, policy
 
     paths = sorted(Path(outbox_dir).glob("*.eml"))
-    return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in paths]  # type: ignore[misc]
+    return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in paths]

@@ -178,17 +178,19 @@ def _replace_rows(tables: dict[str, sa.Table], data: dict[str, list[dict[str, An
     for table in ordered:
         rows = data.get(table.name, [])
         # Foreign keys that point "forward" (use_alter) are filled in after every table is loaded.
-        cyclic = [fk.parent.name for fk in table.foreign_keys if fk.use_alter or fk.constraint.use_alter]
+        cyclic = [fk.parent.name for fk in table.foreign_keys
+                  if fk.use_alter or (fk.constraint is not None and fk.constraint.use_alter)]
         if rows:
             first_pass = [{**row, **{c: None for c in cyclic}} for row in rows]
             connection.execute(table.insert(), first_pass)
-            for column in cyclic:
-                deferred.append((table, column, rows))
-    for table, column, rows in deferred:
+            for column_name in cyclic:
+                deferred.append((table, column_name, rows))
+    for table, column_name, rows in deferred:
         key = list(table.primary_key.columns)[0]
         for row in rows:
-            if row.get(column) is not None:
-                connection.execute(table.update().where(key == row[key.name]).values({column: row[column]}))
+            if row.get(column_name) is not None:
+                connection.execute(table.update().where(key == row[key.name])
+                                   .values({column_name: row[column_name]}))
     dialect.continue_sequences(connection, ordered)
     db.session.flush()
     return {name: len(rows) for name, rows in data.items()}

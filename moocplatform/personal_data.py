@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from .database import Base
 from .extensions import db
 
 ERASE_RULES = ("delete", "anonymise", "keep")
@@ -20,7 +21,7 @@ ERASE_RULES = ("delete", "anonymise", "keep")
 
 @dataclass(frozen=True)
 class PersonalData:
-    model: type
+    model: type[Base]
     section: str
     rule: str  # delete | anonymise | keep (with a reason)
     export: Callable[[Any], list[dict[str, Any]]]
@@ -31,7 +32,7 @@ class PersonalData:
 _registry: dict[type, PersonalData] = {}
 
 
-def register(model: type, *, section: str, rule: str, export, erase, reason: str) -> None:
+def register(model: type[Base], *, section: str, rule: str, export, erase, reason: str) -> None:
     if rule not in ERASE_RULES:
         raise ValueError(f"unknown erase rule {rule!r}")
     _registry[model] = PersonalData(model, section, rule, export, erase, reason)
@@ -68,14 +69,14 @@ def _registry_user_entry() -> PersonalData:
     raise LookupError("the accounts area has not registered the User model")
 
 
-def rows_as_dicts(model: type, *criteria: Any, exclude: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+def rows_as_dicts(model: type[Base], *criteria: Any, exclude: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """Every row of model matching criteria, as JSON-ready dicts (for export functions)."""
-    columns = [c for c in model.__table__.columns if c.key not in exclude]  # type: ignore[attr-defined]
-    rows = db.session.execute(sa.select(*columns).where(*criteria).order_by(model.__table__.c.id)).all()  # type: ignore[attr-defined]
-    return [{c.key: _jsonable(value) for c, value in zip(columns, row)} for row in rows]
+    columns = [c for c in model.__table__.columns if c.key not in exclude]
+    rows = db.session.execute(sa.select(*columns).where(*criteria).order_by(model.__table__.c.id)).all()
+    return [{c.key: _jsonable(value) for c, value in zip(columns, row, strict=True)} for row in rows]
 
 
-def delete_rows(model: type, *criteria: Any) -> None:
+def delete_rows(model: type[Base], *criteria: Any) -> None:
     db.session.execute(sa.delete(model).where(*criteria))
 
 

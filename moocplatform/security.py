@@ -18,6 +18,7 @@ def register_security(app: Flask) -> None:
 
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]
+        # Flask's documented way to wrap the WSGI app; its type declares wsgi_app a method, not an attribute.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     frame_sources = " ".join(f"https://{host}" for host in app.config["VIDEO_EMBED_HOSTS"])

@@ -52,7 +52,8 @@ def attempt_course_slug(attempt) -> str:
 def quiz_form(response) -> str:
     """The attempt form of a page (the rest holds CSRF tokens, which carry the time)."""
     page = response.get_data(as_text=True)
-    return page[page.index('<form method="post" action="/courses/'):page.index("</form>", page.index('class="quiz-form"'))]
+    start = page.index('<form method="post" action="/courses/')
+    return page[start:page.index("</form>", page.index('class="quiz-form"'))]
 
 
 def submitted(course, learner, responses):

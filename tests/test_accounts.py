@@ -428,7 +428,7 @@ def test_failures_from_one_ip_across_accounts_throttle_that_ip(client):
 
 def test_throttling_ends_when_the_window_has_passed(client, app):
     make_user(email="ann@example.org")
-    for n in range(5):
+    for _ in range(5):
         _fail_login(client, "ann@example.org", ip="10.0.0.1")
     assert log_in_with_form(client, "ann@example.org", PASSWORD, ip="10.0.0.1").status_code == 429
     clock.advance(timedelta(seconds=app.config["LOGIN_FAILURE_WINDOW_SECONDS"] - 60))

@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from moocplatform.content import (
-    PackError, format_stats, inspect_pack, load_pack, pack_stats, render_pack, schema_path,
-)
+from moocplatform.content import PackError, format_stats, inspect_pack, load_pack, pack_stats, render_pack, schema_path
 from moocplatform.html import citations_used
 from tests.factories import write_pack
 
@@ -201,7 +199,8 @@ def test_enrolment_completion_and_competences_are_cross_checked(example):
     found = problems(example)
     line = lambda needle: line_of(example, "course.yaml", needle)  # noqa: E731
     assert f"course.yaml:{line('closes:')}: enrolment.closes: closes must be after opens" in found
-    assert f"course.yaml:{line('ex-gone')}: completion.required_units[0]: 'ex-gone' is not a unit of the course" in found
+    assert (f"course.yaml:{line('ex-gone')}: completion.required_units[0]: 'ex-gone' is not a unit of the course"
+            in found)
     assert f"course.yaml:{line('ex-nope')}: completion.quizzes_to_pass[0]: 'ex-nope' is not a quiz of the course" \
         in found
     assert f"course.yaml:{line('S9')}: modules[1].competences[1]: competence 'S9' is not among the course's " \
@@ -280,14 +279,17 @@ QUIZ_CASES = [
     ([("credit: 50}\n      - {id: b", "credit: 50}\n      - {id: b"), ("    answer: false\n", "")],
      "questions[2].answer: is required"),
     ([("{min: 2, max: 4,", "{min: 5, max: 4,")], "questions[3].answers[1]: min (5) must not be greater than max (4)"),
-    ([("{value: 3, tolerance: 0,", "{value: 3, tolerance: -1,")], "questions[3].answers[0].tolerance: must be at least 0"),
+    ([("{value: 3, tolerance: 0,", "{value: 3, tolerance: -1,")],
+     "questions[3].answers[0].tolerance: must be at least 0"),
     ([("{value: 3, tolerance: 0,", "{value: 3, min: 1,")],
      "questions[3].answers[0]: an answer has either value (and an optional tolerance) or a range: min, max or both"),
-    ([("{value: 3, tolerance: 0, feedback: Right.}", "{value: 3, credit: 0}"), ("max: 4, credit: 50,", "max: 4, credit: 0,")],
+    ([("{value: 3, tolerance: 0, feedback: Right.}", "{value: 3, credit: 0}"),
+      ("max: 4, credit: 50,", "max: 4, credit: 0,")],
      "questions[3].answers: no answer earns credit, so the question cannot be answered right"),
     ([("'^(the )?test(ing)? effect$'", "'[unclosed'")],
      "questions[4].answers[1].regex: cannot be used: the pattern does not compile"),
-    ([("'^(the )?test(ing)? effect$'", "'^(a+)+$'")], "questions[4].answers[1].regex: cannot be used: a repeated group"),
+    ([("'^(the )?test(ing)? effect$'", "'^(a+)+$'")],
+     "questions[4].answers[1].regex: cannot be used: a repeated group"),
     ([("{regex: '^(the )?test(ing)? effect$', credit: 100}", "{regex: 'x', text: x}")],
      "questions[4].answers[1]: an answer has either text or regex (not both)"),
     ([("{id: study, text: Study}", "{id: goal, text: Study}")], "questions[5].items[1].id: id 'goal' is used twice"),
@@ -386,7 +388,8 @@ def test_links_between_units_must_resolve(example):
     (example / "units/m1-basics/99-draft.md").write_text("---\nid: ex-draft\ntitle: Draft\ntype: text\nminutes: 1\n"
                                                         "---\nNot yet.\n")
     edit(example, welcome, "[the short video](02-video.md)", "[the short video](02-vidoe.md), [a draft](99-draft.md)")
-    edit(example, welcome, "Rereading feels", "[Files](ftp://example.org/x) ![Logo](https://example.org/l.png) Rereading feels")
+    edit(example, welcome, "Rereading feels",
+         "[Files](ftp://example.org/x) ![Logo](https://example.org/l.png) Rereading feels")
     report = inspect_pack(example, video_hosts=HOSTS)
     found = [str(p) for p in report.problems]
     assert f"{welcome}:12: links to 02-vidoe.md, which is not a unit of the pack" in found
@@ -428,7 +431,8 @@ def test_rendering_rewrites_pack_links_and_citations(tmp_path):
     assert f'src="/assets/{pack.assets["assets/square.svg"].sha256}/square.svg"' in html
 
 
-REFERENCES_UNIT = "---\nid: m1-refs\ntitle: Sources\ntype: references\nminutes: 5\npreview: true\n---\nRead these first.\n"
+REFERENCES_UNIT = ("---\nid: m1-refs\ntitle: Sources\ntype: references\nminutes: 5\npreview: true\n---\n"
+                   "Read these first.\n")
 
 
 def test_references_unit_lists_the_sources_and_citations_link_to_it(tmp_path):

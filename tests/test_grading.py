@@ -8,8 +8,19 @@ import unicodedata
 import pytest
 
 from moocplatform.quizzes.grading import (
-    DEFAULT_SETTINGS, GRADERS, MAX_TEXT_LENGTH, Grade, QuizFormatError, UnknownQuestion, draw_questions, grade,
-    grade_quiz, option_order, parse_number, regex_problem, register_grader,
+    DEFAULT_SETTINGS,
+    GRADERS,
+    MAX_TEXT_LENGTH,
+    Grade,
+    QuizFormatError,
+    UnknownQuestion,
+    draw_questions,
+    grade,
+    grade_quiz,
+    option_order,
+    parse_number,
+    regex_problem,
+    register_grader,
 )
 
 NFD_CAFE = unicodedata.normalize("NFD", "café")

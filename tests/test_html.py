@@ -18,7 +18,8 @@ def test_clean_html_strips_dangerous_markup(dirty, forbidden):
 
 
 def test_clean_html_keeps_teaching_markup():
-    html = '<h2 id="a">T</h2><table><tbody><tr><th scope="col">A</th></tr></tbody></table><blockquote>Q</blockquote><code>x</code>'
+    html = ('<h2 id="a">T</h2><table><tbody><tr><th scope="col">A</th></tr></tbody></table>'
+            '<blockquote>Q</blockquote><code>x</code>')
     assert clean_html(html) == html
 
 

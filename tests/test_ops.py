@@ -57,7 +57,7 @@ def instance_files(app):
     """Files in the (session-wide) instance folder for this test; removed afterwards."""
     instance = Path(app.instance_path)
     created = {
-        "notes.txt": "operator notes\n".encode(),
+        "notes.txt": b"operator notes\n",
         "uploads/photo.bin": bytes(range(256)) * 4,
     }
     for rel, content in created.items():

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from moocplatform.content import ArchiveError, load_pack, open_pack, validate_pack
-from moocplatform.content import archive
+from moocplatform.content import ArchiveError, archive, load_pack, open_pack, validate_pack
 
 EXAMPLE = Path(__file__).resolve().parent / "packs" / "valid-example"
 HOSTS = ("www.youtube-nocookie.com",)
@@ -48,11 +47,11 @@ def into(tmp_path) -> Path:
 
 def test_default_limits_are_the_specified_ones():
     mb = 1024 * 1024
-    assert archive.MAX_COMPRESSED_BYTES == 100 * mb
-    assert archive.MAX_UNCOMPRESSED_BYTES == 500 * mb
+    assert 100 * mb == archive.MAX_COMPRESSED_BYTES
+    assert 500 * mb == archive.MAX_UNCOMPRESSED_BYTES
     assert archive.MAX_FILES == 2000
     assert archive.MAX_RATIO == 100
-    assert archive.MAX_FILE_BYTES == 20 * mb
+    assert 20 * mb == archive.MAX_FILE_BYTES
     defaults = {name: p.default for name, p in inspect.signature(open_pack).parameters.items()}
     assert defaults["max_compressed_bytes"] == archive.MAX_COMPRESSED_BYTES
     assert defaults["max_uncompressed_bytes"] == archive.MAX_UNCOMPRESSED_BYTES

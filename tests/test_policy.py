@@ -76,7 +76,8 @@ CASES = {
     "studio.preview_course": ("GET", "/studio/courses/alpha/versions/{version}", TEAM_ONLY),
     "studio.preview_unit": ("GET", "/studio/courses/alpha/versions/{version}/units/m1-u2", TEAM_ONLY),
     "studio.publish": ("POST", "/studio/courses/alpha/versions/{version}/publish", TEAM_ONLY),
-    "studio.discard": ("POST", "/studio/courses/alpha/versions/{version}/discard", {**TEAM_ONLY, "course_team": 409, "admin": 409}),
+    "studio.discard": ("POST", "/studio/courses/alpha/versions/{version}/discard",
+                       {**TEAM_ONLY, "course_team": 409, "admin": 409}),
     "studio.export": ("GET", "/studio/courses/alpha/versions/{version}/export.zip", TEAM_ONLY),
     "studio.upload": ("GET", "/studio/courses/alpha/upload", TEAM_ONLY),
     # quizzes: {attempt} is the enrolled learner's attempt in progress, {done} their submitted one
@@ -130,8 +131,9 @@ def world():
     peer = make_user(display_name="Peer Learner")
     enrol(peer, course)
     team_member = make_user("course_team", course=course)
-    from moocplatform.catalog.models import PackFile
     import sqlalchemy as sa
+
+    from moocplatform.catalog.models import PackFile
     asset = db.session.scalar(sa.select(PackFile).where(PackFile.path.startswith("assets/")).limit(1))
     from moocplatform.quizzes.services import start_attempt, submit_attempt
     done = submit_attempt(people["enrolled"], start_attempt(people["enrolled"], course, "check"), {}).attempt

@@ -27,8 +27,7 @@ from moocplatform.quizzes.grading import draw_questions, option_order
 from moocplatform.quizzes.models import QuizAttempt, QuizException
 from tests.conftest import log_in
 from tests.factories import make_course, make_user, sample_quiz, write_pack
-from tests.quiz_helpers import (FAILING, RIGHT, WRONG, attempt_url, form, learner_in, quiz_course, quiz_form,
-                                submitted)
+from tests.quiz_helpers import FAILING, RIGHT, WRONG, attempt_url, form, learner_in, quiz_course, quiz_form, submitted
 
 # Starting and resuming ----------------------------------------------------------------------------------------
 
@@ -270,7 +269,7 @@ def test_tampered_extra_and_missing_fields_never_fail(client):
     log_in(client, other)
     assert client.get(attempt_url(attempt)).status_code == 404
     assert client.post(attempt_url(attempt), data=form(RIGHT)).status_code == 404
-    assert client.get("/courses/alpha/quizzes/other/attempts/%d" % attempt.id).status_code == 404
+    assert client.get(f"/courses/alpha/quizzes/other/attempts/{attempt.id}").status_code == 404
     with pytest.raises(InvalidInput):
         services.save_responses(learner, services.start_attempt(learner, course, "check"), {"q8": "x" * 20_001})
 
@@ -280,7 +279,8 @@ def test_unicode_answers():
         {"id": "word", "type": "short_text", "prompt": "Coffee with milk, in French?",
          "answers": [{"text": "café crème"}]},
         {"id": "match", "type": "matching", "prompt": "Match", "scoring": "all_or_nothing",
-         "pairs": [{"id": "a", "prompt": "Ελληνικά", "match": "Greek ✓"}, {"id": "b", "prompt": "日本語", "match": "Japanese"}]},
+         "pairs": [{"id": "a", "prompt": "Ελληνικά", "match": "Greek ✓"},
+                   {"id": "b", "prompt": "日本語", "match": "Japanese"}]},
         {"id": "why", "type": "reflection", "prompt": "Why?"},
     ]
     course = quiz_course(questions=questions)

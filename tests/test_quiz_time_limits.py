@@ -12,7 +12,6 @@ from tests.conftest import log_in
 from tests.factories import make_user
 from tests.quiz_helpers import RIGHT, attempt_url, form, learner_in, quiz_course
 
-
 # Time limits ----------------------------------------------------------------------------------------------------
 
 def test_a_submission_within_the_grace_counts(client):

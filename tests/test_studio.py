@@ -43,7 +43,8 @@ def test_draft_is_previewed_then_published_keeping_progress(client, tmp_path):
     first.write_text(first.read_text() + "\nGo on to [the last unit](03-fresh.md#part).\n")
     result = import_pack(None, folder, publish=False)
     assert result.outcome == "draft"
-    assert (result.changes.changed, result.changes.added, result.changes.retired) == (["m1-u1", "m1-u2"], ["fresh"], ["m1-u3"])
+    changes = result.changes
+    assert (changes.changed, changes.added, changes.retired) == (["m1-u1", "m1-u2"], ["fresh"], ["m1-u3"])
     draft = result.version
     # Learners still see 1.0.0; the team previews 1.1.0.
     log_in(client, learner)

@@ -1,7 +1,7 @@
 """foundation: accounts, roles, catalogue, versions, enrolment, progress, audit
 
 Revision ID: 017f0c95b32b
-Revises: 
+Revises:
 Create Date: 2026-11-25 13:09:32.020924
 
 """

@@ -12,7 +12,6 @@ from sqlalchemy.dialects import postgresql  # noqa: F401
 
 import moocplatform.database  # noqa: F401  (UTCDateTime columns)
 
-
 # revision identifiers, used by Alembic.
 revision = 'ba409773aa8b'
 down_revision = '862631dfb0f5'

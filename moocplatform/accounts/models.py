@@ -2,19 +2,20 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..personal_data import delete_rows, register, rows_as_dicts
+from ..stored_enum import stored_enum
 
 ROLES = ("admin", "facilitator", "course_team")
 # Roles held within a scope narrower than the platform (a course, a cohort, an organisation); admin is
 # platform-wide only.
 COURSE_ROLES = ("facilitator", "course_team")
-USER_STATUSES = ("active", "suspended", "deleted")
 
 
 class ScopeType(str, enum.Enum):
@@ -29,7 +30,22 @@ class ScopeType(str, enum.Enum):
 SCOPE_TYPES = tuple(t.value for t in ScopeType)
 
 
-class User(UserMixin, db.Model):
+class UserStatus(StrEnum):
+    active = "active"
+    suspended = "suspended"  # by an administrator: cannot log in
+    deleted = "deleted"  # erased: the row stays, de-personalised
+
+
+USER_STATUSES = tuple(UserStatus)
+
+
+class ConsentKind(StrEnum):
+    terms = "terms"
+    privacy = "privacy"
+    minimum_age = "minimum_age"
+
+
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,7 +56,8 @@ class User(UserMixin, db.Model):
     locale: Mapped[str] = mapped_column(sa.String(16), default="en")
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     bio: Mapped[str] = mapped_column(sa.Text, default="")
-    status: Mapped[str] = mapped_column(sa.String(16), default="active")
+    status: Mapped[UserStatus] = mapped_column(stored_enum(UserStatus, column="status", length=16),
+                                               default=UserStatus.active)
     created_at: Mapped[datetime]
     email_verified_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]
@@ -55,8 +72,8 @@ class User(UserMixin, db.Model):
 
     # Flask-Login: suspended and deleted accounts are logged out on their next request.
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
-        return self.status == "active"
+    def is_active(self) -> bool:
+        return self.status == UserStatus.active
 
     @property
     def is_verified(self) -> bool:
@@ -78,7 +95,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.email}>"
 
 
-class RoleGrant(db.Model):
+class RoleGrant(Model):
     """A role held by a user within a scope: the platform (admin), or an organisation, a course or a cohort
     (facilitator, course team). scope_id has no foreign key because it names a row of the scope's table."""
 
@@ -101,19 +118,19 @@ class RoleGrant(db.Model):
     user: Mapped[User] = relationship(back_populates="roles", foreign_keys=[user_id])
 
 
-class Consent(db.Model):
+class Consent(Model):
     """A consent given at registration (terms, privacy notice, minimum age), with the text's version and time."""
 
     __tablename__ = "consents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(sa.String(32))
+    kind: Mapped[ConsentKind] = mapped_column(stored_enum(ConsentKind, column="kind", length=32))
     version: Mapped[str] = mapped_column(sa.String(32))
     given_at: Mapped[datetime]
 
 
-class LoginFailure(db.Model):
+class LoginFailure(Model):
     """A failed log-in, kept for the throttling window; shared by every worker through the database."""
 
     __tablename__ = "login_failures"
@@ -124,7 +141,7 @@ class LoginFailure(db.Model):
     failed_at: Mapped[datetime] = mapped_column(index=True)
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """One signed-in browser. Its cookie holds a random key whose hash is stored here, so a session ends for
     good, on every node, when its row is deleted. A remembered session also has a remember key, a longer life,
     and a new remember key each time it re-establishes a browser session (the previous one is kept, to notice
@@ -156,7 +173,7 @@ def _erase_account(user: User) -> None:
     user.full_name = ""
     user.bio = ""
     user.password_hash = "!"
-    user.status = "deleted"
+    user.status = UserStatus.deleted
     user.email_verified_at = None
     user.roles.clear()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -197,13 +198,18 @@ def authenticate(email: str, password: str, ip: str) -> User:
 
 
 def clear_login_failures(email: str) -> int:
-    result = db.session.execute(sa.delete(LoginFailure).where(LoginFailure.email == normalise_email(email)))
-    return result.rowcount or 0
+    return _deleted(sa.delete(LoginFailure).where(LoginFailure.email == normalise_email(email)))
 
 
 def purge_old_login_failures() -> int:
     """Scheduled job: drop failures older than the throttling window."""
-    result = db.session.execute(sa.delete(LoginFailure).where(LoginFailure.failed_at <= _window_start()))
+    return _deleted(sa.delete(LoginFailure).where(LoginFailure.failed_at <= _window_start()))
+
+
+def _deleted(statement: sa.Delete) -> int:
+    """Runs a DELETE; how many rows it removed."""
+    # Session.execute() is declared to return a Result; a DELETE's is a CursorResult, which has rowcount.
+    result = cast(sa.CursorResult[Any], db.session.execute(statement))
     return result.rowcount or 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
 from .. import clock
 
@@ -16,21 +16,33 @@ class TokenError(Exception):
         self.expired = expired
 
 
+class _ClockSigner(TimestampSigner):
+    """itsdangerous reads time.time(); tokens follow the injectable clock instead."""
+
+    def get_timestamp(self) -> int:
+        return int(clock.now().timestamp())
+
+
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"moocplatform.{purpose}")
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"moocplatform.{purpose}",
+                                  signer=_ClockSigner)
+
+
+def _signer(serializer: URLSafeTimedSerializer) -> _ClockSigner:
+    signer = serializer.make_signer()  # declared to return a plain Signer
+    if not isinstance(signer, _ClockSigner):
+        raise TypeError(f"expected the clock's timestamp signer, not {type(signer).__name__}")
+    return signer
 
 
 def make_token(purpose: str, payload: dict) -> str:
     serializer = _serializer(purpose)
-    signer = serializer.make_signer()
-    # itsdangerous reads time.time(); tokens follow the injectable clock instead.
-    signer.get_timestamp = lambda: int(clock.now().timestamp())  # type: ignore[method-assign]
-    return signer.sign(serializer.dump_payload(payload)).decode()
+    return _signer(serializer).sign(serializer.dump_payload(payload)).decode()
 
 
 def read_token(purpose: str, token: str, max_age: int) -> dict:
     serializer = _serializer(purpose)
-    signer = serializer.make_signer()
+    signer = _signer(serializer)
     try:
         raw, stamp = signer.unsign(token, return_timestamp=True)
     except BadSignature as error:

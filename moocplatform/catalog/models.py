@@ -6,24 +6,45 @@ stable key, never to a version's rows, so a new version can be drafted beside th
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import JSONType
-from ..extensions import db
+from ..extensions import Model
 from ..personal_data import register, rows_as_dicts
+from ..stored_enum import stored_enum
 
-ENROLMENT_MODES = ("open", "invitation", "window")
+
+class CourseStatus(StrEnum):
+    active = "active"
+    archived = "archived"  # hidden from the catalogue; learners keep their records
 
 
-class Course(db.Model):
+class EnrolmentMode(StrEnum):
+    open = "open"
+    invitation = "invitation"  # only invited e-mail addresses
+    window = "window"  # open between enrolment_opens_at and enrolment_closes_at
+
+
+ENROLMENT_MODES = tuple(EnrolmentMode)
+
+
+class VersionStatus(StrEnum):
+    draft = "draft"  # imported, not yet published
+    live = "live"  # the one version learners see
+    superseded = "superseded"  # was live once
+
+
+class Course(Model):
     __tablename__ = "courses"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    status: Mapped[str] = mapped_column(sa.String(16), default="active")  # active | archived
+    status: Mapped[CourseStatus] = mapped_column(stored_enum(CourseStatus, column="status", length=16),
+                                                 default=CourseStatus.active)
     created_at: Mapped[datetime]
     archived_at: Mapped[datetime | None]
     # Catalogue fields, copied from the live version when it is published, so that lists need no join.
@@ -32,7 +53,8 @@ class Course(db.Model):
     language: Mapped[str] = mapped_column(sa.String(16), index=True)
     effort_hours_per_week: Mapped[int]
     duration_weeks: Mapped[int]
-    enrolment_mode: Mapped[str] = mapped_column(sa.String(16), default="open")
+    enrolment_mode: Mapped[EnrolmentMode] = mapped_column(
+        stored_enum(EnrolmentMode, column="enrolment_mode", length=16), default=EnrolmentMode.open)
     enrolment_opens_at: Mapped[datetime | None]
     enrolment_closes_at: Mapped[datetime | None]
     live_version_id: Mapped[int | None] = mapped_column(
@@ -46,10 +68,10 @@ class Course(db.Model):
 
     @property
     def is_archived(self) -> bool:
-        return self.status == "archived"
+        return self.status == CourseStatus.archived
 
 
-class CourseCompetence(db.Model):
+class CourseCompetence(Model):
     """A framework competence the live version develops (for catalogue filters)."""
 
     __tablename__ = "course_competences"
@@ -62,14 +84,14 @@ class CourseCompetence(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200), index=True)
 
 
-class CourseVersion(db.Model):
+class CourseVersion(Model):
     __tablename__ = "course_versions"
     __table_args__ = (sa.UniqueConstraint("course_id", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     version: Mapped[str] = mapped_column(sa.String(32))
-    status: Mapped[str] = mapped_column(sa.String(16))  # draft | live | superseded
+    status: Mapped[VersionStatus] = mapped_column(stored_enum(VersionStatus, column="status", length=16))
     created_at: Mapped[datetime]
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     published_at: Mapped[datetime | None]
@@ -86,7 +108,7 @@ class CourseVersion(db.Model):
     )
 
 
-class Module(db.Model):
+class Module(Model):
     __tablename__ = "modules"
     __table_args__ = (sa.UniqueConstraint("version_id", "key"),)
 
@@ -105,7 +127,7 @@ class Module(db.Model):
     )
 
 
-class Unit(db.Model):
+class Unit(Model):
     __tablename__ = "units"
     __table_args__ = (sa.UniqueConstraint("version_id", "key"),)
 
@@ -132,7 +154,7 @@ class Unit(db.Model):
     module: Mapped[Module] = relationship(back_populates="units", lazy="raise")
 
 
-class PackFile(db.Model):
+class PackFile(Model):
     """A file of the pack a version was imported from; the bytes live in the content-addressed store.
 
     Every file is kept, so a version can be exported as the pack it came from; only files under assets/ are

@@ -18,7 +18,7 @@ from ..events import CourseArchived, VersionDiscarded, VersionImported, VersionP
 from ..extensions import db
 from ..quizzes.definitions import questions_by_quiz
 from ..urls import base_path
-from .models import Course, CourseCompetence, CourseVersion, Module, Unit
+from .models import Course, CourseCompetence, CourseStatus, CourseVersion, Module, Unit, VersionStatus
 from .packfiles import file_digests, pack_file_list, store_pack_files
 
 
@@ -159,7 +159,7 @@ def change_set(live: CourseVersion | None, pack: Pack, digests: dict[str, str]) 
     if live is None:
         return ChangeSet(added=[u.key for u in pack.units], first_version=True)
     old_units = dict(db.session.execute(
-        sa.select(Unit.key, Unit.source_path).where(Unit.version_id == live.id)).all())
+        sa.select(Unit.key, Unit.source_path).where(Unit.version_id == live.id)).tuples().all())
     old_digests = file_digests(live.id)
     changes = ChangeSet()
     for unit in pack.units:
@@ -254,7 +254,7 @@ def publish_version(actor, course: Course, version: CourseVersion) -> None:
     if course.live_version_id:
         db.session.execute(sa.update(CourseVersion).where(CourseVersion.id == course.live_version_id)
                            .values(status="superseded"))
-    version.status = "live"
+    version.status = VersionStatus.live
     version.published_at = clock.now()
     manifest = version.manifest
     course.live_version_id = version.id
@@ -320,7 +320,7 @@ def archive_course(actor, course: Course) -> None:
     _require_archiver(actor, course)
     if course.is_archived:
         return
-    course.status = "archived"
+    course.status = CourseStatus.archived
     course.archived_at = clock.now()
     audit.record(actor, "course.archive", course)
     db.session.flush()
@@ -331,7 +331,7 @@ def unarchive_course(actor, course: Course) -> None:
     _require_archiver(actor, course)
     if not course.is_archived:
         return
-    course.status = "active"
+    course.status = CourseStatus.active
     course.archived_at = None
     audit.record(actor, "course.unarchive", course)
     db.session.flush()

@@ -3,9 +3,7 @@
 The format is docs/content-packs.md; its JSON Schemas are in schemas/.
 """
 from .archive import ArchiveError, open_pack
-from .model import (
-    Pack, PackAssetFile, PackError, PackModule, PackQuiz, PackUnit, Problem, Report, parse_version,
-)
+from .model import Pack, PackAssetFile, PackError, PackModule, PackQuiz, PackUnit, Problem, Report, parse_version
 from .pack import inspect_pack, load_pack
 from .render import render_pack
 from .schema import schema_path

@@ -22,7 +22,7 @@ def check_pack(reader: PackReader, video_hosts: set[str]) -> None:
     _competences(reader)
     _completion(reader)
     _references_unit(reader)
-    pack = reader.pack
+    pack = reader.read_pack
     context = MarkdownContext(set(pack.assets), {u.path: u.key for u in pack.units},
                               {r["key"] for r in pack.references})
     _markdown(reader, context)
@@ -32,7 +32,7 @@ def check_pack(reader: PackReader, video_hosts: set[str]) -> None:
 
 
 def _unique_ids(reader: PackReader) -> None:
-    manifest, findings = reader.manifest, reader.findings
+    manifest, findings = reader.manifest_doc, reader.findings
     modules = manifest.data.get("modules")
     seen: dict[str, int] = {}
     for i, module in enumerate(modules if isinstance(modules, list) else []):
@@ -43,7 +43,7 @@ def _unique_ids(reader: PackReader) -> None:
         elif isinstance(key, str):
             seen[key] = i
     units: dict[str, str] = {}
-    for unit in reader.pack.units:
+    for unit in reader.read_pack.units:
         if unit.key and unit.key in units:
             findings.problem(unit.path, f"unit id {unit.key!r} is already used by {units[unit.key]}",
                              line=reader.unit_docs[unit.path].line(["id"]), field="id")
@@ -52,9 +52,9 @@ def _unique_ids(reader: PackReader) -> None:
 
 
 def _competences(reader: PackReader) -> None:
-    manifest, findings = reader.manifest, reader.findings
+    manifest, findings = reader.manifest_doc, reader.findings
     codes: dict[str, int] = {}
-    for i, competence in enumerate(reader.pack.competences):
+    for i, competence in enumerate(reader.read_pack.competences):
         if competence["code"] in codes:
             findings.problem("course.yaml", f"competence code {competence['code']!r} is listed twice",
                              line=manifest.line(["competences", i, "code"]), field=f"competences[{i}].code")
@@ -70,12 +70,12 @@ def _competences(reader: PackReader) -> None:
 
 
 def _completion(reader: PackReader) -> None:
-    manifest, findings = reader.manifest, reader.findings
+    manifest, findings = reader.manifest_doc, reader.findings
     raw = manifest.data.get("completion")
     if not isinstance(raw, dict):
         return
-    unit_ids = {u.key for u in reader.pack.units}
-    quiz_ids = {u.quiz for u in reader.pack.units if u.quiz}
+    unit_ids = {u.key for u in reader.read_pack.units}
+    quiz_ids = {u.quiz for u in reader.read_pack.units if u.quiz}
     for key, known, kind in (("required_units", unit_ids, "unit"), ("quizzes_to_pass", quiz_ids, "quiz")):
         listed = raw.get(key)
         for k, item in enumerate(listed if isinstance(listed, list) else []):
@@ -87,11 +87,11 @@ def _completion(reader: PackReader) -> None:
 def _references_unit(reader: PackReader) -> None:
     """One unit at most shows the reference list; visitors follow citations from preview units to it."""
     findings = reader.findings
-    units = [u for u in reader.pack.units if u.type == "references"]
+    units = [u for u in reader.read_pack.units if u.type == "references"]
     for extra in units[1:]:
         findings.problem(extra.path, f"a course has one references unit, and {units[0].path} is already one",
                          line=reader.unit_docs[extra.path].line(["type"]), field="type")
-    if units and not reader.pack.references:
+    if units and not reader.read_pack.references:
         findings.warn(units[0].path, "is a references unit, but references.yaml lists no sources")
     if units and not units[0].preview:
         findings.warn(units[0].path, "is the references unit: make it preview: true so that visitors who follow a "
@@ -99,12 +99,12 @@ def _references_unit(reader: PackReader) -> None:
 
 
 def _markdown(reader: PackReader, context: MarkdownContext) -> None:
-    manifest, findings = reader.manifest, reader.findings
+    manifest, findings = reader.manifest_doc, reader.findings
     if isinstance(manifest.data.get("description"), str):
         check_markdown(manifest.data["description"], file="course.yaml", base="course.yaml", context=context,
                        first_line=manifest.text_line(["description"]) or 1, findings=findings,
                        field_name="description")
-    for unit in reader.pack.units:
+    for unit in reader.read_pack.units:
         check_markdown(unit.body, file=unit.path, first_line=unit.body_line, base=unit.path, context=context,
                        findings=findings)
     for rel, doc in reader.quiz_docs.items():
@@ -119,8 +119,8 @@ def _markdown(reader: PackReader, context: MarkdownContext) -> None:
 
 
 def _videos(reader: PackReader, video_hosts: set[str], context: MarkdownContext) -> None:
-    findings, assets = reader.findings, reader.pack.assets
-    for unit in reader.pack.units:
+    findings, assets = reader.findings, reader.read_pack.assets
+    for unit in reader.read_pack.units:
         video, doc = unit.video, reader.unit_docs[unit.path]
         if video is None:
             continue
@@ -130,7 +130,8 @@ def _videos(reader: PackReader, video_hosts: set[str], context: MarkdownContext)
                 findings.problem(unit.path, f"video host {parts.hostname or video['url']!r} is not in the allow-list "
                                  f"({', '.join(sorted(video_hosts)) or 'empty'})",
                                  line=doc.line(["video", "url"]), field="video.url")
-        captions = video.get("captions") if isinstance(video.get("captions"), dict) else {}
+        listed = video.get("captions")
+        captions = listed if isinstance(listed, dict) else {}
         files = [(["video", "transcript"], video.get("transcript"))]
         files += [(["video", "captions", lang], path) for lang, path in captions.items()]
         for where, path in files:
@@ -152,9 +153,9 @@ def _videos(reader: PackReader, video_hosts: set[str], context: MarkdownContext)
 
 def _unused_files(reader: PackReader, context: MarkdownContext) -> None:
     findings = reader.findings
-    unit_paths = {u.path for u in reader.pack.units}
+    unit_paths = {u.path for u in reader.read_pack.units}
     for rel in reader.files:
-        if rel in reader.pack.assets and rel not in context.assets_used:
+        if rel in reader.read_pack.assets and rel not in context.assets_used:
             findings.warn(rel, "asset is never used: no unit, quiz, video or the description refers to it")
         elif rel.startswith("units/") and rel.endswith(".md") and rel not in unit_paths:
             findings.warn(rel, "unit file is not listed in course.yaml, so it is not part of the course")

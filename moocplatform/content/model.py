@@ -5,7 +5,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 VERSION = re.compile(r"^(\d{1,4})\.(\d{1,4})\.(\d{1,4})$")
 FORMATS = (1, 2)
@@ -154,6 +154,13 @@ class Pack:
         for path in sorted(p for p in self.root.rglob("*") if p.is_file()):
             h.update(path.relative_to(self.root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
         return h.hexdigest()
+
+
+class Where(TypedDict):
+    """Where in a file a finding points (the keyword arguments of Findings.problem and .warn)."""
+
+    line: int | None
+    field: str | None
 
 
 @dataclass

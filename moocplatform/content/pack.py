@@ -12,14 +12,27 @@ import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import checks
 from .model import (
-    ASSET_TYPES, FORMATS, TEXT_SUFFIXES, UNIT_TYPES, Findings, Pack, PackAssetFile, PackError, PackModule, PackQuiz,
-    PackUnit, Problem, Report, parse_version,
+    ASSET_TYPES,
+    FORMATS,
+    TEXT_SUFFIXES,
+    UNIT_TYPES,
+    Findings,
+    Pack,
+    PackAssetFile,
+    PackError,
+    PackModule,
+    PackQuiz,
+    PackUnit,
+    Problem,
+    Report,
+    Where,
+    parse_version,
 )
 from .quizzes import apply_defaults, check_quiz
 from .render import render_pack
@@ -92,6 +105,20 @@ class PackReader:
     quiz_docs: dict[str, YamlDoc] = field(default_factory=dict)
     quiz_units: dict[str, str] = field(default_factory=dict)  # quiz file -> the unit that names it
     pack: Pack | None = None
+
+    @property
+    def read_pack(self) -> Pack:
+        """The pack that read() built; the checks across files run only once it has."""
+        if self.pack is None:
+            raise RuntimeError("the pack has not been read (or course.yaml could not be)")
+        return self.pack
+
+    @property
+    def manifest_doc(self) -> YamlDoc:
+        """The parsed course.yaml, once read() has found it."""
+        if self.manifest is None:
+            raise RuntimeError("course.yaml has not been read")
+        return self.manifest
 
     def read(self) -> Pack | None:
         self._scan()
@@ -184,20 +211,23 @@ class PackReader:
                     value = datetime.fromisoformat(raw[key].replace("Z", "+00:00"))
                 except ValueError:
                     self.findings.problem("course.yaml", "must be a date and time such as 2026-01-10T00:00:00Z",
-                                          line=self.manifest.line(["enrolment", key]), field=f"enrolment.{key}")
+                                          line=self.manifest_doc.line(["enrolment", key]), field=f"enrolment.{key}")
                     continue
-                result[key] = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+                result[key] = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
         if "opens" in result and "closes" in result and result["closes"] <= result["opens"]:
             self.findings.problem("course.yaml", "closes must be after opens",
-                                  line=self.manifest.line(["enrolment", "closes"]), field="enrolment.closes")
+                                  line=self.manifest_doc.line(["enrolment", "closes"]), field="enrolment.closes")
         return result
 
     def _references(self) -> list[dict[str, str]]:
         if "references.yaml" not in self.files:
             return []
         doc = self._yaml("references.yaml", "references")
-        found, keys = [], {}
-        for i, item in enumerate(doc.data if doc and isinstance(doc.data, list) else []):
+        found: list[dict[str, str]] = []
+        keys: dict[str, int] = {}
+        if doc is None or not isinstance(doc.data, list):
+            return found
+        for i, item in enumerate(doc.data):
             if not isinstance(item, dict) or not isinstance(item.get("key"), str):
                 continue
             key = item["key"]
@@ -211,21 +241,23 @@ class PackReader:
         return found
 
     def _modules(self, raw: Any) -> list[PackModule]:
-        modules, listed = [], {}
+        modules: list[PackModule] = []
+        listed: dict[str, str] = {}  # unit path -> the field that lists it
         for i, item in enumerate(raw if isinstance(raw, list) else []):
             if not isinstance(item, dict):
                 continue
             module = PackModule(_text(item.get("id")), _text(item.get("title")), _text(item.get("summary")),
                                 _outcomes(item.get("outcomes")), [str(c) for c in _list(item.get("competences"))])
             for j, unit_path in enumerate(_list(item.get("units"))):
-                where = dict(line=self.manifest.line(["modules", i, "units", j]), field=f"modules[{i}].units[{j}]")
+                field = f"modules[{i}].units[{j}]"
+                where: Where = {"line": self.manifest_doc.line(["modules", i, "units", j]), "field": field}
                 rel = safe_relative(unit_path)
                 if rel is None:
                     self.findings.problem("course.yaml", f"{unit_path!r} must be a path inside the pack", **where)
                 elif rel in listed:
                     self.findings.problem("course.yaml", f"{rel} is already listed at {listed[rel]}", **where)
                 elif rel.endswith(".md"):
-                    listed[rel] = where["field"]
+                    listed[rel] = field
                     unit = self._read_unit(rel)
                     if unit is not None:
                         module.units.append(unit)
@@ -262,12 +294,12 @@ class PackReader:
 
     def _quizzes(self) -> None:
         attached = self.quiz_units
-        for unit in self.pack.units:
+        for unit in self.read_pack.units:
             doc = self.unit_docs[unit.path]
             quiz_path = doc.data.get("quiz")
             if unit.type != "quiz" or not isinstance(quiz_path, str):
                 continue
-            where = dict(line=doc.line(["quiz"]), field="quiz")
+            where: Where = {"line": doc.line(["quiz"]), "field": "quiz"}
             rel = safe_relative(quiz_path)
             if rel is None or not rel.startswith("quizzes/"):
                 self.findings.problem(unit.path, f"{quiz_path!r} must be a path inside the pack's quizzes/ folder",
@@ -289,12 +321,13 @@ class PackReader:
             quiz_id = quiz_doc.data.get("id")
             if isinstance(quiz_id, str):
                 unit.quiz = quiz_id
-                if quiz_id in self.pack.quizzes:
+                if quiz_id in self.read_pack.quizzes:
                     self.findings.problem(rel, f"quiz id {quiz_id!r} is already used by "
-                                          f"{self.pack.quizzes[quiz_id].path}", line=quiz_doc.line(["id"]), field="id")
+                                          f"{self.read_pack.quizzes[quiz_id].path}",
+                                          line=quiz_doc.line(["id"]), field="id")
                 elif len(self.findings.problems) == before:
                     apply_defaults(quiz_doc.data)
-                    self.pack.quizzes[quiz_id] = PackQuiz(quiz_id, rel, unit.key, quiz_doc.data)
+                    self.read_pack.quizzes[quiz_id] = PackQuiz(quiz_id, rel, unit.key, quiz_doc.data)
 
 
 def _completion(raw: Any) -> dict[str, Any]:

@@ -3,7 +3,7 @@ rendering them once at import. The file format is in docs/content-packs.md § Qu
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..quizzes.grading import regex_problem
 from .model import Findings
@@ -41,7 +41,8 @@ def check_quiz(doc: YamlDoc, findings: Findings) -> None:
     """Consistency beyond the schema: unique ids, answerable questions, pools that can be drawn. Written to
     cope with data that failed the schema, so that every problem is reported in one go."""
     data = doc.data if isinstance(doc.data, dict) else {}
-    questions = data.get("questions") if isinstance(data.get("questions"), list) else []
+    listed = data.get("questions")
+    questions = listed if isinstance(listed, list) else []
 
     def problem(path: list[PathItem], message: str) -> None:
         findings.problem(doc.file, message, line=doc.line(path), field=field_path(path))
@@ -132,7 +133,8 @@ def _matching(question, path, problem) -> None:
     seen: set[str] = set()
     texts = [([*path, "pairs", i, "match"], p.get("match")) for i, p in _entries(question, "pairs")]
     distractors = question.get("distractors")
-    texts += [([*path, "distractors", i], d) for i, d in enumerate(distractors if isinstance(distractors, list) else [])]
+    distractors = distractors if isinstance(distractors, list) else []
+    texts += [([*path, "distractors", i], d) for i, d in enumerate(distractors)]
     for where, text in texts:
         if isinstance(text, str):
             if text.strip() in seen:
@@ -201,7 +203,7 @@ def _unwrap_paragraph(html: str) -> str:
     return html
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 

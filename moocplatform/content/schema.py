@@ -49,27 +49,30 @@ def schema_problems(name: str, doc: YamlDoc) -> list[Problem]:
 
 def _describe(error: ValidationError, doc: YamlDoc) -> list[Problem]:
     path = list(error.absolute_path)
-    keyword = error.validator
+    keyword = str(error.validator)
+    expected = error.validator_value
+    schema = error.schema if isinstance(error.schema, dict) else {}
     override = _override(error)
 
     if "propertyNames" in error.absolute_schema_path:
         # The error is about a key: point at the key, not at the mapping.
         name = str(error.instance)
-        message = override or "is not a field here" + _suggestion(name, error.validator_value)
+        message = override or "is not a field here" + _suggestion(name, expected)
         return [Problem(doc.file, message, line=doc.line([*path, name]), field=field_path([*path, name]))]
     if keyword == "required":
-        missing = [p for p in error.validator_value if isinstance(error.instance, dict) and p not in error.instance]
+        required = expected if isinstance(expected, list) else []
+        missing = [p for p in required if isinstance(error.instance, dict) and p not in error.instance]
         line = doc.line(path) if path else None
         return [Problem(doc.file, override or "is required", line=line, field=field_path([*path, m])) for m in missing]
     if keyword == "additionalProperties" and isinstance(error.instance, dict):
-        known = list(error.schema.get("properties", {}))
-        patterns = list(error.schema.get("patternProperties", {}))
+        known = list(schema.get("properties", {}))
+        patterns = list(schema.get("patternProperties", {}))
         extra = [k for k in error.instance if k not in known and not any(re.search(p, k) for p in patterns)]
         return [Problem(doc.file, override or "is not a field here" + _suggestion(k, known),
                         line=doc.line([*path, k]), field=field_path([*path, k])) for k in extra]
     if keyword in ("oneOf", "anyOf") and not override and error.context:
         return _describe(best_match(error.context), doc)
-    return [Problem(doc.file, override or _message(keyword, error.validator_value, error.instance),
+    return [Problem(doc.file, override or _message(keyword, expected, error.instance),
                     line=doc.line(path), field=field_path(path))]
 
 
@@ -88,7 +91,7 @@ def _suggestion(name: str, known: Any) -> str:
 def _message(keyword: str, expected: Any, value: Any) -> str:
     if keyword == "type":
         kinds = expected if isinstance(expected, list) else [expected]
-        return "must be " + " or ".join(_TYPE_WORDS.get(k, k) for k in kinds)
+        return "must be " + " or ".join(_TYPE_WORDS.get(str(k), str(k)) for k in kinds)
     if keyword == "enum":
         return "must be one of " + ", ".join(str(v) for v in expected)
     if keyword == "const":

@@ -2,22 +2,30 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model
 from ..personal_data import delete_rows, register, rows_as_dicts
+from ..stored_enum import stored_enum
 
 
-class Enrollment(db.Model):
+class EnrollmentStatus(StrEnum):
+    active = "active"
+    left = "left"  # the learner left the course; enrolling again makes the same row active
+
+
+class Enrollment(Model):
     __tablename__ = "enrollments"
     __table_args__ = (sa.UniqueConstraint("user_id", "course_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(sa.String(16), default="active")  # active | left
+    status: Mapped[EnrollmentStatus] = mapped_column(stored_enum(EnrollmentStatus, column="status", length=16),
+                                                     default=EnrollmentStatus.active)
     enrolled_at: Mapped[datetime]
     left_at: Mapped[datetime | None]
     last_unit_key: Mapped[str | None] = mapped_column(sa.String(64))
@@ -27,10 +35,10 @@ class Enrollment(db.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status == "active"
+        return self.status == EnrollmentStatus.active
 
 
-class UnitProgress(db.Model):
+class UnitProgress(Model):
     __tablename__ = "unit_progress"
     __table_args__ = (sa.UniqueConstraint("user_id", "course_id", "unit_key"),)
 
@@ -42,7 +50,7 @@ class UnitProgress(db.Model):
     completed_at: Mapped[datetime | None]
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """An invitation to an invitation-only course, addressed to an e-mail address."""
 
     __tablename__ = "invitations"
@@ -76,7 +84,7 @@ register(
 )
 
 
-class CourseCompletion(db.Model):
+class CourseCompletion(Model):
     """A learner reached the course's completion rules. Never taken back by later content versions."""
 
     __tablename__ = "course_completions"

@@ -105,7 +105,7 @@ def dashboard(user_id: int) -> list[DashboardEntry]:
                                  live_unit.key == UnitProgress.unit_key))
         .where(UnitProgress.user_id == user_id, UnitProgress.completed_at.is_not(None))
         .group_by(UnitProgress.course_id)
-    ).all())
+    ).tuples().all())
     return [
         DashboardEntry(course, enrollment, unit_count or 0, counts.get(course.id, 0), key, title,
                        enrollment.last_visited_at, completed_at)

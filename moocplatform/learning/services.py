@@ -15,7 +15,7 @@ from ..extensions import db
 from ..mail import queue_mail
 from ..urls import public_url
 from .mails import COURSE_INVITATION
-from .models import Enrollment, Invitation, UnitProgress
+from .models import Enrollment, EnrollmentStatus, Invitation, UnitProgress
 
 MAX_INVITATIONS = 500
 # Revisits of the same unit update the visit time at most this often (a page view need not write).
@@ -68,7 +68,7 @@ def enrol_learner(user, course) -> Enrollment:
     access.forget(user, course)
     if enrollment is not None:
         if enrollment.status != "active":
-            enrollment.status = "active"
+            enrollment.status = EnrollmentStatus.active
             enrollment.left_at = None
             db.session.flush()
             announce(Enrolled(user_id=user.id, course_id=course.id, returning=True))
@@ -93,7 +93,7 @@ def leave_course(user, course) -> Enrollment | None:
     if enrollment is None or enrollment.status != "active":
         return enrollment
     access.forget(user, course)
-    enrollment.status = "left"
+    enrollment.status = EnrollmentStatus.left
     enrollment.left_at = clock.now()
     db.session.flush()
     announce(LeftCourse(user_id=user.id, course_id=course.id))
@@ -163,8 +163,8 @@ def _upsert_progress(user_id: int, course_id: int, unit_key: str, *, completed: 
         try:
             with db.session.begin_nested():
                 db.session.add(progress)
-        except IntegrityError:  # the same unit saved twice at once
-            progress = db.session.scalar(query)
+        except IntegrityError:  # the same unit saved twice at once: the other request's row exists now
+            progress = db.session.scalars(query).one()
     newly_completed = bool(completed and progress.completed_at is None)
     if newly_completed:
         progress.completed_at = now

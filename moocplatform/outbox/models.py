@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 
 
 class OutboxStatus(StrEnum):
@@ -20,7 +20,7 @@ class OutboxStatus(StrEnum):
     DEAD = "dead"  # out of attempts, or failed for good: only an administrator's retry runs it again
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     __tablename__ = "outbox"
     __table_args__ = (
         sa.CheckConstraint(sa.column("status").in_([s.value for s in OutboxStatus]), name="status"),
@@ -49,7 +49,7 @@ class OutboxMessage(db.Model):
         return f"<outbox-{self.id}.{int(self.created_at.timestamp())}@moocplatform>"
 
 
-class WorkerHeartbeat(db.Model):
+class WorkerHeartbeat(Model):
     """Each worker updates its row once per loop; /healthz reports the newest."""
 
     __tablename__ = "worker_heartbeats"
@@ -59,7 +59,7 @@ class WorkerHeartbeat(db.Model):
     seen_at: Mapped[datetime] = mapped_column(index=True)
 
 
-class ScheduledJob(db.Model):
+class ScheduledJob(Model):
     """When a periodic job runs next: a worker that moves next_run_at forward in one conditional UPDATE owns
     that run, so with several workers each due job runs once per interval."""
 

@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import JSONType
-from ..extensions import db
+from ..extensions import Model
 from ..personal_data import delete_rows, register, rows_as_dicts
+from ..stored_enum import stored_enum
 
 
-class QuizDefinition(db.Model):
+class QuizDefinition(Model):
     """A quiz of one content version: settings and questions as the pack gave them, Markdown already rendered
     to sanitised HTML (`*_html` keys). Learner attempts refer to the course and the quiz's stable key."""
 
@@ -29,10 +31,15 @@ class QuizDefinition(db.Model):
     source_path: Mapped[str] = mapped_column(sa.String(400), default="")
 
 
-ATTEMPT_STATUSES = ("in_progress", "submitted")
+class AttemptStatus(StrEnum):
+    in_progress = "in_progress"
+    submitted = "submitted"  # graded; final
 
 
-class QuizAttempt(db.Model):
+ATTEMPT_STATUSES = tuple(AttemptStatus)
+
+
+class QuizAttempt(Model):
     """One learner's attempt at a quiz, taken under one content version (`version_id`) and always graded
     against that version's QuizDefinition, so a later version never regrades it.
 
@@ -56,7 +63,8 @@ class QuizAttempt(db.Model):
     seed: Mapped[int]
     question_ids: Mapped[list[Any]] = mapped_column(default=list)
     option_orders: Mapped[dict[str, Any]] = mapped_column(default=dict)  # question id -> ids or match texts
-    status: Mapped[str] = mapped_column(sa.String(16), default="in_progress")  # in_progress | submitted
+    status: Mapped[AttemptStatus] = mapped_column(stored_enum(AttemptStatus, column="status", length=16),
+                                                  default=AttemptStatus.in_progress)
     started_at: Mapped[datetime]
     deadline: Mapped[datetime | None]  # None: no time limit
     responses: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -69,7 +77,7 @@ class QuizAttempt(db.Model):
 
     @property
     def is_submitted(self) -> bool:
-        return self.status == "submitted"
+        return self.status == AttemptStatus.submitted
 
     @classmethod
     def of_learner(cls, user_id: int, course_id: int, quiz_key: str) -> sa.Select:
@@ -77,7 +85,7 @@ class QuizAttempt(db.Model):
                 .order_by(cls.number))
 
 
-class QuizException(db.Model):
+class QuizException(Model):
     """Extra attempts or extra minutes that the course team granted one learner for one quiz. Grants add up;
     each stays as a record of who granted what and why."""
 

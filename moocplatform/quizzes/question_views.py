@@ -225,7 +225,8 @@ def _match_choices(question: dict, order: list[str] | None) -> list[tuple[str, M
     rendered: dict[str, Markup] = {}
     for pair in question.get("pairs") or []:
         rendered.setdefault(nfc(str(pair.get("match", ""))).strip(), _html(pair.get("match_html")))
-    for text, html in zip(question.get("distractors") or [], question.get("distractors_html") or []):
+    # Stored together at import, so the lists match; a distractor without HTML would just not be shown.
+    for text, html in zip(question.get("distractors") or [], question.get("distractors_html") or [], strict=False):
         rendered.setdefault(nfc(str(text)).strip(), _html(html))
     texts = [t for t in (order or []) if t in rendered] or match_choices(question)
     return [(text, rendered.get(text) or escape(text)) for text in texts]

@@ -221,7 +221,7 @@ def grader_response(question: dict, stored: Any) -> Any:
     """A stored response in the shape the graders take (only ordering differs: positions become a list)."""
     if question.get("type") != "ordering" or not isinstance(stored, dict):
         return stored
-    positions = {}
+    positions: dict[str, int] = {}
     for item_id, position in stored.items():
         try:
             positions[item_id] = int(position)
@@ -232,7 +232,7 @@ def grader_response(question: dict, stored: Any) -> Any:
     items = [str(item.get("id")) for item in question.get("items", [])]
     if sorted(positions.values()) != list(range(1, len(items) + 1)):
         return []  # not every item placed once: the grader calls that invalid
-    return sorted(positions, key=positions.get)
+    return sorted(positions, key=positions.__getitem__)
 
 
 def save_responses(user, attempt: QuizAttempt, form_responses: dict[str, Any]) -> QuizAttempt:
@@ -340,8 +340,8 @@ def _finish(user, attempt: QuizAttempt, form_responses: dict[str, Any] | None) -
     enrollment = None if late else _require_taker(user, course)
     definition = definition_of(attempt)
     questions = {q["id"]: q for q in definition.questions}
-    saved = late or form_responses is None
-    responses = clean_responses(attempt, questions, attempt.responses if saved else form_responses)
+    given = attempt.responses if late or form_responses is None else form_responses
+    responses = clean_responses(attempt, questions, given)
     graded = {qid: grader_response(questions[qid], value) for qid, value in responses.items()}
     try:
         result = grade_quiz(quiz_data(definition), graded, attempt.question_ids)

@@ -6,11 +6,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..extensions import Model
 from ..personal_data import delete_rows, register, rows_as_dicts
 
 
-class Token(db.Model):
+class Token(Model):
     """A revocable, scoped, expiring secret of one owner, for one purpose (see tokens.purposes)."""
 
     __tablename__ = "tokens"

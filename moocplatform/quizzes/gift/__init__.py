@@ -92,9 +92,10 @@ def convert_gift(text: str) -> GiftResult:
         first = block.lines[0][1].strip()
         if first.startswith(CATEGORY_COMMAND):
             category = " ".join(restore(first[len(CATEGORY_COMMAND):]).split()) or None
-            block = block.without_first_line()  # type: ignore[assignment]
-            if block is None:
+            rest = block.without_first_line()
+            if rest is None:
                 continue
+            block = rest
         position += 1
         try:
             parsed = parse_question(block.text)

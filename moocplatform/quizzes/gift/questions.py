@@ -69,7 +69,7 @@ class _Question:
         if not markers or body[:markers[0]].strip():
             raise NotConverted(base, "answers must start with = (right) or ~ (wrong)")
         found = []
-        for start, end in zip(markers, markers[1:] + [len(body)]):
+        for start, end in zip(markers, [*markers[1:], len(body)], strict=True):
             chunk = body[start + 1:end]
             weight_match = _WEIGHT.match(chunk)
             if weight_match is None and chunk.lstrip().startswith("%"):
@@ -190,7 +190,7 @@ def _choice(state: _Question, answers: list[_Answer]) -> dict[str, Any]:
     for answer in answers:
         if answer.weight is not None and not -100 <= answer.weight <= 100:
             raise NotConverted(answer.offset, "a weight must be between -100% and 100%")
-    options = []
+    options: list[dict[str, Any]] = []
     if rights:
         for index, answer in enumerate(answers):
             correct = answer.marker == "="
@@ -199,14 +199,14 @@ def _choice(state: _Question, answers: list[_Answer]) -> dict[str, Any]:
             elif not correct and (answer.weight or 0) > 0:
                 state.note(answer.offset, f"partial credit {answer.weight:g}% dropped: a single-choice option is "
                                           "either right or wrong")
-            option = {"id": _option_id(index), "text": _answer_text(state, answer)}
+            option: dict[str, Any] = {"id": _option_id(index), "text": _answer_text(state, answer)}
             if correct:
                 option["correct"] = True
             options.append({**option, **_feedback(state, answer)})
         return {"type": "single_choice", "options": options}
     if not any((answer.weight or 0) > 0 for answer in answers):
         raise NotConverted(answers[0].offset, "no answer is right: mark one with '=' or give some a positive %weight%")
-    total = sum(answer.weight for answer in answers if (answer.weight or 0) > 0)
+    total = sum(weight for weight in (answer.weight or 0 for answer in answers) if weight > 0)
     if abs(total - 100) > 0.01:
         state.note(answers[0].offset, f"the positive weights add up to {total:g}%, not 100%: "
                                       + ("no choice earns full credit" if total < 100 else "credit is capped at 100%"))
@@ -254,7 +254,8 @@ def _short_text(state: _Question, answers: list[_Answer]) -> dict[str, Any]:
 
 
 def _matching(state: _Question, answers: list[_Answer]) -> dict[str, Any]:
-    pairs, distractors = [], []
+    pairs: list[dict[str, str]] = []
+    distractors: list[str] = []
     for answer in answers:
         if answer.marker != "=" or "->" not in answer.text:
             raise NotConverted(answer.offset, "every answer of a matching question is written '=prompt -> match'")

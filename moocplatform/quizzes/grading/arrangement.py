@@ -28,7 +28,7 @@ def grade_ordering(question: dict, response: Any) -> Grade:
         return Grade.invalid(f"unknown item {unknown[0]!r}")
     if len(given) != len(expected):
         return Grade.invalid("every item must be placed exactly once")
-    in_place = sum(1 for mine, right in zip(given, expected) if mine == right)
+    in_place = sum(1 for mine, right in zip(given, expected, strict=True) if mine == right)
     if scoring == "all_or_nothing":
         return Grade.scored(1.0 if in_place == len(expected) else 0.0)
     return Grade.scored(in_place / len(expected))
@@ -51,10 +51,10 @@ def grade_matching(question: dict, response: Any) -> Grade:
     the share of pairs matched right; all_or_nothing: all of them.
     """
     pair_ids = ids_of(question, "pairs")
-    pairs = dict(zip(pair_ids, entries(question, "pairs")))
-    for pair_id, pair in pairs.items():
+    pairs = dict(zip(pair_ids, entries(question, "pairs"), strict=True))
+    for known_id, pair in pairs.items():
         if not str(pair.get("match", "")).strip():
-            raise QuizFormatError(f"question {question.get('id')!r}: pair {pair_id!r} has no match")
+            raise QuizFormatError(f"question {question.get('id')!r}: pair {known_id!r} has no match")
     scoring = scoring_of(question, "partial")
     choices = set(match_choices(question))
     if response is None:
@@ -65,7 +65,7 @@ def grade_matching(question: dict, response: Any) -> Grade:
     seen: set[str] = set()
     for key, value in response.items():
         pair_id = as_id(key)
-        if pair_id not in pairs:
+        if pair_id is None or pair_id not in pairs:
             return Grade.invalid(f"unknown pair {key!r}")
         if pair_id in seen:
             return Grade.invalid(f"pair {pair_id!r} is answered twice")

@@ -73,7 +73,7 @@ def register_grader(question_type: str) -> Callable[[Grader], Grader]:
 def grade(question: dict, response: Any) -> Grade:
     """Grade one response with the grader registered for the question's type."""
     question_type = question.get("type") if isinstance(question, dict) else None
-    grader = GRADERS.get(question_type)  # type: ignore[arg-type]
+    grader = GRADERS.get(question_type) if isinstance(question_type, str) else None
     if grader is None:
         raise QuizFormatError(f"no grader for question type {question_type!r}")
     return grader(question, response)

@@ -3,13 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import (
-    Grade, QuizFormatError, as_id, credit_of, entries, ids_of, register_grader, scoring_of, text_of,
-)
+from .base import Grade, QuizFormatError, as_id, credit_of, entries, ids_of, register_grader, scoring_of, text_of
 
 
 def _options_by_id(question: dict) -> dict[str, dict]:
-    return dict(zip(ids_of(question, "options"), entries(question, "options")))
+    return dict(zip(ids_of(question, "options"), entries(question, "options"), strict=True))
 
 
 @register_grader("single_choice")
@@ -50,8 +48,8 @@ def grade_multiple_response(question: dict, response: Any) -> Grade:
         return Grade.invalid("no answer")
     if not isinstance(response, (list, tuple)):
         return Grade.invalid("expected a list of option ids")
-    chosen = [as_id(value) for value in response]
-    if any(option_id is None for option_id in chosen):
+    chosen = [option_id for option_id in map(as_id, response) if option_id is not None]
+    if len(chosen) != len(response):
         return Grade.invalid("expected a list of option ids")
     if len(set(chosen)) != len(chosen):
         return Grade.invalid("an option was chosen twice")
@@ -63,7 +61,7 @@ def grade_multiple_response(question: dict, response: Any) -> Grade:
     if scoring == "all_or_nothing":
         score = 1.0 if chosen_set == correct_ids else 0.0
     elif weighted:
-        score = sum(credits[option_id] for option_id in chosen_set) / 100
+        score = sum(credits[option_id] for option_id in chosen_set) / 100.0
     elif not correct_ids:
         score = 1.0 if not chosen_set else 0.0  # a degenerate "none of these" question
     else:

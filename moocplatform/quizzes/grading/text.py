@@ -13,11 +13,15 @@ tenths of a second on 1,000 characters; one more `*` would take many seconds. Th
 from __future__ import annotations
 
 import re
-import re._parser as sre_parser  # the public `sre_parse` alias warns; this is the same parser without the warning
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .base import Grade, QuizFormatError, credit_of, entries, nfc, register_grader, text_of
+
+if TYPE_CHECKING:
+    import sre_parse as sre_parser  # typeshed describes the parser under its public name only
+else:
+    import re._parser as sre_parser  # the public `sre_parse` alias warns; this is the same parser without the warning
 
 MAX_TEXT_LENGTH = 1000
 MAX_PATTERN_LENGTH = 300
@@ -41,7 +45,9 @@ def _children(argument: Any) -> list[sre_parser.SubPattern]:
 def _cost(pattern: sre_parser.SubPattern, inside_repeat: bool) -> int:
     """The pattern's backtracking cost (see the module docstring); ValueError when it can explode."""
     cost = 0
-    for op, argument in pattern:
+    # Each op's argument has its own shape (counts and a subpattern, a list of branches, ...), known by the op.
+    items: list[tuple[Any, Any]] = pattern.data
+    for op, argument in items:
         variable = op in _REPEATS and argument[1] > argument[0]
         if inside_repeat and (variable or op in _RISKY_INSIDE_REPEAT):
             raise ValueError("a repeated group contains a quantifier, an alternation or a back-reference")
@@ -143,12 +149,16 @@ def grade_reflection(question: dict, response: Any) -> Grade:
     min_words = question.get("min_words", 0)
     if isinstance(min_words, bool) or not isinstance(min_words, int) or min_words < 0:
         raise QuizFormatError(f"question {question.get('id')!r}: `min_words` must be a whole number of at least 0")
-    ungraded = {"score": 0.0, "correct": False, "graded": False}
     if response is not None and not isinstance(response, str):
-        return Grade(valid=False, reason="expected text", **ungraded)
+        return _ungraded("expected text")
     words = len((response or "").split())
     if not words:
-        return Grade(valid=False, reason="no text", **ungraded)
+        return _ungraded("no text")
     if words < min_words:
-        return Grade(valid=False, reason=f"write at least {min_words} words", **ungraded)
-    return Grade(valid=True, **ungraded)
+        return _ungraded(f"write at least {min_words} words")
+    return _ungraded(None)
+
+
+def _ungraded(problem: str | None) -> Grade:
+    """A reflection's grade: never scored; invalid (and why) when `problem` is given."""
+    return Grade(score=0.0, correct=False, graded=False, valid=problem is None, reason=problem)
