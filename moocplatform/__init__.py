@@ -5,9 +5,8 @@ from typing import Any
 
 from flask import Flask
 
-from . import access
+from . import access, transaction
 from . import config as _config
-from . import transaction
 from .areas import install_areas
 from .cli import register_commands
 from .dialect import configure_engine

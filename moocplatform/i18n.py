@@ -83,9 +83,9 @@ def recipient_settings(locale: str | None, timezone: str | None) -> tuple[str, s
     """The locale and time zone to write to someone in: theirs when the platform supports them, otherwise the
     platform's defaults (never those of whoever caused the mail)."""
     config = current_app.config
-    chosen_locale = locale if locale in config["SUPPORTED_LOCALES"] else config["BABEL_DEFAULT_LOCALE"]
-    chosen_zone = timezone if timezone in pytz.all_timezones_set else config["BABEL_DEFAULT_TIMEZONE"]
-    return chosen_locale, chosen_zone
+    chosen_locale = locale if locale and locale in config["SUPPORTED_LOCALES"] else config["BABEL_DEFAULT_LOCALE"]
+    chosen_zone = timezone if timezone and timezone in pytz.all_timezones_set else config["BABEL_DEFAULT_TIMEZONE"]
+    return str(chosen_locale), str(chosen_zone)
 
 
 @contextmanager

@@ -38,6 +38,21 @@ def register(model: type[Base], *, section: str, rule: str, export, erase, reaso
     _registry[model] = PersonalData(model, section, rule, export, erase, reason)
 
 
+def register_owned(model: type[Base], *, section: str, reason: str, owner: str = "user_id",
+                   exclude: tuple[str, ...] = ()) -> None:
+    """The common case: rows that belong to one user through the column `owner` (a user id, or "email" for
+    rows keyed by the address) are exported as they are (less `exclude`, e.g. secrets' hashes) and deleted
+    with the account."""
+    column = model.__table__.c[owner]
+
+    def match(user: Any) -> Any:
+        return column == (user.email if owner == "email" else user.id)
+
+    register(model, section=section, rule="delete", reason=reason,
+             export=lambda user: rows_as_dicts(model, match(user), exclude=exclude),
+             erase=lambda user: delete_rows(model, match(user)))
+
+
 def registered_models() -> dict[type, PersonalData]:
     return dict(_registry)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -38,7 +38,7 @@ def api_document(app) -> dict[str, Any]:
     return _cache.document
 
 
-@lru_cache(maxsize=None)
+@cache
 def _path_patterns(paths: tuple[str, ...]) -> list[tuple[re.Pattern[str], str]]:
     return [(re.compile("^" + re.sub(r"\\{\w+\\}", "[^/]+", re.escape(p)) + "$"), p) for p in paths]
 

@@ -4,18 +4,17 @@ Every response here (and anywhere in the suite) is validated against /api/v1/ope
 (tests/openapi_check.py)."""
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from urllib.parse import urlsplit
-
-import os
 
 import pytest
 import redis
 
 from moocplatform import clock
+from moocplatform.admin.services import suspend_user
 from moocplatform.api import views as api_views
 from moocplatform.api.openapi import registered_operations
-from moocplatform.admin.services import suspend_user
 from moocplatform.api.ratelimit import EXTENSION_KEY, MemoryRateLimiter, RedisRateLimiter, rate_limiter
 from moocplatform.catalog.services import archive_course
 from moocplatform.extensions import db

@@ -15,9 +15,13 @@ from moocplatform.catalog.models import Course
 from moocplatform.catalog.services import import_pack
 from moocplatform.extensions import db
 from moocplatform.learning import criteria
-from moocplatform.learning.completion import (learner_progress_by_rule, process_all_completions,
-                                              process_completions, record_completion_if_reached,
-                                              record_completions)
+from moocplatform.learning.completion import (
+    learner_progress_by_rule,
+    process_all_completions,
+    process_completions,
+    record_completion_if_reached,
+    record_completions,
+)
 from moocplatform.learning.models import CourseCompletion
 from moocplatform.learning.queries import dashboard
 from moocplatform.learning.services import leave_course, set_unit_completion

@@ -8,8 +8,14 @@ import sqlalchemy as sa
 from moocplatform import events
 from moocplatform.accounts.services import delete_account
 from moocplatform.audit import AuditEntry, record
-from moocplatform.catalog.services import (archive_course, discard_draft, get_version, import_pack,
-                                           publish_version, unarchive_course)
+from moocplatform.catalog.services import (
+    archive_course,
+    discard_draft,
+    get_version,
+    import_pack,
+    publish_version,
+    unarchive_course,
+)
 from moocplatform.extensions import db
 from moocplatform.jobs import registered_jobs
 from moocplatform.learning.services import enrol_learner, leave_course, set_unit_completion

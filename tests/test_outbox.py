@@ -13,14 +13,7 @@ from moocplatform import clock, jobs
 from moocplatform.audit import AuditEntry
 from moocplatform.extensions import db
 from moocplatform.mail import mail_template, queue_mail
-from moocplatform.outbox import (
-    OutboxMessage,
-    PermanentFailure,
-    ScheduledJob,
-    enqueue,
-    register_kind,
-    wake,
-)
+from moocplatform.outbox import OutboxMessage, PermanentFailure, ScheduledJob, enqueue, register_kind, wake
 from moocplatform.outbox.scheduler import tick
 from moocplatform.outbox.worker import backoff, beat, claim, process, run_batch
 from moocplatform.registry import Registry

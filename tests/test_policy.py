@@ -143,8 +143,10 @@ def world():
     db.session.flush()
     from moocplatform.accounts.sessions import start_session
     peer_session = start_session(peer, device="Firefox on Linux").row.id
-    values = {"peer_session": peer_session, "attempt": attempt.id, "done": done.id, "enrolled_peer": peer.id, "team_member": team_member.id, "team_grant": team_member.roles[0].id,
-              "course": course.id, "asset": f"/assets/{asset.sha256}/square.svg", "version": course.live_version_id, "dead_row": dead_row.id,
+    values = {"peer_session": peer_session, "attempt": attempt.id, "done": done.id, "enrolled_peer": peer.id,
+              "team_member": team_member.id, "team_grant": team_member.roles[0].id, "course": course.id,
+              "asset": f"/assets/{asset.sha256}/square.svg", "version": course.live_version_id,
+              "dead_row": dead_row.id,
               "token": issue_token(people["enrolled"], people["enrolled"], "personal_access",
                                    scopes=["read:courses"]).token.id}
     return people, values

@@ -174,7 +174,8 @@ NOT_ACTOR_SERVICES = {
     # reads
     "accounts.normalise_email", "accounts.get_user_by_email", "accounts.throttle_wait", "accounts.find_grant",
     "accounts.require_user", "accounts.user_for_reset_token", "accounts.ensure_not_last_admin",
-    "accounts.grant_of", "quizzes.expired_attempts_to_close", "catalog.get_course", "catalog.get_version", "catalog.read_pack",
+    "accounts.grant_of", "quizzes.expired_attempts_to_close", "catalog.get_course", "catalog.get_version",
+    "catalog.read_pack",
     "catalog.change_set", "catalog.version_history", "catalog.pack_folders", "learning.get_enrollment",
     "learning.enrolment_blocker", "learning.ensure_unit_exists", "quizzes.settings_of", "quizzes.quiz_data",
     "quizzes.live_definition", "quizzes.definition_of", "quizzes.current_definition", "quizzes.extras_for",

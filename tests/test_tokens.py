@@ -10,8 +10,17 @@ from moocplatform import clock, personal_data
 from moocplatform.errors import InvalidInput, NotFound, PermissionDenied
 from moocplatform.extensions import db
 from moocplatform.tokens.models import Token
-from moocplatform.tokens.services import (TokenRejected, hash_secret, issue_token, record_token_use, revoke_all,
-                                          revoke_token, token_use_is_stale, tokens_for_owner, verify_token)
+from moocplatform.tokens.services import (
+    TokenRejected,
+    hash_secret,
+    issue_token,
+    record_token_use,
+    revoke_all,
+    revoke_token,
+    token_use_is_stale,
+    tokens_for_owner,
+    verify_token,
+)
 from tests.conftest import log_in
 from tests.factories import make_user
 

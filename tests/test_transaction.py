@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Blueprint, template_rendered
 from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
 
 import moocplatform
 from moocplatform import cli, create_app, transaction
@@ -20,7 +21,6 @@ from moocplatform.accounts.services import create_verified_user
 from moocplatform.errors import Conflict, DomainError, InvalidInput
 from moocplatform.extensions import db
 from moocplatform.forms import apply_form
-from sqlalchemy.orm import Session
 
 from .conftest import log_in
 from .factories import PASSWORD, make_user

@@ -9,7 +9,6 @@ Course grants become scope "course" with the course's id; the others (admin) bec
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '5c1e7a2d9f40'
 down_revision = 'c4f1d2a9e7b3'

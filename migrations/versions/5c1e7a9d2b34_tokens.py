@@ -10,7 +10,6 @@ from alembic import op
 
 import moocplatform.database  # noqa: F401  (UTCDateTime columns)
 
-
 # revision identifiers, used by Alembic.
 revision = '5c1e7a9d2b34'
 down_revision = 'd445748f8b3f'

@@ -12,7 +12,6 @@ from sqlalchemy.dialects import postgresql  # noqa: F401
 
 import moocplatform.database  # noqa: F401  (UTCDateTime columns)
 
-
 # revision identifiers, used by Alembic.
 revision = 'd445748f8b3f'
 down_revision = 'c256107e59b3'

@@ -29,8 +29,5 @@ def device_label(user_agent: str | None) -> str:
     text = (user_agent or "")[:512]
     browser = next((name for name, pattern in _BROWSERS if pattern.search(text)), None)
     system = next((name for name, pattern in _SYSTEMS if pattern.search(text)), None)
-    if browser and system:
-        label = f"{browser} on {system}"
-    else:
-        label = browser or system or "Unknown device"
+    label = f"{browser} on {system}" if browser and system else browser or system or "Unknown device"
     return label[:MAX_LABEL_LENGTH]

@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
-from ..personal_data import delete_rows, register, rows_as_dicts
+from ..personal_data import register, register_owned, rows_as_dicts
 from ..stored_enum import stored_enum
 
 ROLES = ("admin", "facilitator", "course_team")
@@ -18,7 +18,7 @@ ROLES = ("admin", "facilitator", "course_team")
 COURSE_ROLES = ("facilitator", "course_team")
 
 
-class ScopeType(str, enum.Enum):
+class ScopeType(enum.StrEnum):
     """Where a role grant applies. scope_id names the organisation, course or cohort; platform has none."""
 
     PLATFORM = "platform"
@@ -184,28 +184,11 @@ register(
     erase=_erase_account,
     reason="the row stays so that posts and records keep a (de-personalised) author",
 )
-register(
-    RoleGrant, section="roles", rule="delete",
-    export=lambda user: rows_as_dicts(RoleGrant, RoleGrant.user_id == user.id),
-    erase=lambda user: delete_rows(RoleGrant, RoleGrant.user_id == user.id),
-    reason="roles end with the account; grants they made keep the de-personalised granter",
-)
-register(
-    Consent, section="consents", rule="delete",
-    export=lambda user: rows_as_dicts(Consent, Consent.user_id == user.id),
-    erase=lambda user: delete_rows(Consent, Consent.user_id == user.id),
-    reason="consents end with the account",
-)
-register(
-    UserSession, section="sessions", rule="delete",
-    export=lambda user: rows_as_dicts(UserSession, UserSession.user_id == user.id,
-                                      exclude=("key_hash", "remember_key_hash", "previous_remember_key_hash")),
-    erase=lambda user: delete_rows(UserSession, UserSession.user_id == user.id),
-    reason="a deleted account has no signed-in devices",
-)
-register(
-    LoginFailure, section="login_failures", rule="delete",
-    export=lambda user: rows_as_dicts(LoginFailure, LoginFailure.email == user.email),
-    erase=lambda user: delete_rows(LoginFailure, LoginFailure.email == user.email),
-    reason="throttling data keyed by the e-mail address",
-)
+register_owned(RoleGrant, section="roles",
+               reason="roles end with the account; grants they made keep the de-personalised granter")
+register_owned(Consent, section="consents",
+               reason="consents end with the account")
+register_owned(UserSession, section="sessions", exclude=("key_hash", "remember_key_hash", "previous_remember_key_hash"),
+               reason="a deleted account has no signed-in devices")
+register_owned(LoginFailure, section="login_failures", owner="email",
+               reason="throttling data keyed by the e-mail address")

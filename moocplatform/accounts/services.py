@@ -18,7 +18,7 @@ from ..extensions import db
 from ..mail import queue_mail
 from ..urls import public_url
 from .mails import ACCOUNT_EXISTS, RESET_PASSWORD, VERIFY_EMAIL
-from .models import Consent, LoginFailure, RoleGrant, ScopeType, User
+from .models import Consent, LoginFailure, RoleGrant, ScopeType, User, UserStatus
 from .passwords import burn_time, hash_password, needs_rehash, password_problem, verify_password
 from .sessions import revoke_credentials
 from .tokens import TokenError, make_token, password_fingerprint, read_token
@@ -353,9 +353,9 @@ def remove_role_grant(user: User, grant: RoleGrant) -> None:
 
 def set_account_status(user: User, status: str) -> None:
     """active | suspended (deleted comes only from erasing the account)."""
-    if status not in ("active", "suspended"):
+    if status not in (UserStatus.active, UserStatus.suspended):
         raise InvalidInput(_("Unknown account status."))
-    user.status = status
+    user.status = UserStatus(status)
     db.session.flush()
 
 

@@ -13,7 +13,7 @@ from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user, login_user, logout_user
 
 from .. import transaction
-from ..extensions import db, login_manager
+from ..extensions import login_manager
 from . import sessions
 from .devices import device_label
 from .models import User, UserSession

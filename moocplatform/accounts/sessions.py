@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from .. import audit, clock
+from ..database import rows_affected
 from ..errors import NotFound
 from ..extensions import db
 from .models import User, UserSession
@@ -168,7 +169,7 @@ def rotate(rotation: Rotation) -> bool:
                 previous_remember_key_hash=rotation.old_remember_hash, remember_rotated_at=now, last_seen_at=now)
     )
     db.session.flush()
-    return bool(result.rowcount)
+    return bool(rows_affected(result))
 
 
 def revoke_replayed(session_id: int) -> None:
@@ -215,7 +216,7 @@ def end_other_sessions(user: User, keep_session_id: int | None) -> int:
     query = sa.delete(UserSession).where(UserSession.user_id == user.id)
     if keep_session_id is not None:
         query = query.where(UserSession.id != keep_session_id)
-    ended = db.session.execute(query).rowcount or 0
+    ended = rows_affected(db.session.execute(query))
     db.session.flush()
     return ended
 
@@ -240,4 +241,4 @@ def purge_expired_sessions(now: datetime | None = None) -> int:
     result = db.session.execute(
         sa.delete(UserSession).where(sa.or_(UserSession.expires_at <= now, UserSession.auth_version != stale_version))
     )
-    return result.rowcount or 0
+    return rows_affected(result)

@@ -12,8 +12,15 @@ from ..errors import DomainError
 from ..forms import apply_form, show_domain_error
 from ..urls import is_safe_next
 from . import services, sessions
-from .forms import (ChangePasswordForm, DeleteAccountForm, ForgotPasswordForm, LoginForm, ProfileForm,
-                    RegisterForm, ResetPasswordForm)
+from .forms import (
+    ChangePasswordForm,
+    DeleteAccountForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
 from .session_cookies import credentials_changed, current_session_id, forget_browser, sign_in, sign_out
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -115,11 +122,10 @@ def reset_password(token: str):
     except DomainError as error:
         return render_template("accounts/token_problem.html", message=error.message), 400
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        if apply_form(form, lambda: services.reset_password(token, form.password.data))[0]:
-            forget_browser()  # the reset ended every session of the account
-            flash(_("Your password is changed. Log in with the new one."), "success")
-            return redirect(url_for("accounts.login"))
+    if form.validate_on_submit() and apply_form(form, lambda: services.reset_password(token, form.password.data))[0]:
+        forget_browser()  # the reset ended every session of the account
+        flash(_("Your password is changed. Log in with the new one."), "success")
+        return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form), 200 if not form.errors else 422
 
 
@@ -162,13 +168,12 @@ def end_other_sessions():
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        if apply_form(form, lambda: services.change_password(current_user, form.current_password.data,
-                                                             form.password.data,
-                                                             keep_session_id=current_session_id()))[0]:
-            credentials_changed(current_user)
-            flash(_("Your password is changed."), "success")
-            return redirect(url_for("accounts.profile"))
+    if form.validate_on_submit() and apply_form(form, lambda: services.change_password(
+            current_user, form.current_password.data, form.password.data,
+            keep_session_id=current_session_id()))[0]:
+        credentials_changed(current_user)
+        flash(_("Your password is changed."), "success")
+        return redirect(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form), 200 if not form.errors else 422
 
 
@@ -195,11 +200,11 @@ def export_data():
 @login_required
 def delete_account():
     form = DeleteAccountForm()
-    if form.validate_on_submit():
-        if apply_form(form, lambda: services.delete_account(current_user, form.password.data))[0]:
-            forget_browser()  # erasing the account deleted its sessions
-            flash(_("Your account and personal data are deleted."), "success")
-            return redirect(url_for("catalog.catalogue"))
+    if form.validate_on_submit() and apply_form(
+            form, lambda: services.delete_account(current_user, form.password.data))[0]:
+        forget_browser()  # erasing the account deleted its sessions
+        flash(_("Your account and personal data are deleted."), "success")
+        return redirect(url_for("catalog.catalogue"))
     return render_template("accounts/my_data.html", form=form,
                            sections=personal_data.registered_models().values()), 422
 

@@ -26,7 +26,7 @@ def _user(email: str) -> User:
     user = account_services.get_user_by_email(email)
     if user is None:
         fail(f"No user with e-mail {email}.")
-    return user  # type: ignore[return-value]
+    return user
 
 
 @users_cli.command("create-admin")
@@ -59,7 +59,7 @@ def grant(email: str, role: str, slug: str | None, revoke: bool) -> None:
                         else account_services.find_grant(user, role))
             if existing is None:
                 fail(f"{email} does not hold that role.")
-            admin_services.revoke_role(None, user, existing)  # type: ignore[arg-type]
+            admin_services.revoke_role(None, user, existing)
         else:
             admin_services.grant_role(None, user, role, course)
     except DomainError as error:

@@ -13,7 +13,8 @@ ROLE_LABELS = {
 
 
 class GrantRoleForm(FlaskForm):
-    role = SelectField(_l("Role"), choices=[SelectChoice(k, v) for k, v in ROLE_LABELS.items()], validators=[InputRequired()])
+    role = SelectField(_l("Role"), choices=[SelectChoice(k, v) for k, v in ROLE_LABELS.items()],
+                       validators=[InputRequired()])
     course = SelectField(_l("Course"), validators=[Optional()],
                          description=_l("Needed for facilitators and course teams."))
 

@@ -53,7 +53,8 @@ def user_detail(user_id: int):
     user = require_user(user_id)
     form = GrantRoleForm()
     form.course.choices = _course_choices()
-    courses = catalog_queries.courses_by_id({g.scope_id for g in user.roles if g.scope_type == "course"})
+    courses = catalog_queries.courses_by_id({g.scope_id for g in user.roles
+                                             if g.scope_type == "course" and g.scope_id is not None})
     history = db.session.scalars(
         sa.select(audit.AuditEntry).where(audit.AuditEntry.target_type == "user",
                                           audit.AuditEntry.target_id == str(user.id))

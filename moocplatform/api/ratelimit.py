@@ -5,12 +5,10 @@ the process: each gunicorn worker then counts on its own (a single-process devel
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import math
 import threading
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import redis
 from flask import current_app

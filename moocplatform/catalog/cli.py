@@ -48,11 +48,12 @@ def import_courses(paths: tuple[Path, ...], import_all: bool, force: bool, draft
             except DomainError as error:
                 fail(f"{folder}: {error.message}")
         click.echo(result.describe())
-        if result.outcome == "new_version":  # completions the new version grants, once the import has committed
-            with transaction.unit_of_work(f"completions under {result.course.slug}'s new version"):
-                completed = process_completions(result.course)
+        course = result.course
+        if result.outcome == "new_version" and course is not None:  # completions the new version grants, once
+            with transaction.unit_of_work(f"completions under {course.slug}'s new version"):  # the import committed
+                completed = process_completions(course)
             if completed:
-                click.echo(f"{result.course.slug}: {completed} learners completed the course under the new version")
+                click.echo(f"{course.slug}: {completed} learners completed the course under the new version")
 
 
 @courses_cli.command("archive")
@@ -91,6 +92,8 @@ def validate_course_pack(path: Path) -> None:
         click.echo(f"\n{path}: not valid: {len(report.problems)} problems, {len(report.warnings)} warnings")
         sys.exit(1)
     pack = report.pack
+    if pack is None:  # only when course.yaml could not be read, which is a problem reported above
+        fail(f"{path}: cannot be read")
     click.echo(("\n" if report.warnings else "") + f"{path}: valid: {pack.id} {pack.version}, "
                f"{len(pack.modules)} modules, {len(pack.units)} units, {len(pack.quizzes)} quizzes; "
                f"{len(report.warnings)} warnings")

@@ -37,7 +37,8 @@ def pack_file_list(root: Path) -> list[StoredFile]:
     for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
         rel = path.relative_to(root).as_posix()
         data = path.read_bytes()
-        content_type = ASSET_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(rel)[0] or "application/octet-stream"
+        content_type = (ASSET_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(rel)[0]
+                        or "application/octet-stream")
         if path.suffix.lower() in (".yaml", ".yml"):
             content_type = "application/yaml"
         found.append(StoredFile(rel, hashlib.sha256(data).hexdigest(), len(data), content_type, path))

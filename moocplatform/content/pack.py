@@ -136,7 +136,7 @@ class PackReader:
             [dict(a) for a in _dicts(data.get("authors"))], self._enrolment(data.get("enrolment")),
             self._modules(data.get("modules")), self._references(), self.assets,
             completion=_completion(data.get("completion")), partners=[dict(p) for p in _dicts(data.get("partners"))],
-            format=data.get("format") if data.get("format") in FORMATS else 1,
+            format=data["format"] if data.get("format") in FORMATS else 1,
         )
         self._quizzes()
         return self.pack

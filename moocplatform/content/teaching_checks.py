@@ -22,7 +22,7 @@ MIGRATE = "add format: 2 to course.yaml (docs/content-packs.md § Formats)"
 
 
 def check_teaching(reader: PackReader, context: MarkdownContext) -> None:
-    pack = reader.pack
+    pack = reader.read_pack
     if pack.format < CURRENT_FORMAT:
         _format_1(reader)
         pack.completion["discussions"] = []
@@ -59,7 +59,7 @@ def _format_1(reader: PackReader) -> None:
 
 def _outcome_ids(reader: PackReader) -> dict[str, list]:
     """Every outcome id of the course and its modules (one namespace), with where it is written."""
-    manifest, findings = reader.manifest, reader.findings
+    manifest, findings = reader.manifest_doc, reader.findings
     places: list[list] = [["outcomes", i] for i in range(len(_list(manifest.data.get("outcomes"))))]
     for m, module in enumerate(_list(manifest.data.get("modules"))):
         if isinstance(module, dict):
@@ -104,18 +104,18 @@ def _known(reader: PackReader, path: str, where: dict, outcome: str, known: dict
 
 
 def _coverage(reader: PackReader, assessed: set[str]) -> None:
-    for outcome in reader.pack.all_outcomes:
+    for outcome in reader.read_pack.all_outcomes:
         if outcome["id"] and outcome["id"] not in assessed:
             place = _outcome_place(reader, outcome)
             reader.findings.warn("course.yaml", f"outcome {outcome['id']!r} is assessed by no quiz question and no "
-                                 "assignment", line=reader.manifest.line(place), field=field_path(place))
+                                 "assignment", line=reader.manifest_doc.line(place), field=field_path(place))
 
 
 def _outcome_place(reader: PackReader, outcome: dict[str, Any]) -> list:
     if not outcome["module"]:
-        index = next(i for i, o in enumerate(reader.pack.outcomes) if o["id"] == outcome["id"])
+        index = next(i for i, o in enumerate(reader.read_pack.outcomes) if o["id"] == outcome["id"])
         return ["outcomes", index]
-    m, module = next((m, mod) for m, mod in enumerate(reader.pack.modules) if mod.key == outcome["module"])
+    m, module = next((m, mod) for m, mod in enumerate(reader.read_pack.modules) if mod.key == outcome["module"])
     return ["modules", m, "outcomes", next(i for i, o in enumerate(module.outcomes) if o["id"] == outcome["id"])]
 
 
@@ -136,9 +136,10 @@ def _session(reader: PackReader, unit, doc: YamlDoc) -> None:
     session = unit.session
     minutes, steps = session.get("minutes"), [s for s in _list(session.get("steps")) if isinstance(s, dict)]
     step_minutes = [s.get("minutes") for s in steps]
-    if not isinstance(minutes, int) or not all(isinstance(m, int) for m in step_minutes):
+    whole = [m for m in step_minutes if isinstance(m, int)]
+    if not isinstance(minutes, int) or len(whole) != len(step_minutes):
         return  # the schema has reported it
-    total = sum(step_minutes)
+    total = sum(whole)
     if total != minutes:
         reader.findings.problem(unit.path, f"the steps add up to {total} minutes, but the session is {minutes} "
                                 "minutes: change a step or the session's minutes",
@@ -162,7 +163,7 @@ def _assignment(reader: PackReader, path: str, doc: YamlDoc, assignment: dict[st
     for c, criterion in enumerate(_list(assignment.get("rubric"))):
         if not isinstance(criterion, dict):
             continue
-        where = ["assignment", "rubric", c]
+        where: list[str | int] = ["assignment", "rubric", c]
         key = criterion.get("id")
         if isinstance(key, str) and key in criteria:
             findings.problem(path, f"criterion id {key!r} is already used by rubric[{criteria[key]}]",
@@ -180,8 +181,8 @@ def _assignment(reader: PackReader, path: str, doc: YamlDoc, assignment: dict[st
                 seen.add(value)
     named: set[str] = set()
     for k, outcome in enumerate(_list(assignment.get("outcomes"))):
-        where = dict(line=doc.line(["assignment", "outcomes", k]), field=f"assignment.outcomes[{k}]")
-        if isinstance(outcome, str) and _known(reader, path, where, outcome, known):
+        place = {"line": doc.line(["assignment", "outcomes", k]), "field": f"assignment.outcomes[{k}]"}
+        if isinstance(outcome, str) and _known(reader, path, place, outcome, known):
             named.add(outcome)
     assignment.setdefault("counts_toward_completion", True)
     return named
@@ -189,7 +190,7 @@ def _assignment(reader: PackReader, path: str, doc: YamlDoc, assignment: dict[st
 
 def _completion(reader: PackReader) -> None:
     """Resolves completion.discussions and lists the assignments that count, for the completion rules."""
-    pack, manifest = reader.pack, reader.manifest
+    pack, manifest = reader.read_pack, reader.manifest_doc
     with_rule = [u.key for u in pack.units if u.type == "discussion" and u.participation is not None]
     listed = pack.completion.get("discussions")
     if listed == "all":
@@ -207,11 +208,11 @@ def _completion(reader: PackReader) -> None:
 
 def _partners(reader: PackReader) -> None:
     seen: dict[str, int] = {}
-    for i, partner in enumerate(reader.pack.partners):
+    for i, partner in enumerate(reader.read_pack.partners):
         slug = partner.get("slug")
         if isinstance(slug, str) and slug in seen:
             reader.findings.problem("course.yaml", f"partner {slug!r} is already listed at partners[{seen[slug]}]",
-                                    line=reader.manifest.line(["partners", i, "slug"]), field=f"partners[{i}].slug")
+                                    line=reader.manifest_doc.line(["partners", i, "slug"]), field=f"partners[{i}].slug")
         elif isinstance(slug, str):
             seen[slug] = i
 

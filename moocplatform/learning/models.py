@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model
-from ..personal_data import delete_rows, register, rows_as_dicts
+from ..personal_data import register_owned
 from ..stored_enum import stored_enum
 
 
@@ -64,24 +64,12 @@ class Invitation(Model):
     accepted_at: Mapped[datetime | None]
 
 
-register(
-    Enrollment, section="enrolments", rule="delete",
-    export=lambda user: rows_as_dicts(Enrollment, Enrollment.user_id == user.id),
-    erase=lambda user: delete_rows(Enrollment, Enrollment.user_id == user.id),
-    reason="private learning data",
-)
-register(
-    UnitProgress, section="progress", rule="delete",
-    export=lambda user: rows_as_dicts(UnitProgress, UnitProgress.user_id == user.id),
-    erase=lambda user: delete_rows(UnitProgress, UnitProgress.user_id == user.id),
-    reason="private learning data",
-)
-register(
-    Invitation, section="invitations", rule="delete",
-    export=lambda user: rows_as_dicts(Invitation, Invitation.email == user.email),
-    erase=lambda user: delete_rows(Invitation, Invitation.email == user.email),
-    reason="invitations addressed to the user; those they sent keep a de-personalised inviter",
-)
+register_owned(Enrollment, section="enrolments",
+               reason="private learning data")
+register_owned(UnitProgress, section="progress",
+               reason="private learning data")
+register_owned(Invitation, section="invitations", owner="email",
+               reason="invitations addressed to the user; those they sent keep a de-personalised inviter")
 
 
 class CourseCompletion(Model):
@@ -97,9 +85,5 @@ class CourseCompletion(Model):
     version: Mapped[str] = mapped_column(sa.String(32))  # the content version the rules were met under
 
 
-register(
-    CourseCompletion, section="completions", rule="delete",
-    export=lambda user: rows_as_dicts(CourseCompletion, CourseCompletion.user_id == user.id),
-    erase=lambda user: delete_rows(CourseCompletion, CourseCompletion.user_id == user.id),
-    reason="private learning data (certificates, when they come, keep their own de-personalised record)",
-)
+register_owned(CourseCompletion, section="completions",
+               reason="private learning data (certificates, when they come, keep their own de-personalised record)")

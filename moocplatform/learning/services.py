@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -81,7 +82,10 @@ def enrol_learner(user, course) -> Enrollment:
         with db.session.begin_nested():
             db.session.add(enrollment)
     except IntegrityError:  # a second click that raced the first (and announced it)
-        return get_enrollment(user, course)
+        raced = get_enrollment(user, course)
+        if raced is None:
+            raise
+        return raced
     announce(Enrolled(user_id=user.id, course_id=course.id))
     return enrollment
 
@@ -111,10 +115,11 @@ def lock_enrolment(user, course) -> None:
                            .values(status=Enrollment.status).execution_options(synchronize_session=False))
 
 
-def record_unit_visit(user, enrollment: Enrollment, unit_key: str, known_keys: set[str]) -> bool:
+def record_unit_visit(user, enrollment: Enrollment | None, unit_key: str, known_keys: Collection[str]) -> bool:
     """Remember where the learner is; known_keys are the unit keys already in their progress.
     Returns whether anything changed (a revisit of the same unit writes nothing)."""
-    if not getattr(user, "is_authenticated", False) or enrollment.user_id != user.id or not enrollment.is_active:
+    if (not getattr(user, "is_authenticated", False) or enrollment is None or enrollment.user_id != user.id
+            or not enrollment.is_active):
         raise PermissionDenied(_("Enrol in the course to track your progress."))
     _require_unit_key(unit_key)
     changed = False

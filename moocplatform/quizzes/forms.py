@@ -51,7 +51,7 @@ def read_responses(formdata: MultiDict, questions: dict[str, dict]) -> dict[str,
     the question lacks, is refused (InvalidInput); fields outside the `q.` names are ignored.
     """
     responses: dict[str, Any] = {}
-    for name in formdata.keys():
+    for name in formdata:
         if not name.startswith(PREFIX):
             continue
         question_id, _dot, sub = name[len(PREFIX):].partition(".")
@@ -76,7 +76,8 @@ def read_responses(formdata: MultiDict, questions: dict[str, dict]) -> dict[str,
                 raise _refuse()
             if values and values[0].strip():
                 text = values[0].strip()
-                responses.setdefault(question_id, {})[sub] = int(text) if text.isascii() and text.isdigit() and len(text) < 6 else text
+                small_number = text.isascii() and text.isdigit() and len(text) < 6
+                responses.setdefault(question_id, {})[sub] = int(text) if small_number else text
         elif kind == "matching":
             if sub not in {str(pair.get("id")) for pair in question.get("pairs") or []}:
                 raise _refuse()

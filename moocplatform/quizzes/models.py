@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import JSONType
 from ..extensions import Model
-from ..personal_data import delete_rows, register, rows_as_dicts
+from ..personal_data import register_owned
 from ..stored_enum import stored_enum
 
 
@@ -103,15 +103,7 @@ class QuizException(Model):
     granted_at: Mapped[datetime]
 
 
-register(
-    QuizAttempt, section="quiz_attempts", rule="delete",
-    export=lambda user: rows_as_dicts(QuizAttempt, QuizAttempt.user_id == user.id),
-    erase=lambda user: delete_rows(QuizAttempt, QuizAttempt.user_id == user.id),
-    reason="private learning data",
-)
-register(
-    QuizException, section="quiz_exceptions", rule="delete",
-    export=lambda user: rows_as_dicts(QuizException, QuizException.user_id == user.id),
-    erase=lambda user: delete_rows(QuizException, QuizException.user_id == user.id),
-    reason="arrangements made for the learner; those they granted keep a de-personalised grantor",
-)
+register_owned(QuizAttempt, section="quiz_attempts",
+               reason="private learning data")
+register_owned(QuizException, section="quiz_exceptions",
+               reason="arrangements made for the learner; those they granted keep a de-personalised grantor")

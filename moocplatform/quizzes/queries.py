@@ -16,7 +16,6 @@ from ..extensions import db
 from .models import QuizAttempt, QuizDefinition, QuizException
 from .services import GRACE, attempts_allowed, extras_for, settings_of
 
-
 # A learner's standing at a quiz ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from flask_login import current_user, login_required
 from .. import clock, policy, transaction
 from ..accounts.services import get_user_by_email, require_user
 from ..catalog import queries as catalog_queries
-from ..extensions import db
 from ..forms import EmptyForm, apply_form, apply_or_flash
 from ..transaction import reads_first
 from . import queries, services, stats

@@ -13,6 +13,7 @@ from ..forms import EmptyForm
 from ..learning.completion import process_completions
 from ..learning.queries import NO_PROGRESS
 
+
 def _managed_course(slug: str):
     course = catalog_services.get_course(slug)
     if not policy.can_manage_course(current_user, course):

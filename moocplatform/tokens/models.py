@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
-from ..personal_data import delete_rows, register, rows_as_dicts
+from ..personal_data import register_owned
 
 
 class Token(Model):
@@ -40,9 +40,5 @@ class Token(Model):
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > moment)
 
 
-register(
-    Token, section="tokens", rule="delete",
-    export=lambda user: rows_as_dicts(Token, Token.owner_id == user.id, exclude=("secret_hash",)),
-    erase=lambda user: delete_rows(Token, Token.owner_id == user.id),
-    reason="access tokens and links end with the account",
-)
+register_owned(Token, section="tokens", owner="owner_id", exclude=("secret_hash",),
+               reason="access tokens and links end with the account")
