@@ -41,3 +41,47 @@ def test_per_option_feedback_waits_until_passing_or_the_last_attempt(pack):
         settings = quiz.data["settings"]
         assert settings["feedback"] in {"after_passing", "after_last_attempt"}, quiz.path
         assert settings["answers"] in {"after_passing", "after_last_attempt"}, quiz.path
+
+
+def test_declared_weekly_effort_matches_the_units_of_each_week(pack):
+    # One module a week, the capstone's week included; each within 10% of the hours the course declares.
+    assert pack.duration_weeks == len(pack.modules)
+    declared = 60 * pack.effort_hours_per_week
+    for module in pack.modules:
+        minutes = sum(u.minutes for u in module.units)
+        assert abs(minutes - declared) <= declared / 10, (module.key, minutes, declared)
+
+
+def test_reading_times_follow_the_word_counts(pack):
+    # About 200 words a minute, plus up to ten minutes for the examples and the unit's short task.
+    for unit in pack.units:
+        reading = len(unit.body.split()) / 200
+        assert unit.minutes >= reading, unit.path
+        if unit.type == "text":
+            assert unit.minutes <= reading + 10, (unit.path, unit.minutes, round(reading, 1))
+
+
+def test_every_live_session_has_an_opening_breakout_moves_a_close_and_slack(pack):
+    sessions = [u for u in pack.units if u.session]
+    assert len(sessions) >= len(pack.modules) - 1
+    for unit in sessions:
+        steps = unit.session["steps"]
+        assert sum(s["minutes"] for s in steps) == unit.session["minutes"] <= unit.minutes, unit.path
+        titles = [s["title"].lower() for s in steps]
+        assert steps[0]["grouping"] == "whole_group", unit.path
+        assert any(s["grouping"] in {"breakout_groups", "pairs"} for s in steps), unit.path
+        assert any("back to the whole group" in t for t in titles), unit.path
+        assert "spare time" in titles[-1] and any("clos" in t for t in titles), unit.path
+        notes = unit.session["facilitator_notes"]
+        assert all(part in notes for part in ("**Watch for:**", "**Weave:**", "stalls:**")), unit.path
+
+
+def test_the_course_opens_with_an_orientation_and_ends_with_a_capstone_week(pack):
+    first = pack.modules[0].units[0]
+    assert first.type == "discussion" and first.preview and "orientation" in first.key
+    assert first.participation and all(h in first.body for h in ("## How the course works", "## How we work together",
+                                                                 "## Introduce yourself"))
+    last = pack.modules[-1]
+    assert [u.type for u in last.units] == ["activity", "references"] and "capstone" in last.units[0].key
+    assert "one week after the last live session" in pack.description
+    assert "no video this round" in pack.description.lower()
