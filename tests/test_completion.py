@@ -23,6 +23,7 @@ from moocplatform.learning.completion import (
     record_completions,
 )
 from moocplatform.learning.models import CourseCompletion
+from moocplatform.outbox.models import OutboxMessage
 from moocplatform.learning.queries import dashboard
 from moocplatform.learning.services import leave_course, set_unit_completion
 from tests.conftest import log_in
@@ -65,7 +66,7 @@ def test_required_units_rule(tmp_path):
     assert len(completions(course)) == 1
 
 
-def test_a_new_version_never_takes_a_completion_back_and_can_grant_one(app, tmp_path):
+def test_a_new_version_never_takes_a_completion_back_and_can_grant_one(app, tmp_path, run_outbox):
     course = make_course("alpha", modules=1, units_per_module=3)
     finished, almost = make_user(), make_user()
     for learner in (finished, almost):
@@ -78,7 +79,9 @@ def test_a_new_version_never_takes_a_completion_back_and_can_grant_one(app, tmp_
                         unit_keys=["m1-u1", "m1-u2"])
     result = app.test_cli_runner().invoke(args=["courses", "import", str(folder)])
     assert result.exit_code == 0, result.output
-    assert "1 learners completed the course under the new version" in result.output
+    assert "the worker records the completions the new version grants" in result.output
+    assert [c.user_id for c in completions(course)] == [finished.id]  # not inside the import's transaction
+    run_outbox()
     assert sorted(c.user_id for c in completions(course)) == sorted([finished.id, almost.id])
     assert {c.user_id: c.version for c in completions(course)}[finished.id] == "1.0.0"
 
@@ -106,6 +109,25 @@ def test_double_triggers_record_and_announce_one_completion(announced):
     assert len(completions(course)) == 1
     assert [(e.user_id, e.course_id) for e in announced if isinstance(e, events.CourseCompleted)] == [
         (learner.id, course.id)]
+
+
+def test_a_publish_in_the_studio_leaves_its_completions_to_the_worker(client, tmp_path, run_outbox):
+    course = make_course("alpha", modules=1, units_per_module=2)
+    learner = make_user()
+    enrol(learner, course)
+    complete_units(learner, course, ["m1-u1"])
+    draft = import_pack(None, write_pack(tmp_path, "alpha", version="1.1.0", modules=1, units_per_module=1),
+                        publish=False).version
+    log_in(client, make_user("course_team", course=course))
+    response = client.post(f"/studio/courses/alpha/versions/{draft.id}/publish")
+    assert response.status_code == 302
+    assert completions(course) == []  # the publish's own transaction checked nobody
+    queued = db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.kind == "learning.completions-after-publish", OutboxMessage.key == f"{course.id}:{draft.id}"))
+    assert [row.payload for row in queued] == [{"course_id": course.id}]
+    assert set(run_outbox().values()) == {"done"}
+    assert [c.user_id for c in completions(course)] == [learner.id]
+    assert {c.version for c in completions(course)} == {"1.1.0"}
 
 
 def test_processing_after_a_publish_announces_each_new_completion(announced, tmp_path):

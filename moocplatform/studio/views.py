@@ -5,12 +5,11 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import policy, transaction
+from .. import policy
 from ..catalog import queries as catalog_queries
 from ..catalog import services as catalog_services
 from ..catalog.packfiles import export_zip
 from ..forms import EmptyForm
-from ..learning.completion import process_completions
 from ..learning.queries import NO_PROGRESS
 
 
@@ -63,9 +62,7 @@ def preview_unit(slug: str, version_id: int, key: str):
 def publish(slug: str, version_id: int):
     course = _managed_course(slug)
     version = catalog_services.get_version(course, version_id)
-    with transaction.unit_of_work("publish version"):
-        catalog_services.publish_version(current_user, course, version)
-    process_completions(course)  # after the publish has committed, never inside it
+    catalog_services.publish_version(current_user, course, version)  # the worker then records completions
     flash(_("Version %(v)s is live.", v=version.version), "success")
     return redirect(url_for("studio.versions", slug=slug))
 
