@@ -23,9 +23,9 @@ from moocplatform.learning.completion import (
     record_completions,
 )
 from moocplatform.learning.models import CourseCompletion
-from moocplatform.outbox.models import OutboxMessage
 from moocplatform.learning.queries import dashboard
 from moocplatform.learning.services import leave_course, set_unit_completion
+from moocplatform.outbox.models import OutboxMessage
 from tests.conftest import log_in
 from tests.factories import enrol, make_course, make_user, write_pack
 from tests.quiz_helpers import FAILING, RIGHT, submitted
