@@ -1,16 +1,10 @@
 """Course completion: the manifest's rules, recorded once, never taken back, processed after a publish."""
-import os
-import threading
 import time
 
 import pytest
 import sqlalchemy as sa
-from flask_sqlalchemy.session import _app_ctx_id
-from sqlalchemy.orm import scoped_session, sessionmaker
 
 from moocplatform import events
-from moocplatform.accounts.models import User
-from moocplatform.audit import AuditEntry
 from moocplatform.catalog.models import Course
 from moocplatform.catalog.services import import_pack
 from moocplatform.extensions import db
@@ -26,6 +20,7 @@ from moocplatform.learning.models import CourseCompletion
 from moocplatform.learning.queries import dashboard
 from moocplatform.learning.services import leave_course, set_unit_completion
 from moocplatform.outbox.models import OutboxMessage
+from tests.concurrency import at_once, committed_for_real, only_on_postgres
 from tests.conftest import log_in
 from tests.factories import enrol, make_course, make_user, write_pack
 from tests.quiz_helpers import FAILING, RIGHT, submitted
@@ -226,68 +221,39 @@ def test_the_course_page_shows_each_rule_to_an_enrolled_learner(client, tmp_path
 
 # Under real concurrency (PostgreSQL) ------------------------------------------------------------------------
 
-only_on_postgres = pytest.mark.skipif(
-    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
-    reason="SQLite runs one writer at a time, so two triggers cannot overlap there; the sequential double "
-           "triggers above cover it")
+only_on_postgres = only_on_postgres(
+    "two triggers cannot overlap there; the sequential double triggers above cover it")
 
 
 @pytest.fixture()
 def committed_learner(app):
     """A learner who completed every unit of a course, committed for real but with no completion recorded
-    yet (as if the trigger had been missed), and everything removed after."""
-    test_session = db.session
-    db.session = scoped_session(sessionmaker(bind=db.engine, expire_on_commit=False), scopefunc=_app_ctx_id)
-    ids: dict[str, int] = {}
-    try:
-        with app.app_context():
-            course = make_course("concurrent-completion", modules=1, units_per_module=1)
-            learner = make_user()
-            enrol(learner, course)
-            set_unit_completion(learner, course, "m1-u1", complete=True)
-            db.session.execute(sa.delete(CourseCompletion).where(CourseCompletion.course_id == course.id))
-            db.session.commit()
-            ids.update(course=course.id, learner=learner.id)
-            db.session.remove()
+    yet (as if the trigger had been missed)."""
+    def make():
+        course = make_course("concurrent-completion", modules=1, units_per_module=1)
+        learner = make_user()
+        enrol(learner, course)
+        set_unit_completion(learner, course, "m1-u1", complete=True)
+        db.session.execute(sa.delete(CourseCompletion).where(CourseCompletion.course_id == course.id))
+        return {"course": course.id, "learner": learner.id}
+
+    with committed_for_real(app, make) as ids:
         yield ids
-    finally:
-        if ids:
-            with app.app_context():
-                db.session.execute(sa.delete(AuditEntry).where(AuditEntry.target_type == "course",
-                                                               AuditEntry.target_id == str(ids["course"])))
-                db.session.execute(sa.delete(Course).where(Course.id == ids["course"]))
-                db.session.execute(sa.delete(User).where(User.id == ids["learner"]))
-                db.session.commit()
-                db.session.remove()
-        db.session = test_session
 
 
 @only_on_postgres
 def test_two_concurrent_triggers_record_and_announce_one_completion(app, committed_learner, announced):
-    barrier = threading.Barrier(2, timeout=30)
-    outcomes: list = []
+    def trigger(_argument, barrier):
+        course = db.session.get(Course, committed_learner["course"])
+        barrier.wait()
+        started = time.monotonic()
+        recorded = record_completion_if_reached(committed_learner["learner"], course)
+        if recorded:
+            time.sleep(0.5)  # hold the new row uncommitted, so the other insert surely waits for it
+        db.session.commit()
+        return recorded, time.monotonic() - started
 
-    def trigger():
-        with app.app_context():
-            try:
-                course = db.session.get(Course, committed_learner["course"])
-                barrier.wait()
-                started = time.monotonic()
-                recorded = record_completion_if_reached(committed_learner["learner"], course)
-                if recorded:
-                    time.sleep(0.5)  # hold the new row uncommitted, so the other insert surely waits for it
-                db.session.commit()
-                outcomes.append((recorded, time.monotonic() - started))
-            except Exception as error:  # reported by the main thread
-                outcomes.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=trigger) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    outcomes = at_once(app, trigger, [1, 2])
     assert sorted(recorded for recorded, _seconds in outcomes) == [False, True], outcomes
     loser = next(seconds for recorded, seconds in outcomes if not recorded)
     assert loser >= 0.4  # its insert waited for the winner's row: the two really overlapped

@@ -2,16 +2,12 @@
 (also under real concurrency on PostgreSQL), time limits kept by the server, hostile forms, versions."""
 from __future__ import annotations
 
-import os
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from flask_sqlalchemy.session import _app_ctx_id
-from sqlalchemy.orm import scoped_session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
 from moocplatform import personal_data
@@ -25,6 +21,7 @@ from moocplatform.learning.models import UnitProgress
 from moocplatform.quizzes import services
 from moocplatform.quizzes.grading import draw_questions, option_order
 from moocplatform.quizzes.models import QuizAttempt, QuizException
+from tests.concurrency import at_once, committed_for_real, only_on_postgres
 from tests.conftest import log_in
 from tests.factories import make_course, make_user, sample_quiz, write_pack
 from tests.quiz_helpers import FAILING, RIGHT, WRONG, attempt_url, form, learner_in, quiz_course, quiz_form, submitted
@@ -322,62 +319,21 @@ def test_a_new_version_never_regrades_old_attempts(client):
 
 # Concurrency on PostgreSQL ---------------------------------------------------------------------------------------
 
-only_on_postgres = pytest.mark.skipif(
-    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
-    reason="SQLite runs one writer at a time, so two requests cannot overlap there; the conditional UPDATE "
-           "is exercised by the sequential tests")
+only_on_postgres = only_on_postgres(
+    "two requests cannot overlap there; the conditional UPDATE is exercised by the sequential tests")
 
 
 @pytest.fixture()
 def committed(app):
-    """A course with the quiz and an enrolled learner committed for real (the per-test transaction is invisible
-    to other connections), sessions per application context on the engine, and everything removed after."""
-    test_session = db.session
-    db.session = scoped_session(sessionmaker(bind=db.engine, expire_on_commit=False), scopefunc=_app_ctx_id)
-    ids: dict[str, int] = {}
-    try:
-        with app.app_context():
-            course = make_course("concurrent", quiz=True)
-            learner = learner_in(course)
-            db.session.commit()
-            ids.update(course=course.id, learner=learner.id)
-            db.session.remove()
+    """A course with the quiz and an enrolled learner, committed for real."""
+    def make():
+        course = make_course("concurrent", quiz=True)
+        learner = learner_in(course)
+        db.session.flush()
+        return {"course": course.id, "learner": learner.id}
+
+    with committed_for_real(app, make) as ids:
         yield ids
-    finally:
-        if ids:
-            with app.app_context():
-                db.session.execute(sa.delete(QuizAttempt).where(QuizAttempt.course_id == ids["course"]))
-                db.session.execute(sa.delete(AuditEntry).where(AuditEntry.target_type == "course",
-                                                               AuditEntry.target_id == str(ids["course"])))
-                db.session.execute(sa.delete(Course).where(Course.id == ids["course"]))
-                db.session.execute(sa.delete(User).where(User.id == ids["learner"]))
-                db.session.commit()
-                db.session.remove()
-        db.session = test_session
-
-
-def at_once(app, work, arguments) -> list:
-    """Run work(argument) in one thread per argument, each in its own application context (so its own session
-    and connection), released together; returns what each returned, or raised."""
-    barrier = threading.Barrier(len(arguments), timeout=30)
-    outcomes: list = []
-
-    def run(argument):
-        with app.app_context():
-            try:
-                outcomes.append(work(argument, barrier))
-            except Exception as error:  # reported by the main thread
-                outcomes.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(argument,)) for argument in arguments]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert not any(isinstance(outcome, BaseException) for outcome in outcomes), outcomes
-    return outcomes
 
 
 @only_on_postgres
