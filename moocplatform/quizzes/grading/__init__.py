@@ -14,8 +14,9 @@ Decisions where docs/quiz-format.md leaves room (the contract itself is unchange
   options with positive credit are the correct set for all_or_nothing). An empty list is a valid answer.
 - true_false: `feedback_true` goes to whoever answered true, `feedback_false` to whoever answered false.
 - numeric: an answer is `value` (+ optional `tolerance`, default 0) or a range with `min` and/or `max` (a
-  missing side is open). Responses may be text or an int/float; one decimal point or comma, no thousands
-  separators; exact decimal comparison. Credit is 0..100.
+  missing side is open). Responses may be text or an int/float, read as Moodle reads them (thousands
+  separators, 3x10^8; see parse_number), a lone comma being a decimal comma and "1,000" refused as ambiguous;
+  exact decimal comparison. Credit is 0..100.
 - short_text: like numeric, the first matching answer decides. Python's `re` has no timeout, so patterns are
   vetted by `regex_problem()` (no quantifier or alternation inside a repeated group; a budget of at most two
   `*`/`+`/`{n,m}`, fewer with `?` and `|`; see text.py) and responses over 1,000 characters are invalid. An
