@@ -45,6 +45,7 @@ def quiz_yaml(result: GiftResult, quiz_id: str, title: str, source_name: str) ->
             origin = [f"{source_name} line {source.line}"]
             origin += [f"title: {source.title}"] if source.title else []
             origin += [f"category: {source.category}"] if source.category else []
+            origin += [f"tags: {', '.join(source.tags)}"] if source.tags else []
             text += "  # " + " ".join("; ".join(origin).split()) + "\n"
         text += "".join(f"  {line}\n" if line else "\n" for line in _dump([question]).splitlines())
     return text

@@ -1,7 +1,8 @@
 """Turning GIFT text in its declared format ([html], [markdown], [plain], [moodle]) into Markdown.
 
-[markdown] text is kept. [moodle] and [plain] text is kept too, with each line's indentation removed, because
-indentation (common in GIFT files) would turn lines into Markdown code blocks. [html] is converted with a small,
+[markdown] text is kept. [moodle] and [plain] text is shown as written: Markdown's special characters are
+escaped, each line break stays one, and each line's indentation is removed (common in GIFT files, it would
+otherwise make a code block). [moodle] text holding HTML tags is read as [html], as Moodle's format allows HTML. [html] is converted with a small,
 conservative mapping (paragraphs, line breaks, emphasis, code, links, lists, headings, images with web
 addresses); other tags keep only their text and are reported, so nothing is lost without a word.
 """
@@ -18,6 +19,7 @@ _WEB = re.compile(r"(?:https?:|mailto:)", re.IGNORECASE)
 # `&` only where it would start an entity: "&amp;copy;" must stay the text "&copy;", not become "©".
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>]|&(?=#?\w+;))")
 _LINE_START_MARKER = re.compile(r"(#|[-+]\s|\d+[.)])")
+_HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 
 
 class _HtmlToMarkdown(HTMLParser):
@@ -164,4 +166,17 @@ def to_markdown(text: str, text_format: str) -> tuple[str, str, list[str]]:
         return converted, text_format, lost
     if text_format == "markdown":
         return text.strip(), text_format, []
-    return "\n".join(line.strip() for line in text.strip().split("\n")), text_format, []
+    if text_format == "moodle" and _HTML_TAG.search(text):
+        # Moodle's own format allows HTML; reading it as Markdown would make `courses validate` refuse it.
+        converted, lost = html_to_markdown(text)
+        return converted, text_format, lost
+    return text_to_markdown(text), text_format, []
+
+
+def text_to_markdown(text: str) -> str:
+    """Markdown that shows text as written: `2*3*4` and `\\` stay, each line break stays a line break."""
+    lines = []
+    for line in text.strip().split("\n"):
+        line = _escape(line.strip())  # indentation would make a Markdown code block
+        lines.append("\\" + line if _LINE_START_MARKER.match(line) else line)
+    return "\\\n".join(lines)  # a CommonMark hard line break, as Moodle shows a line break in its text formats

@@ -16,6 +16,7 @@ from .markup import FORMAT_MARKER, to_markdown
 from .reader import restore
 
 BLANK = "_____"
+_BLANK_MARK = "\ue010"  # a private-use character standing for the blank while the text is converted
 _WEIGHT = re.compile(r"\s*%([+-]?\d+(?:\.\d+)?)%")
 _TRUE_FALSE = re.compile(r"(TRUE|FALSE|T|F)\s*(?:#(.*))?", re.IGNORECASE | re.DOTALL)
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
@@ -58,10 +59,11 @@ class _Question:
 
     def markdown(self, raw: str, offset: int) -> str:
         """Markdown for a piece of text; a format marker at the start of the question applies to every piece."""
-        converted, _, lost = to_markdown(raw, self.text_format)
+        # Escapes are restored first: Moodle's exporter writes `href\="http\://..."`, which must read as a link.
+        converted, _, lost = to_markdown(restore(raw), self.text_format)
         if lost:
             self.notes.append((offset, "[html] lost in conversion to Markdown: " + "; ".join(lost)))
-        return restore(converted).strip()
+        return converted.strip()
 
     def answers(self, body: str, base: int) -> list[_Answer]:
         """Split an answer list at each `=` or `~`, then read each answer's %weight% and #feedback."""
@@ -117,8 +119,8 @@ def parse_question(text: str) -> Parsed:
         raise NotConverted(closing + 1 + extra.start(), "more than one answer block in one question")
 
     before = text[position:opening]
-    prompt_raw = before + BLANK + after if after.strip() else before
-    prompt = state.markdown(prompt_raw, position)
+    prompt_raw = before + _BLANK_MARK + after if after.strip() else before
+    prompt = state.markdown(prompt_raw, position).replace(_BLANK_MARK, BLANK)  # never escaped as Markdown
     if not prompt:
         raise NotConverted(position, "the question has no text")
     body = text[opening + 1:closing]
@@ -148,7 +150,9 @@ def _answer_block(state: _Question, body: str, base: int) -> dict[str, Any]:
     if content[0] not in "=~":
         raise NotConverted(start, "unknown answer syntax: answers start with =, ~ or # (or write T or F)")
     answers = state.answers(content, start)
-    if "->" in content:
+    # Matching when every answer pairs with `->`, or when no answer is `~`; otherwise `->` is text in a choice.
+    arrows = sum(1 for answer in answers if "->" in answer.text)
+    if arrows and (arrows == len(answers) or all(answer.marker == "=" for answer in answers)):
         return _matching(state, answers)
     if any(answer.marker == "~" for answer in answers):
         return _choice(state, answers)
@@ -184,9 +188,6 @@ def _choice(state: _Question, answers: list[_Answer]) -> dict[str, Any]:
     if len(answers) < 2:
         raise NotConverted(answers[0].offset, "a choice question needs at least two answers")
     rights = [answer for answer in answers if answer.marker == "="]
-    if len(rights) > 1:
-        raise NotConverted(rights[1].offset, "more than one answer is marked right with '=', but a single-choice "
-                                             "question has exactly one; use ~%50% weights for several right answers")
     for answer in answers:
         if answer.weight is not None and not -100 <= answer.weight <= 100:
             raise NotConverted(answer.offset, "a weight must be between -100% and 100%")
@@ -196,12 +197,11 @@ def _choice(state: _Question, answers: list[_Answer]) -> dict[str, Any]:
             correct = answer.marker == "="
             if correct and answer.weight is not None and answer.weight != 100:
                 state.note(answer.offset, f"weight {answer.weight:g}% ignored: the '=' answer counts as right")
-            elif not correct and (answer.weight or 0) > 0:
-                state.note(answer.offset, f"partial credit {answer.weight:g}% dropped: a single-choice option is "
-                                          "either right or wrong")
-            option = {"id": _option_id(index), "text": _answer_text(state, answer)}
+            option: dict[str, Any] = {"id": _option_id(index), "text": _answer_text(state, answer)}
             if correct:
-                option["correct"] = True
+                option["correct"] = True  # several `=` answers: each is right, as in Moodle
+            elif answer.weight:
+                option["credit"] = _credit(answer.weight)  # `~%50%`: partial (or negative) credit, as in Moodle
             options.append({**option, **_feedback(state, answer)})
         return {"type": "single_choice", "options": options}
     if not any((answer.weight or 0) > 0 for answer in answers):
@@ -320,6 +320,8 @@ def _numeric_answer(text: str, offset: int) -> dict[str, Any]:
 def _numeric(state: _Question, content: str, offset: int) -> dict[str, Any]:
     if not content.strip():
         raise NotConverted(offset, "the numeric answer is empty")
+    if content.lstrip()[0] not in "=~" and re.search(r"[=~]", content):
+        content = "=" + content  # `{#3:2 ~#Completely wrong}`: the first answer without its `=`
     if content.lstrip()[0] not in "=~":
         text, has_feedback, feedback = content.partition("#")
         single = _Answer("=", None, text, feedback if has_feedback else None, offset)
@@ -327,5 +329,7 @@ def _numeric(state: _Question, content: str, offset: int) -> dict[str, Any]:
     converted = []
     for answer in state.answers(content, offset):
         credit = _answer_credit(state, answer, default=100 if answer.marker == "=" else 0)
-        converted.append({**_numeric_answer(answer.text, answer.offset), **credit, **_feedback(state, answer)})
+        # An answer without a number (`~#Completely wrong`, Moodle's `*`) matches any number.
+        bounds = _numeric_answer(answer.text, answer.offset) if answer.text.strip() not in ("", "*") else {}
+        converted.append({**bounds, **credit, **_feedback(state, answer)})
     return {"type": "numeric", "answers": converted}
