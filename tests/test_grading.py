@@ -433,7 +433,7 @@ def test_short_text_numeric_answer_text_from_yaml_compares_as_text():
 
 @pytest.mark.parametrize("answers", [
     [{"text": "a", "regex": "a"}], [{"credit": 100}], [{"regex": "("}], [{"regex": "(a+)+$"}], [{"regex": ""}],
-    [{"regex": ["a"]}], [{"text": "a", "credit": 101}],
+    [{"regex": ["a"]}], [{"text": "a", "credit": 101}], [{"wildcard": ["a*"]}], [{"text": "a", "wildcard": "a*"}],
 ])
 def test_short_text_authoring_errors(answers):
     with pytest.raises(QuizFormatError):

@@ -28,6 +28,7 @@ QUESTIONS = {
     "numeric": NUMERIC,
     "numeric open range": {"id": "r", "type": "numeric", "answers": [{"min": -HUGE}, {"max": 1e308, "credit": 0}]},
     "short_text": short(),
+    "short_text wildcard": short([{"wildcard": "*a*b*c*"}, {"wildcard": "\\**", "credit": 50}]),
     "ordering": ordering(),
     "matching": matching(),
     "reflection": reflection(min_words=2),

@@ -3,8 +3,9 @@
 [markdown] text is kept. [moodle] and [plain] text is shown as written: Markdown's special characters are
 escaped, each line break stays one, and each line's indentation is removed (common in GIFT files, it would
 otherwise make a code block). [moodle] text holding HTML tags is read as [html], as Moodle's format allows HTML. [html] is converted with a small,
-conservative mapping (paragraphs, line breaks, emphasis, code, links, lists, headings, images with web
-addresses); other tags keep only their text and are reported, so nothing is lost without a word.
+conservative mapping (paragraphs, line breaks, emphasis, code, links, lists, headings; an image with a web
+address becomes a link to it, since packs show images from their assets only); other tags keep only their
+text and are reported, so nothing is lost without a word.
 """
 from __future__ import annotations
 
@@ -80,7 +81,9 @@ class _HtmlToMarkdown(HTMLParser):
         elif tag == "img":
             src, alt = values.get("src", ""), values.get("alt", "")
             if _WEB.match(src):
-                self.out.append(f"![{_escape(alt)}]({src})")
+                # Packs show images from their own assets/ only, so an image from elsewhere stays as a link to it.
+                self.out.append(f"[{_escape(alt or 'image')}]({src})")
+                self._lose(f"an image from elsewhere, kept as a link ({src}): add the file to assets/ to show it")
             else:
                 self._lose(f"an image ({src or 'no address'})")
         elif tag == "pre":
@@ -121,6 +124,8 @@ class _HtmlToMarkdown(HTMLParser):
                 self.out.append(f"]({href})")
         elif tag == "pre" and self.preformatted:
             self.preformatted -= 1
+            if self.out and self.out[-1].endswith("\n"):
+                self.out[-1] = self.out[-1][:-1]
             self.out.append("\n```")
             self._block()
 
@@ -128,6 +133,8 @@ class _HtmlToMarkdown(HTMLParser):
         if self.skipping:
             return
         if self.preformatted:
+            if self.out and self.out[-1] == "```\n":
+                data = data.removeprefix("\n")  # as in HTML, a line break right after <pre> is not content
             self.out.append(data)
             return
         if self.code:

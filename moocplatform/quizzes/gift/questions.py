@@ -11,18 +11,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..grading import regex_problem
 from .markup import FORMAT_MARKER, to_markdown
 from .reader import restore
 
 BLANK = "_____"
 _BLANK_MARK = "\ue010"  # a private-use character standing for the blank while the text is converted
 _WEIGHT = re.compile(r"\s*%([+-]?\d+(?:\.\d+)?)%")
-_TRUE_FALSE = re.compile(r"(TRUE|FALSE|T|F)\s*(?:#(.*))?", re.IGNORECASE | re.DOTALL)
+# Upper case only, as in Moodle: `{true}` or `{t}` is a short answer whose answer is that word.
+_TRUE_FALSE = re.compile(r"(TRUE|FALSE|T|F)\s*(?:#(.*))?", re.DOTALL)
+_TRUE_FALSE_ANY_CASE = re.compile(r"(TRUE|FALSE|T|F)\s*(?:#.*)?", re.IGNORECASE | re.DOTALL)
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _RANGE = re.compile(rf"\s*({_NUMBER})\s*\.\.\s*({_NUMBER})\s*")
-# Only what is special in a pattern: re.escape would also escape spaces, which makes patterns hard to read.
-_REGEX_SPECIAL = re.compile(r"([.^$*+?{}\[\]\\|()])")
 _TOLERANCE = re.compile(rf"\s*({_NUMBER})\s*(?::\s*({_NUMBER}))?\s*")
 
 
@@ -147,15 +146,21 @@ def _answer_block(state: _Question, body: str, base: int) -> dict[str, Any]:
     true_false = _TRUE_FALSE.fullmatch(content)
     if true_false:
         return _true_false(state, true_false, start)
+    if _TRUE_FALSE_ANY_CASE.fullmatch(content):
+        state.note(start, f"{{{content.partition('#')[0].strip()}}} is a short answer in Moodle and here; write T, F, "
+                          "TRUE or FALSE in capitals for a true/false question")
+        content = "=" + content
     if content[0] not in "=~":
         raise NotConverted(start, "unknown answer syntax: answers start with =, ~ or # (or write T or F)")
     answers = state.answers(content, start)
-    # Matching when every answer pairs with `->`, or when no answer is `~`; otherwise `->` is text in a choice.
-    arrows = sum(1 for answer in answers if "->" in answer.text)
-    if arrows and (arrows == len(answers) or all(answer.marker == "=" for answer in answers)):
-        return _matching(state, answers)
+    # As in Moodle: any `~` makes a choice (where `->` is text); otherwise `->` makes a matching question.
     if any(answer.marker == "~" for answer in answers):
+        if all("->" in answer.text for answer in answers):
+            state.note(start, "read as a choice because of '~', as Moodle does; matching pairs are all written "
+                              "'=prompt -> match'")
         return _choice(state, answers)
+    if any("->" in answer.text for answer in answers):
+        return _matching(state, answers)
     return _short_text(state, answers)
 
 
@@ -239,14 +244,9 @@ def _short_text(state: _Question, answers: list[_Answer]) -> dict[str, Any]:
             text = html.unescape(re.sub(r"<[^>]*>", "", text)).strip()
         if not text:
             raise NotConverted(answer.offset, "an answer has no text")
-        pieces = re.split(r"(?<!\\)\*", text)
-        if len(pieces) > 1:
-            # Moodle short answers treat * as "any characters"; \* is a literal asterisk.
-            pattern = ".*".join(_REGEX_SPECIAL.sub(r"\\\1", piece.replace("\\*", "*")) for piece in pieces)
-            problem = regex_problem(pattern)
-            if problem:
-                raise NotConverted(answer.offset, f"the wildcard answer {text!r} cannot be used: {problem}")
-            entry: dict[str, Any] = {"regex": pattern}
+        if re.search(r"(?<!\\)\*", text):
+            # Moodle short answers treat * as "any characters"; \* is a literal asterisk. Graded as Moodle does.
+            entry: dict[str, Any] = {"wildcard": text}
         else:
             entry = {"text": text.replace("\\*", "*")}
         converted.append({**entry, **_answer_credit(state, answer), **_feedback(state, answer)})
