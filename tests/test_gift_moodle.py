@@ -24,6 +24,14 @@ def test_numeric_with_feedback_for_every_other_number():
     assert grade(question, "9").feedback == ["Far off"]
 
 
+@pytest.mark.parametrize("number", ["9" * 400, "9" * 5000, "1e400", "-1e309", "3:1e999", "1..1e400"])
+def test_numbers_the_pack_validator_would_refuse_are_not_converted(number):
+    result = convert_gift(f"::Big:: How many? {{#{number}}}")
+    assert result.not_converted == 1
+    assert "is too large: at most 15 digits" in result.problems[0].message
+    assert len(result.problems[0].message) < 100
+
+
 def test_several_numeric_answers_with_partial_credit():
     question = only("How far, in km? {#\n=%100%42.195:0.005#Exact\n=%50%42:1#Close\n~#No}")
     assert [grade(question, response).score for response in ("42.2", "41.5", "30")] == [1, 0.5, 0]

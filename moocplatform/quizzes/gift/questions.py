@@ -7,10 +7,12 @@ into the block text so the caller can name the line.
 from __future__ import annotations
 
 import html
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...content.yamlfile import MAX_INTEGER
 from .markup import FORMAT_MARKER, to_markdown
 from .reader import restore
 
@@ -293,23 +295,29 @@ def _true_false(state: _Question, match: re.Match[str], offset: int) -> dict[str
     return result
 
 
-def _number(text: str) -> int | float:
-    return int(text) if re.fullmatch(r"[+-]?\d+", text) else float(text)
+def _number(text: str, offset: int) -> int | float:
+    """A number the pack validator accepts too: finite, and an integer of at most 15 digits."""
+    too_long = len(text.lstrip("+-")) > len(str(MAX_INTEGER))  # before int(): it refuses over 4,300 digits
+    number = float(text) if too_long or not re.fullmatch(r"[+-]?\d+", text) else int(text)
+    if not math.isfinite(number) or abs(number) > MAX_INTEGER and (isinstance(number, int) or too_long):
+        shown = text if len(text) <= 20 else text[:20] + "…"
+        raise NotConverted(offset, f"the number {shown} is too large: at most {len(str(MAX_INTEGER))} digits")
+    return number
 
 
 def _numeric_answer(text: str, offset: int) -> dict[str, Any]:
     span = _RANGE.fullmatch(text)
     if span:
-        low, high = _number(span.group(1)), _number(span.group(2))
+        low, high = _number(span.group(1), offset), _number(span.group(2), offset)
         if low > high:
             raise NotConverted(offset, f"the range {text.strip()} starts above its end")
         return {"min": low, "max": high}
     value = _TOLERANCE.fullmatch(text)
     if not value:
         raise NotConverted(offset, f"{restore(text).strip()!r} is not a number, number:tolerance or min..max")
-    result: dict[str, Any] = {"value": _number(value.group(1))}
+    result: dict[str, Any] = {"value": _number(value.group(1), offset)}
     if value.group(2) is not None:
-        tolerance = _number(value.group(2))
+        tolerance = _number(value.group(2), offset)
         if tolerance < 0:
             raise NotConverted(offset, "a tolerance must not be negative")
         if tolerance:
