@@ -62,8 +62,12 @@ def test_html_in_the_default_format_is_read_as_html():
 
 
 def test_partial_and_negative_credit_on_single_choice_options():
-    question = only("Colour between orange and green? {=yellow ~%50%lime ~%-50%red ~blue}")
+    result = convert_gift("Colour between orange and green? {=yellow ~%50%lime ~%-50%red ~blue}")
+    question = result.questions[0]
+    assert [option.get("credit") for option in question["options"]] == [None, 50, -50, None]
     assert [grade(question, option).score for option in "abcd"] == [1, 0.5, 0, 0]
+    assert [problem.message for problem in result.problems] == [
+        "credit -50% scores 0 for this question; Moodle would subtract it from the quiz total"]
 
 
 def test_several_right_answers_in_one_choice():

@@ -209,6 +209,9 @@ def _choice(state: _Question, answers: list[_Answer]) -> dict[str, Any]:
                 option["correct"] = True  # several `=` answers: each is right, as in Moodle
             elif answer.weight:
                 option["credit"] = _credit(answer.weight)  # `~%50%`: partial (or negative) credit, as in Moodle
+                if answer.weight < 0:
+                    state.note(answer.offset, f"credit {answer.weight:g}% scores 0 for this question; Moodle "
+                                              "would subtract it from the quiz total")
             options.append({**option, **_feedback(state, answer)})
         return {"type": "single_choice", "options": options}
     if not any((answer.weight or 0) > 0 for answer in answers):
@@ -299,7 +302,7 @@ def _number(text: str, offset: int) -> int | float:
     """A number the pack validator accepts too: finite, and an integer of at most 15 digits."""
     too_long = len(text.lstrip("+-")) > len(str(MAX_INTEGER))  # before int(): it refuses over 4,300 digits
     number = float(text) if too_long or not re.fullmatch(r"[+-]?\d+", text) else int(text)
-    if not math.isfinite(number) or abs(number) > MAX_INTEGER and (isinstance(number, int) or too_long):
+    if not math.isfinite(number) or (abs(number) > MAX_INTEGER and (isinstance(number, int) or too_long)):
         shown = text if len(text) <= 20 else text[:20] + "…"
         raise NotConverted(offset, f"the number {shown} is too large: at most {len(str(MAX_INTEGER))} digits")
     return number

@@ -14,13 +14,11 @@ _MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2013": "-"})  # typographic minu
 _EXPONENT = re.compile(r"(?:[eE]|\s*[xX×*]\s*10\s*(?:\^|\*\*)\s*)([+-]?[0-9]+)$")
 _GROUP_SPACES = " '\u00a0\u2009\u202f"  # space, apostrophe (Swiss), no-break and thin spaces
 _MANTISSA = re.compile(rf"[0-9.,{_GROUP_SPACES}]*")
-
-
 _DIGITS = re.compile("[0-9]+")  # ASCII only: "²" is a digit to str.isdigit() but not to Decimal
 
 
 class NotANumber(ValueError):
-    pass
+    """A response that is not one finite number (its message says why, for the learner)."""
 
 
 def _separators(body: str) -> tuple[str, str]:
