@@ -181,3 +181,11 @@ def test_every_converted_question_of_the_sample_files_passes_the_pack_validator(
     (example / "quizzes" / "check.yaml").write_text(quiz_yaml(result, "ex-check", "Sample", name))
     pack = load_pack(example, video_hosts=("www.youtube-nocookie.com",))
     assert len(pack.quizzes["ex-check"].data["questions"]) == len(result.questions)
+
+
+def test_tags_are_written_in_the_comment_above_the_question():
+    from moocplatform.quizzes.cli import quiz_yaml
+
+    result = convert_gift("// [id:sp-7] [tag:week1] [tag:recall]\n::Spacing:: Why space practice? {}")
+    assert "  # tags.gift line 2; title: Spacing; tags: week1, recall\n  - id: sp-7\n" in quiz_yaml(
+        result, "tags", "Tags", "tags.gift")
