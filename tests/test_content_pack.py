@@ -267,10 +267,10 @@ def test_front_matter_problems(tmp_path):
 
 QUIZ_CASES = [
     ([("  - id: q2\n", "  - id: q1\n")], "questions[1].id: question id 'q1' is already used by questions[0]"),
-    ([("{id: b, text: Rereading the notes,", "{id: b, text: Rereading the notes, correct: true,")],
-     "questions[0].options: a single_choice question needs exactly one correct option (it has 2)"),
     ([("without notes, correct: true,", "without notes,")],
-     "questions[0].options: a single_choice question needs exactly one correct option (it has 0)"),
+     "questions[0].options: a single_choice question needs at least one correct option"),
+    ([("without notes, correct: true,", "without notes, credit: 50, correct: true,")],
+     "questions[0].options[0]: an option has correct or credit, not both"),
     ([("{id: b, text: Rereading", "{id: a, text: Rereading")], "questions[0].options[1].id: id 'a' is used twice"),
     ([("{id: a, text: Flashcards, credit: 50}", "{id: a, text: Flashcards, correct: true}")],
      "questions[1].options[0].correct: is ignored because other options have credit"),
@@ -326,17 +326,25 @@ def test_quiz_consistency(example, edits, expected):
     assert "ex-check" not in load_quizzes_or_none(example)
 
 
+@pytest.mark.parametrize("number", ["9" * 400, "-" + "1" * 16, "1e400", "-.inf", ".nan"])
+def test_numbers_a_float_cannot_hold_are_refused_with_their_line(example, number):
+    edit(example, QUIZ, "{value: 3, tolerance: 0,", f"{{value: {number}, tolerance: 0,")
+    found = problems(example)
+    line = line_of(example, QUIZ, f"value: {number}")
+    assert any(p.startswith(f"{QUIZ}:{line}: questions[3].answers[0].value: must be a") for p in found), found
+    assert "ex-check" not in load_quizzes_or_none(example)
+
+
 def load_quizzes_or_none(folder) -> dict:
     pack = inspect_pack(folder, video_hosts=HOSTS).pack
     return pack.quizzes if pack else {}
 
 
 def test_quiz_problems_point_at_their_line(example):
-    edit(example, QUIZ, "{id: b, text: Rereading the notes,", "{id: b, text: Rereading the notes, correct: true,")
+    edit(example, QUIZ, "without notes, correct: true,", "without notes,")
     edit(example, QUIZ, "{value: 3, tolerance: 0,", "{value: 3, tolerance: -1,")
     found = problems(example)
-    assert f"{QUIZ}:23: questions[0].options: a single_choice question needs exactly one correct option (it has 2)" \
-        in found
+    assert f"{QUIZ}:23: questions[0].options: a single_choice question needs at least one correct option" in found
     assert f"{QUIZ}:{line_of(example, QUIZ, 'tolerance: -1')}: questions[3].answers[0].tolerance: must be at " \
            "least 0" in found
 

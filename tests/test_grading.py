@@ -314,7 +314,8 @@ def test_numeric(response, score, feedback):
 
 
 @pytest.mark.parametrize("response", [None, "", "   ", "nan", "NaN", "inf", "-inf", "Infinity", "three", "3.5.1",
-                                      "3,5,1", "1,000.5", "3 5", "3.5 cm", "0x10", "1e", "--3", ".", ",", True,
+                                      "3,5,1", "3 5", "1 00", "1,00,000", "²", "٣", "3.5 cm", "0x10", "1e", "--3",
+                                      ".", ",", True,
                                       float("nan"), float("inf"), [3.5], {"value": 3.5}, "3" * 101])
 def test_numeric_rejects_what_is_not_one_finite_number(response):
     check(grade(NUMERIC, response), 0, valid=False)
@@ -325,6 +326,20 @@ def test_numeric_rejects_what_is_not_one_finite_number(response):
 def test_numeric_negative_numbers_and_ranges(response, score):
     question = {"id": "q", "type": "numeric", "answers": [{"value": -2, "tolerance": 0.1},
                                                          {"min": -1, "max": 0, "credit": 25}]}
+    check(grade(question, response), score)
+
+
+@pytest.mark.parametrize("response, score, feedback", [("3", 1, []), ("7", 0, ["Completely wrong"]),
+                                                       ("x", 0, None)])
+def test_numeric_answer_without_value_or_range_matches_any_other_number(response, score, feedback):
+    question = {"id": "q", "type": "numeric", "answers": [{"value": 3, "tolerance": 2, "feedback": ""},
+                                                         {"credit": 0, "feedback": "Completely wrong"}]}
+    check(grade(question, response), score, response != "x", feedback)
+
+
+@pytest.mark.parametrize("response, score", [("1,000", 1), ("3,145", 0.5), ("1,000.0", 1), ("1,0", 0)])
+def test_numeric_a_comma_before_three_digits_is_read_both_ways_and_the_better_reading_counts(response, score):
+    question = {"id": "q", "type": "numeric", "answers": [{"value": 1000}, {"value": 3.145, "credit": 50}]}
     check(grade(question, response), score)
 
 
@@ -348,7 +363,8 @@ def test_numeric_answer_forms(answer, response, score):
 
 
 @pytest.mark.parametrize("answers", [
-    [], None, [{"tolerance": 1}], [{"value": "abc"}], [{"value": True}], [{"value": 1, "tolerance": -0.1}],
+    [], None, [{"tolerance": 1}], [{"tolerance": 1, "min": 1}], [{"value": "abc"}], [{"value": True}],
+    [{"value": 1, "tolerance": -0.1}],
     [{"min": 5, "max": 1}], [{"value": float("nan")}], [{"value": 1, "credit": 120}], [{"value": 1, "credit": -5}],
 ])
 def test_numeric_authoring_errors(answers):
@@ -356,7 +372,13 @@ def test_numeric_authoring_errors(answers):
         grade({"id": "q", "type": "numeric", "answers": answers}, "1")
 
 
-@pytest.mark.parametrize("text, expected", [("3,5", "3.5"), ("-0", "-0"), (" 1e3 ", "1E+3"), (".5", "0.5")])
+@pytest.mark.parametrize("text, expected", [
+    ("3,5", "3.5"), ("-0", "-0"), (" 1e3 ", "1E+3"), (".5", "0.5"),
+    # As Moodle reads them: thousands separators, and exponents written x10^ or *10^.
+    ("1 000", "1000"), ("1\u202f000\u202f000", "1000000"), ("1\u00a0000", "1000"), ("1,000.5", "1000.5"),
+    ("1,000,000", "1000000"),
+    ("1.000,5", "1000.5"), ("3x10^8", "3e8"), ("3 × 10^-2", "0.03"), ("3*10^8", "3e8"), ("-2E3", "-2000"),
+])
 def test_parse_number(text, expected):
     assert parse_number(text) == parse_number(expected)
 
@@ -425,7 +447,7 @@ def test_short_text_numeric_answer_text_from_yaml_compares_as_text():
 
 @pytest.mark.parametrize("answers", [
     [{"text": "a", "regex": "a"}], [{"credit": 100}], [{"regex": "("}], [{"regex": "(a+)+$"}], [{"regex": ""}],
-    [{"regex": ["a"]}], [{"text": "a", "credit": 101}],
+    [{"regex": ["a"]}], [{"text": "a", "credit": 101}], [{"wildcard": ["a*"]}], [{"text": "a", "wildcard": "a*"}],
 ])
 def test_short_text_authoring_errors(answers):
     with pytest.raises(QuizFormatError):

@@ -119,6 +119,9 @@ def _check_nodes(root: Node, file: str, first_line: int) -> tuple[list[Problem],
     return problems, False
 
 
+MAX_INTEGER = 10**15 - 1
+
+
 def _plain(value: Any, path: list[PathItem], doc: YamlDoc, problems: list[Problem]) -> Any:
     """JSON-compatible data, so that JSON Schemas apply as written."""
     if isinstance(value, dict):
@@ -129,6 +132,11 @@ def _plain(value: Any, path: list[PathItem], doc: YamlDoc, problems: list[Proble
         return value.isoformat()
     if isinstance(value, float) and not math.isfinite(value):
         problems.append(Problem(doc.file, "must be a finite number", line=doc.line(path), field=field_path(path)))
+        return 0
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
+        # Such an int cannot be turned into a float (beyond ~309 digits) or not exactly (beyond 2**53).
+        problems.append(Problem(doc.file, f"must be a number of at most {len(str(MAX_INTEGER))} digits",
+                                line=doc.line(path), field=field_path(path)))
         return 0
     if isinstance(value, bytes):
         return value.decode("latin-1")

@@ -33,8 +33,9 @@ def _dump(data: Any) -> str:
     return yaml.dump(data, Dumper=_QuizDumper, sort_keys=False, allow_unicode=True, width=110)
 
 
-def quiz_yaml(result: GiftResult, quiz_id: str, title: str, source_name: str) -> str:
-    """The quiz file: id, title, default settings, then each question under a comment naming its GIFT origin."""
+def quiz_yaml(result: GiftResult, quiz_id: str, title: str, source_name: str, *, outcome: str | None = None) -> str:
+    """The quiz file: id, title, default settings, then each question under a comment naming its GIFT origin.
+    With outcome, every question assesses that outcome id (pack format 2 asks each question for one)."""
     text = _dump({"id": quiz_id, "title": title, "settings": dict(DEFAULT_SETTINGS)})
     if not result.questions:
         return text + "questions: []\n"
@@ -45,7 +46,9 @@ def quiz_yaml(result: GiftResult, quiz_id: str, title: str, source_name: str) ->
             origin = [f"{source_name} line {source.line}"]
             origin += [f"title: {source.title}"] if source.title else []
             origin += [f"category: {source.category}"] if source.category else []
+            origin += [f"tags: {', '.join(source.tags)}"] if source.tags else []
             text += "  # " + " ".join("; ".join(origin).split()) + "\n"
+        question = {**question, "outcome": outcome} if outcome else question
         text += "".join(f"  {line}\n" if line else "\n" for line in _dump([question]).splitlines())
     return text
 
@@ -61,7 +64,10 @@ def _default_id(path: Path) -> str:
               help="Write the quiz YAML here instead of to standard output.")
 @click.option("--id", "quiz_id", help="The quiz id (default: from the file name).")
 @click.option("--title", help="The quiz title (default: from the file name).")
-def import_gift(file: Path, output: Path | None, quiz_id: str | None, title: str | None) -> None:
+@click.option("--outcome", help="The outcome id every question assesses (format 2 packs need one per question; "
+                                "change it per question afterwards where they differ).")
+def import_gift(file: Path, output: Path | None, quiz_id: str | None, title: str | None,
+                outcome: str | None) -> None:
     """Convert a Moodle GIFT FILE into quiz YAML.
 
     Each question that cannot be converted, and each conversion that loses something, is reported as
@@ -78,7 +84,9 @@ def import_gift(file: Path, output: Path | None, quiz_id: str | None, title: str
                                  param_hint="--id")
     title = title if title is not None else " ".join(re.split(r"[-_\s]+", file.stem)).strip() or quiz_id
     result = convert_gift(text)
-    document = quiz_yaml(result, quiz_id, title, file.name)
+    if outcome is not None and not QUIZ_ID.fullmatch(outcome):
+        raise click.BadParameter("an outcome id of the pack's course.yaml", param_hint="--outcome")
+    document = quiz_yaml(result, quiz_id, title, file.name, outcome=outcome)
     if output is None:
         click.echo(document, nl=False)
     else:

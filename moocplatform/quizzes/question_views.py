@@ -117,6 +117,8 @@ def _accepted(question: dict) -> list[str]:
                 text = _number_text(answer["value"])
                 if answer.get("tolerance"):
                     text += f" ± {_number_text(answer['tolerance'])}"
+            elif "min" not in answer and "max" not in answer:
+                text = _("any number")
             else:
                 low, high = answer.get("min"), answer.get("max")
                 text = (_("from %(a)s to %(b)s", a=_number_text(low), b=_number_text(high))
@@ -124,7 +126,9 @@ def _accepted(question: dict) -> list[str]:
                         _("at least %(a)s", a=_number_text(low)) if low is not None else
                         _("at most %(b)s", b=_number_text(high)))
         else:
-            text = str(answer["text"]) if "text" in answer else _("matching the pattern %(p)s", p=answer["regex"])
+            text = (str(answer["text"]) if "text" in answer else
+                    _("matching %(p)s (* stands for any characters)", p=answer["wildcard"]) if "wildcard" in answer
+                    else _("matching the pattern %(p)s", p=answer["regex"]))
         found.append(text if credit == 100 else _("%(answer)s (%(credit)s%% credit)", answer=text, credit=credit))
     return found
 
@@ -144,7 +148,10 @@ def _choices(question: dict, order: list[str] | None, response: Any, show: Discl
     choices = []
     for option_id in ids:
         option = by_id[option_id]
-        right = (option.get("credit", 0) > 0) if weighted else option.get("correct") is True
+        if question["type"] == "single_choice":  # credit there is partial: only a correct option is right
+            right = option.get("correct") is True or option.get("credit", 0) >= 100
+        else:
+            right = (option.get("credit", 0) > 0) if weighted else option.get("correct") is True
         own = [_html(option.get("feedback_html")) or escape(option["feedback"])] if option.get("feedback") else []
         choices.append(Choice(option_id, _html(option.get("text_html")) or escape(option.get("text", "")),
                               option_id in chosen, right if show.answers else None,

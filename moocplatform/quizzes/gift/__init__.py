@@ -17,11 +17,15 @@ Decisions:
   so the question dicts stay within the format: the title gives the id (slugified, made unique; otherwise
   q<n> with n the question's position in the file) and the title and category are kept in `sources`, which
   the command line writes as a YAML comment above each question.
+- As in Moodle: several `=` answers in a choice are each right; `~%50%` and `~%-50%` on a single-choice option
+  become its `credit`; `->` is text in a choice (matching needs every answer to be `=prompt -> match`, or none
+  to be `~`); a numeric `~#feedback` answer matches any other number; `[id:...]` and `[tag:...]` in the
+  comments before a question give its id (made into a valid id, and reported, when it is not one) and its
+  `sources` tags. [moodle] text with HTML tags is read as HTML, since Moodle's format allows it.
 - A question is not converted (reported, counted in `not_converted`) when the format cannot hold it: a
-  description (no answer block), several `=` answers in a multiple choice (single_choice has exactly one right
-  option), fewer than two choices or matching pairs, malformed syntax. Conversions that lose something (partial
-  credit on a single-choice option, weights on matching pairs, HTML without a Markdown equivalent) are
-  converted and reported too. Nothing is dropped silently.
+  description (no answer block), fewer than two choices or matching pairs, a wildcard answer with more than
+  two `*`, malformed syntax. Conversions that lose something (weights on matching pairs, HTML without a
+  Markdown equivalent) are converted and reported too. Nothing is dropped silently.
 """
 from __future__ import annotations
 
@@ -36,6 +40,9 @@ from .reader import restore, split_blocks
 __all__ = ["GiftProblem", "GiftResult", "GiftSource", "convert_gift", "slugify"]
 
 CATEGORY_COMMAND = "$CATEGORY:"
+# Moodle's idnumber and tags, written in a comment before the question: `// [id:q-12] [tag:week1]`; `\]` escapes.
+_COMMENT_FIELD = re.compile(r"\[(id|tag):\s*((?:\\\]|[^\]\n])*?)\s*\]")
+_LOCAL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 MAX_SLUG_LENGTH = 48
 
 
@@ -51,6 +58,7 @@ class GiftSource:
     line: int
     title: str | None = None
     category: str | None = None
+    tags: tuple[str, ...] = ()  # Moodle's [tag:...] in the comments before the question
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,19 @@ def _unique(candidate: str, used: set[str]) -> str:
     return question_id
 
 
+def _id_and_tags(comments: tuple[str, ...]) -> tuple[str | None, tuple[str, ...]]:
+    """Moodle's rules: the last [id:] wins, tags keep their order, and neither may span two comment lines."""
+    idnumber, tags = None, []
+    for comment in comments:
+        for kind, value in _COMMENT_FIELD.findall(comment):
+            value = value.replace("\\]", "]")
+            if kind == "id":
+                idnumber = value or None
+            elif value:
+                tags.append(value)
+    return idnumber, tuple(tags)
+
+
 def convert_gift(text: str) -> GiftResult:
     """Convert the text of a GIFT file; every question that cannot be converted is named in `problems`."""
     questions: list[dict[str, Any]] = []
@@ -103,8 +124,13 @@ def convert_gift(text: str) -> GiftResult:
             not_converted += 1
             problems.append(GiftProblem(block.line_at(error.offset), f"question not converted: {error.message}"))
             continue
-        question_id = _unique(slugify(parsed.title or "") or f"q{position}", used)
+        idnumber, tags = _id_and_tags(block.comments)
+        if idnumber and not _LOCAL_ID.fullmatch(idnumber):
+            problems.append(GiftProblem(block.first_line, f"[id:{idnumber}] is not a question id (1–64 letters, "
+                                                          "digits, '_' or '-'); it was made into one"))
+            idnumber = slugify(idnumber)
+        question_id = _unique(idnumber or slugify(parsed.title or "") or f"q{position}", used)
         questions.append({"id": question_id, **parsed.question})
-        sources[question_id] = GiftSource(block.first_line, parsed.title, category)
+        sources[question_id] = GiftSource(block.first_line, parsed.title, category, tags)
         problems.extend(GiftProblem(block.line_at(offset), message) for offset, message in parsed.notes)
     return GiftResult({"questions": questions}, problems, not_converted, sources)

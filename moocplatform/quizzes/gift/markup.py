@@ -1,9 +1,11 @@
 """Turning GIFT text in its declared format ([html], [markdown], [plain], [moodle]) into Markdown.
 
-[markdown] text is kept. [moodle] and [plain] text is kept too, with each line's indentation removed, because
-indentation (common in GIFT files) would turn lines into Markdown code blocks. [html] is converted with a small,
-conservative mapping (paragraphs, line breaks, emphasis, code, links, lists, headings, images with web
-addresses); other tags keep only their text and are reported, so nothing is lost without a word.
+[markdown] text is kept. [moodle] and [plain] text is shown as written: Markdown's special characters are
+escaped, each line break stays one, and each line's indentation is removed (common in GIFT files, it would
+otherwise make a code block). [moodle] text holding HTML tags is read as [html], as Moodle's format allows
+HTML. [html] is converted with a small, conservative mapping (paragraphs, line breaks, emphasis, code, links,
+lists, headings; an image with a web address becomes a link to it, since packs show images from their assets
+only); other tags keep only their text and are reported, so nothing is lost without a word.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ _WEB = re.compile(r"(?:https?:|mailto:)", re.IGNORECASE)
 # `&` only where it would start an entity: "&amp;copy;" must stay the text "&copy;", not become "©".
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>]|&(?=#?\w+;))")
 _LINE_START_MARKER = re.compile(r"(#|[-+]\s|\d+[.)])")
+_HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 
 
 class _HtmlToMarkdown(HTMLParser):
@@ -78,7 +81,9 @@ class _HtmlToMarkdown(HTMLParser):
         elif tag == "img":
             src, alt = values.get("src", ""), values.get("alt", "")
             if _WEB.match(src):
-                self.out.append(f"![{_escape(alt)}]({src})")
+                # Packs show images from their own assets/ only, so an image from elsewhere stays as a link to it.
+                self.out.append(f"[{_escape(alt or 'image')}]({src})")
+                self._lose(f"an image from elsewhere, kept as a link ({src}): add the file to assets/ to show it")
             else:
                 self._lose(f"an image ({src or 'no address'})")
         elif tag == "pre":
@@ -119,6 +124,8 @@ class _HtmlToMarkdown(HTMLParser):
                 self.out.append(f"]({href})")
         elif tag == "pre" and self.preformatted:
             self.preformatted -= 1
+            if self.out and self.out[-1].endswith("\n"):
+                self.out[-1] = self.out[-1][:-1]
             self.out.append("\n```")
             self._block()
 
@@ -126,6 +133,8 @@ class _HtmlToMarkdown(HTMLParser):
         if self.skipping:
             return
         if self.preformatted:
+            if self.out and self.out[-1] == "```\n":
+                data = data.removeprefix("\n")  # as in HTML, a line break right after <pre> is not content
             self.out.append(data)
             return
         if self.code:
@@ -164,4 +173,17 @@ def to_markdown(text: str, text_format: str) -> tuple[str, str, list[str]]:
         return converted, text_format, lost
     if text_format == "markdown":
         return text.strip(), text_format, []
-    return "\n".join(line.strip() for line in text.strip().split("\n")), text_format, []
+    if text_format == "moodle" and _HTML_TAG.search(text):
+        # Moodle's own format allows HTML; reading it as Markdown would make `courses validate` refuse it.
+        converted, lost = html_to_markdown(text)
+        return converted, text_format, lost
+    return text_to_markdown(text), text_format, []
+
+
+def text_to_markdown(text: str) -> str:
+    """Markdown that shows text as written: `2*3*4` and `\\` stay, each line break stays a line break."""
+    lines = []
+    for line in text.strip().split("\n"):
+        line = _escape(line.strip())  # indentation would make a Markdown code block
+        lines.append("\\" + line if _LINE_START_MARKER.match(line) else line)
+    return "\\\n".join(lines)  # a CommonMark hard line break, as Moodle shows a line break in its text formats

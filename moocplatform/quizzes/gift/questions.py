@@ -7,21 +7,23 @@ into the block text so the caller can name the line.
 from __future__ import annotations
 
 import html
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..grading import regex_problem
+from ...content.yamlfile import MAX_INTEGER
 from .markup import FORMAT_MARKER, to_markdown
 from .reader import restore
 
 BLANK = "_____"
+_BLANK_MARK = "\ue010"  # a private-use character standing for the blank while the text is converted
 _WEIGHT = re.compile(r"\s*%([+-]?\d+(?:\.\d+)?)%")
-_TRUE_FALSE = re.compile(r"(TRUE|FALSE|T|F)\s*(?:#(.*))?", re.IGNORECASE | re.DOTALL)
+# Upper case only, as in Moodle: `{true}` or `{t}` is a short answer whose answer is that word.
+_TRUE_FALSE = re.compile(r"(TRUE|FALSE|T|F)\s*(?:#(.*))?", re.DOTALL)
+_TRUE_FALSE_ANY_CASE = re.compile(r"(TRUE|FALSE|T|F)\s*(?:#.*)?", re.IGNORECASE | re.DOTALL)
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _RANGE = re.compile(rf"\s*({_NUMBER})\s*\.\.\s*({_NUMBER})\s*")
-# Only what is special in a pattern: re.escape would also escape spaces, which makes patterns hard to read.
-_REGEX_SPECIAL = re.compile(r"([.^$*+?{}\[\]\\|()])")
 _TOLERANCE = re.compile(rf"\s*({_NUMBER})\s*(?::\s*({_NUMBER}))?\s*")
 
 
@@ -58,10 +60,11 @@ class _Question:
 
     def markdown(self, raw: str, offset: int) -> str:
         """Markdown for a piece of text; a format marker at the start of the question applies to every piece."""
-        converted, _, lost = to_markdown(raw, self.text_format)
+        # Escapes are restored first: Moodle's exporter writes `href\="http\://..."`, which must read as a link.
+        converted, _, lost = to_markdown(restore(raw), self.text_format)
         if lost:
             self.notes.append((offset, "[html] lost in conversion to Markdown: " + "; ".join(lost)))
-        return restore(converted).strip()
+        return converted.strip()
 
     def answers(self, body: str, base: int) -> list[_Answer]:
         """Split an answer list at each `=` or `~`, then read each answer's %weight% and #feedback."""
@@ -117,8 +120,8 @@ def parse_question(text: str) -> Parsed:
         raise NotConverted(closing + 1 + extra.start(), "more than one answer block in one question")
 
     before = text[position:opening]
-    prompt_raw = before + BLANK + after if after.strip() else before
-    prompt = state.markdown(prompt_raw, position)
+    prompt_raw = before + _BLANK_MARK + after if after.strip() else before
+    prompt = state.markdown(prompt_raw, position).replace(_BLANK_MARK, BLANK)  # never escaped as Markdown
     if not prompt:
         raise NotConverted(position, "the question has no text")
     body = text[opening + 1:closing]
@@ -145,13 +148,21 @@ def _answer_block(state: _Question, body: str, base: int) -> dict[str, Any]:
     true_false = _TRUE_FALSE.fullmatch(content)
     if true_false:
         return _true_false(state, true_false, start)
+    if _TRUE_FALSE_ANY_CASE.fullmatch(content):
+        state.note(start, f"{{{content.partition('#')[0].strip()}}} is a short answer in Moodle and here; write T, F, "
+                          "TRUE or FALSE in capitals for a true/false question")
+        content = "=" + content
     if content[0] not in "=~":
         raise NotConverted(start, "unknown answer syntax: answers start with =, ~ or # (or write T or F)")
     answers = state.answers(content, start)
-    if "->" in content:
-        return _matching(state, answers)
+    # As in Moodle: any `~` makes a choice (where `->` is text); otherwise `->` makes a matching question.
     if any(answer.marker == "~" for answer in answers):
+        if all("->" in answer.text for answer in answers):
+            state.note(start, "read as a choice because of '~', as Moodle does; matching pairs are all written "
+                              "'=prompt -> match'")
         return _choice(state, answers)
+    if any("->" in answer.text for answer in answers):
+        return _matching(state, answers)
     return _short_text(state, answers)
 
 
@@ -184,9 +195,6 @@ def _choice(state: _Question, answers: list[_Answer]) -> dict[str, Any]:
     if len(answers) < 2:
         raise NotConverted(answers[0].offset, "a choice question needs at least two answers")
     rights = [answer for answer in answers if answer.marker == "="]
-    if len(rights) > 1:
-        raise NotConverted(rights[1].offset, "more than one answer is marked right with '=', but a single-choice "
-                                             "question has exactly one; use ~%50% weights for several right answers")
     for answer in answers:
         if answer.weight is not None and not -100 <= answer.weight <= 100:
             raise NotConverted(answer.offset, "a weight must be between -100% and 100%")
@@ -196,12 +204,14 @@ def _choice(state: _Question, answers: list[_Answer]) -> dict[str, Any]:
             correct = answer.marker == "="
             if correct and answer.weight is not None and answer.weight != 100:
                 state.note(answer.offset, f"weight {answer.weight:g}% ignored: the '=' answer counts as right")
-            elif not correct and (answer.weight or 0) > 0:
-                state.note(answer.offset, f"partial credit {answer.weight:g}% dropped: a single-choice option is "
-                                          "either right or wrong")
             option: dict[str, Any] = {"id": _option_id(index), "text": _answer_text(state, answer)}
             if correct:
-                option["correct"] = True
+                option["correct"] = True  # several `=` answers: each is right, as in Moodle
+            elif answer.weight:
+                option["credit"] = _credit(answer.weight)  # `~%50%`: partial (or negative) credit, as in Moodle
+                if answer.weight < 0:
+                    state.note(answer.offset, f"credit {answer.weight:g}% scores 0 for this question; Moodle "
+                                              "would subtract it from the quiz total")
             options.append({**option, **_feedback(state, answer)})
         return {"type": "single_choice", "options": options}
     if not any((answer.weight or 0) > 0 for answer in answers):
@@ -239,14 +249,9 @@ def _short_text(state: _Question, answers: list[_Answer]) -> dict[str, Any]:
             text = html.unescape(re.sub(r"<[^>]*>", "", text)).strip()
         if not text:
             raise NotConverted(answer.offset, "an answer has no text")
-        pieces = re.split(r"(?<!\\)\*", text)
-        if len(pieces) > 1:
-            # Moodle short answers treat * as "any characters"; \* is a literal asterisk.
-            pattern = ".*".join(_REGEX_SPECIAL.sub(r"\\\1", piece.replace("\\*", "*")) for piece in pieces)
-            problem = regex_problem(pattern)
-            if problem:
-                raise NotConverted(answer.offset, f"the wildcard answer {text!r} cannot be used: {problem}")
-            entry: dict[str, Any] = {"regex": pattern}
+        if re.search(r"(?<!\\)\*", text):
+            # Moodle short answers treat * as "any characters"; \* is a literal asterisk. Graded as Moodle does.
+            entry: dict[str, Any] = {"wildcard": text}
         else:
             entry = {"text": text.replace("\\*", "*")}
         converted.append({**entry, **_answer_credit(state, answer), **_feedback(state, answer)})
@@ -294,23 +299,29 @@ def _true_false(state: _Question, match: re.Match[str], offset: int) -> dict[str
     return result
 
 
-def _number(text: str) -> int | float:
-    return int(text) if re.fullmatch(r"[+-]?\d+", text) else float(text)
+def _number(text: str, offset: int) -> int | float:
+    """A number the pack validator accepts too: finite, and an integer of at most 15 digits."""
+    too_long = len(text.lstrip("+-")) > len(str(MAX_INTEGER))  # before int(): it refuses over 4,300 digits
+    number = float(text) if too_long or not re.fullmatch(r"[+-]?\d+", text) else int(text)
+    if not math.isfinite(number) or (abs(number) > MAX_INTEGER and (isinstance(number, int) or too_long)):
+        shown = text if len(text) <= 20 else text[:20] + "…"
+        raise NotConverted(offset, f"the number {shown} is too large: at most {len(str(MAX_INTEGER))} digits")
+    return number
 
 
 def _numeric_answer(text: str, offset: int) -> dict[str, Any]:
     span = _RANGE.fullmatch(text)
     if span:
-        low, high = _number(span.group(1)), _number(span.group(2))
+        low, high = _number(span.group(1), offset), _number(span.group(2), offset)
         if low > high:
             raise NotConverted(offset, f"the range {text.strip()} starts above its end")
         return {"min": low, "max": high}
     value = _TOLERANCE.fullmatch(text)
     if not value:
         raise NotConverted(offset, f"{restore(text).strip()!r} is not a number, number:tolerance or min..max")
-    result: dict[str, Any] = {"value": _number(value.group(1))}
+    result: dict[str, Any] = {"value": _number(value.group(1), offset)}
     if value.group(2) is not None:
-        tolerance = _number(value.group(2))
+        tolerance = _number(value.group(2), offset)
         if tolerance < 0:
             raise NotConverted(offset, "a tolerance must not be negative")
         if tolerance:
@@ -321,6 +332,8 @@ def _numeric_answer(text: str, offset: int) -> dict[str, Any]:
 def _numeric(state: _Question, content: str, offset: int) -> dict[str, Any]:
     if not content.strip():
         raise NotConverted(offset, "the numeric answer is empty")
+    if content.lstrip()[0] not in "=~" and re.search(r"[=~]", content):
+        content = "=" + content  # `{#3:2 ~#Completely wrong}`: the first answer without its `=`
     if content.lstrip()[0] not in "=~":
         text, has_feedback, feedback = content.partition("#")
         single = _Answer("=", None, text, feedback if has_feedback else None, offset)
@@ -328,5 +341,7 @@ def _numeric(state: _Question, content: str, offset: int) -> dict[str, Any]:
     converted = []
     for answer in state.answers(content, offset):
         credit = _answer_credit(state, answer, default=100 if answer.marker == "=" else 0)
-        converted.append({**_numeric_answer(answer.text, answer.offset), **credit, **_feedback(state, answer)})
+        # An answer without a number (`~#Completely wrong`, Moodle's `*`) matches any number.
+        bounds = _numeric_answer(answer.text, answer.offset) if answer.text.strip() not in ("", "*") else {}
+        converted.append({**bounds, **credit, **_feedback(state, answer)})
     return {"type": "numeric", "answers": converted}

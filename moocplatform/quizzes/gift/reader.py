@@ -31,6 +31,7 @@ class Block:
     """The lines of one question (or category command), escapes hidden, with their numbers in the file."""
 
     lines: tuple[tuple[int, str], ...]
+    comments: tuple[str, ...] = ()  # the `//` lines just before and inside it, where Moodle reads [id:] and [tag:]
 
     @property
     def first_line(self) -> int:
@@ -49,7 +50,7 @@ class Block:
         return self.lines[max(0, bisect.bisect_right(starts, offset) - 1)][0]
 
     def without_first_line(self) -> Block | None:
-        return Block(self.lines[1:]) if len(self.lines) > 1 else None
+        return Block(self.lines[1:], self.comments) if len(self.lines) > 1 else None
 
 
 def split_blocks(text: str) -> list[Block]:
@@ -57,16 +58,18 @@ def split_blocks(text: str) -> list[Block]:
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     blocks: list[Block] = []
     current: list[tuple[int, str]] = []
+    comments: list[str] = []
     for number, line in enumerate(text.split("\n"), start=1):
         stripped = line.strip()
         if stripped.startswith("//"):
+            comments.append(stripped[2:])
             continue
         if not stripped:
             if current:
-                blocks.append(Block(tuple(current)))
-                current = []
+                blocks.append(Block(tuple(current), tuple(comments)))
+                current, comments = [], []
             continue
         current.append((number, hide_escapes(line.rstrip())))
     if current:
-        blocks.append(Block(tuple(current)))
+        blocks.append(Block(tuple(current), tuple(comments)))
     return blocks

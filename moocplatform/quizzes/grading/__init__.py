@@ -9,14 +9,17 @@ Decisions where docs/quiz-format.md leaves room (the contract itself is unchange
 - A malformed or missing response is never an exception: it scores 0 with `valid=False` and a `reason`.
   A malformed *question* (an authoring error) raises QuizFormatError.
 - Scoring defaults: multiple_response and ordering all_or_nothing; matching partial.
-- single_choice: several options may be marked correct; choosing any of them is right.
+- single_choice: several options may be marked correct; choosing any of them is right. An option with `credit`
+  earns that share (a negative one scores 0).
 - multiple_response: as soon as one option has `credit`, credits decide (an option without one is worth 0, and
   options with positive credit are the correct set for all_or_nothing). An empty list is a valid answer.
 - true_false: `feedback_true` goes to whoever answered true, `feedback_false` to whoever answered false.
 - numeric: an answer is `value` (+ optional `tolerance`, default 0) or a range with `min` and/or `max` (a
-  missing side is open). Responses may be text or an int/float; one decimal point or comma, no thousands
-  separators; exact decimal comparison. Credit is 0..100.
-- short_text: like numeric, the first matching answer decides. Python's `re` has no timeout, so patterns are
+  missing side is open). Responses may be text or an int/float, read as Moodle reads them (thousands
+  separators, 3x10^8; see parse_number), a lone comma being a decimal comma and "1,000" refused as ambiguous;
+  exact decimal comparison. Credit is 0..100.
+- short_text: like numeric, the first matching answer decides. A `wildcard` answer (Moodle's `*`) compares as a
+  text answer does, in linear time. Python's `re` has no timeout, so patterns are
   vetted by `regex_problem()` (no quantifier or alternation inside a repeated group; a budget of at most two
   `*`/`+`/`{n,m}`, fewer with `?` and `|`; see text.py) and responses over 1,000 characters are invalid. An
   unsafe pattern is an authoring error (QuizFormatError); the pack validator refuses it at import.

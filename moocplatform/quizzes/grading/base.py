@@ -86,8 +86,11 @@ def clamp(value: float, low: float = 0.0, high: float = 1.0) -> float:
 
 
 def is_number(value: Any) -> bool:
-    # bool is an int subclass; `True` is never a sensible number in a quiz file or a response.
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    # bool is an int subclass; `True` is never a sensible number in a quiz file or a response. An int is always
+    # finite, and math.isfinite() would convert it to a float first, which overflows beyond about 309 digits.
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
 
 
 def as_id(value: Any) -> str | None:

@@ -12,7 +12,8 @@ def _options_by_id(question: dict) -> dict[str, dict]:
 
 @register_grader("single_choice")
 def grade_single_choice(question: dict, response: Any) -> Grade:
-    """One option id. Several options may be marked correct: choosing any of them earns full credit."""
+    """One option id. Several options may be marked correct: choosing any of them earns full credit. An option
+    with `credit` (percent, -100..100, as Moodle's `~%50%`) earns that share; a negative credit scores 0."""
     options = _options_by_id(question)
     if response is None or response == "":
         return Grade.invalid("no option chosen")
@@ -22,6 +23,8 @@ def grade_single_choice(question: dict, response: Any) -> Grade:
     if chosen not in options:
         return Grade.invalid(f"unknown option {chosen!r}")
     option = options[chosen]
+    if "credit" in option:
+        return Grade.scored(credit_of(option, question) / 100, [text_of(option.get("feedback"))])
     return Grade.scored(1.0 if option.get("correct") is True else 0.0, [text_of(option.get("feedback"))])
 
 

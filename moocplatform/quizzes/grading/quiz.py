@@ -15,6 +15,8 @@ from typing import Any
 from .arrangement import match_choices
 from .base import EPSILON, Grade, QuizFormatError, UnknownQuestion, as_id, grade, ids_of, is_number
 
+MAX_POINTS = 1000  # as the pack schema allows; float() of a much larger int would overflow
+
 # Read-only: a caller that wants to change a setting copies it first (dict(DEFAULT_SETTINGS)).
 DEFAULT_SETTINGS: Mapping[str, Any] = MappingProxyType({
     "pass_mark": 60,
@@ -56,8 +58,9 @@ def questions_by_id(quiz: dict) -> dict[str, dict]:
 
 def points_of(question: dict) -> float:
     points = question.get("points", 1)
-    if not is_number(points) or points <= 0:
-        raise QuizFormatError(f"question {question.get('id')!r}: points must be a positive number")
+    if not is_number(points) or not 0 < points <= MAX_POINTS:
+        raise QuizFormatError(f"question {question.get('id')!r}: points must be a positive number "
+                              f"of at most {MAX_POINTS}")
     return float(points)
 
 

@@ -24,6 +24,7 @@ else:
     import re._parser as sre_parser  # the public `sre_parse` alias warns; this is the same parser without the warning
 
 MAX_TEXT_LENGTH = 1000
+_ANSWER_KINDS = ("text", "regex", "wildcard")
 MAX_PATTERN_LENGTH = 300
 MAX_REGEX_COST = 21
 _REPEAT_COST, _CHOICE_COST = 10, 1
@@ -94,6 +95,28 @@ def _normalised(text: str, whitespace: bool) -> str:
     return " ".join(text.split()) if whitespace else text
 
 
+_STAR = re.compile(r"(?<!\\)\*")
+
+
+def wildcard_matches(pattern: str, text: str) -> bool:
+    """Moodle's short-answer wildcard: `*` stands for any characters (or none), `\\*` for a star. The pieces
+    between stars are found left to right, each as early as possible, which is linear in the text whatever
+    the number of stars (a regex of several `.*` could backtrack for minutes)."""
+    pieces = [piece.replace("\\*", "*") for piece in _STAR.split(pattern)]
+    if len(pieces) == 1:
+        return pieces[0] == text
+    first, last = pieces[0], pieces[-1]
+    if len(first) + len(last) > len(text) or not text.startswith(first) or not text.endswith(last):
+        return False
+    position, end = len(first), len(text) - len(last)
+    for piece in pieces[1:-1]:
+        found = text.find(piece, position, end)
+        if found < 0:
+            return False
+        position = found + len(piece)
+    return True
+
+
 def _flag(question: dict, name: str, default: bool) -> bool:
     value = question.get(name, default)
     if not isinstance(value, bool):
@@ -105,6 +128,8 @@ def _flag(question: dict, name: str, default: bool) -> bool:
 def grade_short_text(question: dict, response: Any) -> Grade:
     """The first answer that matches decides, as for numeric answers; its credit (default 100) is the score.
 
+    An answer is a `text`, a `regex` or a `wildcard` (Moodle's `*`, compared exactly as a text answer is).
+
     Both sides are NFC-normalised; with normalise_whitespace (default) both are trimmed and inner runs of spaces
     collapse to one; without case_sensitive (default) texts compare casefolded and patterns ignore case. A
     pattern must match the whole (normalised) response.
@@ -113,8 +138,9 @@ def grade_short_text(question: dict, response: Any) -> Grade:
     whitespace = _flag(question, "normalise_whitespace", True)
     answers = entries(question, "answers")
     for answer in answers:
-        if ("text" in answer) == ("regex" in answer):
-            raise QuizFormatError(f"question {question.get('id')!r}: each answer needs exactly one of text, regex")
+        if sum(key in answer for key in _ANSWER_KINDS) != 1 or not isinstance(answer.get("wildcard", ""), str):
+            raise QuizFormatError(f"question {question.get('id')!r}: each answer needs exactly one of text, regex, "
+                                  "wildcard")
         credit_of(answer, question, low=0)
         problem = regex_problem(answer["regex"]) if "regex" in answer else None
         if problem:
@@ -136,6 +162,8 @@ def grade_short_text(question: dict, response: Any) -> Grade:
     for answer in answers:
         if "regex" in answer:
             matched = _compiled(answer["regex"], case_sensitive).fullmatch(given) is not None
+        elif "wildcard" in answer:
+            matched = wildcard_matches(fold(_normalised(answer["wildcard"], whitespace)), fold(given))
         else:
             matched = fold(_normalised(str(answer["text"]), whitespace)) == fold(given)
         if matched:
