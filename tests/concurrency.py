@@ -18,6 +18,7 @@ from moocplatform.accounts.models import User
 from moocplatform.audit import AuditEntry
 from moocplatform.catalog.models import Course
 from moocplatform.extensions import db
+from moocplatform.outbox.models import OutboxMessage
 
 
 def only_on_postgres(reason: str) -> pytest.MarkDecorator:
@@ -29,12 +30,15 @@ def only_on_postgres(reason: str) -> pytest.MarkDecorator:
 def committed_for_real(app: Flask, make: Callable[[], dict[str, int]]) -> Iterator[dict[str, int]]:
     """Run make() and commit what it wrote, with sessions per application context on the engine (as in
     production) for the rest of the block; then delete the courses and users it names ("course", "learner"
-    and any key ending in "_user" or "_course"), with what cascades from them, and their audit entries."""
+    and any key ending in "_user" or "_course"), with what cascades from them, their audit entries and the
+    outbox rows queued meanwhile."""
     test_session = db.session
     db.session = scoped_session(sessionmaker(bind=db.engine, expire_on_commit=False), scopefunc=_app_ctx_id)
     ids: dict[str, int] = {}
+    last_row = 0
     try:
         with app.app_context():
+            last_row = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(OutboxMessage.id), 0))) or 0
             ids.update(make())
             db.session.commit()
             db.session.remove()
@@ -48,6 +52,7 @@ def committed_for_real(app: Flask, make: Callable[[], dict[str, int]]) -> Iterat
                                                                AuditEntry.target_id.in_([str(c) for c in courses])))
                 db.session.execute(sa.delete(Course).where(Course.id.in_(courses)))
                 db.session.execute(sa.delete(User).where(User.id.in_(users)))
+                db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.id > last_row))
                 db.session.commit()
                 db.session.remove()
         db.session = test_session
