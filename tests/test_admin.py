@@ -236,7 +236,8 @@ def test_grant_and_revoke_admin(client, admin):
     course = make_course("some-course")
     user = make_user(email="ann@example.org")
     # A course chosen with the admin role is ignored: admin is site-wide.
-    client.post(f"/admin/users/{user.id}/roles", data={"role": "admin", "course": str(course.id)})
+    client.post(f"/admin/users/{user.id}/roles", data={"role": "admin", "course": str(course.id),
+                                                         "confirm_admin": "y"})
     user = fresh(user)
     [grant] = user.roles
     assert (grant.role, grant.scope_type, grant.scope_id, grant.granted_by_id) == ("admin", "platform", None, admin.id)
@@ -322,8 +323,8 @@ def test_suspend_and_unsuspend(app, client, admin):
     log_in(learner_client, user)
     assert learner_client.get("/my-learning").status_code == 200
 
-    response = client.post(f"/admin/users/{user.id}/suspend", data={"reason": "spam in the forum"},
-                           follow_redirects=True)
+    response = client.post(f"/admin/users/{user.id}/suspend",
+                           data={"reason": "spam in the forum", "confirm": "y"}, follow_redirects=True)
     assert "Account suspended." in text(response)
     assert fresh(user).status == "suspended"
     assert_audited("user.suspend", admin, "user", user.id, reason="spam in the forum")
@@ -345,16 +346,46 @@ def test_suspend_and_unsuspend(app, client, admin):
 
 def test_admin_cannot_suspend_themselves(client, admin):
     make_user("admin")  # so that the last-admin rule is not what refuses
-    response = client.post(f"/admin/users/{admin.id}/suspend", data={"reason": ""}, follow_redirects=True)
+    response = client.post(f"/admin/users/{admin.id}/suspend", data={"reason": "", "confirm": "y"},
+                           follow_redirects=True)
     assert "You cannot suspend yourself." in text(response)
     assert fresh(admin).status == "active"
     assert audit_entries("user.suspend") == []
 
 
+def test_the_grant_form_chooses_no_role_in_advance(client, admin):
+    user = make_user()
+    page = client.get(f"/admin/users/{user.id}").get_data(as_text=True)
+    role_select = page[page.index('name="role"'):page.index("</select>", page.index('name="role"'))]
+    assert "selected" not in role_select
+    assert '<option value="">— choose a role —</option>' in role_select
+    response = client.post(f"/admin/users/{user.id}/roles", data={"course": ""}, follow_redirects=True)
+    assert "Choose a role." in text(response)
+    assert fresh(user).roles == []
+
+
+def test_making_an_administrator_asks_for_confirmation(client, admin):
+    user = make_user()
+    response = client.post(f"/admin/users/{user.id}/roles", data={"role": "admin", "course": ""},
+                           follow_redirects=True)
+    assert "To make someone an administrator, tick the box that confirms it." in text(response)
+    assert fresh(user).roles == []
+    client.post(f"/admin/users/{user.id}/roles", data={"role": "admin", "course": "", "confirm_admin": "y"})
+    assert fresh(user).has_role("admin")
+
+
+def test_suspending_asks_for_confirmation(client, admin):
+    user = make_user()
+    response = client.post(f"/admin/users/{user.id}/suspend", data={"reason": "spam"}, follow_redirects=True)
+    assert "Tick the box to confirm the suspension." in text(response)
+    assert fresh(user).status == "active"
+    assert audit_entries("user.suspend") == []
+
+
 def test_suspending_twice_writes_one_entry(client, admin):
     user = make_user()
-    client.post(f"/admin/users/{user.id}/suspend", data={"reason": "once"})
-    client.post(f"/admin/users/{user.id}/suspend", data={"reason": "twice"})
+    client.post(f"/admin/users/{user.id}/suspend", data={"reason": "once", "confirm": "y"})
+    client.post(f"/admin/users/{user.id}/suspend", data={"reason": "twice", "confirm": "y"})
     assert [e.details["reason"] for e in audit_entries("user.suspend")] == ["once"]
 
 
@@ -395,7 +426,7 @@ def test_archive_and_unarchive_course(client, admin):
 
 def test_audit_log_filter_and_user_history(client, admin):
     user = make_user(email="ann@example.org")
-    client.post(f"/admin/users/{user.id}/suspend", data={"reason": "r"})
+    client.post(f"/admin/users/{user.id}/suspend", data={"reason": "r", "confirm": "y"})
     client.post(f"/admin/users/{user.id}/unlock")
     page = text(client.get("/admin/audit", query_string={"action": "user.unlock"}))
     assert "<code>user.unlock</code>" in page and "<code>user.suspend</code>" not in page

@@ -97,6 +97,9 @@ def suspend(user_id: int):
     if form.validate_on_submit():
         services.suspend_user(current_user, user, form.reason.data or "")
         flash(_("Account suspended."), "success")
+    for errors in form.errors.values():
+        for message in errors:
+            flash(message, "error")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
