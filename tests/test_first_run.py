@@ -83,3 +83,27 @@ def test_make_run_gives_the_worker_the_served_address():
     assert 'export HOST="$(HOST)" PORT="$(PORT)"' in run
     assert run.index("export HOST") < run.index("moocplatform worker")
     assert "setup ||" in run  # a failed setup step does not keep the server from starting
+
+
+# Wording: a number meets a noun through ngettext --------------------------------------------------------------
+
+def test_change_sets_count_in_the_singular_and_plural():
+    from moocplatform.catalog.services import ChangeSet
+    assert ChangeSet(added=["a"], first_version=True).describe() == "first version: 1 unit"
+    assert ChangeSet(added=["a", "b"], first_version=True).describe() == "first version: 2 units"
+    assert ChangeSet(changed=["a"]).describe() == "1 unit changed; 0 added; 0 retired"
+    quiz = {"q": {"added": ["x"], "changed": [], "removed": []}}
+    assert ChangeSet(quizzes=quiz).describe().endswith("quiz q: 1 question added")
+
+
+def test_my_learning_and_the_course_page_read_right(client):
+    from tests.conftest import log_in
+    from tests.factories import enrol, make_course, make_user
+    course = make_course("single", modules=1, units_per_module=1, effort=1)
+    learner = make_user()
+    enrol(learner, course)
+    log_in(client, learner)
+    assert "0 of 1 unit complete" in client.get("/my-learning").get_data(as_text=True)
+    page = client.get("/courses/single").get_data(as_text=True)
+    assert "1 hour a week" in page
+    assert page.count("About this course") <= 1

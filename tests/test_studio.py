@@ -89,7 +89,7 @@ def test_dry_run_writes_nothing(app, tmp_path):
                         unit_keys=["m1-u1", "new-unit"])
     result = runner.invoke(args=["courses", "import", str(folder), "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "would be imported: 1 units changed; 1 added; 1 retired" in result.output
+    assert "would be imported: 1 unit changed; 1 added; 1 retired" in result.output
     assert counts() == before
 
 

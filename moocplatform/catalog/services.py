@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from .. import audit, clock, policy
 from ..content import Pack, load_pack, parse_version, render_pack
@@ -44,11 +45,11 @@ class ChangeSet:
 
     def describe(self) -> str:
         if self.first_version:
-            return _("first version: %(n)d units", n=len(self.added))
-        parts = [_("%(n)d units changed", n=len(self.changed)), _("%(n)d added", n=len(self.added)),
-                 _("%(n)d retired", n=len(self.retired))]
+            return ngettext("first version: %(num)d unit", "first version: %(num)d units", len(self.added))
+        parts = [ngettext("%(num)d unit changed", "%(num)d units changed", len(self.changed)),
+                 _("%(n)d added", n=len(self.added)), _("%(n)d retired", n=len(self.retired))]
         for key, diff in sorted(self.quizzes.items()):
-            counts = [_("%(n)d questions %(what)s", n=len(diff[what]), what=label)
+            counts = [ngettext("%(num)d question %(what)s", "%(num)d questions %(what)s", len(diff[what]), what=label)
                       for what, label in (("added", _("added")), ("changed", _("changed")), ("removed", _("removed")))
                       if diff[what]]
             parts.append(_("quiz %(key)s: %(counts)s", key=key, counts=", ".join(counts)))

@@ -4,6 +4,7 @@ import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from .. import policy, transaction
@@ -113,7 +114,7 @@ def invitations(slug: str):
         emails = [e for e in re.split(r"[\s,;]+", form.emails.data) if e]
         succeeded, created = apply_form(form, lambda: services.invite_learners(current_user, course, emails))
         if succeeded:
-            flash(_("%(n)d invitations sent.", n=len(created or [])), "success")
+            flash(ngettext("%(num)d invitation sent.", "%(num)d invitations sent.", len(created or [])), "success")
             return redirect(url_for("learning.invitations", slug=slug))
     return render_template("learning/invitations.html", course=course, form=form,
                            invitations=queries.course_invitations(course.id)), 200 if not form.errors else 422
