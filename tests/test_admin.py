@@ -671,3 +671,44 @@ def test_cli_seed_demo_is_idempotent(cli):
     assert ("admin@example.org", "admin", "platform", None) in grants
     assert ("facilitator@example.org", "facilitator", "course", course.id) in grants
     assert ("courseteam@example.org", "course_team", "course", course.id) in grants
+
+
+# The audit log reads as sentences and filters -------------------------------------------------------------
+
+def test_the_audit_log_reads_as_sentences(client, admin):
+    course = make_course("said-course")
+    user = make_user(email="ann@example.org")
+    client.post(f"/admin/users/{user.id}/roles", data={"role": "facilitator", "course": str(course.id)})
+    client.post(f"/admin/users/{user.id}/suspend", data={"reason": "spam", "confirm": "y"})
+    page = text(client.get("/admin/audit"))
+    assert "granted the role Facilitator (of one course) for said-course" in page
+    assert "suspended the account: spam" in page
+    assert "{" not in page.split("<main", 1)[1].split("</table>", 1)[0]  # no Python dicts in the log
+
+
+def test_the_audit_log_filters_by_actor_target_and_day(client, admin):
+    from datetime import timedelta
+
+    from moocplatform import clock
+    ann, bob = make_user(email="ann@example.org"), make_user(email="bob@example.org")
+    other_admin = make_user("admin", email="other-admin@example.org")
+    client.post(f"/admin/users/{ann.id}/suspend", data={"reason": "first day", "confirm": "y"})
+    clock.advance(timedelta(days=2))
+    log_in(client, admin)  # the first session has idled out meanwhile
+    client.post(f"/admin/users/{bob.id}/suspend", data={"reason": "third day", "confirm": "y"})
+    log_in(client, other_admin)
+    client.post(f"/admin/users/{ann.id}/unsuspend")
+
+    def shown(**query) -> list[str]:
+        page = text(client.get("/admin/audit", query_string=query))
+        return re.findall(r"(suspended the account: [a-z]+(?: [a-z]+)*|reinstated the account)", page)
+
+    assert shown(actor="root@example.org") == ["suspended the account: third day",
+                                               "suspended the account: first day"]
+    assert shown(actor="other-admin@example.org") == ["reinstated the account"]
+    assert shown(target_type="user", target_id=str(ann.id)) == ["reinstated the account",
+                                                                "suspended the account: first day"]
+    today = clock.now().date()
+    assert shown(**{"from": str(today)}) == ["reinstated the account", "suspended the account: third day"]
+    assert shown(to=str(today - timedelta(days=2))) == ["suspended the account: first day"]
+    assert shown(to="not a day", actor="nobody@example.org") == []

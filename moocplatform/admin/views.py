@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -9,7 +11,7 @@ from wtforms import SelectChoice
 
 from .. import audit, outbox, policy
 from ..accounts.queries import account_counts, search_users_query
-from ..accounts.services import grant_of, require_user, throttle_wait
+from ..accounts.services import get_user_by_email, grant_of, require_user, throttle_wait
 from ..catalog import queries as catalog_queries
 from ..catalog import services as catalog_services
 from ..extensions import db
@@ -140,13 +142,32 @@ def unarchive_course(course_id: int):
     return redirect(url_for("admin.courses"))
 
 
+def _day(text: str) -> datetime | None:
+    """A YYYY-MM-DD filter as the UTC midnight it starts; anything else is no filter."""
+    try:
+        return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC) if text else None
+    except ValueError:
+        return None
+
+
 @bp.get("/audit")
 def audit_log():
-    action = request.args.get("action", "")[:64]
-    query = audit.audit_page_query(action=action or None).options(selectinload(audit.AuditEntry.actor))
+    args = {name: request.args.get(name, "")[:200].strip()
+            for name in ("action", "actor", "target_type", "target_id", "from", "to")}
+    actor = get_user_by_email(args["actor"]) if args["actor"] else None
+    if args["actor"] and actor is None:
+        flash(_("No account has the address %(email)s.", email=args["actor"]), "error")
+    until = _day(args["to"])
+    query = audit.audit_page_query(
+        action=args["action"] or None, actor_id=actor.id if actor else (-1 if args["actor"] else None),
+        target_type=args["target_type"] or None, target_id=args["target_id"] or None,
+        since=_day(args["from"]), before=until + timedelta(days=1) if until else None,
+    ).options(selectinload(audit.AuditEntry.actor))
     page = paginate(query, request.args.get("page", "1"), per_page=100)
     actions = db.session.scalars(sa.select(audit.AuditEntry.action).distinct().order_by(audit.AuditEntry.action)).all()
-    return render_template("admin/audit.html", page=page, action=action, actions=actions)
+    target_types = db.session.scalars(sa.select(audit.AuditEntry.target_type).distinct()
+                                      .order_by(audit.AuditEntry.target_type)).all()
+    return render_template("admin/audit.html", page=page, filters=args, actions=actions, target_types=target_types)
 
 
 @bp.get("/outbox")
