@@ -64,11 +64,13 @@ ADMIN_ROUTES = [
     ("GET", "/admin/users"),
     ("GET", "/admin/users/{user}"),
     ("POST", "/admin/users/{user}/roles"),
+    ("GET", "/admin/users/{user}/roles/{grant}/revoke"),
     ("POST", "/admin/users/{user}/roles/{grant}/revoke"),
     ("POST", "/admin/users/{user}/suspend"),
     ("POST", "/admin/users/{user}/unsuspend"),
     ("POST", "/admin/users/{user}/unlock"),
     ("GET", "/admin/courses"),
+    ("GET", "/admin/courses/{course}/archive"),
     ("POST", "/admin/courses/{course}/archive"),
     ("POST", "/admin/courses/{course}/unarchive"),
     ("GET", "/admin/audit"),
@@ -372,6 +374,27 @@ def test_making_an_administrator_asks_for_confirmation(client, admin):
     assert fresh(user).roles == []
     client.post(f"/admin/users/{user.id}/roles", data={"role": "admin", "course": "", "confirm_admin": "y"})
     assert fresh(user).has_role("admin")
+
+
+def test_removing_a_role_and_archiving_a_course_ask_first(client, admin):
+    course = make_course("kept-course", title="Kept course")
+    user = make_user("facilitator", course=course, display_name="Fay")
+    [grant] = user.roles
+    detail = text(client.get(f"/admin/users/{user.id}"))
+    confirm_url = f"/admin/users/{user.id}/roles/{grant.id}/revoke"
+    assert f'href="{confirm_url}"' in detail  # a link to a question, not a button that acts at once
+    question = text(client.get(confirm_url))
+    assert "Remove the role Facilitator (of one course): Kept course from Fay?" in question
+    assert f'action="{confirm_url}"' in question and "Yes, remove the role" in question
+    assert fresh(user).roles != []  # asking changed nothing
+
+    assert f'href="/admin/courses/{course.id}/archive"' in text(client.get("/admin/courses"))
+    question = text(client.get(f"/admin/courses/{course.id}/archive"))
+    assert "Archive Kept course?" in question and "Yes, archive the course" in question
+    assert not course.is_archived
+    client.post(f"/admin/courses/{course.id}/archive")
+    db.session.expire_all()
+    assert db.session.get(Course, course.id).is_archived
 
 
 def test_suspending_asks_for_confirmation(client, admin):

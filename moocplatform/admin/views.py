@@ -81,6 +81,27 @@ def grant_role(user_id: int):
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
+def _confirm(question: str, consequence: str, action: str, label: str, back: str):
+    """A page that asks before a destructive action; its form posts to the action (no JavaScript needed)."""
+    return render_template("admin/confirm.html", question=question, consequence=consequence, action=action,
+                           label=label, back=back)
+
+
+@bp.get("/users/<int:user_id>/roles/<int:grant_id>/revoke")
+def confirm_revoke_role(user_id: int, grant_id: int):
+    user = require_user(user_id)
+    grant = grant_of(user, grant_id)
+    if grant is None:
+        abort(404)
+    in_course = grant.scope_type == "course" and grant.scope_id
+    course = catalog_queries.get_course_by_id(grant.scope_id) if in_course and grant.scope_id else None
+    role = str(ROLE_LABELS.get(grant.role, grant.role)) + (f": {course.title}" if course else "")
+    return _confirm(_("Remove the role %(role)s from %(name)s?", role=role, name=user.display_name),
+                    _("They lose what the role allows at once."),
+                    url_for("admin.revoke_role", user_id=user.id, grant_id=grant.id), _("Yes, remove the role"),
+                    url_for("admin.user_detail", user_id=user.id))
+
+
 @bp.post("/users/<int:user_id>/roles/<int:grant_id>/revoke")
 def revoke_role(user_id: int, grant_id: int):
     user = require_user(user_id)
@@ -124,6 +145,16 @@ def unlock(user_id: int):
 @bp.get("/courses")
 def courses():
     return render_template("admin/courses.html", courses=catalog_queries.courses_by_title(), form=EmptyForm())
+
+
+@bp.get("/courses/<int:course_id>/archive")
+def confirm_archive_course(course_id: int):
+    course = catalog_queries.get_course_by_id(course_id) or abort(404)
+    return _confirm(_("Archive %(title)s?", title=course.title),
+                    _("It leaves the catalogue and takes no new enrolments; enrolled learners can still read it. "
+                      "You can bring it back later."),
+                    url_for("admin.archive_course", course_id=course.id), _("Yes, archive the course"),
+                    url_for("admin.courses"))
 
 
 @bp.post("/courses/<int:course_id>/archive")
