@@ -107,3 +107,17 @@ def test_my_learning_and_the_course_page_read_right(client):
     page = client.get("/courses/single").get_data(as_text=True)
     assert "1 hour a week" in page
     assert page.count("About this course") <= 1
+
+
+def test_a_description_with_its_own_heading_gets_no_second_one(client, tmp_path):
+    import yaml
+
+    from moocplatform.catalog.services import import_pack
+    folder = write_pack(tmp_path, "headed")
+    manifest = yaml.safe_load((folder / "course.yaml").read_text())
+    manifest["description"] = "## About this course\n\nWhat it is about."
+    (folder / "course.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
+    import_pack(None, folder)
+    page = client.get("/courses/headed").get_data(as_text=True)
+    assert page.count("About this course") == 1
+    assert "What it is about." in page
