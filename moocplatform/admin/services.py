@@ -8,16 +8,10 @@ from flask_babel import gettext as _
 from .. import access, audit, policy, validation
 from ..access import scope_loader
 from ..accounts.models import COURSE_ROLES, ROLES, SCOPE_TYPES, ScopeType
-from ..accounts.services import (
-    add_role_grant,
-    clear_login_failures,
-    ensure_not_last_admin,
-    find_grant,
-    remove_role_grant,
-    set_account_status,
-)
-from ..accounts.sessions import revoke_credentials
+from ..accounts.services import (add_role_grant, clear_login_failures, ensure_not_last_admin, find_grant,
+                                 remove_role_grant, set_account_status)
 from ..catalog.queries import get_course_by_id
+from ..accounts.sessions import revoke_credentials
 from ..errors import InvalidInput, PermissionDenied
 from ..extensions import db
 
