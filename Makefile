@@ -27,10 +27,14 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 	$(BIN)/moocplatform setup
 
-# The outbox worker (mail, periodic jobs) runs beside the development server; Ctrl+C stops both.
-run: setup
+# The outbox worker (mail, periodic jobs) runs beside the development server; Ctrl+C stops both. A failed
+# setup step is reported but does not keep the server from starting on what the database holds. Links in mails
+# point at the address served here unless PUBLIC_BASE_URL says otherwise.
+run: $(STAMP)
+	@$(BIN)/moocplatform setup || echo "*** setup reported a problem (above); serving the database as it is ***" >&2
 	@echo "Serving on http://$(HOST):$(PORT) with the outbox worker beside it  (Ctrl+C stops both)"
-	@$(BIN)/moocplatform worker & worker=$$!; \
+	@export HOST="$(HOST)" PORT="$(PORT)"; \
+	  $(BIN)/moocplatform worker & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	  $(BIN)/flask run --host $(HOST) --port $(PORT)
 

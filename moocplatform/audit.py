@@ -42,12 +42,23 @@ def record(actor, action: str, target: Any, **details: Any) -> AuditEntry:
     return entry
 
 
-def audit_page_query(*, action: str | None = None, actor_id: int | None = None) -> sa.Select:
+def audit_page_query(*, action: str | None = None, actor_id: int | None = None, target_type: str | None = None,
+                     target_id: str | None = None, since: datetime | None = None,
+                     before: datetime | None = None) -> sa.Select:
+    """Entries newest first, narrowed by action, actor, target and a time window [since, before)."""
     query = sa.select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
     if action:
         query = query.where(AuditEntry.action == action)
     if actor_id:
         query = query.where(AuditEntry.actor_id == actor_id)
+    if target_type:
+        query = query.where(AuditEntry.target_type == target_type)
+    if target_id:
+        query = query.where(AuditEntry.target_id == target_id)
+    if since is not None:
+        query = query.where(AuditEntry.created_at >= since)
+    if before is not None:
+        query = query.where(AuditEntry.created_at < before)
     return query
 
 

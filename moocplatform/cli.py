@@ -68,12 +68,13 @@ def list_jobs() -> None:
 @click.command("setup")
 @click.option("--demo/--no-demo", default=True, help="Also create the demo accounts.")
 def setup(demo: bool) -> None:
-    """Upgrade the database, import the packs in courses/ and (by default) create demo accounts."""
+    """Upgrade the database, import the packs in courses/ and (by default) create demo accounts. A course whose
+    live version is as new as its pack, or newer (a course team published in the browser), is left as it is."""
     alembic_upgrade()
     context = click.get_current_context()
     import_courses = _area_command("courses import")
     if import_courses is not None:
-        context.invoke(import_courses, paths=(), import_all=True, force=False)
+        context.invoke(import_courses, paths=(), import_all=True, force=False, keep_live=True)
     seed_demo = _area_command("seed-demo")
     if demo and seed_demo is not None:
         context.invoke(seed_demo)

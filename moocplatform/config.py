@@ -17,7 +17,8 @@ DEFAULT_VIDEO_EMBED_HOSTS = (
 class Defaults:
     SQLALCHEMY_DATABASE_URI = ""  # filled with the instance SQLite file when empty
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
-    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+    # The address users reach, for links in mails; when unset, the development server's HOST and PORT.
+    PUBLIC_BASE_URL = ""
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -93,6 +94,7 @@ ENVIRONMENT_SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "MAIL_DEFAULT_SENDER": ("MAIL_DEFAULT_SENDER", str),
     "REDIS_URL": ("REDIS_URL", str),
     "MAIL_OUTBOX_DIR": ("MAIL_OUTBOX_DIR", str),
+    "COURSES_DIR": ("COURSES_DIR", str),
     "WORKER_POLL_SECONDS": ("WORKER_POLL_SECONDS", float),
     "WORKER_LEASE_SECONDS": ("WORKER_LEASE_SECONDS", float),
     "WORKER_HEARTBEAT_STALE_SECONDS": ("WORKER_HEARTBEAT_STALE_SECONDS", float),
@@ -125,11 +127,19 @@ def load_config(app, overrides: dict[str, Any] | None) -> None:
         instance.mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'moocplatform.sqlite3'}"
     app.config["MAIL_OUTBOX_DIR"] = app.config["MAIL_OUTBOX_DIR"] or str(instance / "outbox")
+    app.config["PUBLIC_BASE_URL"] = app.config["PUBLIC_BASE_URL"] or development_base_url()
     app.config["STORAGE_DIR"] = app.config["STORAGE_DIR"] or str(instance)
     app.config["ASSET_STORE_DIR"] = app.config["ASSET_STORE_DIR"] or str(Path(app.config["STORAGE_DIR"]) / "assets")
     app.config["COURSES_DIR"] = app.config["COURSES_DIR"] or str(Path(app.root_path).parent / "courses")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(instance)
+
+
+def development_base_url() -> str:
+    """The address `make run` serves (its HOST and PORT, exported to the server and the worker alike)."""
+    host = os.environ.get("HOST") or "127.0.0.1"
+    port = os.environ.get("PORT") or "5000"
+    return f"http://{host}:{port}"
 
 
 def instance_secret(instance: Path) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from collections.abc import Callable
+from email import policy as email_policy
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -91,12 +92,23 @@ def send_queued_mail(payload: dict[str, Any], row: OutboxMessage) -> None:
     transmit(message, file_name=f"{row.created_at:%Y%m%dT%H%M%S%f}-{row.id:010d}.eml")
 
 
+def readable_bytes(message: EmailMessage) -> bytes:
+    """The message as a file a person opens in a text editor: UTF-8 headers and an unencoded body, so that
+    links are not broken by quoted-printable soft line breaks (mail clients read the file all the same)."""
+    copy = EmailMessage()
+    for name, value in message.items():
+        if name.lower() not in ("content-type", "content-transfer-encoding", "mime-version"):
+            copy[name] = value
+    copy.set_content(message.get_content(), cte="8bit")
+    return copy.as_bytes(policy=email_policy.default.clone(utf8=True))
+
+
 def transmit(message: EmailMessage, *, file_name: str) -> None:
     config = current_app.config
     if not config["MAIL_SERVER"]:
         outbox = Path(config["MAIL_OUTBOX_DIR"])
         outbox.mkdir(parents=True, exist_ok=True)
-        (outbox / file_name).write_bytes(bytes(message))
+        (outbox / file_name).write_bytes(readable_bytes(message))
         log.info("mail to %s: %s (outbox file %s)\n%s", message["To"], message["Subject"], file_name,
                  message.get_content())
         return

@@ -64,11 +64,13 @@ ADMIN_ROUTES = [
     ("GET", "/admin/users"),
     ("GET", "/admin/users/{user}"),
     ("POST", "/admin/users/{user}/roles"),
+    ("GET", "/admin/users/{user}/roles/{grant}/revoke"),
     ("POST", "/admin/users/{user}/roles/{grant}/revoke"),
     ("POST", "/admin/users/{user}/suspend"),
     ("POST", "/admin/users/{user}/unsuspend"),
     ("POST", "/admin/users/{user}/unlock"),
     ("GET", "/admin/courses"),
+    ("GET", "/admin/courses/{course}/archive"),
     ("POST", "/admin/courses/{course}/archive"),
     ("POST", "/admin/courses/{course}/unarchive"),
     ("GET", "/admin/audit"),
@@ -236,7 +238,8 @@ def test_grant_and_revoke_admin(client, admin):
     course = make_course("some-course")
     user = make_user(email="ann@example.org")
     # A course chosen with the admin role is ignored: admin is site-wide.
-    client.post(f"/admin/users/{user.id}/roles", data={"role": "admin", "course": str(course.id)})
+    client.post(f"/admin/users/{user.id}/roles", data={"role": "admin", "course": str(course.id),
+                                                         "confirm_admin": "y"})
     user = fresh(user)
     [grant] = user.roles
     assert (grant.role, grant.scope_type, grant.scope_id, grant.granted_by_id) == ("admin", "platform", None, admin.id)
@@ -322,8 +325,8 @@ def test_suspend_and_unsuspend(app, client, admin):
     log_in(learner_client, user)
     assert learner_client.get("/my-learning").status_code == 200
 
-    response = client.post(f"/admin/users/{user.id}/suspend", data={"reason": "spam in the forum"},
-                           follow_redirects=True)
+    response = client.post(f"/admin/users/{user.id}/suspend",
+                           data={"reason": "spam in the forum", "confirm": "y"}, follow_redirects=True)
     assert "Account suspended." in text(response)
     assert fresh(user).status == "suspended"
     assert_audited("user.suspend", admin, "user", user.id, reason="spam in the forum")
@@ -345,16 +348,67 @@ def test_suspend_and_unsuspend(app, client, admin):
 
 def test_admin_cannot_suspend_themselves(client, admin):
     make_user("admin")  # so that the last-admin rule is not what refuses
-    response = client.post(f"/admin/users/{admin.id}/suspend", data={"reason": ""}, follow_redirects=True)
+    response = client.post(f"/admin/users/{admin.id}/suspend", data={"reason": "", "confirm": "y"},
+                           follow_redirects=True)
     assert "You cannot suspend yourself." in text(response)
     assert fresh(admin).status == "active"
     assert audit_entries("user.suspend") == []
 
 
+def test_the_grant_form_chooses_no_role_in_advance(client, admin):
+    user = make_user()
+    page = client.get(f"/admin/users/{user.id}").get_data(as_text=True)
+    role_select = page[page.index('name="role"'):page.index("</select>", page.index('name="role"'))]
+    assert "selected" not in role_select
+    assert '<option value="">— choose a role —</option>' in role_select
+    response = client.post(f"/admin/users/{user.id}/roles", data={"course": ""}, follow_redirects=True)
+    assert "Choose a role." in text(response)
+    assert fresh(user).roles == []
+
+
+def test_making_an_administrator_asks_for_confirmation(client, admin):
+    user = make_user()
+    response = client.post(f"/admin/users/{user.id}/roles", data={"role": "admin", "course": ""},
+                           follow_redirects=True)
+    assert "To make someone an administrator, tick the box that confirms it." in text(response)
+    assert fresh(user).roles == []
+    client.post(f"/admin/users/{user.id}/roles", data={"role": "admin", "course": "", "confirm_admin": "y"})
+    assert fresh(user).has_role("admin")
+
+
+def test_removing_a_role_and_archiving_a_course_ask_first(client, admin):
+    course = make_course("kept-course", title="Kept course")
+    user = make_user("facilitator", course=course, display_name="Fay")
+    [grant] = user.roles
+    detail = text(client.get(f"/admin/users/{user.id}"))
+    confirm_url = f"/admin/users/{user.id}/roles/{grant.id}/revoke"
+    assert f'href="{confirm_url}"' in detail  # a link to a question, not a button that acts at once
+    question = text(client.get(confirm_url))
+    assert "Remove the role Facilitator (of one course): Kept course from Fay?" in question
+    assert f'action="{confirm_url}"' in question and "Yes, remove the role" in question
+    assert fresh(user).roles != []  # asking changed nothing
+
+    assert f'href="/admin/courses/{course.id}/archive"' in text(client.get("/admin/courses"))
+    question = text(client.get(f"/admin/courses/{course.id}/archive"))
+    assert "Archive Kept course?" in question and "Yes, archive the course" in question
+    assert not course.is_archived
+    client.post(f"/admin/courses/{course.id}/archive")
+    db.session.expire_all()
+    assert db.session.get(Course, course.id).is_archived
+
+
+def test_suspending_asks_for_confirmation(client, admin):
+    user = make_user()
+    response = client.post(f"/admin/users/{user.id}/suspend", data={"reason": "spam"}, follow_redirects=True)
+    assert "Tick the box to confirm the suspension." in text(response)
+    assert fresh(user).status == "active"
+    assert audit_entries("user.suspend") == []
+
+
 def test_suspending_twice_writes_one_entry(client, admin):
     user = make_user()
-    client.post(f"/admin/users/{user.id}/suspend", data={"reason": "once"})
-    client.post(f"/admin/users/{user.id}/suspend", data={"reason": "twice"})
+    client.post(f"/admin/users/{user.id}/suspend", data={"reason": "once", "confirm": "y"})
+    client.post(f"/admin/users/{user.id}/suspend", data={"reason": "twice", "confirm": "y"})
     assert [e.details["reason"] for e in audit_entries("user.suspend")] == ["once"]
 
 
@@ -395,7 +449,7 @@ def test_archive_and_unarchive_course(client, admin):
 
 def test_audit_log_filter_and_user_history(client, admin):
     user = make_user(email="ann@example.org")
-    client.post(f"/admin/users/{user.id}/suspend", data={"reason": "r"})
+    client.post(f"/admin/users/{user.id}/suspend", data={"reason": "r", "confirm": "y"})
     client.post(f"/admin/users/{user.id}/unlock")
     page = text(client.get("/admin/audit", query_string={"action": "user.unlock"}))
     assert "<code>user.unlock</code>" in page and "<code>user.suspend</code>" not in page
@@ -640,3 +694,44 @@ def test_cli_seed_demo_is_idempotent(cli):
     assert ("admin@example.org", "admin", "platform", None) in grants
     assert ("facilitator@example.org", "facilitator", "course", course.id) in grants
     assert ("courseteam@example.org", "course_team", "course", course.id) in grants
+
+
+# The audit log reads as sentences and filters -------------------------------------------------------------
+
+def test_the_audit_log_reads_as_sentences(client, admin):
+    course = make_course("said-course")
+    user = make_user(email="ann@example.org")
+    client.post(f"/admin/users/{user.id}/roles", data={"role": "facilitator", "course": str(course.id)})
+    client.post(f"/admin/users/{user.id}/suspend", data={"reason": "spam", "confirm": "y"})
+    page = text(client.get("/admin/audit"))
+    assert "granted the role Facilitator (of one course) for said-course" in page
+    assert "suspended the account: spam" in page
+    assert "{" not in page.split("<main", 1)[1].split("</table>", 1)[0]  # no Python dicts in the log
+
+
+def test_the_audit_log_filters_by_actor_target_and_day(client, admin):
+    from datetime import timedelta
+
+    from moocplatform import clock
+    ann, bob = make_user(email="ann@example.org"), make_user(email="bob@example.org")
+    other_admin = make_user("admin", email="other-admin@example.org")
+    client.post(f"/admin/users/{ann.id}/suspend", data={"reason": "first day", "confirm": "y"})
+    clock.advance(timedelta(days=2))
+    log_in(client, admin)  # the first session has idled out meanwhile
+    client.post(f"/admin/users/{bob.id}/suspend", data={"reason": "third day", "confirm": "y"})
+    log_in(client, other_admin)
+    client.post(f"/admin/users/{ann.id}/unsuspend")
+
+    def shown(**query) -> list[str]:
+        page = text(client.get("/admin/audit", query_string=query))
+        return re.findall(r"(suspended the account: [a-z]+(?: [a-z]+)*|reinstated the account)", page)
+
+    assert shown(actor="root@example.org") == ["suspended the account: third day",
+                                               "suspended the account: first day"]
+    assert shown(actor="other-admin@example.org") == ["reinstated the account"]
+    assert shown(target_type="user", target_id=str(ann.id)) == ["reinstated the account",
+                                                                "suspended the account: first day"]
+    today = clock.now().date()
+    assert shown(**{"from": str(today)}) == ["reinstated the account", "suspended the account: third day"]
+    assert shown(to=str(today - timedelta(days=2))) == ["suspended the account: first day"]
+    assert shown(to="not a day", actor="nobody@example.org") == []

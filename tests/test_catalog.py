@@ -1,8 +1,8 @@
 import pytest
 
-from moocplatform.catalog.services import archive_course
+from moocplatform.catalog.services import archive_course, import_pack
 from tests.conftest import log_in
-from tests.factories import make_course, make_user
+from tests.factories import enrol, make_course, make_user, write_pack
 
 
 def test_catalogue_lists_imported_courses(client):
@@ -85,3 +85,18 @@ def test_reference_list_page_or_the_courses_references_unit(client):
     assert response.status_code == 302 and response.location.endswith("/courses/beta-course/units/sources")
     unit = client.get("/courses/beta-course/units/sources").get_data(as_text=True)
     assert "Where to read on." in unit and 'id="ref-ref1"' in unit and "References · 5 min" in unit
+
+
+def test_enrolled_learners_are_told_what_a_new_version_changed(client, tmp_path):
+    course = make_course("growing", modules=1, units_per_module=2)
+    learner = make_user()
+    enrol(learner, course)
+    import_pack(None, write_pack(tmp_path, "growing", version="1.1.0", modules=1, units_per_module=3))
+    log_in(client, learner)
+    page = client.get("/courses/growing").get_data(as_text=True)
+    assert "What is new in version 1.1.0" in page
+    news = page[page.index("What is new in version 1.1.0"):page.index("</section>", page.index("What is new"))]
+    assert "A new unit:" in news and "/courses/growing/units/m1-u3" in news
+    assert "Revised units:" in news  # the pack writer puts the version in every unit's body
+    visitor = client.application.test_client()
+    assert "What is new" not in visitor.get("/courses/growing").get_data(as_text=True)

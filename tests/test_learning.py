@@ -5,6 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from moocplatform import clock
+from moocplatform.admin.services import grant_role
 from moocplatform.catalog.services import import_pack
 from moocplatform.errors import PermissionDenied
 from moocplatform.extensions import db
@@ -200,3 +201,21 @@ def test_quiz_units_are_completed_by_the_quiz_not_by_hand(client):
     assert client.post("/courses/alpha/units/quiz-unit/complete", data={"complete": "1"}).status_code == 409
     assert db.session.scalar(sa.select(UnitProgress).where(UnitProgress.unit_key == "quiz-unit",
                                                            UnitProgress.completed_at.is_not(None))) is None
+
+
+def test_my_learning_lists_the_courses_i_teach_with_my_tools(client):
+    taught = make_course("taught-course", title="Taught course")
+    facilitated = make_course("facilitated-course", title="Facilitated course")
+    staff = make_user("course_team", course=taught)
+    grant_role(None, staff, "facilitator", facilitated)
+    log_in(client, staff)
+    page = client.get("/my-learning").get_data(as_text=True)
+    teaching = page[page.index("Courses I teach"):page.index("Courses I take")]
+    assert "Taught course" in teaching and "Facilitated course" in teaching
+    assert "Your role: Course team" in teaching and "Your role: Facilitator" in teaching
+    assert "/studio/courses/taught-course/versions" in teaching
+    assert "/studio/courses/facilitated-course/versions" not in teaching  # a facilitator does not publish
+
+    learner = make_user()
+    log_in(client, learner)
+    assert "Courses I teach" not in client.get("/my-learning").get_data(as_text=True)

@@ -167,9 +167,10 @@ def test_delete_account_depersonalises_and_erases(client, learner_with_data):
     assert count(User, User.email == "learner@example.org") == 0
 
     # The audit log keeps its entries (with the de-personalised id) and records the deletion.
-    assert count(AuditEntry, AuditEntry.actor_id == learner_id) == audit_before
+    assert count(AuditEntry, AuditEntry.actor_id == learner_id) == audit_before + 1  # the deletion itself
     deletion = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "account.delete"))
     assert deletion is not None and deletion.target_id == str(learner_id)
+    assert deletion.actor_id == learner_id  # logged with its real actor, not as the system
     assert "account: anonymise" in deletion.details["erased"]
 
     # The other user's data is untouched.

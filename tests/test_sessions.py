@@ -197,7 +197,8 @@ def test_suspension_ends_every_session_at_once(app, client):
     remembered = client.get_cookie(app.config["REMEMBER_ME_COOKIE_NAME"]).value
     admin_browser = app.test_client()
     log_in(admin_browser, admin)
-    assert admin_browser.post(f"/admin/users/{user.id}/suspend", data={"reason": "spam"}).status_code == 302
+    suspended = admin_browser.post(f"/admin/users/{user.id}/suspend", data={"reason": "spam", "confirm": "y"})
+    assert suspended.status_code == 302
     assert rows_of(user) == []
     assert db.session.get(User, user.id).auth_version == 1
     assert not signed_in(client) and not signed_in(other)

@@ -1,6 +1,7 @@
 """Course teams: drafts, preview, publish, history, export and browser uploads."""
 import hashlib
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -89,7 +90,7 @@ def test_dry_run_writes_nothing(app, tmp_path):
                         unit_keys=["m1-u1", "new-unit"])
     result = runner.invoke(args=["courses", "import", str(folder), "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "would be imported: 1 units changed; 1 added; 1 retired" in result.output
+    assert "would be imported: 1 unit changed; 1 added; 1 retired" in result.output
     assert counts() == before
 
 
@@ -164,3 +165,18 @@ def test_discard_draft(client, tmp_path):
     assert db.session.scalar(sa.select(CourseVersion.id).where(CourseVersion.id == draft.id)) is None
     live = course.live_version_id
     assert client.post(f"/studio/courses/alpha/versions/{live}/discard").status_code == 409
+
+
+def test_a_drafts_change_set_shows_a_text_diff_per_changed_unit_and_a_preview_button(client, tmp_path):
+    course = make_course("alpha")
+    folder = write_pack(tmp_path, "alpha", version="1.2.0")
+    unit_file = folder / "units/m1/01-m1-u1.md"
+    unit_file.write_text(unit_file.read_text() + "\nA NEW PARAGRAPH about spacing.\n")
+    draft = import_pack(None, folder, publish=False).version
+    log_in(client, make_user("course_team", course=course))
+    page = client.get("/studio/courses/alpha/versions").get_data(as_text=True)
+    assert "What changed in m1-u1" in page
+    assert re.search(r'<span class="diff-add"><span class="visually-hidden">added: </span>\+A NEW PARAGRAPH about '
+                     r"spacing\.</span>", page)
+    assert "-Body of unit m1-u1, version 1.0.0." in page and "+Body of unit m1-u1, version 1.2.0." in page
+    assert f'href="/studio/courses/alpha/versions/{draft.id}">Preview' in page

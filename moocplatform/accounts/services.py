@@ -318,7 +318,7 @@ def delete_account(user: User, password: str) -> list[str]:
         raise InvalidInput(_("Your password is not right."), field="password")
     ensure_not_last_admin(user)  # someone must remain who can run the service; grant another admin first
     done = personal_data.erase_user(user)
-    audit.record(None, "account.delete", user, erased=done)
+    audit.record(user, "account.delete", user, erased=done)  # the account holder did it, not the system
     db.session.flush()
     announce(UserErased(user_id=user.id))
     return done

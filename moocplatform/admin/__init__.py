@@ -8,9 +8,11 @@ def init_app(app: Flask) -> None:
     # Imported here: other areas import this package's models and pure modules, which must not load its
     # pages and commands (and, through them, half the platform) before the application installs it.
     from ..cli import add_command
+    from .audit_text import audit_sentence
     from .cli import seed_demo, users_cli
     from .views import bp
 
     app.register_blueprint(bp)
+    app.add_template_global(audit_sentence)
     add_command(app, users_cli)
     add_command(app, seed_demo)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -9,7 +11,7 @@ from wtforms import SelectChoice
 
 from .. import audit, outbox, policy
 from ..accounts.queries import account_counts, search_users_query
-from ..accounts.services import grant_of, require_user, throttle_wait
+from ..accounts.services import get_user_by_email, grant_of, require_user, throttle_wait
 from ..catalog import queries as catalog_queries
 from ..catalog import services as catalog_services
 from ..extensions import db
@@ -80,6 +82,27 @@ def grant_role(user_id: int):
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
+def _confirm(question: str, consequence: str, action: str, label: str, back: str):
+    """A page that asks before a destructive action; its form posts to the action (no JavaScript needed)."""
+    return render_template("admin/confirm.html", question=question, consequence=consequence, action=action,
+                           label=label, back=back)
+
+
+@bp.get("/users/<int:user_id>/roles/<int:grant_id>/revoke")
+def confirm_revoke_role(user_id: int, grant_id: int):
+    user = require_user(user_id)
+    grant = grant_of(user, grant_id)
+    if grant is None:
+        abort(404)
+    in_course = grant.scope_type == "course" and grant.scope_id
+    course = catalog_queries.get_course_by_id(grant.scope_id) if in_course and grant.scope_id else None
+    role = str(ROLE_LABELS.get(grant.role, grant.role)) + (f": {course.title}" if course else "")
+    return _confirm(_("Remove the role %(role)s from %(name)s?", role=role, name=user.display_name),
+                    _("They lose what the role allows at once."),
+                    url_for("admin.revoke_role", user_id=user.id, grant_id=grant.id), _("Yes, remove the role"),
+                    url_for("admin.user_detail", user_id=user.id))
+
+
 @bp.post("/users/<int:user_id>/roles/<int:grant_id>/revoke")
 def revoke_role(user_id: int, grant_id: int):
     user = require_user(user_id)
@@ -98,6 +121,9 @@ def suspend(user_id: int):
     if form.validate_on_submit():
         services.suspend_user(current_user, user, form.reason.data or "")
         flash(_("Account suspended."), "success")
+    for errors in form.errors.values():
+        for message in errors:
+            flash(message, "error")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
@@ -122,6 +148,16 @@ def courses():
     return render_template("admin/courses.html", courses=catalog_queries.courses_by_title(), form=EmptyForm())
 
 
+@bp.get("/courses/<int:course_id>/archive")
+def confirm_archive_course(course_id: int):
+    course = catalog_queries.get_course_by_id(course_id) or abort(404)
+    return _confirm(_("Archive %(title)s?", title=course.title),
+                    _("It leaves the catalogue and takes no new enrolments; enrolled learners can still read it. "
+                      "You can bring it back later."),
+                    url_for("admin.archive_course", course_id=course.id), _("Yes, archive the course"),
+                    url_for("admin.courses"))
+
+
 @bp.post("/courses/<int:course_id>/archive")
 def archive_course(course_id: int):
     course = catalog_queries.get_course_by_id(course_id) or abort(404)
@@ -138,13 +174,32 @@ def unarchive_course(course_id: int):
     return redirect(url_for("admin.courses"))
 
 
+def _day(text: str) -> datetime | None:
+    """A YYYY-MM-DD filter as the UTC midnight it starts; anything else is no filter."""
+    try:
+        return datetime.combine(date.fromisoformat(text), time(), tzinfo=UTC) if text else None
+    except ValueError:
+        return None
+
+
 @bp.get("/audit")
 def audit_log():
-    action = request.args.get("action", "")[:64]
-    query = audit.audit_page_query(action=action or None).options(selectinload(audit.AuditEntry.actor))
+    args = {name: request.args.get(name, "")[:200].strip()
+            for name in ("action", "actor", "target_type", "target_id", "from", "to")}
+    actor = get_user_by_email(args["actor"]) if args["actor"] else None
+    if args["actor"] and actor is None:
+        flash(_("No account has the address %(email)s.", email=args["actor"]), "error")
+    until = _day(args["to"])
+    query = audit.audit_page_query(
+        action=args["action"] or None, actor_id=actor.id if actor else (-1 if args["actor"] else None),
+        target_type=args["target_type"] or None, target_id=args["target_id"] or None,
+        since=_day(args["from"]), before=until + timedelta(days=1) if until else None,
+    ).options(selectinload(audit.AuditEntry.actor))
     page = paginate(query, request.args.get("page", "1"), per_page=100)
     actions = db.session.scalars(sa.select(audit.AuditEntry.action).distinct().order_by(audit.AuditEntry.action)).all()
-    return render_template("admin/audit.html", page=page, action=action, actions=actions)
+    target_types = db.session.scalars(sa.select(audit.AuditEntry.target_type).distinct()
+                                      .order_by(audit.AuditEntry.target_type)).all()
+    return render_template("admin/audit.html", page=page, filters=args, actions=actions, target_types=target_types)
 
 
 @bp.get("/outbox")

@@ -26,7 +26,10 @@ courses_cli = AppGroup("courses", help="Import and manage course packs.")
 @click.option("--force", is_flag=True, help="Accept a version lower than the live one.")
 @click.option("--draft", is_flag=True, help="Store the version as a draft to preview; publish it later.")
 @click.option("--dry-run", is_flag=True, help="Check the pack and print what would change; write nothing.")
-def import_courses(paths: tuple[Path, ...], import_all: bool, force: bool, draft: bool, dry_run: bool) -> None:
+@click.option("--keep-live", is_flag=True,
+              help="Leave a live version as new as the pack, or newer, in place instead of refusing.")
+def import_courses(paths: tuple[Path, ...], import_all: bool, force: bool, draft: bool, dry_run: bool,
+                   keep_live: bool = False) -> None:
     """Import content packs (folders) as new course versions, all-or-nothing."""
     folders = list(paths) + (catalog_services.pack_folders(current_app.config["COURSES_DIR"]) if import_all else [])
     if not folders:
@@ -41,7 +44,8 @@ def import_courses(paths: tuple[Path, ...], import_all: bool, force: bool, draft
                         bar.update(done - bar.pos)
 
                     result = catalog_services.import_pack(None, folder, force=force, publish=not draft,
-                                                          dry_run=dry_run, progress=advance)
+                                                          dry_run=dry_run, keep_live=keep_live,
+                                                          progress=advance)
             except PackError as error:
                 fail(f"{folder}: the pack has problems:\n" + "\n".join(f"  {p}" for p in error.problems))
             except DomainError as error:

@@ -1,6 +1,7 @@
 """The files of a stored version: kept in the content-addressed store, and exported as a reproducible zip."""
 from __future__ import annotations
 
+import difflib
 import hashlib
 import io
 import mimetypes
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 from ..content.pack import ASSET_TYPES
 from ..extensions import db
 from . import assets
-from .models import CourseVersion, PackFile
+from .models import CourseVersion, PackFile, Unit
 
 # A fixed timestamp and mode make the archive depend on the files alone: export → import → export is
 # byte-identical.
@@ -76,3 +77,31 @@ def export_zip(course_slug: str, version_id: int) -> bytes:
             info.flag_bits |= 0x800  # names are UTF-8
             archive.writestr(info, assets.read_bytes(sha), compresslevel=9)
     return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    kind: str  # "add" | "remove" | "context" | "hunk"
+    text: str
+
+
+def _unit_sources(version_id: int, keys: list[str]) -> dict[str, str]:
+    rows = db.session.execute(
+        sa.select(Unit.key, PackFile.sha256).join(PackFile, sa.and_(PackFile.version_id == Unit.version_id,
+                                                                    PackFile.path == Unit.source_path))
+        .where(Unit.version_id == version_id, Unit.key.in_(keys)))
+    return {key: assets.read_bytes(sha).decode("utf-8", "replace") for key, sha in rows}
+
+
+def unit_source_diffs(old_version_id: int, new_version_id: int, keys: list[str]) -> dict[str, list[DiffLine]]:
+    """For each changed unit, a line diff of its source file (Markdown) between two versions, for a course
+    team to read what a draft changes before it publishes."""
+    if not keys:
+        return {}
+    old, new = _unit_sources(old_version_id, keys), _unit_sources(new_version_id, keys)
+    kinds = {"+": "add", "-": "remove", " ": "context", "@": "hunk"}
+    diffs = {}
+    for key in keys:
+        lines = difflib.unified_diff(old.get(key, "").splitlines(), new.get(key, "").splitlines(), lineterm="", n=2)
+        diffs[key] = [DiffLine(kinds.get(line[:1], "context"), line) for line in list(lines)[2:]]  # no file names
+    return diffs

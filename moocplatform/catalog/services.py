@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from .. import audit, clock, policy
 from ..content import Pack, load_pack, parse_version, render_pack
@@ -44,11 +45,11 @@ class ChangeSet:
 
     def describe(self) -> str:
         if self.first_version:
-            return _("first version: %(n)d units", n=len(self.added))
-        parts = [_("%(n)d units changed", n=len(self.changed)), _("%(n)d added", n=len(self.added)),
-                 _("%(n)d retired", n=len(self.retired))]
+            return ngettext("first version: %(num)d unit", "first version: %(num)d units", len(self.added))
+        parts = [ngettext("%(num)d unit changed", "%(num)d units changed", len(self.changed)),
+                 _("%(n)d added", n=len(self.added)), _("%(n)d retired", n=len(self.retired))]
         for key, diff in sorted(self.quizzes.items()):
-            counts = [_("%(n)d questions %(what)s", n=len(diff[what]), what=label)
+            counts = [ngettext("%(num)d question %(what)s", "%(num)d questions %(what)s", len(diff[what]), what=label)
                       for what, label in (("added", _("added")), ("changed", _("changed")), ("removed", _("removed")))
                       if diff[what]]
             parts.append(_("quiz %(key)s: %(counts)s", key=key, counts=", ".join(counts)))
@@ -59,7 +60,7 @@ class ChangeSet:
 class ImportResult:
     course: Course | None
     version: CourseVersion | None
-    outcome: str  # created | new_version | draft | unchanged | dry_run
+    outcome: str  # created | new_version | draft | unchanged | dry_run | kept_live
     changes: ChangeSet
     pack_version: str = ""
 
@@ -69,6 +70,9 @@ class ImportResult:
             return f"{slug}: unchanged at version {self.pack_version}"
         if self.outcome == "dry_run":
             return f"{slug}: version {self.pack_version} would be imported: {self.changes.describe()}"
+        if self.outcome == "kept_live":
+            live = self.version.version if self.version else "?"
+            return f"{slug}: kept the live version {live}, published since; the pack's {self.pack_version} not imported"
         verb = {"created": "created", "new_version": "published version", "draft": "stored draft of version"}
         return f"{slug}: {verb[self.outcome]} {self.pack_version} ({self.changes.describe()})"
 
@@ -93,12 +97,14 @@ def read_pack(path: str | Path) -> Pack:
 
 
 def import_pack(actor, path: str | Path, *, force: bool = False, publish: bool = True,
-                dry_run: bool = False, progress: Callable[[int, int], None] | None = None) -> ImportResult:
+                dry_run: bool = False, keep_live: bool = False,
+                progress: Callable[[int, int], None] | None = None) -> ImportResult:
     """Store a pack as a new content version of its course: live at once, or as a draft to preview.
 
     The same version with the same files changes nothing; a lower version is refused unless forced; an
     invalid pack raises PackError before anything is written. actor None means the command line; otherwise
-    the course's team (or an administrator, who alone creates new courses).
+    the course's team (or an administrator, who alone creates new courses). keep_live leaves a live version
+    that is not older than the pack in place (setup, after a course team has published in the browser).
     """
     if actor is not None and not policy.can_create_course(actor):
         _require_some_course_team(actor)
@@ -112,6 +118,9 @@ def import_pack(actor, path: str | Path, *, force: bool = False, publish: bool =
                                else _("Only administrators can create new courses."))
     live = db.session.get(CourseVersion, course.live_version_id) if course and course.live_version_id else None
     changes = change_set(live, pack, {f.path: f.sha256 for f in files})
+    if keep_live and live is not None and parse_version(pack.version) <= parse_version(live.version) \
+            and live.manifest.get("digest") != digest:
+        return ImportResult(course, live, "kept_live", changes, pack.version)
     if live is not None and live.version == pack.version:
         if live.manifest.get("digest") == digest:
             return ImportResult(course, live, "unchanged", changes, pack.version)

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from .. import policy, transaction
@@ -23,7 +26,22 @@ def dashboard():
     entries = queries.dashboard(current_user.id)
     return render_template("learning/dashboard.html",
                            active=[e for e in entries if e.enrollment.is_active],
-                           left=[e for e in entries if not e.enrollment.is_active], form=EmptyForm())
+                           left=[e for e in entries if not e.enrollment.is_active], form=EmptyForm(),
+                           teaching=_courses_taught(current_user))
+
+
+TEACHING_ROLES = {"course_team": _l("Course team"), "facilitator": _l("Facilitator")}
+
+
+def _courses_taught(user) -> list[tuple[Any, list[str]]]:
+    """The courses where user holds a staff role, each with the role names: staff see what they may do there."""
+    roles_by_course: dict[int, list[str]] = {}
+    for grant in user.roles:
+        if grant.scope_type == "course" and grant.role in TEACHING_ROLES and grant.scope_id is not None:
+            roles_by_course.setdefault(grant.scope_id, []).append(str(TEACHING_ROLES[grant.role]))
+    courses = catalog_queries.courses_by_id(set(roles_by_course))
+    return sorted(((course, sorted(roles_by_course[course.id])) for course in courses.values()),
+                  key=lambda pair: pair[0].title)
 
 
 @bp.post("/courses/<slug>/enrol")
@@ -113,7 +131,7 @@ def invitations(slug: str):
         emails = [e for e in re.split(r"[\s,;]+", form.emails.data) if e]
         succeeded, created = apply_form(form, lambda: services.invite_learners(current_user, course, emails))
         if succeeded:
-            flash(_("%(n)d invitations sent.", n=len(created or [])), "success")
+            flash(ngettext("%(num)d invitation sent.", "%(num)d invitations sent.", len(created or [])), "success")
             return redirect(url_for("learning.invitations", slug=slug))
     return render_template("learning/invitations.html", course=course, form=form,
                            invitations=queries.course_invitations(course.id)), 200 if not form.errors else 422

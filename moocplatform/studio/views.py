@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from .. import policy
 from ..catalog import queries as catalog_queries
 from ..catalog import services as catalog_services
-from ..catalog.packfiles import export_zip
+from ..catalog.packfiles import export_zip, unit_source_diffs
 from ..forms import EmptyForm
 from ..learning.queries import NO_PROGRESS
 
@@ -25,8 +25,12 @@ def versions(slug: str):
     course = _managed_course(slug)
     history = catalog_services.version_history(course)
     authors = catalog_queries.users_by_id({v.created_by_id for v in history if v.created_by_id})
+    # A draft's changed units, line by line against what learners see now.
+    diffs = {version.id: unit_source_diffs(course.live_version_id, version.id,
+                                           catalog_services.ChangeSet.from_dict(version.manifest.get("changes")).changed)
+             for version in history if version.status == "draft" and course.live_version_id}
     return render_template("studio/versions.html", course=course, history=history, authors=authors,
-                           changes=catalog_services.ChangeSet.from_dict, form=EmptyForm())
+                           changes=catalog_services.ChangeSet.from_dict, diffs=diffs, form=EmptyForm())
 
 
 @login_required

@@ -73,9 +73,12 @@ AUDIENCES = {
         Screen("admin user detail", "/admin/users/{learner}"),
         Screen("admin courses", "/admin/courses"),
         Screen("admin audit log", "/admin/audit"),
+        Screen("admin confirmation (archive a course)", "/admin/courses/1/archive"),
     )),
     "course-team": Audience("course_team", (
         Screen("invitations", f"{COURSE}/invitations"),
+        Screen("my learning (courses I teach)", "/my-learning"),
+        Screen("versions", "/studio/courses/learning-to-learn/versions"),
     )),
     "mobile-visitor": Audience(None, (
         Screen("catalogue", "/courses"),
