@@ -137,7 +137,7 @@ def profile():
         200 if not form.errors else 422
 
 
-@bp.post("/account/sessions/<int:session_id>/end")
+@bp.post("/account/sessions/<id:session_id>/end")
 @login_required
 def end_session(session_id: int):
     if session_id == current_session_id():
@@ -204,7 +204,7 @@ def delete_account():
                            sections=personal_data.registered_models().values()), 422
 
 
-@bp.get("/people/<int:user_id>")
+@bp.get("/people/<id:user_id>")
 @login_required
 def person(user_id: int):
     subject = services.require_user(user_id)

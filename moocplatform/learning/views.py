@@ -26,7 +26,7 @@ def dashboard():
                            left=[e for e in entries if not e.enrollment.is_active], form=EmptyForm())
 
 
-@bp.post("/courses/<slug>/enrol")
+@bp.post("/courses/<key:slug>/enrol")
 @login_required
 def enrol(slug: str):
     course, version = catalog_queries.course_with_live_version(slug)
@@ -42,7 +42,7 @@ def enrol(slug: str):
     return redirect(url_for("learning.unit_page", slug=slug, key=target))
 
 
-@bp.post("/courses/<slug>/leave")
+@bp.post("/courses/<key:slug>/leave")
 @login_required
 def leave(slug: str):
     course, _version = catalog_queries.course_with_live_version(slug)
@@ -51,7 +51,7 @@ def leave(slug: str):
     return redirect(url_for("learning.dashboard"))
 
 
-@bp.get("/courses/<slug>/units/<key>")
+@bp.get("/courses/<key:slug>/units/<key:key>")
 def unit_page(slug: str, key: str):
     course, version = catalog_queries.course_with_live_version(slug)
     outline = catalog_queries.outline_for(version)
@@ -82,7 +82,7 @@ def unit_page(slug: str, key: str):
     )
 
 
-@bp.post("/courses/<slug>/units/<key>/complete")
+@bp.post("/courses/<key:slug>/units/<key:key>/complete")
 @login_required
 def set_completion(slug: str, key: str):
     course, version = catalog_queries.course_with_live_version(slug)
@@ -102,7 +102,7 @@ def set_completion(slug: str, key: str):
     return redirect(url_for("learning.unit_page", slug=slug, key=key))
 
 
-@bp.route("/courses/<slug>/invitations", methods=["GET", "POST"])
+@bp.route("/courses/<key:slug>/invitations", methods=["GET", "POST"])
 @login_required
 def invitations(slug: str):
     course, _version = catalog_queries.course_with_live_version(slug)
