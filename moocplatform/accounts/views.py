@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from .. import clock, personal_data, policy, transaction
+from .. import clock, personal_data, policy, query_args, transaction
 from ..errors import DomainError
 from ..forms import apply_form, show_domain_error
 from ..urls import is_safe_next
@@ -85,7 +85,7 @@ def login():
             status = 422
         else:
             sign_in(user, remember=bool(form.remember.data))
-            next_url = request.args.get("next")
+            next_url = query_args.text("next", max_length=2000)
             return redirect(next_url if is_safe_next(next_url) else url_for("learning.dashboard"))
     elif form.errors:
         status = 422
