@@ -5,10 +5,11 @@ from typing import Any
 
 from flask import Flask
 
-from . import access, transaction
+from . import access, edge, transaction
 from . import config as _config
 from .areas import install_areas
 from .cli import register_commands
+from .converters import register_converters
 from .dialect import configure_engine
 from .errors import register_error_handlers
 from .extensions import babel, csrf, db, login_manager, migrate
@@ -20,8 +21,10 @@ from .templating import register_template_helpers
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     _config.load_config(app, config)
+    register_converters(app)
     configure_extensions(app)
     transaction.init_app(app)
+    edge.init_app(app)
     register_error_handlers(app)
     register_template_helpers(app)
     register_security(app)

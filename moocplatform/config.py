@@ -33,6 +33,9 @@ class Defaults:
     # the platform's validators carry their own translatable messages.
     WTF_I18N_ENABLED = False
     MAX_CONTENT_LENGTH = 110 * 1024 * 1024
+    # Any form field but a file (and a whole urlencoded form): the longest, a list of invitees, is 20,000
+    # characters; past this the request is a 413 before a form or service reads it.
+    MAX_FORM_MEMORY_SIZE = 256 * 1024
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     SUPPORTED_LOCALES = ("en",)

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from . import clock, policy
 from .html import safe_html
 from .i18n import install_template_gettext, request_locale
+from .query_args import list_url
 
 
 def _datetime(value: datetime | None, style: str = "medium") -> str:
@@ -66,6 +67,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["request_locale"] = request_locale
     app.jinja_env.globals["unit_type_labels"] = UNIT_TYPE_LABELS
     app.jinja_env.globals["unit_meta"] = unit_meta
+    app.jinja_env.globals["list_url"] = list_url
     app.jinja_env.filters.update(
         safe_html=safe_html, datetime=_datetime, date=_date, ago=_ago, minutes=_minutes,
     )

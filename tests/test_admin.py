@@ -83,7 +83,7 @@ def test_access_list_covers_every_admin_route(app):
     routes = set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("admin."):
-            path = re.sub(r"<int:(\w+?)(_id)?>", lambda m: "{" + m.group(1) + "}", rule.rule)
+            path = re.sub(r"<id:(\w+?)(_id)?>", lambda m: "{" + m.group(1) + "}", rule.rule)
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 routes.add((method, path))
     assert routes == set(ADMIN_ROUTES)

@@ -49,7 +49,7 @@ def test_the_document_is_valid_openapi_3_1_and_lists_every_api_route(app, client
     document = api_document(app)  # openapi-spec-validator has checked it
     assert document["openapi"] == "3.1.0"
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
-    routes = {(rule.rule.removeprefix("/api/v1").replace("<slug>", "{slug}"), method.lower())
+    routes = {(rule.rule.removeprefix("/api/v1").replace("<key:slug>", "{slug}"), method.lower())
               for rule in app.url_map.iter_rules() if rule.endpoint in registered_operations()
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert documented == routes

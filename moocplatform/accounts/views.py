@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from .. import clock, personal_data, policy, transaction
+from .. import clock, personal_data, policy, query_args, transaction
 from ..errors import DomainError
 from ..forms import apply_form, show_domain_error
 from ..urls import is_safe_next
@@ -92,7 +92,7 @@ def login():
             status = 422
         else:
             sign_in(user, remember=bool(form.remember.data))
-            next_url = request.args.get("next")
+            next_url = query_args.text("next", max_length=2000)
             return redirect(next_url if is_safe_next(next_url) else url_for("learning.dashboard"))
     elif form.errors:
         status = 422
@@ -143,7 +143,7 @@ def profile():
         200 if not form.errors else 422
 
 
-@bp.post("/account/sessions/<int:session_id>/end")
+@bp.post("/account/sessions/<id:session_id>/end")
 @login_required
 def end_session(session_id: int):
     if session_id == current_session_id():
@@ -209,7 +209,7 @@ def delete_account():
                            sections=personal_data.registered_models().values()), 422
 
 
-@bp.get("/people/<int:user_id>")
+@bp.get("/people/<id:user_id>")
 @login_required
 def person(user_id: int):
     subject = services.require_user(user_id)

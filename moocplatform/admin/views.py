@@ -3,13 +3,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
-from .. import audit, outbox, policy
+from .. import audit, outbox, policy, query_args
 from ..accounts.queries import account_counts, search_users_query
 from ..accounts.services import get_user_by_email, grant_of, require_user, throttle_wait
 from ..catalog import queries as catalog_queries
@@ -45,12 +45,12 @@ def index():
 
 @bp.get("/users")
 def users():
-    text, role, status = request.args.get("q", "")[:200], request.args.get("role", ""), request.args.get("status", "")
-    page = paginate(search_users_query(text, role, status), request.args.get("page", "1"), per_page=50)
+    text, role, status = query_args.text("q"), query_args.text("role"), query_args.text("status")
+    page = paginate(search_users_query(text, role, status), query_args.page_number(), per_page=50)
     return render_template("admin/users.html", page=page, q=text, role=role, status=status, roles=ROLE_LABELS)
 
 
-@bp.get("/users/<int:user_id>")
+@bp.get("/users/<id:user_id>")
 def user_detail(user_id: int):
     user = require_user(user_id)
     form = GrantRoleForm()
@@ -67,7 +67,7 @@ def user_detail(user_id: int):
                            throttled_for=throttle_wait(user.email, ""), roles=ROLE_LABELS)
 
 
-@bp.post("/users/<int:user_id>/roles")
+@bp.post("/users/<id:user_id>/roles")
 def grant_role(user_id: int):
     user = require_user(user_id)
     form = GrantRoleForm()
@@ -88,7 +88,7 @@ def _confirm(question: str, consequence: str, action: str, label: str, back: str
                            label=label, back=back)
 
 
-@bp.get("/users/<int:user_id>/roles/<int:grant_id>/revoke")
+@bp.get("/users/<id:user_id>/roles/<id:grant_id>/revoke")
 def confirm_revoke_role(user_id: int, grant_id: int):
     user = require_user(user_id)
     grant = grant_of(user, grant_id)
@@ -103,7 +103,7 @@ def confirm_revoke_role(user_id: int, grant_id: int):
                     url_for("admin.user_detail", user_id=user.id))
 
 
-@bp.post("/users/<int:user_id>/roles/<int:grant_id>/revoke")
+@bp.post("/users/<id:user_id>/roles/<id:grant_id>/revoke")
 def revoke_role(user_id: int, grant_id: int):
     user = require_user(user_id)
     grant = grant_of(user, grant_id)
@@ -114,7 +114,7 @@ def revoke_role(user_id: int, grant_id: int):
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
-@bp.post("/users/<int:user_id>/suspend")
+@bp.post("/users/<id:user_id>/suspend")
 def suspend(user_id: int):
     user = require_user(user_id)
     form = SuspendForm()
@@ -127,7 +127,7 @@ def suspend(user_id: int):
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
-@bp.post("/users/<int:user_id>/unsuspend")
+@bp.post("/users/<id:user_id>/unsuspend")
 def unsuspend(user_id: int):
     user = require_user(user_id)
     services.unsuspend_user(current_user, user)
@@ -135,7 +135,7 @@ def unsuspend(user_id: int):
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
-@bp.post("/users/<int:user_id>/unlock")
+@bp.post("/users/<id:user_id>/unlock")
 def unlock(user_id: int):
     user = require_user(user_id)
     cleared = services.unlock_user(current_user, user)
@@ -148,7 +148,7 @@ def courses():
     return render_template("admin/courses.html", courses=catalog_queries.courses_by_title(), form=EmptyForm())
 
 
-@bp.get("/courses/<int:course_id>/archive")
+@bp.get("/courses/<id:course_id>/archive")
 def confirm_archive_course(course_id: int):
     course = catalog_queries.get_course_by_id(course_id) or abort(404)
     return _confirm(_("Archive %(title)s?", title=course.title),
@@ -158,7 +158,7 @@ def confirm_archive_course(course_id: int):
                     url_for("admin.courses"))
 
 
-@bp.post("/courses/<int:course_id>/archive")
+@bp.post("/courses/<id:course_id>/archive")
 def archive_course(course_id: int):
     course = catalog_queries.get_course_by_id(course_id) or abort(404)
     catalog_services.archive_course(current_user, course)
@@ -166,7 +166,7 @@ def archive_course(course_id: int):
     return redirect(url_for("admin.courses"))
 
 
-@bp.post("/courses/<int:course_id>/unarchive")
+@bp.post("/courses/<id:course_id>/unarchive")
 def unarchive_course(course_id: int):
     course = catalog_queries.get_course_by_id(course_id) or abort(404)
     catalog_services.unarchive_course(current_user, course)
@@ -184,7 +184,7 @@ def _day(text: str) -> datetime | None:
 
 @bp.get("/audit")
 def audit_log():
-    args = {name: request.args.get(name, "")[:200].strip()
+    args = {name: query_args.text(name, max_length=200)
             for name in ("action", "actor", "target_type", "target_id", "from", "to")}
     actor = get_user_by_email(args["actor"]) if args["actor"] else None
     if args["actor"] and actor is None:
@@ -195,7 +195,7 @@ def audit_log():
         target_type=args["target_type"] or None, target_id=args["target_id"] or None,
         since=_day(args["from"]), before=until + timedelta(days=1) if until else None,
     ).options(selectinload(audit.AuditEntry.actor))
-    page = paginate(query, request.args.get("page", "1"), per_page=100)
+    page = paginate(query, query_args.page_number(), per_page=100)
     actions = db.session.scalars(sa.select(audit.AuditEntry.action).distinct().order_by(audit.AuditEntry.action)).all()
     target_types = db.session.scalars(sa.select(audit.AuditEntry.target_type).distinct()
                                       .order_by(audit.AuditEntry.target_type)).all()
@@ -204,11 +204,11 @@ def audit_log():
 
 @bp.get("/outbox")
 def outbox_failures():
-    page = paginate(outbox.failed_rows_query(), request.args.get("page", "1"), per_page=100)
+    page = paginate(outbox.failed_rows_query(), query_args.page_number(), per_page=100)
     return render_template("admin/outbox.html", page=page, health=outbox_health())
 
 
-@bp.post("/outbox/<int:row_id>/retry")
+@bp.post("/outbox/<id:row_id>/retry")
 def retry_outbox_row(row_id: int):
     row = outbox.retry_row(current_user, row_id)
     flash(_("Row %(id)d will run again.", id=row.id), "success")

@@ -84,7 +84,7 @@ class Operation:
         if not self.public:
             responses["200"]["headers"] = {schemas.header_name(h): {"$ref": f"#/components/headers/{h}"}
                                            for h in schemas.RATE_LIMIT_HEADERS}
-        errors = ["400"] if self.query else []
+        errors = ["400"]  # every operation: the edge refuses a NUL or bytes that are not UTF-8 anywhere (edge.py)
         if not self.public:
             errors += ["401", "403", "429"]
         if self.path_descriptions:

@@ -63,7 +63,7 @@ def my_courses(cursor: str | None, limit: int):
     }
 
 
-@api_route(bp, Operation("/courses/<slug>/progress", "GET", "getMyCourseProgress",
+@api_route(bp, Operation("/courses/<key:slug>/progress", "GET", "getMyCourseProgress",
                          "My progress in each unit of a course I am enrolled in.", "CourseProgress",
                          scopes=("read:progress",), path_descriptions={"slug": "The course's slug."}))
 def course_progress(slug: str):

@@ -62,7 +62,7 @@ def catalogue(filters: CatalogueFilters, *, page_size: int) -> CataloguePage:
         low, high = EFFORT_LEVELS[filters.effort]
         query = query.where(Course.effort_hours_per_week.between(low, high))
     results = paginate(query.options(selectinload(Course.competences)).order_by(Course.title, Course.id),
-                       str(filters.page), per_page=page_size)
+                       filters.page, per_page=page_size)
     languages = list(db.session.scalars(sa.select(Course.language).where(listed).distinct().order_by(Course.language)))
     competences = list(db.session.scalars(
         sa.select(CourseCompetence.name).join(Course, Course.id == CourseCompetence.course_id).where(listed)

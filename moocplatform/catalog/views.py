@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_login import current_user
 
-from .. import policy
+from .. import policy, query_args
 from ..content.render import reference_list_html
 from ..extensions import db
 from ..forms import EmptyForm
@@ -20,18 +20,16 @@ bp = Blueprint("catalog", __name__, template_folder="templates")
 @bp.get("/")
 @bp.get("/courses")
 def catalogue():
-    args = request.args
-    page_number = args.get("page", "1")
     filters = queries.CatalogueFilters(
-        q=args.get("q", "")[:200], language=args.get("language", ""), competence=args.get("competence", ""),
-        effort=args.get("effort", ""), page=int(page_number) if page_number.isdigit() else 1,
+        q=query_args.text("q"), language=query_args.text("language"), competence=query_args.text("competence"),
+        effort=query_args.text("effort"), page=query_args.page_number(),
     )
     page = queries.catalogue(filters, page_size=current_app.config["CATALOG_PAGE_SIZE"])
     return render_template("catalog/catalogue.html", page=page, filters=filters,
                            effort_levels=queries.EFFORT_LEVELS)
 
 
-@bp.get("/courses/<slug>")
+@bp.get("/courses/<key:slug>")
 def course_page(slug: str):
     course, version = queries.course_with_live_version(slug)
     enrollment, progress = enrollment_and_progress(current_user, course.id)
@@ -46,7 +44,7 @@ def course_page(slug: str):
     )
 
 
-@bp.get("/courses/<slug>/references")
+@bp.get("/courses/<key:slug>/references")
 def references(slug: str):
     course, version = queries.course_with_live_version(slug)
     if not policy.can_view_course(current_user, course):

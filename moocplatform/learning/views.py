@@ -44,7 +44,7 @@ def _courses_taught(user) -> list[tuple[Any, list[str]]]:
                   key=lambda pair: pair[0].title)
 
 
-@bp.post("/courses/<slug>/enrol")
+@bp.post("/courses/<key:slug>/enrol")
 @login_required
 def enrol(slug: str):
     course, version = catalog_queries.course_with_live_version(slug)
@@ -60,7 +60,7 @@ def enrol(slug: str):
     return redirect(url_for("learning.unit_page", slug=slug, key=target))
 
 
-@bp.post("/courses/<slug>/leave")
+@bp.post("/courses/<key:slug>/leave")
 @login_required
 def leave(slug: str):
     course, _version = catalog_queries.course_with_live_version(slug)
@@ -69,7 +69,7 @@ def leave(slug: str):
     return redirect(url_for("learning.dashboard"))
 
 
-@bp.get("/courses/<slug>/units/<key>")
+@bp.get("/courses/<key:slug>/units/<key:key>")
 def unit_page(slug: str, key: str):
     course, version = catalog_queries.course_with_live_version(slug)
     outline = catalog_queries.outline_for(version)
@@ -100,7 +100,7 @@ def unit_page(slug: str, key: str):
     )
 
 
-@bp.post("/courses/<slug>/units/<key>/complete")
+@bp.post("/courses/<key:slug>/units/<key:key>/complete")
 @login_required
 def set_completion(slug: str, key: str):
     course, version = catalog_queries.course_with_live_version(slug)
@@ -120,7 +120,7 @@ def set_completion(slug: str, key: str):
     return redirect(url_for("learning.unit_page", slug=slug, key=key))
 
 
-@bp.route("/courses/<slug>/invitations", methods=["GET", "POST"])
+@bp.route("/courses/<key:slug>/invitations", methods=["GET", "POST"])
 @login_required
 def invitations(slug: str):
     course, _version = catalog_queries.course_with_live_version(slug)

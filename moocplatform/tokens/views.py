@@ -44,7 +44,7 @@ def create_personal_access_token():
     return response[0], 200, {"Cache-Control": "no-store"}
 
 
-@bp.post("/account/tokens/<int:token_id>/revoke")
+@bp.post("/account/tokens/<id:token_id>/revoke")
 @login_required
 def revoke_personal_access_token(token_id: int):
     form = EmptyForm()
