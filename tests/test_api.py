@@ -16,7 +16,7 @@ from moocplatform import clock
 from moocplatform.api import views as api_views
 from moocplatform.api.openapi import registered_operations
 from moocplatform.admin.services import suspend_user
-from moocplatform.api.ratelimit import EXTENSION_KEY, MemoryRateLimiter, RedisRateLimiter, rate_limiter
+from moocplatform.ratelimit import EXTENSION_KEY, MemoryRateLimiter, RedisRateLimiter, rate_limiter
 from moocplatform.catalog.services import archive_course
 from moocplatform.extensions import db
 from moocplatform.learning.services import leave_course, record_unit_visit, set_unit_completion

@@ -8,10 +8,11 @@ from flask_babel import gettext as _
 from .. import access, audit, policy, validation
 from ..access import scope_loader
 from ..accounts.models import COURSE_ROLES, ROLES, SCOPE_TYPES, ScopeType
-from ..accounts.services import (add_role_grant, clear_login_failures, ensure_not_last_admin, find_grant,
-                                 remove_role_grant, set_account_status)
-from ..catalog.queries import get_course_by_id
+from ..accounts.services import (add_role_grant, ensure_not_last_admin, find_grant, remove_role_grant,
+                                 set_account_status)
 from ..accounts.sessions import revoke_credentials
+from ..accounts.throttling import clear_login_failures
+from ..catalog.queries import get_course_by_id
 from ..errors import InvalidInput, PermissionDenied
 from ..extensions import db
 
@@ -100,7 +101,7 @@ def unsuspend_user(actor, user: User) -> None:
 
 
 def unlock_user(actor, user: User) -> int:
-    """Clear the failed log-ins that throttle this account."""
+    """Clear everything that slows this account's log-ins down: its failures from every address and device."""
     _require_admin(actor)
     cleared = clear_login_failures(user.email)
     audit.record(actor, "user.unlock", user, failures_cleared=cleared)
