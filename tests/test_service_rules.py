@@ -189,7 +189,7 @@ NOT_ACTOR_SERVICES = {
     # accounts' and learning's rows, written for the audited services of other areas that check the policy
     # (admin.grant_role, admin.revoke_role, admin.suspend_user; quizzes' attempts lock the enrolment)
     "accounts.add_role_grant", "accounts.remove_role_grant", "accounts.set_account_status",
-    "learning.lock_enrolment",
+    "learning.lock_enrolment", "accounts.lock_user",
 }
 
 

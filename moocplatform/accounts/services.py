@@ -3,12 +3,13 @@ domain errors; the caller commits."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from .. import audit, clock, personal_data, policy, validation
+from .. import audit, clock, personal_data, policy, transaction, validation
 from ..errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from ..events import UserErased, announce
 from ..extensions import db
@@ -32,6 +33,9 @@ def get_user_by_email(email: str) -> User | None:
 
 
 # Registration and e-mail verification ---------------------------------------------------------------------
+
+JUST_REGISTERED = timedelta(minutes=10)
+
 
 @dataclass(frozen=True)
 class Registration:
@@ -67,6 +71,8 @@ def register_user(form: Registration) -> User | None:
     password_hash = hash_password(form.password)
     existing = get_user_by_email(email)
     if existing is not None:
+        if _just_registered(existing):
+            return None  # the same form sent twice: its confirmation mail is on the way already
         if requested_mail_allowed(email, form.source):
             queue_mail(email, ACCOUNT_EXISTS, recipient_id=existing.id, login=public_url("accounts.login"),
                        reset=public_url("accounts.forgot_password"))
@@ -74,8 +80,8 @@ def register_user(form: Registration) -> User | None:
     now = clock.now()
     user = User(email=email, password_hash=password_hash, display_name=display_name,
                 timezone=timezone, locale=locale, created_at=now, password_changed_at=now)
-    db.session.add(user)
-    db.session.flush()  # the consents need the new user's id (Consent has no relationship to set instead)
+    if not transaction.add_unless_present(user):
+        return None  # a parallel registration of this address won; it sends the mail
     config = current_app.config
     for kind, version in (("terms", config["TERMS_VERSION"]), ("privacy", config["PRIVACY_VERSION"]),
                           ("minimum_age", str(config["MINIMUM_AGE"]))):
@@ -83,6 +89,10 @@ def register_user(form: Registration) -> User | None:
     db.session.flush()
     send_verification_email(user, form.source)
     return user
+
+
+def _just_registered(user: User) -> bool:
+    return user.email_verified_at is None and user.created_at > clock.now() - JUST_REGISTERED
 
 
 def create_verified_user(email: str, display_name: str, password: str, *, actor=None, **profile: str) -> User:
@@ -113,7 +123,8 @@ def send_verification_email(user: User, source: str | None = None) -> None:
         return
     token = make_token("verify-email", {"user": user.id, "email": user.email, "av": user.auth_version})
     hours = current_app.config["EMAIL_VERIFICATION_MAX_AGE"] // 3600
-    queue_mail(user.email, VERIFY_EMAIL, recipient_id=user.id, link=public_url("accounts.verify_email", token=token), hours=hours)
+    queue_mail(user.email, VERIFY_EMAIL, recipient_id=user.id, link=public_url("accounts.verify_email", token=token),
+               hours=hours)
 
 
 @dataclass(frozen=True)
@@ -304,6 +315,15 @@ def find_grant(user: User, role: str, scope_type: str = ScopeType.PLATFORM,
 
 def grant_of(user: User, grant_id: int) -> RoleGrant | None:
     return next((g for g in user.roles if g.id == grant_id), None)
+
+
+def lock_user(user: User) -> None:
+    """Take the user's row for this transaction (a no-op UPDATE): changes to one account's roles then queue,
+    so two parallel grants of one role find each other instead of both inserting (a platform grant's NULL
+    scope makes the unique constraint unable to tell them apart)."""
+    db.session.execute(sa.update(User).where(User.id == user.id).values(id=User.id)
+                       .execution_options(synchronize_session=False))
+    db.session.expire(user, ["roles"])
 
 
 def add_role_grant(user: User, role: str, scope_type: str, scope_id: int | None,

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from .. import access, audit, policy, validation
 from ..access import scope_loader
 from ..accounts.models import COURSE_ROLES, ROLES, SCOPE_TYPES, ScopeType
-from ..accounts.services import (add_role_grant, ensure_not_last_admin, find_grant, remove_role_grant,
+from ..accounts.services import (add_role_grant, ensure_not_last_admin, find_grant, lock_user, remove_role_grant,
                                  set_account_status)
 from ..accounts.sessions import revoke_credentials
 from ..accounts.throttling import clear_login_failures
@@ -49,6 +49,7 @@ def grant_role(actor, user: User, role: str, course=None, *, scope_type: str | N
         raise InvalidInput(_("Choose what the role is given for."), field="scope_id")
     elif scope_type == ScopeType.COURSE.value and get_course_by_id(scope_id) is None:
         raise InvalidInput(_("No such course."), field="course")
+    lock_user(user)
     existing = find_grant(user, role, scope_type, scope_id)
     if existing is not None:
         return existing

@@ -249,6 +249,12 @@ def publish_version(actor, course: Course, version: CourseVersion) -> None:
     """Make a stored version live: learners see it at once; their data follows by stable id, and units the
     version no longer has are retired (hidden, their learners' data kept)."""
     _require_manager(actor, course, version)
+    # Take the course's row first: parallel publishes of one draft queue here, and each after the first
+    # reads the version as live (read again once the lock is held) and does nothing, audit entry included.
+    db.session.execute(sa.update(Course).where(Course.id == course.id).values(id=Course.id)
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(course)
+    db.session.refresh(version)
     if version.status == "live":
         return
     if course.live_version_id:
