@@ -88,3 +88,10 @@ def test_a_draft_file_is_public_once_a_published_version_holds_it(client):
     served = client.get(url)
     assert served.status_code == 200 and "public" in served.headers["Cache-Control"]
     served.close()
+
+
+def test_log_out_clears_what_the_browser_kept_of_the_session(client):
+    log_in(client, make_user())
+    response = client.post("/logout")
+    assert response.status_code == 302
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'

@@ -102,7 +102,10 @@ def login():
 def logout():
     sign_out()
     flash(_("You are logged out."), "info")
-    return redirect(url_for("catalog.catalogue"))
+    response = redirect(url_for("catalog.catalogue"))
+    # Pages of the session may sit in the browser's cache; the device cookie stays (it only helps log-ins).
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
