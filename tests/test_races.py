@@ -4,9 +4,11 @@ Each create is guarded by a unique constraint or a row lock, so the losers get t
 and nothing is recorded or mailed twice."""
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 import threading
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 from moocplatform import clock, transaction
 from moocplatform.accounts.models import RoleGrant, User
 from moocplatform.audit import AuditEntry
+from moocplatform.catalog.models import CourseVersion
 from moocplatform.catalog.services import import_pack
 from moocplatform.extensions import db
 from moocplatform.learning.models import Invitation
@@ -195,3 +198,37 @@ def test_a_row_that_exists_already_is_an_answer_not_an_error():
                  password_changed_at=now)
     assert transaction.add_unless_present(fresh) is True
     assert count_in_test(User) == 2
+
+
+@only_on_postgres
+def test_twenty_uploads_of_one_pack_store_one_draft(app, live_data, tmp_path):
+    folder = write_pack(tmp_path, "uploaded", version="2.0.0")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(folder).as_posix())
+    data = buffer.getvalue()
+    with app.app_context():
+        course = make_course("uploaded")
+        team = make_user("course_team", course=course)
+        db.session.commit()
+        clients = browsers(app, team)
+        db.session.commit()
+        course_id = course.id
+    barrier = threading.Barrier(PARALLEL, timeout=30)
+    statuses: list[int] = []
+
+    def send(client):
+        barrier.wait()
+        statuses.append(client.post("/studio/courses/uploaded/upload",
+                                    data={"pack": (io.BytesIO(data), "uploaded.zip")},
+                                    content_type="multipart/form-data").status_code)
+
+    threads = [threading.Thread(target=send, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(statuses) == PARALLEL and all(status < 500 for status in statuses), statuses
+    assert count(CourseVersion, CourseVersion.course_id == course_id, CourseVersion.version == "2.0.0") == 1
