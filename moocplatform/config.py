@@ -43,8 +43,15 @@ class Defaults:
     # argon2id cost; tests lower it because hashing is deliberately slow.
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
-    LOGIN_MAX_FAILURES = 5
+    # Log-in throttling (accounts/throttling.py): per account and source, LOGIN_FREE_FAILURES failures cost
+    # nothing, then each attempt waits 1, 2, 4 ... up to LOGIN_MAX_DELAY_SECONDS; an address meets a ceiling of
+    # LOGIN_SOURCE_MAX_FAILURES failures in the window. A trusted device cookie lasts DEVICE_COOKIE_MAX_AGE.
+    LOGIN_FREE_FAILURES = 2
+    LOGIN_MAX_DELAY_SECONDS = 60
+    LOGIN_SOURCE_MAX_FAILURES = 200
     LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+    DEVICE_COOKIE_NAME = "device"
+    DEVICE_COOKIE_MAX_AGE = 365 * 24 * 3600
     EMAIL_VERIFICATION_MAX_AGE = 3 * 24 * 3600
     PASSWORD_RESET_MAX_AGE = 2 * 3600
     TERMS_VERSION = "2026-11"
@@ -81,6 +88,10 @@ class Defaults:
     INSTALLED_AREAS = ("accounts", "tokens", "catalog", "learning", "quizzes", "admin", "studio", "ops", "api")
     # Requests per token in each window of the JSON API (shared through Redis when REDIS_URL is set).
     API_RATE_LIMIT = 300
+    # Mail that anyone can ask for (reset and confirmation links): per recipient and per requesting address.
+    REQUESTED_MAIL_PER_RECIPIENT = 3
+    REQUESTED_MAIL_PER_SOURCE = 10
+    REQUESTED_MAIL_WINDOW_SECONDS = 3600
     API_RATE_LIMIT_WINDOW_SECONDS = 60
 
 

@@ -97,6 +97,16 @@ def is_busy(error: BaseException) -> bool:
     return isinstance(error, sa.exc.OperationalError) and "database is locked" in str(error.orig)
 
 
+def is_unique_violation(error: BaseException) -> bool:
+    """An INSERT or UPDATE refused by a unique constraint (PostgreSQL's SQLSTATE 23505, SQLite's message)."""
+    if not isinstance(error, sa.exc.IntegrityError):
+        return False
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate == "23505"
+    return "UNIQUE constraint failed" in str(error.orig)
+
+
 class _WriterQueue:
     """Writers of every process wait in line for a file lock before they ask SQLite for its write lock; the
     kernel wakes the next one the moment the lock is released. SQLite's own busy handler polls with sleeps that

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import sqlalchemy as sa
 from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
-from . import transaction
+from . import dialect, transaction
 
 
 class DomainError(Exception):
@@ -85,6 +86,18 @@ def register_error_handlers(app: Flask) -> None:
             body, status = response
             return body, status, {"Retry-After": error.response.headers["Retry-After"]}
         return response
+
+    @app.errorhandler(sa.exc.IntegrityError)
+    def integrity_error(error: sa.exc.IntegrityError):
+        """A unique constraint that a service did not expect to meet (two requests raced to create one thing):
+        the normal answer of a conflict, not a crash. Services that expect it use add_unless_present."""
+        if not dialect.is_unique_violation(error):
+            return unexpected_error(error)
+        app.logger.info("unique constraint met on %s: %s", request.path, error.orig)
+        message = str(_l("This was done already, perhaps by a request sent twice. Reload the page to see it."))
+        if (renderer := _renderer_for_path()) is not None:
+            return renderer(409, message, Conflict(message))
+        return _render(409, message)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from . import clock
+from . import clock, ratelimit
 from .accounts.models import User
 from .extensions import db
 from .i18n import recipient_settings, rendering_for
@@ -52,6 +52,22 @@ def queue_mail(to: str, template: str, *, recipient_id: int | None = None, **arg
     if template not in _templates:
         raise ValueError(f"no mail template {template!r}")
     return enqueue(MAIL_KIND, {"to": to, "template": template, "args": args, "recipient_id": recipient_id})
+
+
+def requested_mail_allowed(to: str, source: str | None) -> bool:
+    """Whether a mail that anyone can ask for (a reset link, a confirmation link, "you have an account") may be
+    sent now: a few per recipient and a few more per requesting address in each window, so that a script cannot
+    turn the platform into a mail cannon against one inbox, nor spray many. The caller drops a refused mail
+    quietly: the page must look the same either way."""
+    config = current_app.config
+    window = config["REQUESTED_MAIL_WINDOW_SECONDS"]
+    limits = [(f"mail-to:{to.strip().lower()}", config["REQUESTED_MAIL_PER_RECIPIENT"], window)]
+    if source:
+        limits.append((f"mail-from:{source}", config["REQUESTED_MAIL_PER_SOURCE"], window))
+    if ratelimit.within_all(*limits):
+        return True
+    log.info("requested mail not sent: rate limit reached")
+    return False
 
 
 def _recipient_preferences(payload: dict[str, Any]) -> tuple[str, str]:

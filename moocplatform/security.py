@@ -1,7 +1,7 @@
 """Log-in wiring and HTTP security headers."""
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, g
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -36,4 +36,17 @@ def register_security(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        _private_by_default(response)
         return response
+
+
+def _private_by_default(response: Response) -> None:
+    """A response made for a signed-in user is stored nowhere (no shared cache, no browser history on a shared
+    computer), unless its view chose its own caching (immutable public files). Every page that shows personal
+    data loads the user, so none can forget this."""
+    user = g.get("_login_user")
+    if user is None or not user.is_authenticated:
+        return
+    if "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+    response.vary.add("Cookie")

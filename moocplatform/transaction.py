@@ -143,6 +143,22 @@ def reads_first(view):
 
 # After commit --------------------------------------------------------------------------------------------------
 
+def add_unless_present(row: object) -> bool:
+    """Add a row whose unique constraint says whether it exists: True when it was inserted, False when a row
+    with the same key is there already (or a concurrent transaction just committed one: PostgreSQL waits for
+    it). The INSERT runs in a savepoint, so a refused one leaves the unit of work as it was and the caller
+    answers as for a row found there: under a race the loser gets the normal answer, not an error."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except sa.exc.IntegrityError as error:
+        if not dialect.is_unique_violation(error):
+            raise
+        return False
+    return True
+
+
 def after_commit(callback: Callable[[], object]) -> None:
     """Run callback once the current transaction has committed (never if it rolls back; a savepoint rolled
     back drops what was added inside it). It runs after the commit, outside any transaction: it must not use

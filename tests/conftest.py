@@ -16,7 +16,7 @@ from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker
 
-from moocplatform import clock, create_app, events
+from moocplatform import clock, create_app, events, ratelimit
 from moocplatform.accounts.session_cookies import browser_session_values
 from moocplatform.accounts.sessions import start_session
 from moocplatform.extensions import db
@@ -102,6 +102,14 @@ def _transaction(request, app) -> Iterator[None]:
             db.session = original
             outer.rollback()
             connection.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(app) -> Iterator[None]:
+    """Each test counts rate limits from zero (the in-process limiter lives as long as the app)."""
+    app.extensions[ratelimit.EXTENSION_KEY] = ratelimit.MemoryRateLimiter()
+    yield
+    app.extensions.pop(ratelimit.EXTENSION_KEY, None)
 
 
 @pytest.fixture(autouse=True)

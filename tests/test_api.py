@@ -15,10 +15,10 @@ from moocplatform import clock
 from moocplatform.admin.services import suspend_user
 from moocplatform.api import views as api_views
 from moocplatform.api.openapi import registered_operations
-from moocplatform.api.ratelimit import EXTENSION_KEY, MemoryRateLimiter, RedisRateLimiter, rate_limiter
 from moocplatform.catalog.services import archive_course
 from moocplatform.extensions import db
 from moocplatform.learning.services import leave_course, record_unit_visit, set_unit_completion
+from moocplatform.ratelimit import EXTENSION_KEY, MemoryRateLimiter, RedisRateLimiter, rate_limiter
 from moocplatform.tokens.services import issue_token, revoke_token
 from tests.conftest import log_in
 from tests.factories import enrol, make_course, make_user

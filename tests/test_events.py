@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from moocplatform import events
 from moocplatform.accounts.services import delete_account
+from moocplatform.accounts.throttling import LoginSource
 from moocplatform.audit import AuditEntry, record
 from moocplatform.catalog.services import (
     archive_course,
@@ -195,7 +196,7 @@ def test_quizzes_store_their_definitions_when_a_version_is_imported():
 def test_erasing_an_account_announces_it(announced):
     user = make_user()
     user_id = user.id
-    delete_account(user, PASSWORD)
+    delete_account(user, PASSWORD, LoginSource("127.0.0.1"))
     assert of_type(announced, events.UserErased) == [events.UserErased(user_id=user_id)]
 
 

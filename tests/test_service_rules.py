@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask_login import AnonymousUserMixin
 
 from moocplatform.accounts import services as accounts
+from moocplatform.accounts.throttling import LoginSource
 from moocplatform.admin import services as admin
 from moocplatform.catalog import services as catalog
 from moocplatform.catalog.models import CourseVersion
@@ -58,6 +59,8 @@ class Upload:
     def save(self, path):
         raise AssertionError("an upload refused up front is never saved")
 
+SOURCE = LoginSource("127.0.0.1")
+
 
 # service: (how an outsider calls it, refused with) -------------------------------------------------------------
 REFUSED = {
@@ -67,11 +70,11 @@ REFUSED = {
         PermissionDenied),
     "accounts.verify_email": (lambda w: accounts.verify_email("forged-token"), InvalidInput),
     "accounts.reset_password": (lambda w: accounts.reset_password("forged-token", PASSWORD + "!"), InvalidInput),
-    "accounts.change_password": (lambda w: accounts.change_password(ANONYMOUS, PASSWORD, "another passphrase 1"),
-                                 PermissionDenied),
+    "accounts.change_password": (
+        lambda w: accounts.change_password(ANONYMOUS, PASSWORD, "another passphrase 1", SOURCE), PermissionDenied),
     "accounts.update_profile": (lambda w: accounts.update_profile(w.outsider, w.learner, bio="mine now"),
                                 PermissionDenied),
-    "accounts.delete_account": (lambda w: accounts.delete_account(ANONYMOUS, PASSWORD), PermissionDenied),
+    "accounts.delete_account": (lambda w: accounts.delete_account(ANONYMOUS, PASSWORD, SOURCE), PermissionDenied),
     "admin.grant_role": (lambda w: admin.grant_role(w.team, w.outsider, "admin"), PermissionDenied),
     "admin.revoke_role": (lambda w: admin.revoke_role(w.team, w.team, w.team.roles[0]), PermissionDenied),
     "admin.suspend_user": (lambda w: admin.suspend_user(w.learner, w.outsider), PermissionDenied),
@@ -115,9 +118,9 @@ REJECTED = {
         (lambda w: accounts.create_verified_user("y@example.org", "Why", PASSWORD, timezone="Nowhere"), "timezone"),
     ],
     "accounts.change_password": [
-        (lambda w: accounts.change_password(w.learner, "wrong password", "another passphrase 1"),
+        (lambda w: accounts.change_password(w.learner, "wrong password", "another passphrase 1", SOURCE),
          "current_password"),
-        (lambda w: accounts.change_password(w.learner, PASSWORD, "short"), "password"),
+        (lambda w: accounts.change_password(w.learner, PASSWORD, "short", SOURCE), "password"),
     ],
     "accounts.update_profile": [
         (lambda w: accounts.update_profile(w.learner, w.learner, display_name=LONG), "display_name"),
@@ -128,7 +131,7 @@ REJECTED = {
         (lambda w: accounts.update_profile(w.learner, w.learner, locale="xx"), "locale"),
         (lambda w: accounts.update_profile(w.learner, w.learner, email="a@b.c"), "email"),
     ],
-    "accounts.delete_account": [(lambda w: accounts.delete_account(w.learner, "wrong password"), "password")],
+    "accounts.delete_account": [(lambda w: accounts.delete_account(w.learner, "wrong password", SOURCE), "password")],
     "admin.grant_role": [
         (lambda w: admin.grant_role(w.admin, w.outsider, "emperor"), "role"),
         (lambda w: admin.grant_role(w.admin, w.outsider, "facilitator"), "course"),
@@ -172,7 +175,7 @@ NO_FREE_INPUT = {"accounts.verify_email", "accounts.reset_password", "admin.unsu
 # Public functions of */services.py that are not covered above, and why.
 NOT_ACTOR_SERVICES = {
     # reads
-    "accounts.normalise_email", "accounts.get_user_by_email", "accounts.throttle_wait", "accounts.find_grant",
+    "accounts.normalise_email", "accounts.get_user_by_email", "accounts.find_grant",
     "accounts.require_user", "accounts.user_for_reset_token", "accounts.ensure_not_last_admin",
     "accounts.grant_of", "quizzes.expired_attempts_to_close", "catalog.get_course", "catalog.get_version",
     "catalog.read_pack",
@@ -183,11 +186,11 @@ NOT_ACTOR_SERVICES = {
     # the log-in itself (credentials are its check); mails that change nothing
     "accounts.authenticate", "accounts.send_verification_email", "accounts.request_password_reset",
     # steps of audited services above (admin.unlock_user, accounts.reset_password), and scheduled jobs
-    "accounts.clear_login_failures", "accounts.purge_old_login_failures", "quizzes.close_expired_attempt_by_id",
+    "accounts.check_current_password", "quizzes.close_expired_attempt_by_id",
     # accounts' and learning's rows, written for the audited services of other areas that check the policy
     # (admin.grant_role, admin.revoke_role, admin.suspend_user; quizzes' attempts lock the enrolment)
     "accounts.add_role_grant", "accounts.remove_role_grant", "accounts.set_account_status",
-    "learning.lock_enrolment",
+    "learning.lock_enrolment", "accounts.lock_user",
 }
 
 

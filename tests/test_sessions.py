@@ -14,6 +14,7 @@ from moocplatform.accounts import services
 from moocplatform.accounts.devices import device_label
 from moocplatform.accounts.models import User, UserSession
 from moocplatform.accounts.sessions import key_hash, purge_expired_sessions, revoke_credentials, start_session
+from moocplatform.accounts.throttling import LoginSource
 from moocplatform.admin.services import suspend_user
 from moocplatform.audit import AuditEntry
 from moocplatform.extensions import db
@@ -401,7 +402,7 @@ def test_secure_cookies_take_the_host_prefix(app):
                                 data={"email": "ann@example.org", "password": PASSWORD, "remember": "y"})
         assert response.status_code == 302
         cookies = response.headers.getlist("Set-Cookie")
-        assert {c.split("=", 1)[0] for c in cookies} == {"__Host-session", "__Host-remember_me"}
+        assert {c.split("=", 1)[0] for c in cookies} == {"__Host-session", "__Host-remember_me", "__Host-device"}
         for cookie in cookies:
             attributes = [part.strip().lower() for part in cookie.split(";")[1:]]
             assert "secure" in attributes and "httponly" in attributes and "path=/" in attributes
@@ -448,7 +449,7 @@ def test_purge_removes_expired_and_outdated_sessions(client):
 def test_change_password_service_keeps_only_the_named_session():
     user = make_user()
     kept, dropped = start_session(user, device="a"), start_session(user, device="b")
-    services.change_password(user, PASSWORD, NEW_PASSWORD, keep_session_id=kept.row.id)
+    services.change_password(user, PASSWORD, NEW_PASSWORD, LoginSource("127.0.0.1"), keep_session_id=kept.row.id)
     db.session.expire_all()
     assert db.session.get(UserSession, dropped.row.id) is None
     assert db.session.get(UserSession, kept.row.id).auth_version == 1

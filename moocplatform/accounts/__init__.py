@@ -8,8 +8,8 @@ def init_app(app: Flask) -> None:
     # Imported here: other areas import this package's models and pure modules, which must not load its
     # pages and commands (and, through them, half the platform) before the application installs it.
     from ..jobs import register_job
-    from .services import purge_old_login_failures
     from .sessions import purge_expired_sessions
+    from .throttling import purge_old_login_failures
     from .views import bp
 
     app.register_blueprint(bp)

@@ -1,6 +1,8 @@
 """The account mails, rendered by the outbox worker in the recipient's language."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
 
 from ..mail import mail_template
@@ -18,11 +20,12 @@ def account_exists(*, login: str, reset: str) -> tuple[str, str]:
 
 
 @mail_template(VERIFY_EMAIL)
-def verify_email(*, name: str, link: str, hours: int) -> tuple[str, str]:
+def verify_email(*, link: str, hours: int, **_earlier: Any) -> tuple[str, str]:
+    # No name typed at registration: anyone can register anyone's address (mails queued earlier carried one).
     return _("Confirm your e-mail address"), _(
-        "Welcome, %(name)s!\n\nConfirm your e-mail address to start learning:\n%(link)s\n\n"
-        "The link works for %(hours)d hours. If you did not register, ignore this mail.\n",
-        name=name, link=link, hours=hours)
+        "Someone, probably you, registered this address.\n\nConfirm it to start learning:\n%(link)s\n\n"
+        "The link works for %(hours)d hours. If you did not register, ignore this mail: no account will be "
+        "usable without it.\n", link=link, hours=hours)
 
 
 @mail_template(RESET_PASSWORD)

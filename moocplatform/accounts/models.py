@@ -131,13 +131,16 @@ class Consent(Model):
 
 
 class LoginFailure(Model):
-    """A failed log-in, kept for the throttling window; shared by every worker through the database."""
+    """A failed log-in or current-password check, kept for the throttling window; shared by every worker
+    through the database. `device` names the device cookie it came with, when that cookie was trusted for
+    this account: such failures count for that device alone, not for the address they came from."""
 
     __tablename__ = "login_failures"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), index=True)
     ip: Mapped[str] = mapped_column(sa.String(64), index=True)
+    device: Mapped[str | None] = mapped_column(sa.String(32), index=True)
     failed_at: Mapped[datetime] = mapped_column(index=True)
 
 

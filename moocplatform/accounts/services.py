@@ -2,43 +2,36 @@
 domain errors; the caller commits."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from .. import audit, clock, personal_data, policy, validation
+from .. import audit, clock, personal_data, policy, transaction, validation
 from ..errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from ..events import UserErased, announce
 from ..extensions import db
-from ..mail import queue_mail
+from ..mail import queue_mail, requested_mail_allowed
 from ..urls import public_url
 from .mails import ACCOUNT_EXISTS, RESET_PASSWORD, VERIFY_EMAIL
-from .models import Consent, LoginFailure, RoleGrant, ScopeType, User, UserStatus
+from .models import Consent, RoleGrant, ScopeType, User, UserStatus
 from .passwords import burn_time, hash_password, needs_rehash, password_problem, verify_password
 from .sessions import revoke_credentials
+from .throttling import (
+    LoginSource,
+    clear_login_failures,
+    clear_source_failures,
+    normalise_email,
+    record_failure,
+    refuse_while_throttled,
+)
 from .tokens import TokenError, make_token, password_fingerprint, read_token
-
-
-class LoginThrottled(DomainError):
-    status_code = 429
-
-    def __init__(self, retry_after: int):
-        super().__init__(_("Too many failed log-in attempts. Try again in %(m)d minutes, or reset your password.",
-                           m=max(1, math.ceil(retry_after / 60))))
-        self.retry_after = retry_after
 
 
 class InvalidCredentials(DomainError):
     status_code = 200
-
-
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
 
 
 def get_user_by_email(email: str) -> User | None:
@@ -46,6 +39,9 @@ def get_user_by_email(email: str) -> User | None:
 
 
 # Registration and e-mail verification ---------------------------------------------------------------------
+
+JUST_REGISTERED = timedelta(minutes=10)
+
 
 @dataclass(frozen=True)
 class Registration:
@@ -57,13 +53,15 @@ class Registration:
     confirmed_age: bool
     timezone: str = "UTC"
     locale: str = "en"
+    source: str | None = None  # the requesting address, for the mail limits
 
 
 def register_user(form: Registration) -> User | None:
     """Create an unverified account and mail the verification link.
 
     An address that already has an account gets a mail saying so instead, and None is returned, so the page
-    looks the same either way and does not reveal who is registered.
+    looks the same either way and does not reveal who is registered; the password is hashed either way, so
+    the answer takes as long too.
     """
     if not (form.accepted_terms and form.accepted_privacy):
         raise InvalidInput(_("You must accept the terms and the privacy notice."), field="accept_terms")
@@ -76,23 +74,31 @@ def register_user(form: Registration) -> User | None:
     problem = password_problem(form.password, email=email, display_name=display_name)
     if problem:
         raise InvalidInput(problem, field="password")
+    password_hash = hash_password(form.password)
     existing = get_user_by_email(email)
     if existing is not None:
-        queue_mail(email, ACCOUNT_EXISTS, recipient_id=existing.id, login=public_url("accounts.login"),
-                   reset=public_url("accounts.forgot_password"))
+        if _just_registered(existing):
+            return None  # the same form sent twice: its confirmation mail is on the way already
+        if requested_mail_allowed(email, form.source):
+            queue_mail(email, ACCOUNT_EXISTS, recipient_id=existing.id, login=public_url("accounts.login"),
+                       reset=public_url("accounts.forgot_password"))
         return None
     now = clock.now()
-    user = User(email=email, password_hash=hash_password(form.password), display_name=display_name,
+    user = User(email=email, password_hash=password_hash, display_name=display_name,
                 timezone=timezone, locale=locale, created_at=now, password_changed_at=now)
-    db.session.add(user)
-    db.session.flush()  # the consents need the new user's id (Consent has no relationship to set instead)
+    if not transaction.add_unless_present(user):
+        return None  # a parallel registration of this address won; it sends the mail
     config = current_app.config
     for kind, version in (("terms", config["TERMS_VERSION"]), ("privacy", config["PRIVACY_VERSION"]),
                           ("minimum_age", str(config["MINIMUM_AGE"]))):
         db.session.add(Consent(user_id=user.id, kind=kind, version=version, given_at=now))
     db.session.flush()
-    send_verification_email(user)
+    send_verification_email(user, form.source)
     return user
+
+
+def _just_registered(user: User) -> bool:
+    return user.email_verified_at is None and user.created_at > clock.now() - JUST_REGISTERED
 
 
 def create_verified_user(email: str, display_name: str, password: str, *, actor=None, **profile: str) -> User:
@@ -116,11 +122,15 @@ def create_verified_user(email: str, display_name: str, password: str, *, actor=
     return user
 
 
-def send_verification_email(user: User) -> None:
+def send_verification_email(user: User, source: str | None = None) -> None:
+    """Mail the confirmation link (within the limits on mail anyone can ask for). It does not carry the name
+    typed at registration: whoever registers a stranger's address must not choose the first words they read."""
+    if not requested_mail_allowed(user.email, source):
+        return
     token = make_token("verify-email", {"user": user.id, "email": user.email, "av": user.auth_version})
     hours = current_app.config["EMAIL_VERIFICATION_MAX_AGE"] // 3600
-    queue_mail(user.email, VERIFY_EMAIL, recipient_id=user.id, name=user.display_name,
-               link=public_url("accounts.verify_email", token=token), hours=hours)
+    queue_mail(user.email, VERIFY_EMAIL, recipient_id=user.id, link=public_url("accounts.verify_email", token=token),
+               hours=hours)
 
 
 @dataclass(frozen=True)
@@ -149,34 +159,13 @@ def verify_email(token: str) -> VerifiedEmail:
     return VerifiedEmail(user, first_time and payload.get("av", 0) == user.auth_version and user.status == "active")
 
 
-# Log-in and throttling ------------------------------------------------------------------------------------
+# Log-in -------------------------------------------------------------------------------------------------------
 
-def _window_start():
-    return clock.now() - timedelta(seconds=current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"])
-
-
-def throttle_wait(email: str, ip: str) -> int:
-    """Seconds until another log-in may be tried for this address or from this IP; 0 when allowed now."""
-    limit = current_app.config["LOGIN_MAX_FAILURES"]
-    since = _window_start()
-    wait = 0
-    for column, value in ((LoginFailure.email, normalise_email(email)), (LoginFailure.ip, ip)):
-        times = db.session.scalars(
-            sa.select(LoginFailure.failed_at).where(column == value, LoginFailure.failed_at > since)
-            .order_by(LoginFailure.failed_at.desc()).limit(limit)
-        ).all()
-        if len(times) >= limit:
-            oldest = times[-1]
-            wait = max(wait, math.ceil((oldest - since).total_seconds()))
-    return max(wait, 0)
-
-
-def authenticate(email: str, password: str, ip: str) -> User:
-    """The user whose credentials these are; records failures and refuses while throttled."""
+def authenticate(email: str, password: str, source: LoginSource) -> User:
+    """The user whose credentials these are; records failures and refuses while this account is throttled
+    for this source (see throttling.py)."""
     email = normalise_email(email)
-    wait = throttle_wait(email, ip)
-    if wait:
-        raise LoginThrottled(wait)
+    refuse_while_throttled(email, source)
     user = get_user_by_email(email)
     if user is None or user.status == "deleted":
         burn_time(password)
@@ -184,41 +173,38 @@ def authenticate(email: str, password: str, ip: str) -> User:
     else:
         ok = verify_password(user.password_hash, password)
     if not ok or user is None:
-        db.session.add(LoginFailure(email=email, ip=ip, failed_at=clock.now()))
-        db.session.flush()
+        record_failure(email, source)
         raise InvalidCredentials(_("That e-mail address and password do not match an account."))
     if user.status == "suspended":
         raise InvalidInput(_("This account is suspended. Contact the administrators if you think this is wrong."))
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.email == email))
+    clear_source_failures(email, source)
     user.last_login_at = clock.now()
     db.session.flush()
     return user
 
 
-def clear_login_failures(email: str) -> int:
-    return _deleted(sa.delete(LoginFailure).where(LoginFailure.email == normalise_email(email)))
+class WrongPassword(InvalidInput):
+    """A current-password check failed; the failure is recorded, so the caller keeps it (keep_despite)."""
 
 
-def purge_old_login_failures() -> int:
-    """Scheduled job: drop failures older than the throttling window."""
-    return _deleted(sa.delete(LoginFailure).where(LoginFailure.failed_at <= _window_start()))
-
-
-def _deleted(statement: sa.Delete) -> int:
-    """Runs a DELETE; how many rows it removed."""
-    # Session.execute() is declared to return a Result; a DELETE's is a CursorResult, which has rowcount.
-    result = cast(sa.CursorResult[Any], db.session.execute(statement))
-    return result.rowcount or 0
+def check_current_password(user: User, password: str, source: LoginSource, *, field: str, message: str) -> None:
+    """Proof of the account holder before a sensitive change, throttled as log-ins are: a stolen session
+    must not become an unlimited password oracle."""
+    refuse_while_throttled(user.email, source)
+    if not verify_password(user.password_hash, password):
+        record_failure(user.email, source)
+        raise WrongPassword(message, field=field)
+    clear_source_failures(user.email, source)
 
 
 # Passwords ------------------------------------------------------------------------------------------------
 
-def request_password_reset(email: str) -> None:
+def request_password_reset(email: str, source: str | None = None) -> None:
     """Mail a reset link when the address has an account; say nothing either way."""
     user = get_user_by_email(email)
-    if user is None or user.status != "active":
+    if user is None or user.status != "active" or not requested_mail_allowed(user.email, source):
         return
     token = make_token("reset-password", {"user": user.id, "pw": password_fingerprint(user.password_hash)})
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
@@ -251,12 +237,13 @@ def reset_password(token: str, new_password: str) -> User:
     return user
 
 
-def change_password(user: User, current: str, new_password: str, *, keep_session_id: int | None = None) -> None:
+def change_password(user: User, current: str, new_password: str, source: LoginSource, *,
+                    keep_session_id: int | None = None) -> None:
     """user changes their own password (proving it with the current one); every other session of the account
     ends (the one named stays signed in)."""
     _require_account_holder(user, user)
-    if not verify_password(user.password_hash, current):
-        raise InvalidInput(_("Your current password is not right."), field="current_password")
+    check_current_password(user, current, source, field="current_password",
+                           message=_("Your current password is not right."))
     _set_password(user, new_password)
     revoke_credentials(user, keep_session_id=keep_session_id)
     audit.record(user, "account.change_password", user)
@@ -311,11 +298,10 @@ def _require_account_holder(actor, user: User) -> None:
         raise PermissionDenied(_("Only the account holder can do that."))
 
 
-def delete_account(user: User, password: str) -> list[str]:
+def delete_account(user: User, password: str, source: LoginSource) -> list[str]:
     """user erases their own account (proving it with the password)."""
     _require_account_holder(user, user)
-    if not verify_password(user.password_hash, password):
-        raise InvalidInput(_("Your password is not right."), field="password")
+    check_current_password(user, password, source, field="password", message=_("Your password is not right."))
     ensure_not_last_admin(user)  # someone must remain who can run the service; grant another admin first
     done = personal_data.erase_user(user)
     audit.record(user, "account.delete", user, erased=done)  # the account holder did it, not the system
@@ -335,6 +321,15 @@ def find_grant(user: User, role: str, scope_type: str = ScopeType.PLATFORM,
 
 def grant_of(user: User, grant_id: int) -> RoleGrant | None:
     return next((g for g in user.roles if g.id == grant_id), None)
+
+
+def lock_user(user: User) -> None:
+    """Take the user's row for this transaction (a no-op UPDATE): changes to one account's roles then queue,
+    so two parallel grants of one role find each other instead of both inserting (a platform grant's NULL
+    scope makes the unique constraint unable to tell them apart)."""
+    db.session.execute(sa.update(User).where(User.id == user.id).values(id=User.id)
+                       .execution_options(synchronize_session=False))
+    db.session.expire(user, ["roles"])
 
 
 def add_role_grant(user: User, role: str, scope_type: str, scope_id: int | None,
@@ -377,3 +372,4 @@ def ensure_not_last_admin(user: User) -> None:
     )
     if (admins or 0) <= 1:
         raise Conflict(_("This is the last active administrator."))
+

@@ -188,7 +188,7 @@ def _cookie_names(app: Flask) -> None:
     config = app.config
     if not config["SESSION_COOKIE_SECURE"]:
         return
-    for key in ("SESSION_COOKIE_NAME", "REMEMBER_ME_COOKIE_NAME"):
+    for key in ("SESSION_COOKIE_NAME", "REMEMBER_ME_COOKIE_NAME", "DEVICE_COOKIE_NAME"):
         if not config[key].startswith(HOST_PREFIX):
             config[key] = HOST_PREFIX + config[key]
     config["SESSION_COOKIE_PATH"] = "/"

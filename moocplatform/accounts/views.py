@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,6 +14,7 @@ from ..errors import DomainError
 from ..forms import apply_form, show_domain_error
 from ..urls import is_safe_next
 from . import services, sessions
+from .device_cookies import login_source, remember_device
 from .forms import (
     ChangePasswordForm,
     DeleteAccountForm,
@@ -22,7 +25,9 @@ from .forms import (
     ResetPasswordForm,
 )
 from .session_cookies import credentials_changed, current_session_id, forget_browser, sign_in, sign_out
+from .throttling import LoginThrottled
 
+T = TypeVar("T")
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
 
@@ -35,7 +40,7 @@ def register():
         registration = services.Registration(
             email=form.email.data, password=form.password.data, display_name=form.display_name.data,
             accepted_terms=form.accept_terms.data, accepted_privacy=form.accept_privacy.data,
-            confirmed_age=form.confirm_age.data, timezone=form.timezone.data,
+            confirmed_age=form.confirm_age.data, timezone=form.timezone.data, source=request.remote_addr,
         )
         if apply_form(form, lambda: services.register_user(registration))[0]:
             return redirect(url_for("accounts.check_email"))
@@ -67,7 +72,7 @@ def verify_email(token: str):
 @login_required
 def resend_verification():
     if not current_user.is_verified:
-        services.send_verification_email(current_user)
+        services.send_verification_email(current_user, request.remote_addr)
         flash(_("We sent you a new confirmation link."), "info")
     return redirect(request.referrer if is_safe_next(request.referrer) else url_for("learning.dashboard"))
 
@@ -81,9 +86,8 @@ def login():
     if form.validate_on_submit():
         try:  # a failed log-in is counted (for throttling) even though the request then fails
             with transaction.unit_of_work("log-in attempt", keep_despite=(DomainError,)):
-                user = services.authenticate(form.email.data, form.password.data,
-                                             request.remote_addr or "unknown")
-        except services.LoginThrottled as error:
+                user = services.authenticate(form.email.data, form.password.data, login_source(form.email.data))
+        except LoginThrottled as error:
             show_domain_error(form, error)
             response = render_template("accounts/login.html", form=form), 429
             return (*response, {"Retry-After": str(error.retry_after)})
@@ -93,7 +97,9 @@ def login():
         else:
             sign_in(user, remember=bool(form.remember.data))
             next_url = query_args.text("next", max_length=2000)
-            return redirect(next_url if is_safe_next(next_url) else url_for("learning.dashboard"))
+            response = redirect(next_url if is_safe_next(next_url) else url_for("learning.dashboard"))
+            remember_device(response, user.email)
+            return response
     elif form.errors:
         status = 422
     return render_template("accounts/login.html", form=form), status
@@ -103,14 +109,17 @@ def login():
 def logout():
     sign_out()
     flash(_("You are logged out."), "info")
-    return redirect(url_for("catalog.catalogue"))
+    response = redirect(url_for("catalog.catalogue"))
+    # Pages of the session may sit in the browser's cache; the device cookie stays (it only helps log-ins).
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
+        services.request_password_reset(form.email.data, request.remote_addr)
         return render_template("accounts/reset_sent.html", email=form.email.data)
     return render_template("accounts/forgot_password.html", form=form)
 
@@ -164,13 +173,20 @@ def end_other_sessions():
     return redirect(url_for("accounts.profile"))
 
 
+def _keeping_failures(action: Callable[[], T]) -> T:
+    """Run a service that checks the current password in a unit of its own, which keeps a recorded failure
+    (for throttling) although the request then shows an error."""
+    with transaction.unit_of_work("current-password check", keep_despite=(services.WrongPassword,)):
+        return action()
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit() and apply_form(form, lambda: services.change_password(
-            current_user, form.current_password.data, form.password.data,
-            keep_session_id=current_session_id()))[0]:
+    if form.validate_on_submit() and apply_form(form, lambda: _keeping_failures(lambda: services.change_password(
+            current_user, form.current_password.data, form.password.data, login_source(current_user.email),
+            keep_session_id=current_session_id())))[0]:
         credentials_changed(current_user)
         flash(_("Your password is changed."), "success")
         return redirect(url_for("accounts.profile"))
@@ -200,8 +216,8 @@ def export_data():
 @login_required
 def delete_account():
     form = DeleteAccountForm()
-    if form.validate_on_submit() and apply_form(
-            form, lambda: services.delete_account(current_user, form.password.data))[0]:
+    if form.validate_on_submit() and apply_form(form, lambda: _keeping_failures(lambda: services.delete_account(
+            current_user, form.password.data, login_source(current_user.email))))[0]:
         forget_browser()  # erasing the account deleted its sessions
         flash(_("Your account and personal data are deleted."), "success")
         return redirect(url_for("catalog.catalogue"))

@@ -10,13 +10,14 @@ from ..access import scope_loader
 from ..accounts.models import COURSE_ROLES, ROLES, SCOPE_TYPES, ScopeType
 from ..accounts.services import (
     add_role_grant,
-    clear_login_failures,
     ensure_not_last_admin,
     find_grant,
+    lock_user,
     remove_role_grant,
     set_account_status,
 )
 from ..accounts.sessions import revoke_credentials
+from ..accounts.throttling import clear_login_failures
 from ..catalog.queries import get_course_by_id
 from ..errors import InvalidInput, PermissionDenied
 from ..extensions import db
@@ -54,6 +55,7 @@ def grant_role(actor, user: User, role: str, course=None, *, scope_type: str | N
         raise InvalidInput(_("Choose what the role is given for."), field="scope_id")
     elif scope_type == ScopeType.COURSE.value and get_course_by_id(scope_id) is None:
         raise InvalidInput(_("No such course."), field="course")
+    lock_user(user)
     existing = find_grant(user, role, scope_type, scope_id)
     if existing is not None:
         return existing
@@ -106,7 +108,7 @@ def unsuspend_user(actor, user: User) -> None:
 
 
 def unlock_user(actor, user: User) -> int:
-    """Clear the failed log-ins that throttle this account."""
+    """Clear everything that slows this account's log-ins down: its failures from every address and device."""
     _require_admin(actor)
     cleared = clear_login_failures(user.email)
     audit.record(actor, "user.unlock", user, failures_cleared=cleared)

@@ -11,7 +11,8 @@ from wtforms import SelectChoice
 
 from .. import audit, outbox, policy, query_args
 from ..accounts.queries import account_counts, search_users_query
-from ..accounts.services import get_user_by_email, grant_of, require_user, throttle_wait
+from ..accounts.services import get_user_by_email, grant_of, require_user
+from ..accounts.throttling import recent_failures
 from ..catalog import queries as catalog_queries
 from ..catalog import services as catalog_services
 from ..extensions import db
@@ -64,7 +65,7 @@ def user_detail(user_id: int):
     ).all()
     return render_template("admin/user.html", user=user, form=form, suspend_form=SuspendForm(),
                            button_form=EmptyForm(), courses=courses, history=history,
-                           throttled_for=throttle_wait(user.email, ""), roles=ROLE_LABELS)
+                           recent_failures=recent_failures(user.email), roles=ROLE_LABELS)
 
 
 @bp.post("/users/<id:user_id>/roles")

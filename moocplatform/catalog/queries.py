@@ -16,7 +16,7 @@ from ..accounts.models import User
 from ..errors import NotFound
 from ..extensions import db
 from ..pagination import Page, paginate
-from .models import Course, CourseCompetence, CourseVersion, Module, Unit
+from .models import Course, CourseCompetence, CourseVersion, Module, PackFile, Unit, VersionStatus
 
 EFFORT_LEVELS = {
     "light": (1, 2),
@@ -289,3 +289,25 @@ def courses_by_id(ids: set[int]) -> dict[int, Course]:
 
 def course_count() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Course)) or 0
+
+
+@dataclass(frozen=True)
+class PackAsset:
+    content_type: str
+    published: bool  # some live or superseded version holds it: anyone may fetch it
+    draft_courses: list[Course]  # else the courses whose drafts hold it (their previewers may)
+
+
+def pack_asset(sha256: str, name: str) -> PackAsset | None:
+    """A file under assets/ with this content and name, and who may be served it; two queries."""
+    rows = db.session.execute(
+        sa.select(PackFile.content_type, CourseVersion.status, CourseVersion.course_id)
+        .join(CourseVersion, CourseVersion.id == PackFile.version_id)
+        .where(PackFile.sha256 == sha256, PackFile.path.startswith("assets/"), PackFile.path.endswith("/" + name))
+    ).all()
+    if not rows:
+        return None
+    published = any(row.status != VersionStatus.draft for row in rows)
+    courses = [] if published else list(db.session.scalars(
+        sa.select(Course).where(Course.id.in_({row.course_id for row in rows}))))
+    return PackAsset(rows[0].content_type, published, courses)

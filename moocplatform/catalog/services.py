@@ -116,6 +116,8 @@ def import_pack(actor, path: str | Path, *, force: bool = False, publish: bool =
                                   else policy.can_create_course(actor)):
         raise PermissionDenied(_("You cannot import packs for this course.") if course
                                else _("Only administrators can create new courses."))
+    if course is not None:
+        _lock_course(course)  # parallel uploads of one course queue, each seeing what the one before stored
     live = db.session.get(CourseVersion, course.live_version_id) if course and course.live_version_id else None
     changes = change_set(live, pack, {f.path: f.sha256 for f in files})
     if keep_live and live is not None and parse_version(pack.version) <= parse_version(live.version) \
@@ -254,10 +256,22 @@ def _store_version(actor, course: Course, pack: Pack, digest: str, changes: Chan
     return version
 
 
+def _lock_course(course: Course) -> None:
+    """Take the course's row for this transaction (a no-op UPDATE; PostgreSQL holds it until commit), then read
+    the course again: what a transaction that held it before committed is seen."""
+    db.session.execute(sa.update(Course).where(Course.id == course.id).values(id=Course.id)
+                       .execution_options(synchronize_session=False))
+    db.session.refresh(course)
+
+
 def publish_version(actor, course: Course, version: CourseVersion) -> None:
     """Make a stored version live: learners see it at once; their data follows by stable id, and units the
     version no longer has are retired (hidden, their learners' data kept)."""
     _require_manager(actor, course, version)
+    # Parallel publishes of one draft queue here, and each after the first reads the version as live (read
+    # again once the lock is held) and does nothing, audit entry included.
+    _lock_course(course)
+    db.session.refresh(version)
     if version.status == "live":
         return
     if course.live_version_id:

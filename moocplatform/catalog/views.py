@@ -1,18 +1,15 @@
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_login import current_user
 
 from .. import policy, query_args
 from ..content.render import reference_list_html
-from ..extensions import db
 from ..forms import EmptyForm
 from ..learning.queries import completion_rules_for, enrollment_and_progress
 from ..learning.services import enrolment_blocker
 from ..storage import StoredFileMissing
 from . import assets, queries
-from .models import PackFile
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
 
@@ -58,20 +55,24 @@ def references(slug: str):
 
 @bp.get("/assets/<sha256>/<name>")
 def pack_asset(sha256: str, name: str):
-    """Files from packs, by content hash: immutable, so cached for a year; sandboxed so SVG cannot script."""
-    asset = db.session.scalar(sa.select(PackFile).where(
-        PackFile.sha256 == sha256, PackFile.path.startswith("assets/"), PackFile.path.endswith("/" + name)
-    ).limit(1))
-    if asset is None:
+    """Files from packs, by content hash: immutable, so cached for a year; sandboxed so SVG cannot script.
+    A file that only drafts contain is served only to those who may preview them, and cached nowhere."""
+    found = queries.pack_asset(sha256, name)
+    if found is None:
+        abort(404)
+    if not found.published and not any(policy.can_manage_course(current_user, c) for c in found.draft_courses):
         abort(404)
     try:
-        response = assets.send_asset(sha256, mimetype=asset.content_type, max_age=31536000, download_name=name)
+        response = assets.send_asset(sha256, mimetype=found.content_type, max_age=31536000, download_name=name)
     except (ValueError, StoredFileMissing):
         abort(404)
-    response.cache_control.public = True
-    response.cache_control.immutable = True
+    if found.published:
+        response.cache_control.public = True
+        response.cache_control.immutable = True
+    else:
+        response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
     response.headers["Content-Disposition"] = (
-        "inline" if asset.content_type.startswith(("image/", "text/", "application/pdf")) else "attachment"
+        "inline" if found.content_type.startswith(("image/", "text/", "application/pdf")) else "attachment"
     ) + f'; filename="{name}"'
     return response

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from .. import access, audit, clock, policy
+from .. import access, audit, clock, policy, transaction
 from ..errors import Conflict, InvalidInput, PermissionDenied
 from ..events import Enrolled, LeftCourse, UnitCompleted, announce
 from ..extensions import db
@@ -198,8 +198,8 @@ def invite_learners(actor, course, emails: list[str]) -> list[Invitation]:
         if email in existing:
             continue
         invitation = Invitation(course_id=course.id, email=email, invited_by_id=actor.id, created_at=clock.now())
-        db.session.add(invitation)
-        created.append(invitation)
+        if transaction.add_unless_present(invitation):  # else a parallel request invited (and mails) them
+            created.append(invitation)
     link = public_url("catalog.course_page", slug=course.slug)
     for email in (invitation.email for invitation in created):
         queue_mail(email, COURSE_INVITATION, title=course.title, link=link)

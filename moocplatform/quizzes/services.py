@@ -53,6 +53,8 @@ MAX_TEXT_RESPONSE = 20_000  # characters; reflections may be long, anything long
 MAX_EXTRA_ATTEMPTS = 100
 MAX_EXTRA_MINUTES = 1440
 MAX_REASON = 500
+# An identical grant by the same person this soon after another is the same form sent twice, not a new grant.
+REPEATED_GRANT_WINDOW = timedelta(minutes=1)
 QUIZ_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
@@ -395,6 +397,15 @@ def grant_exception(actor, learner, course, quiz_key: str, extra_attempts: int, 
         raise InvalidInput(_("Say why the exception is granted."), field="reason")
     if len(reason) > MAX_REASON:
         raise InvalidInput(_("At most %(n)d characters.", n=MAX_REASON), field="reason")
+    lock_enrolment(learner, course)  # parallel grants for this learner queue, so a repeat finds the first
+    repeated = db.session.scalar(sa.select(QuizException).where(
+        QuizException.user_id == learner.id, QuizException.course_id == course.id,
+        QuizException.quiz_key == quiz_key, QuizException.granted_by_id == actor.id,
+        QuizException.extra_attempts == extra_attempts, QuizException.extra_minutes == extra_minutes,
+        QuizException.reason == reason, QuizException.granted_at > clock.now() - REPEATED_GRANT_WINDOW,
+    ).limit(1))
+    if repeated is not None:  # the same form sent twice (a double click): one grant
+        return repeated
     exception = QuizException(user_id=learner.id, course_id=course.id, quiz_key=quiz_key,
                               extra_attempts=extra_attempts, extra_minutes=extra_minutes, reason=reason,
                               granted_by_id=actor.id, granted_at=clock.now())

@@ -1,0 +1,133 @@
+"""Log-in throttling that slows attackers without locking anyone out (OWASP's device cookies).
+
+Failures count per account and source. A source is the address a request came from, or, when the browser
+shows a device cookie that a successful log-in to this account gave it, that device alone. From the third
+failure of an account and source on, each attempt must wait 1, 2, 4 … up to 60 seconds after the last one;
+nothing is ever locked for good. An address that fails very often across accounts (a password spray) meets a
+ceiling for the window; a trusted device does not, so a class behind one school router keeps logging in while
+someone attacks an account. The counts are rows in the database, shared by every worker without Redis.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, cast
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import ngettext
+
+from .. import clock
+from ..errors import DomainError
+from ..extensions import db
+from .models import LoginFailure
+
+
+@dataclass(frozen=True)
+class LoginSource:
+    """Where an attempt comes from: the client's address, and the device id of a device cookie that this
+    account trusts (None without one)."""
+
+    ip: str
+    device: str | None = None
+
+
+class LoginThrottled(DomainError):
+    status_code = 429
+
+    def __init__(self, retry_after: int):
+        super().__init__(ngettext(
+            "Too many failed attempts. Try again in %(num)d second, or reset your password.",
+            "Too many failed attempts. Try again in %(num)d seconds, or reset your password.", retry_after))
+        self.retry_after = retry_after
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def failure_delay(failures: int) -> int:
+    """Seconds to wait after the last of `failures` recent failures: none for the first two, then 1, 2, 4 …
+    doubling up to the configured maximum (60 s)."""
+    free = current_app.config["LOGIN_FREE_FAILURES"]
+    if failures <= free:
+        return 0
+    return min(current_app.config["LOGIN_MAX_DELAY_SECONDS"], 2 ** min(failures - free - 1, 30))
+
+
+def window_start():
+    return clock.now() - timedelta(seconds=current_app.config["LOGIN_FAILURE_WINDOW_SECONDS"])
+
+
+def _source_filter(source: LoginSource) -> sa.ColumnElement[bool]:
+    if source.device is not None:
+        return LoginFailure.device == source.device
+    return sa.and_(LoginFailure.ip == source.ip, LoginFailure.device.is_(None))
+
+
+def throttle_wait(email: str, source: LoginSource) -> int:
+    """Seconds until this account may be tried again from this source; 0 when it may be tried now."""
+    since = window_start()
+    count, last = db.session.execute(
+        sa.select(sa.func.count(), sa.func.max(LoginFailure.failed_at))
+        .where(LoginFailure.email == normalise_email(email), _source_filter(source), LoginFailure.failed_at > since)
+    ).one()
+    wait = 0.0
+    if count and last is not None:
+        wait = (last + timedelta(seconds=failure_delay(count)) - clock.now()).total_seconds()
+    if source.device is None:
+        wait = max(wait, _source_ceiling_wait(source.ip, since))
+    return max(0, math.ceil(wait))
+
+
+def _source_ceiling_wait(ip: str, since) -> float:
+    """An address with the ceiling's number of untrusted failures in the window waits until the oldest of them
+    leaves it."""
+    ceiling = current_app.config["LOGIN_SOURCE_MAX_FAILURES"]
+    oldest = db.session.scalars(
+        sa.select(LoginFailure.failed_at)
+        .where(LoginFailure.ip == ip, LoginFailure.device.is_(None), LoginFailure.failed_at > since)
+        .order_by(LoginFailure.failed_at.desc()).offset(ceiling - 1).limit(1)
+    ).first()
+    return 0.0 if oldest is None else (oldest - since).total_seconds()
+
+
+def refuse_while_throttled(email: str, source: LoginSource) -> None:
+    wait = throttle_wait(email, source)
+    if wait:
+        raise LoginThrottled(wait)
+
+
+def record_failure(email: str, source: LoginSource) -> None:
+    db.session.add(LoginFailure(email=normalise_email(email), ip=source.ip[:64], device=source.device,
+                                failed_at=clock.now()))
+    db.session.flush()
+
+
+def clear_source_failures(email: str, source: LoginSource) -> None:
+    """A success from a source forgets that source's failures (not an attacker's elsewhere)."""
+    db.session.execute(sa.delete(LoginFailure).where(LoginFailure.email == normalise_email(email),
+                                                     _source_filter(source)))
+
+
+def clear_login_failures(email: str) -> int:
+    """Everything that slows this account down, from every source and device."""
+    return _deleted(sa.delete(LoginFailure).where(LoginFailure.email == normalise_email(email)))
+
+
+def recent_failures(email: str) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(LoginFailure).where(
+        LoginFailure.email == normalise_email(email), LoginFailure.failed_at > window_start())) or 0
+
+
+def purge_old_login_failures() -> int:
+    """Scheduled job: drop failures older than the throttling window."""
+    return _deleted(sa.delete(LoginFailure).where(LoginFailure.failed_at <= window_start()))
+
+
+def _deleted(statement: sa.Delete) -> int:
+    """Runs a DELETE; how many rows it removed."""
+    # Session.execute() is declared to return a Result; a DELETE's is a CursorResult, which has rowcount.
+    result = cast(sa.CursorResult[Any], db.session.execute(statement))
+    return result.rowcount or 0
