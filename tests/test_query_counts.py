@@ -52,8 +52,9 @@ def test_unit_page_query_budget(client, count_queries):
     learner = make_user()
     course, = grow(learner, courses=1, units_per_module=2, others=0)
     log_in(client, learner)
-    # user, course with live version, enrolment with progress (the unit itself comes from memory)
-    assert queries_for(client, count_queries, f"/courses/{course.slug}/units/m1-u2") == 3
+    # user, the bell, course with live version, enrolment with progress (the unit itself comes from memory),
+    # the unit's discussion thread (none yet)
+    assert queries_for(client, count_queries, f"/courses/{course.slug}/units/m1-u2") == 5
 
 
 @pytest.mark.parametrize("page", ["/admin/users", "/admin/audit", "/admin/", "/admin/courses"])
@@ -81,6 +82,6 @@ def test_course_page_with_completion_rules_query_budget(client, count_queries, t
     for key in ("m1-u1", "m1-u2", "m2-u1"):
         set_unit_completion(learner, course, key, complete=True)
     log_in(client, learner)
-    # user, course with live version, enrolment with progress; then one query per rule kind for its figure
-    # (units completed; the quizzes the version has, attempts passed)
-    assert queries_for(client, count_queries, f"/courses/{course.slug}") == 6
+    # user, the bell, course with live version, enrolment with progress; then one query per rule kind for its
+    # figure (units completed; the quizzes the version has, attempts passed)
+    assert queries_for(client, count_queries, f"/courses/{course.slug}") == 7
