@@ -281,3 +281,33 @@ def test_a_course_without_discussion_units_has_a_forum_too(client):
     enrol(learner, course)
     log_in(client, learner)
     assert client.get(f"/courses/{course.slug}/discussion").status_code == 200
+
+
+# CSRF ----------------------------------------------------------------------------------------------------
+
+def test_every_discussion_and_notification_form_needs_its_csrf_token(app, client, csrf_enabled, course, learners):
+    """Every POST endpoint of the two areas, except the mail's one-click unsubscribe (RFC 8058: mail programs
+    post there without a form; the secret in the address is the proof)."""
+    post = services.comment_on_unit(learners[1], course, "m1-u1", "Target")
+    space = queries.course_space(course.id)
+    values = {"slug": course.slug, "category_id": queries.forum_index(space, None).categories[0].id,
+              "thread_id": post.thread_id, "post_id": post.id, "key": "m1-u1", "notification_id": 1}
+    log_in(client, learners[0])
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.split(".")[0] not in ("discussion", "notifications") or "POST" not in rule.methods:
+            continue
+        if rule.endpoint == "notifications.unsubscribe":
+            continue
+        path = rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
+        response = client.post(path, data={"body": "no token", "title": "t", "reason": "r"})
+        assert response.status_code == 400, (rule.endpoint, response.status_code)
+        checked += 1
+    assert checked == 12
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 1
+
+
+def test_post_forms_carry_a_csrf_token_and_a_one_time_key(client, csrf_enabled, course, learners):
+    log_in(client, learners[0])
+    page = client.get(f"/courses/{course.slug}/units/m1-u1").text
+    assert 'name="csrf_token"' in page and 'name="request_key"' in page
