@@ -123,6 +123,19 @@ def can_view_quiz_attempt_of(relations: Collection[str]) -> bool:
     return sees(relations, "progress")
 
 
+# Discussion ------------------------------------------------------------------------------------------------
+
+def can_take_part_in_discussion(user: Any, course: Any) -> bool:
+    """A course's forum and unit comments: its enrolled learners and its staff read and post."""
+    return signed_in(user) and (is_enrolled(user, course) or is_course_staff(user, course))
+
+
+def can_moderate_discussion(user: Any, course: Any) -> bool:
+    """Hide and restore posts, pin and lock threads, work the report queue: the course team, the course's
+    facilitators and administrators (self-paced courses have no facilitator: their course team moderates)."""
+    return is_course_staff(user, course)
+
+
 # Administration ------------------------------------------------------------------------------------------
 
 def can_administer(user: Any) -> bool:

@@ -58,7 +58,8 @@ def link_args(**overrides: object) -> dict[str, str]:
 
 
 def list_url(endpoint: str, **overrides: object) -> str:
-    """A relative link to `endpoint` (which takes no path arguments) with the request's plain parameters:
-    built as a path and an encoded query, never by passing client parameters to url_for."""
+    """A relative link to `endpoint` with the request's own path arguments (a thread's id: values its route
+    converters already checked) and its plain query parameters: built as a path and an encoded query, never by
+    passing client query parameters to url_for."""
     query = urlencode(sorted(link_args(**overrides).items()))
-    return url_for(endpoint) + (f"?{query}" if query else "")
+    return url_for(endpoint, **(request.view_args or {})) + (f"?{query}" if query else "")

@@ -18,6 +18,10 @@ ADMIN_ONLY = {"anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": FORBIDDEN, "
               "course_team": FORBIDDEN, "admin": OK}
 TEAM_ONLY = {"anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": FORBIDDEN, "facilitator": FORBIDDEN,
              "course_team": OK, "admin": OK}
+# Course discussion: its enrolled learners and staff; {peer_post} is another learner's post in {thread}.
+MEMBERS = {"anonymous": LOGIN, "learner": NOT_FOUND, **{r: OK for r in ROLES[2:]}}
+MODERATORS = {"anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": FORBIDDEN, "facilitator": OK,
+              "course_team": OK, "admin": OK}
 CASES = {
     "catalog.catalogue": ("GET", "/courses", EVERYONE),
     "catalog.course_page": ("GET", "/courses/alpha", EVERYONE),
@@ -105,6 +109,32 @@ CASES = {
     "tokens.revoke_personal_access_token": ("POST", "/account/tokens/{token}/revoke", {
         "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": NOT_FOUND,
         "course_team": NOT_FOUND, "admin": OK}),
+    "discussion.forum": ("GET", "/courses/alpha/discussion", MEMBERS),
+    "discussion.category_page": ("GET", "/courses/alpha/discussion/categories/{category}", MEMBERS),
+    "discussion.start_thread": ("POST", "/courses/alpha/discussion/categories/{category}/threads", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, **{r: 422 for r in ROLES[2:]}}),
+    "discussion.unit_thread": ("GET", "/courses/alpha/discussion/units/m1-u2", MEMBERS),
+    "discussion.thread_page": ("GET", "/discussion/threads/{thread}", MEMBERS),
+    "discussion.reply": ("POST", "/discussion/threads/{thread}/posts", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, **{r: 422 for r in ROLES[2:]}}),
+    # an empty comment is refused with a message before anything is checked; the service checks membership
+    "discussion.comment_on_unit": ("POST", "/courses/alpha/units/m1-u2/comments", SIGNED_IN),
+    "discussion.edit_post": ("GET", "/discussion/posts/{peer_post}/edit", MODERATORS),
+    "discussion.delete_post": ("POST", "/discussion/posts/{peer_post}/delete", MEMBERS),
+    "discussion.report_post": ("POST", "/discussion/posts/{peer_post}/report", MEMBERS),
+    "discussion.hide_post": ("POST", "/discussion/posts/{peer_post}/hide", MODERATORS),
+    "discussion.restore_post": ("POST", "/discussion/posts/{peer_post}/restore", MODERATORS),
+    "discussion.moderate_thread": ("POST", "/discussion/threads/{thread}/moderate", {
+        **MODERATORS, "facilitator": 400, "course_team": 400, "admin": 400}),
+    "discussion.moderation_queue": ("GET", "/courses/alpha/discussion/moderation", MODERATORS),
+    # notifications: {notification} is the enrolled learner's
+    "notifications.index": ("GET", "/notifications", SIGNED_IN),
+    "notifications.mark_all_read": ("POST", "/notifications/read", SIGNED_IN),
+    "notifications.open_notification": ("POST", "/notifications/{notification}/open", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": NOT_FOUND,
+        "course_team": NOT_FOUND, "admin": NOT_FOUND}),
+    "notifications.preferences": ("GET", "/notifications/preferences", SIGNED_IN),
+    "notifications.unsubscribe": ("GET", "/notifications/unsubscribe/not-a-token", EVERYONE),
     # The API: a cookie session authenticates nobody (tests/test_api.py has the matrix with bearer tokens).
     "api.openapi_json": ("GET", "/api/v1/openapi.json", EVERYONE),
     "api.me": ("GET", "/api/v1/me", {role: 401 for role in ROLES}),
@@ -145,8 +175,19 @@ def world():
     db.session.flush()
     from moocplatform.accounts.sessions import start_session
     peer_session = start_session(peer, device="Firefox on Linux").row.id
-    values = {"peer_session": peer_session, "attempt": attempt.id, "done": done.id, "enrolled_peer": peer.id,
-              "team_member": team_member.id, "team_grant": team_member.roles[0].id, "course": course.id,
+    from moocplatform.discussion import queries as discussion_queries
+    from moocplatform.discussion import services as discussion
+    from moocplatform.notifications.services import notify
+    space = discussion_queries.course_space(course.id)
+    category = discussion_queries.forum_index(space, None).categories[0]
+    thread = discussion.start_thread(peer, space, category.id, "Hello", "A first post")
+    peer_post = discussion.reply(peer, thread, "Another post")
+    notification = notify(people["enrolled"], "discussion.reply", {"name": "Peer", "thread": "Hello"},
+                          link=f"/discussion/threads/{thread.id}")
+    values = {"category": category.id, "thread": thread.id, "peer_post": peer_post.id,
+              "notification": notification.id, "peer_session": peer_session, "attempt": attempt.id,
+              "done": done.id, "enrolled_peer": peer.id, "team_member": team_member.id,
+              "team_grant": team_member.roles[0].id, "course": course.id,
               "asset": f"/assets/{asset.sha256}/square.svg", "version": course.live_version_id,
               "dead_row": dead_row.id,
               "token": issue_token(people["enrolled"], people["enrolled"], "personal_access",

@@ -52,8 +52,9 @@ def test_unit_page_query_budget(client, count_queries):
     learner = make_user()
     course, = grow(learner, courses=1, units_per_module=2, others=0)
     log_in(client, learner)
-    # user, course with live version, enrolment with progress (the unit itself comes from memory)
-    assert queries_for(client, count_queries, f"/courses/{course.slug}/units/m1-u2") == 3
+    # user, the bell, course with live version, enrolment with progress (the unit itself comes from memory),
+    # the unit's discussion thread (none yet)
+    assert queries_for(client, count_queries, f"/courses/{course.slug}/units/m1-u2") == 5
 
 
 @pytest.mark.parametrize("page", ["/admin/users", "/admin/audit", "/admin/", "/admin/courses"])
@@ -81,6 +82,42 @@ def test_course_page_with_completion_rules_query_budget(client, count_queries, t
     for key in ("m1-u1", "m1-u2", "m2-u1"):
         set_unit_completion(learner, course, key, complete=True)
     log_in(client, learner)
-    # user, course with live version, enrolment with progress; then one query per rule kind for its figure
-    # (units completed; the quizzes the version has, attempts passed)
-    assert queries_for(client, count_queries, f"/courses/{course.slug}") == 6
+    # user, the bell, course with live version, enrolment with progress; then one query per rule kind for its
+    # figure (units completed; the quizzes the version has, attempts passed)
+    assert queries_for(client, count_queries, f"/courses/{course.slug}") == 7
+
+
+def test_discussion_pages_do_not_grow_with_posts(client, count_queries):
+    from moocplatform.discussion import queries as discussion_queries
+    from moocplatform.discussion import services as discussion
+    from moocplatform.discussion.models import Thread
+    from tests.discussion_helpers import make_discussion_course
+
+    course = make_discussion_course()
+    people = [make_user() for _ in range(3)]
+    for person in people:
+        enrol(person, course)
+    first = discussion.comment_on_unit(people[0], course, "m1-u2", "first")
+    thread = db.session.get(Thread, first.thread_id)
+    space = discussion_queries.course_space(course.id)
+    category = discussion_queries.forum_index(space, None).categories[0]
+    forum_thread = discussion.start_thread(people[0], space, category.id, "Hello", "first")
+    pages = [f"/courses/{course.slug}/units/m1-u2", f"/discussion/threads/{thread.id}",
+             f"/courses/{course.slug}/discussion", f"/courses/{course.slug}/discussion/categories/{category.id}",
+             f"/discussion/threads/{forum_thread.id}"]
+    log_in(client, people[1])
+    small = [queries_for(client, count_queries, page) for page in pages]
+    from datetime import timedelta
+
+    from moocplatform import clock
+    for n in range(40):
+        clock.advance(timedelta(minutes=2))
+        author = people[n % 3]
+        post = discussion.comment_on_unit(author, course, "m1-u2", f"comment {n}")
+        discussion.reply(people[(n + 1) % 3], thread, f"reply {n}", parent_id=post.id)
+        discussion.reply(author, forum_thread, f"post {n}")
+        discussion.start_thread(author, space, category.id, f"Thread {n}", "body")
+    db.session.flush()
+    assert [queries_for(client, count_queries, page) for page in pages] == small
+    # the unit page's five (with the bell and the thread), then a page of comments and their replies
+    assert small[0] == 7

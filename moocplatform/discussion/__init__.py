@@ -1,0 +1,30 @@
+"""Discussion: one mechanism of spaces with membership kinds (course forums now; cohort and team spaces
+later), threads on stable unit keys, posts sanitised when written, moderation, the participation rule, and
+"Discuss this step" under every unit."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    # Imported here: other areas import this package's models, which must not load its pages first.
+    from ..jobs import register_job
+    from ..learning.panels import UnitPanel, UnitView, register_unit_panel
+    from . import personal  # noqa: F401  (registers the personal data)
+    from .events import ensure_all_course_spaces, subscribe
+    from .forms import PostForm
+    from .queries import unit_panel
+    from .views import bp
+
+    def load_panel(view: UnitView):
+        return replace(unit_panel(view.viewer, view.course, view.unit.key), form=PostForm(formdata=None))
+
+    app.register_blueprint(bp)
+    subscribe()
+    # Courses published before the area was installed get their forum from this job.
+    register_job(app, "ensure-course-forums", "Give every course with a live version its forum and categories.",
+                 ensure_all_course_spaces)
+    register_unit_panel(app, UnitPanel("discussion", order=50, template="discussion/_panel.html",
+                                       shows=lambda view: True, load=load_panel))

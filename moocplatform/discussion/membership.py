@@ -1,0 +1,60 @@
+"""Membership kinds: who belongs to a space and who moderates it. A space names its kind; the cohorts area
+will register "cohort" and "team" here, so every space is read, written and moderated the same way."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from .. import policy
+from ..extensions import db
+from .models import Space, SpaceMember
+
+
+@dataclass(frozen=True)
+class MembershipKind:
+    name: str
+    is_member: Callable[[Any, Space], bool]  # may read and post
+    moderates: Callable[[Any, Space], bool]  # may hide, pin, lock
+
+
+_kinds: dict[str, MembershipKind] = {}
+
+
+def register_membership(kind: MembershipKind) -> MembershipKind:
+    if _kinds.get(kind.name, kind) != kind:
+        raise ValueError(f"membership kind {kind.name!r} is registered already")
+    _kinds[kind.name] = kind
+    return kind
+
+
+def membership_of(space: Space) -> MembershipKind:
+    try:
+        return _kinds[space.membership]
+    except KeyError:
+        raise LookupError(f"no membership kind {space.membership!r}") from None
+
+
+def is_member(user: Any, space: Space) -> bool:
+    return policy.signed_in(user) and membership_of(space).is_member(user, space)
+
+
+def moderates(user: Any, space: Space) -> bool:
+    return policy.signed_in(user) and membership_of(space).moderates(user, space)
+
+
+def _listed_member(user: Any, space: Space) -> bool:
+    return db.session.scalar(sa.select(SpaceMember.id).where(
+        SpaceMember.space_id == space.id, SpaceMember.user_id == user.id)) is not None
+
+
+COURSE = register_membership(MembershipKind(
+    "course",
+    is_member=lambda user, space: policy.can_take_part_in_discussion(user, space.course_id),
+    moderates=lambda user, space: policy.can_moderate_discussion(user, space.course_id),
+))
+# Only the people listed: nobody else reads it, administrators included.
+PRIVATE = register_membership(MembershipKind(
+    "private", is_member=_listed_member, moderates=lambda user, space: False))

@@ -1,0 +1,105 @@
+"""Discussion: spaces (a course forum, a private space of a few people; later cohort and team spaces), each
+with a membership kind; categories; threads, which may hang on a unit's stable key; posts with replies one
+level deep; reports. Posts keep the Markdown they were written in and the HTML sanitised when written."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import Model
+
+
+class Space(Model):
+    __tablename__ = "discussion_spaces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Names one space: "course:<id>" for a course forum, "private:<random>" for a private space.
+    key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    membership: Mapped[str] = mapped_column(sa.String(32))  # a kind of discussion.membership
+    course_id: Mapped[int | None] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200), default="")
+    created_at: Mapped[datetime]
+
+
+class SpaceMember(Model):
+    """The people of a space whose membership kind lists them (private spaces)."""
+
+    __tablename__ = "discussion_space_members"
+    __table_args__ = (sa.UniqueConstraint("space_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(sa.ForeignKey("discussion_spaces.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    joined_at: Mapped[datetime]
+
+
+class Category(Model):
+    __tablename__ = "discussion_categories"
+    __table_args__ = (sa.UniqueConstraint("space_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(sa.ForeignKey("discussion_spaces.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(sa.String(64))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    position: Mapped[int] = mapped_column(default=0)
+    thread_count: Mapped[int] = mapped_column(default=0)
+    post_count: Mapped[int] = mapped_column(default=0)
+
+
+class Thread(Model):
+    __tablename__ = "discussion_threads"
+    __table_args__ = (sa.UniqueConstraint("space_id", "unit_key"),
+                      sa.Index("ix_discussion_threads_listing", "space_id", "category_id", "pinned", "last_post_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(sa.ForeignKey("discussion_spaces.id", ondelete="CASCADE"))
+    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("discussion_categories.id", ondelete="SET NULL"))
+    unit_key: Mapped[str | None] = mapped_column(sa.String(64))  # the unit whose comments these are
+    title: Mapped[str] = mapped_column(sa.String(200))
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    created_at: Mapped[datetime]
+    last_post_at: Mapped[datetime]
+    post_count: Mapped[int] = mapped_column(default=0)  # visible posts
+    pinned: Mapped[bool] = mapped_column(default=False)
+    locked: Mapped[bool] = mapped_column(default=False)
+
+
+class Post(Model):
+    __tablename__ = "discussion_posts"
+    __table_args__ = (sa.UniqueConstraint("author_id", "request_key"),
+                      sa.Index("ix_discussion_posts_thread", "thread_id", "parent_id", "created_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(sa.ForeignKey("discussion_threads.id", ondelete="CASCADE"))
+    space_id: Mapped[int] = mapped_column(sa.ForeignKey("discussion_spaces.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("discussion_posts.id", ondelete="CASCADE"),
+                                                  index=True)  # a reply's post (one level deep)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    body_source: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    edited_at: Mapped[datetime | None]
+    deleted_at: Mapped[datetime | None]  # by its author: the text is gone, the place in the thread stays
+    hidden_at: Mapped[datetime | None]  # by a moderator, or by reports until a moderator decides
+    hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # The form's one-time key: a form sent twice makes one post.
+    request_key: Mapped[str | None] = mapped_column(sa.String(64))
+
+    @property
+    def visible(self) -> bool:
+        return self.deleted_at is None and self.hidden_at is None
+
+
+class Report(Model):
+    __tablename__ = "discussion_reports"
+    __table_args__ = (sa.UniqueConstraint("post_id", "reporter_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(sa.ForeignKey("discussion_posts.id", ondelete="CASCADE"), index=True)
+    reporter_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None] = mapped_column(index=True)
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

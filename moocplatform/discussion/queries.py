@@ -1,0 +1,219 @@
+"""Read-models of discussion, each in a fixed number of queries whatever the number of posts: the unit panel,
+the forum's categories, a category's threads, a thread's page, the moderation queue."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from ..accounts.models import User
+from ..catalog.models import Course, CourseVersion, Unit
+from ..catalog.queries import Outline, outline_for, unit_body
+from ..extensions import db
+from ..pagination import Page
+from .membership import is_member, moderates
+from .models import Category, Post, Report, Space, Thread
+
+PANEL_POSTS = 20
+THREADS_PER_PAGE = 25
+POSTS_PER_PAGE = 20
+
+
+def course_space_key(course_id: int) -> str:
+    return f"course:{course_id}"
+
+
+def course_space(course_id: int) -> Space | None:
+    return db.session.scalar(sa.select(Space).where(Space.key == course_space_key(course_id)))
+
+
+def live_outline(course_id: int) -> Outline | None:
+    version = db.session.scalar(sa.select(CourseVersion).join(Course, Course.live_version_id == CourseVersion.id)
+                                .where(Course.id == course_id))
+    return outline_for(version) if version is not None else None
+
+
+def live_version(course_id: int) -> CourseVersion | None:
+    return db.session.scalar(sa.select(CourseVersion).join(Course, Course.live_version_id == CourseVersion.id)
+                             .where(Course.id == course_id))
+
+
+@dataclass(frozen=True)
+class ShownPost:
+    post: Post
+    author_name: str
+    replies: list[ShownPost] = field(default_factory=list)
+
+    @property
+    def is_reply(self) -> bool:
+        return self.post.parent_id is not None
+
+
+def _with_authors(query: sa.Select) -> sa.Select:
+    return query.add_columns(User.display_name).outerjoin(User, User.id == Post.author_id)
+
+
+def _shown(rows) -> list[ShownPost]:
+    return [ShownPost(post, name or "") for post, name in rows]
+
+
+def _replies_of(top: list[ShownPost], *, include_hidden: bool) -> list[ShownPost]:
+    """Attach every reply of these posts, in one query."""
+    if not top:
+        return top
+    query = _with_authors(sa.select(Post).where(Post.parent_id.in_([s.post.id for s in top])))
+    if not include_hidden:
+        query = query.where(Post.hidden_at.is_(None))
+    by_parent: dict[int, list[ShownPost]] = {}
+    for reply in _shown(db.session.execute(query.order_by(Post.created_at, Post.id)).all()):
+        by_parent.setdefault(reply.post.parent_id or 0, []).append(reply)
+    return [ShownPost(s.post, s.author_name, by_parent.get(s.post.id, [])) for s in top]
+
+
+@dataclass(frozen=True)
+class UnitPanelData:
+    thread: Thread | None
+    posts: list[ShownPost]
+    can_post: bool
+    can_moderate: bool
+    read_only: bool
+    more: bool  # older comments than the panel shows: the thread page has them all
+    form: Any = None  # the comment form, made by the panel's loader
+
+
+def unit_panel(viewer: Any, course: Any, unit_key: str) -> UnitPanelData:
+    """The newest comments on a unit: one query for the thread, one for a page of comments with their
+    authors, one for their replies; a unit nobody discussed yet costs the first only."""
+    thread = db.session.scalar(sa.select(Thread).join(Space, Space.id == Thread.space_id).where(
+        Space.key == course_space_key(course.id), Thread.unit_key == unit_key))
+    space_like = Space(key=course_space_key(course.id), membership="course", course_id=course.id)
+    member = is_member(viewer, space_like)
+    moderator = moderates(viewer, space_like)
+    posts: list[ShownPost] = []
+    more = False
+    if thread is not None and member:
+        query = _with_authors(sa.select(Post).where(Post.thread_id == thread.id, Post.parent_id.is_(None)))
+        if not moderator:
+            query = query.where(Post.hidden_at.is_(None))
+        rows = db.session.execute(query.order_by(Post.created_at.desc(), Post.id.desc()).limit(PANEL_POSTS + 1)).all()
+        more = len(rows) > PANEL_POSTS
+        posts = _replies_of(_shown(rows[:PANEL_POSTS]), include_hidden=moderator)
+    locked = thread is not None and thread.locked
+    return UnitPanelData(thread, posts, can_post=member and not locked and not course.is_archived,
+                         can_moderate=moderator, read_only=locked or course.is_archived, more=more)
+
+
+@dataclass(frozen=True)
+class ForumIndex:
+    space: Space
+    categories: list[Category]
+    discussion_units: list[tuple[Any, Thread | None]]  # (unit outline, its thread if anyone posted)
+
+
+def forum_index(space: Space, outline: Outline | None) -> ForumIndex:
+    """Categories with their stored counters, and the course's discussion units as pinned threads: two
+    queries."""
+    categories = list(db.session.scalars(sa.select(Category).where(Category.space_id == space.id)
+                                         .order_by(Category.position, Category.id)))
+    units = [u for u in (outline.units if outline else ()) if u.type == "discussion"]
+    threads = {t.unit_key: t for t in db.session.scalars(sa.select(Thread).where(
+        Thread.space_id == space.id, Thread.unit_key.in_([u.key for u in units])))} if units else {}
+    return ForumIndex(space, categories, [(u, threads.get(u.key)) for u in units])
+
+
+@dataclass(frozen=True)
+class ThreadRow:
+    thread: Thread
+    author_name: str
+
+
+def category_threads(category: Category, page_text: str) -> Page:
+    """Threads of a category, pinned first then by last post; the total comes from the stored counter."""
+    total = category.thread_count
+    pages = max(1, -(-total // THREADS_PER_PAGE))
+    number = min(max(1, int(page_text) if page_text.isdigit() else 1), pages)
+    rows = db.session.execute(
+        sa.select(Thread, User.display_name).outerjoin(User, User.id == Thread.author_id)
+        .where(Thread.space_id == category.space_id, Thread.category_id == category.id)
+        .order_by(Thread.pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
+        .limit(THREADS_PER_PAGE).offset((number - 1) * THREADS_PER_PAGE)).all()
+    return Page([ThreadRow(t, name or "") for t, name in rows], number, pages, total)
+
+
+def thread_posts(thread: Thread, page_text: str, *, moderator: bool) -> Page:
+    """A page of a thread's posts, oldest first, each with its replies: a count and two queries."""
+    base = sa.select(Post).where(Post.thread_id == thread.id, Post.parent_id.is_(None))
+    if not moderator:
+        base = base.where(Post.hidden_at.is_(None))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
+    pages = max(1, -(-total // POSTS_PER_PAGE))
+    number = min(max(1, int(page_text) if page_text.isdigit() else 1), pages)
+    rows = db.session.execute(_with_authors(base).order_by(Post.created_at, Post.id)
+                              .limit(POSTS_PER_PAGE).offset((number - 1) * POSTS_PER_PAGE)).all()
+    return Page(_replies_of(_shown(rows), include_hidden=moderator), number, pages, total)
+
+
+def unit_prompt_html(course_id: int, unit_key: str) -> str:
+    """The prompt a discussion unit's thread opens with: the unit's own text (from memory after once)."""
+    version = live_version(course_id)
+    if version is None or unit_key not in outline_for(version).by_key:
+        return ""
+    return unit_body(version, unit_key).body_html
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    post: Post
+    author_name: str
+    thread: Thread
+    reports: int
+    reasons: list[str]
+    oldest: datetime
+
+
+def moderation_queue(space: Space) -> list[QueueItem]:
+    """Posts with open reports, oldest report first: one query for the reports, one for their posts."""
+    reports = db.session.execute(sa.select(Report.post_id, Report.reason, Report.created_at)
+                                 .join(Post, Post.id == Report.post_id)
+                                 .where(Post.space_id == space.id, Report.resolved_at.is_(None))
+                                 .order_by(Report.created_at)).all()
+    if not reports:
+        return []
+    author = aliased(User)
+    posts = {p.id: (p, name, t) for p, name, t in db.session.execute(
+        sa.select(Post, author.display_name, Thread).outerjoin(author, author.id == Post.author_id)
+        .join(Thread, Thread.id == Post.thread_id).where(Post.id.in_({r.post_id for r in reports}))).all()}
+    grouped: dict[int, list[Any]] = {}
+    for row in reports:
+        grouped.setdefault(row.post_id, []).append(row)
+    return [QueueItem(posts[pid][0], posts[pid][1] or "", posts[pid][2], len(rows), [r.reason for r in rows],
+                      rows[0].created_at) for pid, rows in grouped.items() if pid in posts]
+
+
+def participation_rules(context: Any) -> dict[str, dict[str, Any]]:
+    """The listed discussion units of the version that state a rule: {unit key: {posts, replies}}."""
+    listed = context.rules.get("discussions") or []
+    if listed == "all":
+        listed = None
+    elif not listed:
+        return {}
+    query = sa.select(Unit.key, Unit.participation).where(
+        Unit.version_id == context.version.id, Unit.type == "discussion", Unit.participation.is_not(None))
+    rules = {key: rule for key, rule in db.session.execute(query).tuples() if rule}
+    return rules if listed is None else {k: v for k, v in rules.items() if k in set(listed)}
+
+
+def courses_with_live_version() -> list[int]:
+    return list(db.session.scalars(sa.select(Course.id).where(Course.live_version_id.is_not(None))
+                                   .order_by(Course.id)))
+
+
+def unit_thread_of(space_id: int, unit_key: str) -> Thread | None:
+    return db.session.scalar(sa.select(Thread).where(Thread.space_id == space_id, Thread.unit_key == unit_key))
+
+
+def course_of(course_id: int) -> Course | None:
+    return db.session.get(Course, course_id)

@@ -1,0 +1,286 @@
+"""Writing in spaces: course forums (created with their categories when a version is published), unit
+comment threads (created on the first comment), private spaces, posts and replies, editing and deleting
+one's own posts. Every service checks the space's membership kind, validates, flushes and never commits."""
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from .. import clock, events
+from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from ..extensions import db
+from ..html import render_user_markdown
+from . import notices, queries
+from .membership import is_member, moderates
+from .models import Category, Post, Space, SpaceMember, Thread
+
+MAX_CHARACTERS = 10_000
+MAX_LINKS = 5
+MAX_TITLE = 200
+RATE_WINDOW = timedelta(minutes=10)
+RATE_POSTS = 10
+EDIT_WINDOW = timedelta(minutes=30)
+PRIVATE_SPACE_MAX = 8
+
+
+def new_request_key() -> str:
+    """The one-time key a post form carries, so that the same form sent twice makes one post."""
+    return secrets.token_urlsafe(24)
+
+
+# Spaces ----------------------------------------------------------------------------------------------------
+
+def ensure_course_space(course_id: int) -> Space:
+    """The course's forum, with the categories of its pack (introductions, one per module, help); categories
+    of modules added by a later version are added."""
+    space = queries.course_space(course_id)
+    now = clock.now()
+    if space is None:
+        space = Space(key=queries.course_space_key(course_id), membership="course", course_id=course_id,
+                      created_at=now)
+        db.session.add(space)
+        db.session.flush()
+    outline = queries.live_outline(course_id)
+    wanted = [("introductions", _("Introductions"))]
+    wanted += [(f"module-{m.key}", m.title) for m in (outline.modules if outline else ())]
+    wanted += [("help", _("Help"))]
+    have = set(db.session.scalars(sa.select(Category.key).where(Category.space_id == space.id)))
+    for position, (key, title) in enumerate(wanted):
+        if key not in have:
+            db.session.add(Category(space_id=space.id, key=key, title=title[:200], position=position))
+    db.session.flush()
+    return space
+
+
+def on_version_published(event: events.VersionPublished) -> None:
+    ensure_course_space(event.course_id)
+
+
+def open_private_space(actor: Any, people: list[Any], title: str = "") -> Space:
+    """A space of the actor and a few others (a learner and their facilitator, a few cohort-mates)."""
+    members = {p.id: p for p in [actor, *people]}
+    if actor is None or len(members) < 2:
+        raise InvalidInput(_("A private space needs at least one other person."))
+    if len(members) > PRIVATE_SPACE_MAX:
+        raise InvalidInput(_("A private space has at most %(n)d people.", n=PRIVATE_SPACE_MAX))
+    now = clock.now()
+    space = Space(key=f"private:{secrets.token_hex(16)}", membership="private", course_id=None,
+                  title=_clean_title(title, required=False), created_at=now)
+    db.session.add(space)
+    db.session.flush()
+    for user_id in members:
+        db.session.add(SpaceMember(space_id=space.id, user_id=user_id, joined_at=now))
+    db.session.flush()
+    return space
+
+
+def space_for_reading(actor: Any, space_id: int) -> Space:
+    """A space its member reads; to anybody else it does not exist."""
+    space = db.session.get(Space, space_id)
+    if space is None or not is_member(actor, space):
+        raise NotFound(_("No such discussion."))
+    return space
+
+
+# Threads and posts -----------------------------------------------------------------------------------------
+
+def _clean_title(title: str, *, required: bool = True) -> str:
+    title = " ".join((title or "").split())
+    if required and not title:
+        raise InvalidInput(_("Give the thread a title."), field="title")
+    if len(title) > MAX_TITLE:
+        raise InvalidInput(_("The title is too long (at most %(n)d characters).", n=MAX_TITLE), field="title")
+    return title
+
+
+def _render_body(body: str) -> tuple[str, str]:
+    body = (body or "").replace("\r\n", "\n").strip()
+    if not body:
+        raise InvalidInput(_("Write something first."), field="body")
+    if len(body) > MAX_CHARACTERS:
+        raise InvalidInput(_("A post has at most %(n)d characters.", n=MAX_CHARACTERS), field="body")
+    html = render_user_markdown(body)
+    if len(re.findall(r"<a\s", html)) > MAX_LINKS:
+        raise InvalidInput(_("A post has at most %(n)d links.", n=MAX_LINKS), field="body")
+    return body, html
+
+
+def _check_can_write(actor: Any, space: Space, thread: Thread | None) -> None:
+    if not is_member(actor, space):
+        raise NotFound(_("No such discussion."))
+    if thread is not None and thread.locked:
+        raise Conflict(_("This thread is locked: it takes no new posts."))
+    if space.course_id is not None:
+        outline = queries.live_outline(space.course_id)
+        if thread is not None and thread.unit_key and (outline is None or thread.unit_key not in outline.by_key):
+            raise Conflict(_("This unit is no longer part of the course: its discussion is read-only."))
+    recent = db.session.scalar(sa.select(sa.func.count()).select_from(Post).where(
+        Post.author_id == actor.id, Post.created_at > clock.now() - RATE_WINDOW)) or 0
+    if recent >= RATE_POSTS:
+        raise InvalidInput(_("You have posted %(n)d times in ten minutes: please wait a little.", n=RATE_POSTS),
+                           field="body")
+
+
+def _earlier_post(actor: Any, request_key: str | None) -> Post | None:
+    if not request_key:
+        return None
+    return db.session.scalar(sa.select(Post).where(Post.author_id == actor.id, Post.request_key == request_key))
+
+
+def _add_post(actor: Any, space: Space, thread: Thread, body: str, *, parent: Post | None,
+              request_key: str | None) -> Post:
+    source, html = _render_body(body)
+    now = clock.now()
+    post = Post(thread_id=thread.id, space_id=space.id, parent_id=parent.id if parent else None, author_id=actor.id,
+                body_source=source, body_html=html, created_at=now, request_key=request_key or None)
+    try:
+        with db.session.begin_nested():  # the same form sent twice at once: the second finds the first
+            db.session.add(post)
+    except IntegrityError:
+        earlier = _earlier_post(actor, request_key)
+        if earlier is None:
+            raise
+        return earlier
+    thread.post_count += 1
+    thread.last_post_at = now
+    if thread.category_id is not None:
+        db.session.execute(sa.update(Category).where(Category.id == thread.category_id)
+                           .values(post_count=Category.post_count + 1))
+    db.session.flush()
+    notices.post_added(actor, space, thread, post, parent)
+    return post
+
+
+def start_thread(actor: Any, space: Space, category_id: int | None, title: str, body: str, *,
+                 request_key: str | None = None) -> Thread:
+    earlier = _earlier_post(actor, request_key)
+    if earlier is not None:
+        return db.session.get_one(Thread, earlier.thread_id)
+    _check_can_write(actor, space, None)
+    category = db.session.get(Category, category_id) if category_id is not None else None
+    if category is None and category_id is not None or category is not None and category.space_id != space.id:
+        raise InvalidInput(_("Choose a category."), field="category")
+    now = clock.now()
+    thread = Thread(space_id=space.id, category_id=category.id if category else None, title=_clean_title(title),
+                    author_id=actor.id, created_at=now, last_post_at=now)
+    db.session.add(thread)
+    db.session.flush()
+    if category is not None:
+        category.thread_count += 1
+    _add_post(actor, space, thread, body, parent=None, request_key=request_key)
+    return thread
+
+
+def unit_thread(course_id: int, unit_key: str) -> Thread:
+    """The thread of a unit's comments, made on the first comment (a discussion unit's is pinned)."""
+    space = ensure_course_space(course_id)
+    thread = db.session.scalar(sa.select(Thread).where(Thread.space_id == space.id, Thread.unit_key == unit_key))
+    if thread is not None:
+        return thread
+    outline = queries.live_outline(course_id)
+    unit = outline.by_key.get(unit_key) if outline else None
+    if unit is None:
+        raise NotFound(_("No such unit."))
+    now = clock.now()
+    thread = Thread(space_id=space.id, unit_key=unit_key, title=unit.title, created_at=now, last_post_at=now,
+                    pinned=unit.type == "discussion")
+    try:
+        with db.session.begin_nested():  # two first comments at once: one thread
+            db.session.add(thread)
+    except IntegrityError:
+        thread = db.session.scalars(sa.select(Thread).where(Thread.space_id == space.id,
+                                                            Thread.unit_key == unit_key)).one()
+    return thread
+
+
+def comment_on_unit(actor: Any, course: Any, unit_key: str, body: str, *, request_key: str | None = None) -> Post:
+    earlier = _earlier_post(actor, request_key)
+    if earlier is not None:
+        return earlier
+    space_stub = Space(key=queries.course_space_key(course.id), membership="course", course_id=course.id)
+    if not is_member(actor, space_stub):
+        raise PermissionDenied(_("Enrol in the course to take part in its discussions."))
+    if course.is_archived:
+        raise Conflict(_("The course is archived: its discussions are read-only."))
+    thread = unit_thread(course.id, unit_key)
+    space = db.session.get_one(Space, thread.space_id)
+    _check_can_write(actor, space, thread)
+    return _add_post(actor, space, thread, body, parent=None, request_key=request_key)
+
+
+def reply(actor: Any, thread: Thread, body: str, *, parent_id: int | None = None,
+          request_key: str | None = None) -> Post:
+    """A post in a thread, or a reply to one of its posts (a reply to a reply answers its post: one level)."""
+    earlier = _earlier_post(actor, request_key)
+    if earlier is not None:
+        return earlier
+    space = db.session.get_one(Space, thread.space_id)
+    _check_can_write(actor, space, thread)
+    parent = None
+    if parent_id is not None:
+        parent = db.session.get(Post, parent_id)
+        if parent is None or parent.thread_id != thread.id or not parent.visible:
+            raise InvalidInput(_("That post is not there any more."), field="body")
+        if parent.parent_id is not None:
+            parent = db.session.get_one(Post, parent.parent_id)
+    return _add_post(actor, space, thread, body, parent=parent, request_key=request_key)
+
+
+def get_post(actor: Any, post_id: int) -> tuple[Post, Space]:
+    post = db.session.get(Post, post_id)
+    if post is None:
+        raise NotFound(_("No such post."))
+    space = db.session.get_one(Space, post.space_id)
+    if not is_member(actor, space):
+        raise NotFound(_("No such post."))
+    return post, space
+
+
+def may_edit(actor: Any, post: Post, space: Space) -> bool:
+    """Authors edit within the edit window; moderators any time (the post says it was edited)."""
+    own = post.author_id == actor.id
+    return moderates(actor, space) or own and clock.now() - post.created_at <= EDIT_WINDOW
+
+
+def edit_post(actor: Any, post_id: int, body: str) -> Post:
+    post, space = get_post(actor, post_id)
+    own = post.author_id == actor.id
+    if not may_edit(actor, post, space):
+        raise PermissionDenied(_("This post can no longer be edited.") if own
+                               else _("You can only edit your own posts."))
+    if post.deleted_at is not None:
+        raise Conflict(_("A deleted post cannot be edited."))
+    post.body_source, post.body_html = _render_body(body)
+    post.edited_at = clock.now()
+    db.session.flush()
+    return post
+
+
+def delete_own_post(actor: Any, post_id: int) -> Post:
+    """The author takes a post back: its text is gone, its replies stay."""
+    post, space = get_post(actor, post_id)
+    if post.author_id != actor.id:
+        raise PermissionDenied(_("You can only delete your own posts."))
+    if post.deleted_at is None:
+        post.deleted_at = clock.now()
+        post.body_source = ""
+        post.body_html = ""
+        _count_visible(post, -1 if post.hidden_at is None else 0)
+    db.session.flush()
+    return post
+
+
+def _count_visible(post: Post, delta: int) -> None:
+    if not delta:
+        return
+    thread = db.session.get_one(Thread, post.thread_id)
+    thread.post_count += delta
+    if thread.category_id is not None:
+        db.session.execute(sa.update(Category).where(Category.id == thread.category_id)
+                           .values(post_count=Category.post_count + delta))

@@ -1,0 +1,233 @@
+"""Discussion pages: the course forum, a category, a thread (of any space), posting, editing, reporting and
+the moderators' buttons and queue. Views load, call a service and redirect; the boundary commits."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import clock
+from ..catalog import queries as catalog_queries
+from ..errors import NotFound
+from ..extensions import db
+from ..forms import apply_form, apply_or_flash
+from . import moderation, queries, services
+from .forms import EditForm, ModerationForm, PostForm, ReportForm, ThreadForm
+from .membership import is_member, moderates
+from .models import Category, Post, Space, Thread
+
+bp = Blueprint("discussion", __name__, template_folder="templates")
+
+
+def _course_forum(slug: str) -> tuple[Any, Space]:
+    course, _version = catalog_queries.course_with_live_version(slug)
+    space = queries.course_space(course.id)
+    if space is None or not is_member(current_user, space):
+        raise NotFound(_("No such discussion."))
+    return course, space
+
+
+def _thread(thread_id: int) -> tuple[Thread, Space]:
+    thread = db.session.get(Thread, thread_id)
+    if thread is None:
+        abort(404)
+    space = db.session.get_one(Space, thread.space_id)
+    if not is_member(current_user, space):
+        abort(404)
+    return thread, space
+
+
+def _thread_url(thread: Thread, post: Post | None = None, page: int | None = None) -> str:
+    return url_for("discussion.thread_page", thread_id=thread.id, page=page,
+                   _anchor=f"post-{post.id}" if post is not None else None)
+
+
+@bp.get("/courses/<key:slug>/discussion")
+@login_required
+def forum(slug: str):
+    course, space = _course_forum(slug)
+    index = queries.forum_index(space, queries.live_outline(course.id))
+    return render_template("discussion/forum.html", course=course, index=index,
+                           can_moderate=moderates(current_user, space))
+
+
+@bp.get("/courses/<key:slug>/discussion/categories/<id:category_id>")
+@login_required
+def category_page(slug: str, category_id: int, form: ThreadForm | None = None, status: int = 200):
+    course, space = _course_forum(slug)
+    category = db.session.get(Category, category_id)
+    if category is None or category.space_id != space.id:
+        abort(404)
+    page = queries.category_threads(category, request.args.get("page", "1"))
+    return render_template("discussion/category.html", course=course, category=category, page=page,
+                           form=form or ThreadForm(), can_post=not course.is_archived), status
+
+
+@bp.post("/courses/<key:slug>/discussion/categories/<id:category_id>/threads")
+@login_required
+def start_thread(slug: str, category_id: int):
+    course, space = _course_forum(slug)
+    form = ThreadForm()
+    if form.validate_on_submit():
+        ok, thread = apply_form(form, lambda: services.start_thread(
+            current_user, space, category_id, form.title.data, form.body.data, request_key=form.request_key.data))
+        if ok and thread is not None:
+            return redirect(_thread_url(thread))
+    return category_page(slug, category_id, form=form, status=422)
+
+
+@bp.get("/courses/<key:slug>/discussion/units/<key:key>")
+@login_required
+def unit_thread(slug: str, key: str):
+    """A unit's thread (a discussion unit's opens with its prompt), before and after anyone posted."""
+    course, space = _course_forum(slug)
+    outline = queries.live_outline(course.id)
+    thread = queries.unit_thread_of(space.id, key)
+    if thread is not None:
+        return redirect(_thread_url(thread))
+    if outline is None or key not in outline.by_key:
+        abort(404)
+    return render_template("discussion/thread.html", course=course, space=space, thread=None,
+                           unit=outline.by_key[key], prompt_html=queries.unit_prompt_html(course.id, key),
+                           page=None, form=PostForm(), can_moderate=moderates(current_user, space),
+                           post_action=url_for("discussion.comment_on_unit", slug=slug, key=key), now=clock.now())
+
+
+@bp.get("/discussion/threads/<id:thread_id>")
+@login_required
+def thread_page(thread_id: int, form: PostForm | None = None, status: int = 200):
+    thread, space = _thread(thread_id)
+    moderator = moderates(current_user, space)
+    course = queries.course_of(space.course_id) if space.course_id else None
+    prompt = queries.unit_prompt_html(course.id, thread.unit_key) if course and thread.unit_key else ""
+    page = queries.thread_posts(thread, request.args.get("page", "1"), moderator=moderator)
+    return render_template("discussion/thread.html", course=course, space=space, thread=thread, unit=None,
+                           prompt_html=prompt, page=page, form=form or PostForm(), can_moderate=moderator,
+                           post_action=url_for("discussion.reply", thread_id=thread.id), now=clock.now(),
+                           edit_window=services.EDIT_WINDOW, report_form=ReportForm(),
+                           moderation_form=ModerationForm()), status
+
+
+@bp.post("/discussion/threads/<id:thread_id>/posts")
+@login_required
+def reply(thread_id: int):
+    thread, _space = _thread(thread_id)
+    form = PostForm()
+    if form.validate_on_submit():
+        parent = int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None
+        ok, post = apply_form(form, lambda: services.reply(current_user, thread, form.body.data, parent_id=parent,
+                                                         request_key=form.request_key.data))
+        if ok and post is not None:
+            return redirect(_thread_url(thread, post))
+    return thread_page(thread_id, form=form, status=422)
+
+
+@bp.post("/courses/<key:slug>/units/<key:key>/comments")
+@login_required
+def comment_on_unit(slug: str, key: str):
+    course, _version = catalog_queries.course_with_live_version(slug)
+    form = PostForm()
+    if form.validate_on_submit():
+        ok, post = apply_or_flash(lambda: services.comment_on_unit(current_user, course, key, form.body.data,
+                                                                   request_key=form.request_key.data))
+        if ok:
+            flash(_("Your comment is posted."), "success")
+            return redirect(url_for("learning.unit_page", slug=slug, key=key, _anchor=f"post-{post.id}"
+                                    if post is not None else None))
+    else:
+        flash(_("Write something first."), "error")
+    return redirect(url_for("learning.unit_page", slug=slug, key=key, _anchor="discuss"))
+
+
+@bp.route("/discussion/posts/<id:post_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_post(post_id: int):
+    post, space = services.get_post(current_user, post_id)
+    if not services.may_edit(current_user, post, space):
+        abort(403)
+    thread = db.session.get_one(Thread, post.thread_id)
+    form = EditForm(data={"body": post.body_source} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        ok, _result = apply_form(form, lambda: services.edit_post(current_user, post_id, form.body.data))
+        if ok:
+            return redirect(_thread_url(thread, post))
+    return render_template("discussion/edit.html", form=form, post=post, thread=thread), 422 if form.errors else 200
+
+
+def _post_button(action, post_id: int, message: str, form_class=ModerationForm, *, moderators_only=False):
+    post, space = services.get_post(current_user, post_id)
+    if moderators_only and not moderates(current_user, space):
+        abort(403)
+    thread = db.session.get_one(Thread, post.thread_id)
+    form = form_class()
+    if form.validate_on_submit():
+        ok, _result = apply_or_flash(lambda: action(form))
+        if ok:
+            flash(message, "success")
+    else:
+        for errors in form.errors.values():
+            flash(" ".join(str(e) for e in errors), "error")
+    return redirect(_thread_url(thread, post))
+
+
+@bp.post("/discussion/posts/<id:post_id>/delete")
+@login_required
+def delete_post(post_id: int):
+    return _post_button(lambda form: services.delete_own_post(current_user, post_id), post_id,
+                        _("Your post is deleted."))
+
+
+@bp.post("/discussion/posts/<id:post_id>/report")
+@login_required
+def report_post(post_id: int):
+    return _post_button(lambda form: moderation.report_post(current_user, post_id, form.reason.data), post_id,
+                        _("Thank you: the moderators will look at it."), ReportForm)
+
+
+@bp.post("/discussion/posts/<id:post_id>/hide")
+@login_required
+def hide_post(post_id: int):
+    return _post_button(lambda form: moderation.hide_post(current_user, post_id, form.reason.data or ""), post_id,
+                        _("The post is hidden."), moderators_only=True)
+
+
+@bp.post("/discussion/posts/<id:post_id>/restore")
+@login_required
+def restore_post(post_id: int):
+    return _post_button(lambda form: moderation.restore_post(current_user, post_id, form.reason.data or ""),
+                        post_id, _("The post is shown again."), moderators_only=True)
+
+
+@bp.post("/discussion/threads/<id:thread_id>/moderate")
+@login_required
+def moderate_thread(thread_id: int):
+    thread, space = _thread(thread_id)
+    if not moderates(current_user, space):
+        abort(403)
+    form = ModerationForm()
+    if form.validate_on_submit():
+        action = request.form.get("action", "")
+        reason = form.reason.data or ""
+        changes = {"lock": lambda: moderation.set_thread_locked(current_user, thread_id, True, reason),
+                   "unlock": lambda: moderation.set_thread_locked(current_user, thread_id, False, reason),
+                   "pin": lambda: moderation.set_thread_pinned(current_user, thread_id, True, reason),
+                   "unpin": lambda: moderation.set_thread_pinned(current_user, thread_id, False, reason)}
+        if action not in changes:
+            abort(400)
+        ok, _result = apply_or_flash(changes[action])
+        if ok:
+            flash(_("The thread is changed."), "success")
+    return redirect(_thread_url(thread))
+
+
+@bp.get("/courses/<key:slug>/discussion/moderation")
+@login_required
+def moderation_queue(slug: str):
+    course, space = _course_forum(slug)
+    if not moderates(current_user, space):
+        abort(403)
+    items = queries.moderation_queue(space)
+    return render_template("discussion/moderation.html", course=course, items=items, now=clock.now(),
+                           form=ModerationForm())

@@ -1,0 +1,46 @@
+"""Read-models of notifications: the bell's count (one indexed query), the list page, a person's choices."""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..accounts.models import User
+from ..extensions import db
+from ..pagination import Page, paginate
+from .kinds import NotificationKind, registered_notification_kinds
+from .models import Channel, Notification, NotificationPreference
+
+PAGE_SIZE = 30
+
+
+def unread_count(user: Any) -> int:
+    """The bell: one query on the (user_id, read_at) index."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def notifications_page(user: Any, page: str) -> Page:
+    return paginate(sa.select(Notification).where(Notification.user_id == user.id)
+                    .order_by(Notification.created_at.desc(), Notification.id.desc()), page, per_page=PAGE_SIZE)
+
+
+def preferences_of(user_id: int) -> dict[str, Channel]:
+    """Every registered kind with the channel in force for the person (their choice or the kind's default)."""
+    chosen = dict(db.session.execute(sa.select(NotificationPreference.kind, NotificationPreference.channel)
+                                     .where(NotificationPreference.user_id == user_id)).tuples().all())
+    return {kind.name: Channel(chosen.get(kind.name, kind.default_channel)) for kind in registered_notification_kinds()}
+
+
+def channel_for(user_id: int, kind: NotificationKind) -> Channel:
+    chosen = db.session.scalar(sa.select(NotificationPreference.channel).where(
+        NotificationPreference.user_id == user_id, NotificationPreference.kind == kind.name))
+    return Channel(chosen) if chosen is not None else kind.default_channel
+
+
+def recipient(user_id: int) -> Any:
+    """The account a digest goes to, unless it was erased."""
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.status != "deleted" else None
