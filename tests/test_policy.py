@@ -18,6 +18,8 @@ ADMIN_ONLY = {"anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": FORBIDDEN, "
               "course_team": FORBIDDEN, "admin": OK}
 TEAM_ONLY = {"anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": FORBIDDEN, "facilitator": FORBIDDEN,
              "course_team": OK, "admin": OK}
+COHORT_STAFF = {"anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": FORBIDDEN, "facilitator": OK,
+                "course_team": FORBIDDEN, "admin": OK}
 CASES = {
     "catalog.catalogue": ("GET", "/courses", EVERYONE),
     "catalog.course_page": ("GET", "/courses/alpha", EVERYONE),
@@ -96,6 +98,22 @@ CASES = {
     "quizzes.statistics": ("GET", "/courses/alpha/quizzes/check/statistics", TEAM_ONLY),
     "quizzes.statistics_csv": ("GET", "/courses/alpha/quizzes/check/statistics.csv", TEAM_ONLY),
     "quizzes.exceptions": ("GET", "/courses/alpha/quizzes/check/exceptions", TEAM_ONLY),
+    # cohorts: {cohort} is led by the facilitator (a course facilitator who created it) and holds the enrolled
+    # learner; {code} is its join code
+    "cohorts.new_cohort": ("GET", "/courses/alpha/cohorts/new", {
+        "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": FORBIDDEN, "facilitator": OK,
+        "course_team": FORBIDDEN, "admin": OK}),
+    "cohorts.cohort_page": ("GET", "/cohorts/{cohort}", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": OK, "course_team": NOT_FOUND,
+        "admin": OK}),
+    "cohorts.edit_cohort": ("GET", "/cohorts/{cohort}/edit", COHORT_STAFF),
+    "cohorts.add_learner": ("POST", "/cohorts/{cohort}/learners", COHORT_STAFF),
+    "cohorts.remove_learner": ("POST", "/cohorts/{cohort}/learners/{enrolled_peer}/remove", COHORT_STAFF),
+    "cohorts.move_learner": ("POST", "/cohorts/{cohort}/learners/{enrolled_peer}/move", COHORT_STAFF),
+    "cohorts.add_facilitator": ("POST", "/cohorts/{cohort}/facilitators", COHORT_STAFF),
+    "cohorts.leave": ("POST", "/cohorts/{cohort}/leave", {"anonymous": LOGIN, **{r: OK for r in ROLES[1:]}}),
+    "cohorts.join_page": ("GET", "/join/{code}", SIGNED_IN),
+    "cohorts.join_by_code": ("POST", "/join", {"anonymous": LOGIN, **{r: 400 for r in ROLES[1:]}}),
     # personal access tokens: {token} is the enrolled learner's
     "tokens.personal_access_tokens": ("GET", "/account/tokens", SIGNED_IN),
     "tokens.create_personal_access_token": ("POST", "/account/tokens", {"anonymous": LOGIN,
@@ -143,7 +161,13 @@ def world():
     db.session.flush()
     from moocplatform.accounts.sessions import start_session
     peer_session = start_session(peer, device="Firefox on Linux").row.id
-    values = {"peer_session": peer_session, "attempt": attempt.id, "done": done.id, "enrolled_peer": peer.id,
+    from moocplatform.cohorts.services import join_cohort
+    from tests.factories import make_cohort
+    cohort = make_cohort(course, people["facilitator"])
+    join_cohort(people["enrolled"], cohort, course)
+    join_cohort(peer, cohort, course)
+    values = {"cohort": cohort.id, "code": cohort.join_code,
+              "peer_session": peer_session, "attempt": attempt.id, "done": done.id, "enrolled_peer": peer.id,
               "team_member": team_member.id, "team_grant": team_member.roles[0].id, "course": course.id,
               "asset": f"/assets/{asset.sha256}/square.svg", "version": course.live_version_id,
               "dead_row": dead_row.id,

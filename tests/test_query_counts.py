@@ -82,5 +82,5 @@ def test_course_page_with_completion_rules_query_budget(client, count_queries, t
         set_unit_completion(learner, course, key, complete=True)
     log_in(client, learner)
     # user, course with live version, enrolment with progress; then one query per rule kind for its figure
-    # (units completed; the quizzes the version has, attempts passed)
-    assert queries_for(client, count_queries, f"/courses/{course.slug}") == 6
+    # (units completed; the quizzes the version has, attempts passed); the course-page panels (cohorts: one)
+    assert queries_for(client, count_queries, f"/courses/{course.slug}") == 7
