@@ -113,6 +113,17 @@ CASES = {
     "cohorts.add_facilitator": ("POST", "/cohorts/{cohort}/facilitators", COHORT_STAFF),
     "cohorts.leave": ("POST", "/cohorts/{cohort}/leave", {"anonymous": LOGIN, **{r: OK for r in ROLES[1:]}}),
     "cohorts.join_page": ("GET", "/join/{code}", SIGNED_IN),
+    "cohorts.plan_page": ("GET", "/cohorts/{cohort}/plan", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": OK, "course_team": NOT_FOUND,
+        "admin": OK}),
+    "cohorts.fill_plan": ("POST", "/cohorts/{cohort}/plan/from-pack", COHORT_STAFF),
+    "cohorts.add_session": ("POST", "/cohorts/{cohort}/plan/sessions", COHORT_STAFF),
+    "cohorts.add_external_item": ("POST", "/cohorts/{cohort}/plan/items", COHORT_STAFF),
+    "cohorts.schedule_session": ("POST", "/cohorts/{cohort}/plan/items/{plan_session}/schedule", COHORT_STAFF),
+    "cohorts.remove_item": ("POST", "/cohorts/{cohort}/plan/items/{plan_item}/remove", COHORT_STAFF),
+    # marking done is the service's rule (a seated learner): others are told so on the plan page
+    "cohorts.mark_done": ("POST", "/cohorts/{cohort}/plan/items/{plan_item}/done", {
+        "anonymous": LOGIN, **{r: OK for r in ROLES[1:]}}),
     "cohorts.join_by_code": ("POST", "/join", {"anonymous": LOGIN, **{r: 400 for r in ROLES[1:]}}),
     # personal access tokens: {token} is the enrolled learner's
     "tokens.personal_access_tokens": ("GET", "/account/tokens", SIGNED_IN),
@@ -166,7 +177,14 @@ def world():
     cohort = make_cohort(course, people["facilitator"])
     join_cohort(people["enrolled"], cohort, course)
     join_cohort(peer, cohort, course)
-    values = {"cohort": cohort.id, "code": cohort.join_code,
+    from datetime import datetime
+
+    from moocplatform.cohorts.plan import add_external_item, add_live_session
+    plan_session = add_live_session(people["facilitator"], cohort, title="Kick-off",
+                                    starts_local=datetime(2026, 3, 3, 18, 0), minutes=60)
+    plan_item = add_external_item(people["facilitator"], cohort, title="Read", url="https://example.org/read")
+    values = {"cohort": cohort.id, "code": cohort.join_code, "plan_session": plan_session.id,
+              "plan_item": plan_item.id,
               "peer_session": peer_session, "attempt": attempt.id, "done": done.id, "enrolled_peer": peer.id,
               "team_member": team_member.id, "team_grant": team_member.roles[0].id, "course": course.id,
               "asset": f"/assets/{asset.sha256}/square.svg", "version": course.live_version_id,

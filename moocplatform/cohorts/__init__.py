@@ -26,9 +26,11 @@ def init_app(app: Flask) -> None:
     from ..accounts.models import ScopeType
     from ..catalog.panels import CoursePanel, register_course_panel
     from . import queries
-    from .views import bp
+    from .criteria import register_criteria
+    from .plan_views import bp  # the cohort pages, with the plan's routes
 
     app.register_blueprint(bp)
+    register_criteria()
     if "cohorts" not in registered_loaders():  # loaders are per process; apps may be created twice
         register_access_loader(AccessLoader(
             name="cohorts", load=queries.viewer_cohort_ids, scope_type=ScopeType.COHORT.value,

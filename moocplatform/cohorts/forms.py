@@ -5,14 +5,17 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    DateTimeLocalField,
     EmailField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
+    URLField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional
 
 from ..i18n import timezone_choices
 
@@ -46,3 +49,26 @@ class JoinCodeForm(FlaskForm):
 
 class MoveForm(FlaskForm):
     target = SelectField(_l("Move to"), coerce=int, validators=[InputRequired()])
+
+
+class LiveSessionForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
+    starts_at = DateTimeLocalField(_l("Starts at (the cohort's time zone)"), validators=[InputRequired()])
+    minutes = IntegerField(_l("Minutes"), validators=[InputRequired(), NumberRange(min=5, max=600)], default=60)
+    video_url = URLField(_l("Video-call link"), validators=[Optional(), Length(max=500)])
+
+
+class ScheduleForm(FlaskForm):
+    starts_at = DateTimeLocalField(_l("Starts at (the cohort's time zone)"), validators=[InputRequired()])
+    video_url = URLField(_l("Video-call link"), validators=[Optional(), Length(max=500)])
+
+
+class ExternalItemForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=200)])
+    url = URLField(_l("Web address"), validators=[InputRequired(), Length(max=1000)])
+    instructions = TextAreaField(_l("Instructions"), validators=[Optional(), Length(max=5000)])
+    due_at = DateTimeLocalField(_l("Due (the cohort's time zone)"), validators=[Optional()])
+
+
+class DoneForm(FlaskForm):
+    done = HiddenField(validators=[AnyOf(["1", "0"])], default="1")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -53,5 +54,49 @@ class CohortMembership(Model):
     joined_at: Mapped[datetime]  # for the waiting list: when they asked for a seat
 
 
+class PlanItemKind(StrEnum):
+    WEEK = "week"  # a module of the pack, released and due on the cohort's dates
+    LIVE_SESSION = "live_session"  # a session at a set time, in the cohort's time zone
+    EXTERNAL = "external"  # any URL with instructions; learners mark it done
+
+
+class PlanItem(Model):
+    """One item of a cohort's plan ("structure the work"), pre-filled from the pack and edited by its
+    facilitators. Times are stored in UTC and shown in the cohort's time zone."""
+
+    __tablename__ = "cohort_plan_items"
+    __table_args__ = (sa.Index("ix_cohort_plan_items_cohort_position", "cohort_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"))
+    kind: Mapped[PlanItemKind] = mapped_column(stored_enum(PlanItemKind, column="kind", length=16))
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(200))
+    module_key: Mapped[str | None] = mapped_column(sa.String(64))  # a week's module; the module a session is in
+    unit_key: Mapped[str | None] = mapped_column(sa.String(64))  # the pack unit a live session comes from
+    releases_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
+    starts_at: Mapped[datetime | None]  # live sessions
+    minutes: Mapped[int | None]  # live sessions
+    video_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    agenda: Mapped[list[Any]] = mapped_column(default=list)  # [{title, minutes, grouping}] from the pack's steps
+    url: Mapped[str] = mapped_column(sa.String(1000), default="")  # external items
+    instructions: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class PlanItemDone(Model):
+    """A learner marked an external plan item done."""
+
+    __tablename__ = "cohort_plan_items_done"
+    __table_args__ = (sa.UniqueConstraint("item_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("cohort_plan_items.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    done_at: Mapped[datetime]
+
+
+register_owned(PlanItemDone, section="cohort_plan_items_done",
+               reason="the external items of a cohort's plan a learner marked done")
 register_owned(CohortMembership, section="cohort_memberships",
                reason="the cohorts a learner belongs to or waits for")

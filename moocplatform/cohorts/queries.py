@@ -8,8 +8,9 @@ from datetime import date
 import sqlalchemy as sa
 
 from ..accounts.models import RoleGrant, ScopeType, User
+from ..catalog.models import Module, Unit
 from ..extensions import db
-from .models import Cohort, CohortMembership, MembershipStatus
+from .models import Cohort, CohortMembership, MembershipStatus, PlanItem, PlanItemDone
 
 # What the access context asks (moocplatform.access.AccessLoader) ---------------------------------------------
 
@@ -151,3 +152,43 @@ def cohorts_led_by(user, course_id: int | None = None) -> list[Cohort]:
     if course_id is not None:
         query = query.where(Cohort.course_id == course_id)
     return list(db.session.scalars(query.order_by(Cohort.starts_on.desc(), Cohort.id.desc())))
+
+
+# The plan -------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PackSession:
+    unit_key: str
+    unit_title: str
+    module_key: str
+    session: dict
+
+
+@dataclass(frozen=True)
+class PackPlanSource:
+    modules: list[tuple[str, str]]  # (key, title) in order
+    sessions: list[PackSession]  # the units with a live session, in order
+
+
+def pack_plan_source(version_id: int) -> PackPlanSource:
+    """What a cohort's plan is pre-filled from: the version's modules and its units' live sessions (two queries)."""
+    modules = db.session.execute(sa.select(Module.id, Module.key, Module.title)
+                                 .where(Module.version_id == version_id).order_by(Module.position)).all()
+    module_keys = {m.id: m.key for m in modules}
+    sessions = db.session.execute(
+        sa.select(Unit.key, Unit.title, Unit.module_id, Unit.session)
+        .where(Unit.version_id == version_id, Unit.session.is_not(None)).order_by(Unit.position)).all()
+    return PackPlanSource([(m.key, m.title) for m in modules],
+                          [PackSession(u.key, u.title, module_keys[u.module_id], u.session) for u in sessions
+                           if isinstance(u.session, dict)])
+
+
+def plan_items(cohort_id: int) -> list[PlanItem]:
+    return list(db.session.scalars(sa.select(PlanItem).where(PlanItem.cohort_id == cohort_id)
+                                   .order_by(PlanItem.position, PlanItem.id)))
+
+
+def items_done_by(user_id: int, cohort_id: int) -> set[int]:
+    return set(db.session.scalars(
+        sa.select(PlanItemDone.item_id).join(PlanItem, PlanItem.id == PlanItemDone.item_id)
+        .where(PlanItemDone.user_id == user_id, PlanItem.cohort_id == cohort_id)))
