@@ -116,6 +116,8 @@ CASES = {
     "cohorts.plan_page": ("GET", "/cohorts/{cohort}/plan", {
         "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": OK, "course_team": NOT_FOUND,
         "admin": OK}),
+    "cohorts.dashboard": ("GET", "/cohorts/{cohort}/dashboard", COHORT_STAFF),
+    "cohorts.dashboard_csv": ("GET", "/cohorts/{cohort}/dashboard.csv", COHORT_STAFF),
     "cohorts.fill_plan": ("POST", "/cohorts/{cohort}/plan/from-pack", COHORT_STAFF),
     "cohorts.add_session": ("POST", "/cohorts/{cohort}/plan/sessions", COHORT_STAFF),
     "cohorts.add_external_item": ("POST", "/cohorts/{cohort}/plan/items", COHORT_STAFF),

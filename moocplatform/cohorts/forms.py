@@ -33,6 +33,12 @@ class CohortForm(FlaskForm):
     capacity = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(min=1, max=100_000)],
                             description=_l("Leave empty for no limit. Once full, learners join a waiting list."))
     is_open = BooleanField(_l("Open: listed on the course page, anyone with the code may join"), default=True)
+    risk_inactive_days = IntegerField(_l("At risk after this many days without activity"), default=7,
+                                      validators=[Optional(), NumberRange(min=1, max=365)])
+    risk_modules_behind = IntegerField(_l("At risk when behind the plan by more than this many modules"),
+                                       default=1, validators=[Optional(), NumberRange(min=0, max=100)])
+    risk_failed_attempts = IntegerField(_l("At risk after this many failed attempts at one quiz"), default=2,
+                                        validators=[Optional(), NumberRange(min=1, max=100)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

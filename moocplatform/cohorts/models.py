@@ -41,6 +41,11 @@ class Cohort(Model):
     is_open: Mapped[bool] = mapped_column(default=True)  # open: listed on the course page, anyone may join
     join_code: Mapped[str] = mapped_column(sa.String(16), unique=True)
     created_at: Mapped[datetime]
+    # When the dashboard lists a learner as at risk: no activity for this many days, behind the plan by more
+    # than this many modules, or this many failed attempts at one quiz.
+    risk_inactive_days: Mapped[int] = mapped_column(default=7, server_default="7")
+    risk_modules_behind: Mapped[int] = mapped_column(default=1, server_default="1")
+    risk_failed_attempts: Mapped[int] = mapped_column(default=2, server_default="2")
 
 
 class CohortMembership(Model):

@@ -36,6 +36,9 @@ class CohortFields:
     description: str = ""
     capacity: int | None = None
     is_open: bool = True
+    risk_inactive_days: int = 7
+    risk_modules_behind: int = 1
+    risk_failed_attempts: int = 2
 
 
 def _validated(fields: CohortFields) -> CohortFields:
@@ -50,8 +53,11 @@ def _validated(fields: CohortFields) -> CohortFields:
     capacity = None
     if fields.capacity is not None:
         capacity = validation.whole_number(fields.capacity, "capacity", minimum=1, maximum=MAX_CAPACITY)
-    return CohortFields(name, language, fields.starts_on, fields.ends_on, time_zone, description, capacity,
-                        bool(fields.is_open))
+    return CohortFields(
+        name, language, fields.starts_on, fields.ends_on, time_zone, description, capacity, bool(fields.is_open),
+        validation.whole_number(fields.risk_inactive_days, "risk_inactive_days", minimum=1, maximum=365),
+        validation.whole_number(fields.risk_modules_behind, "risk_modules_behind", minimum=0, maximum=100),
+        validation.whole_number(fields.risk_failed_attempts, "risk_failed_attempts", minimum=1, maximum=100))
 
 
 def _new_join_code() -> str:
@@ -73,7 +79,8 @@ def create_cohort(actor, course, fields: CohortFields) -> Cohort:
     cohort = Cohort(course_id=course.id, name=valid.name, description=valid.description, language=valid.language,
                     starts_on=valid.starts_on, ends_on=valid.ends_on, time_zone=valid.time_zone,
                     capacity=valid.capacity, is_open=valid.is_open, join_code=_new_join_code(),
-                    created_at=clock.now())
+                    created_at=clock.now(), risk_inactive_days=valid.risk_inactive_days,
+                    risk_modules_behind=valid.risk_modules_behind, risk_failed_attempts=valid.risk_failed_attempts)
     db.session.add(cohort)
     db.session.flush()
     if not policy.is_admin(actor):
@@ -88,7 +95,8 @@ def update_cohort(actor, cohort: Cohort, fields: CohortFields) -> Cohort:
     valid = _validated(fields)
     if valid.capacity is not None and valid.capacity < seats_taken(cohort):
         raise InvalidInput(_("More learners hold a seat than that: remove some first."), field="capacity")
-    for name in ("name", "description", "language", "starts_on", "ends_on", "time_zone", "capacity", "is_open"):
+    for name in ("name", "description", "language", "starts_on", "ends_on", "time_zone", "capacity", "is_open",
+                 "risk_inactive_days", "risk_modules_behind", "risk_failed_attempts"):
         setattr(cohort, name, getattr(valid, name))
     db.session.flush()
     _fill_free_seats(cohort)

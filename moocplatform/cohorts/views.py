@@ -13,6 +13,8 @@ from . import queries, services
 from .forms import CohortForm, EmailForm, JoinCodeForm, MoveForm
 from .services import CohortFields
 
+RISK_FIELDS = ("risk_inactive_days", "risk_modules_behind", "risk_failed_attempts")
+
 bp = Blueprint("cohorts", __name__, template_folder="templates")
 
 
@@ -33,7 +35,9 @@ def _load(cohort_id: int, *, manage: bool = True):
 def _fields(form: CohortForm) -> CohortFields:
     return CohortFields(name=form.name.data, description=form.description.data or "", language=form.language.data,
                         starts_on=form.starts_on.data, ends_on=form.ends_on.data, time_zone=form.time_zone.data,
-                        capacity=form.capacity.data, is_open=form.is_open.data)
+                        capacity=form.capacity.data, is_open=form.is_open.data,
+                        **{name: getattr(form, name).data for name in RISK_FIELDS
+                           if getattr(form, name).data is not None})  # left empty: the default
 
 
 @bp.route("/courses/<slug>/cohorts/new", methods=["GET", "POST"])
