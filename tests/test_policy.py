@@ -118,6 +118,14 @@ CASES = {
         "admin": OK}),
     "cohorts.dashboard": ("GET", "/cohorts/{cohort}/dashboard", COHORT_STAFF),
     "cohorts.dashboard_csv": ("GET", "/cohorts/{cohort}/dashboard.csv", COHORT_STAFF),
+    # calendar feeds: {calendar} is a feed of the enrolled learner (a member of {cohort})
+    "cohorts.issue_cohort_calendar": ("POST", "/cohorts/{cohort}/calendar", {
+        "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": OK, "facilitator": OK, "course_team": FORBIDDEN,
+        "admin": OK}),
+    "cohorts.issue_my_calendar": ("POST", "/my-cohorts/calendar", SIGNED_IN),
+    "cohorts.my_calendars": ("GET", "/my-cohorts/calendars", SIGNED_IN),
+    "cohorts.revoke_calendar": ("POST", "/my-cohorts/calendars/{calendar}/revoke", SIGNED_IN),
+    "cohorts.calendar_feed": ("GET", "/calendar/{calendar_secret}.ics", EVERYONE),
     "cohorts.fill_plan": ("POST", "/cohorts/{cohort}/plan/from-pack", COHORT_STAFF),
     "cohorts.add_session": ("POST", "/cohorts/{cohort}/plan/sessions", COHORT_STAFF),
     "cohorts.add_external_item": ("POST", "/cohorts/{cohort}/plan/items", COHORT_STAFF),
@@ -185,7 +193,10 @@ def world():
     plan_session = add_live_session(people["facilitator"], cohort, title="Kick-off",
                                     starts_local=datetime(2026, 3, 3, 18, 0), minutes=60)
     plan_item = add_external_item(people["facilitator"], cohort, title="Read", url="https://example.org/read")
+    from moocplatform.cohorts.calendar import issue_cohort_feed
+    feed = issue_cohort_feed(people["enrolled"], cohort)
     values = {"cohort": cohort.id, "code": cohort.join_code, "plan_session": plan_session.id,
+              "calendar": feed.token.id, "calendar_secret": feed.secret,
               "plan_item": plan_item.id,
               "peer_session": peer_session, "attempt": attempt.id, "done": done.id, "enrolled_peer": peer.id,
               "team_member": team_member.id, "team_grant": team_member.roles[0].id, "course": course.id,

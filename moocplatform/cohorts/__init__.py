@@ -25,12 +25,9 @@ def init_app(app: Flask) -> None:
     from ..access import AccessLoader, register_access_loader, registered_loaders
     from ..accounts.models import ScopeType
     from ..catalog.panels import CoursePanel, register_course_panel
-    from . import (
-        dashboard_views,  # noqa: F401  (its routes join the blueprint)
-        queries,
-    )
+    from . import calendar_views, dashboard_views, queries  # noqa: F401  (their routes join the blueprint)
     from .criteria import register_criteria
-    from .plan_views import bp  # the cohort pages, with the plan's and the dashboard's routes
+    from .plan_views import bp  # the cohort pages, with the plan's, the dashboard's and the calendar's routes
 
     app.register_blueprint(bp)
     register_criteria()
