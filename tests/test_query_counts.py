@@ -82,5 +82,6 @@ def test_course_page_with_completion_rules_query_budget(client, count_queries, t
         set_unit_completion(learner, course, key, complete=True)
     log_in(client, learner)
     # user, course with live version, enrolment with progress; then one query per rule kind for its figure
-    # (units completed; the quizzes the version has, attempts passed); the course-page panels (cohorts: one)
-    assert queries_for(client, count_queries, f"/courses/{course.slug}") == 7
+    # (units completed; the quizzes the version has, attempts passed); whether a cohort plan of the course
+    # has external items (the cohort_plan_items rule); the course-page panels (cohorts: one)
+    assert queries_for(client, count_queries, f"/courses/{course.slug}") == 8
