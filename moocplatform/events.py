@@ -28,6 +28,9 @@ VersionPublished       catalog.services             a stored version becomes the
 VersionDiscarded       catalog.services             a draft version is deleted
 CourseArchived         catalog.services             a course is archived (`archived=False`: brought back)
 UserErased             accounts.services            an account's personal data is erased
+CohortCreated          cohorts.services             a cohort is created for a course
+CohortJoined           cohorts.services             a learner takes a seat in a cohort (or a waiting place)
+CohortLeft             cohorts.services             a learner leaves, is removed from or moved out of a cohort
 =====================  ===========================  =====================================================
 
 Subscribers today (durable): quizzes stores its quiz definitions on VersionImported; learning records a
@@ -127,6 +130,29 @@ class CourseArchived(Event):
 
 @dataclass(frozen=True)
 class UserErased(Event):
+    user_id: int
+
+
+@dataclass(frozen=True)
+class CohortCreated(Event):
+    cohort_id: int
+    course_id: int
+    actor_id: int | None
+
+
+@dataclass(frozen=True)
+class CohortJoined(Event):
+    cohort_id: int
+    course_id: int
+    user_id: int
+    waiting: bool = False  # True: on the waiting list, no seat yet
+    from_waiting_list: bool = False  # True: a seat freed up and was given to them
+
+
+@dataclass(frozen=True)
+class CohortLeft(Event):
+    cohort_id: int
+    course_id: int
     user_id: int
 
 

@@ -162,6 +162,28 @@ def can_edit_profile(user: Any, subject: Any) -> bool:
 def can_manage_own_account(user: Any, subject: Any) -> bool:
     """Passwords and erasure: only the account holder, who also proves it with the password."""
     return signed_in(user) and user.id == subject.id
+# Cohorts ---------------------------------------------------------------------------------------------------
+
+def can_create_cohort(user: Any, course: Any) -> bool:
+    """Administrators, and facilitators granted on the whole course (they then lead what they create)."""
+    return is_admin(user) or (not course.is_archived and "facilitator" in access_for(user, course).course_wide_roles)
+
+
+def leads_cohort(user: Any, cohort: Any) -> bool:
+    """A facilitator of this cohort: a grant scoped to it, not one on the course."""
+    return signed_in(user) and ("facilitator", ScopeType.COHORT, cohort.id) in grants_of(user)
+
+
+def can_manage_cohort(user: Any, cohort: Any) -> bool:
+    """Change the cohort, its members and facilitators."""
+    return is_admin(user) or leads_cohort(user, cohort)
+
+
+def can_join_cohort(user: Any, course: Any) -> bool:
+    """Joining enrols too, so it asks what enrolling asks; an open or closed cohort is the service's check."""
+    return can_enrol(user, course)
+
+
 # Tokens (personal access tokens, feed and link secrets) -----------------------------------------------
 
 def can_issue_token(user: Any, owner_id: int) -> bool:

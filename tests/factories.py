@@ -146,3 +146,16 @@ def enrol(user, course):
     enrollment = enrol_learner(user, course)
     db.session.flush()
     return enrollment
+
+
+def make_cohort(course, facilitator=None, **fields):
+    """A cohort of the course created by facilitator (a course facilitator made for it when None), who leads it."""
+    from datetime import date
+
+    from moocplatform.cohorts.services import CohortFields, create_cohort
+    facilitator = facilitator or make_user("facilitator", course=course)
+    values = {"name": "Spring group", "language": "en", "starts_on": date(2026, 3, 2), "ends_on": date(2026, 5, 1),
+              "time_zone": "Europe/Berlin", **fields}
+    cohort = create_cohort(facilitator, course, CohortFields(**values))
+    db.session.flush()
+    return cohort

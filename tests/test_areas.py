@@ -9,6 +9,7 @@ from flask import Blueprint, Flask
 
 import moocplatform
 from moocplatform import create_app
+from moocplatform.catalog.panels import course_panels
 from moocplatform.jobs import register_job, registered_jobs
 from moocplatform.learning.panels import UnitPanel, UnitView, panels_for, register_unit_panel, unit_panels
 from moocplatform.registry import DuplicateEntry, Registry
@@ -16,8 +17,8 @@ from moocplatform.registry import DuplicateEntry, Registry
 from .conftest import log_in
 from .factories import enrol, make_course, make_user
 
-ALL_AREAS = ("accounts", "tokens", "catalog", "learning", "quizzes", "notifications", "discussion", "admin", "studio",
-             "ops", "api")
+ALL_AREAS = ("accounts", "tokens", "catalog", "learning", "quizzes", "notifications", "discussion", "cohorts",
+             "admin", "studio", "ops", "api")
 
 
 def make_app(app, **config):
@@ -34,6 +35,7 @@ def test_every_area_is_installed_by_default(app):
         "close-expired-quiz-attempts", "ensure-course-forums", "process-completions", "purge-login-failures",
         "purge-sessions", "send-notification-digests"]
     assert [panel.name for panel in unit_panels.entries(app)] == ["quiz", "discussion"]
+    assert [panel.name for panel in course_panels.entries(app)] == ["cohorts"]
 
 
 def test_an_area_left_out_registers_nothing(app):
@@ -44,6 +46,7 @@ def test_an_area_left_out_registers_nothing(app):
     assert [job.name for job in registered_jobs(partial)] == ["process-completions", "purge-login-failures",
                                                            "purge-sessions"]
     assert unit_panels.entries(partial) == []
+    assert course_panels.entries(partial) == [] and "cohorts" not in partial.blueprints
     assert "quizzes/attempt.html" not in partial.jinja_env.list_templates()
     # ... while the full application still has everything: registrations belong to their application.
     assert [panel.name for panel in unit_panels.entries(app)] == ["quiz", "discussion"]
@@ -53,7 +56,7 @@ def test_areas_keep_their_templates_and_the_platform_only_the_shared_ones(app):
     root = Path(moocplatform.__file__).parent
     shared = {path.name for path in (root / "templates").iterdir()}
     assert shared == {"base.html", "macros", "errors"}
-    for area in ("accounts", "admin", "catalog", "learning", "quizzes", "studio"):
+    for area in ("accounts", "admin", "catalog", "cohorts", "learning", "quizzes", "studio"):
         assert list((root / area / "templates" / area).glob("*.html")), area
     assert "quizzes/_panel.html" in app.jinja_env.list_templates()
 

@@ -22,6 +22,8 @@ TEAM_ONLY = {"anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": FORBIDDEN, "f
 MEMBERS = {"anonymous": LOGIN, "learner": NOT_FOUND, **{r: OK for r in ROLES[2:]}}
 MODERATORS = {"anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": FORBIDDEN, "facilitator": OK,
               "course_team": OK, "admin": OK}
+COHORT_STAFF = {"anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": FORBIDDEN, "facilitator": OK,
+                "course_team": FORBIDDEN, "admin": OK}
 CASES = {
     "catalog.catalogue": ("GET", "/courses", EVERYONE),
     "catalog.course_page": ("GET", "/courses/alpha", EVERYONE),
@@ -102,6 +104,43 @@ CASES = {
     "quizzes.statistics": ("GET", "/courses/alpha/quizzes/check/statistics", TEAM_ONLY),
     "quizzes.statistics_csv": ("GET", "/courses/alpha/quizzes/check/statistics.csv", TEAM_ONLY),
     "quizzes.exceptions": ("GET", "/courses/alpha/quizzes/check/exceptions", TEAM_ONLY),
+    # cohorts: {cohort} is led by the facilitator (a course facilitator who created it) and holds the enrolled
+    # learner; {code} is its join code
+    "cohorts.new_cohort": ("GET", "/courses/alpha/cohorts/new", {
+        "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": FORBIDDEN, "facilitator": OK,
+        "course_team": FORBIDDEN, "admin": OK}),
+    "cohorts.cohort_page": ("GET", "/cohorts/{cohort}", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": OK, "course_team": NOT_FOUND,
+        "admin": OK}),
+    "cohorts.edit_cohort": ("GET", "/cohorts/{cohort}/edit", COHORT_STAFF),
+    "cohorts.add_learner": ("POST", "/cohorts/{cohort}/learners", COHORT_STAFF),
+    "cohorts.remove_learner": ("POST", "/cohorts/{cohort}/learners/{enrolled_peer}/remove", COHORT_STAFF),
+    "cohorts.move_learner": ("POST", "/cohorts/{cohort}/learners/{enrolled_peer}/move", COHORT_STAFF),
+    "cohorts.add_facilitator": ("POST", "/cohorts/{cohort}/facilitators", COHORT_STAFF),
+    "cohorts.leave": ("POST", "/cohorts/{cohort}/leave", {"anonymous": LOGIN, **{r: OK for r in ROLES[1:]}}),
+    "cohorts.join_page": ("GET", "/join/{code}", SIGNED_IN),
+    "cohorts.plan_page": ("GET", "/cohorts/{cohort}/plan", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": OK, "course_team": NOT_FOUND,
+        "admin": OK}),
+    "cohorts.dashboard": ("GET", "/cohorts/{cohort}/dashboard", COHORT_STAFF),
+    "cohorts.dashboard_csv": ("GET", "/cohorts/{cohort}/dashboard.csv", COHORT_STAFF),
+    # calendar feeds: {calendar} is a feed of the enrolled learner (a member of {cohort})
+    "cohorts.issue_cohort_calendar": ("POST", "/cohorts/{cohort}/calendar", {
+        "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": OK, "facilitator": OK, "course_team": FORBIDDEN,
+        "admin": OK}),
+    "cohorts.issue_my_calendar": ("POST", "/my-cohorts/calendar", SIGNED_IN),
+    "cohorts.my_calendars": ("GET", "/my-cohorts/calendars", SIGNED_IN),
+    "cohorts.revoke_calendar": ("POST", "/my-cohorts/calendars/{calendar}/revoke", SIGNED_IN),
+    "cohorts.calendar_feed": ("GET", "/calendar/{calendar_secret}.ics", EVERYONE),
+    "cohorts.fill_plan": ("POST", "/cohorts/{cohort}/plan/from-pack", COHORT_STAFF),
+    "cohorts.add_session": ("POST", "/cohorts/{cohort}/plan/sessions", COHORT_STAFF),
+    "cohorts.add_external_item": ("POST", "/cohorts/{cohort}/plan/items", COHORT_STAFF),
+    "cohorts.schedule_session": ("POST", "/cohorts/{cohort}/plan/items/{plan_session}/schedule", COHORT_STAFF),
+    "cohorts.remove_item": ("POST", "/cohorts/{cohort}/plan/items/{plan_item}/remove", COHORT_STAFF),
+    # marking done is the service's rule (a seated learner): others are told so on the plan page
+    "cohorts.mark_done": ("POST", "/cohorts/{cohort}/plan/items/{plan_item}/done", {
+        "anonymous": LOGIN, **{r: OK for r in ROLES[1:]}}),
+    "cohorts.join_by_code": ("POST", "/join", {"anonymous": LOGIN, **{r: 400 for r in ROLES[1:]}}),
     # personal access tokens: {token} is the enrolled learner's
     "tokens.personal_access_tokens": ("GET", "/account/tokens", SIGNED_IN),
     "tokens.create_personal_access_token": ("POST", "/account/tokens", {"anonymous": LOGIN,
@@ -184,8 +223,23 @@ def world():
     peer_post = discussion.reply(peer, thread, "Another post")
     notification = notify(people["enrolled"], "discussion.reply", {"name": "Peer", "thread": "Hello"},
                           link=f"/discussion/threads/{thread.id}")
+    from moocplatform.cohorts.services import join_cohort
+    from tests.factories import make_cohort
+    cohort = make_cohort(course, people["facilitator"])
+    join_cohort(people["enrolled"], cohort, course)
+    join_cohort(peer, cohort, course)
+    from datetime import datetime
+
+    from moocplatform.cohorts.plan import add_external_item, add_live_session
+    plan_session = add_live_session(people["facilitator"], cohort, title="Kick-off",
+                                    starts_local=datetime(2026, 3, 3, 18, 0), minutes=60)
+    plan_item = add_external_item(people["facilitator"], cohort, title="Read", url="https://example.org/read")
+    from moocplatform.cohorts.calendar import issue_cohort_feed
+    feed = issue_cohort_feed(people["enrolled"], cohort)
     values = {"category": category.id, "thread": thread.id, "peer_post": peer_post.id,
-              "notification": notification.id, "peer_session": peer_session, "attempt": attempt.id,
+              "notification": notification.id, "cohort": cohort.id, "code": cohort.join_code,
+              "plan_session": plan_session.id, "calendar": feed.token.id, "calendar_secret": feed.secret,
+              "plan_item": plan_item.id, "peer_session": peer_session, "attempt": attempt.id,
               "done": done.id, "enrolled_peer": peer.id, "team_member": team_member.id,
               "team_grant": team_member.roles[0].id, "course": course.id,
               "asset": f"/assets/{asset.sha256}/square.svg", "version": course.live_version_id,

@@ -83,8 +83,9 @@ def test_course_page_with_completion_rules_query_budget(client, count_queries, t
         set_unit_completion(learner, course, key, complete=True)
     log_in(client, learner)
     # user, the bell, course with live version, enrolment with progress; then one query per rule kind for its
-    # figure (units completed; the quizzes the version has, attempts passed)
-    assert queries_for(client, count_queries, f"/courses/{course.slug}") == 7
+    # figure (units completed; the quizzes the version has, attempts passed); whether a cohort plan of the
+    # course has external items (the cohort_plan_items rule); the course-page panels (cohorts: one)
+    assert queries_for(client, count_queries, f"/courses/{course.slug}") == 9
 
 
 def test_discussion_pages_do_not_grow_with_posts(client, count_queries):

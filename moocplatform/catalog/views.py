@@ -10,6 +10,7 @@ from ..learning.queries import completion_rules_for, enrollment_and_progress
 from ..learning.services import enrolment_blocker
 from ..storage import StoredFileMissing
 from . import assets, queries
+from .panels import course_panels_for
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
 
@@ -38,6 +39,7 @@ def course_page(slug: str):
         enrolled=policy.is_enrolled(current_user, course), progress=progress,
         blocker=enrolment_blocker(current_user, course, enrollment),
         completion_rules=completion_rules_for(current_user, course, enrollment), form=EmptyForm(),
+        panels=course_panels_for(current_user, course),
     )
 
 

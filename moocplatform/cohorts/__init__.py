@@ -1,0 +1,39 @@
+"""Cohorts: groups of learners led by facilitators through a course on dates of their own (the MOOC4ALL
+social model). A cohort's facilitators hold role grants scoped to it; this area tells the access context which
+course a cohort lies in and who is in it, so they reach those learners and no others."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def _course_panel(viewer, course):
+    from .. import clock, policy
+    from .forms import JoinCodeForm
+    from .queries import course_page_cohorts, led_cohort_ids
+
+    signed_in = policy.signed_in(viewer)
+    cohorts = course_page_cohorts(course.id, viewer.id if signed_in else None,
+                                  led_cohort_ids(viewer) if signed_in else (), clock.now().date())
+    can_create = policy.can_create_cohort(viewer, course)
+    if not (cohorts.open or cohorts.mine or can_create):
+        return None
+    return {"open": cohorts.open, "mine": cohorts.mine, "can_create": can_create, "code_form": JoinCodeForm()}
+
+
+def init_app(app: Flask) -> None:
+    # Imported here: other areas may import this package's models, which must not load its pages.
+    from ..access import AccessLoader, register_access_loader, registered_loaders
+    from ..accounts.models import ScopeType
+    from ..catalog.panels import CoursePanel, register_course_panel
+    from . import calendar_views, dashboard_views, queries  # noqa: F401  (their routes join the blueprint)
+    from .criteria import register_criteria
+    from .plan_views import bp  # the cohort pages, with the plan's, the dashboard's and the calendar's routes
+
+    app.register_blueprint(bp)
+    register_criteria()
+    if "cohorts" not in registered_loaders():  # loaders are per process; apps may be created twice
+        register_access_loader(AccessLoader(
+            name="cohorts", load=queries.viewer_cohort_ids, scope_type=ScopeType.COHORT.value,
+            scope_courses=queries.courses_of_cohorts, scope_members=queries.members_of_cohorts))
+    register_course_panel(app, CoursePanel("cohorts", order=10, template="cohorts/_course_panel.html",
+                                           load=_course_panel))

@@ -1,0 +1,47 @@
+"""The completion rule cohorts brings: `cohort_plan_items`, the external items of the learner's cohort plan
+marked done. Cohorts differ in their plans, so the figure is one rule per learner (all their cohort's items
+done, or not); a learner in no cohort with such items has nothing asked of them here."""
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..learning.criteria import CompletionContext, chunks, register_criterion
+from .models import Cohort, CohortMembership, MembershipStatus, PlanItem, PlanItemDone, PlanItemKind
+
+
+class CohortPlanItems:
+    kind = "cohort_plan_items"
+
+    def applies(self, context: CompletionContext) -> bool:
+        """Shown once some cohort of the course has an external item in its plan."""
+        return db.session.scalar(sa.select(sa.exists().where(
+            PlanItem.kind == PlanItemKind.EXTERNAL, PlanItem.cohort_id == Cohort.id,
+            Cohort.course_id == context.course_id))) or False
+
+    def measure(self, context: CompletionContext, user_ids: Collection[int]) -> tuple[int, dict[int, int]]:
+        done = dict.fromkeys(user_ids, 1)
+        for ids in chunks(user_ids):
+            rows = db.session.execute(
+                sa.select(CohortMembership.user_id, sa.func.count(PlanItem.id), sa.func.count(PlanItemDone.id))
+                .join(Cohort, sa.and_(Cohort.id == CohortMembership.cohort_id,
+                                      Cohort.course_id == context.course_id))
+                .join(PlanItem, sa.and_(PlanItem.cohort_id == CohortMembership.cohort_id,
+                                        PlanItem.kind == PlanItemKind.EXTERNAL))
+                .outerjoin(PlanItemDone, sa.and_(PlanItemDone.item_id == PlanItem.id,
+                                                 PlanItemDone.user_id == CohortMembership.user_id))
+                .where(CohortMembership.user_id.in_(ids), CohortMembership.status == MembershipStatus.MEMBER)
+                .group_by(CohortMembership.user_id))
+            for user_id, asked, finished in rows:
+                done[user_id] = 1 if finished >= asked else 0
+        return 1, done
+
+    def label(self, done: int, total: int) -> str:
+        return _("Your cohort's items: all done") if done >= total else _("Your cohort's items: some to do")
+
+
+def register_criteria() -> None:
+    register_criterion(CohortPlanItems())

@@ -1,0 +1,107 @@
+"""Cohorts: a group of learners led by one or more facilitators through a course, on dates of its own.
+
+Who leads a cohort is not stored here: a facilitator of a cohort holds a role grant scoped to it
+(`role_grants` with scope_type 'cohort'), so the access context and `policy.relations_for` know them like any
+other staff role. Who created a cohort is in the audit log."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import Model
+from ..personal_data import register_owned
+from ..stored_enum import stored_enum
+
+
+class MembershipStatus(StrEnum):
+    MEMBER = "member"
+    WAITING = "waiting"  # the cohort was full: a seat is offered when one frees up, in joining order
+
+
+class Cohort(Model):
+    __tablename__ = "cohorts"
+    __table_args__ = (
+        sa.CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+        sa.CheckConstraint("ends_on >= starts_on", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    language: Mapped[str] = mapped_column(sa.String(16))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    time_zone: Mapped[str] = mapped_column(sa.String(64))
+    capacity: Mapped[int | None]  # None: no limit
+    is_open: Mapped[bool] = mapped_column(default=True)  # open: listed on the course page, anyone may join
+    join_code: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    created_at: Mapped[datetime]
+    # When the dashboard lists a learner as at risk: no activity for this many days, behind the plan by more
+    # than this many modules, or this many failed attempts at one quiz.
+    risk_inactive_days: Mapped[int] = mapped_column(default=7, server_default="7")
+    risk_modules_behind: Mapped[int] = mapped_column(default=1, server_default="1")
+    risk_failed_attempts: Mapped[int] = mapped_column(default=2, server_default="2")
+
+
+class CohortMembership(Model):
+    __tablename__ = "cohort_memberships"
+    __table_args__ = (sa.UniqueConstraint("cohort_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[MembershipStatus] = mapped_column(stored_enum(MembershipStatus, column="status", length=16))
+    joined_at: Mapped[datetime]  # for the waiting list: when they asked for a seat
+
+
+class PlanItemKind(StrEnum):
+    WEEK = "week"  # a module of the pack, released and due on the cohort's dates
+    LIVE_SESSION = "live_session"  # a session at a set time, in the cohort's time zone
+    EXTERNAL = "external"  # any URL with instructions; learners mark it done
+
+
+class PlanItem(Model):
+    """One item of a cohort's plan ("structure the work"), pre-filled from the pack and edited by its
+    facilitators. Times are stored in UTC and shown in the cohort's time zone."""
+
+    __tablename__ = "cohort_plan_items"
+    __table_args__ = (sa.Index("ix_cohort_plan_items_cohort_position", "cohort_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"))
+    kind: Mapped[PlanItemKind] = mapped_column(stored_enum(PlanItemKind, column="kind", length=16))
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(200))
+    module_key: Mapped[str | None] = mapped_column(sa.String(64))  # a week's module; the module a session is in
+    unit_key: Mapped[str | None] = mapped_column(sa.String(64))  # the pack unit a live session comes from
+    releases_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
+    starts_at: Mapped[datetime | None]  # live sessions
+    minutes: Mapped[int | None]  # live sessions
+    video_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    agenda: Mapped[list[Any]] = mapped_column(default=list)  # [{title, minutes, grouping}] from the pack's steps
+    url: Mapped[str] = mapped_column(sa.String(1000), default="")  # external items
+    instructions: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+class PlanItemDone(Model):
+    """A learner marked an external plan item done."""
+
+    __tablename__ = "cohort_plan_items_done"
+    __table_args__ = (sa.UniqueConstraint("item_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("cohort_plan_items.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    done_at: Mapped[datetime]
+
+
+register_owned(PlanItemDone, section="cohort_plan_items_done",
+               reason="the external items of a cohort's plan a learner marked done")
+register_owned(CohortMembership, section="cohort_memberships",
+               reason="the cohorts a learner belongs to or waits for")

@@ -1,0 +1,120 @@
+"""The plan pages of a cohort: its items for its learners, and for its facilitators the forms that change it."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import policy
+from ..forms import EmptyForm, apply_or_flash
+from . import plan, queries, services
+from .forms import DoneForm, ExternalItemForm, LiveSessionForm, ScheduleForm
+from .views import _load, bp
+
+
+def _in_zone(zone: str):
+    def local(moment: datetime | None) -> str:
+        return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M") if moment else ""
+    return local
+
+
+def _back(cohort_id: int):
+    return redirect(url_for("cohorts.plan_page", cohort_id=cohort_id))
+
+
+@bp.get("/cohorts/<id:cohort_id>/plan")
+@login_required
+def plan_page(cohort_id: int):
+    cohort, course = _load(cohort_id, manage=False)
+    manages = policy.can_manage_cohort(current_user, cohort)
+    membership = services.membership_of(cohort, current_user.id)
+    if not manages and membership is None:
+        abort(404)
+    return render_template(
+        "cohorts/plan.html", cohort=cohort, course=course, manages=manages, membership=membership,
+        items=queries.plan_items(cohort.id), done=queries.items_done_by(current_user.id, cohort.id),
+        local=_in_zone(cohort.time_zone), form=EmptyForm(), session_form=LiveSessionForm(prefix="session"),
+        external_form=ExternalItemForm(prefix="external"), schedule_form=ScheduleForm(prefix="schedule"),
+        done_form=DoneForm())
+
+
+@bp.post("/cohorts/<id:cohort_id>/plan/from-pack")
+@login_required
+def fill_plan(cohort_id: int):
+    cohort, _course = _load(cohort_id)
+    if EmptyForm().validate_on_submit():
+        succeeded, items = apply_or_flash(lambda: plan.fill_plan_from_pack(current_user, cohort))
+        if succeeded:
+            flash(_("The plan is filled from the course: %(n)d items.", n=len(items or [])), "success")
+    return _back(cohort.id)
+
+
+@bp.post("/cohorts/<id:cohort_id>/plan/sessions")
+@login_required
+def add_session(cohort_id: int):
+    cohort, _course = _load(cohort_id)
+    form = LiveSessionForm(prefix="session")
+    if form.validate_on_submit():
+        succeeded, _item = apply_or_flash(lambda: plan.add_live_session(
+            current_user, cohort, title=form.title.data, starts_local=form.starts_at.data,
+            minutes=form.minutes.data, video_url=form.video_url.data or ""))
+        if succeeded:
+            flash(_("Live session added."), "success")
+    else:
+        flash(_("Give the session a title, a start and a length."), "error")
+    return _back(cohort.id)
+
+
+@bp.post("/cohorts/<id:cohort_id>/plan/items")
+@login_required
+def add_external_item(cohort_id: int):
+    cohort, _course = _load(cohort_id)
+    form = ExternalItemForm(prefix="external")
+    if form.validate_on_submit():
+        succeeded, _item = apply_or_flash(lambda: plan.add_external_item(
+            current_user, cohort, title=form.title.data, url=form.url.data,
+            instructions=form.instructions.data or "", due_local=form.due_at.data))
+        if succeeded:
+            flash(_("Item added to the plan."), "success")
+    else:
+        flash(_("Give the item a title and a web address."), "error")
+    return _back(cohort.id)
+
+
+@bp.post("/cohorts/<id:cohort_id>/plan/items/<id:item_id>/schedule")
+@login_required
+def schedule_session(cohort_id: int, item_id: int):
+    cohort, _course = _load(cohort_id)
+    form = ScheduleForm(prefix="schedule")
+    if form.validate_on_submit():
+        succeeded, _item = apply_or_flash(lambda: plan.schedule_live_session(
+            current_user, cohort, item_id, starts_local=form.starts_at.data, video_url=form.video_url.data or ""))
+        if succeeded:
+            flash(_("Session scheduled."), "success")
+    else:
+        flash(_("Enter the session's date and time."), "error")
+    return _back(cohort.id)
+
+
+@bp.post("/cohorts/<id:cohort_id>/plan/items/<id:item_id>/remove")
+@login_required
+def remove_item(cohort_id: int, item_id: int):
+    cohort, _course = _load(cohort_id)
+    if EmptyForm().validate_on_submit():
+        succeeded, _none = apply_or_flash(lambda: plan.remove_item(current_user, cohort, item_id))
+        if succeeded:
+            flash(_("Item removed from the plan."), "success")
+    return _back(cohort.id)
+
+
+@bp.post("/cohorts/<id:cohort_id>/plan/items/<id:item_id>/done")
+@login_required
+def mark_done(cohort_id: int, item_id: int):
+    cohort, _course = _load(cohort_id, manage=False)
+    form = DoneForm()
+    if form.validate_on_submit():
+        apply_or_flash(lambda: plan.mark_item_done(current_user, cohort, item_id, done=form.done.data == "1"))
+    return _back(cohort.id)

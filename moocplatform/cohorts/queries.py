@@ -1,0 +1,353 @@
+"""Read-models of cohorts, each in a fixed number of queries, and what the access context asks of them; and the
+facilitator dashboard: a cohort's learners x the course's modules, last activity, on plan or behind, and who
+is at risk and why. A dashboard page costs the same few aggregate queries whether it shows 5 learners or 50."""
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from ..accounts.models import RoleGrant, ScopeType, User
+from ..catalog.models import Module, Unit
+from ..extensions import db
+from ..learning.models import Enrollment, UnitProgress
+from ..quizzes.models import QuizAttempt
+from .models import Cohort, CohortMembership, MembershipStatus, PlanItem, PlanItemDone, PlanItemKind
+
+# What the access context asks (moocplatform.access.AccessLoader) ---------------------------------------------
+
+def courses_of_cohorts(cohort_ids: set[int]) -> dict[int, set[int]]:
+    rows = db.session.execute(sa.select(Cohort.id, Cohort.course_id).where(Cohort.id.in_(cohort_ids)))
+    return {cohort_id: {course_id} for cohort_id, course_id in rows}
+
+
+def members_of_cohorts(cohort_ids: set[int], learner_ids: Collection[int]) -> set[tuple[int, int]]:
+    """(learner id, course id) of those learners in these cohorts, seated or waiting: their facilitators
+    place the waiting ones too."""
+    rows = db.session.execute(
+        sa.select(CohortMembership.user_id, Cohort.course_id)
+        .join(Cohort, Cohort.id == CohortMembership.cohort_id)
+        .where(CohortMembership.cohort_id.in_(cohort_ids), CohortMembership.user_id.in_(set(learner_ids))))
+    return {(user_id, course_id) for user_id, course_id in rows}
+
+
+def viewer_cohort_ids(viewer, course_id: int | None) -> frozenset[int]:
+    """The cohorts of the course the viewer belongs to (the fact "cohorts" of the access context)."""
+    if course_id is None or not getattr(viewer, "is_authenticated", False):
+        return frozenset()
+    return frozenset(db.session.scalars(
+        sa.select(CohortMembership.cohort_id).join(Cohort, Cohort.id == CohortMembership.cohort_id)
+        .where(CohortMembership.user_id == viewer.id, Cohort.course_id == course_id)))
+
+
+# Pages --------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OpenCohort:
+    id: int
+    name: str
+    language: str
+    starts_on: date
+    ends_on: date
+    time_zone: str
+    join_code: str
+    seats_left: int | None  # None: no limit
+
+
+def _seated_count():
+    return (sa.select(sa.func.count(CohortMembership.id))
+            .where(CohortMembership.cohort_id == Cohort.id, CohortMembership.status == MembershipStatus.MEMBER)
+            .correlate(Cohort).scalar_subquery())
+
+
+def _open_cohort(cohort: Cohort, seated: int) -> OpenCohort:
+    return OpenCohort(cohort.id, cohort.name, cohort.language, cohort.starts_on, cohort.ends_on, cohort.time_zone,
+                      cohort.join_code, None if cohort.capacity is None else max(cohort.capacity - seated, 0))
+
+
+def open_cohorts(course_id: int, today: date) -> list[OpenCohort]:
+    """Open cohorts of the course that have not ended, soonest first, with their free seats: one query."""
+    rows = db.session.execute(
+        sa.select(Cohort, _seated_count()).where(Cohort.course_id == course_id, Cohort.is_open.is_(True),
+                                                 Cohort.ends_on >= today)
+        .order_by(Cohort.starts_on, Cohort.id)).all()
+    return [_open_cohort(c, count) for c, count in rows]
+
+
+@dataclass(frozen=True)
+class CoursePageCohorts:
+    open: list[OpenCohort]  # open, not ended, and the viewer is in none of them
+    mine: list[OpenCohort]  # the viewer is in them (seated or waiting) or leads them
+
+
+def course_page_cohorts(course_id: int, viewer_id: int | None, led_ids: Collection[int],
+                        today: date) -> CoursePageCohorts:
+    """The course page's cohorts for one viewer, in one query whatever they are to them."""
+    is_member = (sa.exists().where(CohortMembership.cohort_id == Cohort.id, CohortMembership.user_id == viewer_id)
+                 if viewer_id is not None else sa.false())
+    listed = sa.and_(Cohort.is_open.is_(True), Cohort.ends_on >= today)
+    ids = set(led_ids)
+    rows = db.session.execute(
+        sa.select(Cohort, _seated_count(), is_member)
+        .where(Cohort.course_id == course_id, sa.or_(listed, is_member, Cohort.id.in_(ids) if ids else sa.false()))
+        .order_by(Cohort.starts_on, Cohort.id)).all()
+    found = CoursePageCohorts([], [])
+    for cohort, seated, member in rows:
+        (found.mine if member or cohort.id in ids else found.open).append(_open_cohort(cohort, seated))
+    return found
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: int
+    display_name: str
+    email: str
+    status: str
+    joined_at: object
+
+
+@dataclass(frozen=True)
+class Roster:
+    cohort: Cohort
+    members: list[Member]
+    waiting: list[Member]
+    facilitators: list[tuple[int, str]]
+
+
+def cohort_roster(cohort: Cohort) -> Roster:
+    """The people of the cohort for its facilitators: two queries."""
+    rows = db.session.execute(
+        sa.select(CohortMembership, User.display_name, User.email)
+        .join(User, User.id == CohortMembership.user_id)
+        .where(CohortMembership.cohort_id == cohort.id)
+        .order_by(CohortMembership.joined_at, CohortMembership.id)).all()
+    people = [Member(m.user_id, name, email, m.status, m.joined_at) for m, name, email in rows]
+    facilitators = db.session.execute(
+        sa.select(User.id, User.display_name).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role == "facilitator", RoleGrant.scope_type == ScopeType.COHORT.value,
+               RoleGrant.scope_id == cohort.id).order_by(User.display_name)).tuples().all()
+    return Roster(cohort, [p for p in people if p.status == MembershipStatus.MEMBER],
+                  [p for p in people if p.status == MembershipStatus.WAITING], list(facilitators))
+
+
+def other_cohorts(cohort: Cohort, *, manager_cohort_ids: set[int] | None) -> list[tuple[int, str]]:
+    """The course's other cohorts, to move learners to: those the viewer manages (manager_cohort_ids; None
+    for an administrator, who manages all)."""
+    others = sa.select(Cohort.id, Cohort.name).where(Cohort.course_id == cohort.course_id, Cohort.id != cohort.id)
+    if manager_cohort_ids is not None:
+        others = others.where(Cohort.id.in_(manager_cohort_ids))
+    return [(cohort_id, name) for cohort_id, name in db.session.execute(others.order_by(Cohort.name))]
+
+
+def led_cohort_ids(user) -> set[int]:
+    """The cohorts whose facilitator grants the user holds (they come with the user: no query)."""
+    return {g.scope_id for g in user.roles
+            if g.role == "facilitator" and g.scope_type == ScopeType.COHORT and g.scope_id is not None}
+
+
+def cohorts_led_by(user, course_id: int | None = None) -> list[Cohort]:
+    """Cohorts the user leads (a cohort-scoped facilitator grant), newest first."""
+    ids = led_cohort_ids(user)
+    if not ids:
+        return []
+    query = sa.select(Cohort).where(Cohort.id.in_(ids))
+    if course_id is not None:
+        query = query.where(Cohort.course_id == course_id)
+    return list(db.session.scalars(query.order_by(Cohort.starts_on.desc(), Cohort.id.desc())))
+
+
+# The plan -------------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PackSession:
+    unit_key: str
+    unit_title: str
+    module_key: str
+    session: dict
+
+
+@dataclass(frozen=True)
+class PackPlanSource:
+    modules: list[tuple[str, str]]  # (key, title) in order
+    sessions: list[PackSession]  # the units with a live session, in order
+
+
+def pack_plan_source(version_id: int) -> PackPlanSource:
+    """What a cohort's plan is pre-filled from: the version's modules and its units' live sessions (two queries)."""
+    modules = db.session.execute(sa.select(Module.id, Module.key, Module.title)
+                                 .where(Module.version_id == version_id).order_by(Module.position)).all()
+    module_keys = {m.id: m.key for m in modules}
+    sessions = db.session.execute(
+        sa.select(Unit.key, Unit.title, Unit.module_id, Unit.session)
+        .where(Unit.version_id == version_id, Unit.session.is_not(None)).order_by(Unit.position)).all()
+    return PackPlanSource([(m.key, m.title) for m in modules],
+                          [PackSession(u.key, u.title, module_keys[u.module_id], u.session) for u in sessions
+                           if isinstance(u.session, dict)])
+
+
+def plan_items(cohort_id: int) -> list[PlanItem]:
+    return list(db.session.scalars(sa.select(PlanItem).where(PlanItem.cohort_id == cohort_id)
+                                   .order_by(PlanItem.position, PlanItem.id)))
+
+
+def items_done_by(user_id: int, cohort_id: int) -> set[int]:
+    return set(db.session.scalars(
+        sa.select(PlanItemDone.item_id).join(PlanItem, PlanItem.id == PlanItemDone.item_id)
+        .where(PlanItemDone.user_id == user_id, PlanItem.cohort_id == cohort_id)))
+
+
+# The facilitator dashboard ----------------------------------------------------------------------------------------
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class ModuleColumn:
+    key: str
+    title: str
+    units: int
+    due_at: datetime | None  # the cohort's week for it, when the plan has one
+
+
+@dataclass
+class LearnerRow:
+    user_id: int
+    display_name: str
+    joined_at: datetime
+    completed: dict[str, int] = field(default_factory=dict)  # module key -> units completed
+    last_activity: datetime | None = None
+    modules_behind: int = 0
+    failed_quizzes: dict[str, int] = field(default_factory=dict)  # quiz key -> failed attempts
+    reasons: list[str] = field(default_factory=list)  # why at risk; empty: not at risk
+
+    @property
+    def at_risk(self) -> bool:
+        return bool(self.reasons)
+
+    @property
+    def on_plan(self) -> bool:
+        return self.modules_behind == 0
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    cohort: Cohort
+    modules: list[ModuleColumn]
+    rows: list[LearnerRow]
+    total: int
+    page: int
+    pages: int
+
+    @property
+    def at_risk(self) -> list[LearnerRow]:
+        return [row for row in self.rows if row.at_risk]
+
+
+def module_columns(cohort: Cohort, version_id: int) -> list[ModuleColumn]:
+    """The version's modules with their unit counts and the plan's due dates: one query."""
+    due = (sa.select(sa.func.max(PlanItem.due_at)).where(
+        PlanItem.cohort_id == cohort.id, PlanItem.kind == PlanItemKind.WEEK, PlanItem.module_key == Module.key)
+        .correlate(Module).scalar_subquery())
+    units = (sa.select(sa.func.count(Unit.id)).where(Unit.module_id == Module.id).correlate(Module)
+             .scalar_subquery())
+    rows = db.session.execute(sa.select(Module.key, Module.title, units, due)
+                              .where(Module.version_id == version_id).order_by(Module.position)).all()
+    return [ModuleColumn(key, title, count, due_at) for key, title, count, due_at in rows]
+
+
+def _fill(cohort: Cohort, version_id: int, modules: list[ModuleColumn], rows: list[LearnerRow],
+          now: datetime) -> None:
+    """Progress, last activity, failed attempts and reasons for these learners: three queries."""
+    ids = [row.user_id for row in rows]
+    by_id = {row.user_id: row for row in rows}
+    if not ids:
+        return
+    progress = db.session.execute(
+        sa.select(UnitProgress.user_id, Module.key, sa.func.count(UnitProgress.id))
+        .join(Unit, sa.and_(Unit.version_id == version_id, Unit.key == UnitProgress.unit_key))
+        .join(Module, Module.id == Unit.module_id)
+        .where(UnitProgress.course_id == cohort.course_id, UnitProgress.user_id.in_(ids),
+               UnitProgress.completed_at.is_not(None))
+        .group_by(UnitProgress.user_id, Module.key))
+    for user_id, module_key, count in progress:
+        by_id[user_id].completed[module_key] = count
+    last_unit = (sa.select(sa.func.max(sa.func.coalesce(UnitProgress.completed_at, UnitProgress.first_viewed_at)))
+                 .where(UnitProgress.user_id == Enrollment.user_id, UnitProgress.course_id == cohort.course_id)
+                 .correlate(Enrollment).scalar_subquery())
+    last_attempt = (sa.select(sa.func.max(sa.func.coalesce(QuizAttempt.submitted_at, QuizAttempt.started_at)))
+                    .where(QuizAttempt.user_id == Enrollment.user_id, QuizAttempt.course_id == cohort.course_id)
+                    .correlate(Enrollment).scalar_subquery())
+    for user_id, visited, unit_at, attempt_at in db.session.execute(
+            sa.select(Enrollment.user_id, Enrollment.last_visited_at, last_unit, last_attempt)
+            .where(Enrollment.course_id == cohort.course_id, Enrollment.user_id.in_(ids))):
+        moments = [m for m in (visited, unit_at, attempt_at) if m is not None]
+        by_id[user_id].last_activity = max(moments) if moments else None
+    for user_id, quiz_key, failed in db.session.execute(
+            sa.select(QuizAttempt.user_id, QuizAttempt.quiz_key, sa.func.count(QuizAttempt.id))
+            .where(QuizAttempt.course_id == cohort.course_id, QuizAttempt.user_id.in_(ids),
+                   QuizAttempt.passed.is_(False))
+            .group_by(QuizAttempt.user_id, QuizAttempt.quiz_key)):
+        by_id[user_id].failed_quizzes[quiz_key] = failed
+    for row in rows:
+        row.modules_behind = sum(1 for m in modules if m.due_at is not None and m.due_at < now
+                                 and row.completed.get(m.key, 0) < m.units)
+        row.reasons = risk_reasons(cohort, row, now)
+
+
+def risk_reasons(cohort: Cohort, row: LearnerRow, now: datetime) -> list[str]:
+    reasons = []
+    quiet_since = now - timedelta(days=cohort.risk_inactive_days)
+    # Quiet since joining counts too; joining is no activity in the course, but it starts the count.
+    if max(row.last_activity or row.joined_at, row.joined_at) <= quiet_since:
+        reasons.append(ngettext("No activity for %(num)d day", "No activity for %(num)d days",
+                                cohort.risk_inactive_days))
+    if row.modules_behind > cohort.risk_modules_behind:
+        reasons.append(ngettext("Behind the plan by %(num)d module", "Behind the plan by %(num)d modules",
+                                row.modules_behind))
+    for quiz_key, failed in sorted(row.failed_quizzes.items()):
+        if failed >= cohort.risk_failed_attempts:
+            reasons.append(_("%(n)d failed attempts at the quiz %(quiz)s", n=failed, quiz=quiz_key))
+    return reasons
+
+
+def _members(cohort: Cohort):
+    return (sa.select(CohortMembership.user_id, User.display_name, CohortMembership.joined_at)
+            .join(User, User.id == CohortMembership.user_id)
+            .where(CohortMembership.cohort_id == cohort.id, CohortMembership.status == MembershipStatus.MEMBER)
+            .order_by(User.display_name, User.id))
+
+
+def cohort_dashboard(cohort: Cohort, version_id: int, now: datetime, page: int = 1) -> Dashboard:
+    """One page of the matrix: six queries whatever the page's size."""
+    modules = module_columns(cohort, version_id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(_members(cohort).subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    rows = [LearnerRow(user_id, name, joined) for user_id, name, joined in
+            db.session.execute(_members(cohort).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))]
+    _fill(cohort, version_id, modules, rows, now)
+    return Dashboard(cohort, modules, rows, total, page, pages)
+
+
+def matrix_rows(cohort: Cohort, version_id: int, now: datetime, chunk: int = 500
+                ) -> Iterator[tuple[list[ModuleColumn], list[LearnerRow]]]:
+    """The whole matrix in chunks of learners (keyset pagination), for a streamed export."""
+    modules = module_columns(cohort, version_id)
+    after: tuple[str, int] | None = None
+    while True:
+        query = _members(cohort)
+        if after is not None:
+            name, user_id = after
+            query = query.where(sa.tuple_(User.display_name, User.id)
+                                > sa.tuple_(sa.literal(name), sa.literal(user_id)))
+        rows = [LearnerRow(user_id, name, joined) for user_id, name, joined in
+                db.session.execute(query.limit(chunk))]
+        if not rows:
+            return
+        _fill(cohort, version_id, modules, rows, now)
+        yield modules, rows
+        after = (rows[-1].display_name, rows[-1].user_id)

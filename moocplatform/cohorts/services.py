@@ -1,0 +1,265 @@
+"""What changes cohorts: create one, join it (by its code or link), add learners by e-mail, move and remove
+them, and give it facilitators. Each takes the acting user, checks the policy, validates, flushes and
+announces; the request's unit of work commits."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from .. import access, audit, clock, policy, validation
+from ..accounts.models import ScopeType
+from ..accounts.services import add_role_grant, find_grant, get_user_by_email, remove_role_grant, require_user
+from ..catalog.queries import get_course_by_id
+from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from ..events import CohortCreated, CohortJoined, CohortLeft, announce
+from ..extensions import db
+from ..learning.services import enrol_learner
+from .models import Cohort, CohortMembership, MembershipStatus
+
+# No 0/O, 1/I/L: a code read aloud in a live session or copied from a slide must survive.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+MAX_CAPACITY = 100_000
+
+
+@dataclass
+class CohortFields:
+    name: str
+    language: str
+    starts_on: date
+    ends_on: date
+    time_zone: str
+    description: str = ""
+    capacity: int | None = None
+    is_open: bool = True
+    risk_inactive_days: int = 7
+    risk_modules_behind: int = 1
+    risk_failed_attempts: int = 2
+
+
+def _validated(fields: CohortFields) -> CohortFields:
+    name = validation.text(fields.name, "name", min_length=1, max_length=120)
+    description = validation.text(fields.description or "", "description", max_length=5000)
+    language = validation.text(fields.language, "language", min_length=2, max_length=16)
+    time_zone = validation.timezone(fields.time_zone, "time_zone")
+    if not isinstance(fields.starts_on, date) or not isinstance(fields.ends_on, date):
+        raise InvalidInput(_("Enter the start and end dates."), field="starts_on")
+    if fields.ends_on < fields.starts_on:
+        raise InvalidInput(_("The cohort cannot end before it starts."), field="ends_on")
+    capacity = None
+    if fields.capacity is not None:
+        capacity = validation.whole_number(fields.capacity, "capacity", minimum=1, maximum=MAX_CAPACITY)
+    return CohortFields(
+        name, language, fields.starts_on, fields.ends_on, time_zone, description, capacity, bool(fields.is_open),
+        validation.whole_number(fields.risk_inactive_days, "risk_inactive_days", minimum=1, maximum=365),
+        validation.whole_number(fields.risk_modules_behind, "risk_modules_behind", minimum=0, maximum=100),
+        validation.whole_number(fields.risk_failed_attempts, "risk_failed_attempts", minimum=1, maximum=100))
+
+
+def _new_join_code() -> str:
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if db.session.scalar(sa.select(Cohort.id).where(Cohort.join_code == code)) is None:
+            return code
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())[:CODE_LENGTH * 2]
+
+
+def create_cohort(actor, course, fields: CohortFields) -> Cohort:
+    """A new cohort of the course; a facilitator who creates it leads it."""
+    if not policy.can_create_cohort(actor, course):
+        raise PermissionDenied(_("Only the course's facilitators and administrators create cohorts."))
+    valid = _validated(fields)
+    cohort = Cohort(course_id=course.id, name=valid.name, description=valid.description, language=valid.language,
+                    starts_on=valid.starts_on, ends_on=valid.ends_on, time_zone=valid.time_zone,
+                    capacity=valid.capacity, is_open=valid.is_open, join_code=_new_join_code(),
+                    created_at=clock.now(), risk_inactive_days=valid.risk_inactive_days,
+                    risk_modules_behind=valid.risk_modules_behind, risk_failed_attempts=valid.risk_failed_attempts)
+    db.session.add(cohort)
+    db.session.flush()
+    if not policy.is_admin(actor):
+        _grant_facilitator(actor, actor, cohort)
+    audit.record(actor, "cohort.create", cohort, course_id=course.id, name=cohort.name)
+    announce(CohortCreated(cohort_id=cohort.id, course_id=course.id, actor_id=actor.id))
+    return cohort
+
+
+def update_cohort(actor, cohort: Cohort, fields: CohortFields) -> Cohort:
+    _require_manager(actor, cohort)
+    valid = _validated(fields)
+    if valid.capacity is not None and valid.capacity < seats_taken(cohort):
+        raise InvalidInput(_("More learners hold a seat than that: remove some first."), field="capacity")
+    for name in ("name", "description", "language", "starts_on", "ends_on", "time_zone", "capacity", "is_open",
+                 "risk_inactive_days", "risk_modules_behind", "risk_failed_attempts"):
+        setattr(cohort, name, getattr(valid, name))
+    db.session.flush()
+    _fill_free_seats(cohort)
+    audit.record(actor, "cohort.update", cohort, name=cohort.name)
+    return cohort
+
+
+def _require_manager(actor, cohort: Cohort) -> None:
+    if not policy.can_manage_cohort(actor, cohort):
+        raise PermissionDenied(_("Only the cohort's facilitators manage it."))
+
+
+def get_cohort(cohort_id: int) -> Cohort:
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None:
+        raise NotFound(_("No such cohort."))
+    return cohort
+
+
+def cohort_by_code(code: str) -> Cohort:
+    cohort = db.session.scalar(sa.select(Cohort).where(Cohort.join_code == normalise_code(code)))
+    if cohort is None:
+        raise NotFound(_("No cohort has this code."), field="code")
+    return cohort
+
+
+def membership_of(cohort: Cohort, user_id: int) -> CohortMembership | None:
+    return db.session.scalar(sa.select(CohortMembership).where(
+        CohortMembership.cohort_id == cohort.id, CohortMembership.user_id == user_id))
+
+
+def seats_taken(cohort: Cohort) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).where(
+        CohortMembership.cohort_id == cohort.id, CohortMembership.status == MembershipStatus.MEMBER)) or 0
+
+
+def _lock_cohort(cohort: Cohort) -> None:
+    """Seats are counted, then taken: two joins at once must not both take the last one."""
+    db.session.execute(sa.select(Cohort.id).where(Cohort.id == cohort.id).with_for_update())
+
+
+def _add_member(user, cohort: Cohort, course) -> CohortMembership:
+    existing = membership_of(cohort, user.id)
+    if existing is not None:
+        return existing
+    enrol_learner(user, course)  # joining a cohort means following its course
+    _lock_cohort(cohort)
+    full = cohort.capacity is not None and seats_taken(cohort) >= cohort.capacity
+    status = MembershipStatus.WAITING if full else MembershipStatus.MEMBER
+    membership = CohortMembership(cohort_id=cohort.id, user_id=user.id, status=status, joined_at=clock.now())
+    db.session.add(membership)
+    db.session.flush()
+    access.forget(user, course)
+    announce(CohortJoined(cohort_id=cohort.id, course_id=cohort.course_id, user_id=user.id, waiting=full))
+    return membership
+
+
+def join_cohort(user, cohort: Cohort, course) -> CohortMembership:
+    """A learner joins by the cohort's code or link: a seat, or a place on the waiting list when it is full.
+    A closed cohort is joined only by those its facilitators add."""
+    if not policy.can_join_cohort(user, course):
+        raise PermissionDenied(_("Log in with a confirmed e-mail address to join a cohort."))
+    if not cohort.is_open and membership_of(cohort, user.id) is None:
+        raise Conflict(_("This cohort is closed: its facilitators add its learners."))
+    return _add_member(user, cohort, course)
+
+
+def add_learner_by_email(actor, cohort: Cohort, course, email: str) -> CohortMembership:
+    _require_manager(actor, cohort)
+    address = validation.email(email)
+    learner = get_user_by_email(address)
+    if learner is None or not learner.is_active:
+        raise NotFound(_("No account has this e-mail address."), field="email")
+    if not policy.can_enrol(learner, course):
+        raise Conflict(_("This account cannot enrol yet (its e-mail address is not confirmed)."), field="email")
+    membership = _add_member(learner, cohort, course)
+    audit.record(actor, "cohort.add_learner", cohort, user_id=learner.id)
+    return membership
+
+
+def remove_learner(actor, cohort: Cohort, learner_id: int) -> None:
+    """Out of the cohort (the enrolment in the course stays); a waiting learner takes the freed seat."""
+    _require_manager(actor, cohort)
+    _remove(cohort, learner_id)
+    audit.record(actor, "cohort.remove_learner", cohort, user_id=learner_id)
+
+
+def leave_cohort(user, cohort: Cohort) -> None:
+    if membership_of(cohort, user.id) is None:
+        raise NotFound(_("You are not in this cohort."))
+    _remove(cohort, user.id)
+
+
+def _remove(cohort: Cohort, learner_id: int) -> None:
+    membership = membership_of(cohort, learner_id)
+    if membership is None:
+        raise NotFound(_("This learner is not in the cohort."))
+    _lock_cohort(cohort)
+    db.session.delete(membership)
+    db.session.flush()
+    announce(CohortLeft(cohort_id=cohort.id, course_id=cohort.course_id, user_id=learner_id))
+    _fill_free_seats(cohort)
+
+
+def _fill_free_seats(cohort: Cohort) -> None:
+    if cohort.capacity is None:
+        free = None
+    else:
+        free = cohort.capacity - seats_taken(cohort)
+        if free <= 0:
+            return
+    waiting = sa.select(CohortMembership).where(
+        CohortMembership.cohort_id == cohort.id, CohortMembership.status == MembershipStatus.WAITING
+    ).order_by(CohortMembership.joined_at, CohortMembership.id)
+    if free is not None:
+        waiting = waiting.limit(free)
+    for membership in db.session.scalars(waiting).all():
+        membership.status = MembershipStatus.MEMBER
+        db.session.flush()
+        announce(CohortJoined(cohort_id=cohort.id, course_id=cohort.course_id, user_id=membership.user_id,
+                              from_waiting_list=True))
+
+
+def move_learner(actor, cohort: Cohort, learner_id: int, target: Cohort) -> CohortMembership:
+    """To another cohort of the same course that the actor also manages (their progress is the course's)."""
+    _require_manager(actor, cohort)
+    _require_manager(actor, target)
+    if target.course_id != cohort.course_id:
+        raise InvalidInput(_("Learners move only between cohorts of the same course."), field="target")
+    if target.id == cohort.id:
+        raise InvalidInput(_("Choose another cohort."), field="target")
+    learner = require_user(learner_id)
+    course = get_course_by_id(cohort.course_id)
+    _remove(cohort, learner_id)
+    membership = _add_member(learner, target, course)
+    audit.record(actor, "cohort.move_learner", cohort, user_id=learner_id, to_cohort=target.id)
+    return membership
+
+
+# Facilitators ----------------------------------------------------------------------------------------------
+
+def _grant_facilitator(actor, user, cohort: Cohort) -> None:
+    if find_grant(user, "facilitator", ScopeType.COHORT, cohort.id) is None:
+        add_role_grant(user, "facilitator", ScopeType.COHORT.value, cohort.id, getattr(actor, "id", None))
+        access.forget(user)
+
+
+def add_facilitator(actor, cohort: Cohort, email: str) -> None:
+    """Another facilitator of this cohort (any account: a mentor need not be a course facilitator)."""
+    _require_manager(actor, cohort)
+    user = get_user_by_email(validation.email(email))
+    if user is None or not user.is_active:
+        raise NotFound(_("No account has this e-mail address."), field="email")
+    _grant_facilitator(actor, user, cohort)
+    audit.record(actor, "cohort.add_facilitator", cohort, user_id=user.id)
+
+
+def remove_facilitator(actor, cohort: Cohort, user_id: int) -> None:
+    _require_manager(actor, cohort)
+    user = require_user(user_id)
+    grant = find_grant(user, "facilitator", ScopeType.COHORT, cohort.id)
+    if grant is None:
+        raise NotFound(_("This person does not lead the cohort."))
+    remove_role_grant(user, grant)
+    access.forget(user)
+    audit.record(actor, "cohort.remove_facilitator", cohort, user_id=user.id)

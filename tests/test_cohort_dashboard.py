@@ -1,0 +1,120 @@
+"""The facilitator dashboard: the matrix, on plan or behind, who is at risk and why, its constant query
+count, and the streamed CSV."""
+import csv
+import io
+from datetime import date, timedelta
+
+import pytest
+
+from moocplatform import clock
+from moocplatform.cohorts import plan, services
+from moocplatform.cohorts.queries import cohort_dashboard, matrix_rows
+from moocplatform.learning.services import set_unit_completion
+from moocplatform.quizzes.services import start_attempt, submit_attempt
+from tests.conftest import log_in
+from tests.factories import make_cohort, make_course, make_user
+from tests.test_query_counts import queries_for
+
+UNITS = [f"m{m}-u{u}" for m in (1, 2) for u in (1, 2, 3)]
+
+
+@pytest.fixture()
+def world():
+    """Alpha: three weeks (m1, m2, and m2's quiz), the cohort started four weeks before the clock's now."""
+    course = make_course("alpha", quiz=True, modules=2)
+    facilitator = make_user("facilitator", course=course)
+    cohort = make_cohort(course, facilitator, starts_on=date(2026, 2, 2), ends_on=date(2026, 4, 30))
+    plan.fill_plan_from_pack(facilitator, cohort)
+    return course, facilitator, cohort
+
+
+def join(course, cohort, name):
+    learner = make_user(display_name=name)
+    services.join_cohort(learner, cohort, course)
+    return learner
+
+
+def fail_quiz(learner, course, times):
+    for _ in range(times):
+        submit_attempt(learner, start_attempt(learner, course, "check"), {})
+
+
+def test_the_matrix_and_the_at_risk_list_with_their_reasons(world):
+    course, _facilitator, cohort = world
+    keen, _quiet, stuck = join(course, cohort, "Ana"), join(course, cohort, "Bo"), join(course, cohort, "Cy")
+    clock.advance(timedelta(days=8))  # Bo has done nothing since joining
+    for key in UNITS:
+        set_unit_completion(keen, course, key, complete=True)
+    set_unit_completion(stuck, course, "m1-u1", complete=True)
+    fail_quiz(stuck, course, 2)
+    board = cohort_dashboard(cohort, course.live_version_id, clock.now())
+    rows = {row.display_name: row for row in board.rows}
+    assert [m.key for m in board.modules] == ["m1", "m2"] and [m.units for m in board.modules] == [3, 4]
+    assert rows["Ana"].completed == {"m1": 3, "m2": 3} and rows["Ana"].modules_behind == 1  # the quiz is left
+    assert rows["Ana"].reasons == []  # one module behind is within the cohort's threshold
+    assert rows["Bo"].reasons == ["No activity for 7 days", "Behind the plan by 2 modules"]
+    assert rows["Cy"].reasons == ["Behind the plan by 2 modules", "2 failed attempts at the quiz check"]
+    assert [row.display_name for row in board.at_risk] == ["Bo", "Cy"]
+    clock.advance(timedelta(days=7))
+    board = cohort_dashboard(cohort, course.live_version_id, clock.now())
+    assert "No activity for 7 days" in {row.display_name: row for row in board.rows}["Ana"].reasons
+
+
+def test_thresholds_are_the_cohorts(world):
+    course, facilitator, cohort = world
+    join(course, cohort, "Bo")
+    services.update_cohort(facilitator, cohort, services.CohortFields(
+        name=cohort.name, language="en", starts_on=cohort.starts_on, ends_on=cohort.ends_on,
+        time_zone=cohort.time_zone, risk_inactive_days=30, risk_modules_behind=2, risk_failed_attempts=3))
+    clock.advance(timedelta(days=8))
+    assert cohort_dashboard(cohort, course.live_version_id, clock.now()).rows[0].reasons == []
+
+
+def test_the_dashboard_page_runs_the_same_queries_for_5_learners_as_for_50(client, count_queries, world):
+    course, facilitator, cohort = world
+    for n in range(5):
+        learner = join(course, cohort, f"Learner {n:02d}")
+        set_unit_completion(learner, course, "m1-u1", complete=True)
+    log_in(client, facilitator)
+    small = queries_for(client, count_queries, f"/cohorts/{cohort.id}/dashboard")
+    for n in range(5, 55):
+        learner = join(course, cohort, f"Learner {n:02d}")
+        set_unit_completion(learner, course, "m1-u2", complete=True)
+        fail_quiz(learner, course, 1)
+    assert queries_for(client, count_queries, f"/cohorts/{cohort.id}/dashboard") == small
+    page = client.get(f"/cohorts/{cohort.id}/dashboard").get_data(as_text=True)
+    assert "Learner 49" in page and "Learner 50" not in page and "Page 1 of 2" in page
+    assert "Learner 54" in client.get(f"/cohorts/{cohort.id}/dashboard?page=2").get_data(as_text=True)
+
+
+def test_the_csv_is_streamed_with_every_learner(client, world):
+    course, facilitator, cohort = world
+    for n in range(3):
+        join(course, cohort, f"Learner {n}")
+    log_in(client, facilitator)
+    response = client.get(f"/cohorts/{cohort.id}/dashboard.csv")
+    assert response.status_code == 200 and response.is_streamed and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == ["learner", "m1", "m2", "last_activity", "modules_behind", "at_risk_reasons"]
+    assert [r[0] for r in rows[1:]] == ["Learner 0", "Learner 1", "Learner 2"]
+    assert rows[1][4] == "2"
+
+
+def test_the_dashboard_is_for_the_cohorts_facilitators_only(client, world):
+    course, _facilitator, cohort = world
+    learner = join(course, cohort, "Bo")
+    for viewer in (make_user("facilitator", course=course), make_user("course_team", course=course), learner):
+        log_in(client, viewer)
+        assert client.get(f"/cohorts/{cohort.id}/dashboard").status_code == 403
+        assert client.get(f"/cohorts/{cohort.id}/dashboard.csv").status_code == 403
+
+
+def test_the_export_reads_learners_in_chunks_and_misses_nobody(world):
+    course, _facilitator, cohort = world
+    for name in ("Bo", "Bo", "Ana", "Cy", "Bo"):  # equal names are ordered by id
+        join(course, cohort, name)
+    chunks = list(matrix_rows(cohort, course.live_version_id, clock.now(), chunk=2))
+    assert [len(rows) for _modules, rows in chunks] == [2, 2, 1]
+    names = [row.display_name for _modules, rows in chunks for row in rows]
+    assert names == ["Ana", "Bo", "Bo", "Bo", "Cy"]
+    assert len({row.user_id for _modules, rows in chunks for row in rows}) == 5
