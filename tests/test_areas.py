@@ -16,7 +16,7 @@ from moocplatform.registry import DuplicateEntry, Registry
 from .conftest import log_in
 from .factories import enrol, make_course, make_user
 
-ALL_AREAS = ("accounts", "tokens", "catalog", "learning", "quizzes", "admin", "studio", "ops", "api")
+ALL_AREAS = ("accounts", "tokens", "catalog", "learning", "quizzes", "assignments", "admin", "studio", "ops", "api")
 
 
 def make_app(app, **config):
@@ -31,7 +31,7 @@ def test_every_area_is_installed_by_default(app):
         app.cli.commands)
     assert [job.name for job in registered_jobs(app)] == [
         "close-expired-quiz-attempts", "process-completions", "purge-login-failures", "purge-sessions"]
-    assert [panel.name for panel in unit_panels.entries(app)] == ["quiz"]
+    assert [panel.name for panel in unit_panels.entries(app)] == ["quiz", "assignment"]
 
 
 def test_an_area_left_out_registers_nothing(app):
@@ -44,7 +44,7 @@ def test_an_area_left_out_registers_nothing(app):
     assert unit_panels.entries(partial) == []
     assert "quizzes/attempt.html" not in partial.jinja_env.list_templates()
     # ... while the full application still has everything: registrations belong to their application.
-    assert [panel.name for panel in unit_panels.entries(app)] == ["quiz"]
+    assert [panel.name for panel in unit_panels.entries(app)] == ["quiz", "assignment"]
 
 
 def test_areas_keep_their_templates_and_the_platform_only_the_shared_ones(app):
