@@ -86,7 +86,7 @@ class Defaults:
     # The areas create_app installs, in order: each package's init_app(app) adds its pages, templates,
     # commands, jobs and registry entries. A name without a dot is a package of moocplatform.
     INSTALLED_AREAS = ("accounts", "tokens", "catalog", "learning", "quizzes", "notifications", "discussion", "cohorts",
-                       "admin", "studio", "ops", "api")
+                       "assignments", "admin", "studio", "ops", "api")
     # Requests per token in each window of the JSON API (shared through Redis when REDIS_URL is set).
     API_RATE_LIMIT = 300
     # Mail that anyone can ask for (reset and confirmation links): per recipient and per requesting address.

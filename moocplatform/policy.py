@@ -136,6 +136,24 @@ def can_moderate_discussion(user: Any, course: Any) -> bool:
     return is_course_staff(user, course)
 
 
+# Assignments ---------------------------------------------------------------------------------------------
+
+def can_hand_in(user: Any, course: Any) -> bool:
+    """Handed-in work is learning data: enrolled learners of a course that is not archived."""
+    return can_track_progress(user, course)
+
+
+def can_review_submissions(user: Any, course: Any) -> bool:
+    """The queue, scores and decisions. (The cohorts area will narrow facilitators to their cohorts' work.)"""
+    return is_course_staff(user, course)
+
+
+def can_view_submission(viewer: Any, author_id: int, course: Any, *, allocated_peer: bool = False) -> bool:
+    """A learner's handed-in work: the learner, the course's staff, and a peer allocated to review that version
+    (who is never shown the author's name)."""
+    return signed_in(viewer) and (viewer.id == author_id or allocated_peer or can_review_submissions(viewer, course))
+
+
 # Administration ------------------------------------------------------------------------------------------
 
 def can_administer(user: Any) -> bool:

@@ -67,14 +67,36 @@ def sample_quiz(questions=None, **settings) -> dict:
     }
 
 
+def sample_assignment(**changes) -> dict:
+    """An assignment with a two-criterion rubric (5 points at most) that the facilitator and the learner assess."""
+    return {
+        "instructions": "Hand in your *plan* and a note on what you changed.",
+        "hand_in": ["text", "files", "link"],
+        "rubric": [
+            {"id": "goal", "title": "The goal is specific", "levels": [
+                {"label": "Not yet", "points": 0, "descriptor": "DESCRIPTOR-GOAL-0: a wish without a test."},
+                {"label": "Good", "points": 2, "descriptor": "DESCRIPTOR-GOAL-2: says what and by when."},
+                {"label": "Strong", "points": 3, "descriptor": "DESCRIPTOR-GOAL-3: a check anyone could apply."}]},
+            {"id": "evidence", "title": "Evidence of testing", "levels": [
+                {"label": "Missing", "points": 0, "descriptor": "DESCRIPTOR-EVIDENCE-0: nothing tried."},
+                {"label": "Shown", "points": 2, "descriptor": "DESCRIPTOR-EVIDENCE-2: one test reported."}]},
+        ],
+        "assessed_by": ["facilitator", "self"],
+        "counts_toward_completion": True,
+        **changes,
+    }
+
+
 def write_pack(root: Path, slug: str = "demo-course", *, version: str = "1.0.0", modules: int = 2,
                units_per_module: int = 3, title: str | None = None, language: str = "en",
                effort: int = 3, competences=None, enrolment=None, unit_keys=None, extra_files=None,
-               quiz=None) -> Path:
+               quiz=None, assignment=None) -> Path:
     """Write a small valid content pack and return its folder.
 
     quiz: True (sample_quiz()) or a quiz mapping adds a unit `quiz-unit` of type quiz at the end of the last
-    module, with the quiz in quizzes/<id>.yaml. Without it the pack is as before."""
+    module, with the quiz in quizzes/<id>.yaml. Without it the pack is as before.
+    assignment: True (sample_assignment()) or an assignment mapping makes the pack format 2 and adds an activity
+    unit `task` declaring it at the end of the first module."""
     pack = root / f"{slug}-{version}"
     competences = competences or [{"framework": "LifeComp", "code": "L3", "name": "Managing learning"}]
     manifest = {
@@ -122,6 +144,15 @@ def write_pack(root: Path, slug: str = "demo-course", *, version: str = "1.0.0",
             Check what you learned, version {version}.
             """))
         manifest["modules"][-1]["units"].append(rel)
+    if assignment:
+        manifest["format"] = 2
+        manifest["outcomes"] = [{"id": "plan", "text": "Do one thing well."}]
+        assignment = {**(sample_assignment() if assignment is True else assignment), "outcomes": ["plan"]}
+        rel = "units/m1/98-task.md"
+        (pack / rel).write_text("---\n" + yaml.safe_dump({
+            "id": "task", "title": "Hand in your plan", "type": "activity", "minutes": 30,
+            "assignment": assignment}, sort_keys=False, allow_unicode=True) + "---\nMake a plan and hand it in.\n")
+        manifest["modules"][0]["units"].append(rel)
     (pack / "assets").mkdir(parents=True, exist_ok=True)
     (pack / "assets" / "square.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><title>Square</title>'

@@ -141,6 +141,35 @@ CASES = {
     "cohorts.mark_done": ("POST", "/cohorts/{cohort}/plan/items/{plan_item}/done", {
         "anonymous": LOGIN, **{r: OK for r in ROLES[1:]}}),
     "cohorts.join_by_code": ("POST", "/join", {"anonymous": LOGIN, **{r: 400 for r in ROLES[1:]}}),
+    # assignments, in the course "tasks": {peer_file} and {peer_submission} are another learner's work, which
+    # the enrolled learner is allocated to review (tests/test_assignments.py has a co-learner who is not)
+    "assignments.hand_in": ("POST", "/courses/tasks/assignments/task/hand-in", {
+        "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": OK, "facilitator": FORBIDDEN,
+        "course_team": FORBIDDEN, "admin": FORBIDDEN}),
+    "assignments.autosave": ("POST", "/courses/tasks/assignments/task/autosave", {
+        "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": OK, "facilitator": FORBIDDEN,
+        "course_team": FORBIDDEN, "admin": FORBIDDEN}),
+    "assignments.self_assess": ("POST", "/courses/tasks/assignments/task/self-assessment", {
+        "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": OK, "facilitator": FORBIDDEN,
+        "course_team": FORBIDDEN, "admin": FORBIDDEN}),
+    "assignments.download_file": ("GET", "/courses/tasks/assignments/files/{peer_file}", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": OK, "course_team": OK,
+        "admin": OK}),
+    "assignments.remove_file": ("POST", "/courses/tasks/assignments/files/{peer_file}/remove", {
+        "anonymous": LOGIN, **{r: NOT_FOUND for r in ROLES[1:]}}),
+    "assignments.queue": ("GET", "/courses/tasks/submissions", {
+        "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": FORBIDDEN, "facilitator": OK, "course_team": OK,
+        "admin": OK}),
+    "assignments.review": ("GET", "/courses/tasks/submissions/{peer_submission}", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": NOT_FOUND, "facilitator": OK, "course_team": OK,
+        "admin": OK}),
+    "assignments.request_peer_reviews": ("POST", "/courses/tasks/assignments/task/peer-reviews", {
+        "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": OK, "facilitator": FORBIDDEN,
+        "course_team": FORBIDDEN, "admin": FORBIDDEN}),
+    # {peer_allocation}: the enrolled learner is asked to review the other learner's work
+    "assignments.peer_review": ("GET", "/courses/tasks/assignments/peer-reviews/{peer_allocation}", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": NOT_FOUND,
+        "course_team": NOT_FOUND, "admin": NOT_FOUND}),
     # personal access tokens: {token} is the enrolled learner's
     "tokens.personal_access_tokens": ("GET", "/account/tokens", SIGNED_IN),
     "tokens.create_personal_access_token": ("POST", "/account/tokens", {"anonymous": LOGIN,
@@ -209,6 +238,22 @@ def world():
     from moocplatform.quizzes.services import start_attempt, submit_attempt
     done = submit_attempt(people["enrolled"], start_attempt(people["enrolled"], course, "check"), {}).attempt
     attempt = start_attempt(people["enrolled"], course, "check")
+    from moocplatform.admin.services import grant_role
+    from moocplatform.assignments import services as assignments
+    tasks = make_course("tasks", assignment=True, modules=1, units_per_module=1)
+    for role in ("facilitator", "course_team"):
+        grant_role(None, people[role], role, tasks)
+    enrol(people["enrolled"], tasks)
+    enrol(peer, tasks)
+    assignments.save_draft(peer, tasks, "task", text="The peer's plan")
+    peer_file = assignments.add_file(peer, tasks, "task", "plan.txt", b"The peer's plan.\n")
+    peer_version = assignments.submit(peer, tasks, "task")
+    from moocplatform import clock
+    from moocplatform.assignments.models import PeerAllocation
+    peer_allocation = PeerAllocation(version_id=peer_version.id, reviewer_id=people["enrolled"].id,
+                                     allocated_at=clock.now())
+    db.session.add(peer_allocation)
+    db.session.flush()
     dead_row = enqueue("mail", {"to": "nobody@example.org", "template": "gone", "args": {}})
     dead_row.status = OutboxStatus.DEAD.value
     db.session.flush()
@@ -243,7 +288,8 @@ def world():
               "done": done.id, "enrolled_peer": peer.id, "team_member": team_member.id,
               "team_grant": team_member.roles[0].id, "course": course.id,
               "asset": f"/assets/{asset.sha256}/square.svg", "version": course.live_version_id,
-              "dead_row": dead_row.id,
+              "dead_row": dead_row.id, "peer_file": peer_file.id, "peer_allocation": peer_allocation.id,
+              "peer_submission": assignments.queries.submission_of(peer.id, tasks.id, "task").id,
               "token": issue_token(people["enrolled"], people["enrolled"], "personal_access",
                                    scopes=["read:courses"]).token.id}
     return people, values
