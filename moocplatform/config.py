@@ -74,7 +74,11 @@ class Defaults:
     CATALOG_PAGE_SIZE = 24
     # The areas create_app installs, in order: each package's init_app(app) adds its pages, templates,
     # commands, jobs and registry entries. A name without a dot is a package of moocplatform.
-    INSTALLED_AREAS = ("accounts", "tokens", "catalog", "learning", "quizzes", "admin", "studio", "ops", "api")
+    INSTALLED_AREAS = ("accounts", "tokens", "catalog", "learning", "quizzes", "admin", "studio", "ops", "api",
+                       "certificates")
+    # The issuer named on certificates and in their signed credentials.
+    CERTIFICATE_ISSUER_NAME = "moocplatform"
+    CERTIFICATE_KEY_FILE = ""  # empty: instance/certificates/issuer-ed25519.pem, made on first use
     # Requests per token in each window of the JSON API (shared through Redis when REDIS_URL is set).
     API_RATE_LIMIT = 300
     API_RATE_LIMIT_WINDOW_SECONDS = 60

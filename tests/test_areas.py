@@ -16,7 +16,7 @@ from moocplatform.registry import DuplicateEntry, Registry
 from .conftest import log_in
 from .factories import enrol, make_course, make_user
 
-ALL_AREAS = ("accounts", "tokens", "catalog", "learning", "quizzes", "admin", "studio", "ops", "api")
+ALL_AREAS = ("accounts", "tokens", "catalog", "learning", "quizzes", "admin", "studio", "ops", "api", "certificates")
 
 
 def make_app(app, **config):
@@ -30,7 +30,8 @@ def test_every_area_is_installed_by_default(app):
     assert {"courses", "users", "quizzes", "seed-demo", "jobs", "setup", "backup", "restore"} <= set(
         app.cli.commands)
     assert [job.name for job in registered_jobs(app)] == [
-        "close-expired-quiz-attempts", "process-completions", "purge-login-failures", "purge-sessions"]
+        "close-expired-quiz-attempts", "issue-certificates", "process-completions", "purge-login-failures",
+        "purge-sessions"]
     assert [panel.name for panel in unit_panels.entries(app)] == ["quiz"]
 
 
@@ -39,8 +40,9 @@ def test_an_area_left_out_registers_nothing(app):
     assert "quizzes" not in partial.blueprints and "studio" not in partial.blueprints
     assert "admin" not in partial.blueprints
     assert "quizzes" not in partial.cli.commands and "users" not in partial.cli.commands
-    assert [job.name for job in registered_jobs(partial)] == ["process-completions", "purge-login-failures",
-                                                           "purge-sessions"]
+    # Reconciliation jobs belong to the process (events.register_reconciliation), not to one application.
+    assert [job.name for job in registered_jobs(partial)] == ["issue-certificates", "process-completions",
+                                                           "purge-login-failures", "purge-sessions"]
     assert unit_panels.entries(partial) == []
     assert "quizzes/attempt.html" not in partial.jinja_env.list_templates()
     # ... while the full application still has everything: registrations belong to their application.
@@ -51,7 +53,7 @@ def test_areas_keep_their_templates_and_the_platform_only_the_shared_ones(app):
     root = Path(moocplatform.__file__).parent
     shared = {path.name for path in (root / "templates").iterdir()}
     assert shared == {"base.html", "macros", "errors"}
-    for area in ("accounts", "admin", "catalog", "learning", "quizzes", "studio"):
+    for area in ("accounts", "admin", "catalog", "learning", "quizzes", "studio", "certificates"):
         assert list((root / area / "templates" / area).glob("*.html")), area
     assert "quizzes/_panel.html" in app.jinja_env.list_templates()
 
