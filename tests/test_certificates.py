@@ -188,6 +188,18 @@ def test_the_credential_verifies_with_the_published_key_and_not_after_tampering(
         credentials.verify_credential(token, {**jwk, "x": signing.b64url(signing.public_bytes(other))})
 
 
+def test_the_credential_validates_against_the_official_schema(client, course, learner):
+    import jsonschema
+
+    certificate = completed_with_certificate(learner, course)
+    token = client.get(f"/certificates/{certificate.public_id}/credential.jwt").get_data(as_text=True)
+    credential = credentials.verify_credential(token, published_key(client))["credential"]
+    schema = credentials.credential_schema()
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    assert list(validator.iter_errors(credential)) == []
+    assert list(validator.iter_errors({**credential, "credentialSubject": {"type": ["AchievementSubject"]}}))
+
+
 def test_the_signature_checks_with_an_independent_ed25519_verifier(client, course, learner):
     """The JWS signing input and signature, checked with nothing but the public key from the DID document."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -301,3 +313,17 @@ def test_parallel_triggers_issue_one_certificate(app, committed_completion):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate).where(
             Certificate.course_id == committed_completion["course"])) == 1
+
+
+def test_the_verify_command_checks_a_downloaded_credential(app, client, course, learner, tmp_path):
+    certificate = completed_with_certificate(learner, course)
+    token = client.get(f"/certificates/{certificate.public_id}/credential.jwt").get_data(as_text=True)
+    (tmp_path / "good.jwt").write_text(token)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["certificates", "verify", str(tmp_path / "good.jwt")])
+    assert result.exit_code == 0, result.output
+    assert "signature: valid" in result.output and "not revoked (checked against this installation" in result.output
+    header, payload, signature = token.split(".")
+    (tmp_path / "bad.jwt").write_text(f"{header}.{payload}.{signature[::-1]}")
+    result = runner.invoke(args=["certificates", "verify", str(tmp_path / "bad.jwt")])
+    assert result.exit_code == 1 and "not verified" in result.output

@@ -36,6 +36,12 @@ def context(url: str) -> dict[str, Any]:
     return json.loads(resources.files(__package__).joinpath("data/contexts", name).read_text("utf-8"))
 
 
+def credential_schema() -> dict[str, Any]:
+    """1EdTech's official JSON Schema of an AchievementCredential / OpenBadgeCredential (shipped copy)."""
+    return json.loads(resources.files(__package__).joinpath(
+        "data/ob_v3p0_achievementcredential_schema.json").read_text("utf-8"))
+
+
 def iso(moment) -> str:
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "") + "Z"
 
