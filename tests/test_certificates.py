@@ -91,6 +91,7 @@ def test_an_empty_full_name_holds_the_certificate_until_it_is_set(client, course
     assert "is waiting for your full name" not in page
     assert f"/certificates/{certificate.public_id}" in page
     assert f"/certificates/{certificate.public_id}" in client.get("/account").get_data(as_text=True)
+    assert f"certId={certificate.public_id}" in page  # LinkedIn's "add to profile"
 
 
 def test_reconciliation_issues_what_a_missed_trigger_left(course, learner):

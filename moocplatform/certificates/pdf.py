@@ -33,6 +33,27 @@ def _fit(pdf: FPDF, text: str, style: str, largest: float, smallest: float, widt
     return size
 
 
+def _block(pdf: FPDF, text: str, style: str, *, top: float, height: float, largest: float, smallest: float) -> None:
+    """`text` centred in the band from `top`, on one line if it fits at two thirds of `largest` or more,
+    else on two lines at the largest size that fits the band (long names and titles stay legible)."""
+    size = _fit(pdf, text, style, largest, largest * 2 / 3, TEXT_W)
+    lines = [text]
+    if pdf.get_string_width(text) > TEXT_W:
+        size = largest * 0.8
+        while True:
+            pdf.set_font("Serif", style, size)
+            wrapped = pdf.multi_cell(TEXT_W, 1, text, dry_run=True, output="LINES")
+            lines = wrapped if isinstance(wrapped, list) else [text]
+            if (len(lines) <= 2 and len(lines) * size * 0.45 <= height) or size <= smallest:
+                break
+            size -= 0.5
+    line_height = size * 0.45  # millimetres per line: the size in points, with some leading
+    y = top + (height - line_height * len(lines)) / 2
+    for line in lines:
+        _centred(pdf, y, line, line_height)
+        y += line_height
+
+
 def _centred(pdf: FPDF, y: float, text: str, height: float) -> None:
     pdf.set_xy((PAGE_W - TEXT_W) / 2, y)
     pdf.cell(TEXT_W, height, text, align="C")
@@ -108,16 +129,14 @@ def _draw(pdf: FPDF, certificate: Certificate, *, issuer: str, verification_url:
     _centred(pdf, 68, "This is to certify that", 8)
 
     pdf.set_text_color(0, 0, 0)
-    _fit(pdf, certificate.holder_name, "B", 30, 12, TEXT_W)
-    _centred(pdf, 80, certificate.holder_name, 16)
+    _block(pdf, certificate.holder_name, "B", top=77, height=21, largest=30, smallest=12)
 
     pdf.set_text_color(*GREY)
     pdf.set_font("Serif", "I", 14)
     _centred(pdf, 100, "has successfully completed the course", 8)
 
     pdf.set_text_color(*NAVY)
-    _fit(pdf, certificate.course_title, "B", 22, 10, TEXT_W)
-    _centred(pdf, 111, certificate.course_title, 12)
+    _block(pdf, certificate.course_title, "B", top=109, height=16, largest=22, smallest=10)
 
     pdf.set_text_color(*GREY)
     pdf.set_font("Serif", "", 12)
