@@ -168,6 +168,11 @@ def can_manage_certificates(user: Any, course: Any) -> bool:
     return can_manage_course(user, course)
 
 
+def can_request_participation_statement(user: Any, course: Any) -> bool:
+    """A statement of participation is for a learner actively enrolled."""
+    return is_enrolled(user, course)
+
+
 def can_download_certificate(user: Any, holder_id: int | None) -> bool:
     """The holder downloads their PDF and credential file; an administrator may too (the verification page
     and the signed credential's URL are public)."""

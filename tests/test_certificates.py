@@ -102,6 +102,34 @@ def test_reconciliation_issues_what_a_missed_trigger_left(course, learner):
     assert issue_pending() == 1 and issue_pending() == 0
 
 
+def test_a_statement_of_participation_on_request(client, course, learner):
+    from moocplatform.certificates.models import CertificateKind
+    from moocplatform.certificates.services import request_participation_statement
+
+    log_in(client, learner)
+    assert course.title in client.get("/account/certificates").get_data(as_text=True)
+    response = client.post(f"/courses/{course.slug}/statement-of-participation")
+    statement, = certificates_for(course)
+    assert statement.kind == CertificateKind.PARTICIPATION and statement.holder_name == "Grace Brewster Hopper"
+    assert response.headers["Location"].endswith(f"/certificates/{statement.public_id}")
+    assert request_participation_statement(learner, course).id == statement.id  # asked twice: the same one
+    page = client.get(f"/certificates/{statement.public_id}").get_data(as_text=True)
+    assert "Statement of participation (no assessment)" in page
+    token = client.get(f"/certificates/{statement.public_id}/credential.jwt").get_data(as_text=True)
+    credential = credentials.verify_credential(token, published_key(client))["credential"]
+    assert credential["name"].startswith("Statement of participation")
+    assert client.get(f"/certificates/{statement.public_id}/certificate.pdf").data.startswith(b"%PDF")
+    # a statement is no certificate of achievement: completing the course still issues one
+    complete(learner, course)
+    assert issue_pending() == 1
+    with pytest.raises(PermissionDenied):
+        request_participation_statement(make_user(full_name="Not Enrolled"), course)
+    nameless = make_user()
+    enrol(nameless, course)
+    with pytest.raises(Conflict):
+        request_participation_statement(nameless, course)
+
+
 # The verification page ---------------------------------------------------------------------------------
 
 def test_verification_page_shows_the_certificate_and_nothing_else_of_the_learner(client, course, learner):
@@ -134,6 +162,9 @@ def test_the_pdf_is_a4_landscape_stored_and_for_the_holder(client, course, learn
     assert re.search(rb"/MediaBox \[0 0 841\.89 595\.28\]", document)  # A4, landscape (points)
     assert storage_for(NAMESPACE).get(pdf_key(certificate)) == document
     assert b"DejaVuSerif" in document  # the shipped font is embedded, whatever the machine has
+    certificate.public_id = "-starts-with-a-dash-" + certificate.public_id[:8]  # a possible id: still stored
+    db.session.flush()
+    assert client.get(f"/certificates/{certificate.public_id}/certificate.pdf").status_code == 200
     log_in(client, make_user())
     assert client.get(f"/certificates/{certificate.public_id}/certificate.pdf").status_code == 403
 

@@ -120,6 +120,9 @@ CASES = {
     "certificates.jwks": ("GET", "/.well-known/jwks.json", EVERYONE),
     "certificates.did_document": ("GET", "/.well-known/did-key.json", EVERYONE),
     "certificates.my_certificates": ("GET", "/account/certificates", SIGNED_IN),
+    "certificates.request_participation_statement": ("POST", "/courses/alpha/statement-of-participation", {
+        "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": OK, "facilitator": FORBIDDEN,
+        "course_team": FORBIDDEN, "admin": FORBIDDEN}),
     "certificates.course_certificates": ("GET", "/courses/alpha/certificates", TEAM_ONLY),
     # without a reason the course team's request is refused with a message (a redirect)
     "certificates.revoke": ("POST", "/certificates/{certificate}/revoke", TEAM_ONLY),

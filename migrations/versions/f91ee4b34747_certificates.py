@@ -23,7 +23,7 @@ def upgrade():
     sa.Column('public_id', sa.String(length=32), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('course_id', sa.Integer(), nullable=False),
-    sa.Column('kind', sa.Enum('achievement', name='kind', native_enum=False, create_constraint=True, length=16), nullable=False),
+    sa.Column('kind', sa.Enum('achievement', 'participation', name='kind', native_enum=False, create_constraint=True, length=16), nullable=False),
     sa.Column('issue_number', sa.Integer(), nullable=False),
     sa.Column('holder_name', sa.String(length=200), nullable=False),
     sa.Column('course_title', sa.String(length=300), nullable=False),

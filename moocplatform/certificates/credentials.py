@@ -19,7 +19,7 @@ from ..catalog.queries import get_course_by_id
 from ..extensions import db
 from ..urls import public_url
 from . import signing
-from .models import Certificate, CertificateStatus
+from .models import Certificate, CertificateKind, CertificateStatus
 
 CONTEXTS = {  # offline copies, shipped in the package (data/contexts)
     "https://www.w3.org/ns/credentials/v2": "credentials-v2.jsonld",
@@ -52,6 +52,8 @@ def issuer_profile() -> dict[str, Any]:
 
 
 def open_badge_credential(certificate: Certificate) -> dict[str, Any]:
+    participation = certificate.kind == CertificateKind.PARTICIPATION
+    document = "Statement of participation" if participation else "Certificate of achievement"
     verification_url = public_url("certificates.verification_page", public_id=certificate.public_id)
     return {
         "@context": list(CONTEXTS),
@@ -59,19 +61,21 @@ def open_badge_credential(certificate: Certificate) -> dict[str, Any]:
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "issuer": issuer_profile(),
         "validFrom": iso(certificate.issued_at),
-        "name": f"Certificate of achievement: {certificate.course_title}",
+        "name": f"{document}: {certificate.course_title}",
         "credentialSubject": {
             "type": ["AchievementSubject"],
             "name": certificate.holder_name,
             "achievement": {
-                "id": public_url("catalog.course_page", slug=certificate_course_slug(certificate)) + "#achievement",
+                "id": public_url("catalog.course_page", slug=certificate_course_slug(certificate))
+                + ("#participation" if participation else "#achievement"),
                 "type": ["Achievement"],
-                "achievementType": "Certificate",
+                "achievementType": "Achievement" if participation else "Certificate",
                 "name": certificate.course_title,
-                "description": f"Completed the course {certificate.course_title} "
-                               f"(version {certificate.course_version}).",
-                "criteria": {"narrative": "Met every completion rule of the course version "
-                                          f"{certificate.course_version}."},
+                "description": (f"Took part in the course {certificate.course_title}." if participation else
+                                f"Completed the course {certificate.course_title} "
+                                f"(version {certificate.course_version})."),
+                "criteria": {"narrative": "Enrolled and active in the course; no assessment." if participation else
+                             f"Met every completion rule of the course version {certificate.course_version}."},
             },
         },
         "evidence": [{"id": verification_url, "type": ["Evidence"], "name": "Verification page"}],

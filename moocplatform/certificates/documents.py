@@ -13,7 +13,8 @@ NAMESPACE = "certificates"
 
 
 def pdf_key(certificate: Certificate) -> str:
-    return f"pdf/{certificate.public_id}-{certificate.status.value}.pdf"
+    # Led by the row id: a public id may begin with "-" or "_", which no storage key may.
+    return f"pdf/{certificate.id}-{certificate.public_id}-{certificate.status.value}.pdf"
 
 
 def certificate_pdf_bytes(certificate: Certificate) -> bytes:

@@ -15,6 +15,7 @@ from ..stored_enum import stored_enum
 
 class CertificateKind(StrEnum):
     ACHIEVEMENT = "achievement"  # the course's completion rules were met
+    PARTICIPATION = "participation"  # a statement of participation: enrolled and active, no assessment
 
 
 class CertificateStatus(StrEnum):

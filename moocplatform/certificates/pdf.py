@@ -7,7 +7,7 @@ from importlib import resources
 import segno
 from fpdf import FPDF
 
-from .models import Certificate, CertificateStatus
+from .models import Certificate, CertificateKind, CertificateStatus
 
 NAVY = (23, 43, 77)
 GOLD = (176, 141, 62)
@@ -98,7 +98,9 @@ def certificate_pdf(certificate: Certificate, *, issuer: str, verification_url: 
 
 
 def _draw(pdf: FPDF, certificate: Certificate, *, issuer: str, verification_url: str) -> bytes:
-    pdf.set_title(f"Certificate of achievement: {certificate.course_title}")
+    participation = certificate.kind == CertificateKind.PARTICIPATION
+    heading = "Statement of Participation" if participation else "Certificate of Achievement"
+    pdf.set_title(f"{heading}: {certificate.course_title}")
     pdf.set_author(issuer)
     pdf.set_creator("moocplatform")
     pdf.add_page()
@@ -119,7 +121,7 @@ def _draw(pdf: FPDF, certificate: Certificate, *, issuer: str, verification_url:
 
     pdf.set_text_color(*NAVY)
     pdf.set_font("Serif", "B", 34)
-    _centred(pdf, 40, "Certificate of Achievement", 16)
+    _centred(pdf, 40, heading, 16)
     pdf.set_draw_color(*GOLD)
     pdf.set_line_width(0.8)
     pdf.line(PAGE_W / 2 - 40, 61, PAGE_W / 2 + 40, 61)
@@ -133,7 +135,7 @@ def _draw(pdf: FPDF, certificate: Certificate, *, issuer: str, verification_url:
 
     pdf.set_text_color(*GREY)
     pdf.set_font("Serif", "I", 14)
-    _centred(pdf, 100, "has successfully completed the course", 8)
+    _centred(pdf, 100, "has taken part in the course" if participation else "has successfully completed the course", 8)
 
     pdf.set_text_color(*NAVY)
     _block(pdf, certificate.course_title, "B", top=109, height=16, largest=22, smallest=10)
@@ -141,7 +143,9 @@ def _draw(pdf: FPDF, certificate: Certificate, *, issuer: str, verification_url:
     pdf.set_text_color(*GREY)
     pdf.set_font("Serif", "", 12)
     completed = f"{certificate.completed_at:%d %B %Y}".lstrip("0")
-    _centred(pdf, 127, f"Completed on {completed}  ·  course version {certificate.course_version}", 7)
+    line = (f"Enrolled and active on {completed}  ·  no assessment" if participation
+            else f"Completed on {completed}  ·  course version {certificate.course_version}")
+    _centred(pdf, 127, line, 7)
 
     # Signature block (left) and verification block (right).
     pdf.set_draw_color(*NAVY)

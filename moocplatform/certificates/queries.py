@@ -7,9 +7,9 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..accounts.models import User, UserStatus
-from ..catalog.models import Course
+from ..catalog.models import Course, CourseVersion
 from ..extensions import db
-from ..learning.models import CourseCompletion
+from ..learning.models import CourseCompletion, Enrollment
 from .models import Certificate, CertificateKind
 
 RECONCILE_BATCH = 500
@@ -82,3 +82,25 @@ def by_public_id(public_id: str) -> Certificate | None:
 
 def get_certificate(certificate_id: int) -> Certificate | None:
     return db.session.get(Certificate, certificate_id)
+
+
+def current_certificate(user_id: int, course_id: int, kind: CertificateKind) -> Certificate | None:
+    """The learner's newest certificate of a kind for the course (a re-issue replaces the older one)."""
+    return db.session.scalar(sa.select(Certificate).where(
+        Certificate.user_id == user_id, Certificate.course_id == course_id, Certificate.kind == kind)
+        .order_by(Certificate.issue_number.desc()).limit(1))
+
+
+def live_version_label(course: Course) -> str:
+    version = db.session.get(CourseVersion, course.live_version_id) if course.live_version_id else None
+    return version.version if version is not None else ""
+
+
+def courses_open_for_participation_statement(user_id: int) -> list[Course]:
+    """Courses the learner is actively enrolled in and holds no statement of participation for."""
+    held = sa.select(Certificate.id).where(Certificate.user_id == user_id, Certificate.course_id == Course.id,
+                                           Certificate.kind == CertificateKind.PARTICIPATION)
+    return list(db.session.scalars(
+        sa.select(Course).join(Enrollment, Enrollment.course_id == Course.id)
+        .where(Enrollment.user_id == user_id, Enrollment.status == "active", ~held.exists())
+        .order_by(Course.title)))

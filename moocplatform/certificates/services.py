@@ -55,6 +55,34 @@ def issue_certificate(user_id: int, course_id: int, *, tell_if_held: bool = Fals
     return certificate
 
 
+def request_participation_statement(actor, course) -> Certificate:
+    """A learner actively enrolled asks for a statement of participation (no assessment behind it). Asking
+    again returns the statement they have."""
+    if not policy.can_request_participation_statement(actor, course):
+        raise PermissionDenied(_("Only learners enrolled in the course can ask for a statement of participation."))
+    if not actor.full_name.strip():
+        raise Conflict(_("Set your full name for certificates first: the statement shows it."))
+    existing = queries.current_certificate(actor.id, course.id, CertificateKind.PARTICIPATION)
+    if existing is not None:
+        return existing
+    live = queries.live_version_label(course)
+    now = clock.now()
+    row = {"public_id": new_public_id(), "user_id": actor.id, "course_id": course.id,
+           "kind": CertificateKind.PARTICIPATION.value, "issue_number": 1, "holder_name": actor.full_name.strip(),
+           "course_title": course.title, "course_version": live, "completed_at": now, "issued_at": now,
+           "status": CertificateStatus.VALID.value, "status_reason": ""}
+    statement = (insert_ignoring_duplicates(db.session(), Certificate,
+                                            ["user_id", "course_id", "kind", "issue_number"])
+                 .values(row).returning(Certificate.id))
+    if db.session.scalar(statement) is None:  # a concurrent request issued it
+        found = queries.current_certificate(actor.id, course.id, CertificateKind.PARTICIPATION)
+        assert found is not None
+        return found
+    issued = queries.current_certificate(actor.id, course.id, CertificateKind.PARTICIPATION)
+    assert issued is not None
+    return issued
+
+
 def issue_pending() -> int:
     """Reconciliation: certificates for completions that have none (a missed trigger, a name set since)."""
     return sum(issue_certificate(c.user_id, c.course_id) is not None

@@ -33,6 +33,7 @@ def verification(certificate: Certificate) -> dict:
     return {
         "id": certificate.public_id,
         "status": certificate.status.value,
+        "kind": certificate.kind.value,
         "holder": certificate.holder_name or None,
         "course": certificate.course_title,
         "course_version": certificate.course_version,
@@ -113,7 +114,20 @@ def did_document():
 @login_required
 def my_certificates():
     return render_template("certificates/mine.html", certificates=queries.certificates_of(current_user.id),
-                           held=queries.held_courses(current_user.id))
+                           held=queries.held_courses(current_user.id),
+                           open_for_statement=queries.courses_open_for_participation_statement(current_user.id))
+
+
+@bp.post("/courses/<slug>/statement-of-participation")
+@login_required
+def request_participation_statement(slug: str):
+    course, _version = catalog_queries.course_with_live_version(slug)
+    if not policy.can_request_participation_statement(current_user, course):
+        abort(403)
+    succeeded, statement = apply_or_flash(lambda: services.request_participation_statement(current_user, course))
+    if not succeeded or statement is None:
+        return redirect(url_for("certificates.my_certificates"))
+    return redirect(url_for("certificates.verification_page", public_id=statement.public_id))
 
 
 @bp.get("/courses/<slug>/certificates")
