@@ -86,7 +86,10 @@ class Defaults:
     # The areas create_app installs, in order: each package's init_app(app) adds its pages, templates,
     # commands, jobs and registry entries. A name without a dot is a package of moocplatform.
     INSTALLED_AREAS = ("accounts", "tokens", "catalog", "learning", "quizzes", "notifications", "discussion", "cohorts",
-                       "assignments", "admin", "studio", "ops", "api")
+                       "assignments", "certificates", "admin", "studio", "ops", "api")
+    # The issuer named on certificates and in their signed credentials.
+    CERTIFICATE_ISSUER_NAME = "moocplatform"
+    CERTIFICATE_KEY_FILE = ""  # empty: instance/certificates/issuer-ed25519.pem, made on first use
     # Requests per token in each window of the JSON API (shared through Redis when REDIS_URL is set).
     API_RATE_LIMIT = 300
     # Mail that anyone can ask for (reset and confirmation links): per recipient and per requesting address.
@@ -101,6 +104,7 @@ ENVIRONMENT_SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
     "SECRET_KEY": ("SECRET_KEY", str),
     "PUBLIC_BASE_URL": ("PUBLIC_BASE_URL", str),
+    "CERTIFICATE_ISSUER_NAME": ("CERTIFICATE_ISSUER_NAME", str),
     "MAIL_SERVER": ("MAIL_SERVER", str),
     "MAIL_PORT": ("MAIL_PORT", int),
     "MAIL_USE_TLS": ("MAIL_USE_TLS", lambda v: v.lower() in {"1", "true", "yes"}),

@@ -46,7 +46,14 @@ class KeyConverter(BaseConverter):
     regex = KEY_PATTERN
 
 
+class TokenConverter(BaseConverter):
+    """An unguessable public id (a certificate's): URL-safe base64 letters, 8 to 128 of them."""
+
+    regex = r"[A-Za-z0-9_-]{8,128}"
+
+
 def register_converters(app: Flask) -> None:
     """Before any blueprint is registered: rules are compiled against the converters known then."""
     app.url_map.converters["id"] = IdConverter
     app.url_map.converters["key"] = KeyConverter
+    app.url_map.converters["token"] = TokenConverter

@@ -214,6 +214,24 @@ def can_manage_tokens(user: Any, owner_id: int) -> bool:
     return signed_in(user) and (user.id == owner_id or user.has_role("admin"))
 
 
+# Certificates ------------------------------------------------------------------------------------------
+
+def can_manage_certificates(user: Any, course: Any) -> bool:
+    """The course team or an administrator revokes and re-issues a course's certificates."""
+    return can_manage_course(user, course)
+
+
+def can_request_participation_statement(user: Any, course: Any) -> bool:
+    """A statement of participation is for a learner actively enrolled."""
+    return is_enrolled(user, course)
+
+
+def can_download_certificate(user: Any, holder_id: int | None) -> bool:
+    """The holder downloads their PDF and credential file; an administrator may too (the verification page
+    and the signed credential's URL are public)."""
+    return signed_in(user) and (user.id == holder_id or user.has_role("admin"))
+
+
 # Visibility of a learner's data ---------------------------------------------------------------------------
 
 def relations_for(viewer: Any, learner_ids: Iterable[int], course: Any = None) -> dict[int, frozenset[str]]:

@@ -18,7 +18,7 @@ from .conftest import log_in
 from .factories import enrol, make_course, make_user
 
 ALL_AREAS = ("accounts", "tokens", "catalog", "learning", "quizzes", "notifications", "discussion", "cohorts",
-             "assignments", "admin", "studio", "ops", "api")
+             "assignments", "certificates", "admin", "studio", "ops", "api")
 
 
 def make_app(app, **config):
@@ -32,8 +32,8 @@ def test_every_area_is_installed_by_default(app):
     assert {"courses", "users", "quizzes", "seed-demo", "jobs", "setup", "backup", "restore"} <= set(
         app.cli.commands)
     assert [job.name for job in registered_jobs(app)] == [
-        "close-expired-quiz-attempts", "ensure-course-forums", "process-completions", "purge-login-failures",
-        "purge-sessions", "send-notification-digests"]
+        "close-expired-quiz-attempts", "ensure-course-forums", "issue-certificates", "process-completions",
+        "purge-login-failures", "purge-sessions", "send-notification-digests"]
     assert [panel.name for panel in unit_panels.entries(app)] == ["quiz", "discussion", "assignment"]
     assert [panel.name for panel in course_panels.entries(app)] == ["cohorts"]
 
@@ -43,8 +43,9 @@ def test_an_area_left_out_registers_nothing(app):
     assert "quizzes" not in partial.blueprints and "studio" not in partial.blueprints
     assert "admin" not in partial.blueprints
     assert "quizzes" not in partial.cli.commands and "users" not in partial.cli.commands
-    assert [job.name for job in registered_jobs(partial)] == ["process-completions", "purge-login-failures",
-                                                           "purge-sessions"]
+    # Reconciliation jobs belong to the process (events.register_reconciliation), not to one application.
+    assert [job.name for job in registered_jobs(partial)] == ["issue-certificates", "process-completions",
+                                                           "purge-login-failures", "purge-sessions"]
     assert unit_panels.entries(partial) == []
     assert course_panels.entries(partial) == [] and "cohorts" not in partial.blueprints
     assert "quizzes/attempt.html" not in partial.jinja_env.list_templates()
@@ -56,7 +57,7 @@ def test_areas_keep_their_templates_and_the_platform_only_the_shared_ones(app):
     root = Path(moocplatform.__file__).parent
     shared = {path.name for path in (root / "templates").iterdir()}
     assert shared == {"base.html", "macros", "errors"}
-    for area in ("accounts", "admin", "catalog", "cohorts", "learning", "quizzes", "studio"):
+    for area in ("accounts", "admin", "catalog", "certificates", "cohorts", "learning", "quizzes", "studio"):
         assert list((root / area / "templates" / area).glob("*.html")), area
     assert "quizzes/_panel.html" in app.jinja_env.list_templates()
 

@@ -213,12 +213,13 @@ def test_a_500_after_a_failed_write_renders_its_page_with_the_security_headers(f
 
 def test_every_numeric_id_and_every_slug_or_key_in_a_route_has_its_typed_converter(app):
     """A new route with `<int:...>` or a bare `<slug>` would reach its view with ids past the database's range
-    or keys no pack allows; routes declare `<id:...>` and `<key:...>` instead."""
+    or keys no pack allows; routes declare `<id:...>` and `<key:...>` instead (`<token:...>` for an unguessable
+    public id)."""
     untyped = []
     for rule in app.url_map.iter_rules():
         for converter, name in ROUTE_ARGUMENT.findall(rule.rule):
             numeric = name == "id" or name.endswith("_id")
             keyed = name in ("slug", "key") or name.endswith(("_key", "_slug"))
-            if (numeric and converter != "id") or (keyed and converter != "key"):
+            if (numeric and converter not in ("id", "token")) or (keyed and converter != "key"):
                 untyped.append(f"{rule.rule}: {name}")
     assert untyped == []

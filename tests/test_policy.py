@@ -208,6 +208,25 @@ CASES = {
     "api.me": ("GET", "/api/v1/me", {role: 401 for role in ROLES}),
     "api.my_courses": ("GET", "/api/v1/me/courses", {role: 401 for role in ROLES}),
     "api.course_progress": ("GET", "/api/v1/courses/alpha/progress", {role: 401 for role in ROLES}),
+    # certificates: {certificate} is the enrolled learner's; verification and the signed credential are public
+    "certificates.verification_page": ("GET", "/certificates/{certificate}", EVERYONE),
+    "certificates.verification_json": ("GET", "/certificates/{certificate}/verification.json", EVERYONE),
+    "certificates.credential": ("GET", "/certificates/{certificate}/credential.jwt", EVERYONE),
+    "certificates.pdf": ("GET", "/certificates/{certificate}/certificate.pdf", {
+        "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": OK, "facilitator": FORBIDDEN,
+        "course_team": FORBIDDEN, "admin": OK}),
+    "certificates.status_list": ("GET", "/certificates/status/revocation", EVERYONE),
+    "certificates.issuer": ("GET", "/certificates/issuer.json", EVERYONE),
+    "certificates.jwks": ("GET", "/.well-known/jwks.json", EVERYONE),
+    "certificates.did_document": ("GET", "/.well-known/did-key.json", EVERYONE),
+    "certificates.my_certificates": ("GET", "/account/certificates", SIGNED_IN),
+    "certificates.request_participation_statement": ("POST", "/courses/alpha/statement-of-participation", {
+        "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": OK, "facilitator": FORBIDDEN,
+        "course_team": FORBIDDEN, "admin": FORBIDDEN}),
+    "certificates.course_certificates": ("GET", "/courses/alpha/certificates", TEAM_ONLY),
+    # without a reason the course team's request is refused with a message (a redirect)
+    "certificates.revoke": ("POST", "/certificates/{certificate}/revoke", TEAM_ONLY),
+    "certificates.reissue": ("POST", "/certificates/{certificate}/reissue", TEAM_ONLY),
 }
 
 
@@ -215,6 +234,12 @@ def test_every_endpoint_has_a_permission_case(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
     assert endpoints - set(CASES) == set(), "add these endpoints to CASES in tests/test_policy.py"
     assert set(CASES) - endpoints == set()
+
+
+def certificate_of(learner, course):
+    from tests.certificate_helpers import completed_with_certificate
+
+    return completed_with_certificate(learner, course)
 
 
 @pytest.fixture()
@@ -290,6 +315,7 @@ def world():
               "asset": f"/assets/{asset.sha256}/square.svg", "version": course.live_version_id,
               "dead_row": dead_row.id, "peer_file": peer_file.id, "peer_allocation": peer_allocation.id,
               "peer_submission": assignments.queries.submission_of(peer.id, tasks.id, "task").id,
+              "certificate": certificate_of(people["enrolled"], course).public_id,
               "token": issue_token(people["enrolled"], people["enrolled"], "personal_access",
                                    scopes=["read:courses"]).token.id}
     return people, values

@@ -1,0 +1,158 @@
+"""Open Badges 3.0: each certificate as an OpenBadgeCredential (a W3C Verifiable Credential), signed as a
+VC-JWT (compact JWS, EdDSA) by the issuer's `did:key`, and a Bitstring Status List credential for revocation.
+
+What verifies offline is the signature and the binding of issuer to key (`issuer.id` is the signing did:key;
+the platform's address is `issuer.url`). Revocation needs the status list, fetched from its URL.
+"""
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+from importlib import resources
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..catalog.queries import get_course_by_id
+from ..extensions import db
+from ..urls import public_url
+from . import signing
+from .models import Certificate, CertificateKind, CertificateStatus
+
+CONTEXTS = {  # offline copies, shipped in the package (data/contexts)
+    "https://www.w3.org/ns/credentials/v2": "credentials-v2.jsonld",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json": "ob-v3p0-3.0.3.json",
+}
+CREDENTIAL_TYPE = "vc+jwt"
+# The W3C spec's minimum: 16 KiB of bits, so a list does not reveal how many certificates were issued.
+STATUS_LIST_BITS = 131072
+
+
+def context(url: str) -> dict[str, Any]:
+    """The shipped JSON-LD context for `url` (a verifier's document loader uses this, never the network)."""
+    name = CONTEXTS[url]
+    return json.loads(resources.files(__package__).joinpath("data/contexts", name).read_text("utf-8"))
+
+
+def credential_schema() -> dict[str, Any]:
+    """1EdTech's official JSON Schema of an AchievementCredential / OpenBadgeCredential (shipped copy)."""
+    return json.loads(resources.files(__package__).joinpath(
+        "data/ob_v3p0_achievementcredential_schema.json").read_text("utf-8"))
+
+
+def iso(moment) -> str:
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "") + "Z"
+
+
+def issuer_profile() -> dict[str, Any]:
+    return {"id": signing.issuer_did(), "type": ["Profile"], "name": current_app.config["CERTIFICATE_ISSUER_NAME"],
+            "url": current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/"}
+
+
+def open_badge_credential(certificate: Certificate) -> dict[str, Any]:
+    participation = certificate.kind == CertificateKind.PARTICIPATION
+    document = "Statement of participation" if participation else "Certificate of achievement"
+    verification_url = public_url("certificates.verification_page", public_id=certificate.public_id)
+    return {
+        "@context": list(CONTEXTS),
+        "id": public_url("certificates.credential", public_id=certificate.public_id),
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": issuer_profile(),
+        "validFrom": iso(certificate.issued_at),
+        "name": f"{document}: {certificate.course_title}",
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "name": certificate.holder_name,
+            "achievement": {
+                "id": public_url("catalog.course_page", slug=certificate_course_slug(certificate))
+                + ("#participation" if participation else "#achievement"),
+                "type": ["Achievement"],
+                "achievementType": "Achievement" if participation else "Certificate",
+                "name": certificate.course_title,
+                "description": (f"Took part in the course {certificate.course_title}." if participation else
+                                f"Completed the course {certificate.course_title} "
+                                f"(version {certificate.course_version})."),
+                "criteria": {"narrative": "Enrolled and active in the course; no assessment." if participation else
+                             f"Met every completion rule of the course version {certificate.course_version}."},
+            },
+        },
+        "evidence": [{"id": verification_url, "type": ["Evidence"], "name": "Verification page"}],
+        "credentialStatus": {
+            "id": public_url("certificates.status_list") + f"#{certificate.id}",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": "revocation",
+            "statusListIndex": str(certificate.id),
+            "statusListCredential": public_url("certificates.status_list"),
+        },
+    }
+
+
+def certificate_course_slug(certificate: Certificate) -> str:
+    course = get_course_by_id(certificate.course_id)
+    return course.slug if course is not None else str(certificate.course_id)
+
+
+def signed_credential(certificate: Certificate) -> str:
+    credential = open_badge_credential(certificate)
+    claims = {"iss": credential["issuer"]["id"], "jti": credential["id"],
+              "nbf": int(certificate.issued_at.timestamp()), "vc": credential}
+    return signing.sign_jws(claims, typ=CREDENTIAL_TYPE)
+
+
+def revoked_bitstring() -> bytes:
+    """Bit i (most significant bit first) is 1 when the certificate with id i is revoked."""
+    bits = bytearray(STATUS_LIST_BITS // 8)
+    for index in db.session.scalars(sa.select(Certificate.id).where(
+            Certificate.status == CertificateStatus.REVOKED)):
+        if index < STATUS_LIST_BITS:
+            bits[index // 8] |= 0x80 >> (index % 8)
+    return bytes(bits)
+
+
+def encode_list(bits: bytes) -> str:
+    return "u" + base64.urlsafe_b64encode(gzip.compress(bits, mtime=0)).rstrip(b"=").decode("ascii")
+
+
+def decode_list(encoded: str) -> bytes:
+    text = encoded.removeprefix("u")
+    return gzip.decompress(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+
+
+def is_set(bits: bytes, index: int) -> bool:
+    return bool(bits[index // 8] & (0x80 >> (index % 8)))
+
+
+def signed_status_list(now) -> str:
+    url = public_url("certificates.status_list")
+    credential = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": signing.issuer_did(),
+        "validFrom": iso(now),
+        "credentialSubject": {"id": url + "#list", "type": "BitstringStatusList", "statusPurpose": "revocation",
+                              "encodedList": encode_list(revoked_bitstring())},
+    }
+    return signing.sign_jws({"iss": credential["issuer"], "jti": url, "nbf": int(now.timestamp()),
+                             "vc": credential}, typ=CREDENTIAL_TYPE)
+
+
+def verify_credential(token: str, jwk: dict[str, str], status_list_token: str | None = None) -> dict[str, Any]:
+    """Check a VC-JWT with the issuer's published key: signature, issuer bound to the key, and (given the
+    status list) revocation. Returns {"credential", "revoked", "status_checked"}; BadSignature otherwise."""
+    header, claims = signing.verify_jws(token, jwk)
+    credential = claims.get("vc") or {}
+    issuer_id = (credential.get("issuer") or {}).get("id")
+    if issuer_id != claims.get("iss") or not str(header.get("kid", "")).startswith(f"{issuer_id}#") \
+            or header.get("kid") != jwk.get("kid"):
+        raise signing.BadSignature("the credential's issuer is not the key that signed it")
+    if "OpenBadgeCredential" not in credential.get("type", []):
+        raise signing.BadSignature("not an OpenBadgeCredential")
+    revoked = None
+    if status_list_token is not None:
+        _header, list_claims = signing.verify_jws(status_list_token, jwk)
+        bits = decode_list(list_claims["vc"]["credentialSubject"]["encodedList"])
+        revoked = is_set(bits, int(credential["credentialStatus"]["statusListIndex"]))
+    return {"credential": credential, "revoked": revoked, "status_checked": status_list_token is not None}

@@ -1,0 +1,31 @@
+"""A certificate's PDF, made on first request and kept in storage (namespace "certificates"); a change of
+status gives it another key, so a revoked certificate is never served from an old valid copy."""
+from __future__ import annotations
+
+from flask import current_app
+
+from ..storage import StoredFileMissing, storage_for
+from ..urls import public_url
+from .models import Certificate
+from .pdf import certificate_pdf
+
+NAMESPACE = "certificates"
+
+
+def pdf_key(certificate: Certificate) -> str:
+    # Led by the row id: a public id may begin with "-" or "_", which no storage key may.
+    return f"pdf/{certificate.id}-{certificate.public_id}-{certificate.status.value}.pdf"
+
+
+def certificate_pdf_bytes(certificate: Certificate) -> bytes:
+    storage = storage_for(NAMESPACE)
+    key = pdf_key(certificate)
+    try:
+        return storage.get(key)
+    except StoredFileMissing:
+        pass
+    document = certificate_pdf(
+        certificate, issuer=current_app.config["CERTIFICATE_ISSUER_NAME"],
+        verification_url=public_url("certificates.verification_page", public_id=certificate.public_id))
+    storage.put(key, document, "application/pdf")
+    return document
