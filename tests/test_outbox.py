@@ -91,6 +91,16 @@ def test_a_registration_mail_waits_for_the_worker(client, app, outbox):
     assert status(row.id).status == "done" and status(row.id).done_at == START
 
 
+def test_the_file_outbox_never_writes_a_mails_links_to_the_log(client, outbox, caplog):
+    caplog.set_level("INFO", logger="moocplatform.mail")
+    client.post("/register", data={"email": "new@example.org", "display_name": "New", "password": "a long enough pw",
+                                   "confirm": "a long enough pw", "timezone": "UTC", "locale": "en",
+                                   "accept_terms": "y", "accept_privacy": "y", "confirm_age": "y"})
+    link = outbox.last_link("/verify/")
+    assert "mail to new@example.org" in caplog.text
+    assert link.split("/")[-1] not in caplog.text
+
+
 def test_claims_lease_rows_and_an_expired_lease_is_claimed_again():
     row = enqueue("test.record", {"n": 1})
     assert claim("worker-a", limit=10, lease=timedelta(minutes=5)) == [row.id]
