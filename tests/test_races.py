@@ -5,7 +5,6 @@ and nothing is recorded or mailed twice."""
 from __future__ import annotations
 
 import io
-import os
 import tempfile
 import threading
 import zipfile
@@ -26,15 +25,14 @@ from moocplatform.extensions import db
 from moocplatform.learning.models import Invitation
 from moocplatform.outbox import OutboxMessage
 from moocplatform.quizzes.models import QuizException
+from tests.concurrency import only_on_postgres
 from tests.conftest import log_in
 from tests.factories import make_course, make_user, sample_quiz, write_pack
 from tests.quiz_helpers import learner_in, quiz_course
 
 PARALLEL = 20
 
-only_on_postgres = pytest.mark.skipif(
-    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
-    reason="SQLite runs one writer at a time, so parallel requests cannot overlap there")
+only_on_postgres = only_on_postgres("parallel requests cannot overlap there")
 
 
 @pytest.fixture()
