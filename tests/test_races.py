@@ -127,7 +127,8 @@ def test_twenty_grants_of_one_role_make_one_grant_and_one_audit_entry(app, live_
         clients = browsers(app, admin)
         db.session.commit()
         target_id = target.id
-    statuses = all_at_once(clients, "POST", f"/admin/users/{target_id}/roles", {"role": "admin", "course": ""})
+    statuses = all_at_once(clients, "POST", f"/admin/users/{target_id}/roles",
+                           {"role": "admin", "course": "", "confirm_admin": "y"})
     assert all(status < 500 for status in statuses), statuses
     assert count(RoleGrant, RoleGrant.user_id == target_id) == 1
     assert count(AuditEntry, AuditEntry.action == "role.grant", AuditEntry.target_id == str(target_id)) == 1
