@@ -45,13 +45,18 @@ def mail_template(name: str) -> Callable[[MailTemplate], MailTemplate]:
     return register
 
 
-def queue_mail(to: str, template: str, *, recipient_id: int | None = None, **args: Any) -> OutboxMessage:
+def queue_mail(to: str, template: str, *, recipient_id: int | None = None, list_unsubscribe: str | None = None,
+               **args: Any) -> OutboxMessage:
     """Queue a mail in the caller's transaction. `args` must be JSON values: the template is rendered at send
     time. The recipient's language and zone are those of `recipient_id`'s account, or of the account with the
-    address `to`, or the platform's defaults."""
+    address `to`, or the platform's defaults. `list_unsubscribe` is the one-click address (RFC 8058) of mail
+    the recipient may stop: it goes into the List-Unsubscribe headers that mail programs offer as a button."""
     if template not in _templates:
         raise ValueError(f"no mail template {template!r}")
-    return enqueue(MAIL_KIND, {"to": to, "template": template, "args": args, "recipient_id": recipient_id})
+    payload = {"to": to, "template": template, "args": args, "recipient_id": recipient_id}
+    if list_unsubscribe:
+        payload["list_unsubscribe"] = list_unsubscribe
+    return enqueue(MAIL_KIND, payload)
 
 
 def requested_mail_allowed(to: str, source: str | None) -> bool:
@@ -89,13 +94,19 @@ def render_queued_mail(payload: dict[str, Any]) -> tuple[str, str]:
         return template(**payload.get("args", {}))
 
 
-def build_message(to: str, subject: str, body: str, message_id: str) -> EmailMessage:
+def build_message(to: str, subject: str, body: str, message_id: str, *,
+                  list_unsubscribe: str | None = None) -> EmailMessage:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = clock.now()
     message["Message-ID"] = message_id
+    if list_unsubscribe:
+        # RFC 8058: the mail program posts "List-Unsubscribe=One-Click" to the address, with no cookie and no
+        # form; the secret in the address is the proof (notifications.unsubscribe answers that post).
+        message["List-Unsubscribe"] = f"<{list_unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(body)
     return message
 
@@ -103,7 +114,8 @@ def build_message(to: str, subject: str, body: str, message_id: str) -> EmailMes
 def send_queued_mail(payload: dict[str, Any], row: OutboxMessage) -> None:
     """The outbox handler of the kind "mail"."""
     subject, body = render_queued_mail(payload)
-    message = build_message(payload["to"], subject, body, row.message_id)
+    message = build_message(payload["to"], subject, body, row.message_id,
+                            list_unsubscribe=payload.get("list_unsubscribe"))
     fault_point("before-side-effect")
     transmit(message, file_name=f"{row.created_at:%Y%m%dT%H%M%S%f}-{row.id:010d}.eml")
 

@@ -44,8 +44,11 @@ def test_a_reply_tells_the_author_by_mail_with_an_unsubscribe_link(course, pair,
     assert len(messages) == 1
     assert messages[0]["Subject"] == "Rémi Replier replied in “Unit 1.1 (m1-u1)”"
     link = outbox.last_link("/notifications/unsubscribe/")
+    # The mail program's own button (RFC 8058): the address in the header, posted with the one-click body.
+    assert messages[0]["List-Unsubscribe"] == f"<http://learn.test{link}>"
+    assert messages[0]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert client.get(link).status_code == 200
-    assert client.post(link).status_code == 200  # one click, no session, no form token (RFC 8058)
+    assert client.post(link, data={"List-Unsubscribe": "One-Click"}).status_code == 200  # no session, no form token
     assert preferences_of(author.id)["discussion.reply"] == "in_app"
     reply_to(author, replier, course, "Second answer")
     assert len([m for m in outbox.messages if m["To"] == author.email]) == 1  # told on the site only
@@ -89,6 +92,8 @@ def test_the_digest_goes_once_a_day_with_everything_waiting(course, pair, outbox
     assert len(mails) == 1 and "2 new notifications" in mails[0]["Subject"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(NotificationDigest)) == 1
     link = outbox.last_link("/notifications/unsubscribe/")
+    assert mails[0]["List-Unsubscribe"] == f"<http://learn.test{link}>"
+    assert mails[0]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert client.post(link).status_code == 200
     assert preferences_of(author.id)["discussion.reply"] == "in_app"
 

@@ -42,9 +42,9 @@ def send_digest_to(user_id: int) -> int:
         return 0
     for row in rows:
         row.digest_pending = False
-    queue_mail(recipient.email, DIGEST_MAIL, recipient_id=user_id,
+    stop = unsubscribe_url(recipient, DIGEST_SUBJECT)
+    queue_mail(recipient.email, DIGEST_MAIL, recipient_id=user_id, list_unsubscribe=stop,
                items=[{"kind": r.kind, "params": r.params, "link": absolute(r.link)} for r in rows],
-               page=absolute(site_path("notifications.index")),
-               unsubscribe=unsubscribe_url(recipient, DIGEST_SUBJECT))
+               page=absolute(site_path("notifications.index")), unsubscribe=stop)
     db.session.flush()
     return 1

@@ -48,8 +48,9 @@ def notify(recipient: Any, kind: str, params: dict[str, Any], *, link: str) -> N
     db.session.add(row)
     db.session.flush()
     if channel == Channel.email:
-        queue_mail(recipient.email, SINGLE_MAIL, recipient_id=recipient.id, kind=kind, params=params,
-                   link=absolute(link), unsubscribe=unsubscribe_url(recipient, kind))
+        stop = unsubscribe_url(recipient, kind)
+        queue_mail(recipient.email, SINGLE_MAIL, recipient_id=recipient.id, list_unsubscribe=stop, kind=kind,
+                   params=params, link=absolute(link), unsubscribe=stop)
     return row
 
 
