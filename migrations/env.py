@@ -6,6 +6,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from moocplatform.dialect import is_search_object
+
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -56,6 +58,8 @@ def run_migrations_online():
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
+    # Full-text search objects (moocplatform/dialect.py) are made by hand in migrations, not by the models.
+    conf_args.setdefault("include_name", lambda name, type_, _parents: not is_search_object(name, type_))
     with db.engine.connect() as connection, _foreign_keys_unenforced(connection) as after_each_migration:
         context.configure(connection=connection, target_metadata=db.metadata,
                           on_version_apply=after_each_migration, **conf_args)

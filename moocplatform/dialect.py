@@ -1,18 +1,20 @@
 """Database-specific behaviour, in one place: SQLite's single writer (foreign keys, WAL, BEGIN IMMEDIATE for
-units of work that write, and the line writers wait in), and PostgreSQL's sequences after a restore. The
-transaction boundary says whether the unit of work now running writes; nothing here knows about requests or
-views."""
+units of work that write, and the line writers wait in), PostgreSQL's sequences after a restore, and full-text
+search on each engine's own index. The transaction boundary says whether the unit of work now running writes;
+nothing here knows about requests or views."""
 from __future__ import annotations
 
 import fcntl
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 BUSY_TIMEOUT_MS = 10_000  # how long a SQLite writer waits for another to finish
 _writing: ContextVar[bool] = ContextVar("moocplatform_writing", default=False)
@@ -147,3 +149,93 @@ def skipping_locked(select: sa.Select) -> sa.Select:
     FOR UPDATE SKIP LOCKED), so that several workers claim different rows. SQLite renders no lock clause: there
     the write lock the claiming transaction takes already admits one claimer at a time."""
     return select.with_for_update(skip_locked=True)
+
+
+# Full-text search. A searchable text column has, on PostgreSQL, a stored generated tsvector column
+# `search_vector` with a GIN index `ix_<table>_search`; on SQLite, an FTS5 table `<table>_fts` with the
+# table as its external content, kept up to date by triggers (a migration that rebuilds the table in batch
+# mode drops them: it must create them again). Both stem English words (PostgreSQL's "english" configuration,
+# FTS5's porter tokenizer). The models do not declare these objects; `is_search_object` tells the schema
+# comparison to leave them alone.
+SEARCH_VECTOR = "search_vector"
+MARK_START, MARK_END = "\ue000", "\ue001"  # private-use characters around each match in a snippet
+MOST_SEARCH_TERMS = 8
+_SEARCH_TERM = re.compile(r"\w{1,50}")
+
+
+def search_terms(text: str) -> list[str]:
+    """The words of a search box's text that both engines look for, all of them required. Operators and
+    punctuation are dropped, so no input is a syntax error on either engine."""
+    terms: list[str] = []
+    for word in _SEARCH_TERM.findall(text.lower()):
+        if word not in terms:
+            terms.append(word)
+    return terms[:MOST_SEARCH_TERMS]
+
+
+def is_search_object(name: str | None, type_: str) -> bool:
+    """Whether a reflected schema object belongs to the full-text search (see above), not to a model."""
+    name = name or ""
+    if type_ == "table":
+        return re.fullmatch(r"\w+_fts(_data|_idx|_docsize|_config|_content)?", name) is not None
+    if type_ == "column":
+        return name == SEARCH_VECTOR
+    if type_ == "index":
+        return name.endswith("_search")
+    return False
+
+
+@dataclass(frozen=True)
+class TextSearch:
+    """How one SELECT over `table` finds rows whose text matches: `apply` adds the match (and, on SQLite, the
+    FTS table's join); `rank` orders best first; `snippet` is the matching passage with MARK_START/MARK_END
+    around each match (plain text from the column: escape it before showing it, see html.highlighted)."""
+    dialect: str
+    table: sa.Table
+    column: str
+    terms: tuple[str, ...]
+
+    @property
+    def _fts(self) -> sa.TableClause:
+        return sa.table(f"{self.table.name}_fts", sa.column("rowid"))
+
+    @property
+    def _fts_name(self) -> sa.ColumnElement:
+        return sa.literal_column(f"{self.table.name}_fts")
+
+    @property
+    def _vector(self) -> sa.ColumnElement:
+        return sa.literal_column(f"{self.table.name}.{SEARCH_VECTOR}")
+
+    @property
+    def _query(self) -> sa.ColumnElement:
+        return sa.func.plainto_tsquery(sa.literal_column("'english'::regconfig"), " ".join(self.terms))
+
+    def apply(self, select: sa.Select) -> sa.Select:
+        if self.dialect == "sqlite":
+            fts = self._fts
+            match = " ".join(f'"{term}"' for term in self.terms)
+            return select.join(fts, fts.c.rowid == self.table.c.id).where(self._fts_name.op("MATCH")(match))
+        return select.where(self._vector.op("@@")(self._query))
+
+    @property
+    def rank(self) -> sa.ColumnElement:
+        if self.dialect == "sqlite":
+            return sa.func.bm25(self._fts_name)  # lower is better
+        return sa.func.ts_rank(self._vector, self._query).desc()
+
+    @property
+    def snippet(self) -> sa.ColumnElement[str]:
+        if self.dialect == "sqlite":
+            return sa.func.snippet(self._fts_name, 0, MARK_START, MARK_END, " … ", 24)
+        options = (f'StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2, '
+                   'FragmentDelimiter=" … "')
+        return sa.func.ts_headline(sa.literal_column("'english'::regconfig"), self.table.c[self.column],
+                                   self._query, options)
+
+
+def text_search(session: Session | scoped_session, table: sa.FromClause, column: str,
+                terms: list[str]) -> TextSearch:
+    if not isinstance(table, sa.Table):
+        raise TypeError(f"text search needs a table, not {table!r}")
+    return TextSearch(session.get_bind().dialect.name, table, column, tuple(terms))

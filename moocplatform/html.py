@@ -11,7 +11,7 @@ import bleach
 from bleach.css_sanitizer import CSSSanitizer
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 ALLOWED_TAGS = frozenset({
     "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details", "dfn", "div", "dl",
@@ -103,6 +103,13 @@ def render_user_markdown(text: str) -> str:
     """Markdown written by users (bios, posts): no images, links get rel=nofollow."""
     html = _markdown(None).disable("image").render(text)
     return bleach.linkify(clean_html(html), callbacks=[bleach.callbacks.nofollow], parse_email=False)
+
+
+def highlighted(text: str, start: str, end: str) -> str:
+    """A search snippet of user text as HTML: everything escaped, the matches (between `start` and `end`
+    markers) in <mark>, and the result through the allow-list so that a stray marker cannot unbalance a tag."""
+    escaped = str(escape(text))
+    return clean_html(escaped.replace(start, "<mark>").replace(end, "</mark>"))
 
 
 def safe_html(value: str | None) -> Markup:

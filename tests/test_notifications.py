@@ -113,7 +113,7 @@ def test_the_bell_and_the_page(client, course, pair):
     assert "Rémi Replier replied" in listing.text
     row = db.session.scalar(sa.select(Notification).where(Notification.user_id == author.id))
     opened = client.post(f"/notifications/{row.id}/open")
-    assert opened.status_code == 302 and "/discussion/threads/" in opened.headers["Location"]
+    assert opened.status_code == 302 and "/discussion/posts/" in opened.headers["Location"]
     assert unread_count(author) == 0
     log_in(client, replier)
     assert client.post(f"/notifications/{row.id}/open").status_code == 404

@@ -183,6 +183,8 @@ CASES = {
         "anonymous": LOGIN, "learner": NOT_FOUND, **{r: 422 for r in ROLES[2:]}}),
     "discussion.unit_thread": ("GET", "/courses/alpha/discussion/units/m1-u2", MEMBERS),
     "discussion.thread_page": ("GET", "/discussion/threads/{thread}", MEMBERS),
+    "discussion.show_post": ("GET", "/discussion/posts/{peer_post}", MEMBERS),
+    "discussion.search": ("GET", "/courses/alpha/discussion/search?q=post", MEMBERS),
     "discussion.reply": ("POST", "/discussion/threads/{thread}/posts", {
         "anonymous": LOGIN, "learner": NOT_FOUND, **{r: 422 for r in ROLES[2:]}}),
     # an empty comment is refused with a message before anything is checked; the service checks membership

@@ -26,7 +26,7 @@ MODERATION = register_notification_kind(NotificationKind(
 
 
 def thread_link(thread: Any, post: Any) -> str:
-    return site_path("discussion.thread_page", thread_id=thread.id, _anchor=f"post-{post.id}")
+    return site_path("discussion.show_post", post_id=post.id)
 
 
 def post_added(actor: Any, space: Any, thread: Any, post: Any, parent: Any) -> None:

@@ -156,6 +156,17 @@ def thread_posts(thread: Thread, page_text: str, *, moderator: bool) -> Page:
     return Page(_replies_of(_shown(rows), include_hidden=moderator), number, pages, total)
 
 
+def page_of_post(post: Post, *, moderator: bool) -> int:
+    """The page of its thread that shows a post (a reply shows under its parent): one count."""
+    top = db.session.get_one(Post, post.parent_id) if post.parent_id is not None else post
+    earlier = sa.select(sa.func.count()).select_from(Post).where(
+        Post.thread_id == top.thread_id, Post.parent_id.is_(None),
+        sa.or_(Post.created_at < top.created_at, sa.and_(Post.created_at == top.created_at, Post.id < top.id)))
+    if not moderator:
+        earlier = earlier.where(Post.hidden_at.is_(None))
+    return (db.session.scalar(earlier) or 0) // POSTS_PER_PAGE + 1
+
+
 def unit_prompt_html(course_id: int, unit_key: str) -> str:
     """The prompt a discussion unit's thread opens with: the unit's own text (from memory after once)."""
     version = live_version(course_id)

@@ -8,12 +8,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import clock
+from .. import clock, query_args
 from ..catalog import queries as catalog_queries
 from ..errors import NotFound
 from ..extensions import db
 from ..forms import apply_form, apply_or_flash
 from . import moderation, queries, services
+from . import search as discussion_search
 from .forms import EditForm, ModerationForm, PostForm, ReportForm, ThreadForm
 from .membership import is_member, moderates
 from .models import Category, Post, Space, Thread
@@ -108,6 +109,27 @@ def thread_page(thread_id: int, form: PostForm | None = None, status: int = 200)
                            post_action=url_for("discussion.reply", thread_id=thread.id), now=clock.now(),
                            edit_window=services.EDIT_WINDOW, report_form=ReportForm(),
                            moderation_form=ModerationForm()), status
+
+
+@bp.get("/discussion/posts/<id:post_id>")
+@login_required
+def show_post(post_id: int):
+    """A post's lasting address: its thread, at the page that shows it (links in mails and search results)."""
+    post = db.session.get(Post, post_id)
+    if post is None:
+        abort(404)
+    thread, space = _thread(post.thread_id)
+    page = queries.page_of_post(post, moderator=moderates(current_user, space))
+    return redirect(_thread_url(thread, post, page=page if page > 1 else None))
+
+
+@bp.get("/courses/<key:slug>/discussion/search")
+@login_required
+def search(slug: str):
+    course, space = _course_forum(slug)
+    query = query_args.text("q")
+    terms, page = discussion_search.search_space(space, query, query_args.page_number())
+    return render_template("discussion/search.html", course=course, query=query, terms=terms, page=page)
 
 
 @bp.post("/discussion/threads/<id:thread_id>/posts")
