@@ -89,6 +89,9 @@ class Defaults:
                        "assignments", "certificates", "admin", "studio", "ops", "api")
     # The issuer named on certificates and in their signed credentials.
     CERTIFICATE_ISSUER_NAME = "moocplatform"
+    # Public verification pages and files per client address each minute (anyone may check a certificate; a
+    # script walking ids meets the limit).
+    CERTIFICATE_VERIFICATIONS_PER_MINUTE = 60
     CERTIFICATE_KEY_FILE = ""  # empty: instance/certificates/issuer-ed25519.pem, made on first use
     # Requests per token in each window of the JSON API (shared through Redis when REDIS_URL is set).
     API_RATE_LIMIT = 300

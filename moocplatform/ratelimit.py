@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from functools import wraps
+from typing import Any, Protocol
 
 import redis
-from flask import current_app
+from flask import abort, current_app, make_response, request
+from flask_babel import gettext as _
 
 from . import clock
 
@@ -95,3 +98,22 @@ def within_all(*limits: tuple[str, int, int]) -> bool:
     counts the event, so a refused source keeps being refused however it spreads over recipients."""
     decisions = [hit(key, limit, window) for key, limit, window in limits]
     return all(decision.allowed for decision in decisions)
+
+
+View = Callable[..., Any]
+
+
+def per_address(name: str, setting: str, window_seconds: int = 60) -> Callable[[View], View]:
+    """Limit a public view to config[setting] requests per client address in each window (the address as the
+    proxy reports it, see PROXY_FIX_HOPS); beyond it a 429 page with Retry-After."""
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def limited(*args: Any, **kwargs: Any) -> Any:
+            decision = hit(f"{name}:{request.remote_addr or '-'}", current_app.config[setting], window_seconds)
+            if not decision.allowed:
+                response = make_response("", 429, {"Retry-After": str(decision.retry_after)})
+                abort(429, description=_("Too many requests from your address: wait %(n)d seconds and try "
+                                         "again.", n=decision.retry_after), response=response)
+            return view(*args, **kwargs)
+        return limited
+    return decorator

@@ -144,6 +144,19 @@ def test_verification_page_shows_the_certificate_and_nothing_else_of_the_learner
     assert learner.email not in str(facts)
 
 
+def test_verification_is_rate_limited_per_address(app, client, course, learner, monkeypatch):
+    certificate = completed_with_certificate(learner, course, full_name="Grace Brewster Hopper")
+    monkeypatch.setitem(app.config, "CERTIFICATE_VERIFICATIONS_PER_MINUTE", 3)
+    paths = [f"/certificates/{certificate.public_id}", f"/certificates/{certificate.public_id}/verification.json",
+             "/certificates/NoSuchCertificateIdAtAll123"]
+    assert [client.get(path).status_code for path in paths] == [200, 200, 404]  # unknown ids count too
+    refused = client.get(paths[0])
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert "Too many requests from your address" in refused.get_data(as_text=True)
+    other = client.get(paths[0], environ_overrides={"REMOTE_ADDR": "192.0.2.7"})
+    assert other.status_code == 200  # another address has its own count
+
+
 def test_an_unknown_id_says_so(client):
     response = client.get("/certificates/NoSuchCertificateIdAtAll123")
     assert response.status_code == 404

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_t
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import clock, policy
+from .. import clock, policy, ratelimit
 from ..catalog import queries as catalog_queries
 from ..errors import NotFound
 from ..forms import EmptyForm, apply_or_flash
@@ -18,6 +18,9 @@ from .models import Certificate
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
 CREDENTIAL_MEDIA_TYPE = "application/vc+jwt"
+
+
+verification_limit = ratelimit.per_address("certificate-verification", "CERTIFICATE_VERIFICATIONS_PER_MINUTE")
 
 
 def _certificate_or_404(public_id: str) -> Certificate:
@@ -52,6 +55,7 @@ def verification(certificate: Certificate) -> dict:
 
 
 @bp.get("/certificates/<token:public_id>")
+@verification_limit
 def verification_page(public_id: str):
     certificate = queries.by_public_id(public_id) if len(public_id) <= 32 else None
     if certificate is None:  # said plainly: an employer may have mistyped the id
@@ -64,11 +68,13 @@ def verification_page(public_id: str):
 
 
 @bp.get("/certificates/<token:public_id>/verification.json")
+@verification_limit
 def verification_json(public_id: str):
     return jsonify(verification(_certificate_or_404(public_id)))
 
 
 @bp.get("/certificates/<token:public_id>/credential.jwt")
+@verification_limit
 def credential(public_id: str):
     certificate = _certificate_or_404(public_id)
     response = Response(credentials.signed_credential(certificate), mimetype=CREDENTIAL_MEDIA_TYPE)
