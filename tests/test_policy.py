@@ -214,6 +214,7 @@ CASES = {
     "certificates.verification_page": ("GET", "/certificates/{certificate}", EVERYONE),
     "certificates.verification_json": ("GET", "/certificates/{certificate}/verification.json", EVERYONE),
     "certificates.credential": ("GET", "/certificates/{certificate}/credential.jwt", EVERYONE),
+    "certificates.credential_json": ("GET", "/certificates/{certificate}/credential.json", EVERYONE),
     "certificates.pdf": ("GET", "/certificates/{certificate}/certificate.pdf", {
         "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": OK, "facilitator": FORBIDDEN,
         "course_team": FORBIDDEN, "admin": OK}),

@@ -1,5 +1,7 @@
-"""Open Badges 3.0: each certificate as an OpenBadgeCredential (a W3C Verifiable Credential), signed as a
-VC-JWT (compact JWS, EdDSA) by the issuer's `did:key`, and a Bitstring Status List credential for revocation.
+"""Open Badges 3.0: each certificate as an OpenBadgeCredential (a W3C Verifiable Credential), signed by the
+issuer's `did:key` in two forms: with an embedded Data Integrity proof (`eddsa-rdfc-2022`, see integrity.py;
+what Open Badges 3.0 verifiers and wallets expect) and as a VC-JWT (compact JWS, EdDSA); and a Bitstring
+Status List credential for revocation.
 
 What verifies offline is the signature and the binding of issuer to key (`issuer.id` is the signing did:key;
 the platform's address is `issuer.url`). Revocation needs the status list, fetched from its URL.
@@ -18,7 +20,7 @@ from flask import current_app
 from ..catalog.queries import get_course_by_id
 from ..extensions import db
 from ..urls import public_url
-from . import signing
+from . import integrity, signing
 from .models import Certificate, CertificateKind, CertificateStatus
 
 CONTEXTS = {  # offline copies, shipped in the package (data/contexts)
@@ -99,6 +101,36 @@ def signed_credential(certificate: Certificate) -> str:
     claims = {"iss": credential["issuer"]["id"], "jti": credential["id"],
               "nbf": int(certificate.issued_at.timestamp()), "vc": credential}
     return signing.sign_jws(claims, typ=CREDENTIAL_TYPE)
+
+
+def credential_with_proof(certificate: Certificate) -> dict[str, Any]:
+    return integrity.add_proof(open_badge_credential(certificate), created=iso(certificate.issued_at))
+
+
+def verify_credential_with_proof(document: dict[str, Any], status_list_token: str | None = None,
+                                 jwk: dict[str, str] | None = None) -> dict[str, Any]:
+    """Check a credential with an embedded proof: the proof, the issuer bound to the key that made it, and
+    (given the status list, checked with `jwk` or the did:key of the issuer) revocation. Returns
+    {"credential", "revoked", "status_checked", "verification_method"}; BadSignature otherwise."""
+    proof = integrity.verify_proof(document)
+    method = str(proof["verificationMethod"])
+    issuer = document.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if not isinstance(issuer_id, str) or method.split("#", 1)[0] != issuer_id:
+        raise signing.BadSignature("the credential's issuer is not the key that signed it")
+    if not {"OpenBadgeCredential", "AchievementCredential"} & set(document.get("type", [])):
+        raise signing.BadSignature("not an OpenBadgeCredential")
+    revoked = None
+    if status_list_token is not None:
+        key = jwk or {"kty": "OKP", "crv": "Ed25519", "kid": f"{issuer_id}#{issuer_id.removeprefix('did:key:')}",
+                      "x": signing.b64url(signing.public_bytes(signing.public_key_from_did_key(issuer_id)))}
+        _header, list_claims = signing.verify_jws(status_list_token, key)
+        if list_claims.get("iss") != issuer_id:
+            raise signing.BadSignature("the status list is not the issuer's")
+        bits = decode_list(list_claims["vc"]["credentialSubject"]["encodedList"])
+        revoked = is_set(bits, int(document["credentialStatus"]["statusListIndex"]))
+    return {"credential": {k: v for k, v in document.items() if k != "proof"}, "revoked": revoked,
+            "status_checked": status_list_token is not None, "verification_method": method}
 
 
 def revoked_bitstring() -> bytes:

@@ -44,6 +44,32 @@ def base58btc(data: bytes) -> str:
     return "1" * (len(data) - len(data.lstrip(b"\0"))) + digits
 
 
+def base58btc_decode(text: str) -> bytes:
+    number = 0
+    for character in text:
+        position = BASE58_ALPHABET.find(character)
+        if position < 0:
+            raise BadSignature(f"not base58btc: {character!r}")
+        number = number * 58 + position
+    body = number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b""
+    return b"\0" * (len(text) - len(text.lstrip("1"))) + body
+
+
+def public_key_from_did_key(did: str) -> Ed25519PublicKey:
+    """The Ed25519 key a did:key names (with or without its fragment): the key is the identifier itself."""
+    identifier = did.split("#", 1)[0]
+    if not identifier.startswith("did:key:z"):
+        raise BadSignature(f"not a did:key: {did!r}")
+    raw = base58btc_decode(identifier.removeprefix("did:key:z"))
+    if not raw.startswith(ED25519_MULTICODEC) or len(raw) != len(ED25519_MULTICODEC) + 32:
+        raise BadSignature("the did:key is not an Ed25519 key")
+    return Ed25519PublicKey.from_public_bytes(raw[len(ED25519_MULTICODEC):])
+
+
+def sign_bytes(data: bytes) -> bytes:
+    return issuer_key().sign(data)
+
+
 def key_path() -> Path:
     return Path(current_app.config.get("CERTIFICATE_KEY_FILE") or Path(current_app.instance_path) / KEY_FILE)
 

@@ -2,6 +2,8 @@
 (public, for any verifier), the holder's list and PDF, and the course team's revoke and re-issue."""
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -18,6 +20,7 @@ from .models import Certificate
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
 CREDENTIAL_MEDIA_TYPE = "application/vc+jwt"
+CREDENTIAL_JSON_MEDIA_TYPE = "application/vc"
 
 
 verification_limit = ratelimit.per_address("certificate-verification", "CERTIFICATE_VERIFICATIONS_PER_MINUTE")
@@ -79,6 +82,17 @@ def credential(public_id: str):
     certificate = _certificate_or_404(public_id)
     response = Response(credentials.signed_credential(certificate), mimetype=CREDENTIAL_MEDIA_TYPE)
     response.headers["Content-Disposition"] = f'attachment; filename="certificate-{public_id}.jwt"'
+    return response
+
+
+@bp.get("/certificates/<token:public_id>/credential.json")
+@verification_limit
+def credential_json(public_id: str):
+    """The credential with its embedded Data Integrity proof (VCDM 2.0's media type application/vc)."""
+    certificate = _certificate_or_404(public_id)
+    response = Response(json.dumps(credentials.credential_with_proof(certificate), ensure_ascii=False, indent=2),
+                        mimetype=CREDENTIAL_JSON_MEDIA_TYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="certificate-{public_id}.json"'
     return response
 
 
