@@ -150,3 +150,56 @@ def test_the_verify_command_checks_the_json_form(app, client, certificate, tmp_p
     (tmp_path / "bad.json").write_text(text.replace("Grace Brewster Hopper", "Grace Brewster Hoppe"))
     result = runner.invoke(args=["certificates", "verify", str(tmp_path / "bad.json")])
     assert result.exit_code == 1 and "not verified" in result.output
+
+
+# Key rotation ----------------------------------------------------------------------------------------------
+
+@pytest.fixture()
+def own_key(app, tmp_path, monkeypatch):
+    """A key file of this test's own, so that rotating it leaves the suite's key alone."""
+    monkeypatch.setitem(app.config, "CERTIFICATE_KEY_FILE", str(tmp_path / "certificates" / "issuer.pem"))
+
+
+def _download(client, certificate):
+    document = json.loads(client.get(f"/certificates/{certificate.public_id}/credential.json").get_data())
+    token = client.get(f"/certificates/{certificate.public_id}/credential.jwt").get_data(as_text=True)
+    return document, token
+
+
+def test_after_a_rotation_earlier_credentials_still_verify(app, client, own_key, certificate, tmp_path):
+    before, token = _download(client, certificate)
+    result = app.test_cli_runner().invoke(args=["certificates", "rotate-key", "--reason", "yearly rotation"])
+    assert result.exit_code == 0, result.output
+    after, _token = _download(client, certificate)
+    assert after["issuer"]["id"] != before["issuer"]["id"]  # new downloads are signed with the new key
+    status_list = client.get("/certificates/status/revocation").get_data(as_text=True)  # signed by the new key
+    outcome = credentials.verify_credential_with_proof(before, status_list)
+    assert outcome["key_status"] == "retired" and outcome["revoked"] is False
+    assert credentials.verify_credential_with_proof(after, status_list)["key_status"] == "current"
+    published = client.get("/.well-known/jwks.json").get_json()["keys"]
+    assert [key["kid"].split("#")[0] for key in published] == [after["issuer"]["id"], before["issuer"]["id"]]
+    history = client.get("/certificates/key-history.json").get_json()
+    assert [(k["id"], k["status"]) for k in history["keys"]] == [
+        (after["issuer"]["id"], "current"), (before["issuer"]["id"], "retired")]
+    (tmp_path / "old.jwt").write_text(token)
+    result = app.test_cli_runner().invoke(args=["certificates", "verify", str(tmp_path / "old.jwt")])
+    assert result.exit_code == 0 and "issuer key: retired" in result.output, result.output
+
+
+def test_a_compromised_key_verifies_nothing(app, client, own_key, certificate, tmp_path):
+    from moocplatform.audit import AuditEntry
+    from moocplatform.extensions import db
+
+    before, token = _download(client, certificate)
+    result = app.test_cli_runner().invoke(args=["certificates", "rotate-key", "--compromised", "--reason", "leaked"])
+    assert result.exit_code == 0 and "(compromised)" in result.output
+    with pytest.raises(signing.BadSignature, match="compromised"):
+        credentials.verify_credential_with_proof(before)
+    assert len(client.get("/.well-known/jwks.json").get_json()["keys"]) == 1
+    (tmp_path / "old.json").write_text(json.dumps(before))
+    result = app.test_cli_runner().invoke(args=["certificates", "verify", str(tmp_path / "old.json")])
+    assert result.exit_code == 1 and "compromised" in result.output
+    entry = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "certificates.key_rotated")).one()
+    assert entry.details["compromised"] is True and entry.details["reason"] == "leaked"
+    again, _token = _download(client, certificate)  # a fresh download is signed with the new key and verifies
+    assert credentials.verify_credential_with_proof(again)["key_status"] == "current"

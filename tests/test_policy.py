@@ -221,6 +221,7 @@ CASES = {
     "certificates.status_list": ("GET", "/certificates/status/revocation", EVERYONE),
     "certificates.issuer": ("GET", "/certificates/issuer.json", EVERYONE),
     "certificates.jwks": ("GET", "/.well-known/jwks.json", EVERYONE),
+    "certificates.key_history": ("GET", "/certificates/key-history.json", EVERYONE),
     "certificates.did_document": ("GET", "/.well-known/did-key.json", EVERYONE),
     "certificates.my_certificates": ("GET", "/account/certificates", SIGNED_IN),
     "certificates.request_participation_statement": ("POST", "/courses/alpha/statement-of-participation", {

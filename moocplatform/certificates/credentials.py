@@ -20,7 +20,7 @@ from flask import current_app
 from ..catalog.queries import get_course_by_id
 from ..extensions import db
 from ..urls import public_url
-from . import integrity, signing
+from . import integrity, keys, signing
 from .models import Certificate, CertificateKind, CertificateStatus
 
 CONTEXTS = {  # offline copies, shipped in the package (data/contexts)
@@ -107,11 +107,28 @@ def credential_with_proof(certificate: Certificate) -> dict[str, Any]:
     return integrity.add_proof(open_badge_credential(certificate), created=iso(certificate.issued_at))
 
 
+def verify_status_list(token: str, issuer_id: str, history: list[dict[str, Any]] | None = None) -> bytes:
+    """The revocation bits of a status list credential, checked with the key its header names: the
+    credential's own issuer key, or a key of this issuer's history that is not compromised."""
+    try:
+        header = json.loads(signing.b64url_decode(token.strip().split(".")[0]))
+    except (ValueError, IndexError) as error:
+        raise signing.BadSignature(f"the status list is not a compact JWS: {error}") from error
+    signer = str(header.get("kid", "")).split("#", 1)[0]
+    if signer != issuer_id and keys.key_status(signer, history) not in (keys.CURRENT, keys.RETIRED):
+        raise signing.BadSignature("the status list is not signed by a key of the issuer")
+    _header, claims = signing.verify_jws(token, keys.jwk_of(signer))
+    if claims.get("iss") != signer:
+        raise signing.BadSignature("the status list names another issuer than the key that signed it")
+    return decode_list(claims["vc"]["credentialSubject"]["encodedList"])
+
+
 def verify_credential_with_proof(document: dict[str, Any], status_list_token: str | None = None,
-                                 jwk: dict[str, str] | None = None) -> dict[str, Any]:
-    """Check a credential with an embedded proof: the proof, the issuer bound to the key that made it, and
-    (given the status list, checked with `jwk` or the did:key of the issuer) revocation. Returns
-    {"credential", "revoked", "status_checked", "verification_method"}; BadSignature otherwise."""
+                                 history: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Check a credential with an embedded proof: the proof, the issuer bound to the key that made it, that
+    the key is not one the issuer marked compromised (in this installation's key history, or `history`), and
+    (given the status list) revocation. Returns {"credential", "revoked", "status_checked",
+    "verification_method", "key_status"}; BadSignature otherwise."""
     proof = integrity.verify_proof(document)
     method = str(proof["verificationMethod"])
     issuer = document.get("issuer")
@@ -120,17 +137,15 @@ def verify_credential_with_proof(document: dict[str, Any], status_list_token: st
         raise signing.BadSignature("the credential's issuer is not the key that signed it")
     if not {"OpenBadgeCredential", "AchievementCredential"} & set(document.get("type", [])):
         raise signing.BadSignature("not an OpenBadgeCredential")
+    status = keys.key_status(issuer_id, history)
+    if status == keys.COMPROMISED:
+        raise signing.BadSignature("signed with a key the issuer marked compromised")
     revoked = None
     if status_list_token is not None:
-        key = jwk or {"kty": "OKP", "crv": "Ed25519", "kid": f"{issuer_id}#{issuer_id.removeprefix('did:key:')}",
-                      "x": signing.b64url(signing.public_bytes(signing.public_key_from_did_key(issuer_id)))}
-        _header, list_claims = signing.verify_jws(status_list_token, key)
-        if list_claims.get("iss") != issuer_id:
-            raise signing.BadSignature("the status list is not the issuer's")
-        bits = decode_list(list_claims["vc"]["credentialSubject"]["encodedList"])
+        bits = verify_status_list(status_list_token, issuer_id, history)
         revoked = is_set(bits, int(document["credentialStatus"]["statusListIndex"]))
     return {"credential": {k: v for k, v in document.items() if k != "proof"}, "revoked": revoked,
-            "status_checked": status_list_token is not None, "verification_method": method}
+            "status_checked": status_list_token is not None, "verification_method": method, "key_status": status}
 
 
 def revoked_bitstring() -> bytes:
@@ -172,19 +187,23 @@ def signed_status_list(now) -> str:
 
 
 def verify_credential(token: str, jwk: dict[str, str], status_list_token: str | None = None) -> dict[str, Any]:
-    """Check a VC-JWT with the issuer's published key: signature, issuer bound to the key, and (given the
-    status list) revocation. Returns {"credential", "revoked", "status_checked"}; BadSignature otherwise."""
+    """Check a VC-JWT with the issuer's published key: signature, issuer bound to the key, the key not marked
+    compromised, and (given the status list) revocation. Returns {"credential", "revoked", "status_checked",
+    "key_status"}; BadSignature otherwise."""
     header, claims = signing.verify_jws(token, jwk)
     credential = claims.get("vc") or {}
-    issuer_id = (credential.get("issuer") or {}).get("id")
-    if issuer_id != claims.get("iss") or not str(header.get("kid", "")).startswith(f"{issuer_id}#") \
+    issuer_id = str((credential.get("issuer") or {}).get("id") or "")
+    if not issuer_id or issuer_id != claims.get("iss") or not str(header.get("kid", "")).startswith(f"{issuer_id}#") \
             or header.get("kid") != jwk.get("kid"):
         raise signing.BadSignature("the credential's issuer is not the key that signed it")
     if "OpenBadgeCredential" not in credential.get("type", []):
         raise signing.BadSignature("not an OpenBadgeCredential")
+    key_status = keys.key_status(issuer_id)
+    if key_status == keys.COMPROMISED:
+        raise signing.BadSignature("signed with a key the issuer marked compromised")
     revoked = None
     if status_list_token is not None:
-        _header, list_claims = signing.verify_jws(status_list_token, jwk)
-        bits = decode_list(list_claims["vc"]["credentialSubject"]["encodedList"])
+        bits = verify_status_list(status_list_token, issuer_id)
         revoked = is_set(bits, int(credential["credentialStatus"]["statusListIndex"]))
-    return {"credential": credential, "revoked": revoked, "status_checked": status_list_token is not None}
+    return {"credential": credential, "revoked": revoked, "status_checked": status_list_token is not None,
+            "key_status": key_status}

@@ -13,7 +13,7 @@ from ..catalog import queries as catalog_queries
 from ..errors import NotFound
 from ..forms import EmptyForm, apply_or_flash
 from ..urls import public_url
-from . import credentials, queries, services, signing
+from . import credentials, keys, queries, services, signing
 from .documents import certificate_pdf_bytes
 from .forms import ReasonForm
 from .models import Certificate
@@ -122,7 +122,14 @@ def issuer():
 
 @bp.get("/.well-known/jwks.json")
 def jwks():
-    return jsonify({"keys": [signing.public_jwk()]})
+    return jsonify({"keys": keys.published_jwks()})
+
+
+@bp.get("/certificates/key-history.json")
+def key_history():
+    """Every key this issuer has signed with: current, retired (earlier credentials still verify) or
+    compromised (credentials signed with it do not)."""
+    return jsonify(keys.history_document())
 
 
 @bp.get("/.well-known/did-key.json")
