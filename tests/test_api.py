@@ -179,6 +179,16 @@ def test_course_progress_is_404_for_unknown_courses_and_courses_i_am_not_in(clie
     assert body["type"].endswith("/not-enrolled")
 
 
+@pytest.mark.parametrize("sent, instance", [
+    ("/api/v1/courses/a%23b%20c/progress", "/api/v1/courses/a%23b%20c/progress"),
+    ("/api/v1/courses/%C3%A4%0A/progress", "/api/v1/courses/%C3%A4%0A/progress"),
+    ("/api/v1/nothing-here/%25", "/api/v1/nothing-here/%25"),
+])
+def test_a_problems_instance_is_a_uri_reference_even_for_a_path_sent_encoded(client, sent, instance):
+    # Werkzeug decodes the path: "#", spaces, control characters and letters beyond ASCII are encoded again.
+    assert problem(client.get(sent, headers=bearer(make_user())), 404)["instance"] == instance
+
+
 def test_unknown_paths_and_methods_are_problems(client, csrf_enabled):
     user = make_user()
     problem(client.get("/api/v1/nothing-here"), 404)
