@@ -5,6 +5,7 @@ Every response here (and anywhere in the suite) is validated against /api/v1/ope
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -14,8 +15,10 @@ import redis
 from moocplatform import clock
 from moocplatform.admin.services import suspend_user
 from moocplatform.api import views as api_views
-from moocplatform.api.openapi import registered_operations
+from moocplatform.api.openapi import Operation, registered_operations
 from moocplatform.catalog.services import archive_course
+from moocplatform.converters import DEFAULT_SCHEMA, MAX_ID, KeyConverter
+from moocplatform.errors import PermissionDenied
 from moocplatform.extensions import db
 from moocplatform.learning.services import leave_course, record_unit_visit, set_unit_completion
 from moocplatform.ratelimit import EXTENSION_KEY, MemoryRateLimiter, RedisRateLimiter, rate_limiter
@@ -56,6 +59,53 @@ def test_the_document_is_valid_openapi_3_1_and_lists_every_api_route(app, client
     assert document["paths"]["/me/courses"]["get"]["security"] == [{"bearerToken": ["read:courses"]}]
     assert document["servers"] == [{"url": "http://learn.test/api/v1"}]
     assert client.get("/api/v1/openapi.json").status_code == 200
+
+
+def test_path_parameters_are_documented_as_their_converters_take_them(app):
+    document = api_document(app)
+    rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint in registered_operations()]
+    for rule in rules:
+        operation = registered_operations()[rule.endpoint]
+        declared = {p["name"]: p["schema"] for p in document["paths"][operation.path][operation.method.lower()]
+                    ["parameters"] if p["in"] == "path"}
+        assert set(declared) == set(rule.arguments), rule.rule
+        for name, converter in rule._converters.items():
+            assert declared[name] == getattr(converter, "schema", DEFAULT_SCHEMA), (rule.rule, name)
+    slug = document["paths"]["/courses/{slug}/progress"]["get"]["parameters"][0]["schema"]
+    assert slug == {"type": "string", "pattern": f"^{KeyConverter.regex}$", "maxLength": 64}
+
+
+@pytest.mark.parametrize("slug, routed", [("a" * 64, True), ("a" * 65, False), ("a.b_c-1", True), ("-a", False),
+                                          ("a/b", False), (f"{MAX_ID}", True)])
+def test_a_slug_the_document_allows_is_routed_and_one_it_refuses_is_not(client, slug, routed):
+    schema = KeyConverter.schema
+    allowed = len(slug) <= schema["maxLength"] and re.fullmatch(schema["pattern"].strip("^$"), slug) is not None
+    assert allowed is routed
+    body = problem(client.get(f"/api/v1/courses/{slug}/progress", headers=bearer(make_user())), 404)
+    # The view answers "no such course"; routing answers a bare 404.
+    assert ("detail" in body) is routed
+
+
+def test_a_write_operation_documents_the_errors_of_its_body_and_its_service():
+    declaration = Operation("/things/<id:thing_id>", "PUT", "putThing", "A thing.", "Me",
+                            path_descriptions={"thing_id": "The thing."})
+    document = declaration.document()
+    assert {"409", "413", "415", "422"} <= set(document["responses"])
+    assert document["parameters"][0]["schema"] == {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    read = Operation("/things", "GET", "listThings", "Things.", "Me").document()
+    assert not {"404", "409", "413", "415", "422"} & set(read["responses"])
+    with pytest.raises(ValueError, match="describe each path parameter"):
+        Operation("/things/<id:thing_id>", "GET", "getThing", "A thing.", "Me").document()
+
+
+def test_a_permission_refused_by_a_service_is_a_403_problem_without_a_challenge(client, monkeypatch):
+    def refused(*args, **kwargs):
+        raise PermissionDenied("Not yours.")
+
+    monkeypatch.setattr(api_views, "enrolments_page", refused)
+    response = client.get("/api/v1/me/courses", headers=bearer(make_user()))  # the document allows it
+    assert problem(response, 403)["detail"] == "Not yours."
+    assert "WWW-Authenticate" not in response.headers
 
 
 def test_me_answers_the_tokens_owner(client):

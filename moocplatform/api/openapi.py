@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from .. import transaction
+from ..converters import path_parameter_schema
 from ..tokens.services import record_token_use, token_use_is_stale
 from . import schemas
 from .auth import authenticate
@@ -72,10 +73,19 @@ class Operation:
     def path(self) -> str:
         return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", self.rule)
 
+    @property
+    def path_converters(self) -> dict[str, str | None]:
+        """Each path parameter's converter (None for Werkzeug's default string one)."""
+        return {name: converter or None for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", self.rule)}
+
     def document(self) -> dict[str, Any]:
-        parameters = [{"name": name, "in": "path", "required": True, "description": text,
-                       "schema": {"type": "string", "maxLength": 200}}
-                      for name, text in self.path_descriptions.items()]
+        converters = self.path_converters
+        if set(converters) != set(self.path_descriptions):
+            raise ValueError(f"{self.operation_id}: describe each path parameter of {self.rule}")
+        # A value the converter refuses is a 404 at routing, so the document says what it takes.
+        parameters = [{"name": name, "in": "path", "required": True, "description": self.path_descriptions[name],
+                       "schema": path_parameter_schema(converter)}
+                      for name, converter in converters.items()]
         parameters += [p.document() for p in self.query]
         responses: dict[str, Any] = {"200": {
             "description": "OK",
@@ -89,7 +99,12 @@ class Operation:
             errors += ["401", "403", "429"]
         if self.path_descriptions:
             errors.append("404")
-        errors += ["405", "500"]
+        errors.append("405")
+        if self.method != "GET":
+            # A write's service refuses a state it cannot change (409) and a field it cannot take (422); the
+            # body may be too large (413) or not JSON (415).
+            errors += ["409", "413", "415", "422"]
+        errors.append("500")
         responses.update({code: {"$ref": f"#/components/responses/{schemas.ERROR_RESPONSES[code][0]}"}
                           for code in errors})
         operation: dict[str, Any] = {"operationId": self.operation_id, "summary": self.summary,
