@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import re
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import redis
@@ -15,7 +15,8 @@ import redis
 from moocplatform import clock
 from moocplatform.admin.services import suspend_user
 from moocplatform.api import views as api_views
-from moocplatform.api.openapi import Operation, registered_operations
+from moocplatform.api.openapi import MAX_QUERY_TEXT, Operation, QueryParameter, registered_operations
+from moocplatform.api.problems import Problem
 from moocplatform.catalog.services import archive_course
 from moocplatform.converters import DEFAULT_SCHEMA, MAX_ID, KeyConverter
 from moocplatform.errors import PermissionDenied
@@ -183,6 +184,8 @@ def test_my_courses_pages_with_an_opaque_cursor(client):
     assert first["items"][0]["units_completed"] == 1 and first["items"][0]["percent"] == round(100 / 6)
     assert first["items"][0]["course"]["url"] == "http://localhost/courses/api-0"
     link = urlsplit(first["next"])
+    cursor_schema = api_views.CURSOR.schema
+    assert re.fullmatch(cursor_schema["pattern"].strip("^$"), parse_qs(link.query)["cursor"][0])
     second = client.get(f"{link.path}?{link.query}", headers=headers).get_json()
     assert [item["course"]["slug"] for item in second["items"]] == ["api-2"] and second["next"] is None
 
@@ -205,6 +208,27 @@ def test_bad_parameters_are_a_validation_problem_naming_them(client, query, para
     body = problem(client.get(f"/api/v1/me/courses?{query}", headers=bearer(user)), 400)
     assert body["type"].endswith("/validation-error")
     assert [error["parameter"] for error in body["errors"]] == [parameter]
+
+
+@pytest.mark.parametrize("schema, raw, detail", [
+    ({"type": "integer", "minimum": 1}, "0", "must be at least 1"),  # one bound only: no KeyError (a 500)
+    ({"type": "integer", "maximum": 5}, "6", "must be at most 5"),
+    ({"type": "string", "pattern": "^[a-z]+$"}, "aB", "holds characters it does not take"),
+    ({"type": "string", "enum": ["job", "internship"]}, "jobs", "must be one of job, internship"),
+    ({"type": "string", "minLength": 2}, "a", "is too short"),
+    ({"type": "string"}, "x" * (MAX_QUERY_TEXT + 1), "is too long"),
+])
+def test_a_query_parameter_is_held_to_its_whole_schema(schema, raw, detail):
+    parameter = QueryParameter("p", schema, "A parameter.")
+    with pytest.raises(Problem) as refused:
+        parameter.parse(raw)
+    assert refused.value.status == 400 and refused.value.errors == [{"parameter": "p", "detail": detail}]
+
+
+def test_a_text_parameter_documents_the_length_it_is_held_to():
+    assert QueryParameter("q", {"type": "string"}, "Text.").document()["schema"]["maxLength"] == MAX_QUERY_TEXT
+    assert QueryParameter("q", {"type": "string"}, "Text.").parse("x" * MAX_QUERY_TEXT) == "x" * MAX_QUERY_TEXT
+    assert api_views.CURSOR.document()["schema"]["maxLength"] == 500
 
 
 def test_course_progress_per_unit(client):

@@ -22,6 +22,10 @@ API_VERSION = "1.0.0"
 API_PREFIX = "/api/v1"
 
 
+# The longest text a string parameter takes unless its schema says less.
+MAX_QUERY_TEXT = 1000
+
+
 @dataclass(frozen=True)
 class QueryParameter:
     name: str
@@ -29,21 +33,39 @@ class QueryParameter:
     description: str
     required: bool = False
 
+    @property
+    def effective_schema(self) -> dict[str, Any]:
+        """The schema as parse applies it (and the document shows it): text has a length limit."""
+        if self.schema.get("type", "string") == "string" and "maxLength" not in self.schema:
+            return {**self.schema, "maxLength": MAX_QUERY_TEXT}
+        return self.schema
+
     def parse(self, raw: str | None) -> Any:
-        """The parameter's value by its schema (integer with bounds, string with a length); 400 otherwise."""
+        """The parameter's value by its schema: an integer within its bounds, or text of the length, pattern
+        and values the schema allows; a 400 validation problem otherwise."""
+        schema = self.effective_schema
         if raw is None:
             if self.required:
                 raise self._invalid("is required")
-            return self.schema.get("default")
-        if self.schema.get("type") == "integer":
+            return schema.get("default")
+        if schema.get("type") == "integer":
             if not re.fullmatch(r"-?\d{1,9}", raw):
                 raise self._invalid("must be a whole number")
             value: Any = int(raw)
-            if value < self.schema.get("minimum", value) or value > self.schema.get("maximum", value):
-                raise self._invalid(f"must be from {self.schema['minimum']} to {self.schema['maximum']}")
+            low, high = schema.get("minimum"), schema.get("maximum")
+            if (low is not None and value < low) or (high is not None and value > high):
+                bounds = (f"from {low} to {high}" if low is not None and high is not None
+                          else f"at least {low}" if low is not None else f"at most {high}")
+                raise self._invalid(f"must be {bounds}")
             return value
-        if len(raw) > self.schema.get("maxLength", 1000):
+        if len(raw) > schema["maxLength"]:
             raise self._invalid("is too long")
+        if len(raw) < schema.get("minLength", 0):
+            raise self._invalid("is too short")
+        if "pattern" in schema and re.search(schema["pattern"], raw) is None:
+            raise self._invalid("holds characters it does not take")
+        if "enum" in schema and raw not in schema["enum"]:
+            raise self._invalid("must be one of " + ", ".join(map(str, schema["enum"])))
         return raw
 
     def _invalid(self, detail: str) -> Problem:
@@ -53,7 +75,7 @@ class QueryParameter:
 
     def document(self) -> dict[str, Any]:
         return {"name": self.name, "in": "query", "required": self.required, "description": self.description,
-                "schema": self.schema}
+                "schema": self.effective_schema}
 
 
 @dataclass(frozen=True)
