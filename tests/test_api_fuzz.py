@@ -8,6 +8,8 @@ Path parameters take the seeded world's values about half the time (so the views
 paths) and generated ones otherwise (which must 404 cleanly)."""
 from __future__ import annotations
 
+import copy
+
 import hypothesis
 import pytest
 import schemathesis
@@ -23,6 +25,7 @@ from moocplatform.learning.services import record_unit_visit, set_unit_completio
 from moocplatform.tokens.purposes import PERSONAL_ACCESS
 from moocplatform.tokens.services import issue_token
 from tests.factories import enrol, make_course, make_user
+from tests.openapi_check import api_document
 
 EXAMPLES_PER_OPERATION = 25
 SEED = 16
@@ -41,7 +44,8 @@ def _served_document() -> dict:
     return response.get_json()
 
 
-schema = schemathesis.openapi.from_dict(_served_document(), config=SchemathesisConfig.from_dict({
+DOCUMENT = _served_document()
+schema = schemathesis.openapi.from_dict(copy.deepcopy(DOCUMENT), config=SchemathesisConfig.from_dict({
     "seed": SEED,
     # The token is the world's (with every scope); the checks send the request without it as well.
     "generation": {"max-examples": EXAMPLES_PER_OPERATION, "deterministic": True, "database": "none",
@@ -103,3 +107,7 @@ def test_every_operation(case, use_world, app, client, world):
     application = FreshContexts(app)
     case.operation.schema.app = application
     case.call_and_validate(app=application, session=client, headers=world.headers)
+
+
+def test_the_fuzzed_document_is_the_one_the_suites_app_serves(app):
+    assert api_document(app) == DOCUMENT
