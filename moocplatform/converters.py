@@ -2,6 +2,8 @@
 database sees it (an id past the database's integer range, a slug with a NUL byte or a superscript digit)."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from werkzeug.routing import BaseConverter
 
@@ -32,6 +34,7 @@ class IdConverter(BaseConverter):
     # 405 when a GET and a POST view share the path.
     regex = _up_to(MAX_ID)
     weight = 50  # as werkzeug's int converter, so an id segment ranks before a free string
+    schema: dict[str, Any] = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
     def to_python(self, value: str) -> int:
         return int(value)
@@ -44,16 +47,31 @@ class KeyConverter(BaseConverter):
     """A slug or key: ASCII letters, digits, '_', '.', '-', starting with a letter or digit."""
 
     regex = KEY_PATTERN
+    schema: dict[str, Any] = {"type": "string", "pattern": f"^{KEY_PATTERN}$", "maxLength": 64}
 
 
 class TokenConverter(BaseConverter):
     """An unguessable public id (a certificate's): URL-safe base64 letters, 8 to 128 of them."""
 
     regex = r"[A-Za-z0-9_-]{8,128}"
+    schema: dict[str, Any] = {"type": "string", "pattern": f"^{regex}$"}
+
+
+CONVERTERS: dict[str, type[BaseConverter]] = {"id": IdConverter, "key": KeyConverter, "token": TokenConverter}
+# Werkzeug's own string converter (a rule's <name> without a converter): any text up to the next slash.
+DEFAULT_SCHEMA: dict[str, Any] = {"type": "string", "minLength": 1, "pattern": "^[^/]+$"}
+
+
+def path_parameter_schema(converter: str | None) -> dict[str, Any]:
+    """The JSON Schema of a path segment's values as a converter accepts them, for the API document."""
+    if converter is None:
+        return dict(DEFAULT_SCHEMA)
+    try:
+        return dict(CONVERTERS[converter].schema)  # type: ignore[attr-defined]
+    except KeyError:
+        raise ValueError(f"no schema for the path converter {converter!r}") from None
 
 
 def register_converters(app: Flask) -> None:
     """Before any blueprint is registered: rules are compiled against the converters known then."""
-    app.url_map.converters["id"] = IdConverter
-    app.url_map.converters["key"] = KeyConverter
-    app.url_map.converters["token"] = TokenConverter
+    app.url_map.converters.update(CONVERTERS)

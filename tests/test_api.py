@@ -5,8 +5,9 @@ Every response here (and anywhere in the suite) is validated against /api/v1/ope
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import redis
@@ -14,8 +15,11 @@ import redis
 from moocplatform import clock
 from moocplatform.admin.services import suspend_user
 from moocplatform.api import views as api_views
-from moocplatform.api.openapi import registered_operations
+from moocplatform.api.openapi import MAX_QUERY_TEXT, Operation, QueryParameter, registered_operations
+from moocplatform.api.problems import Problem
 from moocplatform.catalog.services import archive_course
+from moocplatform.converters import DEFAULT_SCHEMA, MAX_ID, KeyConverter
+from moocplatform.errors import PermissionDenied
 from moocplatform.extensions import db
 from moocplatform.learning.services import leave_course, record_unit_visit, set_unit_completion
 from moocplatform.ratelimit import EXTENSION_KEY, MemoryRateLimiter, RedisRateLimiter, rate_limiter
@@ -56,6 +60,53 @@ def test_the_document_is_valid_openapi_3_1_and_lists_every_api_route(app, client
     assert document["paths"]["/me/courses"]["get"]["security"] == [{"bearerToken": ["read:courses"]}]
     assert document["servers"] == [{"url": "http://learn.test/api/v1"}]
     assert client.get("/api/v1/openapi.json").status_code == 200
+
+
+def test_path_parameters_are_documented_as_their_converters_take_them(app):
+    document = api_document(app)
+    rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint in registered_operations()]
+    for rule in rules:
+        operation = registered_operations()[rule.endpoint]
+        declared = {p["name"]: p["schema"] for p in document["paths"][operation.path][operation.method.lower()]
+                    ["parameters"] if p["in"] == "path"}
+        assert set(declared) == set(rule.arguments), rule.rule
+        for name, converter in rule._converters.items():
+            assert declared[name] == getattr(converter, "schema", DEFAULT_SCHEMA), (rule.rule, name)
+    slug = document["paths"]["/courses/{slug}/progress"]["get"]["parameters"][0]["schema"]
+    assert slug == {"type": "string", "pattern": f"^{KeyConverter.regex}$", "maxLength": 64}
+
+
+@pytest.mark.parametrize("slug, routed", [("a" * 64, True), ("a" * 65, False), ("a.b_c-1", True), ("-a", False),
+                                          ("a/b", False), (f"{MAX_ID}", True)])
+def test_a_slug_the_document_allows_is_routed_and_one_it_refuses_is_not(client, slug, routed):
+    schema = KeyConverter.schema
+    allowed = len(slug) <= schema["maxLength"] and re.fullmatch(schema["pattern"].strip("^$"), slug) is not None
+    assert allowed is routed
+    body = problem(client.get(f"/api/v1/courses/{slug}/progress", headers=bearer(make_user())), 404)
+    # The view answers "no such course"; routing answers a bare 404.
+    assert ("detail" in body) is routed
+
+
+def test_a_write_operation_documents_the_errors_of_its_body_and_its_service():
+    declaration = Operation("/things/<id:thing_id>", "PUT", "putThing", "A thing.", "Me",
+                            path_descriptions={"thing_id": "The thing."})
+    document = declaration.document()
+    assert {"409", "413", "415", "422"} <= set(document["responses"])
+    assert document["parameters"][0]["schema"] == {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+    read = Operation("/things", "GET", "listThings", "Things.", "Me").document()
+    assert not {"404", "409", "413", "415", "422"} & set(read["responses"])
+    with pytest.raises(ValueError, match="describe each path parameter"):
+        Operation("/things/<id:thing_id>", "GET", "getThing", "A thing.", "Me").document()
+
+
+def test_a_permission_refused_by_a_service_is_a_403_problem_without_a_challenge(client, monkeypatch):
+    def refused(*args, **kwargs):
+        raise PermissionDenied("Not yours.")
+
+    monkeypatch.setattr(api_views, "enrolments_page", refused)
+    response = client.get("/api/v1/me/courses", headers=bearer(make_user()))  # the document allows it
+    assert problem(response, 403)["detail"] == "Not yours."
+    assert "WWW-Authenticate" not in response.headers
 
 
 def test_me_answers_the_tokens_owner(client):
@@ -133,6 +184,8 @@ def test_my_courses_pages_with_an_opaque_cursor(client):
     assert first["items"][0]["units_completed"] == 1 and first["items"][0]["percent"] == round(100 / 6)
     assert first["items"][0]["course"]["url"] == "http://localhost/courses/api-0"
     link = urlsplit(first["next"])
+    cursor_schema = api_views.CURSOR.schema
+    assert re.fullmatch(cursor_schema["pattern"].strip("^$"), parse_qs(link.query)["cursor"][0])
     second = client.get(f"{link.path}?{link.query}", headers=headers).get_json()
     assert [item["course"]["slug"] for item in second["items"]] == ["api-2"] and second["next"] is None
 
@@ -157,6 +210,27 @@ def test_bad_parameters_are_a_validation_problem_naming_them(client, query, para
     assert [error["parameter"] for error in body["errors"]] == [parameter]
 
 
+@pytest.mark.parametrize("schema, raw, detail", [
+    ({"type": "integer", "minimum": 1}, "0", "must be at least 1"),  # one bound only: no KeyError (a 500)
+    ({"type": "integer", "maximum": 5}, "6", "must be at most 5"),
+    ({"type": "string", "pattern": "^[a-z]+$"}, "aB", "holds characters it does not take"),
+    ({"type": "string", "enum": ["job", "internship"]}, "jobs", "must be one of job, internship"),
+    ({"type": "string", "minLength": 2}, "a", "is too short"),
+    ({"type": "string"}, "x" * (MAX_QUERY_TEXT + 1), "is too long"),
+])
+def test_a_query_parameter_is_held_to_its_whole_schema(schema, raw, detail):
+    parameter = QueryParameter("p", schema, "A parameter.")
+    with pytest.raises(Problem) as refused:
+        parameter.parse(raw)
+    assert refused.value.status == 400 and refused.value.errors == [{"parameter": "p", "detail": detail}]
+
+
+def test_a_text_parameter_documents_the_length_it_is_held_to():
+    assert QueryParameter("q", {"type": "string"}, "Text.").document()["schema"]["maxLength"] == MAX_QUERY_TEXT
+    assert QueryParameter("q", {"type": "string"}, "Text.").parse("x" * MAX_QUERY_TEXT) == "x" * MAX_QUERY_TEXT
+    assert api_views.CURSOR.document()["schema"]["maxLength"] == 500
+
+
 def test_course_progress_per_unit(client):
     user = make_user()
     course = make_course("progress")
@@ -177,6 +251,16 @@ def test_course_progress_is_404_for_unknown_courses_and_courses_i_am_not_in(clie
     assert problem(client.get("/api/v1/courses/nope/progress", headers=headers), 404)["detail"] == "No such course."
     body = problem(client.get("/api/v1/courses/elsewhere/progress", headers=headers), 404)
     assert body["type"].endswith("/not-enrolled")
+
+
+@pytest.mark.parametrize("sent, instance", [
+    ("/api/v1/courses/a%23b%20c/progress", "/api/v1/courses/a%23b%20c/progress"),
+    ("/api/v1/courses/%C3%A4%0A/progress", "/api/v1/courses/%C3%A4%0A/progress"),
+    ("/api/v1/nothing-here/%25", "/api/v1/nothing-here/%25"),
+])
+def test_a_problems_instance_is_a_uri_reference_even_for_a_path_sent_encoded(client, sent, instance):
+    # Werkzeug decodes the path: "#", spaces, control characters and letters beyond ASCII are encoded again.
+    assert problem(client.get(sent, headers=bearer(make_user())), 404)["instance"] == instance
 
 
 def test_unknown_paths_and_methods_are_problems(client, csrf_enabled):

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from .. import transaction
+from ..converters import path_parameter_schema
 from ..tokens.services import record_token_use, token_use_is_stale
 from . import schemas
 from .auth import authenticate
@@ -21,6 +22,10 @@ API_VERSION = "1.0.0"
 API_PREFIX = "/api/v1"
 
 
+# The longest text a string parameter takes unless its schema says less.
+MAX_QUERY_TEXT = 1000
+
+
 @dataclass(frozen=True)
 class QueryParameter:
     name: str
@@ -28,21 +33,39 @@ class QueryParameter:
     description: str
     required: bool = False
 
+    @property
+    def effective_schema(self) -> dict[str, Any]:
+        """The schema as parse applies it (and the document shows it): text has a length limit."""
+        if self.schema.get("type", "string") == "string" and "maxLength" not in self.schema:
+            return {**self.schema, "maxLength": MAX_QUERY_TEXT}
+        return self.schema
+
     def parse(self, raw: str | None) -> Any:
-        """The parameter's value by its schema (integer with bounds, string with a length); 400 otherwise."""
+        """The parameter's value by its schema: an integer within its bounds, or text of the length, pattern
+        and values the schema allows; a 400 validation problem otherwise."""
+        schema = self.effective_schema
         if raw is None:
             if self.required:
                 raise self._invalid("is required")
-            return self.schema.get("default")
-        if self.schema.get("type") == "integer":
+            return schema.get("default")
+        if schema.get("type") == "integer":
             if not re.fullmatch(r"-?\d{1,9}", raw):
                 raise self._invalid("must be a whole number")
             value: Any = int(raw)
-            if value < self.schema.get("minimum", value) or value > self.schema.get("maximum", value):
-                raise self._invalid(f"must be from {self.schema['minimum']} to {self.schema['maximum']}")
+            low, high = schema.get("minimum"), schema.get("maximum")
+            if (low is not None and value < low) or (high is not None and value > high):
+                bounds = (f"from {low} to {high}" if low is not None and high is not None
+                          else f"at least {low}" if low is not None else f"at most {high}")
+                raise self._invalid(f"must be {bounds}")
             return value
-        if len(raw) > self.schema.get("maxLength", 1000):
+        if len(raw) > schema["maxLength"]:
             raise self._invalid("is too long")
+        if len(raw) < schema.get("minLength", 0):
+            raise self._invalid("is too short")
+        if "pattern" in schema and re.search(schema["pattern"], raw) is None:
+            raise self._invalid("holds characters it does not take")
+        if "enum" in schema and raw not in schema["enum"]:
+            raise self._invalid("must be one of " + ", ".join(map(str, schema["enum"])))
         return raw
 
     def _invalid(self, detail: str) -> Problem:
@@ -52,7 +75,7 @@ class QueryParameter:
 
     def document(self) -> dict[str, Any]:
         return {"name": self.name, "in": "query", "required": self.required, "description": self.description,
-                "schema": self.schema}
+                "schema": self.effective_schema}
 
 
 @dataclass(frozen=True)
@@ -72,10 +95,19 @@ class Operation:
     def path(self) -> str:
         return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", self.rule)
 
+    @property
+    def path_converters(self) -> dict[str, str | None]:
+        """Each path parameter's converter (None for Werkzeug's default string one)."""
+        return {name: converter or None for converter, name in re.findall(r"<(?:(\w+):)?(\w+)>", self.rule)}
+
     def document(self) -> dict[str, Any]:
-        parameters = [{"name": name, "in": "path", "required": True, "description": text,
-                       "schema": {"type": "string", "maxLength": 200}}
-                      for name, text in self.path_descriptions.items()]
+        converters = self.path_converters
+        if set(converters) != set(self.path_descriptions):
+            raise ValueError(f"{self.operation_id}: describe each path parameter of {self.rule}")
+        # A value the converter refuses is a 404 at routing, so the document says what it takes.
+        parameters = [{"name": name, "in": "path", "required": True, "description": self.path_descriptions[name],
+                       "schema": path_parameter_schema(converter)}
+                      for name, converter in converters.items()]
         parameters += [p.document() for p in self.query]
         responses: dict[str, Any] = {"200": {
             "description": "OK",
@@ -89,7 +121,12 @@ class Operation:
             errors += ["401", "403", "429"]
         if self.path_descriptions:
             errors.append("404")
-        errors += ["405", "500"]
+        errors.append("405")
+        if self.method != "GET":
+            # A write's service refuses a state it cannot change (409) and a field it cannot take (422); the
+            # body may be too large (413) or not JSON (415).
+            errors += ["409", "413", "415", "422"]
+        errors.append("500")
         responses.update({code: {"$ref": f"#/components/responses/{schemas.ERROR_RESPONSES[code][0]}"}
                           for code in errors})
         operation: dict[str, Any] = {"operationId": self.operation_id, "summary": self.summary,

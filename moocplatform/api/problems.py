@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 from flask import Response, current_app, request
 from werkzeug.exceptions import HTTPException
@@ -44,12 +45,22 @@ def problem_type_uri(name: str) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/api/v1/problems/{name}"
 
 
+# The characters RFC 3986 allows in a path as they are; everything else is percent-encoded.
+_PATH_CHARACTERS = "/!$&'()*+,;=:@-._~"
+
+
+def request_path_reference() -> str:
+    """The request's path as a URI reference: Werkzeug gives it decoded, so a path sent with %23, %20, a
+    control character or non-ASCII letters would otherwise come back as text that is not a URI."""
+    return quote(request.path, safe=_PATH_CHARACTERS)
+
+
 def problem_response(problem: Problem) -> Response:
     body: dict[str, Any] = {
         "type": problem_type_uri(problem.type) if problem.type else "about:blank",
         "title": problem.title or HTTP_STATUS_CODES.get(problem.status, "Error"),
         "status": problem.status,
-        "instance": request.path,
+        "instance": request_path_reference(),
     }
     if problem.detail:
         body["detail"] = problem.detail

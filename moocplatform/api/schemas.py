@@ -99,12 +99,16 @@ def register_schema(name: str, schema: dict[str, Any]) -> None:
     COMPONENTS[name] = schema
 
 
+# A header marked required is on every response that lists it; the rate limit headers are missing when the
+# limiter could not be reached (the request is let through uncounted).
 HEADERS = {
-    "RetryAfter": {"description": "Seconds until the next request is allowed.",
+    "RetryAfter": {"description": "Seconds until the next request is allowed.", "required": True,
                    "schema": {"type": "integer", "minimum": 1}},
     "WWWAuthenticate": {"description": "RFC 6750: the Bearer challenge and, when known, the error.",
-                        "schema": {"type": "string"}},
-    "Allow": {"description": "The methods the resource allows.", "schema": {"type": "string"}},
+                        "required": True, "schema": {"type": "string"}},
+    "WWWAuthenticateScope": {"description": "RFC 6750: when the token lacks a scope, the challenge naming it.",
+                             "schema": {"type": "string"}},
+    "Allow": {"description": "The methods the resource allows.", "required": True, "schema": {"type": "string"}},
     "RateLimitLimit": {"description": "Requests allowed per window for this token.",
                        "schema": {"type": "integer", "minimum": 1}},
     "RateLimitRemaining": {"description": "Requests left in the current window.",
@@ -118,9 +122,14 @@ RATE_LIMIT_HEADERS = ("RateLimitLimit", "RateLimitRemaining", "RateLimitReset")
 ERROR_RESPONSES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "400": ("BadRequest", "Invalid parameters (a validation problem with `errors`).", ()),
     "401": ("Unauthorized", "No valid bearer token.", ("WWWAuthenticate",)),
-    "403": ("Forbidden", "The token lacks a scope the endpoint needs.", ("WWWAuthenticate",)),
+    "403": ("Forbidden", "The token lacks a scope the endpoint needs, or you may not do this.",
+            ("WWWAuthenticateScope",)),
     "404": ("NotFound", "No such resource, or not one you may see.", ()),
     "405": ("MethodNotAllowed", "The resource does not allow this method.", ("Allow",)),
+    "409": ("Conflict", "The resource's state does not allow this now.", ()),
+    "413": ("ContentTooLarge", "The request body is larger than any endpoint takes.", ()),
+    "415": ("UnsupportedMediaType", "The request body is not JSON (application/json).", ()),
+    "422": ("UnprocessableContent", "A field of the body is not valid (a validation problem with `errors`).", ()),
     "429": ("TooManyRequests", "The token's rate limit is reached.", ("RetryAfter", *RATE_LIMIT_HEADERS)),
     "500": ("ServerError", "An unexpected error; it is logged.", ()),
 }
@@ -138,6 +147,7 @@ def error_responses() -> dict[str, Any]:
 
 
 def header_name(component: str) -> str:
-    return {"RetryAfter": "Retry-After", "WWWAuthenticate": "WWW-Authenticate", "Allow": "Allow",
+    return {"RetryAfter": "Retry-After", "WWWAuthenticate": "WWW-Authenticate",
+            "WWWAuthenticateScope": "WWW-Authenticate", "Allow": "Allow",
             "RateLimitLimit": "RateLimit-Limit", "RateLimitRemaining": "RateLimit-Remaining",
             "RateLimitReset": "RateLimit-Reset"}[component]

@@ -15,7 +15,8 @@ from .queries import enrolments_page
 
 bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
 
-CURSOR = QueryParameter("cursor", {"type": "string", "maxLength": 500},
+# A signed position (itsdangerous' URL-safe form: base64url parts joined by dots).
+CURSOR = QueryParameter("cursor", {"type": "string", "maxLength": 500, "pattern": "^[A-Za-z0-9_.-]*$"},
                         "The position to continue from: the `next` link of the previous page carries it.")
 LIMIT = QueryParameter("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
                        "The most items on one page.")
