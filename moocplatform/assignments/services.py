@@ -16,6 +16,7 @@ from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ..extensions import db
 from ..html import render_user_markdown
 from ..learning.completion import record_completion_if_reached
+from ..learning.deadlines import due_date_for
 from ..learning.services import set_unit_completion
 from ..mail import queue_mail
 from ..storage import storage_for
@@ -204,8 +205,10 @@ def submit(user, course, unit_key: str) -> SubmissionVersion:
     if claimed.rowcount:  # type: ignore[attr-defined]
         submission.status = SubmissionStatus.submitted
         submission.submitted_at = now
-        # Hook for the cohorts area: a hand-in after the cohort's due date sets `late`; self-paced is never late.
-        submission.late = False
+        # Late: after the date the learner's cohort set for the unit (self-paced work is never due). A
+        # resubmission after "needs revision" is judged by its own time too, as the queue shows the latest.
+        due = due_date_for(user.id, course.id, unit_key)
+        submission.late = due is not None and now > due
         audit.record(user, "assignment.submitted", submission, unit=unit_key, version=draft.number)
         if "peers" in assignment.assessed_by:
             db.session.flush()

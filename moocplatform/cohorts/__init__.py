@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     from ..access import AccessLoader, register_access_loader, registered_loaders
     from ..accounts.models import ScopeType
     from ..catalog.panels import CoursePanel, register_course_panel
+    from ..learning.deadlines import DueDateSource, register_due_date_source
     from . import calendar_views, dashboard_views, queries  # noqa: F401  (their routes join the blueprint)
     from .criteria import register_criteria
     from .plan_views import bp  # the cohort pages, with the plan's, the dashboard's and the calendar's routes
@@ -37,3 +38,4 @@ def init_app(app: Flask) -> None:
             scope_courses=queries.courses_of_cohorts, scope_members=queries.members_of_cohorts))
     register_course_panel(app, CoursePanel("cohorts", order=10, template="cohorts/_course_panel.html",
                                            load=_course_panel))
+    register_due_date_source(DueDateSource("cohort-plan", queries.unit_due_at))

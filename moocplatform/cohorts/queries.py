@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from ..accounts.models import RoleGrant, ScopeType, User
-from ..catalog.models import Module, Unit
+from ..catalog.models import Course, Module, Unit
 from ..extensions import db
 from ..learning.models import Enrollment, UnitProgress
 from ..quizzes.models import QuizAttempt
@@ -351,3 +351,18 @@ def matrix_rows(cohort: Cohort, version_id: int, now: datetime, chunk: int = 500
         _fill(cohort, version_id, modules, rows, now)
         yield modules, rows
         after = (rows[-1].display_name, rows[-1].user_id)
+
+
+def unit_due_at(user_id: int, course_id: int, unit_key: str) -> datetime | None:
+    """When the learner's cohorts in the course expect the unit: the due date of the plan's week for the unit's
+    module (in the course's live version), the earliest if the learner is in several cohorts. One query."""
+    module_key = (sa.select(Module.key).join(Unit, Unit.module_id == Module.id)
+                  .join(Course, Course.live_version_id == Unit.version_id)
+                  .where(Course.id == course_id, Unit.key == unit_key).scalar_subquery())
+    return db.session.scalar(
+        sa.select(sa.func.min(PlanItem.due_at))
+        .join(CohortMembership, CohortMembership.cohort_id == PlanItem.cohort_id)
+        .join(Cohort, Cohort.id == PlanItem.cohort_id)
+        .where(CohortMembership.user_id == user_id, CohortMembership.status == MembershipStatus.MEMBER,
+               Cohort.course_id == course_id, PlanItem.kind == PlanItemKind.WEEK,
+               PlanItem.module_key == module_key, PlanItem.due_at.is_not(None)))
