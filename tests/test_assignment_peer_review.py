@@ -132,3 +132,46 @@ def test_a_reviewer_erased_leaves_their_review_without_them(course):
     review = db.session.scalar(sa.select(Assessment).where(Assessment.role == "peer"))
     assert review.assessor_id is None and review.feedback == "Kept."
     assert db.session.scalar(sa.select(sa.func.count(PeerAllocation.id))) == 0
+
+
+# The score of a version ---------------------------------------------------------------------------------------
+
+def _made(role, points, max_points=5):
+    from moocplatform.assignments.models import AssessorRole
+    return Assessment(role=AssessorRole(role), points=points, max_points=max_points)
+
+
+def test_the_score_is_staffs_else_the_median_of_three_peers_else_ones_own():
+    from moocplatform.assignments.scoring import version_score
+
+    assert version_score([]) is None
+    assert version_score([_made("self", 5)]).source == "self"
+    two_peers = [_made("peer", 1), _made("peer", 2), _made("self", 5)]
+    assert (version_score(two_peers).source, version_score(two_peers).points) == ("self", 5)  # two make no score
+    peers_ = [_made("peer", 1), _made("peer", 4), _made("peer", 5), _made("self", 5)]
+    assert (version_score(peers_).source, version_score(peers_).points, version_score(peers_).peer_scores) == (
+        "peers", 4, 3)
+    four = [_made("peer", 1), _made("peer", 2), _made("peer", 4), _made("peer", 5)]
+    assert version_score(four).points == 3  # the median of an even count: the mean of the middle two
+    overridden = version_score([*peers_, _made("facilitator", 2), _made("facilitator", 3)])
+    assert (overridden.source, overridden.points, overridden.peer_scores) == ("staff", 3, 3)  # the latest
+
+
+def test_the_author_sees_the_median_once_three_peers_reviewed_and_their_own_reviews_are_done(client):
+    course = make_course("median", modules=1, units_per_module=1,
+                         assignment=sample_assignment(assessed_by=["peers", "self"], peer_count=3))
+    author, *reviewers = learners(course, 4)
+    hand_in(author, course)
+    for points, reviewer in zip(({"goal": 0, "evidence": 0}, {"goal": 2, "evidence": 2}, FULL), reviewers,
+                                strict=True):
+        hand_in(reviewer, course)
+        allocation = next(a for a in peers.allocate_peer_reviews(reviewer, course, "task")
+                          if reviewed_author(a) == author.id)
+        peers.submit_peer_review(reviewer, course, allocation.id, points, "Thoughtful feedback")
+    log_in(client, author)
+    page = client.get("/courses/median/units/task").get_data(as_text=True)
+    assert "Score:" not in page  # the author has reviews of their own to do first
+    for allocation in peers.allocate_peer_reviews(author, course, "task"):
+        peers.submit_peer_review(author, course, allocation.id, FULL, "Well argued")
+    page = client.get("/courses/median/units/task").get_data(as_text=True)
+    assert "Score: 4 of 5" in page and "the median of 3 peer reviews" in page

@@ -1,6 +1,7 @@
 """Assignments: work learners hand in on the activity units whose pack declares an assignment (text, files, a
 link), self-assessment against the rubric, the course staff's review queue and decisions, and the completion
-rule `assignments`. Peer review is the next part."""
+rule `assignments`, and peer review (a version's score: staff's, else the median of three or more peers',
+else the learner's own)."""
 from __future__ import annotations
 
 from flask import Flask
@@ -13,9 +14,11 @@ def init_app(app: Flask) -> None:
     from . import mails  # noqa: F401  (registers the mail templates)
     from .criteria import register_criteria
     from .panel import load_panel
+    from .scoring import version_score
     from .views import bp
 
     app.register_blueprint(bp)
+    app.add_template_global(version_score, "assignment_version_score")
     register_criteria()
     register_unit_panel(app, UnitPanel(
         "assignment", order=20, template="assignments/_panel.html",

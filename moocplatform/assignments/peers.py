@@ -2,8 +2,9 @@
 submissions of the same assignment (oldest, least reviewed first; never their own), reviews them against the
 rubric without seeing who wrote them, and sees the reviews of their own work once they have done theirs.
 
-Peers do not decide yet: staff decide where they assess, otherwise the learner's self-assessment completes the
-assignment (the median of peer scores is the next step). Allocation is across all learners of the course;
+Peers score but do not decide: staff decide where they assess, otherwise the learner's self-assessment
+completes the assignment. The version's score is staff's where there is one, else the median of at least three
+peers' scores, else the learner's own (scoring.version_score). Allocation is across all learners of the course;
 the cohorts area will keep it within a cohort."""
 from __future__ import annotations
 
