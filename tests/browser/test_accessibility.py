@@ -62,6 +62,8 @@ AUDIENCES = {
         Screen("course page (enrolled)", COURSE),
         Screen("unit page (enrolled)", ENROLLED_UNIT),
         Screen("my learning", "/my-learning"),
+        Screen("course discussion", f"{COURSE}/discussion"),
+        Screen("discussion search", f"{COURSE}/discussion/search?q=learning"),
         Screen("profile", "/account"),
         Screen("password change", "/account/password"),
         Screen("your data", "/account/data"),
