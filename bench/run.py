@@ -61,6 +61,17 @@ def build_targets(hello: Gunicorn, floor: Gunicorn, app: Gunicorn, info: dict[st
             str(escape(info["bench_unit_title"])), f"/courses/{course}/units/{unit}/complete", *logged_in])),
         ("dashboard, logged-in learner", Target("dashboard", app.base + "/my-learning", cookie,
                                                 ["My learning", *titles, *logged_in])),
+        ("forum, logged-in learner", Target("forum", f"{app.base}/courses/{course}/discussion", cookie,
+                                            ["Categories", *logged_in])),
+        ("thread of 50 posts (first 20 shown)", Target(
+            "thread", f"{app.base}/discussion/threads/{info['bench_thread']}", cookie,
+            [str(escape(info["bench_thread_title"])), *logged_in])),
+        (f"search of {info['posts']:,} posts, rare word", Target(
+            "search-rare", f"{app.base}/courses/{course}/discussion/search?q={info['rare_word']}", cookie,
+            ["20 posts match.", "<mark>"])),
+        (f"search of {info['posts']:,} posts, common word", Target(
+            "search-common", f"{app.base}/courses/{course}/discussion/search?q={info['common_word']}", cookie,
+            ["posts match.", "<mark>"])),
     ]
 
 

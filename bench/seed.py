@@ -1,5 +1,6 @@
 """Seed a benchmark database: the schema by the migrations, the three course packs, 10,000 learners, their
-enrolments and 200,000+ progress rows.
+enrolments and 200,000+ progress rows, and 100,000 posts in the measured course's forum (one thread of 50
+posts is measured; a rare word is in 20 posts, a common one in about a third).
 
 The packs go through the platform's own import service; the learner data is bulk-inserted with SQLAlchemy
 Core (the services would take many minutes for 200,000 rows). Every learner shares one real argon2 hash, so
@@ -39,6 +40,12 @@ BENCH_EMAIL = "bench.learner@example.org"
 BENCH_PASSWORD = "bench-learner-password-2026"
 BENCH_COURSE = "learning-to-learn"
 BENCH_UNIT = "l2l-m2-spacing-interleaving"  # a text unit that is not a preview: only enrolled learners see it
+
+POSTS = 100_000
+POSTS_PER_THREAD = 50
+RARE_WORD, COMMON_WORD = "quokka", "practice"  # the two searches measured
+WORDS = ("recall", "spacing", "notes", "week", "plan", "goal", "habit", "test", "reading", "group", "time",
+         "memory", "question", "example", "idea", "review", "method", "evening", "focus", "progress")
 
 TIMEZONES = ("UTC", "Europe/Vienna", "Europe/Berlin", "Europe/Madrid", "Europe/Warsaw", "Europe/London")
 
@@ -134,6 +141,21 @@ def seed(kind: str) -> dict[str, Any]:
         _bulk_insert(db, Enrollment.__table__, enrollments)
         _bulk_insert(db, UnitProgress.__table__, progress)
         db.session.commit()
+
+        from moocplatform import dialect
+        from moocplatform.discussion.models import Category, Post, Space, Thread
+        space_id = db.session.scalar(sa.select(Space.id).where(Space.key == f"course:{bench_course['id']}"))
+        categories = list(db.session.scalars(sa.select(Category.id).where(Category.space_id == space_id)
+                                             .order_by(Category.position)))
+        threads, posts = _discussion_rows(rng, now, space_id, categories, sorted(user_ids.values()))
+        _bulk_insert(db, Thread.__table__, threads)
+        _bulk_insert(db, Post.__table__, posts)
+        for category_id in categories:
+            mine = [t for t in threads if t["category_id"] == category_id]
+            db.session.execute(sa.update(Category).where(Category.id == category_id).values(
+                thread_count=len(mine), post_count=len(mine) * POSTS_PER_THREAD))
+        dialect.continue_sequences(db.session.connection(), [Thread.__table__])
+        db.session.commit()
         if len(progress) < MIN_PROGRESS_ROWS:
             raise SystemExit(f"Only {len(progress)} progress rows were generated (at least {MIN_PROGRESS_ROWS}).")
         db.session.remove()
@@ -158,6 +180,12 @@ def seed(kind: str) -> dict[str, Any]:
         "bench_course_title": bench_course["title"],
         "bench_unit": bench_unit,
         "bench_unit_title": bench_unit_title,
+        "posts": len(posts),
+        "bench_thread": threads[0]["id"],
+        "bench_thread_title": threads[0]["title"],
+        "bench_category": categories[0],
+        "rare_word": RARE_WORD,
+        "common_word": COMMON_WORD,
     }
     info_path(kind).write_text(json.dumps(info, indent=2) + "\n")
     return info
@@ -221,6 +249,35 @@ def _learning_rows(rng, now, courses, user_ids, bench_course, bench_unit):
             completed = viewed if viewed == count and rng.random() < 0.8 else max(0, viewed - rng.randint(0, 2))
             enrol(user_id, course, viewed, completed, status="left" if rng.random() < 0.05 else "active")
     return enrollments, progress
+
+
+def _discussion_rows(rng, now, space_id: int, categories: list[int], user_ids: list[int]):
+    """Threads of POSTS_PER_THREAD posts in the course forum's categories; posts of a few sentences each."""
+    threads: list[dict[str, Any]] = []
+    posts: list[dict[str, Any]] = []
+    rare_left = 20
+    for n in range(POSTS // POSTS_PER_THREAD):
+        started = now - timedelta(days=rng.uniform(1, 300))
+        threads.append({"id": n + 1, "space_id": space_id, "category_id": categories[n % len(categories)],
+                        "title": f"Thread {n + 1} about {rng.choice(WORDS)}", "author_id": rng.choice(user_ids),
+                        "created_at": started, "last_post_at": started + timedelta(hours=POSTS_PER_THREAD),
+                        "post_count": POSTS_PER_THREAD, "pinned": False, "locked": False})
+        for k in range(POSTS_PER_THREAD):
+            words = [rng.choice(WORDS) for _ in range(rng.randint(15, 60))]
+            if rng.random() < 0.33:
+                words.insert(rng.randrange(len(words)), COMMON_WORD)
+            if rare_left and rng.random() < 0.0005:
+                words.insert(rng.randrange(len(words)), RARE_WORD)
+                rare_left -= 1
+            text = " ".join(words).capitalize() + "."
+            posts.append({"thread_id": n + 1, "space_id": space_id, "parent_id": None,
+                          "author_id": rng.choice(user_ids), "body_source": text, "body_html": f"<p>{text}</p>",
+                          "created_at": started + timedelta(hours=k)})
+    for _ in range(rare_left):  # the rare word in exactly 20 posts
+        post = rng.choice(posts)
+        post["body_source"] += f" {RARE_WORD}."
+        post["body_html"] = f"<p>{post['body_source']}</p>"
+    return threads, posts
 
 
 def _bulk_insert(db, table: sa.Table, rows: list[dict[str, Any]]) -> None:

@@ -225,6 +225,14 @@ class TextSearch:
         return sa.func.ts_rank(self._vector, self._query).desc()
 
     @property
+    def newest_first(self) -> sa.ColumnElement:
+        """Matches by id, newest first, in the order the index yields them (FTS5 walks its rowids backwards
+        without sorting)."""
+        if self.dialect == "sqlite":
+            return self._fts.c.rowid.desc()
+        return self.table.c.id.desc()
+
+    @property
     def snippet(self) -> sa.ColumnElement[str]:
         if self.dialect == "sqlite":
             return sa.func.snippet(self._fts_name, 0, MARK_START, MARK_END, " … ", 24)
