@@ -74,7 +74,10 @@ def check_api_response(app, method: str, path: str, response) -> None:
     if "$ref" in declared:
         pointer = declared["$ref"].removeprefix("#")
         declared = document["components"]["responses"][pointer.rsplit("/", 1)[-1]]
-    assert media_type in declared["content"], f"{method} {template} {status}: {media_type} is not declared"
     for header in declared.get("headers", {}):
         assert header in response.headers, f"{method} {template} {status}: header {header} is missing"
+    if "content" not in declared:  # 204: no body
+        assert body == "", f"{method} {template} {status} has a body, which the document does not declare"
+        return
+    assert media_type in declared["content"], f"{method} {template} {status}: {media_type} is not declared"
     _validator(f"{pointer}/content/{_escape(media_type)}/schema", document).validate(json.loads(body))

@@ -117,11 +117,16 @@ RATE_LIMIT_HEADERS = ("RateLimitLimit", "RateLimitRemaining", "RateLimitReset")
 # status -> (component name, description, headers)
 ERROR_RESPONSES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "400": ("BadRequest", "Invalid parameters (a validation problem with `errors`).", ()),
-    "401": ("Unauthorized", "No valid bearer token.", ("WWWAuthenticate",)),
-    "403": ("Forbidden", "The token lacks a scope the endpoint needs.", ("WWWAuthenticate",)),
+    "401": ("Unauthorized", "No valid bearer token, nor a signed-in browser with its CSRF token.",
+            ("WWWAuthenticate",)),
+    "403": ("Forbidden", "The token lacks a scope the endpoint needs, or a browser session's CSRF token is not valid.",
+            ("WWWAuthenticate",)),
     "404": ("NotFound", "No such resource, or not one you may see.", ()),
+    "409": ("Conflict", "The request conflicts with the resource's state (it changed meanwhile).", ()),
+    "422": ("UnprocessableContent", "The body is not valid (a validation problem with `errors`).", ()),
     "405": ("MethodNotAllowed", "The resource does not allow this method.", ("Allow",)),
-    "429": ("TooManyRequests", "The token's rate limit is reached.", ("RetryAfter", *RATE_LIMIT_HEADERS)),
+    "429": ("TooManyRequests", "The rate limit (of the token, or of a browser's account) is reached.",
+            ("RetryAfter", *RATE_LIMIT_HEADERS)),
     "500": ("ServerError", "An unexpected error; it is logged.", ()),
 }
 
