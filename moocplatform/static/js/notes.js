@@ -228,9 +228,6 @@
         syncOthers(key);
       });
     });
-    window.addEventListener("offline", () => {
-      if (!conflict && status.dataset.state !== "error") say("offline", "offline");
-    });
 
     // On load: an edit this device kept and the server does not have yet wins over the page's text (and is
     // sent now); otherwise the page's text, newer or the same, replaces the device's copy.
