@@ -358,3 +358,17 @@ def test_notes_and_bookmarks_are_exported_and_erased_with_the_account(w):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Note).where(Note.user_id == learner.id)) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Bookmark)) == 0
     assert db.session.scalar(sa.select(Note.body).where(Note.user_id == other.id)) == "Theirs"
+
+
+def test_the_pdf_marks_characters_its_fonts_cannot_draw():
+    from fpdf import FPDF
+
+    from moocplatform.notes.export import _Printer, _font_dir
+
+    pdf = FPDF()
+    pdf.add_font("Serif", "", f"{_font_dir()}/DejaVuSerif.ttf")
+    printable = _Printer(pdf)
+    assert printable("Ελληνικά кириллица é\n") == "Ελληνικά кириллица é\n"
+    assert printable("ok 🙂\x07") == "ok \N{REPLACEMENT CHARACTER} "
+    for font in pdf.fonts.values():
+        font.ttfont.close()

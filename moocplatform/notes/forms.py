@@ -16,6 +16,7 @@ class NoteForm(FlaskForm):
 
 class BookmarkLinkForm(FlaskForm):
     url = StringField(_l("Address"), validators=[InputRequired(), Length(max=MAX_URL_LENGTH)],
+                      render_kw={"inputmode": "url", "autocomplete": "url", "spellcheck": "false"},
                       description=_l("A web page, beginning with https:// or http://."))
     title = StringField(_l("Title"), validators=[InputRequired(), Length(max=MAX_TITLE_LENGTH)])
     note = TextAreaField(_l("Why you keep it (optional)"),
