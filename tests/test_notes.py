@@ -363,7 +363,7 @@ def test_notes_and_bookmarks_are_exported_and_erased_with_the_account(w):
 def test_the_pdf_marks_characters_its_fonts_cannot_draw():
     from fpdf import FPDF
 
-    from moocplatform.notes.export import _Printer, _font_dir
+    from moocplatform.notes.export import _font_dir, _Printer
 
     pdf = FPDF()
     pdf.add_font("Serif", "", f"{_font_dir()}/DejaVuSerif.ttf")

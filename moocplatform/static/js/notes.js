@@ -1,6 +1,7 @@
 // The unit page's note: saved as the learner types (through /api/v1/notes, as this signed-in browser), kept
 // on the device in IndexedDB (database "moocplatform", store "notes", key "<course>/<unit>") with the version
-// it was based on, so an edit made offline is sent when the network returns. The server refuses an edit based
+// it was based on, so an edit made offline is sent when the network returns. Each copy names its owner: on a
+// shared device nobody's kept edit is shown to, or sent as, another account. The server refuses an edit based
 // on an old version (409); then both texts are shown and the learner chooses. The form works without this file.
 (() => {
   "use strict";
@@ -113,10 +114,12 @@
 
   // Pending edits of other units (written offline on pages read from the cache) go too; a conflict there is
   // kept, marked, and shown when that unit's page opens.
-  async function syncOthers(exceptKey) {
+  async function syncOthers(exceptKey, owner) {
     if (!navigator.onLine) return;
     for (const { key, value } of await allRecords()) {
-      if (key === exceptKey || !value || !value.pending || value.conflict || !value.url) continue;
+      if (key === exceptKey || !value || value.owner !== owner || !value.pending || value.conflict || !value.url) {
+        continue;
+      }
       const result = await putNote(value.url, value.body, value.base);
       if (result.status === 200 && result.data) {
         const latest = await readRecord(key);
@@ -131,6 +134,8 @@
 
   function setUp(panel) {
     const key = panel.dataset.noteKey;
+    const owner = panel.dataset.noteOwner;
+    const ownRecord = () => readRecord(key).then((record) => (record && record.owner === owner ? record : null));
     const url = panel.dataset.noteApi;
     const form = panel.querySelector(".note-form");
     const textarea = panel.querySelector("textarea[name=body]");
@@ -151,7 +156,7 @@
     };
     const setBase = (version) => { base = version; versionInput.value = String(version); };
     const remember = (body, pending, extra) =>
-      writeRecord(key, { course: key.split("/")[0], unit: key.split("/").slice(1).join("/"), url, body, base,
+      writeRecord(key, { owner, course: key.split("/")[0], unit: key.split("/").slice(1).join("/"), url, body, base,
                          pending, conflict: false, savedAt: new Date().toISOString(), ...(extra || {}) });
 
     function showConflict(mine, current) {
@@ -223,15 +228,15 @@
       save();
     });
     window.addEventListener("online", () => {
-      readRecord(key).then((record) => {
+      ownRecord().then((record) => {
         if (record && record.pending && !conflict) save();
-        syncOthers(key);
+        syncOthers(key, owner);
       });
     });
 
     // On load: an edit this device kept and the server does not have yet wins over the page's text (and is
     // sent now); otherwise the page's text, newer or the same, replaces the device's copy.
-    readRecord(key).then(async (record) => {
+    ownRecord().then(async (record) => {
       if (record && record.pending && typeof record.body === "string") {
         if (record.body !== textarea.value) say("offline", "local");
         textarea.value = record.body;
@@ -240,7 +245,7 @@
       } else {
         await remember(textarea.value, false);
       }
-      syncOthers(key);
+      syncOthers(key, owner);
     });
   }
 
