@@ -308,6 +308,9 @@ def test_a_stale_put_is_a_409_with_the_current_note(client, w):
     body = response.get_json()
     assert body["type"].endswith("/edit-conflict")
     assert (body["current"]["body"], body["current"]["version"]) == ("Online, edited", 2)
+    client.delete(url, headers=headers)
+    gone = client.put(url, json={"body": "Edited offline", "version": 2}, headers=headers)
+    assert gone.status_code == 409 and gone.get_json()["current"] is None
 
 
 @pytest.mark.parametrize("payload, status", [

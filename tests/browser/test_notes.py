@@ -104,3 +104,28 @@ def test_a_note_autosaves_survives_going_offline_and_shows_a_conflict(new_contex
     page.goto(f"/courses/{COURSE}/notes")
     expect(page.get_by_role("link", name="Activity: goal clinic")).to_be_visible()
     assert_accessible(page)
+
+
+def test_an_edit_whose_request_fails_is_kept_shown_on_reload_and_sent_later(new_context, live_server):
+    context = new_context(as_user="keyboard")
+    page = context.new_page()
+    page.goto(UNIT)
+    box = page.get_by_label("My note on this unit")
+    status = page.locator(".note-status")
+    box.fill("Saved while the network works.")
+    expect(status).to_have_text("Saved.")
+
+    # The browser believes it is online, but the request never arrives (a captive portal, a dropped link).
+    page.route("**/api/v1/notes/**", lambda route: route.abort())
+    box.fill("Written while the request fails.")
+    expect(status).to_have_text("Saved on this device; will sync when you are online.")
+    page.reload()
+    expect(box).to_have_value("Written while the request fails.")  # the device's copy, not the server's older one
+    assert server_note(live_server, "keyboard").body == "Saved while the network works."
+
+    page.unroute("**/api/v1/notes/**")
+    page.reload()
+    expect(box).to_have_value("Written while the request fails.")
+    expect(status).to_have_text("Saved.")
+    note = server_note(live_server, "keyboard")
+    assert (note.body, note.version) == ("Written while the request fails.", 2)
