@@ -232,6 +232,19 @@ def can_download_certificate(user: Any, holder_id: int | None) -> bool:
     return signed_in(user) and (user.id == holder_id or user.has_role("admin"))
 
 
+# Notes and bookmarks ---------------------------------------------------------------------------------------
+
+def can_keep_notes(user: Any, course: Any, unit: Any) -> bool:
+    """A signed-in reader of a unit may write a note on it and bookmark it (a preview unit too)."""
+    return signed_in(user) and can_view_unit(user, course, unit)
+
+
+def owns_private_item(user: Any, owner_id: int) -> bool:
+    """Notes and bookmarks are their owner's alone ("notes" is seen by "self" only): not course staff, not an
+    administrator. The owner's data export gives them to the owner."""
+    return signed_in(user) and user.id == owner_id
+
+
 # Visibility of a learner's data ---------------------------------------------------------------------------
 
 def relations_for(viewer: Any, learner_ids: Iterable[int], course: Any = None) -> dict[int, frozenset[str]]:

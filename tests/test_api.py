@@ -28,7 +28,7 @@ from tests.conftest import log_in
 from tests.factories import enrol, make_course, make_user
 from tests.openapi_check import api_document
 
-ALL_SCOPES = ("read:profile", "read:courses", "read:progress")
+ALL_SCOPES = ("read:profile", "read:courses", "read:progress", "read:notes", "write:notes")
 
 
 def bearer(user, scopes=ALL_SCOPES) -> dict[str, str]:
@@ -53,11 +53,12 @@ def test_the_document_is_valid_openapi_3_1_and_lists_every_api_route(app, client
     document = api_document(app)  # openapi-spec-validator has checked it
     assert document["openapi"] == "3.1.0"
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
-    routes = {(rule.rule.removeprefix("/api/v1").replace("<key:slug>", "{slug}"), method.lower())
+    routes = {(re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1")), method.lower())
               for rule in app.url_map.iter_rules() if rule.endpoint in registered_operations()
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert documented == routes
-    assert document["paths"]["/me/courses"]["get"]["security"] == [{"bearerToken": ["read:courses"]}]
+    assert document["paths"]["/me/courses"]["get"]["security"] == [{"bearerToken": ["read:courses"]},
+                                                                    {"browserSession": []}]
     assert document["servers"] == [{"url": "http://learn.test/api/v1"}]
     assert client.get("/api/v1/openapi.json").status_code == 200
 
@@ -127,12 +128,81 @@ def test_a_request_without_a_valid_token_is_401_with_a_challenge(client, authori
     assert body["type"].endswith("/api/v1/problems/invalid-token") and body["instance"] == "/api/v1/me"
 
 
-def test_a_cookie_session_does_not_authenticate_the_api(client):
+def test_a_cookie_session_without_the_csrf_header_does_not_authenticate_the_api(client):
     user = make_user()
     log_in(client, user)
-    response = client.get("/api/v1/me")
-    problem(response, 401)
-    assert response.headers["WWW-Authenticate"] == 'Bearer realm="moocplatform"'
+    for method in ("GET", "PUT"):
+        response = client.open("/api/v1/me" if method == "GET" else "/api/v1/notes/units/x/y", method=method,
+                               json={"body": "forged", "version": 0})
+        problem(response, 401)
+        assert response.headers["WWW-Authenticate"] == 'Bearer realm="moocplatform"'
+
+
+def page_csrf_token(client, path: str = "/my-learning") -> str:
+    """The CSRF token a page gives its scripts (<meta name="csrf-token">)."""
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)">', page)
+    assert match, "the page has no csrf-token meta element"
+    return match.group(1)
+
+
+def test_a_signed_in_browser_with_its_csrf_token_acts_as_its_user(client):
+    user = make_user(display_name="Browser User")
+    log_in(client, user)
+    headers = {"X-CSRFToken": page_csrf_token(client)}
+    response = client.get("/api/v1/me", headers=headers)
+    assert response.status_code == 200 and response.get_json()["display_name"] == "Browser User"
+    assert response.headers["RateLimit-Remaining"] == "299"
+
+
+def test_a_browser_session_writes_with_put(client):
+    user = make_user()
+    course = make_course("session-notes")
+    enrol(user, course)
+    log_in(client, user)
+    headers = {"X-CSRFToken": page_csrf_token(client)}
+    response = client.put("/api/v1/notes/units/session-notes/m1-u2", json={"body": "From the page", "version": 0},
+                          headers=headers)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["version"] == 1
+    assert client.get("/api/v1/notes/units/session-notes/m1-u2", headers=headers).get_json()["body"] == "From the page"
+
+
+@pytest.mark.parametrize("value", ["", "not-a-token", "IjEyMzQ1Ig.forged.signature"])
+def test_a_browser_session_with_a_bad_csrf_token_is_refused(client, value):
+    user = make_user()
+    log_in(client, user)
+    page_csrf_token(client)  # the session has a token: the one sent is not it
+    response = client.get("/api/v1/me", headers={"X-CSRFToken": value})
+    assert problem(response, 403)["type"].endswith("/invalid-csrf-token")
+
+
+def test_another_sessions_csrf_token_does_not_work(client, app):
+    first, second = make_user(), make_user()
+    log_in(client, first)
+    token = page_csrf_token(client)
+    other = app.test_client()
+    log_in(other, second)
+    page_csrf_token(other)
+    problem(other.get("/api/v1/me", headers={"X-CSRFToken": token}), 403)
+
+
+def test_the_csrf_header_without_a_session_is_401(client):
+    problem(client.get("/api/v1/me", headers={"X-CSRFToken": "anything"}), 401)
+
+
+def test_a_browser_session_holds_the_learner_scopes_and_counts_per_account(client, app, monkeypatch):
+    from moocplatform.api.auth import session_scopes
+
+    assert session_scopes() == {"read:profile", "read:courses", "read:progress", "read:notes", "write:notes"}
+    monkeypatch.setitem(app.config, "API_RATE_LIMIT", 2)
+    user = make_user()
+    log_in(client, user)
+    headers = {"X-CSRFToken": page_csrf_token(client)}
+    assert [client.get("/api/v1/me", headers=headers).status_code for _ in range(2)] == [200, 200]
+    body = problem(client.get("/api/v1/me", headers=headers), 429)
+    assert "per account" in body["detail"]
+    assert client.get("/api/v1/me", headers=bearer(user)).status_code == 200  # a token counts on its own
 
 
 def test_revoked_expired_and_suspended_tokens_stop_at_once(client):
@@ -360,16 +430,31 @@ def test_query_counts_are_fixed(client, count_queries):
 
 
 # The permission matrix of the API, with bearer tokens (tests/test_policy.py covers cookie sessions).
+# endpoint: (method, path, JSON body, {role: status}); {bookmark} is the enrolled learner's bookmark of m1-u2,
+# on which they also have a note (version 1): nobody else reaches either.
 
 ROLES = ("learner", "enrolled", "facilitator", "course_team", "admin")
 OK = 200
+NOBODY_ELSE = {"learner": 404, "facilitator": 404, "course_team": 404, "admin": 404}
 API_CASES = {
-    "api.openapi_json": ("/api/v1/openapi.json", {role: OK for role in ROLES}),
-    "api.me": ("/api/v1/me", {role: OK for role in ROLES}),
-    "api.my_courses": ("/api/v1/me/courses", {role: OK for role in ROLES}),
+    "api.openapi_json": ("GET", "/api/v1/openapi.json", None, {role: OK for role in ROLES}),
+    "api.me": ("GET", "/api/v1/me", None, {role: OK for role in ROLES}),
+    "api.my_courses": ("GET", "/api/v1/me/courses", None, {role: OK for role in ROLES}),
     # My own progress: staff see learners' progress on the pages, not through "my progress".
-    "api.course_progress": ("/api/v1/courses/alpha/progress", {
+    "api.course_progress": ("GET", "/api/v1/courses/alpha/progress", None, {
         "learner": 404, "enrolled": OK, "facilitator": 404, "course_team": 404, "admin": 404}),
+    "notes_api.list_notes": ("GET", "/api/v1/notes", None, {role: OK for role in ROLES}),
+    "notes_api.get_note": ("GET", "/api/v1/notes/units/alpha/m1-u2", None, {**NOBODY_ELSE, "enrolled": OK}),
+    # Staff who read the unit write their own note: they have none, so an edit of version 1 is a conflict.
+    "notes_api.put_note": ("PUT", "/api/v1/notes/units/alpha/m1-u2", {"body": "Changed", "version": 1}, {
+        "learner": 404, "enrolled": OK, "facilitator": 409, "course_team": 409, "admin": 409}),
+    "notes_api.delete_note": ("DELETE", "/api/v1/notes/units/alpha/m1-u2", None, {**NOBODY_ELSE, "enrolled": 204}),
+    "notes_api.list_bookmarks": ("GET", "/api/v1/notes/bookmarks", None, {role: OK for role in ROLES}),
+    "notes_api.create_bookmark": ("POST", "/api/v1/notes/bookmarks", {"kind": "unit", "course": "alpha",
+                                                                      "unit": "m1-u2"}, {
+        "learner": 404, "enrolled": 201, "facilitator": 201, "course_team": 201, "admin": 201}),
+    "notes_api.delete_bookmark": ("DELETE", "/api/v1/notes/bookmarks/{bookmark}", None,
+                                  {**NOBODY_ELSE, "enrolled": 204}),
 }
 
 
@@ -380,24 +465,36 @@ def test_every_api_endpoint_has_a_bearer_permission_case(app):
 
 @pytest.fixture()
 def api_world():
+    from moocplatform.catalog import queries as catalog_queries
+    from moocplatform.notes import services as notes
+
     course = make_course("alpha")
     people = {"learner": make_user(), "enrolled": make_user(),
               "facilitator": make_user("facilitator", course=course),
               "course_team": make_user("course_team", course=course), "admin": make_user("admin")}
     enrol(people["enrolled"], course)
-    return people
+    unit = catalog_queries.outline_for(catalog_queries.live_version_of(course)).by_key["m1-u2"]
+    notes.save_note(people["enrolled"], course, unit, "My own note", base_version=0)
+    bookmark = notes.bookmark_unit(people["enrolled"], course, unit)
+    db.session.flush()
+    return people, {"bookmark": bookmark.id}
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", sorted(API_CASES))
 def test_api_permissions(client, api_world, endpoint, role):
-    path, expected = API_CASES[endpoint]
-    assert client.get(path, headers=bearer(api_world[role])).status_code == expected[role]
+    people, values = api_world
+    method, path, body, expected = API_CASES[endpoint]
+    response = client.open(path.format(**values), method=method, json=body, headers=bearer(people[role]))
+    assert response.status_code == expected[role], response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("endpoint", sorted(e for e in API_CASES if e != "api.openapi_json"))
 def test_every_api_endpoint_refuses_a_token_without_its_scope(client, app, api_world, endpoint):
-    path, _ = API_CASES[endpoint]
+    people, values = api_world
+    method, path, body, _ = API_CASES[endpoint]
     operation = next(o for e, o in registered_operations().items() if e == endpoint)
     others = [s for s in ALL_SCOPES if s not in operation.scopes]
-    assert client.get(path, headers=bearer(api_world["enrolled"], scopes=others)).status_code == 403
+    response = client.open(path.format(**values), method=method, json=body,
+                           headers=bearer(people["enrolled"], scopes=others))
+    assert response.status_code == 403

@@ -18,7 +18,7 @@ from .conftest import log_in
 from .factories import enrol, make_course, make_user
 
 ALL_AREAS = ("accounts", "tokens", "catalog", "learning", "quizzes", "notifications", "discussion", "cohorts",
-             "assignments", "certificates", "admin", "studio", "ops", "api")
+             "assignments", "certificates", "notes", "admin", "studio", "ops", "api")
 
 
 def make_app(app, **config):
@@ -34,8 +34,8 @@ def test_every_area_is_installed_by_default(app):
     assert [job.name for job in registered_jobs(app)] == [
         "close-expired-quiz-attempts", "ensure-course-forums", "issue-certificates", "process-completions",
         "purge-login-failures", "purge-sessions", "send-notification-digests"]
-    assert [panel.name for panel in unit_panels.entries(app)] == ["quiz", "discussion", "assignment"]
-    assert [panel.name for panel in course_panels.entries(app)] == ["cohorts"]
+    assert [panel.name for panel in unit_panels.entries(app)] == ["quiz", "discussion", "assignment", "notes"]
+    assert [panel.name for panel in course_panels.entries(app)] == ["cohorts", "notes"]
 
 
 def test_an_area_left_out_registers_nothing(app):
@@ -50,7 +50,7 @@ def test_an_area_left_out_registers_nothing(app):
     assert course_panels.entries(partial) == [] and "cohorts" not in partial.blueprints
     assert "quizzes/attempt.html" not in partial.jinja_env.list_templates()
     # ... while the full application still has everything: registrations belong to their application.
-    assert [panel.name for panel in unit_panels.entries(app)] == ["quiz", "discussion", "assignment"]
+    assert [panel.name for panel in unit_panels.entries(app)] == ["quiz", "discussion", "assignment", "notes"]
 
 
 def test_areas_keep_their_templates_and_the_platform_only_the_shared_ones(app):

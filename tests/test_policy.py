@@ -210,6 +210,29 @@ CASES = {
     "api.me": ("GET", "/api/v1/me", {role: 401 for role in ROLES}),
     "api.my_courses": ("GET", "/api/v1/me/courses", {role: 401 for role in ROLES}),
     "api.course_progress": ("GET", "/api/v1/courses/alpha/progress", {role: 401 for role in ROLES}),
+    "notes_api.list_notes": ("GET", "/api/v1/notes", {role: 401 for role in ROLES}),
+    "notes_api.get_note": ("GET", "/api/v1/notes/units/alpha/m1-u2", {role: 401 for role in ROLES}),
+    "notes_api.put_note": ("PUT", "/api/v1/notes/units/alpha/m1-u2", {role: 401 for role in ROLES}),
+    "notes_api.delete_note": ("DELETE", "/api/v1/notes/units/alpha/m1-u2", {role: 401 for role in ROLES}),
+    "notes_api.list_bookmarks": ("GET", "/api/v1/notes/bookmarks", {role: 401 for role in ROLES}),
+    "notes_api.create_bookmark": ("POST", "/api/v1/notes/bookmarks", {role: 401 for role in ROLES}),
+    "notes_api.delete_bookmark": ("DELETE", "/api/v1/notes/bookmarks/{peer_bookmark}",
+                                  {role: 401 for role in ROLES}),
+    # notes and bookmarks: a reader of the unit notes it (the outsider reads only the preview unit);
+    # {peer_note} and {peer_bookmark} are another learner's, which nobody else reaches
+    "notes.save_note": ("POST", "/courses/alpha/units/m1-u2/note", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, **{r: OK for r in ROLES[2:]}}),
+    "notes.toggle_unit_bookmark": ("POST", "/courses/alpha/units/m1-u2/bookmark", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, **{r: OK for r in ROLES[2:]}}),
+    "notes.all_notes": ("GET", "/notes", SIGNED_IN),
+    "notes.course_notes": ("GET", "/courses/alpha/notes", SIGNED_IN),
+    "notes.export_all_notes": ("GET", "/notes/notes.md", SIGNED_IN),
+    "notes.export_course_notes": ("GET", "/courses/alpha/notes.pdf", SIGNED_IN),
+    "notes.delete_note": ("POST", "/notes/{peer_note}/delete", {
+        "anonymous": LOGIN, **{r: NOT_FOUND for r in ROLES[1:]}}),
+    "notes.bookmarks": ("GET", "/bookmarks", SIGNED_IN),
+    "notes.delete_bookmark": ("POST", "/bookmarks/{peer_bookmark}/delete", {
+        "anonymous": LOGIN, **{r: NOT_FOUND for r in ROLES[1:]}}),
     # certificates: {certificate} is the enrolled learner's; verification and the signed credential are public
     "certificates.verification_page": ("GET", "/certificates/{certificate}", EVERYONE),
     "certificates.verification_json": ("GET", "/certificates/{certificate}/verification.json", EVERYONE),
@@ -310,7 +333,13 @@ def world():
     plan_item = add_external_item(people["facilitator"], cohort, title="Read", url="https://example.org/read")
     from moocplatform.cohorts.calendar import issue_cohort_feed
     feed = issue_cohort_feed(people["enrolled"], cohort)
-    values = {"category": category.id, "thread": thread.id, "peer_post": peer_post.id,
+    from moocplatform.catalog import queries as catalog_queries
+    from moocplatform.notes import services as notes
+    peer_unit = catalog_queries.outline_for(catalog_queries.live_version_of(course)).by_key["m1-u2"]
+    peer_note = notes.save_note(peer, course, peer_unit, "The peer's note", base_version=0)
+    peer_bookmark = notes.bookmark_unit(peer, course, peer_unit)
+    values = {"peer_note": peer_note.id, "peer_bookmark": peer_bookmark.id,
+              "category": category.id, "thread": thread.id, "peer_post": peer_post.id,
               "notification": notification.id, "cohort": cohort.id, "code": cohort.join_code,
               "plan_session": plan_session.id, "calendar": feed.token.id, "calendar_secret": feed.secret,
               "plan_item": plan_item.id, "peer_session": peer_session, "attempt": attempt.id,

@@ -53,8 +53,8 @@ def test_unit_page_query_budget(client, count_queries):
     course, = grow(learner, courses=1, units_per_module=2, others=0)
     log_in(client, learner)
     # user, the bell, course with live version, enrolment with progress (the unit itself comes from memory),
-    # the unit's discussion thread (none yet)
-    assert queries_for(client, count_queries, f"/courses/{course.slug}/units/m1-u2") == 5
+    # the unit's discussion thread (none yet), my note on the unit with whether I bookmarked it
+    assert queries_for(client, count_queries, f"/courses/{course.slug}/units/m1-u2") == 6
 
 
 @pytest.mark.parametrize("page", ["/admin/users", "/admin/audit", "/admin/", "/admin/courses"])
@@ -120,5 +120,54 @@ def test_discussion_pages_do_not_grow_with_posts(client, count_queries):
         discussion.start_thread(author, space, category.id, f"Thread {n}", "body")
     db.session.flush()
     assert [queries_for(client, count_queries, page) for page in pages] == small
-    # the unit page's five (with the bell and the thread), then a page of comments and their replies
-    assert small[0] == 7
+    # the unit page's six (with the bell, the thread and my note), then a page of comments and their replies
+    assert small[0] == 8
+
+
+def test_notes_and_bookmarks_pages_do_not_grow_with_notes(client, count_queries):
+    from moocplatform.api.auth import CSRF_HEADER
+    from moocplatform.catalog import queries as catalog_queries
+    from moocplatform.notes import services as notes
+
+    learner = make_user()
+    courses = [make_course(f"noted-{n}", modules=2, units_per_module=4) for n in range(2)]
+    for course in courses:
+        enrol(learner, course)
+    log_in(client, learner)
+    token = client.get("/notes").get_data(as_text=True).split('name="csrf-token" content="')[1].split('"')[0]
+    pages = ["/notes", "/notes?q=idea", f"/courses/{courses[0].slug}/notes", "/bookmarks", "/notes/notes.md",
+             f"/courses/{courses[0].slug}/notes.md"]
+    api = ["/api/v1/notes?limit=100", f"/api/v1/notes?course={courses[0].slug}", "/api/v1/notes/bookmarks"]
+
+    def counts():
+        page_counts = [queries_for(client, count_queries, page) for page in pages]
+        headers = {CSRF_HEADER: token}
+        api_counts = []
+        for path in api:
+            client.get(path, headers=headers)
+            with count_queries() as statements:
+                assert client.get(path, headers=headers).status_code == 200
+            api_counts.append(len(statements))
+        return page_counts, api_counts
+
+    def write(count):
+        for course in courses:
+            outline = catalog_queries.outline_for(catalog_queries.live_version_of(course))
+            for unit in outline.units[:count]:
+                notes.save_note(learner, course, unit, f"An idea on {unit.key}", base_version=0)
+                notes.bookmark_unit(learner, course, unit)
+        notes.bookmark_link(learner, f"https://example.org/{count}", "Elsewhere")
+        db.session.flush()
+
+    write(1)
+    small = counts()
+    for course in courses:  # the rest of the units
+        outline = catalog_queries.outline_for(catalog_queries.live_version_of(course))
+        for unit in outline.units[1:]:
+            notes.save_note(learner, course, unit, f"Another idea on {unit.key}", base_version=0)
+            notes.bookmark_unit(learner, course, unit)
+    db.session.flush()
+    assert counts() == small
+    # user and the bell (a download has no bell), then one query of notes (or bookmarks); a course's pages
+    # and the API's course filter also the course; the API (as this browser) has the user, not the bell
+    assert small == ([3, 3, 4, 3, 2, 3], [2, 3, 2])

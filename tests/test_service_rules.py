@@ -19,6 +19,7 @@ from moocplatform.content import PackError
 from moocplatform.errors import InvalidInput, NotFound, PermissionDenied
 from moocplatform.extensions import db
 from moocplatform.learning import services as learning
+from moocplatform.notes import services as notes
 from moocplatform.quizzes import services as quizzes
 from moocplatform.studio import uploads as studio
 from tests.factories import PASSWORD, enrol, make_course, make_user, write_pack
@@ -62,6 +63,16 @@ class Upload:
 SOURCE = LoginSource("127.0.0.1")
 
 
+def unit_of(w, key="m1-u2"):
+    from moocplatform.catalog import queries as catalog_queries
+
+    return catalog_queries.outline_for(catalog_queries.live_version_of(w.course)).by_key[key]
+
+
+def learners_note(w):
+    return notes.save_note(w.learner, w.course, unit_of(w), "Mine", base_version=0)
+
+
 # service: (how an outsider calls it, refused with) -------------------------------------------------------------
 REFUSED = {
     "accounts.register_user": (lambda w: accounts.register_user(registration(accepted_terms=False)), InvalidInput),
@@ -103,10 +114,32 @@ REFUSED = {
         lambda w: quizzes.grant_exception(w.learner, w.learner, w.course, "check", 1, 0, "why not"),
         PermissionDenied),
     "studio.receive_pack": (lambda w: studio.receive_pack(w.learner, Upload(), "alpha"), PermissionDenied),
+    # Notes and bookmarks: a unit one may not read, and another's note or bookmark, do not exist for them.
+    "notes.save_note": (lambda w: notes.save_note(w.outsider, w.course, unit_of(w), "x", base_version=0), NotFound),
+    "notes.delete_note": (lambda w: notes.delete_note(w.outsider, learners_note(w)), NotFound),
+    "notes.bookmark_unit": (lambda w: notes.bookmark_unit(w.outsider, w.course, unit_of(w)), NotFound),
+    "notes.bookmark_link": (lambda w: notes.bookmark_link(ANONYMOUS, "https://example.org", "A page"), NotFound),
+    "notes.delete_bookmark": (
+        lambda w: notes.delete_bookmark(w.outsider, notes.bookmark_unit(w.learner, w.course, unit_of(w))), NotFound),
 }
 
 # service: [(how an entitled actor calls it with bad input, the field named)] -------------------------------------
 REJECTED = {
+    "notes.save_note": [
+        (lambda w: notes.save_note(w.learner, w.course, unit_of(w), "x" * 20_001, base_version=0), "body"),
+        (lambda w: notes.save_note(w.learner, w.course, unit_of(w), ["a list"], base_version=0), "body"),
+        (lambda w: notes.save_note(w.learner, w.course, unit_of(w), "ok", base_version=-1), "version"),
+        (lambda w: notes.save_note(w.learner, w.course, unit_of(w), "ok", base_version="1"), "version"),
+    ],
+    "notes.bookmark_link": [
+        (lambda w: notes.bookmark_link(w.learner, "javascript:alert(1)", "A page"), "url"),
+        (lambda w: notes.bookmark_link(w.learner, "ftp://example.org/file", "A page"), "url"),
+        (lambda w: notes.bookmark_link(w.learner, "https://", "A page"), "url"),
+        (lambda w: notes.bookmark_link(w.learner, "https://exa mple.org", "A page"), "url"),
+        (lambda w: notes.bookmark_link(w.learner, "https://example.org:99999/", "A page"), "url"),
+        (lambda w: notes.bookmark_link(w.learner, "https://example.org", " "), "title"),
+        (lambda w: notes.bookmark_link(w.learner, "https://example.org", "A page", LONG * 3), "note"),
+    ],
     "accounts.register_user": [
         (lambda w: accounts.register_user(registration(display_name=LONG)), "display_name"),
         (lambda w: accounts.register_user(registration(timezone="Mars/Olympus_Mons")), "timezone"),
@@ -168,7 +201,8 @@ REJECTED = {
 }
 
 # Services that change data but have no bad input to give: their only input is who and which course.
-NO_FREE_INPUT = {"accounts.verify_email", "accounts.reset_password", "admin.unsuspend_user", "admin.unlock_user",
+NO_FREE_INPUT = {"notes.delete_note", "notes.bookmark_unit", "notes.delete_bookmark",
+                 "accounts.verify_email", "accounts.reset_password", "admin.unsuspend_user", "admin.unlock_user",
                  "catalog.archive_course", "catalog.unarchive_course", "catalog.import_pack",
                  "learning.enrol_learner", "learning.leave_course", "quizzes.close_expired_attempt"}
 
@@ -196,7 +230,7 @@ NOT_ACTOR_SERVICES = {
 
 def test_every_public_service_is_covered():
     found = set()
-    for area in ("accounts", "admin", "catalog", "learning", "quizzes"):
+    for area in ("accounts", "admin", "catalog", "learning", "quizzes", "notes"):
         module = importlib.import_module(f"moocplatform.{area}.services")
         found |= {f"{area}.{name}" for name, obj in vars(module).items()
                   if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not name.startswith("_")}

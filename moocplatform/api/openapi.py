@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import wraps
 from typing import Any
 
@@ -14,7 +14,7 @@ from .. import transaction
 from ..converters import path_parameter_schema
 from ..tokens.services import record_token_use, token_use_is_stale
 from . import schemas
-from .auth import authenticate
+from .auth import CSRF_HEADER, authenticate
 from .problems import PROBLEM_MEDIA_TYPE, PROBLEM_TYPES, Problem
 from .ratelimit import enforce_rate_limit
 
@@ -90,6 +90,11 @@ class Operation:
     path_descriptions: dict[str, str] = field(default_factory=dict)
     tag: str = "learners"
     public: bool = False  # no token needed (the document itself)
+    request_schema: str | None = None  # a key of schemas.COMPONENTS: the JSON body the operation takes
+    status: int = 200  # of success: 201 for a creation, 204 for an answer without a body
+    errors: tuple[str, ...] = ()  # error statuses beyond every operation's (keys of schemas.ERROR_RESPONSES)
+    # An error whose problem carries more than the usual members: status -> (component schema, description)
+    problems: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def path(self) -> str:
@@ -109,13 +114,14 @@ class Operation:
                        "schema": path_parameter_schema(converter)}
                       for name, converter in converters.items()]
         parameters += [p.document() for p in self.query]
-        responses: dict[str, Any] = {"200": {
-            "description": "OK",
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{self.response_schema}"}}},
-        }}
+        success = str(self.status)
+        responses: dict[str, Any] = {success: {"description": "No content" if self.status == 204 else "OK"}}
+        if self.status != 204:
+            responses[success]["content"] = {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{self.response_schema}"}}}
         if not self.public:
-            responses["200"]["headers"] = {schemas.header_name(h): {"$ref": f"#/components/headers/{h}"}
-                                           for h in schemas.RATE_LIMIT_HEADERS}
+            responses[success]["headers"] = {schemas.header_name(h): {"$ref": f"#/components/headers/{h}"}
+                                             for h in schemas.RATE_LIMIT_HEADERS}
         errors = ["400"]  # every operation: the edge refuses a NUL or bytes that are not UTF-8 anywhere (edge.py)
         if not self.public:
             errors += ["401", "403", "429"]
@@ -126,13 +132,20 @@ class Operation:
             # A write's service refuses a state it cannot change (409) and a field it cannot take (422); the
             # body may be too large (413) or not JSON (415).
             errors += ["409", "413", "415", "422"]
-        errors.append("500")
+        errors += ["500", *self.errors]
         responses.update({code: {"$ref": f"#/components/responses/{schemas.ERROR_RESPONSES[code][0]}"}
-                          for code in errors})
+                          for code in sorted(set(errors))})
+        for code, (schema, description) in self.problems.items():
+            responses[code] = {"description": description, "content": {
+                "application/problem+json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
         operation: dict[str, Any] = {"operationId": self.operation_id, "summary": self.summary,
                                      "tags": [self.tag], "parameters": parameters, "responses": responses}
-        # OpenAPI 3.1 lets an http scheme list the roles (here: token scopes) an operation needs.
-        operation["security"] = [] if self.public else [{"bearerToken": list(self.scopes)}]
+        if self.request_schema is not None:
+            operation["requestBody"] = {"required": True, "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{self.request_schema}"}}}}
+        # OpenAPI 3.1 lets an http scheme list the roles (here: token scopes) an operation needs; a signed-in
+        # browser holds every learner scope.
+        operation["security"] = [] if self.public else [{"bearerToken": list(self.scopes)}, {"browserSession": []}]
         return operation
 
 
@@ -144,21 +157,33 @@ def api_route(bp: Blueprint, operation: Operation) -> Callable[[Callable[..., An
     against the token's rate limit, parses the query parameters (passed as keyword arguments) and writes
     the returned dict as JSON."""
 
+    # The document names paths below API_PREFIX, whatever blueprint (API_PREFIX + "/<area>") serves them.
+    mounted = replace(operation, rule=(bp.url_prefix or "").removeprefix(API_PREFIX) + operation.rule)
+
     def decorator(view: Callable[..., Any]) -> Callable[..., Response]:
         @wraps(view)
         def wrapper(**path_args: Any) -> Response:
             rate_headers: dict[str, str] = {}
-            token = None
+            caller = None
             if not operation.public:
-                token = authenticate(operation.scopes)
-                rate_headers = enforce_rate_limit(token)
+                caller = authenticate(operation.scopes)
+                rate_headers = enforce_rate_limit(caller)
             arguments = {p.name: p.parse(request.args.get(p.name)) for p in operation.query}
             body = view(**path_args, **arguments)
+            token = caller.token if caller is not None else None
             if token is not None and token_use_is_stale(token):
-                # The reads are done; the token's last use is written in a transaction that begins writing.
-                transaction.end_reading()
+                unit = transaction.current_unit()
+                if unit is None or not unit.writes:
+                    # The reads are done; the token's last use is written in a transaction that begins writing.
+                    transaction.end_reading()
                 record_token_use(token)
-            response = body if isinstance(body, Response) else jsonify(body)
+            if isinstance(body, Response):
+                response = body
+            elif body is None:
+                response = Response(status=operation.status)
+            else:
+                response = jsonify(body)
+                response.status_code = operation.status
             response.headers.update(rate_headers)
             response.headers.setdefault("Cache-Control", "private, no-store")
             return response
@@ -166,7 +191,7 @@ def api_route(bp: Blueprint, operation: Operation) -> Callable[[Callable[..., An
         endpoint = f"{bp.name}.{view.__name__}"
         if endpoint in _operations:
             raise ValueError(f"{endpoint} is declared twice")
-        _operations[endpoint] = operation
+        _operations[endpoint] = mounted
         bp.add_url_rule(operation.rule, view_func=wrapper, methods=[operation.method])
         return wrapper
 
@@ -189,7 +214,7 @@ def openapi_document(base_url: str) -> dict[str, Any]:
             "title": "moocplatform API",
             "version": API_VERSION,
             "description": (
-                "Read your own learning data. Authenticate with a personal access token from your account "
+                "Your own learning data. Authenticate with a personal access token from your account "
                 "page (`Authorization: Bearer …`); each endpoint needs the scopes listed under security. "
                 "Lists are paged by an opaque `cursor`: follow `next` until it is null. Errors are RFC 9457 "
                 f"problem details ({PROBLEM_MEDIA_TYPE}); besides about:blank their types are:\n{problem_list}"
@@ -202,8 +227,14 @@ def openapi_document(base_url: str) -> dict[str, Any]:
             "schemas": schemas.COMPONENTS,
             "responses": schemas.error_responses(),
             "headers": schemas.HEADERS,
-            "securitySchemes": {"bearerToken": {
-                "type": "http", "scheme": "bearer",
-                "description": "A personal access token (mpat_…), created on the account page."}},
+            "securitySchemes": {
+                "bearerToken": {"type": "http", "scheme": "bearer",
+                                "description": "A personal access token (mpat_…), created on the account page."},
+                "browserSession": {
+                    "type": "apiKey", "in": "header", "name": CSRF_HEADER,
+                    "description": ("The platform's own pages: a signed-in browser's session cookie, with the "
+                                    "page's CSRF token (its <meta name=\"csrf-token\">) in this header. It acts "
+                                    "with every learner scope; a cookie without the header authenticates nothing.")},
+            },
         },
     }

@@ -19,6 +19,9 @@ PROBLEM_TYPES = {
     "validation-error": "The request's parameters or body are not valid; `errors` lists each one.",
     "invalid-token": "The bearer token is missing, unknown, expired or revoked.",
     "insufficient-scope": "The token lacks a scope the endpoint needs.",
+    "invalid-csrf-token": "A browser session's request carries an X-CSRFToken that is not this session's.",
+    "edit-conflict": ("The resource changed since the version the edit was based on; nothing was written, and "
+                      "`current` holds the resource as it is now (null when it was deleted)."),
     "rate-limited": "Too many requests with this token; wait for the seconds in Retry-After.",
     "not-enrolled": "You are not enrolled in this course.",
 }
@@ -29,8 +32,9 @@ class Problem(Exception):
 
     def __init__(self, status: int, detail: str | None = None, *, type_: str | None = None,
                  title: str | None = None, errors: list[dict[str, str]] | None = None,
-                 headers: dict[str, str] | None = None):
+                 headers: dict[str, str] | None = None, extensions: dict[str, Any] | None = None):
         super().__init__(detail or title or str(status))
+        self.extensions = extensions or {}  # RFC 9457 extension members of this problem type
         self.status = status
         self.detail = detail
         self.type = type_
@@ -66,6 +70,7 @@ def problem_response(problem: Problem) -> Response:
         body["detail"] = problem.detail
     if problem.errors is not None:
         body["errors"] = problem.errors
+    body.update({k: v for k, v in problem.extensions.items() if k not in body})
     response = Response(json.dumps(body, ensure_ascii=False), status=problem.status, mimetype=PROBLEM_MEDIA_TYPE)
     response.headers.update(problem.headers)
     response.headers["Cache-Control"] = "no-store"

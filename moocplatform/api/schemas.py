@@ -121,16 +121,18 @@ RATE_LIMIT_HEADERS = ("RateLimitLimit", "RateLimitRemaining", "RateLimitReset")
 # status -> (component name, description, headers)
 ERROR_RESPONSES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "400": ("BadRequest", "Invalid parameters (a validation problem with `errors`).", ()),
-    "401": ("Unauthorized", "No valid bearer token.", ("WWWAuthenticate",)),
-    "403": ("Forbidden", "The token lacks a scope the endpoint needs, or you may not do this.",
-            ("WWWAuthenticateScope",)),
+    "401": ("Unauthorized", "No valid bearer token, nor a signed-in browser with its CSRF token.",
+            ("WWWAuthenticate",)),
+    "403": ("Forbidden", "The token lacks a scope the endpoint needs, a browser session's CSRF token is not valid, "
+            "or you may not do this.", ("WWWAuthenticateScope",)),
     "404": ("NotFound", "No such resource, or not one you may see.", ()),
     "405": ("MethodNotAllowed", "The resource does not allow this method.", ("Allow",)),
-    "409": ("Conflict", "The resource's state does not allow this now.", ()),
+    "409": ("Conflict", "The resource's state does not allow this now (it changed meanwhile).", ()),
     "413": ("ContentTooLarge", "The request body is larger than any endpoint takes.", ()),
     "415": ("UnsupportedMediaType", "The request body is not JSON (application/json).", ()),
     "422": ("UnprocessableContent", "A field of the body is not valid (a validation problem with `errors`).", ()),
-    "429": ("TooManyRequests", "The token's rate limit is reached.", ("RetryAfter", *RATE_LIMIT_HEADERS)),
+    "429": ("TooManyRequests", "The rate limit (of the token, or of a browser's account) is reached.",
+            ("RetryAfter", *RATE_LIMIT_HEADERS)),
     "500": ("ServerError", "An unexpected error; it is logged.", ()),
 }
 

@@ -48,7 +48,9 @@ PERSONAL_ACCESS = register_purpose(Purpose(
     name="personal_access", prefix="mpat",
     scopes={"read:profile": _l("Read your profile"),
             "read:courses": _l("Read your courses and enrolments"),
-            "read:progress": _l("Read your progress")},
+            "read:progress": _l("Read your progress"),
+            "read:notes": _l("Read your notes and bookmarks"),
+            "write:notes": _l("Write and delete your notes and bookmarks")},
     default_lifetime=timedelta(days=90), max_lifetime=timedelta(days=366),
 ))
 CALENDAR_FEED = register_purpose(Purpose(

@@ -68,6 +68,9 @@ AUDIENCES = {
         Screen("password change", "/account/password"),
         Screen("your data", "/account/data"),
         Screen("person page", "/people/{colearner}"),
+        Screen("my notes", "/notes"),
+        Screen("my notes in a course", f"{COURSE}/notes"),
+        Screen("bookmarks", "/bookmarks"),
     )),
     "admin": Audience("admin", (
         Screen("admin overview", "/admin/"),
