@@ -48,8 +48,10 @@ DOCUMENT = _served_document()
 schema = schemathesis.openapi.from_dict(copy.deepcopy(DOCUMENT), config=SchemathesisConfig.from_dict({
     "seed": SEED,
     # The token is the world's (with every scope); the checks send the request without it as well.
+    # No NUL in generated text: the edge refuses it in any request (edge.py, a documented 400 of every
+    # operation), so a schema-valid body holding one would be "rejected" only for that.
     "generation": {"max-examples": EXAMPLES_PER_OPERATION, "deterministic": True, "database": "none",
-                   "with-security-parameters": False},
+                   "with-security-parameters": False, "allow-x00": False},
 }))
 
 

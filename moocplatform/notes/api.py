@@ -63,12 +63,12 @@ register_schema("NotePage", {
                             "description": "The next page; null on the last."}},
 })
 register_schema("NoteEdit", {
-    "type": "object", "required": ["body"],
+    "type": "object", "required": ["body", "version"], "additionalProperties": False,
     "properties": {
         "body": {"type": "string", "maxLength": services.MAX_NOTE_LENGTH},
         "version": {"type": "integer", "minimum": 0, "maximum": services.MAX_VERSION,
-                    "description": "The version the edit is based on: 0 for a note not written yet. Without it, "
-                                   "If-Match must carry it (the note's ETag)."},
+                    "description": "The version the edit is based on: 0 for a note not written yet. A client "
+                                   "may send it as If-Match (the note's ETag) instead."},
     },
 })
 register_schema("NoteConflict", {
@@ -85,15 +85,19 @@ register_schema("BookmarkPage", {
                             "description": "The next page; null on the last."}},
 })
 register_schema("NewBookmark", {
-    "type": "object", "required": ["kind"],
-    "properties": {
-        "kind": {"enum": ["unit", "external"]},
-        "course": {"type": "string", "description": "kind unit: the course's slug."},
-        "unit": {"type": "string", "description": "kind unit: the unit's stable key."},
-        "url": {"type": "string", "maxLength": services.MAX_URL_LENGTH, "description": "kind external: http(s)."},
-        "title": {"type": "string", "maxLength": services.MAX_TITLE_LENGTH},
-        "note": {"type": "string", "maxLength": services.MAX_BOOKMARK_NOTE_LENGTH},
-    },
+    "description": "A unit of a course (kind unit) or a page elsewhere (kind external).",
+    "oneOf": [
+        {"type": "object", "required": ["kind", "course", "unit"], "additionalProperties": False, "properties": {
+            "kind": {"const": "unit"},
+            "course": {"type": "string", "maxLength": 200, "description": "The course's slug."},
+            "unit": {"type": "string", "maxLength": 200, "description": "The unit's stable key."}}},
+        {"type": "object", "required": ["kind", "url", "title"], "additionalProperties": False, "properties": {
+            "kind": {"const": "external"},
+            "url": {"type": "string", "maxLength": services.MAX_URL_LENGTH, "description": "http or https.",
+                    "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*(:[1-9][0-9]{0,3})?(/[!-~]*)?$"},
+            "title": {"type": "string", "minLength": 1, "maxLength": services.MAX_TITLE_LENGTH, "pattern": "\\S"},
+            "note": {"type": "string", "maxLength": services.MAX_BOOKMARK_NOTE_LENGTH}}},
+    ],
 })
 
 

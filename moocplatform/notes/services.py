@@ -45,6 +45,8 @@ def _note_body(value: Any) -> str:
 
 
 def _base_version(value: Any) -> int:
+    if isinstance(value, float) and value.is_integer():  # JSON's 3.0 is the integer 3 (JSON Schema agrees)
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_VERSION:
         raise InvalidInput(_("The version your edit is based on: 0 for a new note, else the note's version."),
                            field="version")
