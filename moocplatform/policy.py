@@ -232,6 +232,14 @@ def can_download_certificate(user: Any, holder_id: int | None) -> bool:
     return signed_in(user) and (user.id == holder_id or user.has_role("admin"))
 
 
+# Portfolio ---------------------------------------------------------------------------------------------
+
+def can_manage_portfolio(user: Any, owner_id: int) -> bool:
+    """Only the learner sees and changes their portfolio: not staff, not administrators. Others see it only
+    through the public link the learner shares (or, later, an application the learner sends)."""
+    return signed_in(user) and user.id == owner_id
+
+
 # Visibility of a learner's data ---------------------------------------------------------------------------
 
 def relations_for(viewer: Any, learner_ids: Iterable[int], course: Any = None) -> dict[int, frozenset[str]]:

@@ -67,6 +67,8 @@ class Operation:
     path_descriptions: dict[str, str] = field(default_factory=dict)
     tag: str = "learners"
     public: bool = False  # no token needed (the document itself)
+    request_schema: str | None = None  # a key of schemas.COMPONENTS: the JSON body the operation takes
+    success_status: int = 200  # 201 for an operation that creates
 
     @property
     def path(self) -> str:
@@ -77,25 +79,32 @@ class Operation:
                        "schema": {"type": "string", "maxLength": 200}}
                       for name, text in self.path_descriptions.items()]
         parameters += [p.document() for p in self.query]
-        responses: dict[str, Any] = {"200": {
-            "description": "OK",
+        success = str(self.success_status)
+        responses: dict[str, Any] = {success: {
+            "description": "Created" if self.success_status == 201 else "OK",
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{self.response_schema}"}}},
         }}
         if not self.public:
-            responses["200"]["headers"] = {schemas.header_name(h): {"$ref": f"#/components/headers/{h}"}
-                                           for h in schemas.RATE_LIMIT_HEADERS}
+            responses[success]["headers"] = {schemas.header_name(h): {"$ref": f"#/components/headers/{h}"}
+                                             for h in schemas.RATE_LIMIT_HEADERS}
         errors = ["400"]  # every operation: the edge refuses a NUL or bytes that are not UTF-8 anywhere (edge.py)
         if not self.public:
             errors += ["401", "403", "429"]
         if self.path_descriptions:
             errors.append("404")
-        errors += ["405", "500"]
+        errors.append("405")
+        if self.request_schema is not None:
+            errors.append("422")
+        errors.append("500")
         responses.update({code: {"$ref": f"#/components/responses/{schemas.ERROR_RESPONSES[code][0]}"}
                           for code in errors})
         operation: dict[str, Any] = {"operationId": self.operation_id, "summary": self.summary,
                                      "tags": [self.tag], "parameters": parameters, "responses": responses}
         # OpenAPI 3.1 lets an http scheme list the roles (here: token scopes) an operation needs.
         operation["security"] = [] if self.public else [{"bearerToken": list(self.scopes)}]
+        if self.request_schema is not None:
+            operation["requestBody"] = {"required": True, "content": {"application/json": {
+                "schema": {"$ref": f"#/components/schemas/{self.request_schema}"}}}}
         return operation
 
 
@@ -122,6 +131,8 @@ def api_route(bp: Blueprint, operation: Operation) -> Callable[[Callable[..., An
                 transaction.end_reading()
                 record_token_use(token)
             response = body if isinstance(body, Response) else jsonify(body)
+            if not isinstance(body, Response):
+                response.status_code = operation.success_status
             response.headers.update(rate_headers)
             response.headers.setdefault("Cache-Control", "private, no-store")
             return response

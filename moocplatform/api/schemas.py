@@ -121,6 +121,7 @@ ERROR_RESPONSES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "403": ("Forbidden", "The token lacks a scope the endpoint needs.", ("WWWAuthenticate",)),
     "404": ("NotFound", "No such resource, or not one you may see.", ()),
     "405": ("MethodNotAllowed", "The resource does not allow this method.", ("Allow",)),
+    "422": ("UnprocessableContent", "The body is not valid (a validation problem with `errors`).", ()),
     "429": ("TooManyRequests", "The token's rate limit is reached.", ("RetryAfter", *RATE_LIMIT_HEADERS)),
     "500": ("ServerError", "An unexpected error; it is logged.", ()),
 }

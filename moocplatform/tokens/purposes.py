@@ -48,7 +48,9 @@ PERSONAL_ACCESS = register_purpose(Purpose(
     name="personal_access", prefix="mpat",
     scopes={"read:profile": _l("Read your profile"),
             "read:courses": _l("Read your courses and enrolments"),
-            "read:progress": _l("Read your progress")},
+            "read:progress": _l("Read your progress"),
+            "read:portfolio": _l("Read your portfolio"),
+            "write:portfolio": _l("Add entries to your portfolio and delete them")},
     default_lifetime=timedelta(days=90), max_lifetime=timedelta(days=366),
 ))
 CALENDAR_FEED = register_purpose(Purpose(
