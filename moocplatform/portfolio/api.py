@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, request
 
 from ..api.auth import api_user
 from ..api.cursor import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, decode_cursor
@@ -12,6 +12,7 @@ from ..api.openapi import API_PREFIX, Operation, QueryParameter, api_route
 from ..api.problems import Problem
 from ..api.schemas import DATE_TIME, NULLABLE_DATE_TIME, register_schema
 from ..errors import NotFound
+from ..urls import public_url
 from . import queries, services
 from .models import PortfolioEntry
 
@@ -92,7 +93,7 @@ def entry_json(entry: PortfolioEntry) -> dict[str, Any]:
         "evidence": None if entry.evidence_source is None else {
             "source": entry.evidence_source, "html": entry.evidence_html, "url": entry.evidence_url,
             "date": _iso(entry.evidence_date)},
-        "url": url_for("portfolio.entry_page", entry_id=entry.id, _external=True),
+        "url": public_url("portfolio.entry_page", entry_id=entry.id),
     }
 
 

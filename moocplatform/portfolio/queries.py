@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import url_for
 from flask_babel import gettext as _
 
 from .. import clock
@@ -18,6 +17,7 @@ from ..extensions import db
 from ..quizzes.models import AttemptStatus, QuizAttempt, QuizDefinition
 from ..tokens.models import Token
 from ..tokens.services import TokenRejected, verify_token
+from ..urls import public_url
 from .models import PortfolioEntry, PortfolioPage
 
 LINK_PURPOSE = "portfolio_link"
@@ -94,7 +94,7 @@ class PublicLink:
 
     @property
     def url(self) -> str:
-        return url_for("portfolio.public_page", secret=self.secret, _external=True)
+        return public_url("portfolio.public_page", secret=self.secret)
 
 
 def current_public_link(user) -> PublicLink | None:

@@ -2,7 +2,6 @@
 assignment submissions and issued certificates, each read through its area's queries."""
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import escape
@@ -10,12 +9,13 @@ from markupsafe import escape
 from ..certificates import queries as certificate_queries
 from ..certificates.models import CertificateKind, CertificateStatus
 from ..html import render_user_markdown
+from ..urls import public_url
 from . import queries
 from .evidence import Candidate, Snapshot, register_evidence_source
 
 
 def _unit_url(slug: str, unit_key: str) -> str:
-    return url_for("learning.unit_page", slug=slug, key=unit_key, _external=True)
+    return public_url("learning.unit_page", slug=slug, key=unit_key)
 
 
 def _summary(text: str, limit: int = 140) -> str:
@@ -78,7 +78,7 @@ def certificate_snapshot(user, ref: str) -> Snapshot | None:
     certificate = certificate_queries.by_public_id(ref) if len(ref) <= 32 else None
     if certificate is None or certificate.user_id != user.id or certificate.status != CertificateStatus.VALID:
         return None
-    url = url_for("certificates.verification_page", public_id=certificate.public_id, _external=True)
+    url = public_url("certificates.verification_page", public_id=certificate.public_id)
     statement = _("%(name)s completed the course %(course)s (version %(version)s).", name=certificate.holder_name,
                   course=certificate.course_title, version=certificate.course_version)
     html = (f"<p>{escape(statement)}</p>"
