@@ -5,6 +5,7 @@ Every response here (and anywhere in the suite) is validated against /api/v1/ope
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -24,7 +25,7 @@ from tests.conftest import log_in
 from tests.factories import enrol, make_course, make_user
 from tests.openapi_check import api_document
 
-ALL_SCOPES = ("read:profile", "read:courses", "read:progress")
+ALL_SCOPES = ("read:profile", "read:courses", "read:progress", "read:portfolio", "write:portfolio")
 
 
 def bearer(user, scopes=ALL_SCOPES) -> dict[str, str]:
@@ -49,7 +50,7 @@ def test_the_document_is_valid_openapi_3_1_and_lists_every_api_route(app, client
     document = api_document(app)  # openapi-spec-validator has checked it
     assert document["openapi"] == "3.1.0"
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
-    routes = {(rule.rule.removeprefix("/api/v1").replace("<key:slug>", "{slug}"), method.lower())
+    routes = {(re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1")), method.lower())
               for rule in app.url_map.iter_rules() if rule.endpoint in registered_operations()
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert documented == routes
@@ -286,7 +287,27 @@ API_CASES = {
     # My own progress: staff see learners' progress on the pages, not through "my progress".
     "api.course_progress": ("/api/v1/courses/alpha/progress", {
         "learner": 404, "enrolled": OK, "facilitator": 404, "course_team": 404, "admin": 404}),
+    # The portfolio: {entry} is the enrolled learner's; nobody else's token reaches it, an administrator's neither.
+    "portfolio_api.list_entries": ("/api/v1/portfolio/entries", {role: OK for role in ROLES}),
+    "portfolio_api.get_entry": ("/api/v1/portfolio/entries/{entry}", {
+        "learner": 404, "enrolled": OK, "facilitator": 404, "course_team": 404, "admin": 404}),
+    "portfolio_api.create_entry": ("POST", "/api/v1/portfolio/entries", {role: 201 for role in ROLES}),
+    "portfolio_api.delete_entry": ("DELETE", "/api/v1/portfolio/entries/{entry}", {
+        "learner": 404, "enrolled": OK, "facilitator": 404, "course_team": 404, "admin": 404}),
+    "portfolio_api.public_link": ("/api/v1/portfolio/public-link", {role: OK for role in ROLES}),
 }
+
+
+def _case(endpoint: str) -> tuple[str, str, dict]:
+    """(method, path, expected) of a case; a case without a method is a GET."""
+    case = API_CASES[endpoint]
+    return case if len(case) == 3 else ("GET", *case)  # type: ignore[return-value]
+
+
+def _call(client, endpoint: str, path: str, headers: dict):
+    method = _case(endpoint)[0]
+    body = {"title": "From the API", "text": "Written *elsewhere*."} if method == "POST" else None
+    return client.open(path, method=method, headers=headers, json=body)
 
 
 def test_every_api_endpoint_has_a_bearer_permission_case(app):
@@ -304,16 +325,24 @@ def api_world():
     return people
 
 
+@pytest.fixture()
+def api_values(api_world):
+    from tests.portfolio_helpers import written
+    return {"entry": written(api_world["enrolled"]).id}
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", sorted(API_CASES))
-def test_api_permissions(client, api_world, endpoint, role):
-    path, expected = API_CASES[endpoint]
-    assert client.get(path, headers=bearer(api_world[role])).status_code == expected[role]
+def test_api_permissions(client, api_world, api_values, endpoint, role):
+    _method, path, expected = _case(endpoint)
+    response = _call(client, endpoint, path.format(**api_values), bearer(api_world[role]))
+    assert response.status_code == expected[role]
 
 
 @pytest.mark.parametrize("endpoint", sorted(e for e in API_CASES if e != "api.openapi_json"))
-def test_every_api_endpoint_refuses_a_token_without_its_scope(client, app, api_world, endpoint):
-    path, _ = API_CASES[endpoint]
+def test_every_api_endpoint_refuses_a_token_without_its_scope(client, app, api_world, api_values, endpoint):
+    _method, path, _ = _case(endpoint)
     operation = next(o for e, o in registered_operations().items() if e == endpoint)
     others = [s for s in ALL_SCOPES if s not in operation.scopes]
-    assert client.get(path, headers=bearer(api_world["enrolled"], scopes=others)).status_code == 403
+    response = _call(client, endpoint, path.format(**api_values), bearer(api_world["enrolled"], scopes=others))
+    assert response.status_code == 403

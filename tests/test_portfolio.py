@@ -376,3 +376,50 @@ def test_query_counts_do_not_grow_with_entries(client, count_queries):
     assert big == small
     assert small["/portfolio"] <= 12
     assert small[f"/p/{link.secret}"] <= 6
+
+
+# The API ---------------------------------------------------------------------------------------------------
+
+def _bearer(user, scopes=("read:portfolio", "write:portfolio")):
+    from moocplatform.tokens.services import issue_token
+    return {"Authorization": f"Bearer {issue_token(user, user, 'personal_access', scopes=scopes).secret}"}
+
+
+def test_the_api_writes_pages_and_deletes_entries(client):
+    owner = make_user()
+    headers = _bearer(owner)
+    body = {"title": "From my phone", "text": "A *note*", "request_key": "phone-1"}
+    created = client.post("/api/v1/portfolio/entries", headers=headers, json=body)
+    assert created.status_code == 201 and "<em>note</em>" in created.get_json()["html"]
+    again = client.post("/api/v1/portfolio/entries", headers=headers, json=body)
+    assert again.get_json()["id"] == created.get_json()["id"]  # sent twice, one entry
+    for n in range(4):
+        written(owner, title=f"Entry {n}")
+    first = client.get("/api/v1/portfolio/entries?limit=3", headers=headers).get_json()
+    second = client.get(first["next"], headers=headers).get_json()
+    titles = [e["title"] for e in first["items"] + second["items"]]
+    assert titles == ["From my phone", "Entry 0", "Entry 1", "Entry 2", "Entry 3"] and second["next"] is None
+    entry_id = created.get_json()["id"]
+    assert client.delete(f"/api/v1/portfolio/entries/{entry_id}", headers=headers).status_code == 200
+    assert client.get(f"/api/v1/portfolio/entries/{entry_id}", headers=headers).status_code == 404
+
+
+@pytest.mark.parametrize(("body", "status"), [
+    ({"title": ""}, 422), ({"title": "x" * 201}, 422), ({"title": "t", "colour": "red"}, 422),
+    ({"title": 5}, 422), (["not", "an", "object"], 400),
+])
+def test_the_api_refuses_a_bad_body_with_a_problem(client, body, status):
+    owner = make_user()
+    response = client.post("/api/v1/portfolio/entries", headers=_bearer(owner), json=body)
+    assert response.status_code == status and response.mimetype == "application/problem+json"
+    assert queries.entries_of(owner.id) == []
+
+
+def test_the_api_reports_the_public_link(client):
+    owner = make_user()
+    link = published(owner, written(owner))
+    state = client.get("/api/v1/portfolio/public-link", headers=_bearer(owner)).get_json()
+    assert state == {"published": True, "url": link.url, "created_at": state["created_at"],
+                     "expires_at": state["expires_at"], "public_entries": 1}
+    services.revoke_link(owner, owner)
+    assert client.get("/api/v1/portfolio/public-link", headers=_bearer(owner)).get_json()["published"] is False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import wraps
 from typing import Any
 
@@ -127,8 +127,11 @@ def api_route(bp: Blueprint, operation: Operation) -> Callable[[Callable[..., An
             arguments = {p.name: p.parse(request.args.get(p.name)) for p in operation.query}
             body = view(**path_args, **arguments)
             if token is not None and token_use_is_stale(token):
-                # The reads are done; the token's last use is written in a transaction that begins writing.
-                transaction.end_reading()
+                # The reads are done; the token's last use is written in a transaction that begins writing
+                # (an operation that wrote already is in one).
+                unit = transaction.current_unit()
+                if unit is None or not unit.wrote:
+                    transaction.end_reading()
                 record_token_use(token)
             response = body if isinstance(body, Response) else jsonify(body)
             if not isinstance(body, Response):
@@ -140,7 +143,9 @@ def api_route(bp: Blueprint, operation: Operation) -> Callable[[Callable[..., An
         endpoint = f"{bp.name}.{view.__name__}"
         if endpoint in _operations:
             raise ValueError(f"{endpoint} is declared twice")
-        _operations[endpoint] = operation
+        # An area's blueprint sits under API_PREFIX + "/<area>": the document's paths start after API_PREFIX.
+        area_prefix = (bp.url_prefix or "").removeprefix(API_PREFIX)
+        _operations[endpoint] = replace(operation, rule=area_prefix + operation.rule)
         bp.add_url_rule(operation.rule, view_func=wrapper, methods=[operation.method])
         return wrapper
 
