@@ -122,3 +122,21 @@ def test_discussion_pages_do_not_grow_with_posts(client, count_queries):
     assert [queries_for(client, count_queries, page) for page in pages] == small
     # the unit page's five (with the bell and the thread), then a page of comments and their replies
     assert small[0] == 7
+
+
+def test_portfolio_pages_query_budget(client, count_queries):
+    from tests.portfolio_helpers import published, uploaded, written
+
+    learner = make_user()
+    entries = [written(learner, title=f"Entry {n}") for n in range(5)] + [uploaded(learner)]
+    link = published(learner, *entries)
+    log_in(client, learner)
+    # user, the bell, entries, page, evidence already added, the three evidence sources (reflections, accepted
+    # submissions (their files in one more query when there are any), certificates), the current link, the bytes
+    # stored
+    assert queries_for(client, count_queries, "/portfolio") == 10
+    assert queries_for(client, count_queries, f"/portfolio/entries/{entries[0].id}") == 3
+    # the link's token, its owner with the page, the chosen entries (and the bell of whoever is signed in)
+    assert queries_for(client, count_queries, f"/p/{link.secret}") == 5
+    client.post("/logout")
+    assert queries_for(client, count_queries, f"/p/{link.secret}") == 3
