@@ -241,6 +241,7 @@ CASES = {
     "portfolio.edit_entry": ("GET", "/portfolio/entries/{pf_entry}/edit", OWNER_ONLY),
     "portfolio.update_entry": ("POST", "/portfolio/entries/{pf_entry}/edit", {**OWNER_ONLY, "enrolled": 422}),
     "portfolio.move_entry": ("POST", "/portfolio/entries/{pf_entry}/move", OWNER_ONLY),
+    "portfolio.confirm_delete_entry": ("GET", "/portfolio/entries/{pf_entry}/delete", OWNER_ONLY),
     "portfolio.delete_entry": ("POST", "/portfolio/entries/{pf_entry}/delete", OWNER_ONLY),
     "portfolio.download_file": ("GET", "/portfolio/entries/{pf_entry}/file", OWNER_ONLY),
     "portfolio.save_public_page": ("POST", "/portfolio/public", SIGNED_IN),

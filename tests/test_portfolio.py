@@ -423,3 +423,75 @@ def test_the_api_reports_the_public_link(client):
                      "expires_at": state["expires_at"], "public_entries": 1}
     services.revoke_link(owner, owner)
     assert client.get("/api/v1/portfolio/public-link", headers=_bearer(owner)).get_json()["published"] is False
+
+
+def _files_in_storage() -> int:
+    root = storage_for(STORAGE_NAMESPACE).root  # the local backend of the tests
+    return sum(1 for path in root.rglob("*") if path.is_file()) if root.exists() else 0
+
+
+def test_a_refused_upload_leaves_storage_as_it_was(client):
+    owner = make_user()
+    before = _files_in_storage()
+    log_in(client, owner)
+    response = client.post("/portfolio/files", data={"file": (io.BytesIO(EXE), "cv.pdf"), "request_key": "r2"},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422 and "not a kind of file we accept" in response.get_data(as_text=True)
+    assert _files_in_storage() == before
+
+
+def test_the_same_upload_sent_twice_stores_one_file(client):
+    owner = make_user()
+    before = _files_in_storage()
+    log_in(client, owner)
+    for _ in range(2):
+        response = client.post("/portfolio/files", data={"file": (io.BytesIO(PDF), "cv.pdf"), "request_key": "up"},
+                               content_type="multipart/form-data")
+        assert response.status_code == 302
+    assert len(queries.entries_of(owner.id)) == 1 and _files_in_storage() == before + 1
+
+
+def test_evidence_is_added_from_the_page(client):
+    learner, _course = _reflecting_learner()
+    log_in(client, learner)
+    page = client.get("/portfolio").get_data(as_text=True)
+    assert "I will *practise* every day." in page
+    ref = evidence_source("reflection").list_candidates(learner)[0].ref
+    for _ in range(2):  # sent twice: one entry
+        response = client.post("/portfolio/evidence", data={"source": "reflection", "ref": ref})
+        assert response.status_code == 302 and "/portfolio/entries/" in response.headers["Location"]
+    entry, = queries.entries_of(learner.id)
+    assert entry.kind == "evidence"
+    assert "Nothing more to add here." in client.get("/portfolio").get_data(as_text=True)
+    response = client.post("/portfolio/evidence", data={"source": "reflection", "ref": "999:q8"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/portfolio#evidence")
+    assert len(queries.entries_of(learner.id)) == 1
+
+
+def test_the_public_page_form_chooses_entries(client):
+    owner = make_user()
+    a, b = written(owner, title="Alpha"), written(owner, title="Beta")
+    log_in(client, owner)
+    response = client.post("/portfolio/public", data={"headline": "Hello", "intro": "*Hi*", "entries": [str(b.id)]})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert not a.is_public and b.is_public and queries.page_of(owner.id).intro_html == "<p><em>Hi</em></p>\n"
+    response = client.post("/portfolio/public", data={"headline": "", "entries": ["999999"]})
+    db.session.expire_all()
+    assert response.status_code == 422 and b.is_public  # not a choice: nothing changes
+    assert client.post("/portfolio/link").status_code == 302
+    link = queries.current_public_link(owner)
+    assert link is not None and link.url in client.get("/portfolio").get_data(as_text=True)
+    assert client.post("/portfolio/link/revoke").status_code == 302
+    assert queries.current_public_link(owner) is None
+
+
+def test_deleting_from_the_page_asks_first(client):
+    owner = make_user()
+    entry = uploaded(owner, name="cv.pdf")
+    log_in(client, owner)
+    page = client.get(f"/portfolio/entries/{entry.id}").get_data(as_text=True)
+    assert f'href="/portfolio/entries/{entry.id}/delete"' in page
+    assert "its file cv.pdf are deleted" in client.get(f"/portfolio/entries/{entry.id}/delete").get_data(as_text=True)
+    assert client.post(f"/portfolio/entries/{entry.id}/delete").status_code == 302
+    assert queries.entries_of(owner.id) == []

@@ -139,6 +139,12 @@ def move_entry(entry_id: int):
     return redirect(url_for("portfolio.index") + f"#entry-{entry_id}")
 
 
+@bp.get("/portfolio/entries/<id:entry_id>/delete")
+@login_required
+def confirm_delete_entry(entry_id: int):
+    return render_template("portfolio/delete.html", entry=_mine(entry_id), button=EmptyForm())
+
+
 @bp.post("/portfolio/entries/<id:entry_id>/delete")
 @login_required
 def delete_entry(entry_id: int):
