@@ -495,3 +495,19 @@ def test_deleting_from_the_page_asks_first(client):
     assert "its file cv.pdf are deleted" in client.get(f"/portfolio/entries/{entry.id}/delete").get_data(as_text=True)
     assert client.post(f"/portfolio/entries/{entry.id}/delete").status_code == 302
     assert queries.entries_of(owner.id) == []
+
+
+def test_the_api_names_the_field_of_the_body(client):
+    response = client.post("/api/v1/portfolio/entries", headers=_bearer(make_user()),
+                           json={"title": "t", "text": "x" * 20_001})
+    assert response.status_code == 422 and response.get_json()["errors"][0]["pointer"] == "#/text"
+
+
+def test_an_export_beyond_its_bound_is_refused_with_a_message(client, monkeypatch):
+    from moocplatform.portfolio import documents
+    owner = make_user()
+    uploaded(owner)
+    monkeypatch.setattr(documents, "MAX_EXPORT_BYTES", len(PDF) - 1)
+    log_in(client, owner)
+    response = client.get("/portfolio/export.zip", follow_redirects=True)
+    assert response.status_code == 200 and "too large to export at once" in response.get_data(as_text=True)

@@ -11,7 +11,7 @@ from ..api.cursor import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, decode_cursor
 from ..api.openapi import API_PREFIX, Operation, QueryParameter, api_route
 from ..api.problems import Problem
 from ..api.schemas import DATE_TIME, NULLABLE_DATE_TIME, register_schema
-from ..errors import NotFound
+from ..errors import InvalidInput, NotFound
 from ..urls import public_url
 from . import queries, services
 from .models import PortfolioEntry
@@ -140,8 +140,12 @@ def create_entry():
                       title="Your request is not valid",
                       errors=[{"pointer": f"#/{name}", "detail": "not a field of an entry"} for name in unknown])
     user = api_user()
-    entry = services.write_entry(user, user, title=body.get("title"), body=body.get("text", ""),
-                                 request_key=body.get("request_key"))
+    try:
+        entry = services.write_entry(user, user, title=body.get("title"), body=body.get("text", ""),
+                                     request_key=body.get("request_key"))
+    except InvalidInput as error:
+        # The service names the page's fields; the body calls the entry's Markdown "text".
+        raise InvalidInput(error.message, field="text" if error.field == "body" else error.field) from None
     return entry_json(entry)
 
 
