@@ -511,3 +511,20 @@ def test_an_export_beyond_its_bound_is_refused_with_a_message(client, monkeypatc
     log_in(client, owner)
     response = client.get("/portfolio/export.zip", follow_redirects=True)
     assert response.status_code == 200 and "too large to export at once" in response.get_data(as_text=True)
+
+
+def test_every_portfolio_form_needs_its_csrf_token(app, client, csrf_enabled):
+    owner = make_user()
+    entry = written(owner)
+    log_in(client, owner)
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.split(".")[0] != "portfolio" or "POST" not in rule.methods:
+            continue
+        path = rule.build({"entry_id": entry.id} if "entry_id" in rule.arguments else {})[1]
+        response = client.post(path, data={"title": "no token", "body": "b", "direction": "up"})
+        assert response.status_code == 400, (rule.endpoint, response.status_code)
+        checked += 1
+    assert checked == 9
+    assert [e.title for e in queries.entries_of(owner.id)] == [entry.title]
+    assert queries.current_public_link(owner) is None
