@@ -248,6 +248,7 @@ def test_the_public_page_shows_only_chosen_entries_and_no_private_data(client):
     assert '<meta name="robots" content="noindex' in page
     assert response.headers["X-Robots-Tag"].startswith("noindex")
     assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Cache-Control"] == "no-store"  # a withdrawn link leaves no copy behind
     assert _get(client, f"/p/{link.secret}/files/{file_shown.id}") == (200, PDF)
     assert client.get(f"/p/{link.secret}/files/{file_hidden.id}").status_code == 404
     assert client.get(f"/p/{link.secret}/files/{hidden.id}").status_code == 404
