@@ -295,11 +295,15 @@ def test_query_functions_for_other_areas():
 
 
 def test_the_public_page_as_pdf(client):
+    from pypdf import PdfReader
     owner = make_user(display_name="Pdf Person")
+    written(owner, title="Left out of the PDF")
     link = published(owner, written(owner, title="Shown in the PDF"), uploaded(owner))
     response = client.get(f"/p/{link.secret}/portfolio.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
-    assert response.data.startswith(b"%PDF-")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "Care assistant" in text and "Pdf Person" in text and "Shown in the PDF" in text and "plan.pdf" in text
+    assert "Left out of the PDF" not in text and owner.email not in text
 
 
 def test_a_suspended_owner_has_no_public_page(client):
