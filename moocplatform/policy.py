@@ -245,6 +245,14 @@ def owns_private_item(user: Any, owner_id: int) -> bool:
     return signed_in(user) and user.id == owner_id
 
 
+# Portfolio ---------------------------------------------------------------------------------------------
+
+def can_manage_portfolio(user: Any, owner_id: int) -> bool:
+    """Only the learner sees and changes their portfolio: not staff, not administrators. Others see it only
+    through the public link the learner shares (or an application the learner sends)."""
+    return owns_private_item(user, owner_id)
+
+
 # Visibility of a learner's data ---------------------------------------------------------------------------
 
 def relations_for(viewer: Any, learner_ids: Iterable[int], course: Any = None) -> dict[int, frozenset[str]]:

@@ -28,7 +28,8 @@ from tests.conftest import log_in
 from tests.factories import enrol, make_course, make_user
 from tests.openapi_check import api_document
 
-ALL_SCOPES = ("read:profile", "read:courses", "read:progress", "read:notes", "write:notes")
+ALL_SCOPES = ("read:profile", "read:courses", "read:progress", "read:notes", "write:notes", "read:portfolio",
+              "write:portfolio")
 
 
 def bearer(user, scopes=ALL_SCOPES) -> dict[str, str]:
@@ -455,6 +456,15 @@ API_CASES = {
         "learner": 404, "enrolled": 201, "facilitator": 201, "course_team": 201, "admin": 201}),
     "notes_api.delete_bookmark": ("DELETE", "/api/v1/notes/bookmarks/{bookmark}", None,
                                   {**NOBODY_ELSE, "enrolled": 204}),
+    # The portfolio: {entry} is the enrolled learner's; nobody else's token reaches it, an administrator's neither.
+    "portfolio_api.list_entries": ("GET", "/api/v1/portfolio/entries", None, {role: OK for role in ROLES}),
+    "portfolio_api.get_entry": ("GET", "/api/v1/portfolio/entries/{entry}", None, {**NOBODY_ELSE, "enrolled": OK}),
+    "portfolio_api.create_entry": ("POST", "/api/v1/portfolio/entries",
+                                   {"title": "From the API", "text": "Written *elsewhere*."},
+                                   {role: 201 for role in ROLES}),
+    "portfolio_api.delete_entry": ("DELETE", "/api/v1/portfolio/entries/{entry}", None,
+                                   {**NOBODY_ELSE, "enrolled": OK}),
+    "portfolio_api.public_link": ("GET", "/api/v1/portfolio/public-link", None, {role: OK for role in ROLES}),
 }
 
 
@@ -467,6 +477,7 @@ def test_every_api_endpoint_has_a_bearer_permission_case(app):
 def api_world():
     from moocplatform.catalog import queries as catalog_queries
     from moocplatform.notes import services as notes
+    from tests.portfolio_helpers import written
 
     course = make_course("alpha")
     people = {"learner": make_user(), "enrolled": make_user(),
@@ -476,8 +487,9 @@ def api_world():
     unit = catalog_queries.outline_for(catalog_queries.live_version_of(course)).by_key["m1-u2"]
     notes.save_note(people["enrolled"], course, unit, "My own note", base_version=0)
     bookmark = notes.bookmark_unit(people["enrolled"], course, unit)
+    entry = written(people["enrolled"])
     db.session.flush()
-    return people, {"bookmark": bookmark.id}
+    return people, {"bookmark": bookmark.id, "entry": entry.id}
 
 
 @pytest.mark.parametrize("role", ROLES)

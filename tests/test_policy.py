@@ -24,6 +24,9 @@ MODERATORS = {"anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": FORBIDDEN, "
               "course_team": OK, "admin": OK}
 COHORT_STAFF = {"anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": FORBIDDEN, "facilitator": OK,
                 "course_team": FORBIDDEN, "admin": OK}
+# Someone's private portfolio: only its owner (the enrolled learner) sees or changes it; administrators too get 404.
+OWNER_ONLY = {"anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": NOT_FOUND,
+              "course_team": NOT_FOUND, "admin": NOT_FOUND}
 CASES = {
     "catalog.catalogue": ("GET", "/courses", EVERYONE),
     "catalog.course_page": ("GET", "/courses/alpha", EVERYONE),
@@ -254,6 +257,33 @@ CASES = {
     # without a reason the course team's request is refused with a message (a redirect)
     "certificates.revoke": ("POST", "/certificates/{certificate}/revoke", TEAM_ONLY),
     "certificates.reissue": ("POST", "/certificates/{certificate}/reissue", TEAM_ONLY),
+    # portfolio: {pf_entry} is the enrolled learner's private file entry, {pf_secret} their public link, which
+    # shows another of their entries but not that one
+    "portfolio.index": ("GET", "/portfolio", SIGNED_IN),
+    "portfolio.create_entry": ("POST", "/portfolio/entries", {"anonymous": LOGIN, **{r: 422 for r in ROLES[1:]}}),
+    "portfolio.upload_file": ("POST", "/portfolio/files", {"anonymous": LOGIN, **{r: 422 for r in ROLES[1:]}}),
+    # without a source the request is refused with a message (a redirect)
+    "portfolio.add_evidence": ("POST", "/portfolio/evidence", SIGNED_IN),
+    "portfolio.entry_page": ("GET", "/portfolio/entries/{pf_entry}", OWNER_ONLY),
+    "portfolio.edit_entry": ("GET", "/portfolio/entries/{pf_entry}/edit", OWNER_ONLY),
+    "portfolio.update_entry": ("POST", "/portfolio/entries/{pf_entry}/edit", {**OWNER_ONLY, "enrolled": 422}),
+    "portfolio.move_entry": ("POST", "/portfolio/entries/{pf_entry}/move", OWNER_ONLY),
+    "portfolio.confirm_delete_entry": ("GET", "/portfolio/entries/{pf_entry}/delete", OWNER_ONLY),
+    "portfolio.delete_entry": ("POST", "/portfolio/entries/{pf_entry}/delete", OWNER_ONLY),
+    "portfolio.download_file": ("GET", "/portfolio/entries/{pf_entry}/file", OWNER_ONLY),
+    "portfolio.save_public_page": ("POST", "/portfolio/public", SIGNED_IN),
+    "portfolio.publish_link": ("POST", "/portfolio/link", SIGNED_IN),
+    "portfolio.revoke_link": ("POST", "/portfolio/link/revoke", SIGNED_IN),
+    "portfolio.export_zip": ("GET", "/portfolio/export.zip", SIGNED_IN),
+    "portfolio.public_page": ("GET", "/p/{pf_secret}", EVERYONE),
+    "portfolio.public_pdf": ("GET", "/p/{pf_secret}/portfolio.pdf", EVERYONE),
+    # a private entry's file is not behind the public link, for anyone
+    "portfolio.public_file": ("GET", "/p/{pf_secret}/files/{pf_entry}", {role: NOT_FOUND for role in ROLES}),
+    "portfolio_api.list_entries": ("GET", "/api/v1/portfolio/entries", {role: 401 for role in ROLES}),
+    "portfolio_api.create_entry": ("POST", "/api/v1/portfolio/entries", {role: 401 for role in ROLES}),
+    "portfolio_api.get_entry": ("GET", "/api/v1/portfolio/entries/{pf_entry}", {role: 401 for role in ROLES}),
+    "portfolio_api.delete_entry": ("DELETE", "/api/v1/portfolio/entries/{pf_entry}", {role: 401 for role in ROLES}),
+    "portfolio_api.public_link": ("GET", "/api/v1/portfolio/public-link", {role: 401 for role in ROLES}),
 }
 
 
@@ -351,6 +381,9 @@ def world():
               "certificate": certificate_of(people["enrolled"], course).public_id,
               "token": issue_token(people["enrolled"], people["enrolled"], "personal_access",
                                    scopes=["read:courses"]).token.id}
+    from tests.portfolio_helpers import published, uploaded, written
+    values["pf_entry"] = uploaded(people["enrolled"]).id
+    values["pf_secret"] = published(people["enrolled"], written(people["enrolled"])).secret
     return people, values
 
 

@@ -171,3 +171,21 @@ def test_notes_and_bookmarks_pages_do_not_grow_with_notes(client, count_queries)
     # user and the bell (a download has no bell), then one query of notes (or bookmarks); a course's pages
     # and the API's course filter also the course; the API (as this browser) has the user, not the bell
     assert small == ([3, 3, 4, 3, 2, 3], [2, 3, 2])
+
+
+def test_portfolio_pages_query_budget(client, count_queries):
+    from tests.portfolio_helpers import published, uploaded, written
+
+    learner = make_user()
+    entries = [written(learner, title=f"Entry {n}") for n in range(5)] + [uploaded(learner)]
+    link = published(learner, *entries)
+    log_in(client, learner)
+    # user, the bell, entries, page, evidence already added, the three evidence sources (reflections, accepted
+    # submissions (their files in one more query when there are any), certificates), the current link, the bytes
+    # stored
+    assert queries_for(client, count_queries, "/portfolio") == 10
+    assert queries_for(client, count_queries, f"/portfolio/entries/{entries[0].id}") == 3
+    # the link's token, its owner with the page, the chosen entries (and the bell of whoever is signed in)
+    assert queries_for(client, count_queries, f"/p/{link.secret}") == 5
+    client.post("/logout")
+    assert queries_for(client, count_queries, f"/p/{link.secret}") == 3

@@ -20,9 +20,11 @@ from moocplatform.errors import InvalidInput, NotFound, PermissionDenied
 from moocplatform.extensions import db
 from moocplatform.learning import services as learning
 from moocplatform.notes import services as notes
+from moocplatform.portfolio import services as portfolio
 from moocplatform.quizzes import services as quizzes
 from moocplatform.studio import uploads as studio
 from tests.factories import PASSWORD, enrol, make_course, make_user, write_pack
+from tests.portfolio_helpers import written
 
 ANONYMOUS = AnonymousUserMixin()
 LONG = "x" * 500
@@ -121,6 +123,22 @@ REFUSED = {
     "notes.bookmark_link": (lambda w: notes.bookmark_link(ANONYMOUS, "https://example.org", "A page"), NotFound),
     "notes.delete_bookmark": (
         lambda w: notes.delete_bookmark(w.outsider, notes.bookmark_unit(w.learner, w.course, unit_of(w))), NotFound),
+    # Nobody but its owner writes a portfolio; someone else's entry does not exist for them.
+    "portfolio.write_entry": (lambda w: portfolio.write_entry(w.admin, w.learner, title="t", body=""),
+                              PermissionDenied),
+    "portfolio.upload_file": (lambda w: portfolio.upload_file(w.outsider, w.learner, name="a.txt", data=b"a"),
+                              PermissionDenied),
+    "portfolio.add_evidence": (lambda w: portfolio.add_evidence(w.outsider, w.learner, "certificate", "x"),
+                               PermissionDenied),
+    "portfolio.update_entry": (lambda w: portfolio.update_entry(w.admin, written(w.learner), title="t", body=""),
+                               NotFound),
+    "portfolio.move_entry": (lambda w: portfolio.move_entry(w.outsider, written(w.learner), "up"), NotFound),
+    "portfolio.delete_entry": (lambda w: portfolio.delete_entry(w.team, written(w.learner)), NotFound),
+    "portfolio.set_public_page": (
+        lambda w: portfolio.set_public_page(w.outsider, w.learner, headline="", intro="", public_entry_ids=[]),
+        PermissionDenied),
+    "portfolio.publish_link": (lambda w: portfolio.publish_link(w.admin, w.learner), PermissionDenied),
+    "portfolio.revoke_link": (lambda w: portfolio.revoke_link(ANONYMOUS, w.learner), PermissionDenied),
 }
 
 # service: [(how an entitled actor calls it with bad input, the field named)] -------------------------------------
@@ -198,13 +216,39 @@ REJECTED = {
         (lambda w: quizzes.grant_exception(w.team, w.outsider, w.course, "check", 1, 0, "why"), "email"),
     ],
     "studio.receive_pack": [(lambda w: studio.receive_pack(w.team, None, "alpha"), "pack")],
+    "portfolio.write_entry": [
+        (lambda w: portfolio.write_entry(w.learner, w.learner, title=LONG, body=""), "title"),
+        (lambda w: portfolio.write_entry(w.learner, w.learner, title="  ", body=""), "title"),
+        (lambda w: portfolio.write_entry(w.learner, w.learner, title="t", body="x" * 20_001), "body"),
+        (lambda w: portfolio.write_entry(w.learner, w.learner, title="t", body="", request_key=LONG), "request_key"),
+    ],
+    "portfolio.upload_file": [
+        (lambda w: portfolio.upload_file(w.learner, w.learner, name="cv.pdf", data=b"MZ\x90\x00" + b"\x00" * 64),
+         "file"),
+        (lambda w: portfolio.upload_file(w.learner, w.learner, name="cv.txt", data=b"cv", title=LONG), "title"),
+    ],
+    "portfolio.add_evidence": [
+        (lambda w: portfolio.add_evidence(w.learner, w.learner, "horoscope", "1"), "source"),
+        (lambda w: portfolio.add_evidence(w.learner, w.learner, "certificate", "no-such-certificate"), "ref"),
+    ],
+    "portfolio.update_entry": [
+        (lambda w: portfolio.update_entry(w.learner, written(w.learner), title="", body=""), "title")],
+    "portfolio.move_entry": [
+        (lambda w: portfolio.move_entry(w.learner, written(w.learner), "sideways"), "direction")],
+    "portfolio.set_public_page": [
+        (lambda w: portfolio.set_public_page(w.learner, w.learner, headline=LONG, intro="", public_entry_ids=[]),
+         "headline"),
+        (lambda w: portfolio.set_public_page(w.learner, w.learner, headline="", intro="",
+                                             public_entry_ids=[written(w.outsider).id]), "entries"),
+    ],
 }
 
 # Services that change data but have no bad input to give: their only input is who and which course.
 NO_FREE_INPUT = {"notes.delete_note", "notes.bookmark_unit", "notes.delete_bookmark",
                  "accounts.verify_email", "accounts.reset_password", "admin.unsuspend_user", "admin.unlock_user",
                  "catalog.archive_course", "catalog.unarchive_course", "catalog.import_pack",
-                 "learning.enrol_learner", "learning.leave_course", "quizzes.close_expired_attempt"}
+                 "learning.enrol_learner", "learning.leave_course", "quizzes.close_expired_attempt",
+                 "portfolio.delete_entry", "portfolio.publish_link", "portfolio.revoke_link"}
 
 # Public functions of */services.py that are not covered above, and why.
 NOT_ACTOR_SERVICES = {
@@ -225,12 +269,14 @@ NOT_ACTOR_SERVICES = {
     # (admin.grant_role, admin.revoke_role, admin.suspend_user; quizzes' attempts lock the enrolment)
     "accounts.add_role_grant", "accounts.remove_role_grant", "accounts.set_account_status",
     "learning.lock_enrolment", "accounts.lock_user",
+    # the key a form carries
+    "portfolio.new_request_key",
 }
 
 
 def test_every_public_service_is_covered():
     found = set()
-    for area in ("accounts", "admin", "catalog", "learning", "quizzes", "notes"):
+    for area in ("accounts", "admin", "catalog", "learning", "quizzes", "notes", "portfolio"):
         module = importlib.import_module(f"moocplatform.{area}.services")
         found |= {f"{area}.{name}" for name, obj in vars(module).items()
                   if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not name.startswith("_")}

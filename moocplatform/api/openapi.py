@@ -173,7 +173,7 @@ def api_route(bp: Blueprint, operation: Operation) -> Callable[[Callable[..., An
             token = caller.token if caller is not None else None
             if token is not None and token_use_is_stale(token):
                 unit = transaction.current_unit()
-                if unit is None or not unit.writes:
+                if unit is None or not (unit.writes or unit.wrote):
                     # The reads are done; the token's last use is written in a transaction that begins writing.
                     transaction.end_reading()
                 record_token_use(token)

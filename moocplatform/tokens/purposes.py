@@ -50,7 +50,9 @@ PERSONAL_ACCESS = register_purpose(Purpose(
             "read:courses": _l("Read your courses and enrolments"),
             "read:progress": _l("Read your progress"),
             "read:notes": _l("Read your notes and bookmarks"),
-            "write:notes": _l("Write and delete your notes and bookmarks")},
+            "write:notes": _l("Write and delete your notes and bookmarks"),
+            "read:portfolio": _l("Read your portfolio"),
+            "write:portfolio": _l("Add entries to your portfolio and delete them")},
     default_lifetime=timedelta(days=90), max_lifetime=timedelta(days=366),
 ))
 CALENDAR_FEED = register_purpose(Purpose(
