@@ -195,7 +195,7 @@ def test_the_csrf_header_without_a_session_is_401(client):
 def test_a_browser_session_holds_the_learner_scopes_and_counts_per_account(client, app, monkeypatch):
     from moocplatform.api.auth import session_scopes
 
-    assert session_scopes() == {"read:profile", "read:courses", "read:progress", "read:notes", "write:notes"}
+    assert session_scopes() == set(ALL_SCOPES)
     monkeypatch.setitem(app.config, "API_RATE_LIMIT", 2)
     user = make_user()
     log_in(client, user)

@@ -8,7 +8,7 @@ import pytest
 from moocplatform import clock, dialect
 from moocplatform.discussion import queries, services
 from moocplatform.discussion.models import Thread
-from moocplatform.discussion.search import RESULTS_PER_PAGE, search_space
+from moocplatform.discussion.queries import RESULTS_PER_PAGE, search_space
 from moocplatform.extensions import db
 from moocplatform.html import highlighted
 from tests.conftest import log_in

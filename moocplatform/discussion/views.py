@@ -14,7 +14,6 @@ from ..errors import NotFound
 from ..extensions import db
 from ..forms import apply_form, apply_or_flash
 from . import moderation, queries, services
-from . import search as discussion_search
 from .forms import EditForm, ModerationForm, PostForm, ReportForm, ThreadForm
 from .membership import is_member, moderates
 from .models import Category, Post, Space, Thread
@@ -128,7 +127,7 @@ def show_post(post_id: int):
 def search(slug: str):
     course, space = _course_forum(slug)
     query = query_args.text("q")
-    terms, page = discussion_search.search_space(space, query, query_args.page_number())
+    terms, page = queries.search_space(space, query, query_args.page_number())
     return render_template("discussion/search.html", course=course, query=query, terms=terms, page=page)
 
 
