@@ -67,6 +67,8 @@ class Operation:
     path_descriptions: dict[str, str] = field(default_factory=dict)
     tag: str = "learners"
     public: bool = False  # no token needed (the document itself)
+    body_schema: str | None = None  # a key of schemas.COMPONENTS: the JSON body the operation takes
+    errors: tuple[str, ...] = ()  # statuses beyond the common ones, e.g. "409", "422" (keys of ERROR_RESPONSES)
 
     @property
     def path(self) -> str:
@@ -89,11 +91,14 @@ class Operation:
             errors += ["401", "403", "429"]
         if self.path_descriptions:
             errors.append("404")
-        errors += ["405", "500"]
+        errors += [*self.errors, "405", "500"]
         responses.update({code: {"$ref": f"#/components/responses/{schemas.ERROR_RESPONSES[code][0]}"}
                           for code in errors})
         operation: dict[str, Any] = {"operationId": self.operation_id, "summary": self.summary,
                                      "tags": [self.tag], "parameters": parameters, "responses": responses}
+        if self.body_schema is not None:
+            operation["requestBody"] = {"required": True, "content": {"application/json": {
+                "schema": {"$ref": f"#/components/schemas/{self.body_schema}"}}}}
         # OpenAPI 3.1 lets an http scheme list the roles (here: token scopes) an operation needs.
         operation["security"] = [] if self.public else [{"bearerToken": list(self.scopes)}]
         return operation

@@ -48,7 +48,10 @@ PERSONAL_ACCESS = register_purpose(Purpose(
     name="personal_access", prefix="mpat",
     scopes={"read:profile": _l("Read your profile"),
             "read:courses": _l("Read your courses and enrolments"),
-            "read:progress": _l("Read your progress")},
+            "read:progress": _l("Read your progress"),
+            "read:opportunities": _l("Read the open opportunities"),
+            "read:applications": _l("Read your applications to opportunities"),
+            "write:applications": _l("Apply to opportunities in your name")},
     default_lifetime=timedelta(days=90), max_lifetime=timedelta(days=366),
 ))
 CALENDAR_FEED = register_purpose(Purpose(
