@@ -231,16 +231,23 @@ def apply_to_opportunity(actor, opportunity: Opportunity, message: str, shared_l
         raise PermissionDenied(_("Members of the posting organisation do not apply to it."))
     if not opportunity.is_open or opportunity.closes_on < _today():
         raise Conflict(_("This opportunity takes no more applications."))
+    existing = _application_of(actor, opportunity)
+    if existing is not None:  # sent again (a double click, a retry): the first one stands
+        return existing
     message = validation.text(message, "message", min_length=1, max_length=MAX_MESSAGE)
     link = _shared_link(shared_link)
     application = Application(opportunity_id=opportunity.id, user_id=actor.id, message=message, shared_link=link,
                               status=ApplicationStatus.RECEIVED, created_at=clock.now())
-    if not add_unless_present(application):
-        existing = db.session.scalar(sa.select(Application).where(Application.opportunity_id == opportunity.id,
-                                                                  Application.user_id == actor.id))
-        assert existing is not None
-        return existing
+    if not add_unless_present(application):  # a parallel request inserted it first
+        found = _application_of(actor, opportunity)
+        assert found is not None
+        return found
     return application
+
+
+def _application_of(actor, opportunity: Opportunity) -> Application | None:
+    return db.session.scalar(sa.select(Application).where(Application.opportunity_id == opportunity.id,
+                                                          Application.user_id == actor.id))
 
 
 def get_application_for_employer(actor, application_id: int) -> tuple[Application, Opportunity]:

@@ -106,6 +106,7 @@ def apply(opportunity_id: int):
         if succeeded:
             flash(_("Your application is sent. Follow it on My applications."), "success")
             return redirect(url_for("opportunities.my_applications"))
+    opportunity, organisation = _load(opportunity_id)  # again: a refused application rolled the session back
     found = queries.detail(opportunity, organisation, viewer_id=_viewer_id())
     return _detail_page(found, form, 422)
 
