@@ -5,6 +5,7 @@ Every response here (and anywhere in the suite) is validated against /api/v1/ope
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -24,7 +25,8 @@ from tests.conftest import log_in
 from tests.factories import enrol, make_course, make_user
 from tests.openapi_check import api_document
 
-ALL_SCOPES = ("read:profile", "read:courses", "read:progress")
+ALL_SCOPES = ("read:profile", "read:courses", "read:progress", "read:opportunities", "read:applications",
+              "write:applications")
 
 
 def bearer(user, scopes=ALL_SCOPES) -> dict[str, str]:
@@ -49,7 +51,7 @@ def test_the_document_is_valid_openapi_3_1_and_lists_every_api_route(app, client
     document = api_document(app)  # openapi-spec-validator has checked it
     assert document["openapi"] == "3.1.0"
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
-    routes = {(rule.rule.removeprefix("/api/v1").replace("<key:slug>", "{slug}"), method.lower())
+    routes = {(re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1")), method.lower())
               for rule in app.url_map.iter_rules() if rule.endpoint in registered_operations()
               for method in rule.methods - {"HEAD", "OPTIONS"}}
     assert documented == routes
@@ -286,6 +288,14 @@ API_CASES = {
     # My own progress: staff see learners' progress on the pages, not through "my progress".
     "api.course_progress": ("/api/v1/courses/alpha/progress", {
         "learner": 404, "enrolled": OK, "facilitator": 404, "course_team": 404, "admin": 404}),
+    # {opportunity} is open, {draft} a draft (which administrators see, to moderate): no one here belongs to the
+    # posting organisation, so everyone may apply to the open one (tests/test_opportunities.py has the rest).
+    "opportunities_api.list_opportunities": ("/api/v1/opportunities", {role: OK for role in ROLES}),
+    "opportunities_api.get_opportunity": ("/api/v1/opportunities/{draft}", {
+        "learner": 404, "enrolled": 404, "facilitator": 404, "course_team": 404, "admin": OK}),
+    "opportunities_api.apply": ("/api/v1/opportunities/{opportunity}/applications", {role: OK for role in ROLES},
+                                "POST", {"message": "Hello"}),
+    "opportunities_api.my_applications": ("/api/v1/me/applications", {role: OK for role in ROLES}),
 }
 
 
@@ -304,16 +314,27 @@ def api_world():
     return people
 
 
+@pytest.fixture()
+def api_values():
+    from tests.opportunities_helpers import make_opportunity
+    return {"opportunity": make_opportunity().id, "draft": make_opportunity(publish=False).id}
+
+
+def _call(client, endpoint, values, headers):
+    path, _expected, *request = API_CASES[endpoint]
+    method, body = request if request else ("GET", None)
+    return client.open(path.format(**values), method=method, json=body, headers=headers)
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("endpoint", sorted(API_CASES))
-def test_api_permissions(client, api_world, endpoint, role):
-    path, expected = API_CASES[endpoint]
-    assert client.get(path, headers=bearer(api_world[role])).status_code == expected[role]
+def test_api_permissions(client, api_world, api_values, endpoint, role):
+    expected = API_CASES[endpoint][1]
+    assert _call(client, endpoint, api_values, bearer(api_world[role])).status_code == expected[role]
 
 
 @pytest.mark.parametrize("endpoint", sorted(e for e in API_CASES if e != "api.openapi_json"))
-def test_every_api_endpoint_refuses_a_token_without_its_scope(client, app, api_world, endpoint):
-    path, _ = API_CASES[endpoint]
+def test_every_api_endpoint_refuses_a_token_without_its_scope(client, app, api_world, api_values, endpoint):
     operation = next(o for e, o in registered_operations().items() if e == endpoint)
     others = [s for s in ALL_SCOPES if s not in operation.scopes]
-    assert client.get(path, headers=bearer(api_world["enrolled"], scopes=others)).status_code == 403
+    assert _call(client, endpoint, api_values, bearer(api_world["enrolled"], scopes=others)).status_code == 403

@@ -407,3 +407,50 @@ def test_the_browse_list_and_the_applications_list_take_a_fixed_number_of_querie
 # viewer's certificates, the tags of every open posting. Applications: the posting with its tags and courses, its
 # organisation, the applications with their senders. Mine: the applications with their postings.
 BROWSE_QUERIES, APPLICATIONS_QUERIES, MINE_QUERIES = 9, 7, 3
+
+
+# The API --------------------------------------------------------------------------------------------------------
+
+def _bearer(user, *scopes):
+    from moocplatform.tokens.services import issue_token
+    scopes = scopes or ("read:opportunities", "read:applications", "write:applications")
+    return {"Authorization": f"Bearer {issue_token(user, user, 'personal_access', scopes=scopes).secret}"}
+
+
+def test_the_api_lists_open_opportunities_by_cursor_with_the_filters(client):
+    organisation = make_organisation()
+    member = make_member(organisation)
+    made = [make_opportunity(organisation, member, title=f"Posting {n}", remote=n % 2 == 0) for n in range(5)]
+    make_opportunity(organisation, member, publish=False, title="Draft")
+    headers = _bearer(make_user())
+    first = client.get("/api/v1/opportunities?limit=2", headers=headers).get_json()
+    assert [item["id"] for item in first["items"]] == [made[4].id, made[3].id]
+    second = client.get(first["next"].replace("http://learn.test", ""), headers=headers).get_json()
+    third = client.get(second["next"].replace("http://learn.test", ""), headers=headers).get_json()
+    assert [i["title"] for i in second["items"] + third["items"]] == ["Posting 2", "Posting 1", "Posting 0"]
+    assert third["next"] is None
+    remote = client.get("/api/v1/opportunities?remote=yes", headers=headers).get_json()
+    assert {i["title"] for i in remote["items"]} == {"Posting 0", "Posting 2", "Posting 4"}
+    assert client.get("/api/v1/opportunities?kind=gig", headers=headers).status_code == 400
+    one = client.get(f"/api/v1/opportunities/{made[0].id}", headers=headers).get_json()
+    assert one["organisation"]["slug"] == organisation.slug and "<strong>data</strong>" in one["description_html"]
+
+
+def test_the_api_applies_once_and_lists_only_my_applications(client):
+    opportunity = make_opportunity()
+    learner, other = make_user(), make_user()
+    headers = _bearer(learner)
+    path = f"/api/v1/opportunities/{opportunity.id}/applications"
+    first = client.post(path, json={"message": "Hello", "shared_link": "https://example.org/me"}, headers=headers)
+    again = client.post(path, json={"message": "Hello"}, headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert first.get_json()["id"] == again.get_json()["id"] and count(Application) == 1
+    assert client.post(path, json={"message": 5}, headers=_bearer(other)).status_code == 400
+    assert client.post(path, data="not json", headers=_bearer(other)).status_code == 400
+    refused = client.post(path, json={"message": "x", "shared_link": "mailto:me@example.org"}, headers=_bearer(other))
+    assert refused.status_code == 422 and refused.get_json()["errors"][0]["pointer"] == "#/shared_link"
+    services.apply_to_opportunity(other, opportunity, "Mine")
+    mine = client.get("/api/v1/me/applications", headers=headers).get_json()["items"]
+    assert [a["message"] for a in mine] == ["Hello"] and mine[0]["status"] == "received"
+    services.close_opportunity(make_member(services.organisation_of(opportunity)), opportunity)
+    assert client.post(path, json={"message": "Late"}, headers=_bearer(make_user())).status_code == 409

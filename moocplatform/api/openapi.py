@@ -123,8 +123,11 @@ def api_route(bp: Blueprint, operation: Operation) -> Callable[[Callable[..., An
             arguments = {p.name: p.parse(request.args.get(p.name)) for p in operation.query}
             body = view(**path_args, **arguments)
             if token is not None and token_use_is_stale(token):
-                # The reads are done; the token's last use is written in a transaction that begins writing.
-                transaction.end_reading()
+                # The reads are done; the token's last use is written in a transaction that begins writing
+                # (an operation that wrote already is in one).
+                unit = transaction.current_unit()
+                if unit is None or not unit.wrote:
+                    transaction.end_reading()
                 record_token_use(token)
             response = body if isinstance(body, Response) else jsonify(body)
             response.headers.update(rate_headers)
