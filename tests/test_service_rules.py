@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from datetime import date
 from types import SimpleNamespace
 
 import pytest
@@ -19,9 +20,13 @@ from moocplatform.content import PackError
 from moocplatform.errors import InvalidInput, NotFound, PermissionDenied
 from moocplatform.extensions import db
 from moocplatform.learning import services as learning
+from moocplatform.opportunities import services as opportunities
+from moocplatform.organisations import services as organisations
+from moocplatform.organisations.services import OrganisationFields
 from moocplatform.quizzes import services as quizzes
 from moocplatform.studio import uploads as studio
-from tests.factories import PASSWORD, enrol, make_course, make_user, write_pack
+from tests.factories import PASSWORD, enrol, make_cohort, make_course, make_user, write_pack
+from tests.opportunities_helpers import make_member, make_opportunity, make_organisation, posting_fields
 
 ANONYMOUS = AnonymousUserMixin()
 LONG = "x" * 500
@@ -60,6 +65,24 @@ class Upload:
         raise AssertionError("an upload refused up front is never saved")
 
 SOURCE = LoginSource("127.0.0.1")
+
+
+def emp(w):
+    """An approved employer with a member, its open posting and draft, an application to the posting from the
+    world's learner, and a cohort of the course (made once per test, on first use)."""
+    if not hasattr(w, "org"):
+        w.org = make_organisation(admin=w.admin)
+        w.member = make_member(w.org)
+        w.posting = make_opportunity(w.org, w.member)
+        w.draft = make_opportunity(w.org, w.member, publish=False)
+        w.application = opportunities.apply_to_opportunity(w.learner, w.posting, "Hello")
+        w.cohort = make_cohort(w.course)
+    return w
+
+
+def org_fields(**changes):
+    return OrganisationFields(**{**dict(name="Acme", legal_name="Acme Ltd", kind="employer", country="DE"),
+                                 **changes})
 
 
 # service: (how an outsider calls it, refused with) -------------------------------------------------------------
@@ -103,6 +126,43 @@ REFUSED = {
         lambda w: quizzes.grant_exception(w.learner, w.learner, w.course, "check", 1, 0, "why not"),
         PermissionDenied),
     "studio.receive_pack": (lambda w: studio.receive_pack(w.learner, Upload(), "alpha"), PermissionDenied),
+    "organisations.create_organisation": (
+        lambda w: organisations.create_organisation(w.learner, "acme", org_fields()), PermissionDenied),
+    "organisations.update_organisation": (
+        lambda w: organisations.update_organisation(w.learner, emp(w).org, org_fields()), PermissionDenied),
+    "organisations.approve_organisation": (
+        lambda w: organisations.approve_organisation(w.team, emp(w).org), PermissionDenied),
+    "organisations.withdraw_approval": (
+        lambda w: organisations.withdraw_approval(emp(w).member, w.org), PermissionDenied),
+    "organisations.add_member": (
+        lambda w: organisations.add_member(emp(w).member, w.org, w.outsider.email), PermissionDenied),
+    "organisations.remove_member": (
+        lambda w: organisations.remove_member(w.outsider, emp(w).org, w.member.id), PermissionDenied),
+    "opportunities.create_opportunity": (
+        lambda w: opportunities.create_opportunity(w.outsider, emp(w).org, posting_fields()), PermissionDenied),
+    "opportunities.update_opportunity": (
+        lambda w: opportunities.update_opportunity(w.outsider, emp(w).posting, posting_fields()), PermissionDenied),
+    "opportunities.publish_opportunity": (
+        lambda w: opportunities.publish_opportunity(w.outsider, emp(w).draft), PermissionDenied),
+    "opportunities.close_opportunity": (
+        lambda w: opportunities.close_opportunity(w.outsider, emp(w).posting), PermissionDenied),
+    "opportunities.withdraw_opportunity": (
+        lambda w: opportunities.withdraw_opportunity(w.outsider, emp(w).posting), PermissionDenied),
+    "opportunities.apply_to_opportunity": (
+        lambda w: opportunities.apply_to_opportunity(ANONYMOUS, emp(w).posting, "Hi"), PermissionDenied),
+    # Another's application does not exist for the outsider.
+    "opportunities.set_application_status": (
+        lambda w: opportunities.set_application_status(w.outsider, emp(w).application, "declined"), NotFound),
+    "opportunities.report_opportunity": (
+        lambda w: opportunities.report_opportunity(ANONYMOUS, emp(w).posting), PermissionDenied),
+    "opportunities.remove_opportunity": (
+        lambda w: opportunities.remove_opportunity(emp(w).member, w.posting), PermissionDenied),
+    "opportunities.restore_opportunity": (
+        lambda w: opportunities.restore_opportunity(w.outsider, emp(w).posting), PermissionDenied),
+    "opportunities.dismiss_reports": (
+        lambda w: opportunities.dismiss_reports(w.outsider, emp(w).posting), PermissionDenied),
+    "opportunities.recommend_to_cohort": (
+        lambda w: opportunities.recommend_to_cohort(w.learner, emp(w).posting, w.cohort), PermissionDenied),
 }
 
 # service: [(how an entitled actor calls it with bad input, the field named)] -------------------------------------
@@ -165,12 +225,49 @@ REJECTED = {
         (lambda w: quizzes.grant_exception(w.team, w.outsider, w.course, "check", 1, 0, "why"), "email"),
     ],
     "studio.receive_pack": [(lambda w: studio.receive_pack(w.team, None, "alpha"), "pack")],
+    "organisations.create_organisation": [
+        (lambda w: organisations.create_organisation(w.admin, "Not a slug!", org_fields()), "slug"),
+        (lambda w: organisations.create_organisation(w.admin, "acme", org_fields(country="ZZ")), "country"),
+        (lambda w: organisations.create_organisation(w.admin, "acme", org_fields(kind="club")), "kind"),
+        (lambda w: organisations.create_organisation(w.admin, "acme", org_fields(name=LONG)), "name"),
+    ],
+    "organisations.update_organisation": [
+        (lambda w: organisations.update_organisation(w.admin, emp(w).org, org_fields(legal_name=LONG)), "legal_name")],
+    "organisations.withdraw_approval": [
+        (lambda w: organisations.withdraw_approval(w.admin, emp(w).org, "x" * 301), "reason")],
+    "organisations.add_member": [
+        (lambda w: organisations.add_member(w.admin, emp(w).org, "not-an-address"), "email"),
+        (lambda w: organisations.add_member(w.admin, emp(w).org, w.outsider.email, "owner"), "role"),
+    ],
+    "opportunities.create_opportunity": [
+        (lambda w: opportunities.create_opportunity(emp(w).member, w.org, posting_fields(title=LONG)), "title"),
+        (lambda w: opportunities.create_opportunity(emp(w).member, w.org, posting_fields(place="")), "place"),
+        (lambda w: opportunities.create_opportunity(emp(w).member, w.org, posting_fields(kind="gig")), "kind"),
+    ],
+    "opportunities.update_opportunity": [
+        (lambda w: opportunities.update_opportunity(emp(w).member, w.posting, posting_fields(
+            closes_on=date(2020, 1, 1))), "closes_on")],
+    "opportunities.apply_to_opportunity": [
+        (lambda w: opportunities.apply_to_opportunity(w.outsider, emp(w).posting, ""), "message"),
+        (lambda w: opportunities.apply_to_opportunity(w.outsider, emp(w).posting, "Hi", "file:///etc"),
+         "shared_link"),
+    ],
+    "opportunities.set_application_status": [
+        (lambda w: opportunities.set_application_status(emp(w).member, w.application, "hired"), "status")],
+    "opportunities.report_opportunity": [
+        (lambda w: opportunities.report_opportunity(w.outsider, emp(w).posting, "x" * 501), "reason")],
+    "opportunities.remove_opportunity": [
+        (lambda w: opportunities.remove_opportunity(w.admin, emp(w).posting, "x" * 301), "reason")],
 }
 
 # Services that change data but have no bad input to give: their only input is who and which course.
 NO_FREE_INPUT = {"accounts.verify_email", "accounts.reset_password", "admin.unsuspend_user", "admin.unlock_user",
                  "catalog.archive_course", "catalog.unarchive_course", "catalog.import_pack",
-                 "learning.enrol_learner", "learning.leave_course", "quizzes.close_expired_attempt"}
+                 "learning.enrol_learner", "learning.leave_course", "quizzes.close_expired_attempt",
+                 "organisations.approve_organisation", "organisations.remove_member",
+                 "opportunities.publish_opportunity", "opportunities.close_opportunity",
+                 "opportunities.withdraw_opportunity", "opportunities.restore_opportunity",
+                 "opportunities.dismiss_reports", "opportunities.recommend_to_cohort"}
 
 # Public functions of */services.py that are not covered above, and why.
 NOT_ACTOR_SERVICES = {
@@ -191,12 +288,16 @@ NOT_ACTOR_SERVICES = {
     # (admin.grant_role, admin.revoke_role, admin.suspend_user; quizzes' attempts lock the enrolment)
     "accounts.add_role_grant", "accounts.remove_role_grant", "accounts.set_account_status",
     "learning.lock_enrolment", "accounts.lock_user",
+    # organisations' and opportunities' reads and helpers, and the jobs (no actor: the worker)
+    "organisations.get_organisation", "opportunities.get_opportunity", "opportunities.organisation_of",
+    "opportunities.competence_tags", "opportunities.get_application_for_employer", "opportunities.retention_days",
+    "opportunities.close_due_opportunities", "opportunities.delete_expired_applications",
 }
 
 
 def test_every_public_service_is_covered():
     found = set()
-    for area in ("accounts", "admin", "catalog", "learning", "quizzes"):
+    for area in ("accounts", "admin", "catalog", "learning", "quizzes", "organisations", "opportunities"):
         module = importlib.import_module(f"moocplatform.{area}.services")
         found |= {f"{area}.{name}" for name, obj in vars(module).items()
                   if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not name.startswith("_")}
