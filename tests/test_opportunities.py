@@ -370,45 +370,6 @@ def test_a_registered_attachment_offers_its_links_and_names_them_for_the_employe
         app.extensions["moocplatform.registries"][attachments].pop("portfolio-test")
 
 
-# Query counts ------------------------------------------------------------------------------------------------------
-
-def test_the_browse_list_and_the_applications_list_take_a_fixed_number_of_queries(client, count_queries):
-    organisation = make_organisation()
-    member = make_member(organisation)
-    learner = make_user()
-    course = make_course("counted")
-    enrol(learner, course)
-    completed_with_certificate(learner, course)
-
-    def measure(path, user):
-        log_in(client, user)
-        client.get(path)
-        with count_queries() as statements:
-            assert client.get(path).status_code == 200
-        return len(statements)
-
-    opportunity = make_opportunity(organisation, member)
-    services.apply_to_opportunity(learner, opportunity, "One")
-    browse_one = measure("/opportunities", learner)
-    applications_one = measure(f"/opportunities/{opportunity.id}/applications", member)
-    mine_one = measure("/opportunities/my-applications", learner)
-    for n in range(4):
-        other = make_opportunity(organisation, member, title=f"Posting {n}", competences=[f"Skill {n}", "Teamwork"])
-        services.apply_to_opportunity(make_user(), opportunity, f"Application {n}")
-        services.apply_to_opportunity(learner, other, f"Mine {n}")
-    assert measure("/opportunities", learner) == browse_one
-    assert measure(f"/opportunities/{opportunity.id}/applications", member) == applications_one
-    assert measure("/opportunities/my-applications", learner) == mine_one
-    # The session and its user (2), the bell, then the read-model's own.
-    assert (browse_one, applications_one, mine_one) == (BROWSE_QUERIES, APPLICATIONS_QUERIES, MINE_QUERIES)
-
-
-# The session with its user, and the bell: 2. Browse: count, page, its tags, its courses, its organisations, the
-# viewer's certificates, the tags of every open posting. Applications: the posting with its tags and courses, its
-# organisation, the applications with their senders. Mine: the applications with their postings.
-BROWSE_QUERIES, APPLICATIONS_QUERIES, MINE_QUERIES = 9, 7, 3
-
-
 # The API --------------------------------------------------------------------------------------------------------
 
 def _bearer(user, *scopes):
