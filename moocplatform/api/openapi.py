@@ -91,6 +91,8 @@ class Operation:
             errors += ["401", "403", "429"]
         if self.path_descriptions:
             errors.append("404")
+        if self.body_schema is not None:
+            errors.append("413")  # the server's limit on request bodies
         errors += [*self.errors, "405", "500"]
         responses.update({code: {"$ref": f"#/components/responses/{schemas.ERROR_RESPONSES[code][0]}"}
                           for code in errors})

@@ -122,6 +122,7 @@ ERROR_RESPONSES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "404": ("NotFound", "No such resource, or not one you may see.", ()),
     "405": ("MethodNotAllowed", "The resource does not allow this method.", ("Allow",)),
     "409": ("Conflict", "The resource's state does not allow this now (a closed posting, say).", ()),
+    "413": ("ContentTooLarge", "The body is larger than the server accepts.", ()),
     "422": ("UnprocessableContent", "The body is well-formed but a field is not valid (a validation problem "
                                     "with `errors` pointing at it).", ()),
     "429": ("TooManyRequests", "The token's rate limit is reached.", ("RetryAfter", *RATE_LIMIT_HEADERS)),
