@@ -11,7 +11,7 @@ from .. import policy, query_args
 from ..cohorts.queries import cohorts_led_by
 from ..errors import NotFound
 from ..forms import EmptyForm, apply_form, apply_or_flash
-from ..organisations.queries import organisation_by_slug
+from ..organisations.queries import organisation_by_slug, organisations_of
 from . import queries, services
 from .attachments import kind_of_link, offered_links
 from .forms import (
@@ -70,7 +70,8 @@ def browse():
         remote=query_args.choice("remote", ("yes",)) == "yes", competence=query_args.text("competence"),
         organisation=query_args.text("organisation"))
     page = queries.browse(filters, query_args.page_number(), viewer_id=_viewer_id())
-    return render_template("opportunities/browse.html", page=page, filters=filters, **LABELS)
+    mine = organisations_of(current_user) if policy.signed_in(current_user) else []  # no query for non-members
+    return render_template("opportunities/browse.html", page=page, filters=filters, my_organisations=mine, **LABELS)
 
 
 @bp.get("/opportunities/<id:opportunity_id>")
