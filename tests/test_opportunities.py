@@ -415,3 +415,24 @@ def test_the_api_applies_once_and_lists_only_my_applications(client):
     assert [a["message"] for a in mine] == ["Hello"] and mine[0]["status"] == "received"
     services.close_opportunity(make_member(services.organisation_of(opportunity)), opportunity)
     assert client.post(path, json={"message": "Late"}, headers=_bearer(make_user())).status_code == 409
+
+
+def test_the_employer_edits_a_posting_with_its_tags_and_courses(client):
+    course = make_course("valued")
+    organisation = make_organisation()
+    member = make_member(organisation)
+    opportunity = make_opportunity(organisation, member, competences=["Teamwork", "SQL"], course_ids=[course.id])
+    log_in(client, member)
+    page = text(client.get(f"/opportunities/{opportunity.id}/edit"))
+    assert 'value="Teamwork, SQL"' in page and f'<option selected value="{course.id}">' in page
+    response = client.post(f"/opportunities/{opportunity.id}/edit", data={
+        "title": "Senior analyst", "kind": "job", "place": "Vienna", "closes_on": "2026-04-30",
+        "competences": "SQL, Statistics", "description": "New text"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    opportunity = queries.opportunity_with_children(opportunity.id)
+    assert opportunity.title == "Senior analyst" and [c.name for c in opportunity.competences] == ["SQL", "Statistics"]
+    assert opportunity.courses == []
+    response = client.post(f"/opportunities/{opportunity.id}/edit", data={
+        "title": "Senior analyst", "kind": "job", "place": "", "closes_on": "2026-04-30"})
+    assert response.status_code == 422 and "Say where the work is" in text(response)

@@ -156,8 +156,11 @@ def update_opportunity(actor, opportunity: Opportunity, fields: OpportunityField
     _require_manager(actor, opportunity)
     if opportunity.status not in (OpportunityStatus.DRAFT, OpportunityStatus.OPEN):
         raise Conflict(_("Only drafts and open opportunities are edited."))
+    values = _validated(fields)
     _load_children(opportunity)
-    _apply_fields(opportunity, _validated(fields))
+    opportunity.competences, opportunity.courses = [], []
+    db.session.flush()  # the old tags go before the new are inserted: a kept tag would meet its unique key
+    _apply_fields(opportunity, values)
     audit.record(actor, "opportunity.update", opportunity)
     db.session.flush()
 

@@ -196,9 +196,11 @@ def new_opportunity(slug: str):
 @login_required
 def edit_opportunity(opportunity_id: int):
     opportunity, organisation = _load_managed(opportunity_id)
-    form = _posting_form(obj=opportunity,
-                         competences=", ".join(c.name for c in opportunity.competences),
-                         course_ids=[c.course_id for c in opportunity.courses])
+    form = _posting_form(data={
+        "title": opportunity.title, "kind": opportunity.kind.value, "description": opportunity.description,
+        "place": opportunity.place, "remote": opportunity.remote, "closes_on": opportunity.closes_on,
+        "competences": ", ".join(c.name for c in opportunity.competences),
+        "course_ids": [c.course_id for c in opportunity.courses]})
     del form.publish
     if form.validate_on_submit() and apply_form(
             form, lambda: services.update_opportunity(current_user, opportunity, _fields(form)))[0]:
