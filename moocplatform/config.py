@@ -86,7 +86,8 @@ class Defaults:
     # The areas create_app installs, in order: each package's init_app(app) adds its pages, templates,
     # commands, jobs and registry entries. A name without a dot is a package of moocplatform.
     INSTALLED_AREAS = ("accounts", "tokens", "catalog", "learning", "quizzes", "notifications", "discussion", "cohorts",
-                       "assignments", "certificates", "notes", "portfolio", "admin", "studio", "ops", "api")
+                       "assignments", "certificates", "notes", "portfolio", "organisations", "opportunities",
+                       "admin", "studio", "ops", "api")
     # The issuer named on certificates and in their signed credentials.
     CERTIFICATE_ISSUER_NAME = "moocplatform"
     # Public verification pages and files per client address each minute (anyone may check a certificate; a
@@ -100,6 +101,8 @@ class Defaults:
     REQUESTED_MAIL_PER_SOURCE = 10
     REQUESTED_MAIL_WINDOW_SECONDS = 3600
     API_RATE_LIMIT_WINDOW_SECONDS = 60
+    # Applications to an opportunity are deleted this many days after it closed (or was withdrawn or removed).
+    OPPORTUNITY_APPLICATION_RETENTION_DAYS = 180
 
 
 ENVIRONMENT_SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
@@ -132,6 +135,7 @@ ENVIRONMENT_SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "STORAGE_S3_SECRET_ACCESS_KEY": ("STORAGE_S3_SECRET_ACCESS_KEY", str),
     "API_RATE_LIMIT": ("API_RATE_LIMIT", int),
     "API_RATE_LIMIT_WINDOW_SECONDS": ("API_RATE_LIMIT_WINDOW_SECONDS", int),
+    "OPPORTUNITY_APPLICATION_RETENTION_DAYS": ("OPPORTUNITY_APPLICATION_RETENTION_DAYS", int),
 }
 
 

@@ -202,6 +202,74 @@ def can_join_cohort(user: Any, course: Any) -> bool:
     return can_enrol(user, course)
 
 
+# Organisations and opportunities ---------------------------------------------------------------------------
+
+def organisation_role(user: Any, organisation: Any) -> str | None:
+    """The viewer's role in the organisation (org_admin or org_member), from the access context's fact that
+    the organisations area registers; None for an outsider or when no area resolves organisations."""
+    if not signed_in(user) or organisation is None:
+        return None
+    try:
+        roles = access_for(user, None).fact("organisations")
+    except KeyError:
+        return None
+    return (roles or {}).get(organisation.id)
+
+
+def is_organisation_admin(user: Any, organisation: Any) -> bool:
+    return organisation_role(user, organisation) == "org_admin"
+
+
+def is_organisation_member(user: Any, organisation: Any) -> bool:
+    """An admin or a member of the organisation."""
+    return organisation_role(user, organisation) is not None
+
+
+def can_manage_organisations(user: Any) -> bool:
+    """Create organisations, change their details and approve employers: platform administrators."""
+    return is_admin(user)
+
+
+def can_manage_organisation_members(user: Any, organisation: Any) -> bool:
+    return is_admin(user) or is_organisation_admin(user, organisation)
+
+
+def can_post_opportunities(user: Any, organisation: Any) -> bool:
+    """Members of an employer organisation that an administrator approved."""
+    return is_organisation_member(user, organisation) and bool(organisation.may_post_opportunities)
+
+
+def can_manage_opportunity(user: Any, organisation: Any) -> bool:
+    """Edit, close or withdraw a posting, and work its applications: members of the organisation that posted
+    it (an administrator moderates postings, and reads no applications)."""
+    return is_organisation_member(user, organisation)
+
+
+def can_view_opportunity(user: Any, opportunity: Any, organisation: Any) -> bool:
+    """Open and closed postings are public; drafts, withdrawn and removed ones are the posting organisation's
+    (and, for moderation, administrators')."""
+    if opportunity.status in ("open", "closed"):
+        return True
+    return is_organisation_member(user, organisation) or is_admin(user)
+
+
+def can_apply_to_opportunity(user: Any) -> bool:
+    return signed_in(user) and user.is_verified
+
+
+def can_report_opportunity(user: Any) -> bool:
+    return signed_in(user)
+
+
+def can_moderate_opportunities(user: Any) -> bool:
+    return is_admin(user)
+
+
+def can_recommend_opportunity(user: Any, cohort: Any) -> bool:
+    """A facilitator of the cohort tells its learners of a posting."""
+    return is_admin(user) or leads_cohort(user, cohort)
+
+
 # Tokens (personal access tokens, feed and link secrets) -----------------------------------------------
 
 def can_issue_token(user: Any, owner_id: int) -> bool:

@@ -29,7 +29,7 @@ from tests.factories import enrol, make_course, make_user
 from tests.openapi_check import api_document
 
 ALL_SCOPES = ("read:profile", "read:courses", "read:progress", "read:notes", "write:notes", "read:portfolio",
-              "write:portfolio")
+              "write:portfolio", "read:opportunities", "read:applications", "write:applications")
 
 
 def bearer(user, scopes=ALL_SCOPES) -> dict[str, str]:
@@ -465,6 +465,14 @@ API_CASES = {
     "portfolio_api.delete_entry": ("DELETE", "/api/v1/portfolio/entries/{entry}", None,
                                    {**NOBODY_ELSE, "enrolled": OK}),
     "portfolio_api.public_link": ("GET", "/api/v1/portfolio/public-link", None, {role: OK for role in ROLES}),
+    # {opportunity} is open, {draft} a draft (which administrators see, to moderate): no one here belongs to the
+    # posting organisation, so everyone may apply to the open one (tests/test_opportunities.py has the rest).
+    "opportunities_api.list_opportunities": ("GET", "/api/v1/opportunities", None, {role: OK for role in ROLES}),
+    "opportunities_api.get_opportunity": ("GET", "/api/v1/opportunities/{draft}", None, {
+        "learner": 404, "enrolled": 404, "facilitator": 404, "course_team": 404, "admin": OK}),
+    "opportunities_api.apply": ("POST", "/api/v1/opportunities/{opportunity}/applications", {"message": "Hello"},
+                                {role: OK for role in ROLES}),
+    "opportunities_api.my_applications": ("GET", "/api/v1/me/applications", None, {role: OK for role in ROLES}),
 }
 
 
@@ -477,6 +485,7 @@ def test_every_api_endpoint_has_a_bearer_permission_case(app):
 def api_world():
     from moocplatform.catalog import queries as catalog_queries
     from moocplatform.notes import services as notes
+    from tests.opportunities_helpers import make_opportunity
     from tests.portfolio_helpers import written
 
     course = make_course("alpha")
@@ -489,7 +498,8 @@ def api_world():
     bookmark = notes.bookmark_unit(people["enrolled"], course, unit)
     entry = written(people["enrolled"])
     db.session.flush()
-    return people, {"bookmark": bookmark.id, "entry": entry.id}
+    return people, {"bookmark": bookmark.id, "entry": entry.id, "opportunity": make_opportunity().id,
+                    "draft": make_opportunity(publish=False).id}
 
 
 @pytest.mark.parametrize("role", ROLES)

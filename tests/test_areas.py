@@ -18,7 +18,8 @@ from .conftest import log_in
 from .factories import enrol, make_course, make_user
 
 ALL_AREAS = ("accounts", "tokens", "catalog", "learning", "quizzes", "notifications", "discussion", "cohorts",
-             "assignments", "certificates", "notes", "portfolio", "admin", "studio", "ops", "api")
+             "assignments", "certificates", "notes", "portfolio", "organisations", "opportunities",
+             "admin", "studio", "ops", "api")
 
 
 def make_app(app, **config):
@@ -32,8 +33,9 @@ def test_every_area_is_installed_by_default(app):
     assert {"courses", "users", "quizzes", "seed-demo", "jobs", "setup", "backup", "restore"} <= set(
         app.cli.commands)
     assert [job.name for job in registered_jobs(app)] == [
-        "close-expired-quiz-attempts", "ensure-course-forums", "issue-certificates", "process-completions",
-        "purge-login-failures", "purge-sessions", "send-notification-digests"]
+        "close-due-opportunities", "close-expired-quiz-attempts", "delete-expired-applications",
+        "ensure-course-forums", "issue-certificates", "process-completions", "purge-login-failures", "purge-sessions",
+        "send-notification-digests"]
     assert [panel.name for panel in unit_panels.entries(app)] == ["quiz", "discussion", "assignment", "notes"]
     assert [panel.name for panel in course_panels.entries(app)] == ["cohorts", "notes"]
 

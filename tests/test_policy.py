@@ -284,13 +284,65 @@ CASES = {
     "portfolio_api.get_entry": ("GET", "/api/v1/portfolio/entries/{pf_entry}", {role: 401 for role in ROLES}),
     "portfolio_api.delete_entry": ("DELETE", "/api/v1/portfolio/entries/{pf_entry}", {role: 401 for role in ROLES}),
     "portfolio_api.public_link": ("GET", "/api/v1/portfolio/public-link", {role: 401 for role in ROLES}),
+    # The opportunities API: a cookie session authenticates nobody there either.
+    "opportunities_api.list_opportunities": ("GET", "/api/v1/opportunities", {role: 401 for role in ROLES}),
+    "opportunities_api.get_opportunity": ("GET", "/api/v1/opportunities/1", {role: 401 for role in ROLES}),
+    "opportunities_api.apply": ("POST", "/api/v1/opportunities/1/applications", {role: 401 for role in ROLES}),
+    "opportunities_api.my_applications": ("GET", "/api/v1/me/applications", {role: 401 for role in ROLES}),
+}
+
+# Organisations and opportunities, against the people they concern: a learner who applied to {opportunity},
+# a member and an admin of the employer that posted it ({org}), a member of another approved employer (rival),
+# a member of an employer not approved to post, a cohort's facilitator, and a platform administrator.
+EMPLOYER_ROLES = ("anonymous", "learner", "employer", "org_admin", "rival", "unapproved", "facilitator", "admin")
+E_EVERYONE = {role: OK for role in EMPLOYER_ROLES}
+E_SIGNED_IN = {"anonymous": LOGIN, **{role: OK for role in EMPLOYER_ROLES[1:]}}
+E_ADMIN_ONLY = {"anonymous": LOGIN, **{role: FORBIDDEN for role in EMPLOYER_ROLES[1:-1]}, "admin": OK}
+ORG_MEMBERS = {**{role: FORBIDDEN for role in EMPLOYER_ROLES}, "anonymous": LOGIN, "employer": OK, "org_admin": OK}
+ORG_ADMINS = {**ORG_MEMBERS, "employer": FORBIDDEN, "admin": OK}
+EMPLOYER_CASES = {
+    "organisations.organisation_page": ("GET", "/organisations/{org}", E_EVERYONE),
+    "organisations.members": ("GET", "/organisations/{org}/members", ORG_ADMINS),
+    "organisations.add_member": ("POST", "/organisations/{org}/members", ORG_ADMINS),
+    "organisations.remove_member": ("POST", "/organisations/{org}/members/{employer}/remove", ORG_ADMINS),
+    "organisations.admin_list": ("GET", "/admin/organisations", E_ADMIN_ONLY),
+    "organisations.new_organisation": ("GET", "/admin/organisations/new", E_ADMIN_ONLY),
+    "organisations.edit_organisation": ("GET", "/admin/organisations/{org}", E_ADMIN_ONLY),
+    "organisations.approve": ("POST", "/admin/organisations/{unapproved_org}/approve", E_ADMIN_ONLY),
+    "organisations.withdraw_approval": ("POST", "/admin/organisations/{org}/withdraw-approval", E_ADMIN_ONLY),
+    "opportunities.browse": ("GET", "/opportunities", E_EVERYONE),
+    "opportunities.opportunity_page": ("GET", "/opportunities/{opportunity}", E_EVERYONE),
+    # the learner applied already (the first application stands); the posting's own people are refused on the form
+    "opportunities.apply": ("POST", "/opportunities/{opportunity}/apply", {
+        **E_SIGNED_IN, "employer": 422, "org_admin": 422}, {"message": "I would like to apply."}),
+    "opportunities.report": ("POST", "/opportunities/{opportunity}/report", E_SIGNED_IN),
+    "opportunities.recommend": ("POST", "/opportunities/{opportunity}/recommend", {
+        **{role: FORBIDDEN for role in EMPLOYER_ROLES}, "anonymous": LOGIN, "facilitator": OK}, {"cohort": "{cohort}"}),
+    "opportunities.my_applications": ("GET", "/opportunities/my-applications", E_SIGNED_IN),
+    "opportunities.organisation_postings": ("GET", "/organisations/{org}/opportunities", ORG_MEMBERS),
+    "opportunities.new_opportunity": ("GET", "/organisations/{org}/opportunities/new", ORG_MEMBERS),
+    "opportunities.edit_opportunity": ("GET", "/opportunities/{opportunity}/edit", ORG_MEMBERS),
+    # a draft is the organisation's (and the moderators'): others do not learn it exists
+    "opportunities.publish": ("POST", "/opportunities/{draft}/publish", {
+        **{role: NOT_FOUND for role in EMPLOYER_ROLES}, "anonymous": LOGIN, "employer": OK, "org_admin": OK,
+        "admin": FORBIDDEN}),
+    "opportunities.close": ("POST", "/opportunities/{opportunity}/close", ORG_MEMBERS),
+    "opportunities.withdraw": ("POST", "/opportunities/{opportunity}/withdraw", ORG_MEMBERS),
+    "opportunities.applications": ("GET", "/opportunities/{opportunity}/applications", ORG_MEMBERS),
+    "opportunities.set_status": ("POST", "/opportunities/applications/{application}/status", {
+        **{role: NOT_FOUND for role in EMPLOYER_ROLES}, "anonymous": LOGIN, "employer": OK, "org_admin": OK},
+        {"status": "reviewing"}),
+    "opportunities.moderation_queue": ("GET", "/admin/opportunities", E_ADMIN_ONLY),
+    "opportunities.remove": ("POST", "/opportunities/{opportunity}/remove", E_ADMIN_ONLY),
+    "opportunities.restore": ("POST", "/opportunities/{removed}/restore", E_ADMIN_ONLY),
+    "opportunities.dismiss_reports": ("POST", "/opportunities/{opportunity}/dismiss-reports", E_ADMIN_ONLY),
 }
 
 
 def test_every_endpoint_has_a_permission_case(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"}
-    assert endpoints - set(CASES) == set(), "add these endpoints to CASES in tests/test_policy.py"
-    assert set(CASES) - endpoints == set()
+    assert endpoints - set(CASES) - set(EMPLOYER_CASES) == set(), "add these endpoints to CASES in tests/test_policy.py"
+    assert (set(CASES) | set(EMPLOYER_CASES)) - endpoints == set()
 
 
 def certificate_of(learner, course):
@@ -407,6 +459,71 @@ def test_permissions(client, world, endpoint, role):
         assert response.status_code == 302 and response.headers["Location"].endswith("/courses/alpha")
     else:
         assert response.status_code == outcome
+
+
+def _assert_outcome(response, outcome) -> None:
+    if outcome == OK:
+        assert response.status_code in (200, 302), response.status_code
+        if response.status_code == 302:
+            assert "/login" not in response.headers["Location"]
+    elif outcome == LOGIN:
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+    else:
+        assert response.status_code == outcome
+
+
+@pytest.fixture()
+def employer_world():
+    from moocplatform.cohorts.services import join_cohort
+    from moocplatform.opportunities import services as opportunities
+    from tests.factories import make_cohort
+    from tests.opportunities_helpers import make_member, make_opportunity, make_organisation
+    organisation = make_organisation()
+    unapproved = make_organisation(approved=False)
+    course = make_course("alpha")
+    people = {"learner": make_user(), "employer": make_member(organisation),
+              "org_admin": make_member(organisation, "org_admin"), "rival": make_member(make_organisation()),
+              "unapproved": make_member(unapproved), "facilitator": make_user("facilitator", course=course),
+              "admin": make_user("admin")}
+    cohort = make_cohort(course, people["facilitator"])
+    join_cohort(people["learner"], cohort, course)
+    opportunity = make_opportunity(organisation, people["employer"])
+    removed = make_opportunity(organisation, people["employer"])
+    opportunities.remove_opportunity(people["admin"], removed)
+    application = opportunities.apply_to_opportunity(people["learner"], opportunity, "Hello")
+    values = {"org": organisation.slug, "unapproved_org": unapproved.slug, "opportunity": opportunity.id,
+              "draft": make_opportunity(organisation, people["employer"], publish=False).id, "removed": removed.id,
+              "application": application.id, "employer": people["employer"].id, "cohort": cohort.id}
+    return people, values
+
+
+@pytest.mark.parametrize("role", EMPLOYER_ROLES)
+@pytest.mark.parametrize("endpoint", sorted(EMPLOYER_CASES))
+def test_employer_permissions(client, employer_world, endpoint, role):
+    people, values = employer_world
+    method, path, expected, *data = EMPLOYER_CASES[endpoint]
+    if role != "anonymous":
+        log_in(client, people[role])
+    form = {key: str(value).format(**values) for key, value in (data[0] if data else {}).items()}
+    _assert_outcome(client.open(path.format(**values), method=method, data=form), expected[role])
+
+
+def test_an_unapproved_employer_cannot_post(client, employer_world):
+    people, values = employer_world
+    log_in(client, people["unapproved"])
+    assert client.get(f"/organisations/{values['unapproved_org']}/opportunities").status_code == 200
+    assert client.get(f"/organisations/{values['unapproved_org']}/opportunities/new").status_code == 403
+    assert client.post(f"/organisations/{values['unapproved_org']}/opportunities/new", data={
+        "title": "A job", "kind": "job", "place": "Lyon", "closes_on": "2026-04-01"}).status_code == 403
+
+
+def test_a_learner_sees_only_their_own_applications(client, employer_world):
+    people, values = employer_world
+    other = make_user(display_name="Other Applicant")
+    log_in(client, other)
+    assert "Hello" not in client.get("/opportunities/my-applications").get_data(as_text=True)
+    assert client.get(f"/opportunities/{values['opportunity']}/applications").status_code == 403
+    assert client.get(f"/opportunities/{values['draft']}").status_code == 404
 
 
 # Visibility of a learner's data ------------------------------------------------------------------------

@@ -5,8 +5,11 @@ from moocplatform.audit import record
 from moocplatform.catalog.services import import_pack
 from moocplatform.extensions import db
 from moocplatform.learning.services import set_unit_completion
+from moocplatform.opportunities import services as opportunities
+from tests.certificate_helpers import completed_with_certificate
 from tests.conftest import log_in
 from tests.factories import enrol, make_course, make_user, write_pack
+from tests.opportunities_helpers import make_member, make_opportunity, make_organisation
 
 
 def queries_for(client, count_queries, path: str) -> int:
@@ -189,3 +192,42 @@ def test_portfolio_pages_query_budget(client, count_queries):
     assert queries_for(client, count_queries, f"/p/{link.secret}") == 5
     client.post("/logout")
     assert queries_for(client, count_queries, f"/p/{link.secret}") == 3
+
+
+# Opportunities: the browse list, a posting's applications, my applications -----------------------------------
+
+def test_opportunity_lists_do_not_grow_with_postings_or_applications(client, count_queries):
+    organisation = make_organisation()
+    member = make_member(organisation)
+    learner = make_user()
+    course = make_course("counted")
+    enrol(learner, course)
+    completed_with_certificate(learner, course)
+
+    def measure(path, user):
+        log_in(client, user)
+        client.get(path)
+        with count_queries() as statements:
+            assert client.get(path).status_code == 200
+        return len(statements)
+
+    opportunity = make_opportunity(organisation, member)
+    opportunities.apply_to_opportunity(learner, opportunity, "One")
+    browse_one = measure("/opportunities", learner)
+    applications_one = measure(f"/opportunities/{opportunity.id}/applications", member)
+    mine_one = measure("/opportunities/my-applications", learner)
+    for n in range(4):
+        other = make_opportunity(organisation, member, title=f"Posting {n}", competences=[f"Skill {n}", "Teamwork"])
+        opportunities.apply_to_opportunity(make_user(), opportunity, f"Application {n}")
+        opportunities.apply_to_opportunity(learner, other, f"Mine {n}")
+    assert measure("/opportunities", learner) == browse_one
+    assert measure(f"/opportunities/{opportunity.id}/applications", member) == applications_one
+    assert measure("/opportunities/my-applications", learner) == mine_one
+    # The session and its user (2), the bell, then the read-model's own.
+    assert (browse_one, applications_one, mine_one) == (BROWSE_QUERIES, APPLICATIONS_QUERIES, MINE_QUERIES)
+
+
+# The session with its user, and the bell: 2. Browse: count, page, its tags, its courses, its organisations, the
+# viewer's certificates, the tags of every open posting. Applications: the posting with its tags and courses, its
+# organisation, the applications with their senders. Mine: the applications with their postings.
+BROWSE_QUERIES, APPLICATIONS_QUERIES, MINE_QUERIES = 9, 7, 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from datetime import date
 from types import SimpleNamespace
 
 import pytest
@@ -20,10 +21,14 @@ from moocplatform.errors import InvalidInput, NotFound, PermissionDenied
 from moocplatform.extensions import db
 from moocplatform.learning import services as learning
 from moocplatform.notes import services as notes
+from moocplatform.opportunities import services as opportunities
+from moocplatform.organisations import services as organisations
+from moocplatform.organisations.services import OrganisationFields
 from moocplatform.portfolio import services as portfolio
 from moocplatform.quizzes import services as quizzes
 from moocplatform.studio import uploads as studio
-from tests.factories import PASSWORD, enrol, make_course, make_user, write_pack
+from tests.factories import PASSWORD, enrol, make_cohort, make_course, make_user, write_pack
+from tests.opportunities_helpers import make_member, make_opportunity, make_organisation, posting_fields
 from tests.portfolio_helpers import written
 
 ANONYMOUS = AnonymousUserMixin()
@@ -65,14 +70,16 @@ class Upload:
 SOURCE = LoginSource("127.0.0.1")
 
 
-def unit_of(w, key="m1-u2"):
-    from moocplatform.catalog import queries as catalog_queries
-
-    return catalog_queries.outline_for(catalog_queries.live_version_of(w.course)).by_key[key]
-
-
-def learners_note(w):
-    return notes.save_note(w.learner, w.course, unit_of(w), "Mine", base_version=0)
+from moocplatform.notes import services as notes
+from moocplatform.opportunities import services as opportunities
+from moocplatform.organisations import services as organisations
+from moocplatform.organisations.services import OrganisationFields
+from moocplatform.portfolio import services as portfolio
+from moocplatform.quizzes import services as quizzes
+from moocplatform.studio import uploads as studio
+from tests.factories import PASSWORD, enrol, make_cohort, make_course, make_user, write_pack
+from tests.opportunities_helpers import make_member, make_opportunity, make_organisation, posting_fields
+from tests.portfolio_helpers import written
 
 
 # service: (how an outsider calls it, refused with) -------------------------------------------------------------
@@ -139,6 +146,45 @@ REFUSED = {
         PermissionDenied),
     "portfolio.publish_link": (lambda w: portfolio.publish_link(w.admin, w.learner), PermissionDenied),
     "portfolio.revoke_link": (lambda w: portfolio.revoke_link(ANONYMOUS, w.learner), PermissionDenied),
+
+
+    "organisations.create_organisation": (
+        lambda w: organisations.create_organisation(w.learner, "acme", org_fields()), PermissionDenied),
+    "organisations.update_organisation": (
+        lambda w: organisations.update_organisation(w.learner, emp(w).org, org_fields()), PermissionDenied),
+    "organisations.approve_organisation": (
+        lambda w: organisations.approve_organisation(w.team, emp(w).org), PermissionDenied),
+    "organisations.withdraw_approval": (
+        lambda w: organisations.withdraw_approval(emp(w).member, w.org), PermissionDenied),
+    "organisations.add_member": (
+        lambda w: organisations.add_member(emp(w).member, w.org, w.outsider.email), PermissionDenied),
+    "organisations.remove_member": (
+        lambda w: organisations.remove_member(w.outsider, emp(w).org, w.member.id), PermissionDenied),
+    "opportunities.create_opportunity": (
+        lambda w: opportunities.create_opportunity(w.outsider, emp(w).org, posting_fields()), PermissionDenied),
+    "opportunities.update_opportunity": (
+        lambda w: opportunities.update_opportunity(w.outsider, emp(w).posting, posting_fields()), PermissionDenied),
+    "opportunities.publish_opportunity": (
+        lambda w: opportunities.publish_opportunity(w.outsider, emp(w).draft), PermissionDenied),
+    "opportunities.close_opportunity": (
+        lambda w: opportunities.close_opportunity(w.outsider, emp(w).posting), PermissionDenied),
+    "opportunities.withdraw_opportunity": (
+        lambda w: opportunities.withdraw_opportunity(w.outsider, emp(w).posting), PermissionDenied),
+    "opportunities.apply_to_opportunity": (
+        lambda w: opportunities.apply_to_opportunity(ANONYMOUS, emp(w).posting, "Hi"), PermissionDenied),
+    # Another's application does not exist for the outsider.
+    "opportunities.set_application_status": (
+        lambda w: opportunities.set_application_status(w.outsider, emp(w).application, "declined"), NotFound),
+    "opportunities.report_opportunity": (
+        lambda w: opportunities.report_opportunity(ANONYMOUS, emp(w).posting), PermissionDenied),
+    "opportunities.remove_opportunity": (
+        lambda w: opportunities.remove_opportunity(emp(w).member, w.posting), PermissionDenied),
+    "opportunities.restore_opportunity": (
+        lambda w: opportunities.restore_opportunity(w.outsider, emp(w).posting), PermissionDenied),
+    "opportunities.dismiss_reports": (
+        lambda w: opportunities.dismiss_reports(w.outsider, emp(w).posting), PermissionDenied),
+    "opportunities.recommend_to_cohort": (
+        lambda w: opportunities.recommend_to_cohort(w.learner, emp(w).posting, w.cohort), PermissionDenied),
 }
 
 # service: [(how an entitled actor calls it with bad input, the field named)] -------------------------------------
@@ -241,6 +287,41 @@ REJECTED = {
         (lambda w: portfolio.set_public_page(w.learner, w.learner, headline="", intro="",
                                              public_entry_ids=[written(w.outsider).id]), "entries"),
     ],
+
+
+    "organisations.create_organisation": [
+        (lambda w: organisations.create_organisation(w.admin, "Not a slug!", org_fields()), "slug"),
+        (lambda w: organisations.create_organisation(w.admin, "acme", org_fields(country="ZZ")), "country"),
+        (lambda w: organisations.create_organisation(w.admin, "acme", org_fields(kind="club")), "kind"),
+        (lambda w: organisations.create_organisation(w.admin, "acme", org_fields(name=LONG)), "name"),
+    ],
+    "organisations.update_organisation": [
+        (lambda w: organisations.update_organisation(w.admin, emp(w).org, org_fields(legal_name=LONG)), "legal_name")],
+    "organisations.withdraw_approval": [
+        (lambda w: organisations.withdraw_approval(w.admin, emp(w).org, "x" * 301), "reason")],
+    "organisations.add_member": [
+        (lambda w: organisations.add_member(w.admin, emp(w).org, "not-an-address"), "email"),
+        (lambda w: organisations.add_member(w.admin, emp(w).org, w.outsider.email, "owner"), "role"),
+    ],
+    "opportunities.create_opportunity": [
+        (lambda w: opportunities.create_opportunity(emp(w).member, w.org, posting_fields(title=LONG)), "title"),
+        (lambda w: opportunities.create_opportunity(emp(w).member, w.org, posting_fields(place="")), "place"),
+        (lambda w: opportunities.create_opportunity(emp(w).member, w.org, posting_fields(kind="gig")), "kind"),
+    ],
+    "opportunities.update_opportunity": [
+        (lambda w: opportunities.update_opportunity(emp(w).member, w.posting, posting_fields(
+            closes_on=date(2020, 1, 1))), "closes_on")],
+    "opportunities.apply_to_opportunity": [
+        (lambda w: opportunities.apply_to_opportunity(w.outsider, emp(w).posting, ""), "message"),
+        (lambda w: opportunities.apply_to_opportunity(w.outsider, emp(w).posting, "Hi", "file:///etc"),
+         "shared_link"),
+    ],
+    "opportunities.set_application_status": [
+        (lambda w: opportunities.set_application_status(emp(w).member, w.application, "hired"), "status")],
+    "opportunities.report_opportunity": [
+        (lambda w: opportunities.report_opportunity(w.outsider, emp(w).posting, "x" * 501), "reason")],
+    "opportunities.remove_opportunity": [
+        (lambda w: opportunities.remove_opportunity(w.admin, emp(w).posting, "x" * 301), "reason")],
 }
 
 # Services that change data but have no bad input to give: their only input is who and which course.
@@ -249,6 +330,12 @@ NO_FREE_INPUT = {"notes.delete_note", "notes.bookmark_unit", "notes.delete_bookm
                  "catalog.archive_course", "catalog.unarchive_course", "catalog.import_pack",
                  "learning.enrol_learner", "learning.leave_course", "quizzes.close_expired_attempt",
                  "portfolio.delete_entry", "portfolio.publish_link", "portfolio.revoke_link"}
+
+
+                 "organisations.approve_organisation", "organisations.remove_member",
+                 "opportunities.publish_opportunity", "opportunities.close_opportunity",
+                 "opportunities.withdraw_opportunity", "opportunities.restore_opportunity",
+                 "opportunities.dismiss_reports", "opportunities.recommend_to_cohort"}
 
 # Public functions of */services.py that are not covered above, and why.
 NOT_ACTOR_SERVICES = {
@@ -271,12 +358,19 @@ NOT_ACTOR_SERVICES = {
     "learning.lock_enrolment", "accounts.lock_user",
     # the key a form carries
     "portfolio.new_request_key",
+
+
+    # organisations' and opportunities' reads and helpers, and the jobs (no actor: the worker)
+    "organisations.get_organisation", "opportunities.get_opportunity", "opportunities.organisation_of",
+    "opportunities.competence_tags", "opportunities.get_application_for_employer", "opportunities.retention_days",
+    "opportunities.close_due_opportunities", "opportunities.delete_expired_applications",
 }
 
 
 def test_every_public_service_is_covered():
     found = set()
-    for area in ("accounts", "admin", "catalog", "learning", "quizzes", "notes", "portfolio"):
+    for area in ("accounts", "admin", "catalog", "learning", "quizzes", "notes", "portfolio", "organisations",
+                 "opportunities"):
         module = importlib.import_module(f"moocplatform.{area}.services")
         found |= {f"{area}.{name}" for name, obj in vars(module).items()
                   if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not name.startswith("_")}

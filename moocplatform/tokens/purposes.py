@@ -52,7 +52,10 @@ PERSONAL_ACCESS = register_purpose(Purpose(
             "read:notes": _l("Read your notes and bookmarks"),
             "write:notes": _l("Write and delete your notes and bookmarks"),
             "read:portfolio": _l("Read your portfolio"),
-            "write:portfolio": _l("Add entries to your portfolio and delete them")},
+            "write:portfolio": _l("Add entries to your portfolio and delete them"),
+            "read:opportunities": _l("Read the open opportunities"),
+            "read:applications": _l("Read your applications to opportunities"),
+            "write:applications": _l("Apply to opportunities in your name")},
     default_lifetime=timedelta(days=90), max_lifetime=timedelta(days=366),
 ))
 CALENDAR_FEED = register_purpose(Purpose(

@@ -1,0 +1,93 @@
+"""Read-models of organisations, and what the access context asks of them."""
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ..accounts.models import RoleGrant, ScopeType, User
+from ..extensions import db
+from ..pagination import Page, paginate
+from .models import ORGANISATION_ROLES, Organisation, OrganisationRole
+
+# What the access context asks (moocplatform.access.AccessLoader) ---------------------------------------------
+
+
+def viewer_organisations(viewer, course_id: int | None) -> dict[int, str]:
+    """{organisation id: role} of the viewer (the fact "organisations"): from the grants that come with the
+    signed-in user, so no query. An admin of an organisation is listed as its admin only."""
+    found: dict[int, str] = {}
+    if not getattr(viewer, "is_authenticated", False):
+        return found
+    for grant in viewer.roles:
+        ours = grant.scope_type == ScopeType.ORGANISATION and grant.role in ORGANISATION_ROLES and grant.scope_id
+        if ours and found.get(grant.scope_id) != OrganisationRole.ADMIN:
+            found[grant.scope_id] = grant.role
+    return found
+
+
+def courses_of_organisations(organisation_ids: set[int]) -> dict[int, set[int]]:
+    """An organisation's grants reach no course: its roles are about the organisation itself (members,
+    postings, applications), never about learners' data in a course."""
+    return {organisation_id: set() for organisation_id in organisation_ids}
+
+
+def members_in_courses(organisation_ids: set[int], learner_ids: Collection[int]) -> set[tuple[int, int]]:
+    return set()
+
+
+# Pages --------------------------------------------------------------------------------------------------------
+
+def get_organisation(organisation_id: int) -> Organisation | None:
+    return db.session.get(Organisation, organisation_id)
+
+
+def organisation_by_slug(slug: str) -> Organisation | None:
+    return db.session.scalar(sa.select(Organisation).where(Organisation.slug == slug))
+
+
+def organisations_by_id(ids: Collection[int]) -> dict[int, Organisation]:
+    if not ids:
+        return {}
+    return {o.id: o for o in db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(set(ids))))}
+
+
+def organisations_page(page: int, *, per_page: int = 50) -> Page:
+    return paginate(sa.select(Organisation).order_by(Organisation.name, Organisation.id), page, per_page=per_page)
+
+
+def organisations_of(user) -> list[Organisation]:
+    """The organisations the user belongs to, by name (one query; none when they belong to none)."""
+    ids = set(viewer_organisations(user, None))
+    if not ids:
+        return []
+    return list(db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(ids))
+                                   .order_by(Organisation.name)))
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: int
+    display_name: str
+    email: str
+    role: str
+
+
+def members_of(organisation: Organisation) -> list[Member]:
+    """The organisation's people with their role, admins first: one query."""
+    rows = db.session.execute(
+        sa.select(User.id, User.display_name, User.email, RoleGrant.role)
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.scope_type == ScopeType.ORGANISATION.value, RoleGrant.scope_id == organisation.id,
+               RoleGrant.role.in_(ORGANISATION_ROLES))
+        .order_by(RoleGrant.role, User.display_name, User.id)).all()
+    return [Member(*row) for row in rows]
+
+
+def member_ids(organisation_id: int) -> set[int]:
+    """Everyone holding a role in the organisation (to tell them of something)."""
+    return set(db.session.scalars(
+        sa.select(RoleGrant.user_id).where(RoleGrant.scope_type == ScopeType.ORGANISATION.value,
+                                           RoleGrant.scope_id == organisation_id,
+                                           RoleGrant.role.in_(ORGANISATION_ROLES))))
