@@ -70,16 +70,32 @@ class Upload:
 SOURCE = LoginSource("127.0.0.1")
 
 
-from moocplatform.notes import services as notes
-from moocplatform.opportunities import services as opportunities
-from moocplatform.organisations import services as organisations
-from moocplatform.organisations.services import OrganisationFields
-from moocplatform.portfolio import services as portfolio
-from moocplatform.quizzes import services as quizzes
-from moocplatform.studio import uploads as studio
-from tests.factories import PASSWORD, enrol, make_cohort, make_course, make_user, write_pack
-from tests.opportunities_helpers import make_member, make_opportunity, make_organisation, posting_fields
-from tests.portfolio_helpers import written
+def unit_of(w, key="m1-u2"):
+    from moocplatform.catalog import queries as catalog_queries
+
+    return catalog_queries.outline_for(catalog_queries.live_version_of(w.course)).by_key[key]
+
+
+def learners_note(w):
+    return notes.save_note(w.learner, w.course, unit_of(w), "Mine", base_version=0)
+
+
+def emp(w):
+    """An approved employer with a member, its open posting and draft, an application to the posting from the
+    world's learner, and a cohort of the course (made once per test, on first use)."""
+    if not hasattr(w, "org"):
+        w.org = make_organisation(admin=w.admin)
+        w.member = make_member(w.org)
+        w.posting = make_opportunity(w.org, w.member)
+        w.draft = make_opportunity(w.org, w.member, publish=False)
+        w.application = opportunities.apply_to_opportunity(w.learner, w.posting, "Hello")
+        w.cohort = make_cohort(w.course)
+    return w
+
+
+def org_fields(**changes):
+    return OrganisationFields(**{**dict(name="Acme", legal_name="Acme Ltd", kind="employer", country="DE"),
+                                 **changes})
 
 
 # service: (how an outsider calls it, refused with) -------------------------------------------------------------
@@ -146,8 +162,6 @@ REFUSED = {
         PermissionDenied),
     "portfolio.publish_link": (lambda w: portfolio.publish_link(w.admin, w.learner), PermissionDenied),
     "portfolio.revoke_link": (lambda w: portfolio.revoke_link(ANONYMOUS, w.learner), PermissionDenied),
-
-
     "organisations.create_organisation": (
         lambda w: organisations.create_organisation(w.learner, "acme", org_fields()), PermissionDenied),
     "organisations.update_organisation": (
@@ -329,9 +343,7 @@ NO_FREE_INPUT = {"notes.delete_note", "notes.bookmark_unit", "notes.delete_bookm
                  "accounts.verify_email", "accounts.reset_password", "admin.unsuspend_user", "admin.unlock_user",
                  "catalog.archive_course", "catalog.unarchive_course", "catalog.import_pack",
                  "learning.enrol_learner", "learning.leave_course", "quizzes.close_expired_attempt",
-                 "portfolio.delete_entry", "portfolio.publish_link", "portfolio.revoke_link"}
-
-
+                 "portfolio.delete_entry", "portfolio.publish_link", "portfolio.revoke_link",
                  "organisations.approve_organisation", "organisations.remove_member",
                  "opportunities.publish_opportunity", "opportunities.close_opportunity",
                  "opportunities.withdraw_opportunity", "opportunities.restore_opportunity",
