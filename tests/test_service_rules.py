@@ -19,6 +19,7 @@ from moocplatform.content import PackError
 from moocplatform.errors import InvalidInput, NotFound, PermissionDenied
 from moocplatform.extensions import db
 from moocplatform.learning import services as learning
+from moocplatform.people import services as people
 from moocplatform.quizzes import services as quizzes
 from moocplatform.studio import uploads as studio
 from tests.factories import PASSWORD, enrol, make_course, make_user, write_pack
@@ -103,6 +104,14 @@ REFUSED = {
         lambda w: quizzes.grant_exception(w.learner, w.learner, w.course, "check", 1, 0, "why not"),
         PermissionDenied),
     "studio.receive_pack": (lambda w: studio.receive_pack(w.learner, Upload(), "alpha"), PermissionDenied),
+    "people.update_settings": (lambda w: people.update_settings(w.outsider, w.learner, visibility="hidden",
+                                                                allow_messages=False, links=[]), PermissionDenied),
+    "people.block": (lambda w: people.block(ANONYMOUS, w.learner.id), PermissionDenied),
+    "people.unblock": (lambda w: people.unblock(ANONYMOUS, w.learner.id), PermissionDenied),
+    # a hidden profile of someone sharing no course does not exist for the outsider
+    "people.report_profile": (lambda w: people.report_profile(w.outsider, w.learner.id, "spam"), NotFound),
+    "people.resolve_profile_reports": (lambda w: people.resolve_profile_reports(w.learner, w.outsider.id, hide=True),
+                                       PermissionDenied),
 }
 
 # service: [(how an entitled actor calls it with bad input, the field named)] -------------------------------------
@@ -165,12 +174,29 @@ REJECTED = {
         (lambda w: quizzes.grant_exception(w.team, w.outsider, w.course, "check", 1, 0, "why"), "email"),
     ],
     "studio.receive_pack": [(lambda w: studio.receive_pack(w.team, None, "alpha"), "pack")],
+    "people.update_settings": [
+        (lambda w: people.update_settings(w.learner, w.learner, visibility="everyone", allow_messages=False,
+                                          links=[]), "visibility"),
+        (lambda w: people.update_settings(w.learner, w.learner, visibility="hidden", allow_messages="yes",
+                                          links=[]), "allow_messages"),
+        (lambda w: people.update_settings(w.learner, w.learner, visibility="hidden", allow_messages=False,
+                                          links=["javascript:alert(1)"]), "links"),
+        (lambda w: people.update_settings(w.learner, w.learner, visibility="hidden", allow_messages=False,
+                                          links=[], bio="x" * 1001), "bio"),
+    ],
+    "people.report_profile": [
+        (lambda w: people.report_profile(w.admin, w.learner.id, "  "), "reason"),
+        (lambda w: people.report_profile(w.admin, w.learner.id, LONG * 2), "reason"),
+    ],
+    "people.resolve_profile_reports": [
+        (lambda w: people.resolve_profile_reports(w.admin, w.learner.id, hide=False, reason=LONG * 2), "reason")],
 }
 
 # Services that change data but have no bad input to give: their only input is who and which course.
 NO_FREE_INPUT = {"accounts.verify_email", "accounts.reset_password", "admin.unsuspend_user", "admin.unlock_user",
                  "catalog.archive_course", "catalog.unarchive_course", "catalog.import_pack",
-                 "learning.enrol_learner", "learning.leave_course", "quizzes.close_expired_attempt"}
+                 "learning.enrol_learner", "learning.leave_course", "quizzes.close_expired_attempt",
+                 "people.block", "people.unblock"}
 
 # Public functions of */services.py that are not covered above, and why.
 NOT_ACTOR_SERVICES = {
@@ -191,12 +217,14 @@ NOT_ACTOR_SERVICES = {
     # (admin.grant_role, admin.revoke_role, admin.suspend_user; quizzes' attempts lock the enrolment)
     "accounts.add_role_grant", "accounts.remove_role_grant", "accounts.set_account_status",
     "learning.lock_enrolment", "accounts.lock_user",
+    # the links check update_settings runs (its cases are above)
+    "people.clean_links",
 }
 
 
 def test_every_public_service_is_covered():
     found = set()
-    for area in ("accounts", "admin", "catalog", "learning", "quizzes"):
+    for area in ("accounts", "admin", "catalog", "learning", "quizzes", "people"):
         module = importlib.import_module(f"moocplatform.{area}.services")
         found |= {f"{area}.{name}" for name, obj in vars(module).items()
                   if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not name.startswith("_")}
@@ -249,3 +277,21 @@ def test_a_profile_with_a_bad_time_zone_is_refused_and_pages_keep_working(client
     stored = db.session.scalar(sa.select(accounts.User.timezone).where(accounts.User.id == w.learner.id))
     assert stored != "Mars/Olympus_Mons"
     assert client.get("/my-learning").status_code == 200
+
+
+def test_private_conversations_check_who_may_write(w):
+    from moocplatform.discussion import services as discussion
+
+    with pytest.raises(PermissionDenied):
+        discussion.open_conversation(ANONYMOUS, w.learner)
+    with pytest.raises(PermissionDenied):  # no shared course, no consent
+        discussion.open_conversation(w.outsider, w.learner)
+    with pytest.raises(NotFound):
+        discussion.open_conversation(w.learner, w.learner)
+    facilitator = make_user("facilitator", course=w.course)
+    space = discussion.open_conversation(facilitator, w.learner)
+    with pytest.raises(NotFound):
+        discussion.send_message(w.outsider, space, "let me in")
+    with pytest.raises(InvalidInput) as refused:
+        discussion.send_message(w.learner, space, "")
+    assert refused.value.field == "body"

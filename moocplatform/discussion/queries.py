@@ -267,7 +267,7 @@ def inbox(viewer: Any, page_text: str | int = 1) -> Page:
     """The viewer's private conversations, latest activity first, each marked unread when it has a post newer
     than the viewer's last reading: a count, a page, and the other members' names of the page."""
     me = aliased(SpaceMember)
-    base = (sa.select(Space, Thread.id, Thread.last_post_at, Thread.post_count, me.last_read_at, me.joined_at)
+    base = (sa.select(Space, Thread.id, Thread.last_post_at, Thread.post_count, me.last_read_at)
             .join(me, sa.and_(me.space_id == Space.id, me.user_id == viewer.id))
             .join(Thread, Thread.space_id == Space.id)
             .where(Space.membership == "private"))
@@ -286,9 +286,9 @@ def inbox(viewer: Any, page_text: str | int = 1) -> Page:
                 .order_by(User.display_name)).tuples():
             names.setdefault(space_id, []).append(name)
     items = [Conversation(space, thread_id, last_post_at, post_count,
-                          unread=post_count > 0 and last_post_at > (last_read or joined),
-                          others=names.get(space.id, [])) for space, thread_id, last_post_at, post_count, last_read,
-             joined in rows]
+                          unread=post_count > 0 and (last_read is None or last_post_at > last_read),
+                          others=names.get(space.id, []))
+             for space, thread_id, last_post_at, post_count, last_read in rows]
     return Page(items, number, pages, total)
 
 

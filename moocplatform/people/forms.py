@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from .models import ProfileVisibility
@@ -12,8 +12,8 @@ from .services import MAX_LINKS, MAX_REASON
 
 class SettingsForm(FlaskForm):
     visibility = RadioField(_l("Who sees your profile"), choices=[
-        (ProfileVisibility.HIDDEN.value, _l("Only you, the staff of your courses and administrators")),
-        (ProfileVisibility.COURSE_MATES.value, _l("Also people who share a course or cohort with you")),
+        SelectChoice(ProfileVisibility.HIDDEN.value, _l("Only you, the staff of your courses and administrators")),
+        SelectChoice(ProfileVisibility.COURSE_MATES.value, _l("Also people who share a course or cohort with you")),
     ], default=ProfileVisibility.HIDDEN.value)
     allow_messages = BooleanField(
         _l("Allow messages from cohort-mates and course-mates"),

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit, clock, policy
 from ..accounts import services as accounts
+from ..database import rows_affected
 from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ..extensions import db
 from . import queries
@@ -147,11 +148,11 @@ def resolve_profile_reports(actor: Any, user_id: int, *, hide: bool, reason: str
         raise InvalidInput(_("The reason is too long (at most %(n)d characters).", n=MAX_REASON), field="reason")
     subject = _subject(user_id)
     outcome = ReportOutcome.PROFILE_HIDDEN if hide else ReportOutcome.DISMISSED
-    resolved = db.session.execute(
+    resolved = rows_affected(db.session.execute(
         sa.update(ProfileReport).where(ProfileReport.subject_id == subject.id,
                                        ProfileReport.outcome == ReportOutcome.OPEN)
         .values(outcome=outcome, resolved_at=clock.now(), resolved_by_id=actor.id),
-        execution_options={"synchronize_session": False}).rowcount
+        execution_options={"synchronize_session": False}))
     if not resolved:
         raise Conflict(_("Those reports are resolved already."))
     if hide:
@@ -162,4 +163,4 @@ def resolve_profile_reports(actor: Any, user_id: int, *, hide: bool, reason: str
     audit.record(actor, "people.profile_hidden" if hide else "people.profile_reports_dismissed", subject,
                  reports=resolved, reason=reason.strip())
     db.session.flush()
-    return int(resolved)
+    return resolved
