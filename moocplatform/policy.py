@@ -237,17 +237,22 @@ def can_download_certificate(user: Any, holder_id: int | None) -> bool:
 PROFILE_STAFF = frozenset({"facilitator", "course_team"})
 
 
-def can_view_profile(relations: Collection[str], *, visible: bool, blocked: bool) -> bool:
-    """A person's profile page, for a viewer standing in these relations to them (from `relations_for`).
-    visible: the person opted in to showing it to course-mates; blocked: the person blocked the viewer.
+def can_view_profile(relations: Collection[str], *, visible: bool, blocked: bool,
+                     back: Collection[str] = ()) -> bool:
+    """A person's profile page, for a viewer standing in these relations to them (from `relations_for`);
+    back: the person's relations to the viewer. visible: the person opted in to showing it to course-mates;
+    blocked: the person blocked the viewer.
 
     Themselves and administrators always; a blocked viewer never; the staff of a course they are in always (they
-    see those learners anyway); a co-learner (a course or cohort shared) only when the person opted in."""
+    see those learners anyway), and the learners of a facilitator theirs (they may always write to each other);
+    a co-learner (a course or cohort shared) only when the person opted in."""
     if "self" in relations or "admin" in relations:
         return True
     if blocked:
         return False
-    return bool(PROFILE_STAFF & set(relations)) or visible and "co_learner" in relations
+    if PROFILE_STAFF & set(relations) or "facilitator" in back:
+        return True
+    return visible and "co_learner" in relations
 
 
 def can_message(towards: Collection[str], back: Collection[str], *, blocked: bool, both_allow: bool) -> bool:

@@ -305,3 +305,14 @@ def test_policy_predicates():
     assert not policy.can_message({"co_learner"}, {"co_learner"}, blocked=False, both_allow=False)
     assert policy.can_message(set(), {"facilitator"}, blocked=False, both_allow=False)
     assert not policy.can_message({"facilitator"}, set(), blocked=True, both_allow=True)
+
+
+def test_a_learner_finds_their_facilitator_on_the_cohort_page_and_writes_to_them(client, w):
+    log_in(client, w.ada)
+    page = client.get(f"/cohorts/{w.cohort.id}/people").get_data(as_text=True)
+    assert "Fay" in page
+    profile = client.get(f"/people/{w.facilitator.id}")
+    assert profile.status_code == 200 and ">Message<" in profile.get_data(as_text=True)
+    assert client.post(f"/messages/with/{w.facilitator.id}").status_code == 302
+    log_in(client, w.cy)  # not in Fay's cohort
+    assert client.get(f"/people/{w.facilitator.id}").status_code == 404

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .. import policy
-from ..accounts.models import User
+from ..accounts.models import RoleGrant, ScopeType, User
 from ..catalog.models import CourseCompetence
 from ..certificates.models import Certificate, CertificateKind, CertificateStatus
 from ..cohorts.models import Cohort, CohortMembership, MembershipStatus
@@ -144,12 +144,13 @@ def profile_view(viewer: Any, subject_id: int) -> ProfileView | None:
     if subject is None or subject.status == "deleted" or not policy.signed_in(viewer):
         return None
     relations = policy.relations(viewer, subject)
-    settings = settings_of(subject.id)
-    blocks = blocks_between(viewer.id, subject.id)
-    if not policy.can_view_profile(relations, visible=settings.visible, blocked=(subject.id, viewer.id) in blocks):
-        return None
     own = viewer.id == subject.id
     back = frozenset() if own else policy.relations(subject, viewer)
+    settings = settings_of(subject.id)
+    blocks = blocks_between(viewer.id, subject.id)
+    if not policy.can_view_profile(relations, visible=settings.visible, blocked=(subject.id, viewer.id) in blocks,
+                                   back=back):
+        return None
     return ProfileView(subject, settings, relations, competences_of(subject.id),
                        blocked_by_viewer=(viewer.id, subject.id) in blocks,
                        may_message=not own and may_message(viewer, subject),
@@ -200,6 +201,15 @@ def cohort_people(viewer: Any, cohort: Cohort, course: Any, page: int | str = 1)
                                          Enrollment.course_id == cohort.course_id, Enrollment.status == "active"))
                .where(CohortMembership.cohort_id == cohort.id, CohortMembership.status == MembershipStatus.MEMBER))
     return _people_page(viewer, members, page, course)
+
+
+def cohort_facilitators(cohort_id: int) -> list[tuple[int, str]]:
+    """Who leads the cohort (their cohort-scoped grants): (id, display name), by name."""
+    return list(db.session.execute(
+        sa.select(User.id, User.display_name).join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role == "facilitator", RoleGrant.scope_type == ScopeType.COHORT.value,
+               RoleGrant.scope_id == cohort_id, User.status != "deleted")
+        .order_by(User.display_name, User.id)).tuples())
 
 
 def cohort_by_id(cohort_id: int) -> Cohort | None:

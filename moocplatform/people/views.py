@@ -87,7 +87,7 @@ def course_people(slug: str):
     if not policy.can_list_people(current_user, course):
         abort(404)
     page = queries.course_people(current_user, course, request.args.get("page", "1"))
-    return render_template("people/people.html", course=course, cohort=None, page=page,
+    return render_template("people/people.html", course=course, cohort=None, page=page, facilitators=(),
                            endpoint="people.course_people")
 
 
@@ -102,7 +102,7 @@ def cohort_people(cohort_id: int):
     course = catalog_queries.get_course_by_id(cohort.course_id)
     page = queries.cohort_people(current_user, cohort, course, request.args.get("page", "1"))
     return render_template("people/people.html", course=course, cohort=cohort, page=page,
-                           endpoint="people.cohort_people")
+                           facilitators=queries.cohort_facilitators(cohort.id), endpoint="people.cohort_people")
 
 
 @bp.get("/admin/reports")
