@@ -269,11 +269,13 @@ def can_message(towards: Collection[str], back: Collection[str], *, blocked: boo
     return both_allow and "co_learner" in towards
 
 
-def can_block(back: Collection[str]) -> bool:
-    """May a learner block someone standing in `back` relations to them (the target's, from `relations_for`)?
-    Learners block other learners. Someone who leads or teaches the learner's course, or an administrator,
-    is reported instead: a block would cut a learner off from their own facilitator."""
-    return "self" not in back and not ({"facilitator", "course_team", "admin"} & set(back))
+def can_block(towards: Collection[str], back: Collection[str]) -> bool:
+    """May someone block a person? towards: their relations to the person; back: the person's to them (both
+    from `relations_for`). Learners block other learners. Between a learner and someone who leads or teaches
+    their course, or an administrator, there is a report instead: a block would cut a learner off from their
+    own facilitator."""
+    staff = {"facilitator", "course_team", "admin"}
+    return "self" not in back and not (staff & set(back)) and not (staff & set(towards))
 
 
 def can_list_people(user: Any, course: Any) -> bool:

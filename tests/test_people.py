@@ -227,6 +227,8 @@ def test_a_block_hides_the_profile_stops_messages_and_makes_the_conversation_rea
     assert client.post(f"/messages/{space.id}/posts", data={"body": "Still there?"}).status_code == 422
     with pytest.raises(Conflict):
         discussion.send_message(w.bo, space, "Still there?")
+    with pytest.raises(Conflict):  # nor changed
+        discussion.edit_post(w.bo, db.session.scalar(sa.select(Post.id).where(Post.space_id == space.id)), "Edited")
     assert not queries.may_message(w.bo, w.ada) and not queries.may_message(w.ada, w.bo)
     services.unblock(w.ada, w.bo.id)
     assert discussion.send_message(w.bo, space, "Back again").id
@@ -236,6 +238,8 @@ def test_a_learner_cannot_block_their_facilitator_or_an_administrator(w):
     for target in (w.facilitator, w.admin, w.ada):
         with pytest.raises(Conflict):
             services.block(w.ada, target.id)
+    with pytest.raises(Conflict):  # nor the facilitator their learner
+        services.block(w.facilitator, w.ada.id)
     with pytest.raises(NotFound):
         services.block(w.ada, 10_000_000)
 

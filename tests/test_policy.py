@@ -230,7 +230,9 @@ CASES = {
         "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": OK, "course_team": OK,
         "admin": OK}),
     "people.settings": ("GET", "/account/public-profile", SIGNED_IN),
-    "people.block": ("POST", "/people/{enrolled_peer}/block", SIGNED_IN),
+    # a block is between learners: staff and administrators report instead (409 with the reason)
+    "people.block": ("POST", "/people/{enrolled_peer}/block", {
+        "anonymous": LOGIN, "learner": OK, "enrolled": OK, "facilitator": 409, "course_team": 409, "admin": 409}),
     "people.unblock": ("POST", "/people/{enrolled_peer}/unblock", SIGNED_IN),
     # without a reason the report is refused with a message (a redirect)
     "people.report": ("POST", "/people/{enrolled_peer}/report", MEMBERS),

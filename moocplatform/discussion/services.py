@@ -317,6 +317,8 @@ def edit_post(actor: Any, post_id: int, body: str) -> Post:
                                else _("You can only edit your own posts."))
     if post.deleted_at is not None:
         raise Conflict(_("A deleted post cannot be edited."))
+    if space.membership == "private" and not private_space_writable(actor, space):
+        raise Conflict(_("This conversation is read-only: you can no longer write to this person."))
     post.body_source, post.body_html = _render_body(body)
     post.edited_at = clock.now()
     db.session.flush()

@@ -154,7 +154,7 @@ def profile_view(viewer: Any, subject_id: int) -> ProfileView | None:
     return ProfileView(subject, settings, relations, competences_of(subject.id),
                        blocked_by_viewer=(viewer.id, subject.id) in blocks,
                        may_message=not own and may_message(viewer, subject),
-                       may_block=not own and policy.can_block(back))
+                       may_block=not own and policy.can_block(relations, back))
 
 
 # People lists -------------------------------------------------------------------------------------------------------

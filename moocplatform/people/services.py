@@ -93,7 +93,7 @@ def block(actor: Any, user_id: int) -> Block:
     if not policy.signed_in(actor):
         raise PermissionDenied(_("Log in first."))
     subject = _subject(user_id)
-    if not policy.can_block(policy.relations(subject, actor)):
+    if not policy.can_block(policy.relations(actor, subject), policy.relations(subject, actor)):
         raise Conflict(_("You cannot block yourself, a facilitator or teacher of your course, or an "
                          "administrator: report them to the administrators instead."))
     row = Block(blocker_id=actor.id, blocked_id=subject.id, created_at=clock.now())
