@@ -35,7 +35,7 @@ def test_every_area_is_installed_by_default(app):
         "close-expired-quiz-attempts", "ensure-course-forums", "issue-certificates", "process-completions",
         "purge-login-failures", "purge-sessions", "send-notification-digests"]
     assert [panel.name for panel in unit_panels.entries(app)] == ["quiz", "discussion", "assignment"]
-    assert [panel.name for panel in course_panels.entries(app)] == ["cohorts"]
+    assert [panel.name for panel in course_panels.entries(app)] == ["cohorts", "people"]
 
 
 def test_an_area_left_out_registers_nothing(app):
