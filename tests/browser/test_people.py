@@ -83,3 +83,15 @@ def test_cohort_mates_write_to_each_other(new_context, live_server):
     learner.goto("/messages")
     learner.get_by_role("link", name="Casey Colearner").click()
     expect(learner.get_by_text("Yes, at 17:30.")).to_be_visible()
+
+    # A message reported to the administrators: they see it in their queue, and only there.
+    colearner.get_by_text("Report", exact=True).first.click()
+    colearner.get_by_label("What is wrong with this post?").first.fill("Not what I expected")
+    colearner.get_by_role("button", name="Send the report").first.click()
+    expect(colearner.get_by_text("the moderators will look at it")).to_be_visible()
+    admin = new_context(as_user="admin").new_page()
+    admin.goto("/admin/reports")
+    expect(admin.get_by_text("Not what I expected")).to_be_visible()
+    assert_accessible(admin)
+    admin.get_by_role("button", name="Keep it").click()
+    expect(admin.get_by_text("The message is kept.")).to_be_visible()
