@@ -86,8 +86,8 @@ class Defaults:
     # The areas create_app installs, in order: each package's init_app(app) adds its pages, templates,
     # commands, jobs and registry entries. A name without a dot is a package of moocplatform.
     INSTALLED_AREAS = ("accounts", "tokens", "catalog", "learning", "quizzes", "notifications", "discussion", "cohorts",
-                       "assignments", "certificates", "notes", "portfolio", "organisations", "opportunities",
-                       "admin", "studio", "ops", "api")
+                       "assignments", "certificates", "people", "notes", "portfolio", "organisations",
+                       "opportunities", "admin", "studio", "ops", "api")
     # The issuer named on certificates and in their signed credentials.
     CERTIFICATE_ISSUER_NAME = "moocplatform"
     # Public verification pages and files per client address each minute (anyone may check a certificate; a

@@ -321,6 +321,62 @@ def can_manage_portfolio(user: Any, owner_id: int) -> bool:
     return owns_private_item(user, owner_id)
 
 
+# People: public profiles and private conversations ----------------------------------------------------
+
+PROFILE_STAFF = frozenset({"facilitator", "course_team"})
+
+
+def can_view_profile(relations: Collection[str], *, visible: bool, blocked: bool,
+                     back: Collection[str] = ()) -> bool:
+    """A person's profile page, for a viewer standing in these relations to them (from `relations_for`);
+    back: the person's relations to the viewer. visible: the person opted in to showing it to course-mates;
+    blocked: the person blocked the viewer.
+
+    Themselves and administrators always; a blocked viewer never; the staff of a course they are in always (they
+    see those learners anyway), and the learners of a facilitator theirs (they may always write to each other);
+    a co-learner (a course or cohort shared) only when the person opted in."""
+    if "self" in relations or "admin" in relations:
+        return True
+    if blocked:
+        return False
+    if PROFILE_STAFF & set(relations) or "facilitator" in back:
+        return True
+    return visible and "co_learner" in relations
+
+
+def can_message(towards: Collection[str], back: Collection[str], *, blocked: bool, both_allow: bool) -> bool:
+    """May the sender write privately to the recipient? towards: the sender's relations to the recipient; back:
+    the recipient's to the sender; blocked: either blocked the other; both_allow: both allow messages from
+    co-learners.
+
+    A facilitator reaches their learners and a learner their facilitator always; co-learners only when both
+    allow it; nobody across a block. Administrators have no say in private conversations."""
+    if blocked or "self" in towards:
+        return False
+    if "facilitator" in towards or "facilitator" in back:
+        return True
+    return both_allow and "co_learner" in towards
+
+
+def can_block(towards: Collection[str], back: Collection[str]) -> bool:
+    """May someone block a person? towards: their relations to the person; back: the person's to them (both
+    from `relations_for`). Learners block other learners. Between a learner and someone who leads or teaches
+    their course, or an administrator, there is a report instead: a block would cut a learner off from their
+    own facilitator."""
+    staff = {"facilitator", "course_team", "admin"}
+    return "self" not in back and not (staff & set(back)) and not (staff & set(towards))
+
+
+def can_list_people(user: Any, course: Any) -> bool:
+    """A course's People page (the members who show their profile): its enrolled learners and its staff."""
+    return signed_in(user) and (is_enrolled(user, course) or is_course_staff(user, course))
+
+
+def can_resolve_reports(user: Any) -> bool:
+    """Reports of profiles and of private messages go to the administrators (no course moderates them)."""
+    return is_admin(user)
+
+
 # Visibility of a learner's data ---------------------------------------------------------------------------
 
 def relations_for(viewer: Any, learner_ids: Iterable[int], course: Any = None) -> dict[int, frozenset[str]]:

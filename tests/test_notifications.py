@@ -140,9 +140,11 @@ def test_preferences_page_saves_choices(client, pair):
     log_in(client, author)
     assert "Replies to your posts" in client.get("/notifications/preferences").text
     response = client.post("/notifications/preferences", data={"discussion.reply": "digest",
-                                                               "discussion.moderation": "off"})
+                                                               "discussion.moderation": "off",
+                                                               "discussion.message": "in_app"})
     assert response.status_code == 302
-    assert preferences_of(author.id) == {"discussion.moderation": "off", "discussion.reply": "digest"}
+    assert preferences_of(author.id) == {"discussion.moderation": "off", "discussion.reply": "digest",
+                                         "discussion.message": "in_app"}
 
 
 def test_a_hidden_post_tells_its_author(course, pair):

@@ -61,9 +61,6 @@ CASES = {
     "accounts.end_session": ("POST", "/account/sessions/{peer_session}/end", {
         "anonymous": LOGIN, **{r: NOT_FOUND for r in ROLES[1:]}}),
     "accounts.end_other_sessions": ("POST", "/account/sessions/end-others", SIGNED_IN),
-    "accounts.person": ("GET", "/people/{enrolled_peer}", {
-        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": OK, "course_team": OK,
-        "admin": OK}),
     "accounts.terms": ("GET", "/terms", EVERYONE),
     "accounts.privacy": ("GET", "/privacy", EVERYONE),
     "admin.index": ("GET", "/admin/", ADMIN_ONLY),
@@ -336,6 +333,35 @@ EMPLOYER_CASES = {
     "opportunities.remove": ("POST", "/opportunities/{opportunity}/remove", E_ADMIN_ONLY),
     "opportunities.restore": ("POST", "/opportunities/{removed}/restore", E_ADMIN_ONLY),
     "opportunities.dismiss_reports": ("POST", "/opportunities/{opportunity}/dismiss-reports", E_ADMIN_ONLY),
+    # people: {enrolled_peer} shows their profile to course-mates and allows messages, as does the enrolled
+    # learner; {conversation} is the enrolled learner's with the facilitator
+    "people.profile": ("GET", "/people/{enrolled_peer}", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": OK, "course_team": OK,
+        "admin": OK}),
+    "people.settings": ("GET", "/account/public-profile", SIGNED_IN),
+    # a block is between learners: staff and administrators report instead (409 with the reason)
+    "people.block": ("POST", "/people/{enrolled_peer}/block", {
+        "anonymous": LOGIN, "learner": OK, "enrolled": OK, "facilitator": 409, "course_team": 409, "admin": 409}),
+    "people.unblock": ("POST", "/people/{enrolled_peer}/unblock", SIGNED_IN),
+    # without a reason the report is refused with a message (a redirect)
+    "people.report": ("POST", "/people/{enrolled_peer}/report", MEMBERS),
+    "people.course_people": ("GET", "/courses/alpha/people", MEMBERS),
+    "people.cohort_people": ("GET", "/cohorts/{cohort}/people", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": OK, "course_team": NOT_FOUND,
+        "admin": OK}),
+    "people.reports": ("GET", "/admin/reports", ADMIN_ONLY),
+    "people.decide_profile": ("POST", "/admin/reports/profiles/{enrolled_peer}", {**ADMIN_ONLY, "admin": 400}),
+    "people.decide_message": ("POST", "/admin/reports/messages/{peer_post}", {**ADMIN_ONLY, "admin": 400}),
+    "discussion.inbox": ("GET", "/messages", SIGNED_IN),
+    "discussion.conversation": ("GET", "/messages/{conversation}", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": OK, "course_team": NOT_FOUND,
+        "admin": NOT_FOUND}),
+    "discussion.send_message": ("POST", "/messages/{conversation}/posts", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": 422, "facilitator": 422, "course_team": NOT_FOUND,
+        "admin": NOT_FOUND}),
+    "discussion.message_person": ("POST", "/messages/with/{enrolled_peer}", {
+        "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": OK, "facilitator": OK, "course_team": FORBIDDEN,
+        "admin": FORBIDDEN}),
 }
 
 
@@ -420,7 +446,11 @@ def world():
     peer_unit = catalog_queries.outline_for(catalog_queries.live_version_of(course)).by_key["m1-u2"]
     peer_note = notes.save_note(peer, course, peer_unit, "The peer's note", base_version=0)
     peer_bookmark = notes.bookmark_unit(peer, course, peer_unit)
-    values = {"peer_note": peer_note.id, "peer_bookmark": peer_bookmark.id,
+    from moocplatform.people.services import update_settings
+    for person in (peer, people["enrolled"]):
+        update_settings(person, person, visibility="course_mates", allow_messages=True, links=[])
+    conversation = discussion.open_conversation(people["enrolled"], people["facilitator"])
+    values = {"peer_note": peer_note.id, "peer_bookmark": peer_bookmark.id, "conversation": conversation.id,
               "category": category.id, "thread": thread.id, "peer_post": peer_post.id,
               "notification": notification.id, "cohort": cohort.id, "code": cohort.join_code,
               "plan_session": plan_session.id, "calendar": feed.token.id, "calendar_secret": feed.secret,
@@ -588,6 +618,9 @@ def test_person_page_shows_only_permitted_fields(client, cohort):
     learner.bio = "I like learning."
     db.session.flush()
     log_in(client, cohort["co_learner"])
+    assert client.get(f"/people/{learner.id}").status_code == 404  # hidden until the learner shows it
+    from moocplatform.people.services import update_settings
+    update_settings(learner, learner, visibility="course_mates", allow_messages=False, links=[])
     page = client.get(f"/people/{learner.id}").get_data(as_text=True)
     assert "I like learning." in page
     assert "Full Name For Certificates" not in page and learner.email not in page

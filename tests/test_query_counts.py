@@ -231,3 +231,33 @@ def test_opportunity_lists_do_not_grow_with_postings_or_applications(client, cou
 # viewer's certificates, the tags of every open posting. Applications: the posting with its tags and courses, its
 # organisation, the applications with their senders. Mine: the applications with their postings.
 BROWSE_QUERIES, APPLICATIONS_QUERIES, MINE_QUERIES = 9, 7, 3
+
+
+def test_people_list_and_inbox_do_not_grow_with_people(client, count_queries):
+    from moocplatform.discussion.services import open_conversation, send_message
+    from moocplatform.people.services import update_settings
+
+    course = make_course(modules=1, units_per_module=1)
+    viewer = make_user()
+    enrol(viewer, course)
+    update_settings(viewer, viewer, visibility="course_mates", allow_messages=True, links=[])
+
+    def add_people(n):
+        for _ in range(n):
+            person = make_user()
+            enrol(person, course)
+            update_settings(person, person, visibility="course_mates", allow_messages=True, links=[])
+            send_message(person, open_conversation(person, viewer), "Hello")
+        db.session.flush()
+
+    add_people(1)
+    log_in(client, viewer)
+    small_people = queries_for(client, count_queries, f"/courses/{course.slug}/people")
+    small_inbox = queries_for(client, count_queries, "/messages")
+    add_people(8)
+    assert queries_for(client, count_queries, f"/courses/{course.slug}/people") == small_people
+    assert queries_for(client, count_queries, "/messages") == small_inbox
+    # user, the bell, course with live version, enrolment, count and page of the people, their relations
+    assert small_people == 7
+    # user, the bell, count and page of the conversations, the other members' names
+    assert small_inbox == 5

@@ -24,6 +24,7 @@ from moocplatform.notes import services as notes
 from moocplatform.opportunities import services as opportunities
 from moocplatform.organisations import services as organisations
 from moocplatform.organisations.services import OrganisationFields
+from moocplatform.people import services as people
 from moocplatform.portfolio import services as portfolio
 from moocplatform.quizzes import services as quizzes
 from moocplatform.studio import uploads as studio
@@ -199,6 +200,14 @@ REFUSED = {
         lambda w: opportunities.dismiss_reports(w.outsider, emp(w).posting), PermissionDenied),
     "opportunities.recommend_to_cohort": (
         lambda w: opportunities.recommend_to_cohort(w.learner, emp(w).posting, w.cohort), PermissionDenied),
+    "people.update_settings": (lambda w: people.update_settings(w.outsider, w.learner, visibility="hidden",
+                                                                allow_messages=False, links=[]), PermissionDenied),
+    "people.block": (lambda w: people.block(ANONYMOUS, w.learner.id), PermissionDenied),
+    "people.unblock": (lambda w: people.unblock(ANONYMOUS, w.learner.id), PermissionDenied),
+    # a hidden profile of someone sharing no course does not exist for the outsider
+    "people.report_profile": (lambda w: people.report_profile(w.outsider, w.learner.id, "spam"), NotFound),
+    "people.resolve_profile_reports": (lambda w: people.resolve_profile_reports(w.learner, w.outsider.id, hide=True),
+                                       PermissionDenied),
 }
 
 # service: [(how an entitled actor calls it with bad input, the field named)] -------------------------------------
@@ -336,6 +345,22 @@ REJECTED = {
         (lambda w: opportunities.report_opportunity(w.outsider, emp(w).posting, "x" * 501), "reason")],
     "opportunities.remove_opportunity": [
         (lambda w: opportunities.remove_opportunity(w.admin, emp(w).posting, "x" * 301), "reason")],
+    "people.update_settings": [
+        (lambda w: people.update_settings(w.learner, w.learner, visibility="everyone", allow_messages=False,
+                                          links=[]), "visibility"),
+        (lambda w: people.update_settings(w.learner, w.learner, visibility="hidden", allow_messages="yes",
+                                          links=[]), "allow_messages"),
+        (lambda w: people.update_settings(w.learner, w.learner, visibility="hidden", allow_messages=False,
+                                          links=["javascript:alert(1)"]), "links"),
+        (lambda w: people.update_settings(w.learner, w.learner, visibility="hidden", allow_messages=False,
+                                          links=[], bio="x" * 1001), "bio"),
+    ],
+    "people.report_profile": [
+        (lambda w: people.report_profile(w.admin, w.learner.id, "  "), "reason"),
+        (lambda w: people.report_profile(w.admin, w.learner.id, LONG * 2), "reason"),
+    ],
+    "people.resolve_profile_reports": [
+        (lambda w: people.resolve_profile_reports(w.admin, w.learner.id, hide=False, reason=LONG * 2), "reason")],
 }
 
 # Services that change data but have no bad input to give: their only input is who and which course.
@@ -347,7 +372,8 @@ NO_FREE_INPUT = {"notes.delete_note", "notes.bookmark_unit", "notes.delete_bookm
                  "organisations.approve_organisation", "organisations.remove_member",
                  "opportunities.publish_opportunity", "opportunities.close_opportunity",
                  "opportunities.withdraw_opportunity", "opportunities.restore_opportunity",
-                 "opportunities.dismiss_reports", "opportunities.recommend_to_cohort"}
+                 "opportunities.dismiss_reports", "opportunities.recommend_to_cohort",
+                 "people.block", "people.unblock"}
 
 # Public functions of */services.py that are not covered above, and why.
 NOT_ACTOR_SERVICES = {
@@ -376,13 +402,15 @@ NOT_ACTOR_SERVICES = {
     "organisations.get_organisation", "opportunities.get_opportunity", "opportunities.organisation_of",
     "opportunities.competence_tags", "opportunities.get_application_for_employer", "opportunities.retention_days",
     "opportunities.close_due_opportunities", "opportunities.delete_expired_applications",
+    # the links check update_settings runs (its cases are above)
+    "people.clean_links",
 }
 
 
 def test_every_public_service_is_covered():
     found = set()
-    for area in ("accounts", "admin", "catalog", "learning", "quizzes", "notes", "portfolio", "organisations",
-                 "opportunities"):
+    for area in ("accounts", "admin", "catalog", "learning", "quizzes", "people", "notes", "portfolio",
+                 "organisations", "opportunities"):
         module = importlib.import_module(f"moocplatform.{area}.services")
         found |= {f"{area}.{name}" for name, obj in vars(module).items()
                   if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not name.startswith("_")}
@@ -435,3 +463,21 @@ def test_a_profile_with_a_bad_time_zone_is_refused_and_pages_keep_working(client
     stored = db.session.scalar(sa.select(accounts.User.timezone).where(accounts.User.id == w.learner.id))
     assert stored != "Mars/Olympus_Mons"
     assert client.get("/my-learning").status_code == 200
+
+
+def test_private_conversations_check_who_may_write(w):
+    from moocplatform.discussion import services as discussion
+
+    with pytest.raises(PermissionDenied):
+        discussion.open_conversation(ANONYMOUS, w.learner)
+    with pytest.raises(PermissionDenied):  # no shared course, no consent
+        discussion.open_conversation(w.outsider, w.learner)
+    with pytest.raises(NotFound):
+        discussion.open_conversation(w.learner, w.learner)
+    facilitator = make_user("facilitator", course=w.course)
+    space = discussion.open_conversation(facilitator, w.learner)
+    with pytest.raises(NotFound):
+        discussion.send_message(w.outsider, space, "let me in")
+    with pytest.raises(InvalidInput) as refused:
+        discussion.send_message(w.learner, space, "")
+    assert refused.value.field == "body"

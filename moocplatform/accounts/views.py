@@ -4,12 +4,12 @@ import json
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from .. import clock, personal_data, policy, query_args, transaction
+from .. import clock, personal_data, query_args, transaction
 from ..errors import DomainError
 from ..forms import apply_form, show_domain_error
 from ..urls import is_safe_next
@@ -223,16 +223,6 @@ def delete_account():
         return redirect(url_for("catalog.catalogue"))
     return render_template("accounts/my_data.html", form=form,
                            sections=personal_data.registered_models().values()), 422
-
-
-@bp.get("/people/<id:user_id>")
-@login_required
-def person(user_id: int):
-    subject = services.require_user(user_id)
-    fields = policy.visible_fields(current_user, subject)
-    if "display_name" not in fields or subject.status == "deleted":
-        abort(404)  # people who share no course with you are not listed
-    return render_template("accounts/person.html", subject=subject, fields=fields)
 
 
 @bp.get("/terms")

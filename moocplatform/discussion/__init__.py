@@ -12,7 +12,7 @@ def init_app(app: Flask) -> None:
     # Imported here: other areas import this package's models, which must not load its pages first.
     from ..jobs import register_job
     from ..learning.panels import UnitPanel, UnitView, register_unit_panel
-    from . import personal  # noqa: F401  (registers the personal data)
+    from . import message_views, personal  # noqa: F401  (the conversation pages join the blueprint; personal data)
     from .events import ensure_all_course_spaces, subscribe
     from .forms import PostForm
     from .queries import unit_panel

@@ -33,3 +33,9 @@ class ModerationForm(FlaskForm):
 
 class EditForm(FlaskForm):
     body = TextAreaField(_l("Your post"), validators=[DataRequired(), Length(max=MAX_CHARACTERS)])
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(_l("Your message"), validators=[DataRequired(), Length(max=MAX_CHARACTERS)],
+                         description=_l("Markdown: *emphasis*, **strong**, [links](https://example.org), lists."))
+    request_key = HiddenField(default=new_request_key)

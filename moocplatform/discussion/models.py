@@ -33,6 +33,8 @@ class SpaceMember(Model):
     space_id: Mapped[int] = mapped_column(sa.ForeignKey("discussion_spaces.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     joined_at: Mapped[datetime]
+    # Up to when the member has read the space (private conversations mark newer posts unread).
+    last_read_at: Mapped[datetime | None]
 
 
 class Category(Model):

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, clock
-from ..errors import Conflict, InvalidInput, NotFound
+from .. import audit, clock, policy
+from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ..extensions import db
 from . import notices
 from .membership import moderates
@@ -111,3 +111,30 @@ def set_thread_pinned(actor: Any, thread_id: int, pinned: bool, reason: str = ""
                  reason=reason[:500])
     db.session.flush()
     return thread
+
+
+def decide_private_report(actor: Any, post_id: int, *, hide: bool, reason: str = "") -> Post:
+    """An administrator decides on a reported message of a private conversation: hide it, or keep it and
+    dismiss the reports. Administrators see such a message only once a member reported it to them."""
+    if not policy.can_resolve_reports(actor):
+        raise PermissionDenied(_("Only administrators decide on reported messages."))
+    post = db.session.get(Post, post_id)
+    space = db.session.get(Space, post.space_id) if post is not None else None
+    reported = post is not None and db.session.scalar(sa.select(Report.id).where(
+        Report.post_id == post.id, Report.resolved_at.is_(None)).limit(1)) is not None
+    if post is None or space is None or space.membership != "private" or not reported:
+        raise NotFound(_("No such reported message."))
+    if hide and post.hidden_at is None:
+        post.hidden_at = clock.now()
+        post.hidden_by_id = actor.id
+        _count_visible(post, -1 if post.deleted_at is None else 0)
+    elif not hide and post.hidden_at is not None:
+        post.hidden_at = None
+        post.hidden_by_id = None
+        _count_visible(post, 1 if post.deleted_at is None else 0)
+    _resolve_reports(actor, post, "hidden" if hide else "kept")
+    audit.record(actor, "discussion.message_hidden" if hide else "discussion.message_kept", post,
+                 space=space.key, reason=(reason or "")[:500])
+    notices.moderation_outcome(post, hidden=hide)
+    db.session.flush()
+    return post

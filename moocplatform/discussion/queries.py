@@ -16,8 +16,9 @@ from ..catalog.queries import Outline, outline_for, unit_body
 from ..extensions import db
 from ..html import highlighted
 from ..pagination import Page
+from ..query_args import MAX_PAGE, parse_whole_number
 from .membership import is_member, moderates
-from .models import Category, Post, Report, Space, Thread
+from .models import Category, Post, Report, Space, SpaceMember, Thread
 
 PANEL_POSTS = 20
 THREADS_PER_PAGE = 25
@@ -285,3 +286,101 @@ def search_space(space: Space, text: str, page: int) -> tuple[list[str], Page]:
                       highlighted(snippets.get(post_id) or "", dialect.MARK_START, dialect.MARK_END))
             for post_id, thread_id, title, name, created_at in rows]
     return terms, Page(hits, number, pages, min(total, most))
+
+
+# Private conversations -------------------------------------------------------------------------------------------
+
+PAIR_PREFIX = "private:pair:"
+INBOX_PER_PAGE = 25
+
+
+def pair_space_key(a: int, b: int) -> str:
+    """The one conversation of two people is named by both ids, so that two requests to open it agree."""
+    low, high = sorted((a, b))
+    return f"{PAIR_PREFIX}{low}-{high}"
+
+
+def is_pair_space(space: Space) -> bool:
+    return space.key.startswith(PAIR_PREFIX)
+
+
+def space_by_key(key: str) -> Space | None:
+    return db.session.scalar(sa.select(Space).where(Space.key == key))
+
+
+def other_member_ids(space_id: int, user_id: int) -> list[int]:
+    return list(db.session.scalars(sa.select(SpaceMember.user_id).where(
+        SpaceMember.space_id == space_id, SpaceMember.user_id != user_id).order_by(SpaceMember.user_id)))
+
+
+def conversation_thread(space_id: int) -> Thread | None:
+    """A private space's conversation: its one thread."""
+    return db.session.scalar(sa.select(Thread).where(Thread.space_id == space_id).order_by(Thread.id).limit(1))
+
+
+@dataclass(frozen=True)
+class Conversation:
+    space: Space
+    thread_id: int
+    last_post_at: datetime
+    post_count: int
+    unread: bool
+    others: list[str]  # the other members' names
+
+    def title(self) -> str:
+        return self.space.title or ", ".join(self.others)
+
+
+def inbox(viewer: Any, page_text: str | int = 1) -> Page:
+    """The viewer's private conversations, latest activity first, each marked unread when it has a post newer
+    than the viewer's last reading: a count, a page, and the other members' names of the page."""
+    me = aliased(SpaceMember)
+    base = (sa.select(Space, Thread.id, Thread.last_post_at, Thread.post_count, me.last_read_at)
+            .join(me, sa.and_(me.space_id == Space.id, me.user_id == viewer.id))
+            .join(Thread, Thread.space_id == Space.id)
+            .where(Space.membership == "private"))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
+    pages = max(1, -(-total // INBOX_PER_PAGE))
+    asked = page_text if isinstance(page_text, int) else parse_whole_number(page_text, 1, minimum=1,
+                                                                            maximum=MAX_PAGE)
+    number = min(max(1, asked), pages)
+    rows = db.session.execute(base.order_by(Thread.last_post_at.desc(), Space.id.desc())
+                              .limit(INBOX_PER_PAGE).offset((number - 1) * INBOX_PER_PAGE)).all()
+    names: dict[int, list[str]] = {}
+    if rows:
+        for space_id, name in db.session.execute(
+                sa.select(SpaceMember.space_id, User.display_name).join(User, User.id == SpaceMember.user_id)
+                .where(SpaceMember.space_id.in_([row[0].id for row in rows]), SpaceMember.user_id != viewer.id)
+                .order_by(User.display_name)).tuples():
+            names.setdefault(space_id, []).append(name)
+    items = [Conversation(space, thread_id, last_post_at, post_count,
+                          unread=post_count > 0 and (last_read is None or last_post_at > last_read),
+                          others=names.get(space.id, []))
+             for space, thread_id, last_post_at, post_count, last_read in rows]
+    return Page(items, number, pages, total)
+
+
+def member_names(space_id: int) -> list[tuple[int, str]]:
+    return list(db.session.execute(
+        sa.select(User.id, User.display_name).join(SpaceMember, SpaceMember.user_id == User.id)
+        .where(SpaceMember.space_id == space_id).order_by(User.display_name)).tuples())
+
+
+def reported_private_posts() -> list[QueueItem]:
+    """Messages of private conversations with open reports, oldest report first (for the administrators, who
+    see only what a member reported to them): one query for the reports, one for their posts."""
+    reports = db.session.execute(sa.select(Report.post_id, Report.reason, Report.created_at)
+                                 .join(Post, Post.id == Report.post_id).join(Space, Space.id == Post.space_id)
+                                 .where(Space.membership == "private", Report.resolved_at.is_(None))
+                                 .order_by(Report.created_at)).all()
+    if not reports:
+        return []
+    author = aliased(User)
+    posts = {p.id: (p, name, t) for p, name, t in db.session.execute(
+        sa.select(Post, author.display_name, Thread).outerjoin(author, author.id == Post.author_id)
+        .join(Thread, Thread.id == Post.thread_id).where(Post.id.in_({r.post_id for r in reports}))).all()}
+    grouped: dict[int, list[Any]] = {}
+    for row in reports:
+        grouped.setdefault(row.post_id, []).append(row)
+    return [QueueItem(posts[pid][0], posts[pid][1] or "", posts[pid][2], len(rows), [r.reason for r in rows],
+                      rows[0].created_at) for pid, rows in grouped.items() if pid in posts]

@@ -12,10 +12,12 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from .. import clock, events
+from .. import clock, events, policy
+from ..catalog.queries import users_by_id
 from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ..extensions import db
 from ..html import render_user_markdown
+from ..people import queries as people_queries
 from . import notices, queries
 from .membership import is_member, moderates
 from .models import Category, Post, Space, SpaceMember, Thread
@@ -62,22 +64,79 @@ def on_version_published(event: events.VersionPublished) -> None:
     ensure_course_space(event.course_id)
 
 
-def open_private_space(actor: Any, people: list[Any], title: str = "") -> Space:
-    """A space of the actor and a few others (a learner and their facilitator, a few cohort-mates)."""
+def open_private_space(actor: Any, people: list[Any], title: str = "", *, key: str | None = None) -> Space:
+    """A space of the actor and a few others (a learner and their facilitator, a few cohort-mates), with the
+    one thread its conversation is in."""
     members = {p.id: p for p in [actor, *people]}
     if actor is None or len(members) < 2:
         raise InvalidInput(_("A private space needs at least one other person."))
     if len(members) > PRIVATE_SPACE_MAX:
         raise InvalidInput(_("A private space has at most %(n)d people.", n=PRIVATE_SPACE_MAX))
     now = clock.now()
-    space = Space(key=f"private:{secrets.token_hex(16)}", membership="private", course_id=None,
+    space = Space(key=key or f"private:{secrets.token_hex(16)}", membership="private", course_id=None,
                   title=_clean_title(title, required=False), created_at=now)
     db.session.add(space)
     db.session.flush()
     for user_id in members:
         db.session.add(SpaceMember(space_id=space.id, user_id=user_id, joined_at=now))
+    db.session.add(Thread(space_id=space.id, title=space.title, author_id=actor.id, created_at=now,
+                          last_post_at=now))
     db.session.flush()
     return space
+
+
+def open_conversation(actor: Any, other: Any) -> Space:
+    """The private conversation of the actor and one other person: the one they have, or a new one when
+    policy.can_message lets the actor write to them. Asked twice at once, it makes one."""
+    if not policy.signed_in(actor):
+        raise PermissionDenied(_("Log in first."))
+    if other is None or other.id == actor.id or other.status == "deleted":
+        raise NotFound(_("No such person."))
+    key = queries.pair_space_key(actor.id, other.id)
+    space = queries.space_by_key(key)
+    if space is not None:
+        return space
+    if not people_queries.may_message(actor, other):
+        raise PermissionDenied(_("You cannot write to this person."))
+    try:
+        with db.session.begin_nested():
+            space = open_private_space(actor, [other], key=key)
+    except IntegrityError:
+        space = queries.space_by_key(key)
+        if space is None:
+            raise
+    return space
+
+
+def private_space_writable(actor: Any, space: Space) -> bool:
+    """Who may still write in a private space: in a conversation of two, whoever policy.can_message lets
+    write to the other (a block, or messages turned off between co-learners, makes it read-only); in a
+    group, anyone not blocked by or blocking another member."""
+    others = queries.other_member_ids(space.id, actor.id)
+    if queries.is_pair_space(space):
+        found = users_by_id(set(others))
+        return len(found) == 1 and people_queries.may_message(actor, next(iter(found.values())))
+    return not people_queries.blocked_among(actor.id, others)
+
+
+def send_message(actor: Any, space: Space, body: str, *, request_key: str | None = None) -> Post:
+    """A message in a private conversation: a post in its thread, under every rule posts have. The sender
+    has read the conversation up to their own message."""
+    if space.membership != "private" or not is_member(actor, space):
+        raise NotFound(_("No such conversation."))
+    thread = queries.conversation_thread(space.id)
+    if thread is None:
+        raise NotFound(_("No such conversation."))
+    post = reply(actor, thread, body, request_key=request_key)
+    mark_read(actor, space)
+    return post
+
+
+def mark_read(actor: Any, space: Space) -> None:
+    """The member has read the private space up to now."""
+    db.session.execute(sa.update(SpaceMember).where(SpaceMember.space_id == space.id,
+                                                    SpaceMember.user_id == actor.id)
+                       .values(last_read_at=clock.now()), execution_options={"synchronize_session": False})
 
 
 def space_for_reading(actor: Any, space_id: int) -> Space:
@@ -114,6 +173,8 @@ def _render_body(body: str) -> tuple[str, str]:
 def _check_can_write(actor: Any, space: Space, thread: Thread | None) -> None:
     if not is_member(actor, space):
         raise NotFound(_("No such discussion."))
+    if space.membership == "private" and not private_space_writable(actor, space):
+        raise Conflict(_("This conversation is read-only: you can no longer write to this person."))
     if thread is not None and thread.locked:
         raise Conflict(_("This thread is locked: it takes no new posts."))
     if space.course_id is not None:
@@ -256,6 +317,8 @@ def edit_post(actor: Any, post_id: int, body: str) -> Post:
                                else _("You can only edit your own posts."))
     if post.deleted_at is not None:
         raise Conflict(_("A deleted post cannot be edited."))
+    if space.membership == "private" and not private_space_writable(actor, space):
+        raise Conflict(_("This conversation is read-only: you can no longer write to this person."))
     post.body_source, post.body_html = _render_body(body)
     post.edited_at = clock.now()
     db.session.flush()
