@@ -139,12 +139,13 @@ def test_preferences_page_saves_choices(client, pair):
     author, _replier = pair
     log_in(client, author)
     assert "Replies to your posts" in client.get("/notifications/preferences").text
-    response = client.post("/notifications/preferences", data={"discussion.reply": "digest",
-                                                               "discussion.moderation": "off",
-                                                               "discussion.message": "in_app"})
+    from moocplatform.notifications.kinds import registered_notification_kinds
+
+    chosen = {"discussion.reply": "digest", "discussion.moderation": "off", "discussion.message": "in_app"}
+    others = {kind.name: "in_app" for kind in registered_notification_kinds() if kind.name not in chosen}
+    response = client.post("/notifications/preferences", data={**chosen, **others})
     assert response.status_code == 302
-    assert preferences_of(author.id) == {"discussion.moderation": "off", "discussion.reply": "digest",
-                                         "discussion.message": "in_app"}
+    assert preferences_of(author.id) == {**chosen, **others}
 
 
 def test_a_hidden_post_tells_its_author(course, pair):
