@@ -86,7 +86,7 @@ class Defaults:
     # The areas create_app installs, in order: each package's init_app(app) adds its pages, templates,
     # commands, jobs and registry entries. A name without a dot is a package of moocplatform.
     INSTALLED_AREAS = ("accounts", "tokens", "catalog", "learning", "quizzes", "notifications", "discussion", "cohorts",
-                       "assignments", "certificates", "admin", "studio", "ops", "api")
+                       "assignments", "certificates", "admin", "studio", "ops", "app_shell", "api")
     # The issuer named on certificates and in their signed credentials.
     CERTIFICATE_ISSUER_NAME = "moocplatform"
     CERTIFICATE_KEY_FILE = ""  # empty: instance/certificates/issuer-ed25519.pem, made on first use
