@@ -86,7 +86,7 @@ class Defaults:
     # The areas create_app installs, in order: each package's init_app(app) adds its pages, templates,
     # commands, jobs and registry entries. A name without a dot is a package of moocplatform.
     INSTALLED_AREAS = ("accounts", "tokens", "catalog", "learning", "quizzes", "notifications", "discussion", "cohorts",
-                       "assignments", "certificates", "admin", "studio", "ops", "app_shell", "api")
+                       "assignments", "certificates", "admin", "studio", "ops", "app_shell", "push", "api")
     # The issuer named on certificates and in their signed credentials.
     CERTIFICATE_ISSUER_NAME = "moocplatform"
     CERTIFICATE_KEY_FILE = ""  # empty: instance/certificates/issuer-ed25519.pem, made on first use
@@ -97,6 +97,12 @@ class Defaults:
     REQUESTED_MAIL_PER_SOURCE = 10
     REQUESTED_MAIL_WINDOW_SECONDS = 3600
     API_RATE_LIMIT_WINDOW_SECONDS = 60
+    # Push reminders (Web Push, VAPID): off, and nowhere to be seen, until both keys are set. The private key is
+    # a PEM file's path or the key itself; `moocplatform push generate-keys` writes a pair into instance/.
+    VAPID_PUBLIC_KEY = ""  # the application server key browsers subscribe with (base64url, uncompressed point)
+    VAPID_PRIVATE_KEY = ""
+    VAPID_SUBJECT = ""  # a contact push services may write to: mailto:... or https://...; empty: MAIL_DEFAULT_SENDER
+    PUSH_ALLOW_HTTP_ENDPOINTS = False  # push services are https; http only for one on a closed network
 
 
 ENVIRONMENT_SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
@@ -112,6 +118,9 @@ ENVIRONMENT_SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "MAIL_PASSWORD": ("MAIL_PASSWORD", str),
     "MAIL_DEFAULT_SENDER": ("MAIL_DEFAULT_SENDER", str),
     "REDIS_URL": ("REDIS_URL", str),
+    "VAPID_PUBLIC_KEY": ("VAPID_PUBLIC_KEY", str),
+    "VAPID_PRIVATE_KEY": ("VAPID_PRIVATE_KEY", str),
+    "VAPID_SUBJECT": ("VAPID_SUBJECT", str),
     "MAIL_OUTBOX_DIR": ("MAIL_OUTBOX_DIR", str),
     "COURSES_DIR": ("COURSES_DIR", str),
     "WORKER_POLL_SECONDS": ("WORKER_POLL_SECONDS", float),

@@ -18,7 +18,7 @@ from .conftest import log_in
 from .factories import enrol, make_course, make_user
 
 ALL_AREAS = ("accounts", "tokens", "catalog", "learning", "quizzes", "notifications", "discussion", "cohorts",
-             "assignments", "certificates", "admin", "studio", "ops", "api")
+             "assignments", "certificates", "admin", "studio", "ops", "app_shell", "push", "api")
 
 
 def make_app(app, **config):

@@ -38,6 +38,10 @@ CASES = {
     "learning.enrol": ("POST", "/courses/alpha/enrol", SIGNED_IN),
     "learning.leave": ("POST", "/courses/alpha/leave", SIGNED_IN),
     "learning.dashboard": ("GET", "/my-learning", SIGNED_IN),
+    "app_shell.home": ("GET", "/home", SIGNED_IN),
+    "app_shell.manifest": ("GET", "/manifest.webmanifest", EVERYONE),
+    "app_shell.service_worker": ("GET", "/service-worker.js", EVERYONE),
+    "app_shell.offline_page": ("GET", "/offline", EVERYONE),
     "learning.invitations": ("GET", "/courses/alpha/invitations", {
         "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": FORBIDDEN, "facilitator": FORBIDDEN,
         "course_team": OK, "admin": OK}),

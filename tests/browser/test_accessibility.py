@@ -56,12 +56,14 @@ AUDIENCES = {
         Screen("forgot password", "/forgot-password"),
         Screen("terms", "/terms"),
         Screen("privacy", "/privacy"),
+        Screen("offline page", "/offline"),
         Screen("404 page", "/no-such-page", status=404),
     )),
     "learner": Audience("learner", (
         Screen("course page (enrolled)", COURSE),
         Screen("unit page (enrolled)", ENROLLED_UNIT),
         Screen("my learning", "/my-learning"),
+        Screen("home", "/home"),
         Screen("profile", "/account"),
         Screen("password change", "/account/password"),
         Screen("your data", "/account/data"),
@@ -86,6 +88,7 @@ AUDIENCES = {
     ), viewport=MOBILE),
     "mobile-learner": Audience("learner", (
         Screen("unit page (enrolled)", ENROLLED_UNIT),
+        Screen("home", "/home"),
     ), viewport=MOBILE),
 }
 
