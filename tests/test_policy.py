@@ -42,6 +42,9 @@ CASES = {
     "app_shell.manifest": ("GET", "/manifest.webmanifest", EVERYONE),
     "app_shell.service_worker": ("GET", "/service-worker.js", EVERYONE),
     "app_shell.offline_page": ("GET", "/offline", EVERYONE),
+    # Push is off without VAPID keys (as here): its addresses do not exist (tests/test_push.py has them on).
+    "push.subscribe": ("POST", "/push/subscriptions", {role: NOT_FOUND for role in ROLES}),
+    "push.unsubscribe": ("POST", "/push/subscriptions/delete", {role: NOT_FOUND for role in ROLES}),
     "learning.invitations": ("GET", "/courses/alpha/invitations", {
         "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": FORBIDDEN, "facilitator": FORBIDDEN,
         "course_team": OK, "admin": OK}),

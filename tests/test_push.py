@@ -225,3 +225,11 @@ def test_generate_keys_writes_a_private_key_once(app, tmp_path):
         assert again.exit_code != 0 and "exists already" in again.output
     finally:
         app.instance_path = saved
+
+
+def test_subscribing_needs_a_log_in(client, push_keys, push_service):
+    subscription = BrowserKeys().subscription(f"{push_service.url}/push/anonymous")
+    response = client.post("/push/subscriptions", json=subscription)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert client.post("/push/subscriptions/delete", json={"endpoint": subscription["endpoint"]}).status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PushSubscription)) == 0

@@ -19,6 +19,7 @@ from moocplatform.content import PackError
 from moocplatform.errors import InvalidInput, NotFound, PermissionDenied
 from moocplatform.extensions import db
 from moocplatform.learning import services as learning
+from moocplatform.push import services as push
 from moocplatform.quizzes import services as quizzes
 from moocplatform.studio import uploads as studio
 from tests.factories import PASSWORD, enrol, make_course, make_user, write_pack
@@ -60,6 +61,10 @@ class Upload:
         raise AssertionError("an upload refused up front is never saved")
 
 SOURCE = LoginSource("127.0.0.1")
+# A browser's push subscription as its script hands it over (a P-256 point and a 16-byte secret, base64url).
+PUSH_SUBSCRIPTION = {"endpoint": "https://push.example.org/send/abc", "keys": {
+    "p256dh": "BP0O1xHTOBw1D8T9NxOcIeHCpsBgdt6LV_EzwG9fImSruUmaqitkczQ8gmtVIrKEerJe__3sMMtpKQx8p1GAzY0",
+    "auth": "q1dXpw3UpT5VOmu_cf_v6w"}}
 
 
 # service: (how an outsider calls it, refused with) -------------------------------------------------------------
@@ -103,6 +108,9 @@ REFUSED = {
         lambda w: quizzes.grant_exception(w.learner, w.learner, w.course, "check", 1, 0, "why not"),
         PermissionDenied),
     "studio.receive_pack": (lambda w: studio.receive_pack(w.learner, Upload(), "alpha"), PermissionDenied),
+    "push.subscribe": (lambda w: push.subscribe(ANONYMOUS, None, PUSH_SUBSCRIPTION), PermissionDenied),
+    # Another person's subscription, like none at all, is not found.
+    "push.unsubscribe": (lambda w: push.unsubscribe(w.outsider, PUSH_SUBSCRIPTION["endpoint"]), NotFound),
 }
 
 # service: [(how an entitled actor calls it with bad input, the field named)] -------------------------------------
@@ -165,12 +173,19 @@ REJECTED = {
         (lambda w: quizzes.grant_exception(w.team, w.outsider, w.course, "check", 1, 0, "why"), "email"),
     ],
     "studio.receive_pack": [(lambda w: studio.receive_pack(w.team, None, "alpha"), "pack")],
+    "push.subscribe": [
+        (lambda w: push.subscribe(w.learner, 1, {**PUSH_SUBSCRIPTION, "endpoint": "javascript:alert(1)"}), "endpoint"),
+        (lambda w: push.subscribe(w.learner, 1, {**PUSH_SUBSCRIPTION, "keys": {"auth": "AAAA"}}), "p256dh"),
+        (lambda w: push.subscribe(w.learner, 1, {**PUSH_SUBSCRIPTION, "keys": {
+            "p256dh": PUSH_SUBSCRIPTION["keys"]["p256dh"], "auth": LONG}}), "auth"),
+    ],
 }
 
 # Services that change data but have no bad input to give: their only input is who and which course.
 NO_FREE_INPUT = {"accounts.verify_email", "accounts.reset_password", "admin.unsuspend_user", "admin.unlock_user",
                  "catalog.archive_course", "catalog.unarchive_course", "catalog.import_pack",
-                 "learning.enrol_learner", "learning.leave_course", "quizzes.close_expired_attempt"}
+                 "learning.enrol_learner", "learning.leave_course", "quizzes.close_expired_attempt",
+                 "push.unsubscribe"}
 
 # Public functions of */services.py that are not covered above, and why.
 NOT_ACTOR_SERVICES = {
@@ -191,12 +206,15 @@ NOT_ACTOR_SERVICES = {
     # (admin.grant_role, admin.revoke_role, admin.suspend_user; quizzes' attempts lock the enrolment)
     "accounts.add_role_grant", "accounts.remove_role_grant", "accounts.set_account_status",
     "learning.lock_enrolment", "accounts.lock_user",
+    # push: a read, the message a device shows, the notifications channel's delivery (notify's callers check
+    # the policy; it only queues rows) and the outbox handler that sends them
+    "push.subscriptions_of", "push.message_for", "push.deliver", "push.send_push",
 }
 
 
 def test_every_public_service_is_covered():
     found = set()
-    for area in ("accounts", "admin", "catalog", "learning", "quizzes"):
+    for area in ("accounts", "admin", "catalog", "learning", "quizzes", "push"):
         module = importlib.import_module(f"moocplatform.{area}.services")
         found |= {f"{area}.{name}" for name, obj in vars(module).items()
                   if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not name.startswith("_")}

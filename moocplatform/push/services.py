@@ -58,8 +58,6 @@ def _endpoint(value: Any) -> str:
 def subscribe(actor: Any, session_id: int | None, subscription: dict[str, Any]) -> PushSubscription:
     """This signed-in browser session gets push messages at the endpoint its push service gave it. The same
     endpoint again (a page reloaded) updates the one row; a device that changes hands follows its new user."""
-    if not push_configured():
-        raise NotFound(_("Push messages are not set up on this platform."))
     if actor is None or not getattr(actor, "is_authenticated", False) or session_id is None:
         raise PermissionDenied(_("Log in to get push messages."))
     given = subscription.get("keys")
@@ -67,6 +65,8 @@ def subscribe(actor: Any, session_id: int | None, subscription: dict[str, Any]) 
     endpoint = _endpoint(subscription.get("endpoint"))
     p256dh = _decoded(keys.get("p256dh"), "p256dh", 65)
     auth = _decoded(keys.get("auth"), "auth", 16)
+    if not push_configured():
+        raise NotFound(_("Push messages are not set up on this platform."))
     row = db.session.scalar(sa.select(PushSubscription).where(PushSubscription.endpoint == endpoint))
     if row is None:
         row = PushSubscription(user_id=actor.id, session_id=session_id, endpoint=endpoint, p256dh=p256dh,
