@@ -171,3 +171,28 @@ def test_the_home_page_has_the_quick_links(new_context, live_server, width):
     assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
     violations = [v for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
     assert violations == []
+
+
+def test_the_worker_shows_a_push_message(new_context, live_server):
+    context = phone_context(new_context, "learner")
+    context.grant_permissions(["notifications"], origin=live_server.url)
+    page = context.new_page()
+    registrations: list[dict] = []
+    devtools = context.new_cdp_session(page)
+    devtools.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
+    devtools.send("ServiceWorker.enable")
+    open_with_worker(page, "/home")
+    for _ in range(50):
+        if any(not r["isDeleted"] for r in registrations):
+            break
+        page.wait_for_timeout(100)
+    registration = next(r for r in registrations if not r["isDeleted"])
+    # What the push service hands the browser once decrypted (tests/test_push.py checks the encryption).
+    message = '{"title": "moocplatform", "body": "Sam replied in Week 1", "link": "/my-learning", "tag": "n-1"}'
+    devtools.send("ServiceWorker.deliverPushMessage", {"origin": live_server.url,
+                                                       "registrationId": registration["registrationId"],
+                                                       "data": message})
+    shown = """() => navigator.serviceWorker.ready.then((r) => r.getNotifications())
+      .then((all) => all.map((n) => [n.title, n.body, n.data.link]))"""
+    page.wait_for_function(f"async () => (await ({shown})()).length > 0")
+    assert page.evaluate(shown) == [["moocplatform", "Sam replied in Week 1", "/my-learning"]]
