@@ -206,9 +206,9 @@ NOT_ACTOR_SERVICES = {
     # (admin.grant_role, admin.revoke_role, admin.suspend_user; quizzes' attempts lock the enrolment)
     "accounts.add_role_grant", "accounts.remove_role_grant", "accounts.set_account_status",
     "learning.lock_enrolment", "accounts.lock_user",
-    # push: a read, the message a device shows, the notifications channel's delivery (notify's callers check
+    # push: the message a device shows, the notifications channel's delivery (notify's callers check
     # the policy; it only queues rows) and the outbox handler that sends them
-    "push.subscriptions_of", "push.message_for", "push.deliver", "push.send_push",
+    "push.message_for", "push.deliver", "push.send_push",
 }
 
 

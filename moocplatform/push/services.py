@@ -17,15 +17,14 @@ from flask_babel import gettext as _
 from pywebpush import WebPushException, webpush
 
 from .. import audit, clock, transaction
-from ..accounts.models import User
 from ..errors import InvalidInput, NotFound, PermissionDenied
 from ..extensions import db
 from ..i18n import recipient_settings, rendering_for
 from ..notifications.kinds import notification_kind
-from ..notifications.models import Notification
 from ..outbox import PermanentFailure, enqueue
 from .keys import push_configured, signing_key, subject
 from .models import PushSubscription
+from .queries import delivery_of, subscriptions_of
 
 log = logging.getLogger(__name__)
 
@@ -91,19 +90,14 @@ def unsubscribe(actor: Any, endpoint: Any) -> None:
     db.session.flush()
 
 
-def subscriptions_of(user_id: int) -> list[PushSubscription]:
-    return list(db.session.scalars(sa.select(PushSubscription).where(PushSubscription.user_id == user_id)
-                                   .order_by(PushSubscription.id)))
-
-
-def deliver(recipient: Any, notification: Notification) -> None:
+def deliver(recipient: Any, notification: Any) -> None:
     """The notifications area's push channel: one outbox row per device, in the caller's transaction."""
     for row in subscriptions_of(recipient.id):
         enqueue(DELIVER_KIND, {"subscription_id": row.id, "notification_id": notification.id},
                 key=f"{notification.id}:{row.id}")
 
 
-def message_for(notification: Notification, user: Any) -> dict[str, str]:
+def message_for(notification: Any, user: Any) -> dict[str, str]:
     """What the device shows, in the recipient's language: the kind's line and the link it opens."""
     locale, zone = recipient_settings(user.locale, user.timezone)
     with rendering_for(locale, zone):
@@ -120,11 +114,10 @@ def send_push(payload: dict[str, Any], _row: Any) -> None:
     which the tag makes the device show once."""
     if not push_configured():
         raise PermanentFailure("push is not set up (no VAPID keys)")
-    subscription = db.session.get(PushSubscription, payload.get("subscription_id"))
-    notification = db.session.get(Notification, payload.get("notification_id"))
-    if subscription is None or notification is None or notification.user_id != subscription.user_id:
+    found = delivery_of(payload.get("subscription_id"), payload.get("notification_id"))
+    if found is None:
         return  # the device unsubscribed, or the notification was erased with its account: nothing to send
-    user = db.session.get(User, subscription.user_id)
+    subscription, notification, user = found
     message = json.dumps(message_for(notification, user))
     info = {"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
     subscription_id = subscription.id
