@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from io import BytesIO
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from PIL import Image
@@ -46,7 +47,7 @@ def test_every_page_links_the_manifest_and_the_offline_banner(client):
     assert 'name="offline-session"' not in page  # nobody is signed in: no worker is registered
 
 
-def test_the_service_worker_is_served_for_the_whole_site(client):
+def test_the_service_worker_is_served_for_the_whole_site(app, client):
     response = client.get("/service-worker.js")
     assert response.status_code == 200
     assert response.mimetype == "text/javascript"
@@ -56,6 +57,10 @@ def test_the_service_worker_is_served_for_the_whole_site(client):
     settings = json.loads(script.split("\n", 1)[0].removeprefix("const SETTINGS = ").removesuffix(";"))
     assert settings["maxUnits"] == 50 and settings["maxBytes"] == 50 * 1024 * 1024
     assert "/offline" in settings["shell"] and "/static/css/app.css" in settings["shell"]
+    # every script and style sheet a page may load offline, but not the worker itself
+    static = Path(app.static_folder)
+    assert {f"/static/{p.relative_to(static).as_posix()}" for p in [*static.glob("js/*.js"), *static.glob("css/*.css")]
+            } - set(settings["shell"]) == {"/static/js/service-worker.js"}
     assert "self.addEventListener(\"fetch\"" in script
     for url in settings["shell"]:
         shell_file = client.get(url)

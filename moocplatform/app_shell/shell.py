@@ -15,8 +15,8 @@ from flask_babel import gettext as _
 
 THEME_COLOUR = "#0b5cad"
 BACKGROUND_COLOUR = "#ffffff"
-SHELL_FILES = ("css/app.css", "js/app.js", "js/offline.js", "img/icon.svg", "img/app/icon-192.png",
-               "img/app/icon-512.png")
+# Every style sheet and script the pages load (the notes' offline editing too), and the icons.
+SHELL_PATTERNS = ("css/*.css", "js/*.js", "img/icon.svg", "img/app/icon-192.png", "img/app/icon-512.png")
 WORKER_FILE = "js/service-worker.js"
 ICONS = (("img/app/icon-192.png", "192x192", "any"), ("img/app/icon-512.png", "512x512", "any"),
          ("img/app/icon-maskable-192.png", "192x192", "maskable"),
@@ -55,10 +55,18 @@ def _digest(paths: tuple[Path, ...]) -> str:
     return digest.hexdigest()[:16]
 
 
+@cache
+def _shell_files(folder: str) -> tuple[str, ...]:
+    root = Path(folder)
+    found = {path.relative_to(root).as_posix() for pattern in SHELL_PATTERNS for path in root.glob(pattern)}
+    return tuple(sorted(found - {WORKER_FILE}))
+
+
 def worker_script() -> str:
     """The service worker with its settings; its version changes whenever a file of the shell does."""
-    shell_urls = [url_for("app_shell.offline_page")] + [url_for("static", filename=f) for f in SHELL_FILES]
-    version = _digest(tuple(_static(f) for f in (*SHELL_FILES, WORKER_FILE)))
+    files = _shell_files(current_app.static_folder or "")
+    shell_urls = [url_for("app_shell.offline_page")] + [url_for("static", filename=f) for f in files]
+    version = _digest(tuple(_static(f) for f in (*files, WORKER_FILE)))
     settings = {"version": version, "shell": shell_urls, "offlinePage": url_for("app_shell.offline_page"),
                 "maxUnits": MAX_UNITS, "maxBytes": MAX_BYTES,
                 "icon": url_for("static", filename="img/app/icon-192.png")}

@@ -45,8 +45,17 @@ def open_with_worker(page: Page, path: str) -> None:
     page.wait_for_function(WORKER_IN_CONTROL)
 
 
+def eventually(page: Page, script: str, arg=None) -> None:
+    """Wait until an async script comes back true (wait_for_function takes a promise for a true value)."""
+    for _ in range(150):
+        if page.evaluate(script, arg):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"still false after 15 s: {script}")
+
+
 def wait_until_kept(page: Page, path: str) -> None:
-    page.wait_for_function(f"async () => (await ({KEPT_URLS})()).includes({path!r})")
+    eventually(page, f"async (path) => (await ({KEPT_URLS})()).includes(path)", path)
 
 
 def test_the_app_is_installable(playwright, live_server, tmp_path):
@@ -125,7 +134,7 @@ def test_another_learner_on_the_same_device_never_reads_the_first_ones_copies(ne
     context.clear_cookies()
     context.add_cookies([live_server.session_cookie("keyboard")])
     page.goto("/home")
-    page.wait_for_function(f"async () => !(await ({KEPT_URLS})()).includes({UNIT_WITH_IMAGE!r})")
+    eventually(page, f"async (path) => !(await ({KEPT_URLS})()).includes(path)", UNIT_WITH_IMAGE)
     context.set_offline(True)
     page.goto(UNIT_WITH_IMAGE)
     expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
@@ -194,5 +203,5 @@ def test_the_worker_shows_a_push_message(new_context, live_server):
                                                        "data": message})
     shown = """() => navigator.serviceWorker.ready.then((r) => r.getNotifications())
       .then((all) => all.map((n) => [n.title, n.body, n.data.link]))"""
-    page.wait_for_function(f"async () => (await ({shown})()).length > 0")
+    eventually(page, f"async () => (await ({shown})()).length > 0")
     assert page.evaluate(shown) == [["moocplatform", "Sam replied in Week 1", "/my-learning"]]
