@@ -87,7 +87,7 @@ class Defaults:
     # commands, jobs and registry entries. A name without a dot is a package of moocplatform.
     INSTALLED_AREAS = ("accounts", "tokens", "catalog", "learning", "quizzes", "notifications", "discussion", "cohorts",
                        "assignments", "certificates", "people", "notes", "portfolio", "organisations",
-                       "opportunities", "admin", "studio", "ops", "api")
+                       "opportunities", "admin", "studio", "ops", "app_shell", "push", "api")
     # The issuer named on certificates and in their signed credentials.
     CERTIFICATE_ISSUER_NAME = "moocplatform"
     # Public verification pages and files per client address each minute (anyone may check a certificate; a
@@ -103,6 +103,12 @@ class Defaults:
     API_RATE_LIMIT_WINDOW_SECONDS = 60
     # Applications to an opportunity are deleted this many days after it closed (or was withdrawn or removed).
     OPPORTUNITY_APPLICATION_RETENTION_DAYS = 180
+    # Push reminders (Web Push, VAPID): off, and nowhere to be seen, until both keys are set. The private key is
+    # a PEM file's path or the key itself; `moocplatform push generate-keys` writes a pair into instance/.
+    VAPID_PUBLIC_KEY = ""  # the application server key browsers subscribe with (base64url, uncompressed point)
+    VAPID_PRIVATE_KEY = ""
+    VAPID_SUBJECT = ""  # a contact push services may write to: mailto:... or https://...; empty: MAIL_DEFAULT_SENDER
+    PUSH_ALLOW_HTTP_ENDPOINTS = False  # push services are https; http only for one on a closed network
 
 
 ENVIRONMENT_SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
@@ -118,6 +124,9 @@ ENVIRONMENT_SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "MAIL_PASSWORD": ("MAIL_PASSWORD", str),
     "MAIL_DEFAULT_SENDER": ("MAIL_DEFAULT_SENDER", str),
     "REDIS_URL": ("REDIS_URL", str),
+    "VAPID_PUBLIC_KEY": ("VAPID_PUBLIC_KEY", str),
+    "VAPID_PRIVATE_KEY": ("VAPID_PRIVATE_KEY", str),
+    "VAPID_SUBJECT": ("VAPID_SUBJECT", str),
     "MAIL_OUTBOX_DIR": ("MAIL_OUTBOX_DIR", str),
     "COURSES_DIR": ("COURSES_DIR", str),
     "WORKER_POLL_SECONDS": ("WORKER_POLL_SECONDS", float),

@@ -19,7 +19,7 @@ from .factories import enrol, make_course, make_user
 
 ALL_AREAS = ("accounts", "tokens", "catalog", "learning", "quizzes", "notifications", "discussion", "cohorts",
              "assignments", "certificates", "people", "notes", "portfolio", "organisations", "opportunities",
-             "admin", "studio", "ops", "api")
+             "admin", "studio", "ops", "app_shell", "push", "api")
 
 
 def make_app(app, **config):

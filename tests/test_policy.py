@@ -41,6 +41,13 @@ CASES = {
     "learning.enrol": ("POST", "/courses/alpha/enrol", SIGNED_IN),
     "learning.leave": ("POST", "/courses/alpha/leave", SIGNED_IN),
     "learning.dashboard": ("GET", "/my-learning", SIGNED_IN),
+    "app_shell.home": ("GET", "/home", SIGNED_IN),
+    "app_shell.manifest": ("GET", "/manifest.webmanifest", EVERYONE),
+    "app_shell.service_worker": ("GET", "/service-worker.js", EVERYONE),
+    "app_shell.offline_page": ("GET", "/offline", EVERYONE),
+    # Push is off without VAPID keys (as here): its addresses do not exist (tests/test_push.py has them on).
+    "push.subscribe": ("POST", "/push/subscriptions", {role: NOT_FOUND for role in ROLES}),
+    "push.unsubscribe": ("POST", "/push/subscriptions/delete", {role: NOT_FOUND for role in ROLES}),
     "learning.invitations": ("GET", "/courses/alpha/invitations", {
         "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": FORBIDDEN, "facilitator": FORBIDDEN,
         "course_team": OK, "admin": OK}),

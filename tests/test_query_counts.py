@@ -1,4 +1,6 @@
 """Each page runs a fixed number of SQL queries, whatever the number of units, learners or enrolments."""
+from datetime import timedelta
+
 import pytest
 
 from moocplatform.audit import record
@@ -36,7 +38,7 @@ def grow(learner, courses: int, units_per_module: int, others: int):
     return made
 
 
-PAGES = ["/courses", "/courses/{slug}", "/courses/{slug}/units/m1-u1", "/my-learning"]
+PAGES = ["/courses", "/courses/{slug}", "/courses/{slug}/units/m1-u1", "/my-learning", "/home"]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -261,3 +263,27 @@ def test_people_list_and_inbox_do_not_grow_with_people(client, count_queries):
     assert small_people == 7
     # user, the bell, count and page of the conversations, the other members' names
     assert small_inbox == 5
+
+
+def test_home_page_query_budget(client, count_queries):
+    from moocplatform import clock
+    from moocplatform.cohorts.plan import add_external_item, add_live_session
+    from moocplatform.cohorts.services import join_cohort
+    from tests.factories import make_cohort
+
+    learner = make_user()
+    log_in(client, learner)
+    # user, the bell, learning's dashboard (2), the learner's cohorts (none: no plan query), the unread count
+    assert queries_for(client, count_queries, "/home") == 6
+    for course in grow(learner, courses=2, units_per_module=2, others=1):
+        facilitator = make_user("facilitator", course=course)
+        cohort = make_cohort(course, facilitator)
+        join_cohort(learner, cohort, course)
+        for day in (1, 2, 3):
+            moment = (clock.now().replace(tzinfo=None) + timedelta(days=day))
+            add_live_session(facilitator, cohort, title=f"Call {day}", starts_local=moment, minutes=60)
+            add_external_item(facilitator, cohort, title=f"Read {day}", url="https://example.org/r",
+                              due_local=moment)
+    db.session.flush()
+    # ... and the plan items of all their cohorts, in one query
+    assert queries_for(client, count_queries, "/home") == 7

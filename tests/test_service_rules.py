@@ -26,6 +26,7 @@ from moocplatform.organisations import services as organisations
 from moocplatform.organisations.services import OrganisationFields
 from moocplatform.people import services as people
 from moocplatform.portfolio import services as portfolio
+from moocplatform.push import services as push
 from moocplatform.quizzes import services as quizzes
 from moocplatform.studio import uploads as studio
 from tests.factories import PASSWORD, enrol, make_cohort, make_course, make_user, write_pack
@@ -69,6 +70,10 @@ class Upload:
         raise AssertionError("an upload refused up front is never saved")
 
 SOURCE = LoginSource("127.0.0.1")
+# A browser's push subscription as its script hands it over (a P-256 point and a 16-byte secret, base64url).
+PUSH_SUBSCRIPTION = {"endpoint": "https://push.example.org/send/abc", "keys": {
+    "p256dh": "BP0O1xHTOBw1D8T9NxOcIeHCpsBgdt6LV_EzwG9fImSruUmaqitkczQ8gmtVIrKEerJe__3sMMtpKQx8p1GAzY0",
+    "auth": "q1dXpw3UpT5VOmu_cf_v6w"}}
 
 
 def unit_of(w, key="m1-u2"):
@@ -208,6 +213,9 @@ REFUSED = {
     "people.report_profile": (lambda w: people.report_profile(w.outsider, w.learner.id, "spam"), NotFound),
     "people.resolve_profile_reports": (lambda w: people.resolve_profile_reports(w.learner, w.outsider.id, hide=True),
                                        PermissionDenied),
+    "push.subscribe": (lambda w: push.subscribe(ANONYMOUS, None, PUSH_SUBSCRIPTION), PermissionDenied),
+    # Another person's subscription, like none at all, is not found.
+    "push.unsubscribe": (lambda w: push.unsubscribe(w.outsider, PUSH_SUBSCRIPTION["endpoint"]), NotFound),
 }
 
 # service: [(how an entitled actor calls it with bad input, the field named)] -------------------------------------
@@ -361,6 +369,12 @@ REJECTED = {
     ],
     "people.resolve_profile_reports": [
         (lambda w: people.resolve_profile_reports(w.admin, w.learner.id, hide=False, reason=LONG * 2), "reason")],
+    "push.subscribe": [
+        (lambda w: push.subscribe(w.learner, 1, {**PUSH_SUBSCRIPTION, "endpoint": "javascript:alert(1)"}), "endpoint"),
+        (lambda w: push.subscribe(w.learner, 1, {**PUSH_SUBSCRIPTION, "keys": {"auth": "AAAA"}}), "p256dh"),
+        (lambda w: push.subscribe(w.learner, 1, {**PUSH_SUBSCRIPTION, "keys": {
+            "p256dh": PUSH_SUBSCRIPTION["keys"]["p256dh"], "auth": LONG}}), "auth"),
+    ],
 }
 
 # Services that change data but have no bad input to give: their only input is who and which course.
@@ -373,7 +387,7 @@ NO_FREE_INPUT = {"notes.delete_note", "notes.bookmark_unit", "notes.delete_bookm
                  "opportunities.publish_opportunity", "opportunities.close_opportunity",
                  "opportunities.withdraw_opportunity", "opportunities.restore_opportunity",
                  "opportunities.dismiss_reports", "opportunities.recommend_to_cohort",
-                 "people.block", "people.unblock"}
+                 "people.block", "people.unblock", "push.unsubscribe"}
 
 # Public functions of */services.py that are not covered above, and why.
 NOT_ACTOR_SERVICES = {
@@ -404,13 +418,16 @@ NOT_ACTOR_SERVICES = {
     "opportunities.close_due_opportunities", "opportunities.delete_expired_applications",
     # the links check update_settings runs (its cases are above)
     "people.clean_links",
+    # push: the message a device shows, the notifications channel's delivery (notify's callers check
+    # the policy; it only queues rows) and the outbox handler that sends them
+    "push.message_for", "push.deliver", "push.send_push",
 }
 
 
 def test_every_public_service_is_covered():
     found = set()
     for area in ("accounts", "admin", "catalog", "learning", "quizzes", "people", "notes", "portfolio",
-                 "organisations", "opportunities"):
+                 "organisations", "opportunities", "push"):
         module = importlib.import_module(f"moocplatform.{area}.services")
         found |= {f"{area}.{name}" for name, obj in vars(module).items()
                   if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not name.startswith("_")}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -158,6 +158,62 @@ def cohorts_led_by(user, course_id: int | None = None) -> list[Cohort]:
     if course_id is not None:
         query = query.where(Cohort.course_id == course_id)
     return list(db.session.scalars(query.order_by(Cohort.starts_on.desc(), Cohort.id.desc())))
+
+
+# A learner's own cohorts at a glance -----------------------------------------------------------------------------
+
+SESSION_MINUTES_IF_UNSET = 60
+
+
+@dataclass(frozen=True)
+class CohortAgenda:
+    """A cohort the learner is seated in, with what comes next in its plan (the phone's home page)."""
+
+    cohort: Cohort
+    course_title: str
+    course_slug: str
+    next_session: PlanItem | None
+    next_due: PlanItem | None
+
+
+def learner_cohort_agenda(user_id: int, now: datetime) -> list[CohortAgenda]:
+    """The cohorts user_id is a seated member of and has not seen end, each with its next (or running) live
+    session and its next due item not marked done: two queries, whatever the number of cohorts."""
+    rows = db.session.execute(
+        sa.select(Cohort, Course.title, Course.slug).join(CohortMembership, CohortMembership.cohort_id == Cohort.id)
+        .join(Course, Course.id == Cohort.course_id)
+        .where(CohortMembership.user_id == user_id, CohortMembership.status == MembershipStatus.MEMBER,
+               Cohort.ends_on >= (now - timedelta(days=1)).date())
+        .order_by(Cohort.starts_on, Cohort.id)).all()
+    if not rows:
+        return []
+    done = sa.exists().where(PlanItemDone.item_id == PlanItem.id, PlanItemDone.user_id == user_id)
+    items = db.session.scalars(
+        sa.select(PlanItem).where(
+            PlanItem.cohort_id.in_([cohort.id for cohort, _title, _slug in rows]),
+            sa.or_(sa.and_(PlanItem.kind == PlanItemKind.LIVE_SESSION, PlanItem.starts_at >= now - timedelta(days=1)),
+                   sa.and_(PlanItem.due_at >= now, ~done)))
+        .order_by(PlanItem.position, PlanItem.id)).all()
+    sessions: dict[int, PlanItem] = {}
+    due: dict[int, PlanItem] = {}
+    for item in items:
+        if item.kind == PlanItemKind.LIVE_SESSION and item.starts_at is not None:
+            ends = _aware(item.starts_at) + timedelta(minutes=item.minutes or SESSION_MINUTES_IF_UNSET)
+            best = sessions.get(item.cohort_id)
+            if ends > now and (best is None or _aware(item.starts_at) < _aware(best.starts_at)):
+                sessions[item.cohort_id] = item
+        if item.due_at is not None and _aware(item.due_at) >= now:
+            best = due.get(item.cohort_id)
+            if best is None or _aware(item.due_at) < _aware(best.due_at):
+                due[item.cohort_id] = item
+    return [CohortAgenda(cohort, title, slug, sessions.get(cohort.id), due.get(cohort.id))
+            for cohort, title, slug in rows]
+
+
+def _aware(moment: datetime | None) -> datetime:
+    """Times read back from SQLite lose their zone; every stored time is UTC."""
+    assert moment is not None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 # The plan -------------------------------------------------------------------------------------------------------

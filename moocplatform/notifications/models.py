@@ -18,6 +18,7 @@ class Channel(StrEnum):
     in_app = "in_app"  # on the notifications page and the bell only
     email = "email"  # also an e-mail at once
     digest = "digest"  # also in the daily digest mail
+    push = "push"  # also a push message to the person's devices (offered only where push is set up)
     off = "off"
 
 

@@ -18,6 +18,7 @@ from ..tokens.purposes import UNSUBSCRIBE_LINK
 from ..tokens.services import TokenRejected, issue_token, revoke_token, tokens_for_owner, verify_token
 from ..urls import public_url
 from . import queries
+from .channels import delivery_for, offered_channels
 from .kinds import notification_kind, registered_notification_kinds
 from .models import Channel, Notification, NotificationPreference
 
@@ -51,6 +52,8 @@ def notify(recipient: Any, kind: str, params: dict[str, Any], *, link: str) -> N
         stop = unsubscribe_url(recipient, kind)
         queue_mail(recipient.email, SINGLE_MAIL, recipient_id=recipient.id, list_unsubscribe=stop, kind=kind,
                    params=params, link=absolute(link), unsubscribe=stop)
+    elif (delivery := delivery_for(channel)) is not None:  # not set up any more: the site alone tells them
+        delivery.deliver(recipient, row)
     return row
 
 
@@ -95,7 +98,7 @@ def set_preferences(actor: Any, user: Any, choices: dict[str, str]) -> None:
     for kind, channel in choices.items():
         if kind not in known:
             raise InvalidInput(_("Unknown kind of notification."))
-        if channel not in Channel.__members__:
+        if channel not in Channel.__members__ or Channel(channel) not in offered_channels():
             raise InvalidInput(_("Unknown way of being told."), field=kind)
         _set_channel(user.id, kind, Channel(channel))
 

@@ -8,13 +8,14 @@ from flask_login import current_user, login_required
 from ..extensions import csrf
 from ..forms import EmptyForm, apply_or_flash
 from . import queries, services
+from .channels import device_settings_templates, offered_channels
 from .kinds import notification_kind, registered_notification_kinds
 from .models import Channel
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications", template_folder="templates")
 
 CHANNEL_LABELS = {Channel.in_app: "On the site", Channel.email: "E-mail at once", Channel.digest: "Daily summary",
-                  Channel.off: "Off"}
+                  Channel.push: "Push message to my devices", Channel.off: "Off"}
 
 
 def describe(row) -> str:
@@ -59,8 +60,13 @@ def preferences():
         if ok:
             flash(_("Your choices are saved."), "success")
         return redirect(url_for("notifications.preferences"))
+    offered = offered_channels()
+    # A chosen channel no longer set up here (push without keys) tells on the site only: the page shows that.
+    chosen = {kind: channel if channel in offered else Channel.in_app
+              for kind, channel in queries.preferences_of(current_user.id).items()}
     return render_template("notifications/preferences.html", form=form, kinds=registered_notification_kinds(),
-                           chosen=queries.preferences_of(current_user.id), channels=list(Channel),
+                           chosen=chosen, channels=offered,
+                           device_settings=device_settings_templates(),
                            channel_labels={c: _(label) for c, label in CHANNEL_LABELS.items()})
 
 

@@ -56,6 +56,7 @@ AUDIENCES = {
         Screen("forgot password", "/forgot-password"),
         Screen("terms", "/terms"),
         Screen("privacy", "/privacy"),
+        Screen("offline page", "/offline"),
         Screen("404 page", "/no-such-page", status=404),
     )),
     "learner": Audience("learner", (
@@ -64,6 +65,7 @@ AUDIENCES = {
         Screen("my learning", "/my-learning"),
         Screen("course discussion", f"{COURSE}/discussion"),
         Screen("discussion search", f"{COURSE}/discussion/search?q=learning"),
+        Screen("home", "/home"),
         Screen("profile", "/account"),
         Screen("password change", "/account/password"),
         Screen("your data", "/account/data"),
@@ -91,6 +93,7 @@ AUDIENCES = {
     ), viewport=MOBILE),
     "mobile-learner": Audience("learner", (
         Screen("unit page (enrolled)", ENROLLED_UNIT),
+        Screen("home", "/home"),
     ), viewport=MOBILE),
 }
 

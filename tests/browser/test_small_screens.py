@@ -18,7 +18,7 @@ QUIZ_UNIT = f"{COURSE}/units/l2l-m1-quiz"
 PAGES = {
     None: ["/", "/courses", COURSE, f"{COURSE}/units/l2l-m1-why-learn", "/register", "/login", "/forgot-password",
            "/terms", "/privacy"],
-    "learner": [COURSE, f"{COURSE}/units/l2l-m1-goals-plans", QUIZ_UNIT, "/my-learning", "/account",
+    "learner": [COURSE, f"{COURSE}/units/l2l-m1-goals-plans", QUIZ_UNIT, "/my-learning", "/home", "/account",
                 "/account/password", "/account/data"],
     "course_team": ["/my-learning", f"{COURSE}/invitations", "/studio/courses/learning-to-learn/upload",
                     "/studio/courses/learning-to-learn/versions", f"{COURSE}/quizzes/l2l-q1/statistics"],
