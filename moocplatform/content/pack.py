@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import checks
+from .documents import document_problems
 from .model import (
     ASSET_TYPES,
     FORMATS,
@@ -180,6 +181,8 @@ class PackReader:
                 self.findings.problem(rel, f"asset type {path.suffix or '(none)'} is not allowed; allowed: "
                                       + ", ".join(sorted(ASSET_TYPES)))
                 return
+            for message in document_problems(path.suffix, data):
+                self.findings.problem(rel, message)
             self.assets[rel] = PackAssetFile(rel, hashlib.sha256(data).hexdigest(), len(data), content_type, path)
 
     def _rel(self, path: Path) -> str:
