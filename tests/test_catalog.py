@@ -100,3 +100,21 @@ def test_enrolled_learners_are_told_what_a_new_version_changed(client, tmp_path)
     assert "Revised units:" in news  # the pack writer puts the version in every unit's body
     visitor = client.application.test_client()
     assert "What is new" not in visitor.get("/courses/growing").get_data(as_text=True)
+
+
+def test_a_card_image_shows_on_the_catalogue_card_and_the_course_page(app, client, tmp_path):
+    course = make_course("pictured-course", title="Pictured course", card_image="assets/square.svg")
+    make_course("plain-course", title="Plain course")
+    assert course.card_image.startswith("/assets/") and course.card_image.endswith("/square.svg")
+    page = client.get("/courses").get_data(as_text=True)
+    tag = f'<img class="card-image" src="{course.card_image}" alt=""'
+    assert page.count('class="card-image"') == 1 and tag in page  # decorative: the title beside it names it
+    image = client.get(course.card_image)
+    image.close()
+    assert image.status_code == 200 and image.mimetype == "image/svg+xml"
+    assert tag in client.get("/courses/pictured-course").get_data(as_text=True)
+    assert 'class="card-image"' not in client.get("/courses/plain-course").get_data(as_text=True)
+    # A later version without a card image takes it off the card.
+    import_pack(None, write_pack(tmp_path, "pictured-course", version="1.1.0", title="Pictured course"))
+    assert course.card_image is None
+    assert 'class="card-image"' not in client.get("/courses").get_data(as_text=True)

@@ -72,7 +72,7 @@ def load_templates() -> list[Template]:
     found = []
     for item in yaml.safe_load((TOOLS / "templates.yaml").read_text(encoding="utf-8")):
         manifest = yaml.safe_load((COURSES / item["pack"] / "course.yaml").read_text(encoding="utf-8"))
-        found.append(Template(language=manifest["language"], **item))
+        found.append(Template(course=manifest["title"], language=manifest["language"], **item))
     return found
 
 

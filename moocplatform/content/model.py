@@ -139,6 +139,8 @@ class Pack:
     #  assignments: [ids of activity units whose assignment counts]}
     completion: dict[str, Any] = field(default_factory=dict)
     partners: list[dict[str, str]] = field(default_factory=list)  # [{slug (format 2), name, url?}]
+    card_image: str = ""  # the pack path of the catalogue card's image ("" for none); render_pack sets card_image_url
+    card_image_url: str = ""
     format: int = 1
     warnings: list[Problem] = field(default_factory=list)
 

@@ -137,6 +137,7 @@ class PackReader:
             [dict(a) for a in _dicts(data.get("authors"))], self._enrolment(data.get("enrolment")),
             self._modules(data.get("modules")), self._references(), self.assets,
             completion=_completion(data.get("completion")), partners=[dict(p) for p in _dicts(data.get("partners"))],
+            card_image=safe_relative(data.get("card_image")) or _text(data.get("card_image")),
             format=data["format"] if data.get("format") in FORMATS else 1,
         )
         self._quizzes()
