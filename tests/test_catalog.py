@@ -1,8 +1,13 @@
+import re
+from pathlib import Path
+
 import pytest
 
 from moocplatform.catalog.services import archive_course, import_pack
 from tests.conftest import log_in
 from tests.factories import enrol, make_course, make_user, write_pack
+
+COURSES = Path(__file__).resolve().parent.parent / "courses"
 
 
 def test_catalogue_lists_imported_courses(client):
@@ -118,3 +123,20 @@ def test_a_card_image_shows_on_the_catalogue_card_and_the_course_page(app, clien
     import_pack(None, write_pack(tmp_path, "pictured-course", version="1.1.0", title="Pictured course"))
     assert course.card_image is None
     assert 'class="card-image"' not in client.get("/courses").get_data(as_text=True)
+
+
+def test_a_template_unit_offers_its_odt_for_download_and_its_pdf_to_read(client):
+    import_pack(None, COURSES / "learning-to-learn")
+    page = client.get("/courses/learning-to-learn/units/l2l-m1-template-learning-file").get_data(as_text=True)
+    links = dict(re.findall(r'href="(/assets/[0-9a-f]{64}/learning-file\.(odt|pdf))"', page))
+    assert set(links.values()) == {"odt", "pdf"}
+    for url, suffix in links.items():
+        response = client.get(url)
+        response.close()
+        assert response.status_code == 200
+        if suffix == "odt":
+            assert response.mimetype == "application/vnd.oasis.opendocument.text"
+            assert response.headers["Content-Disposition"] == 'attachment; filename="learning-file.odt"'
+        else:
+            assert response.mimetype == "application/pdf"
+            assert response.headers["Content-Disposition"] == 'inline; filename="learning-file.pdf"'
