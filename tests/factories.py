@@ -90,7 +90,7 @@ def sample_assignment(**changes) -> dict:
 def write_pack(root: Path, slug: str = "demo-course", *, version: str = "1.0.0", modules: int = 2,
                units_per_module: int = 3, title: str | None = None, language: str = "en",
                effort: int = 3, competences=None, enrolment=None, unit_keys=None, extra_files=None,
-               quiz=None, assignment=None) -> Path:
+               quiz=None, assignment=None, card_image=None) -> Path:
     """Write a small valid content pack and return its folder.
 
     quiz: True (sample_quiz()) or a quiz mapping adds a unit `quiz-unit` of type quiz at the end of the last
@@ -106,6 +106,8 @@ def write_pack(root: Path, slug: str = "demo-course", *, version: str = "1.0.0",
         "duration_weeks": modules, "licence": "CC-BY-SA-4.0", "authors": [{"name": "Test team"}],
         "enrolment": enrolment or {"mode": "open"}, "modules": [],
     }
+    if card_image:
+        manifest["card_image"] = card_image
     keys = iter(unit_keys) if unit_keys else None
     for m in range(1, modules + 1):
         files = []

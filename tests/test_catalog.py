@@ -1,8 +1,13 @@
+import re
+from pathlib import Path
+
 import pytest
 
 from moocplatform.catalog.services import archive_course, import_pack
 from tests.conftest import log_in
 from tests.factories import enrol, make_course, make_user, write_pack
+
+COURSES = Path(__file__).resolve().parent.parent / "courses"
 
 
 def test_catalogue_lists_imported_courses(client):
@@ -100,3 +105,38 @@ def test_enrolled_learners_are_told_what_a_new_version_changed(client, tmp_path)
     assert "Revised units:" in news  # the pack writer puts the version in every unit's body
     visitor = client.application.test_client()
     assert "What is new" not in visitor.get("/courses/growing").get_data(as_text=True)
+
+
+def test_a_card_image_shows_on_the_catalogue_card_and_the_course_page(app, client, tmp_path):
+    course = make_course("pictured-course", title="Pictured course", card_image="assets/square.svg")
+    make_course("plain-course", title="Plain course")
+    assert course.card_image.startswith("/assets/") and course.card_image.endswith("/square.svg")
+    page = client.get("/courses").get_data(as_text=True)
+    tag = f'<img class="card-image" src="{course.card_image}" alt=""'
+    assert page.count('class="card-image"') == 1 and tag in page  # decorative: the title beside it names it
+    image = client.get(course.card_image)
+    image.close()
+    assert image.status_code == 200 and image.mimetype == "image/svg+xml"
+    assert tag in client.get("/courses/pictured-course").get_data(as_text=True)
+    assert 'class="card-image"' not in client.get("/courses/plain-course").get_data(as_text=True)
+    # A later version without a card image takes it off the card.
+    import_pack(None, write_pack(tmp_path, "pictured-course", version="1.1.0", title="Pictured course"))
+    assert course.card_image is None
+    assert 'class="card-image"' not in client.get("/courses").get_data(as_text=True)
+
+
+def test_a_template_unit_offers_its_odt_for_download_and_its_pdf_to_read(client):
+    import_pack(None, COURSES / "learning-to-learn")
+    page = client.get("/courses/learning-to-learn/units/l2l-m1-template-learning-file").get_data(as_text=True)
+    links = dict(re.findall(r'href="(/assets/[0-9a-f]{64}/learning-file\.(odt|pdf))"', page))
+    assert set(links.values()) == {"odt", "pdf"}
+    for url, suffix in links.items():
+        response = client.get(url)
+        response.close()
+        assert response.status_code == 200
+        if suffix == "odt":
+            assert response.mimetype == "application/vnd.oasis.opendocument.text"
+            assert response.headers["Content-Disposition"] == 'attachment; filename="learning-file.odt"'
+        else:
+            assert response.mimetype == "application/pdf"
+            assert response.headers["Content-Disposition"] == 'inline; filename="learning-file.pdf"'

@@ -621,3 +621,24 @@ def test_cli_stats(app, tmp_path):
     assert result.output.startswith("example-course 1.2.0 · Study skills sampler\n")
     assert "m2-practice · Week 2 · Practice" in result.output
     assert cli(app, "stats", tmp_path).exit_code == 1
+
+
+def test_a_card_image_is_an_image_asset_of_the_pack(example):
+    pack = load_pack(example, video_hosts=HOSTS)
+    assert pack.card_image == "assets/card.svg" and pack.warnings == []  # the card counts as a use of the asset
+    render_pack(pack, asset_url=lambda a: f"/a/{a.path}", unit_url=lambda k: f"/u/{k}", references_url="/r")
+    assert pack.card_image_url == "/a/assets/card.svg"
+    edit_manifest(example, card_image=None)
+    assert warnings_of(example) == ["assets/card.svg: asset is never used: no unit, quiz, video or the description "
+                                    "refers to it"]
+
+
+@pytest.mark.parametrize(("path", "message"), [
+    ("assets/worksheet.pdf", "assets/worksheet.pdf must be an SVG, PNG or JPEG image"),
+    ("assets/missing.png", "assets/missing.png is not in the pack's assets/"),
+    ("../outside.svg", "../outside.svg is not in the pack's assets/"),
+])
+def test_a_card_image_that_is_not_an_image_asset_is_a_problem(example, path, message):
+    edit_manifest(example, card_image=path)
+    line = line_of(example, "course.yaml", "card_image:")
+    assert problems(example) == [f"course.yaml:{line}: card_image: {message}"]

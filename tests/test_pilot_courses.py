@@ -1,9 +1,13 @@
 """The pilot courses as a course team reviews them: quizzes that cannot be passed by test-wiseness or by
 elimination, and every stated outcome assessed by at least one question."""
+import re
+import zipfile
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
+from courses.tools import build_templates
 from moocplatform.content import load_pack
 
 COURSES = Path(__file__).resolve().parent.parent / "courses"
@@ -85,3 +89,40 @@ def test_the_course_opens_with_an_orientation_and_ends_with_a_capstone_week(pack
     assert [u.type for u in last.units] == ["activity", "references"] and "capstone" in last.units[0].key
     assert "one week after the last live session" in pack.description
     assert "no video this round" in pack.description.lower()
+
+
+TEMPLATES = {
+    "learning-to-learn": {"learning-file": "Learning file", "learning-log": "Learning log"},
+    "sense-of-initiative": {"hypothesis-card": "Hypothesis card", "lean-canvas": "Lean Canvas"},
+    "innovation-and-creativity": {"brainwriting-6-3-5": "Brainwriting 6-3-5 sheet", "empathy-map": "Empathy map",
+                                  "criteria-matrix": "Criteria matrix"},
+}
+
+
+def test_every_template_is_offered_as_odt_and_pdf_in_a_resource_unit(pack):
+    links = re.compile(r"\]\(((?:\.\./)*assets/templates/[^)]+)\)")
+    offered: dict[str, str] = {}
+    for unit in pack.units:
+        for target in links.findall(unit.body):
+            assert unit.type == "resource" or Path(target).name not in offered, (unit.path, target)
+            offered.setdefault(Path(target).name, unit.type)
+    expected = {f"{name}.{suffix}" for name in TEMPLATES[pack.id] for suffix in ("odt", "pdf")}
+    assert set(offered) == expected
+    assert set(offered.values()) == {"resource"}  # each file is first offered by a resource unit
+    assert {p.removeprefix("assets/templates/") for p in pack.assets if p.startswith("assets/templates/")} == expected
+
+
+def test_the_template_pdfs_carry_their_title_and_language(pack):
+    for name, title in TEMPLATES[pack.id].items():
+        reader = PdfReader(pack.root / "assets" / "templates" / f"{name}.pdf")
+        assert reader.metadata.title == title
+        assert reader.trailer["/Root"]["/Lang"] == pack.language
+        assert title in reader.pages[0].extract_text()  # real text, not a picture of it
+        with zipfile.ZipFile(pack.root / "assets" / "templates" / f"{name}.odt") as odt:
+            assert f"<dc:title>{title}</dc:title>" in odt.read("meta.xml").decode()
+            assert f"<dc:language>{pack.language}</dc:language>" in odt.read("meta.xml").decode()
+
+
+def test_the_committed_templates_are_what_the_generator_writes():
+    # A change to courses/tools/templates.yaml needs `python courses/tools/build_templates.py` and a commit.
+    assert build_templates.main(["--check"]) == 0

@@ -57,6 +57,7 @@ class Course(Model):
         stored_enum(EnrolmentMode, column="enrolment_mode", length=16), default=EnrolmentMode.open)
     enrolment_opens_at: Mapped[datetime | None]
     enrolment_closes_at: Mapped[datetime | None]
+    card_image: Mapped[str | None] = mapped_column(sa.String(400))  # the URL of the card's image asset
     live_version_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("course_versions.id", use_alter=True, ondelete="SET NULL")
     )

@@ -228,7 +228,7 @@ def _store_version(actor, course: Course, pack: Pack, digest: str, changes: Chan
             "effort_hours_per_week": pack.effort_hours_per_week, "duration_weeks": pack.duration_weeks,
             "enrolment": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in pack.enrolment.items()},
             "references": pack.references, "changes": changes.as_dict(), "completion": pack.completion,
-            "format": pack.format, "partners": pack.partners,
+            "format": pack.format, "partners": pack.partners, "card_image": pack.card_image_url,
         },
         unit_count=len(pack.units), minutes_total=sum(u.minutes for u in pack.units),
     )
@@ -286,6 +286,7 @@ def publish_version(actor, course: Course, version: CourseVersion) -> None:
     course.language = manifest["language"]
     course.effort_hours_per_week = manifest["effort_hours_per_week"]
     course.duration_weeks = manifest["duration_weeks"]
+    course.card_image = manifest.get("card_image") or None
     enrolment = manifest["enrolment"]
     course.enrolment_mode = enrolment["mode"]
     course.enrolment_opens_at = _parse_time(enrolment.get("opens"))

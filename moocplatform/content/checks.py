@@ -2,10 +2,12 @@
 course, references that resolve, Markdown problems, videos, and the warnings an author should look at."""
 from __future__ import annotations
 
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .markdown_checks import MarkdownContext, check_markdown
+from .model import CARD_IMAGE_TYPES
 from .quizzes import markdown_fields
 from .teaching_checks import check_teaching
 from .yamlfile import field_path
@@ -25,6 +27,7 @@ def check_pack(reader: PackReader, video_hosts: set[str]) -> None:
     pack = reader.read_pack
     context = MarkdownContext(set(pack.assets), {u.path: u.key for u in pack.units},
                               {r["key"] for r in pack.references})
+    _card_image(reader, context)
     _markdown(reader, context)
     _videos(reader, video_hosts, context)
     check_teaching(reader, context)
@@ -96,6 +99,21 @@ def _references_unit(reader: PackReader) -> None:
     if units and not units[0].preview:
         findings.warn(units[0].path, "is the references unit: make it preview: true so that visitors who follow a "
                                      "citation can read it")
+
+
+def _card_image(reader: PackReader, context: MarkdownContext) -> None:
+    """The catalogue card's image is an image asset of the pack that every browser shows."""
+    path = reader.read_pack.card_image
+    if not path:
+        return
+    line = reader.manifest_doc.line(["card_image"])
+    if PurePosixPath(path).suffix.lower() not in CARD_IMAGE_TYPES:
+        reader.findings.problem("course.yaml", f"{path} must be an SVG, PNG or JPEG image", line=line,
+                                field="card_image")
+    elif path not in reader.read_pack.assets:
+        reader.findings.problem("course.yaml", f"{path} is not in the pack's assets/", line=line, field="card_image")
+    else:
+        context.assets_used.add(path)
 
 
 def _markdown(reader: PackReader, context: MarkdownContext) -> None:

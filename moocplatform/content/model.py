@@ -15,7 +15,11 @@ ASSET_TYPES = {
     ".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
     ".webp": "image/webp", ".gif": "image/gif", ".pdf": "application/pdf", ".vtt": "text/vtt",
     ".txt": "text/plain; charset=utf-8", ".md": "text/markdown; charset=utf-8", ".csv": "text/csv; charset=utf-8",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
+# Assets a course card may show (course.yaml's card_image).
+CARD_IMAGE_TYPES = frozenset({".svg", ".png", ".jpg", ".jpeg"})
 # Files read as text anywhere in a pack; each must be UTF-8.
 TEXT_SUFFIXES = frozenset({".md", ".yaml", ".yml", ".txt", ".vtt", ".csv", ".svg"})
 
@@ -135,6 +139,8 @@ class Pack:
     #  assignments: [ids of activity units whose assignment counts]}
     completion: dict[str, Any] = field(default_factory=dict)
     partners: list[dict[str, str]] = field(default_factory=list)  # [{slug (format 2), name, url?}]
+    card_image: str = ""  # the pack path of the catalogue card's image ("" for none); render_pack sets card_image_url
+    card_image_url: str = ""
     format: int = 1
     warnings: list[Problem] = field(default_factory=list)
 

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import checks
+from .documents import document_problems
 from .model import (
     ASSET_TYPES,
     FORMATS,
@@ -136,6 +137,7 @@ class PackReader:
             [dict(a) for a in _dicts(data.get("authors"))], self._enrolment(data.get("enrolment")),
             self._modules(data.get("modules")), self._references(), self.assets,
             completion=_completion(data.get("completion")), partners=[dict(p) for p in _dicts(data.get("partners"))],
+            card_image=safe_relative(data.get("card_image")) or _text(data.get("card_image")),
             format=data["format"] if data.get("format") in FORMATS else 1,
         )
         self._quizzes()
@@ -180,6 +182,8 @@ class PackReader:
                 self.findings.problem(rel, f"asset type {path.suffix or '(none)'} is not allowed; allowed: "
                                       + ", ".join(sorted(ASSET_TYPES)))
                 return
+            for message in document_problems(path.suffix, data):
+                self.findings.problem(rel, message)
             self.assets[rel] = PackAssetFile(rel, hashlib.sha256(data).hexdigest(), len(data), content_type, path)
 
     def _rel(self, path: Path) -> str:

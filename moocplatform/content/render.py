@@ -27,6 +27,8 @@ def render_pack(
     if references_unit is not None:
         references_url = unit_url(references_unit.key)
     citations = {r["key"]: (r["short"], f"{references_url}#ref-{r['key']}") for r in pack.references}
+    if pack.card_image in pack.assets:
+        pack.card_image_url = asset_url(pack.assets[pack.card_image])
 
     def rewriter(base: str) -> Callable[[str], str]:
         def rewrite(url: str) -> str:
