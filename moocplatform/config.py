@@ -23,8 +23,11 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     # Server-side sessions (accounts/sessions.py). With SESSION_COOKIE_SECURE both cookies take the __Host- prefix.
-    SESSION_IDLE_TIMEOUT = 12 * 3600  # a session not remembered ends after this long unused
-    SESSION_TOUCH_INTERVAL = 5 * 60  # "last seen" is written at most this often, not on every request
+    # A session not remembered ends after SESSION_IDLE_TIMEOUT unused and SESSION_MAX_LIFETIME after its log-in
+    # however much it is used (ASVS 3.3.2, level 2); "keep me logged in" lasts REMEMBER_COOKIE_DURATION.
+    SESSION_IDLE_TIMEOUT = 30 * 60
+    SESSION_MAX_LIFETIME = 12 * 3600
+    SESSION_TOUCH_INTERVAL = 60  # "last seen" is written at most this often, not on every request
     REMEMBER_ME_COOKIE_NAME = "remember_me"
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30  # a remembered device's session, however often it is used
     REMEMBER_ROTATION_GRACE = 10  # seconds a replaced remember key still serves the same browser's parallel requests
@@ -39,7 +42,8 @@ class Defaults:
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     SUPPORTED_LOCALES = ("en",)
-    PASSWORD_MIN_LENGTH = 10
+    # New passwords (registration, reset, change); accounts whose older password is shorter still log in.
+    PASSWORD_MIN_LENGTH = 12
     # argon2id cost; tests lower it because hashing is deliberately slow.
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from moocplatform import clock
 from moocplatform.accounts import services
 from moocplatform.accounts.models import Consent, LoginFailure, User
-from moocplatform.accounts.passwords import COMMON_PASSWORDS
+from moocplatform.accounts.passwords import COMMON_PASSWORDS, hash_password
 from moocplatform.audit import AuditEntry
 from moocplatform.extensions import db
 from moocplatform.learning.models import Enrollment
@@ -189,7 +189,8 @@ def test_common_password_list_holds_the_password_used_below():
     ({"accept_privacy": None}, "You must read and accept the privacy notice."),
     ({"accept_terms": None, "accept_privacy": None}, "You must accept the terms of use."),
     ({"confirm_age": None}, "You must be 16 or older to register."),
-    ({"password": "short pw", "confirm": "short pw"}, "Use at least 10 characters."),
+    ({"password": "short pw", "confirm": "short pw"}, "Use at least 12 characters."),
+    ({"password": "tree frog 7", "confirm": "tree frog 7"}, "Use at least 12 characters."),
     ({"password": "password1234", "confirm": "password1234"},
      "This password is one of the most common ones; choose another."),
     ({"password": "PassWord1234", "confirm": "PassWord1234"},
@@ -445,7 +446,8 @@ def test_password_reset_is_not_sent_to_suspended_accounts(client, outbox):
 
 
 @pytest.mark.parametrize("password, confirm, message", [
-    ("short", "short", "Use at least 10 characters."),
+    ("short", "short", "Use at least 12 characters."),
+    ("tree frog 7", "tree frog 7", "Use at least 12 characters."),
     ("password1234", "password1234", "This password is one of the most common ones; choose another."),
     (NEW_PASSWORD, NEW_PASSWORD + "x", "The passwords differ."),
 ])
@@ -483,7 +485,7 @@ def test_change_password(client):
     assert weak.status_code == 422
     assert "This password is one of the most common ones; choose another." in text(weak)
 
-    clock.advance(timedelta(hours=1))
+    clock.advance(timedelta(minutes=20))
     ok = client.post("/account/password", data={
         "current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert ok.status_code == 302
@@ -493,6 +495,24 @@ def test_change_password(client):
     client.post("/logout")
     assert log_in_with_form(client, "ann@example.org", PASSWORD).status_code == 422
     assert log_in_with_form(client, "ann@example.org", NEW_PASSWORD).status_code == 302
+
+
+def test_a_new_password_needs_twelve_characters_when_changed(client):
+    user = make_user(email="ann@example.org")
+    log_in(client, user)
+    short = client.post("/account/password", data={
+        "current_password": PASSWORD, "password": "tree frog 7", "confirm": "tree frog 7"})
+    assert short.status_code == 422
+    assert "Use at least 12 characters." in text(short)
+    assert client.post("/account/password", data={
+        "current_password": PASSWORD, "password": "tree frogs 7", "confirm": "tree frogs 7"}).status_code == 302
+
+
+def test_an_account_with_an_older_shorter_password_still_logs_in(client):
+    user = make_user(email="ann@example.org")
+    user.password_hash = hash_password("ten chars!")  # set when the minimum was 10
+    db.session.flush()
+    assert log_in_with_form(client, "ann@example.org", "ten chars!").status_code == 302
 
 
 def test_profile_update(client):

@@ -1,11 +1,27 @@
 from __future__ import annotations
 
+from flask import current_app
+from flask_babel import LazyString, ngettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from ..i18n import timezone_choices
+
+
+def _remember_label() -> str:
+    days = current_app.config["REMEMBER_COOKIE_DURATION"] // 86400
+    return ngettext("Keep me logged in on this device for %(num)d day",
+                    "Keep me logged in on this device for %(num)d days", days)
+
+
+def _remember_help() -> str:
+    config = current_app.config
+    return _("Only on a device nobody else uses. Without it you are logged out after %(idle)d minutes without "
+             "activity, and %(hours)d hours after logging in at the latest.",
+             idle=config["SESSION_IDLE_TIMEOUT"] // 60, hours=config["SESSION_MAX_LIFETIME"] // 3600)
 
 
 def _known_timezone(form, field) -> None:
@@ -44,7 +60,7 @@ class LoginForm(FlaskForm):
                        render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=256)],
                              render_kw={"autocomplete": "current-password"})
-    remember = BooleanField(_l("Keep me logged in on this device"))
+    remember = BooleanField(LazyString(_remember_label), description=LazyString(_remember_help))
 
 
 class ForgotPasswordForm(FlaskForm):
