@@ -50,10 +50,14 @@ class Defaults:
     # Log-in throttling (accounts/throttling.py): per account and source, LOGIN_FREE_FAILURES failures cost
     # nothing, then each attempt waits 1, 2, 4 ... up to LOGIN_MAX_DELAY_SECONDS; an address meets a ceiling of
     # LOGIN_SOURCE_MAX_FAILURES failures in the window. A trusted device cookie lasts DEVICE_COOKIE_MAX_AGE.
+    # An account meets a ceiling of LOGIN_ACCOUNT_MAX_FAILURES failures from untrusted sources (any address) in
+    # LOGIN_ACCOUNT_WINDOW_SECONDS; then only its trusted devices, or a password reset, let anyone in.
     LOGIN_FREE_FAILURES = 2
     LOGIN_MAX_DELAY_SECONDS = 60
     LOGIN_SOURCE_MAX_FAILURES = 200
     LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+    LOGIN_ACCOUNT_MAX_FAILURES = 100
+    LOGIN_ACCOUNT_WINDOW_SECONDS = 3600
     DEVICE_COOKIE_NAME = "device"
     DEVICE_COOKIE_MAX_AGE = 365 * 24 * 3600
     EMAIL_VERIFICATION_MAX_AGE = 3 * 24 * 3600

@@ -5,6 +5,7 @@ views."""
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -147,3 +148,13 @@ def skipping_locked(select: sa.Select) -> sa.Select:
     FOR UPDATE SKIP LOCKED), so that several workers claim different rows. SQLite renders no lock clause: there
     the write lock the claiming transaction takes already admits one claimer at a time."""
     return select.with_for_update(skip_locked=True)
+
+
+def serialise_on(session: Session, name: str) -> None:
+    """Until this transaction ends, other transactions that ask for the same name wait (PostgreSQL's
+    transaction-scoped advisory lock), so that each sees what the one before it committed. SQLite needs
+    nothing: a unit of work that writes holds the database's single write lock from its first statement."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+    session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
