@@ -22,6 +22,7 @@ from tests.conftest import log_in
 from tests.factories import PASSWORD, make_course, make_user
 
 NEW_PASSWORD = "a fine long passphrase"
+FIREFOX_ON_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 GENERIC_LOGIN_ERROR = "That e-mail address and password do not match an account."
 REGISTRATION = {
     "email": "newcomer@example.org", "display_name": "Newcomer", "password": NEW_PASSWORD,
@@ -513,6 +514,47 @@ def test_an_account_with_an_older_shorter_password_still_logs_in(client):
     user.password_hash = hash_password("ten chars!")  # set when the minimum was 10
     db.session.flush()
     assert log_in_with_form(client, "ann@example.org", "ten chars!").status_code == 302
+
+
+def _notice_checks(mail, *, subject: str) -> str:
+    """The notice after a change of credentials: to the account, in its time zone, with the way back and
+    nothing secret."""
+    body = mail.get_content()
+    assert mail["To"] == "ann@example.org" and mail["Subject"] == subject
+    assert "Not you? " in body and "http://learn.test/forgot-password" in body
+    assert PASSWORD not in body and NEW_PASSWORD not in body
+    assert "/reset-password/" not in body and "/verify/" not in body  # no link that acts by itself
+    return body
+
+
+def test_a_password_change_is_mailed_to_the_account_in_its_own_time_zone(client, outbox):
+    user = make_user(email="ann@example.org", timezone="Asia/Tokyo")
+    log_in(client, user)
+    assert client.post("/account/password", headers={"User-Agent": FIREFOX_ON_LINUX}, data={
+        "current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 302
+    [mail] = outbox.messages
+    body = _notice_checks(mail, subject="Your password was changed")
+    assert "Mar 2, 2026, 6:00:00\u202fPM" in body  # 09:00 UTC, shown as the recipient's Tokyo time
+    assert "Firefox on Linux" in body
+
+
+def test_a_refused_password_change_mails_nothing(client, outbox):
+    user = make_user(email="ann@example.org")
+    log_in(client, user)
+    client.post("/account/password", data={
+        "current_password": "not my password", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert outbox.messages == []
+
+
+def test_a_password_reset_is_mailed_to_the_account(client, outbox):
+    make_user(email="ann@example.org")
+    request_reset(client, "ann@example.org")
+    link = outbox.last_link("/reset-password/")
+    assert client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 302
+    reset_mail, notice = outbox.messages
+    assert reset_mail["Subject"] == "Reset your password"
+    body = _notice_checks(notice, subject="Your password was reset")
+    assert "with a link sent to this address" in body
 
 
 def test_profile_update(client):

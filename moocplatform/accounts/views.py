@@ -15,6 +15,7 @@ from ..forms import apply_form, show_domain_error
 from ..urls import is_safe_next
 from . import services, sessions
 from .device_cookies import login_source, remember_device
+from .devices import device_label
 from .forms import (
     ChangePasswordForm,
     DeleteAccountForm,
@@ -131,7 +132,9 @@ def reset_password(token: str):
     except DomainError as error:
         return render_template("accounts/token_problem.html", message=error.message), 400
     form = ResetPasswordForm()
-    if form.validate_on_submit() and apply_form(form, lambda: services.reset_password(token, form.password.data))[0]:
+    device = device_label(request.user_agent.string)
+    if form.validate_on_submit() and apply_form(
+            form, lambda: services.reset_password(token, form.password.data, device=device))[0]:
         forget_browser()  # the reset ended every session of the account
         flash(_("Your password is changed. Log in with the new one."), "success")
         return redirect(url_for("accounts.login"))
@@ -186,7 +189,7 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit() and apply_form(form, lambda: _keeping_failures(lambda: services.change_password(
             current_user, form.current_password.data, form.password.data, login_source(current_user.email),
-            keep_session_id=current_session_id())))[0]:
+            keep_session_id=current_session_id(), device=device_label(request.user_agent.string))))[0]:
         credentials_changed(current_user)
         flash(_("Your password is changed."), "success")
         return redirect(url_for("accounts.profile"))
