@@ -30,6 +30,8 @@ class Defaults:
     SESSION_TOUCH_INTERVAL = 60  # "last seen" is written at most this often, not on every request
     REMEMBER_ME_COOKIE_NAME = "remember_me"
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30  # a remembered device's session, however often it is used
+    # Administrators' sensitive actions need the password typed in this session within this many seconds.
+    RECENT_PASSWORD_SECONDS = 10 * 60
     REMEMBER_ROTATION_GRACE = 10  # seconds a replaced remember key still serves the same browser's parallel requests
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     # Flask-WTF would reload WTForms' own message catalogue on every form (about 5% of a unit page's CPU);

@@ -102,3 +102,8 @@ class DeleteAccountForm(FlaskForm):
                              render_kw={"autocomplete": "current-password"})
     confirm = BooleanField(_l("I understand that this cannot be undone."),
                            validators=[InputRequired(_l("Tick the box to confirm."))])
+
+
+class ConfirmPasswordForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[InputRequired(), Length(max=256)],
+                             render_kw={"autocomplete": "current-password"})

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..mail import queue_mail, requested_mail_allowed
 from ..urls import public_url
 from .mails import ACCOUNT_EXISTS, PASSWORD_CHANGED, PASSWORD_WAS_RESET, RESET_PASSWORD, VERIFY_EMAIL
-from .models import Consent, RoleGrant, ScopeType, User, UserStatus
+from .models import Consent, RoleGrant, ScopeType, User, UserSession, UserStatus
 from .passwords import burn_time, hash_password, needs_rehash, password_problem, verify_password
 from .sessions import revoke_credentials
 from .throttling import (
@@ -197,6 +197,16 @@ def check_current_password(user: User, password: str, source: LoginSource, *, fi
         record_failure(user.email, source)
         raise WrongPassword(message, field=field)
     clear_source_failures(user.email, source)
+
+
+def confirm_password(user: User, session: UserSession | None, password: str, source: LoginSource) -> None:
+    """The holder of this signed-in session proves it again with the password (throttled as log-ins are);
+    the session then counts as recently authenticated (accounts/reauth.py)."""
+    if session is None or session.user_id != getattr(user, "id", None):
+        raise PermissionDenied(_("Log in first."))
+    check_current_password(user, password, source, field="password", message=_("Your password is not right."))
+    session.password_confirmed_at = clock.now()
+    db.session.flush()
 
 
 # Passwords ------------------------------------------------------------------------------------------------

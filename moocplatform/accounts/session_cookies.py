@@ -62,9 +62,10 @@ def current_session_id() -> int | None:
     return row.id if row is not None else None
 
 
-def sign_in(user: User, *, remember: bool = False) -> sessions.StartedSession:
+def sign_in(user: User, *, remember: bool = False, by_password: bool = False) -> sessions.StartedSession:
     """Log this browser in as user: a new session row (the caller commits) and the cookies that name it."""
-    started = sessions.start_session(user, device=device_label(request.user_agent.string), remember=remember)
+    started = sessions.start_session(user, device=device_label(request.user_agent.string), remember=remember,
+                                     by_password=by_password)
     login_user(user)
     session.update(browser_session_values(user, started))
     g._user_session = started.row

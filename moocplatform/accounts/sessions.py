@@ -51,8 +51,9 @@ def _expiry(remember: bool, *, started: datetime, now: datetime) -> datetime:
                started + timedelta(seconds=config["SESSION_MAX_LIFETIME"]))
 
 
-def start_session(user: User, *, device: str, remember: bool = False) -> StartedSession:
-    """Sign a browser in: a row with a new key (and a remember key when asked to remember the device)."""
+def start_session(user: User, *, device: str, remember: bool = False, by_password: bool = False) -> StartedSession:
+    """Sign a browser in: a row with a new key (and a remember key when asked to remember the device).
+    by_password: the holder typed the password to start it (which counts as a recent re-authentication)."""
     now = clock.now()
     key = new_key()
     remember_key = new_key() if remember else None
@@ -60,6 +61,7 @@ def start_session(user: User, *, device: str, remember: bool = False) -> Started
         user_id=user.id, key_hash=key_hash(key), auth_version=user.auth_version, device=device[:80],
         created_at=now, last_seen_at=now, expires_at=_expiry(remember, started=now, now=now), remember=remember,
         remember_key_hash=key_hash(remember_key) if remember_key else None,
+        password_confirmed_at=now if by_password else None,
     )
     db.session.add(row)
     db.session.flush()

@@ -4,7 +4,7 @@ import json
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -18,6 +18,7 @@ from .device_cookies import login_source, remember_device
 from .devices import device_label
 from .forms import (
     ChangePasswordForm,
+    ConfirmPasswordForm,
     DeleteAccountForm,
     ForgotPasswordForm,
     LoginForm,
@@ -25,7 +26,7 @@ from .forms import (
     RegisterForm,
     ResetPasswordForm,
 )
-from .session_cookies import credentials_changed, current_session_id, forget_browser, sign_in, sign_out
+from .session_cookies import credentials_changed, current_session, current_session_id, forget_browser, sign_in, sign_out
 from .throttling import LoginThrottled
 
 T = TypeVar("T")
@@ -96,7 +97,7 @@ def login():
             show_domain_error(form, error)
             status = 422
         else:
-            sign_in(user, remember=bool(form.remember.data))
+            sign_in(user, remember=bool(form.remember.data), by_password=True)
             next_url = query_args.text("next", max_length=2000)
             response = redirect(next_url if is_safe_next(next_url) else url_for("learning.dashboard"))
             remember_device(response, user.email)
@@ -194,6 +195,21 @@ def change_password():
         flash(_("Your password is changed."), "success")
         return redirect(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/account/confirm-password", methods=["GET", "POST"])
+@login_required
+def confirm_password():
+    """Type the password again before a sensitive action (see reauth.py); then back to where it was asked."""
+    form = ConfirmPasswordForm()
+    next_url = query_args.text("next", max_length=2000)
+    if form.validate_on_submit() and apply_form(form, lambda: _keeping_failures(lambda: services.confirm_password(
+            current_user, current_session(), form.password.data, login_source(current_user.email))))[0]:
+        flash(_("Thank you. You can go on for the next %(n)d minutes.",
+                n=current_app.config["RECENT_PASSWORD_SECONDS"] // 60), "success")
+        return redirect(next_url if is_safe_next(next_url) else url_for("accounts.profile"))
+    return render_template("accounts/confirm_password.html", form=form, next_url=next_url), \
+        200 if not form.errors else 422
 
 
 @bp.route("/account/data")
