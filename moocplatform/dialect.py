@@ -10,10 +10,11 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 BUSY_TIMEOUT_MS = 10_000  # how long a SQLite writer waits for another to finish
 _writing: ContextVar[bool] = ContextVar("moocplatform_writing", default=False)
@@ -150,7 +151,7 @@ def skipping_locked(select: sa.Select) -> sa.Select:
     return select.with_for_update(skip_locked=True)
 
 
-def serialise_on(session: Session, name: str) -> None:
+def serialise_on(session: Session | scoped_session[Any], name: str) -> None:
     """Until this transaction ends, other transactions that ask for the same name wait (PostgreSQL's
     transaction-scoped advisory lock), so that each sees what the one before it committed. SQLite needs
     nothing: a unit of work that writes holds the database's single write lock from its first statement."""

@@ -36,6 +36,7 @@ def requires_recent_password(view: Callable[..., Any]) -> Callable[..., Any]:
     def guarded(*args: Any, **kwargs: Any) -> Any:
         if password_recently_confirmed(current_session()):
             return view(*args, **kwargs)
+        back: str | None
         if request.method in ("GET", "HEAD"):
             back = request.full_path.rstrip("?")
         else:
