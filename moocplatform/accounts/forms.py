@@ -9,6 +9,12 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, Selec
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from ..i18n import timezone_choices
+from .passwords import password_rules
+
+
+# A field that sets a new password: the browser may suggest one, and the page shows how it meets the rules as it
+# is typed (static/js/app.js, against the same list of common passwords).
+NEW_PASSWORD = {"autocomplete": "new-password", "data-password-strength": ""}
 
 
 def _remember_label() -> str:
@@ -36,8 +42,7 @@ class RegisterForm(FlaskForm):
                                description=_l("Shown to other learners in discussions."),
                                render_kw={"autocomplete": "nickname"})
     password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=256)],
-                             description=_l("At least 10 characters; not a common password."),
-                             render_kw={"autocomplete": "new-password"})
+                             description=LazyString(password_rules), render_kw=NEW_PASSWORD)
     confirm = PasswordField(_l("Repeat the password"),
                             validators=[InputRequired(), EqualTo("password", _l("The passwords differ."))],
                             render_kw={"autocomplete": "new-password"})
@@ -70,7 +75,7 @@ class ForgotPasswordForm(FlaskForm):
 
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(_l("New password"), validators=[InputRequired(), Length(max=256)],
-                             render_kw={"autocomplete": "new-password"})
+                             description=LazyString(password_rules), render_kw=NEW_PASSWORD)
     confirm = PasswordField(_l("Repeat the new password"),
                             validators=[InputRequired(), EqualTo("password", _l("The passwords differ."))],
                             render_kw={"autocomplete": "new-password"})

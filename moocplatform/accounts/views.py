@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Callable
 from typing import TypeVar
@@ -16,6 +17,7 @@ from ..urls import is_safe_next
 from . import services, sessions
 from .device_cookies import login_source, remember_device
 from .devices import device_label
+from .passwords import COMMON_PASSWORDS
 from .forms import (
     ChangePasswordForm,
     ConfirmPasswordForm,
@@ -140,6 +142,21 @@ def reset_password(token: str):
         flash(_("Your password is changed. Log in with the new one."), "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form), 200 if not form.errors else 422
+
+
+@bp.get("/password-rules/common-passwords.txt")
+def common_passwords():
+    """The list of common passwords that new passwords are checked against, one a line, for the feedback shown
+    while a password is typed: the same file the server checks with, so there is one list."""
+    body = COMMON_PASSWORDS.read_bytes()
+    response = Response(body, mimetype="text/plain")
+    if "gzip" in request.accept_encodings:
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response.set_data(gzip.decompress(body))
+    response.headers["Vary"] = "Accept-Encoding"
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @bp.route("/account", methods=["GET", "POST"])
