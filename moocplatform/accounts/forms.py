@@ -11,7 +11,6 @@ from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, 
 from ..i18n import timezone_choices
 from .passwords import password_rules
 
-
 # A field that sets a new password: the browser may suggest one, and the page shows how it meets the rules as it
 # is typed (static/js/app.js, against the same list of common passwords).
 NEW_PASSWORD = {"autocomplete": "new-password", "data-password-strength": ""}

@@ -17,7 +17,6 @@ from ..urls import is_safe_next
 from . import services, sessions
 from .device_cookies import login_source, remember_device
 from .devices import device_label
-from .passwords import COMMON_PASSWORDS
 from .forms import (
     ChangePasswordForm,
     ConfirmPasswordForm,
@@ -28,6 +27,7 @@ from .forms import (
     RegisterForm,
     ResetPasswordForm,
 )
+from .passwords import COMMON_PASSWORDS
 from .session_cookies import credentials_changed, current_session, current_session_id, forget_browser, sign_in, sign_out
 from .throttling import LoginThrottled
 
