@@ -23,10 +23,15 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     # Server-side sessions (accounts/sessions.py). With SESSION_COOKIE_SECURE both cookies take the __Host- prefix.
-    SESSION_IDLE_TIMEOUT = 12 * 3600  # a session not remembered ends after this long unused
-    SESSION_TOUCH_INTERVAL = 5 * 60  # "last seen" is written at most this often, not on every request
+    # A session not remembered ends after SESSION_IDLE_TIMEOUT unused and SESSION_MAX_LIFETIME after its log-in
+    # however much it is used (ASVS 3.3.2, level 2); "keep me logged in" lasts REMEMBER_COOKIE_DURATION.
+    SESSION_IDLE_TIMEOUT = 30 * 60
+    SESSION_MAX_LIFETIME = 12 * 3600
+    SESSION_TOUCH_INTERVAL = 60  # "last seen" is written at most this often, not on every request
     REMEMBER_ME_COOKIE_NAME = "remember_me"
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30  # a remembered device's session, however often it is used
+    # Administrators' sensitive actions need the password typed in this session within this many seconds.
+    RECENT_PASSWORD_SECONDS = 10 * 60
     REMEMBER_ROTATION_GRACE = 10  # seconds a replaced remember key still serves the same browser's parallel requests
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
     # Flask-WTF would reload WTForms' own message catalogue on every form (about 5% of a unit page's CPU);
@@ -39,17 +44,22 @@ class Defaults:
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     SUPPORTED_LOCALES = ("en",)
-    PASSWORD_MIN_LENGTH = 10
+    # New passwords (registration, reset, change); accounts whose older password is shorter still log in.
+    PASSWORD_MIN_LENGTH = 12
     # argon2id cost; tests lower it because hashing is deliberately slow.
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
     # Log-in throttling (accounts/throttling.py): per account and source, LOGIN_FREE_FAILURES failures cost
     # nothing, then each attempt waits 1, 2, 4 ... up to LOGIN_MAX_DELAY_SECONDS; an address meets a ceiling of
     # LOGIN_SOURCE_MAX_FAILURES failures in the window. A trusted device cookie lasts DEVICE_COOKIE_MAX_AGE.
+    # An account meets a ceiling of LOGIN_ACCOUNT_MAX_FAILURES failures from untrusted sources (any address) in
+    # LOGIN_ACCOUNT_WINDOW_SECONDS; then only its trusted devices, or a password reset, let anyone in.
     LOGIN_FREE_FAILURES = 2
     LOGIN_MAX_DELAY_SECONDS = 60
     LOGIN_SOURCE_MAX_FAILURES = 200
     LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+    LOGIN_ACCOUNT_MAX_FAILURES = 100
+    LOGIN_ACCOUNT_WINDOW_SECONDS = 3600
     DEVICE_COOKIE_NAME = "device"
     DEVICE_COOKIE_MAX_AGE = 365 * 24 * 3600
     EMAIL_VERIFICATION_MAX_AGE = 3 * 24 * 3600

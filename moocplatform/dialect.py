@@ -5,12 +5,14 @@ nothing here knows about requests or views."""
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -247,3 +249,13 @@ def text_search(session: Session | scoped_session, table: sa.FromClause, column:
     if not isinstance(table, sa.Table):
         raise TypeError(f"text search needs a table, not {table!r}")
     return TextSearch(session.get_bind().dialect.name, table, column, tuple(terms))
+
+
+def serialise_on(session: Session | scoped_session[Any], name: str) -> None:
+    """Until this transaction ends, other transactions that ask for the same name wait (PostgreSQL's
+    transaction-scoped advisory lock), so that each sees what the one before it committed. SQLite needs
+    nothing: a unit of work that writes holds the database's single write lock from its first statement."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+    session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))

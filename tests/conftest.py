@@ -162,10 +162,10 @@ def csrf_enabled(app):
     app.config["WTF_CSRF_ENABLED"] = False
 
 
-def log_in(client, user, *, device: str = "Test client", remember: bool = False):
+def log_in(client, user, *, device: str = "Test client", remember: bool = False, by_password: bool = True):
     """Log a user in without the form (the form itself has its own tests): a real session row, made by the
     service the log-in uses, and the cookie that names it. Returns the StartedSession."""
-    started = start_session(user, device=device, remember=remember)
+    started = start_session(user, device=device, remember=remember, by_password=by_password)
     with client.session_transaction() as session:
         session.update(browser_session_values(user, started))
     return started

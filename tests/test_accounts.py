@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from moocplatform import clock
 from moocplatform.accounts import services
 from moocplatform.accounts.models import Consent, LoginFailure, User
-from moocplatform.accounts.passwords import COMMON_PASSWORDS
+from moocplatform.accounts.passwords import COMMON_PASSWORDS, hash_password
 from moocplatform.audit import AuditEntry
 from moocplatform.extensions import db
 from moocplatform.learning.models import Enrollment
@@ -22,6 +22,7 @@ from tests.conftest import log_in
 from tests.factories import PASSWORD, make_course, make_user
 
 NEW_PASSWORD = "a fine long passphrase"
+FIREFOX_ON_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 GENERIC_LOGIN_ERROR = "That e-mail address and password do not match an account."
 REGISTRATION = {
     "email": "newcomer@example.org", "display_name": "Newcomer", "password": NEW_PASSWORD,
@@ -189,7 +190,8 @@ def test_common_password_list_holds_the_password_used_below():
     ({"accept_privacy": None}, "You must read and accept the privacy notice."),
     ({"accept_terms": None, "accept_privacy": None}, "You must accept the terms of use."),
     ({"confirm_age": None}, "You must be 16 or older to register."),
-    ({"password": "short pw", "confirm": "short pw"}, "Use at least 10 characters."),
+    ({"password": "short pw", "confirm": "short pw"}, "Use at least 12 characters."),
+    ({"password": "tree frog 7", "confirm": "tree frog 7"}, "Use at least 12 characters."),
     ({"password": "password1234", "confirm": "password1234"},
      "This password is one of the most common ones; choose another."),
     ({"password": "PassWord1234", "confirm": "PassWord1234"},
@@ -445,7 +447,8 @@ def test_password_reset_is_not_sent_to_suspended_accounts(client, outbox):
 
 
 @pytest.mark.parametrize("password, confirm, message", [
-    ("short", "short", "Use at least 10 characters."),
+    ("short", "short", "Use at least 12 characters."),
+    ("tree frog 7", "tree frog 7", "Use at least 12 characters."),
     ("password1234", "password1234", "This password is one of the most common ones; choose another."),
     (NEW_PASSWORD, NEW_PASSWORD + "x", "The passwords differ."),
 ])
@@ -483,7 +486,7 @@ def test_change_password(client):
     assert weak.status_code == 422
     assert "This password is one of the most common ones; choose another." in text(weak)
 
-    clock.advance(timedelta(hours=1))
+    clock.advance(timedelta(minutes=20))
     ok = client.post("/account/password", data={
         "current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert ok.status_code == 302
@@ -493,6 +496,65 @@ def test_change_password(client):
     client.post("/logout")
     assert log_in_with_form(client, "ann@example.org", PASSWORD).status_code == 422
     assert log_in_with_form(client, "ann@example.org", NEW_PASSWORD).status_code == 302
+
+
+def test_a_new_password_needs_twelve_characters_when_changed(client):
+    user = make_user(email="ann@example.org")
+    log_in(client, user)
+    short = client.post("/account/password", data={
+        "current_password": PASSWORD, "password": "tree frog 7", "confirm": "tree frog 7"})
+    assert short.status_code == 422
+    assert "Use at least 12 characters." in text(short)
+    assert client.post("/account/password", data={
+        "current_password": PASSWORD, "password": "tree frogs 7", "confirm": "tree frogs 7"}).status_code == 302
+
+
+def test_an_account_with_an_older_shorter_password_still_logs_in(client):
+    user = make_user(email="ann@example.org")
+    user.password_hash = hash_password("ten chars!")  # set when the minimum was 10
+    db.session.flush()
+    assert log_in_with_form(client, "ann@example.org", "ten chars!").status_code == 302
+
+
+def _notice_checks(mail, *, subject: str) -> str:
+    """The notice after a change of credentials: to the account, in its time zone, with the way back and
+    nothing secret."""
+    body = mail.get_content()
+    assert mail["To"] == "ann@example.org" and mail["Subject"] == subject
+    assert "Not you? " in body and "http://learn.test/forgot-password" in body
+    assert PASSWORD not in body and NEW_PASSWORD not in body
+    assert "/reset-password/" not in body and "/verify/" not in body  # no link that acts by itself
+    return body
+
+
+def test_a_password_change_is_mailed_to_the_account_in_its_own_time_zone(client, outbox):
+    user = make_user(email="ann@example.org", timezone="Asia/Tokyo")
+    log_in(client, user)
+    assert client.post("/account/password", headers={"User-Agent": FIREFOX_ON_LINUX}, data={
+        "current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 302
+    [mail] = outbox.messages
+    body = _notice_checks(mail, subject="Your password was changed")
+    assert "Mar 2, 2026, 6:00:00\u202fPM" in body  # 09:00 UTC, shown as the recipient's Tokyo time
+    assert "Firefox on Linux" in body
+
+
+def test_a_refused_password_change_mails_nothing(client, outbox):
+    user = make_user(email="ann@example.org")
+    log_in(client, user)
+    client.post("/account/password", data={
+        "current_password": "not my password", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert outbox.messages == []
+
+
+def test_a_password_reset_is_mailed_to_the_account(client, outbox):
+    make_user(email="ann@example.org")
+    request_reset(client, "ann@example.org")
+    link = outbox.last_link("/reset-password/")
+    assert client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 302
+    reset_mail, notice = outbox.messages
+    assert reset_mail["Subject"] == "Reset your password"
+    body = _notice_checks(notice, subject="Your password was reset")
+    assert "with a link sent to this address" in body
 
 
 def test_profile_update(client):

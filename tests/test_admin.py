@@ -661,7 +661,7 @@ def test_cli_jobs(cli, app):
     from datetime import timedelta
     db.session.add(LoginFailure(email="old@example.org", ip="1.1.1.1", failed_at=clock.now()))
     db.session.flush()
-    clock.advance(timedelta(seconds=app.config["LOGIN_FAILURE_WINDOW_SECONDS"] + 1))
+    clock.advance(timedelta(seconds=app.config["LOGIN_ACCOUNT_WINDOW_SECONDS"] + 1))
     listing = cli("jobs", "list")
     assert "purge-login-failures" in listing.output
     result = cli("jobs", "run")

@@ -178,6 +178,47 @@ def test_an_address_meets_a_ceiling_of_failures_across_accounts(client, app):
     assert attempt(app.test_client(), "ann@example.org", PASSWORD, ip="10.0.0.1").status_code == 302
 
 
+def test_an_account_attacked_from_many_addresses_lets_in_only_its_trusted_devices(app, client, outbox):
+    """A botnet that guesses from a new address each time meets no delay per source; the account itself
+    meets a ceiling of 100 failures an hour, after which only a device it trusts, or a reset, gets in."""
+    make_user(email="ann@example.org")
+    assert attempt(client, "ann@example.org", PASSWORD, ip=SCHOOL).status_code == 302  # ann's own laptop
+    client.post("/logout")
+    ceiling = app.config["LOGIN_ACCOUNT_MAX_FAILURES"]
+    assert ceiling == 100
+    for n in range(ceiling):
+        clock.advance(timedelta(seconds=20))
+        assert fail(app.test_client(), "ann@example.org", ip=f"203.0.113.{n}") == 422
+    refused = attempt(app.test_client(), "ann@example.org", PASSWORD, ip="203.0.113.200")
+    assert refused.status_code == 429
+    assert "This account has had too many failed log-ins. Log in on a device you have used before" in text(refused)
+    # The oldest of the hundred, 1,980 s old, leaves the hour-long window 1,620 s from now.
+    assert refused.headers["Retry-After"] == str(3600 - ceiling * 20 + 20)
+    assert failures() == ceiling  # refused attempts are no guesses
+    # Her own device is not held back; nor is any other account.
+    assert attempt(client, "ann@example.org", PASSWORD, ip=SCHOOL).status_code == 302
+    client.post("/logout")
+    make_user(email="bob@example.org")
+    assert attempt(app.test_client(), "bob@example.org", PASSWORD, ip="203.0.113.200").status_code == 302
+    # A password reset (the mailbox proves the holder) clears the way for any device.
+    stranger = app.test_client()
+    stranger.post("/forgot-password", data={"email": "ann@example.org"})
+    link = outbox.last_link("/reset-password/")
+    new = "a brand new passphrase"
+    assert stranger.post(link, data={"password": new, "confirm": new}).status_code == 302
+    assert attempt(stranger, "ann@example.org", new, ip="203.0.113.201").status_code == 302
+
+
+def test_the_account_ceiling_ends_with_its_window(app, client):
+    make_user(email="ann@example.org")
+    for n in range(app.config["LOGIN_ACCOUNT_MAX_FAILURES"]):
+        db.session.add(LoginFailure(email="ann@example.org", ip=f"203.0.113.{n}", failed_at=clock.now()))
+    db.session.flush()
+    assert attempt(client, "ann@example.org", PASSWORD, ip="10.0.0.1").status_code == 429
+    clock.advance(timedelta(seconds=app.config["LOGIN_ACCOUNT_WINDOW_SECONDS"] + 1))
+    assert attempt(client, "ann@example.org", PASSWORD, ip="10.0.0.1").status_code == 302
+
+
 def test_throttle_state_lives_in_the_database(app):
     """What one worker records, another reads: the state is rows in login_failures, not process memory."""
     for _ in range(4):
@@ -262,13 +303,17 @@ def test_admin_unlock_clears_every_source_and_device(client, app):
     assert throttling.throttle_wait("ann@example.org", throttling.LoginSource(ATTACKER)) == 0
 
 
-def test_purge_job_forgets_failures_older_than_the_window(app):
+def test_purge_job_forgets_failures_older_than_both_windows(app):
     db.session.add(LoginFailure(email="old@example.org", ip="1.1.1.1", failed_at=clock.now()))
     db.session.flush()
     clock.advance(timedelta(seconds=app.config["LOGIN_FAILURE_WINDOW_SECONDS"] + 1))
+    db.session.add(LoginFailure(email="recent@example.org", ip="1.1.1.1", failed_at=clock.now()))
+    db.session.flush()
+    assert throttling.purge_old_login_failures() == 0  # the account ceiling still counts it
+    clock.advance(timedelta(seconds=app.config["LOGIN_ACCOUNT_WINDOW_SECONDS"]))
     db.session.add(LoginFailure(email="new@example.org", ip="1.1.1.1", failed_at=clock.now()))
     db.session.flush()
-    assert throttling.purge_old_login_failures() == 1
+    assert throttling.purge_old_login_failures() == 2
     assert db.session.scalars(sa.select(LoginFailure.email)).all() == ["new@example.org"]
 
 

@@ -61,6 +61,8 @@ CASES = {
     "accounts.reset_password": ("GET", "/reset-password/not-a-token", {role: 400 for role in ROLES}),
     "accounts.profile": ("GET", "/account", SIGNED_IN),
     "accounts.change_password": ("GET", "/account/password", SIGNED_IN),
+    "accounts.confirm_password": ("GET", "/account/confirm-password", SIGNED_IN),
+    "accounts.common_passwords": ("GET", "/password-rules/common-passwords.txt", EVERYONE),
     "accounts.my_data": ("GET", "/account/data", SIGNED_IN),
     "accounts.export_data": ("GET", "/account/data/export.json", SIGNED_IN),
     "accounts.delete_account": ("POST", "/account/delete", {"anonymous": LOGIN, **{r: 422 for r in ROLES[1:]}}),

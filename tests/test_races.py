@@ -17,7 +17,7 @@ from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from moocplatform import clock, transaction
-from moocplatform.accounts.models import RoleGrant, User
+from moocplatform.accounts.models import LoginFailure, RoleGrant, User
 from moocplatform.audit import AuditEntry
 from moocplatform.catalog.models import CourseVersion
 from moocplatform.catalog.services import import_pack
@@ -101,6 +101,48 @@ def test_twenty_registrations_of_one_address_make_one_account_and_one_mail(app, 
     assert statuses == [302] * PARALLEL
     assert count(User, User.email == "racer@example.org") == 1
     assert mails_to("racer@example.org") == 1
+
+
+def guesses_at_once(app, email: str, addresses: list[str]) -> list[int]:
+    """One wrong log-in for email from each address, all released together; the statuses they got."""
+    barrier = threading.Barrier(len(addresses), timeout=30)
+    statuses: list[int] = []
+
+    def guess(address: str) -> None:
+        client = app.test_client()
+        barrier.wait()
+        statuses.append(client.post("/login", data={"email": email, "password": "a wrong guess"},
+                                    environ_base={"REMOTE_ADDR": address}).status_code)
+
+    threads = [threading.Thread(target=guess, args=(address,)) for address in addresses]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(statuses) == len(addresses)
+    return statuses
+
+
+@only_on_postgres
+def test_twenty_guesses_at_the_same_instant_are_each_counted_before_the_next_is_judged(app, live_data):
+    with app.app_context():
+        make_user(email="ann@example.org")
+        db.session.commit()
+    statuses = guesses_at_once(app, "ann@example.org", ["198.51.100.66"] * PARALLEL)
+    # As one after the other: two failures cost nothing, the third starts the delay the rest must wait for.
+    assert sorted(statuses) == [422] * 3 + [429] * (PARALLEL - 3)
+    assert count(LoginFailure) == 3
+
+
+@only_on_postgres
+def test_the_account_ceiling_holds_for_guesses_from_many_addresses_at_once(app, live_data, monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_ACCOUNT_MAX_FAILURES", 5)
+    with app.app_context():
+        make_user(email="ann@example.org")
+        db.session.commit()
+    statuses = guesses_at_once(app, "ann@example.org", [f"203.0.113.{n}" for n in range(PARALLEL)])
+    assert sorted(statuses) == [422] * 5 + [429] * (PARALLEL - 5)
+    assert count(LoginFailure) == 5
 
 
 @only_on_postgres

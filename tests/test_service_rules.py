@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_login import AnonymousUserMixin
 
 from moocplatform.accounts import services as accounts
+from moocplatform.accounts.sessions import start_session
 from moocplatform.accounts.throttling import LoginSource
 from moocplatform.admin import services as admin
 from moocplatform.catalog import services as catalog
@@ -114,6 +115,8 @@ REFUSED = {
     "accounts.reset_password": (lambda w: accounts.reset_password("forged-token", PASSWORD + "!"), InvalidInput),
     "accounts.change_password": (
         lambda w: accounts.change_password(ANONYMOUS, PASSWORD, "another passphrase 1", SOURCE), PermissionDenied),
+    "accounts.confirm_password": (lambda w: accounts.confirm_password(w.learner, None, PASSWORD, SOURCE),
+                                  PermissionDenied),
     "accounts.update_profile": (lambda w: accounts.update_profile(w.outsider, w.learner, bio="mine now"),
                                 PermissionDenied),
     "accounts.delete_account": (lambda w: accounts.delete_account(ANONYMOUS, PASSWORD, SOURCE), PermissionDenied),
@@ -249,6 +252,10 @@ REJECTED = {
         (lambda w: accounts.change_password(w.learner, "wrong password", "another passphrase 1", SOURCE),
          "current_password"),
         (lambda w: accounts.change_password(w.learner, PASSWORD, "short", SOURCE), "password"),
+    ],
+    "accounts.confirm_password": [
+        (lambda w: accounts.confirm_password(w.learner, start_session(w.learner, device="Test").row, "wrong one",
+                                             SOURCE), "password"),
     ],
     "accounts.update_profile": [
         (lambda w: accounts.update_profile(w.learner, w.learner, display_name=LONG), "display_name"),

@@ -28,6 +28,10 @@ SAFARI_IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWe
                  "Version/17.5 Mobile/15E148 Safari/604.1")
 
 
+def text(response) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
 def signed_in(client) -> bool:
     response = client.get("/my-learning")
     return response.status_code == 200
@@ -84,7 +88,7 @@ def test_log_in_creates_a_session_row_named_by_the_cookie(client):
     row, = rows_of(user)
     assert (row.device, row.created_at, row.last_seen_at, row.remember) == (
         "Firefox on Linux", clock.now(), clock.now(), False)
-    assert row.expires_at == clock.now() + timedelta(hours=12)
+    assert row.expires_at == clock.now() + timedelta(minutes=30)
     assert row.auth_version == user.auth_version == 0
     assert len(row.key_hash) == 64  # only the key's hash is stored
     assert signed_in(client)
@@ -114,23 +118,53 @@ def test_session_cookie_replayed_after_log_out_no_longer_works(app, client):
 def test_an_expired_session_ends_and_use_keeps_it_alive(client):
     user = make_user()
     log_in(client, user)
-    clock.advance(timedelta(hours=11))
-    assert signed_in(client)  # seen again: expires 12 hours from now
+    clock.advance(timedelta(minutes=29))
+    assert signed_in(client)  # seen again: expires 30 minutes from now
     row, = rows_of(user)
     assert row.last_seen_at == clock.now()
-    assert row.expires_at == clock.now() + timedelta(hours=12)
-    clock.advance(timedelta(hours=12, seconds=1))
+    assert row.expires_at == clock.now() + timedelta(minutes=30)
+    clock.advance(timedelta(minutes=30, seconds=1))
     assert not signed_in(client)
 
 
-def test_last_seen_is_written_at_most_every_few_minutes(client, count_queries):
+def test_a_session_in_constant_use_ends_twelve_hours_after_its_log_in(client):
     user = make_user()
     log_in(client, user)
-    clock.advance(timedelta(minutes=2))
+    for _ in range(12 * 3 - 1):
+        clock.advance(timedelta(minutes=20))
+        assert signed_in(client)
+    row, = rows_of(user)
+    assert row.expires_at == row.created_at + timedelta(hours=12)  # not 30 minutes from the last use
+    clock.advance(timedelta(minutes=20))
+    assert not signed_in(client)
+
+
+def test_the_session_lifetimes_are_settings(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "SESSION_IDLE_TIMEOUT", 10 * 60)
+    monkeypatch.setitem(app.config, "SESSION_MAX_LIFETIME", 3600)
+    user = make_user()
+    log_in(client, user)
+    clock.advance(timedelta(minutes=9))
+    assert signed_in(client)
+    clock.advance(timedelta(minutes=11))
+    assert not signed_in(client)
+
+
+def test_the_log_in_form_says_how_long_each_kind_of_session_lasts(client):
+    page = text(client.get("/login"))
+    assert "Keep me logged in on this device for 30 days" in page
+    assert "you are logged out after 30 minutes without activity, and 12 hours after logging in at the latest" \
+        in page
+
+
+def test_last_seen_is_written_at_most_once_a_minute(client, count_queries):
+    user = make_user()
+    log_in(client, user)
+    clock.advance(timedelta(seconds=30))
     with count_queries() as quiet:
         assert signed_in(client)
-    assert rows_of(user)[0].last_seen_at == clock.now() - timedelta(minutes=2)
-    clock.advance(timedelta(minutes=4))
+    assert rows_of(user)[0].last_seen_at == clock.now() - timedelta(seconds=30)
+    clock.advance(timedelta(seconds=40))
     with count_queries() as touching:
         assert signed_in(client)
     assert rows_of(user)[0].last_seen_at == clock.now()

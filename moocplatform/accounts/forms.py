@@ -1,11 +1,32 @@
 from __future__ import annotations
 
+from flask import current_app
+from flask_babel import LazyString, ngettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from ..i18n import timezone_choices
+from .passwords import password_rules
+
+# A field that sets a new password: the browser may suggest one, and the page shows how it meets the rules as it
+# is typed (static/js/app.js, against the same list of common passwords).
+NEW_PASSWORD = {"autocomplete": "new-password", "data-password-strength": ""}
+
+
+def _remember_label() -> str:
+    days = current_app.config["REMEMBER_COOKIE_DURATION"] // 86400
+    return ngettext("Keep me logged in on this device for %(num)d day",
+                    "Keep me logged in on this device for %(num)d days", days)
+
+
+def _remember_help() -> str:
+    config = current_app.config
+    return _("Only on a device nobody else uses. Without it you are logged out after %(idle)d minutes without "
+             "activity, and %(hours)d hours after logging in at the latest.",
+             idle=config["SESSION_IDLE_TIMEOUT"] // 60, hours=config["SESSION_MAX_LIFETIME"] // 3600)
 
 
 def _known_timezone(form, field) -> None:
@@ -20,8 +41,7 @@ class RegisterForm(FlaskForm):
                                description=_l("Shown to other learners in discussions."),
                                render_kw={"autocomplete": "nickname"})
     password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=256)],
-                             description=_l("At least 10 characters; not a common password."),
-                             render_kw={"autocomplete": "new-password"})
+                             description=LazyString(password_rules), render_kw=NEW_PASSWORD)
     confirm = PasswordField(_l("Repeat the password"),
                             validators=[InputRequired(), EqualTo("password", _l("The passwords differ."))],
                             render_kw={"autocomplete": "new-password"})
@@ -44,7 +64,7 @@ class LoginForm(FlaskForm):
                        render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Password"), validators=[InputRequired(), Length(max=256)],
                              render_kw={"autocomplete": "current-password"})
-    remember = BooleanField(_l("Keep me logged in on this device"))
+    remember = BooleanField(LazyString(_remember_label), description=LazyString(_remember_help))
 
 
 class ForgotPasswordForm(FlaskForm):
@@ -54,7 +74,7 @@ class ForgotPasswordForm(FlaskForm):
 
 class ResetPasswordForm(FlaskForm):
     password = PasswordField(_l("New password"), validators=[InputRequired(), Length(max=256)],
-                             render_kw={"autocomplete": "new-password"})
+                             description=LazyString(password_rules), render_kw=NEW_PASSWORD)
     confirm = PasswordField(_l("Repeat the new password"),
                             validators=[InputRequired(), EqualTo("password", _l("The passwords differ."))],
                             render_kw={"autocomplete": "new-password"})
@@ -86,3 +106,8 @@ class DeleteAccountForm(FlaskForm):
                              render_kw={"autocomplete": "current-password"})
     confirm = BooleanField(_l("I understand that this cannot be undone."),
                            validators=[InputRequired(_l("Tick the box to confirm."))])
+
+
+class ConfirmPasswordForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[InputRequired(), Length(max=256)],
+                             render_kw={"autocomplete": "current-password"})

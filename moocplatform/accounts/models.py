@@ -164,6 +164,9 @@ class UserSession(Model):
     remember_key_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     previous_remember_key_hash: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     remember_rotated_at: Mapped[datetime | None]
+    # When the holder last typed the password in this session (log-in or re-authentication); None when it
+    # began otherwise (a confirmation link). Sensitive actions need it recent (accounts/reauth.py).
+    password_confirmed_at: Mapped[datetime | None]
 
     def __repr__(self) -> str:
         return f"<UserSession {self.id} of user {self.user_id}>"

@@ -8,6 +8,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import format_number
 from flask_babel import gettext as _
 
 COMMON_PASSWORDS = Path(__file__).parent / "data" / "common-passwords.txt.gz"
@@ -17,6 +18,13 @@ COMMON_PASSWORDS = Path(__file__).parent / "data" / "common-passwords.txt.gz"
 def common_passwords() -> frozenset[str]:
     with gzip.open(COMMON_PASSWORDS, "rt", encoding="utf-8") as handle:
         return frozenset(line.strip() for line in handle if line.strip())
+
+
+def password_rules() -> str:
+    """The rules of password_problem, as the help text under every field that sets a new password."""
+    return _("At least %(n)d characters; not one of the %(common)s most common passwords, nor your e-mail address "
+             "or name. A few unrelated words make a long password that is easy to remember.",
+             n=current_app.config["PASSWORD_MIN_LENGTH"], common=format_number(len(common_passwords())))
 
 
 def password_problem(password: str, *, email: str = "", display_name: str = "") -> str | None:

@@ -15,8 +15,8 @@ from ..events import UserErased, announce
 from ..extensions import db
 from ..mail import queue_mail, requested_mail_allowed
 from ..urls import public_url
-from .mails import ACCOUNT_EXISTS, RESET_PASSWORD, VERIFY_EMAIL
-from .models import Consent, RoleGrant, ScopeType, User, UserStatus
+from .mails import ACCOUNT_EXISTS, PASSWORD_CHANGED, PASSWORD_WAS_RESET, RESET_PASSWORD, VERIFY_EMAIL
+from .models import Consent, RoleGrant, ScopeType, User, UserSession, UserStatus
 from .passwords import burn_time, hash_password, needs_rehash, password_problem, verify_password
 from .sessions import revoke_credentials
 from .throttling import (
@@ -199,6 +199,16 @@ def check_current_password(user: User, password: str, source: LoginSource, *, fi
     clear_source_failures(user.email, source)
 
 
+def confirm_password(user: User, session: UserSession | None, password: str, source: LoginSource) -> None:
+    """The holder of this signed-in session proves it again with the password (throttled as log-ins are);
+    the session then counts as recently authenticated (accounts/reauth.py)."""
+    if session is None or session.user_id != getattr(user, "id", None):
+        raise PermissionDenied(_("Log in first."))
+    check_current_password(user, password, source, field="password", message=_("Your password is not right."))
+    session.password_confirmed_at = clock.now()
+    db.session.flush()
+
+
 # Passwords ------------------------------------------------------------------------------------------------
 
 def request_password_reset(email: str, source: str | None = None) -> None:
@@ -224,8 +234,9 @@ def user_for_reset_token(token: str) -> User:
     return user
 
 
-def reset_password(token: str, new_password: str) -> User:
-    """Set a new password from a mailed link; every session of the account ends, this browser's included."""
+def reset_password(token: str, new_password: str, *, device: str = "Unknown device") -> User:
+    """Set a new password from a mailed link; every session of the account ends, this browser's included, and
+    the address is told (device: the label of the browser that did it)."""
     user = user_for_reset_token(token)
     _set_password(user, new_password)
     revoke_credentials(user)
@@ -233,21 +244,30 @@ def reset_password(token: str, new_password: str) -> User:
         user.email_verified_at = clock.now()
     clear_login_failures(user.email)
     audit.record(user, "account.reset_password", user)
+    _tell_the_account_holder(user, PASSWORD_WAS_RESET, device)
     db.session.flush()
     return user
 
 
 def change_password(user: User, current: str, new_password: str, source: LoginSource, *,
-                    keep_session_id: int | None = None) -> None:
+                    keep_session_id: int | None = None, device: str = "Unknown device") -> None:
     """user changes their own password (proving it with the current one); every other session of the account
-    ends (the one named stays signed in)."""
+    ends (the one named stays signed in), and the address is told."""
     _require_account_holder(user, user)
     check_current_password(user, current, source, field="current_password",
                            message=_("Your current password is not right."))
     _set_password(user, new_password)
     revoke_credentials(user, keep_session_id=keep_session_id)
     audit.record(user, "account.change_password", user)
+    _tell_the_account_holder(user, PASSWORD_CHANGED, device)
     db.session.flush()
+
+
+def _tell_the_account_holder(user: User, template: str, device: str) -> None:
+    """A notice after a change of credentials, to the account's address: never rate-limited away (only the
+    account holder's own actions cause it), sent only if the change commits."""
+    queue_mail(user.email, template, recipient_id=user.id, at=clock.now().isoformat(), device=device[:80],
+               reset=public_url("accounts.forgot_password"))
 
 
 def _set_password(user: User, new_password: str) -> None:

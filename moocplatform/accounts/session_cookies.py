@@ -7,6 +7,7 @@ the view, in a short transaction of their own, so that GET requests keep reading
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request, session
@@ -29,6 +30,7 @@ class _Pending:
     """What the request's user loading decided to write or send once the view has run."""
 
     touch_session_id: int | None = None
+    touch_session_started: datetime | None = None
     rotation: sessions.Rotation | None = None
     revoke_session_id: int | None = None
     clear_remember: bool = False
@@ -60,9 +62,10 @@ def current_session_id() -> int | None:
     return row.id if row is not None else None
 
 
-def sign_in(user: User, *, remember: bool = False) -> sessions.StartedSession:
+def sign_in(user: User, *, remember: bool = False, by_password: bool = False) -> sessions.StartedSession:
     """Log this browser in as user: a new session row (the caller commits) and the cookies that name it."""
-    started = sessions.start_session(user, device=device_label(request.user_agent.string), remember=remember)
+    started = sessions.start_session(user, device=device_label(request.user_agent.string), remember=remember,
+                                     by_password=by_password)
     login_user(user)
     session.update(browser_session_values(user, started))
     g._user_session = started.row
@@ -106,7 +109,8 @@ def _load_from_session_cookie(user_id: str) -> User | None:
     user, row = found
     g._user_session = row
     if sessions.touch_due(row):
-        _pending().touch_session_id = row.id
+        pending = _pending()
+        pending.touch_session_id, pending.touch_session_started = row.id, row.created_at
     return user
 
 
@@ -153,8 +157,8 @@ def _write_pending(pending: _Pending, response: Response) -> None:
                 pending.set_remember = pending.rotation.remember_key
             else:  # another request of this browser rotated first; its cookies stand
                 session.pop(SESSION_KEY, None)
-        elif pending.touch_session_id is not None:
-            sessions.record_use(pending.touch_session_id)
+        elif pending.touch_session_id is not None and pending.touch_session_started is not None:
+            sessions.record_use(pending.touch_session_id, pending.touch_session_started)
         written = True
     if not written and pending.rotation is not None:  # skipped: a busy database (only bookkeeping)
         session.pop(SESSION_KEY, None)

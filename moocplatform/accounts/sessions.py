@@ -41,20 +41,27 @@ class StartedSession:
     remember_key: str | None
 
 
-def _lifetime(remember: bool) -> timedelta:
+def _expiry(remember: bool, *, started: datetime, now: datetime) -> datetime:
+    """When a session started at `started` and used `now` ends: a remembered one a fixed time after its log-in;
+    any other after the idle timeout, but never later than its maximum lifetime."""
     config = current_app.config
-    return timedelta(seconds=config["REMEMBER_COOKIE_DURATION"] if remember else config["SESSION_IDLE_TIMEOUT"])
+    if remember:
+        return started + timedelta(seconds=config["REMEMBER_COOKIE_DURATION"])
+    return min(now + timedelta(seconds=config["SESSION_IDLE_TIMEOUT"]),
+               started + timedelta(seconds=config["SESSION_MAX_LIFETIME"]))
 
 
-def start_session(user: User, *, device: str, remember: bool = False) -> StartedSession:
-    """Sign a browser in: a row with a new key (and a remember key when asked to remember the device)."""
+def start_session(user: User, *, device: str, remember: bool = False, by_password: bool = False) -> StartedSession:
+    """Sign a browser in: a row with a new key (and a remember key when asked to remember the device).
+    by_password: the holder typed the password to start it (which counts as a recent re-authentication)."""
     now = clock.now()
     key = new_key()
     remember_key = new_key() if remember else None
     row = UserSession(
         user_id=user.id, key_hash=key_hash(key), auth_version=user.auth_version, device=device[:80],
-        created_at=now, last_seen_at=now, expires_at=now + _lifetime(remember), remember=remember,
+        created_at=now, last_seen_at=now, expires_at=_expiry(remember, started=now, now=now), remember=remember,
         remember_key_hash=key_hash(remember_key) if remember_key else None,
+        password_confirmed_at=now if by_password else None,
     )
     db.session.add(row)
     db.session.flush()
@@ -94,13 +101,14 @@ def touch_due(row: UserSession) -> bool:
     return clock.now() - row.last_seen_at >= interval
 
 
-def record_use(session_id: int) -> None:
-    """Note the session as seen now; a session that is not remembered lives SESSION_IDLE_TIMEOUT from here."""
+def record_use(session_id: int, started: datetime) -> None:
+    """Note the session (which began at `started`) as seen now; one that is not remembered lives
+    SESSION_IDLE_TIMEOUT from here, up to SESSION_MAX_LIFETIME after it began."""
     now = clock.now()
     db.session.execute(sa.update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now))
     db.session.execute(
         sa.update(UserSession).where(UserSession.id == session_id, UserSession.remember.is_(False))
-        .values(expires_at=now + _lifetime(False))
+        .values(expires_at=_expiry(False, started=started, now=now))
     )
     db.session.flush()
 

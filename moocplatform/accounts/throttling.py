@@ -5,7 +5,11 @@ shows a device cookie that a successful log-in to this account gave it, that dev
 failure of an account and source on, each attempt must wait 1, 2, 4 … up to 60 seconds after the last one;
 nothing is ever locked for good. An address that fails very often across accounts (a password spray) meets a
 ceiling for the window; a trusted device does not, so a class behind one school router keeps logging in while
-someone attacks an account. The counts are rows in the database, shared by every worker without Redis.
+someone attacks an account. An account attacked from many addresses meets a ceiling of its own (100 untrusted
+failures an hour): then it lets in only its trusted devices, until the failures age out or a password reset
+(or an administrator's unlock) clears them. The counts are rows in the database, shared by every worker
+without Redis; attempts on one account are checked one after the other (`hold_account`), so guesses sent at
+the same instant are each counted before the next is judged.
 """
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import ngettext
 
-from .. import clock
+from .. import clock, dialect
 from ..errors import DomainError
 from ..extensions import db
 from .models import LoginFailure
@@ -36,11 +40,22 @@ class LoginSource:
 class LoginThrottled(DomainError):
     status_code = 429
 
-    def __init__(self, retry_after: int):
-        super().__init__(ngettext(
+    def __init__(self, retry_after: int, message: str | None = None):
+        super().__init__(message or ngettext(
             "Too many failed attempts. Try again in %(num)d second, or reset your password.",
             "Too many failed attempts. Try again in %(num)d seconds, or reset your password.", retry_after))
         self.retry_after = retry_after
+
+
+class AccountNeedsTrustedDevice(LoginThrottled):
+    """The account met its ceiling of failures from untrusted sources."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after, ngettext(
+            "This account has had too many failed log-ins. Log in on a device you have used before, try again "
+            "in %(num)d minute, or reset your password.",
+            "This account has had too many failed log-ins. Log in on a device you have used before, try again "
+            "in %(num)d minutes, or reset your password.", max(1, math.ceil(retry_after / 60))))
 
 
 def normalise_email(email: str) -> str:
@@ -66,6 +81,12 @@ def _source_filter(source: LoginSource) -> sa.ColumnElement[bool]:
     return sa.and_(LoginFailure.ip == source.ip, LoginFailure.device.is_(None))
 
 
+def hold_account(email: str) -> None:
+    """Until the caller's transaction ends, other attempts on this account wait: each then sees the failures
+    recorded before it, however many are sent at the same instant."""
+    dialect.serialise_on(db.session, "login:" + normalise_email(email))
+
+
 def throttle_wait(email: str, source: LoginSource) -> int:
     """Seconds until this account may be tried again from this source; 0 when it may be tried now."""
     since = window_start()
@@ -81,6 +102,24 @@ def throttle_wait(email: str, source: LoginSource) -> int:
     return max(0, math.ceil(wait))
 
 
+def account_ceiling_wait(email: str) -> int:
+    """Seconds until an account that met its ceiling of untrusted failures may be tried from an untrusted
+    source again (when the oldest of the failures that make the ceiling leaves the window); 0 below it."""
+    ceiling = current_app.config["LOGIN_ACCOUNT_MAX_FAILURES"]
+    since = _account_window_start()
+    oldest = db.session.scalars(
+        sa.select(LoginFailure.failed_at)
+        .where(LoginFailure.email == normalise_email(email), LoginFailure.device.is_(None),
+               LoginFailure.failed_at > since)
+        .order_by(LoginFailure.failed_at.desc()).offset(ceiling - 1).limit(1)
+    ).first()
+    return 0 if oldest is None else max(1, math.ceil((oldest - since).total_seconds()))
+
+
+def _account_window_start():
+    return clock.now() - timedelta(seconds=current_app.config["LOGIN_ACCOUNT_WINDOW_SECONDS"])
+
+
 def _source_ceiling_wait(ip: str, since) -> float:
     """An address with the ceiling's number of untrusted failures in the window waits until the oldest of them
     leaves it."""
@@ -94,9 +133,16 @@ def _source_ceiling_wait(ip: str, since) -> float:
 
 
 def refuse_while_throttled(email: str, source: LoginSource) -> None:
+    """Raise while this account may not be tried from this source. Holds the account first (see
+    `hold_account`), so the caller's check and the failure it may record are one step."""
+    hold_account(email)
     wait = throttle_wait(email, source)
     if wait:
         raise LoginThrottled(wait)
+    if source.device is None:
+        ceiling_wait = account_ceiling_wait(email)
+        if ceiling_wait:
+            raise AccountNeedsTrustedDevice(ceiling_wait)
 
 
 def record_failure(email: str, source: LoginSource) -> None:
@@ -122,8 +168,9 @@ def recent_failures(email: str) -> int:
 
 
 def purge_old_login_failures() -> int:
-    """Scheduled job: drop failures older than the throttling window."""
-    return _deleted(sa.delete(LoginFailure).where(LoginFailure.failed_at <= window_start()))
+    """Scheduled job: drop failures older than both throttling windows."""
+    return _deleted(sa.delete(LoginFailure).where(LoginFailure.failed_at <= min(window_start(),
+                                                                                  _account_window_start())))
 
 
 def _deleted(statement: sa.Delete) -> int:

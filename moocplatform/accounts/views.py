@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -15,8 +16,10 @@ from ..forms import apply_form, show_domain_error
 from ..urls import is_safe_next
 from . import services, sessions
 from .device_cookies import login_source, remember_device
+from .devices import device_label
 from .forms import (
     ChangePasswordForm,
+    ConfirmPasswordForm,
     DeleteAccountForm,
     ForgotPasswordForm,
     LoginForm,
@@ -24,7 +27,8 @@ from .forms import (
     RegisterForm,
     ResetPasswordForm,
 )
-from .session_cookies import credentials_changed, current_session_id, forget_browser, sign_in, sign_out
+from .passwords import COMMON_PASSWORDS
+from .session_cookies import credentials_changed, current_session, current_session_id, forget_browser, sign_in, sign_out
 from .throttling import LoginThrottled
 
 T = TypeVar("T")
@@ -95,7 +99,7 @@ def login():
             show_domain_error(form, error)
             status = 422
         else:
-            sign_in(user, remember=bool(form.remember.data))
+            sign_in(user, remember=bool(form.remember.data), by_password=True)
             next_url = query_args.text("next", max_length=2000)
             response = redirect(next_url if is_safe_next(next_url) else url_for("learning.dashboard"))
             remember_device(response, user.email)
@@ -131,11 +135,28 @@ def reset_password(token: str):
     except DomainError as error:
         return render_template("accounts/token_problem.html", message=error.message), 400
     form = ResetPasswordForm()
-    if form.validate_on_submit() and apply_form(form, lambda: services.reset_password(token, form.password.data))[0]:
+    device = device_label(request.user_agent.string)
+    if form.validate_on_submit() and apply_form(
+            form, lambda: services.reset_password(token, form.password.data, device=device))[0]:
         forget_browser()  # the reset ended every session of the account
         flash(_("Your password is changed. Log in with the new one."), "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form), 200 if not form.errors else 422
+
+
+@bp.get("/password-rules/common-passwords.txt")
+def common_passwords():
+    """The list of common passwords that new passwords are checked against, one a line, for the feedback shown
+    while a password is typed: the same file the server checks with, so there is one list."""
+    body = COMMON_PASSWORDS.read_bytes()
+    response = Response(body, mimetype="text/plain")
+    if "gzip" in request.accept_encodings:
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response.set_data(gzip.decompress(body))
+    response.headers["Vary"] = "Accept-Encoding"
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -186,11 +207,26 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit() and apply_form(form, lambda: _keeping_failures(lambda: services.change_password(
             current_user, form.current_password.data, form.password.data, login_source(current_user.email),
-            keep_session_id=current_session_id())))[0]:
+            keep_session_id=current_session_id(), device=device_label(request.user_agent.string))))[0]:
         credentials_changed(current_user)
         flash(_("Your password is changed."), "success")
         return redirect(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form), 200 if not form.errors else 422
+
+
+@bp.route("/account/confirm-password", methods=["GET", "POST"])
+@login_required
+def confirm_password():
+    """Type the password again before a sensitive action (see reauth.py); then back to where it was asked."""
+    form = ConfirmPasswordForm()
+    next_url = query_args.text("next", max_length=2000)
+    if form.validate_on_submit() and apply_form(form, lambda: _keeping_failures(lambda: services.confirm_password(
+            current_user, current_session(), form.password.data, login_source(current_user.email))))[0]:
+        flash(_("Thank you. You can go on for the next %(n)d minutes.",
+                n=current_app.config["RECENT_PASSWORD_SECONDS"] // 60), "success")
+        return redirect(next_url if is_safe_next(next_url) else url_for("accounts.profile"))
+    return render_template("accounts/confirm_password.html", form=form, next_url=next_url), \
+        200 if not form.errors else 422
 
 
 @bp.route("/account/data")

@@ -11,6 +11,7 @@ from wtforms import SelectChoice
 
 from .. import audit, outbox, policy, query_args
 from ..accounts.queries import account_counts, search_users_query
+from ..accounts.reauth import requires_recent_password
 from ..accounts.services import get_user_by_email, grant_of, require_user
 from ..accounts.throttling import recent_failures
 from ..catalog import queries as catalog_queries
@@ -69,6 +70,7 @@ def user_detail(user_id: int):
 
 
 @bp.post("/users/<id:user_id>/roles")
+@requires_recent_password
 def grant_role(user_id: int):
     user = require_user(user_id)
     form = GrantRoleForm()
@@ -105,6 +107,7 @@ def confirm_revoke_role(user_id: int, grant_id: int):
 
 
 @bp.post("/users/<id:user_id>/roles/<id:grant_id>/revoke")
+@requires_recent_password
 def revoke_role(user_id: int, grant_id: int):
     user = require_user(user_id)
     grant = grant_of(user, grant_id)
@@ -116,6 +119,7 @@ def revoke_role(user_id: int, grant_id: int):
 
 
 @bp.post("/users/<id:user_id>/suspend")
+@requires_recent_password
 def suspend(user_id: int):
     user = require_user(user_id)
     form = SuspendForm()
@@ -129,6 +133,7 @@ def suspend(user_id: int):
 
 
 @bp.post("/users/<id:user_id>/unsuspend")
+@requires_recent_password
 def unsuspend(user_id: int):
     user = require_user(user_id)
     services.unsuspend_user(current_user, user)
@@ -137,6 +142,7 @@ def unsuspend(user_id: int):
 
 
 @bp.post("/users/<id:user_id>/unlock")
+@requires_recent_password
 def unlock(user_id: int):
     user = require_user(user_id)
     cleared = services.unlock_user(current_user, user)
