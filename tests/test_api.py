@@ -456,6 +456,10 @@ API_CASES = {
         "learner": 404, "enrolled": 201, "facilitator": 201, "course_team": 201, "admin": 201}),
     "notes_api.delete_bookmark": ("DELETE", "/api/v1/notes/bookmarks/{bookmark}", None,
                                   {**NOBODY_ELSE, "enrolled": 204}),
+    # A unit as its page shows it: enrolled learners and the course's staff read it; the preview unit m1-u1 any
+    # signed-in reader, m1-u2 not.
+    "api.unit": ("GET", "/api/v1/courses/alpha/units/m1-u2", None, {
+        "learner": 404, "enrolled": OK, "facilitator": OK, "course_team": OK, "admin": OK}),
     # The portfolio: {entry} is the enrolled learner's; nobody else's token reaches it, an administrator's neither.
     "portfolio_api.list_entries": ("GET", "/api/v1/portfolio/entries", None, {role: OK for role in ROLES}),
     "portfolio_api.get_entry": ("GET", "/api/v1/portfolio/entries/{entry}", None, {**NOBODY_ELSE, "enrolled": OK}),
@@ -520,3 +524,16 @@ def test_every_api_endpoint_refuses_a_token_without_its_scope(client, app, api_w
     response = client.open(path.format(**values), method=method, json=body,
                            headers=bearer(people["enrolled"], scopes=others))
     assert response.status_code == 403
+
+
+def test_a_unit_comes_as_its_page_shows_it_with_its_neighbours(client):
+    course = make_course("reader", modules=1, units_per_module=3)
+    learner = make_user()
+    enrol(learner, course)
+    body = client.get("/api/v1/courses/reader/units/m1-u2", headers=bearer(learner)).get_json()
+    assert (body["key"], body["previous"], body["next"]) == ("m1-u2", "m1-u1", "m1-u3")
+    assert body["html"] and body["url"].endswith("/courses/reader/units/m1-u2")
+    log_in(client, learner)
+    assert body["html"] in client.get("/courses/reader/units/m1-u2").get_data(as_text=True)
+    missing = client.get("/api/v1/courses/reader/units/no-such-unit", headers=bearer(learner))
+    assert missing.status_code == 404

@@ -291,10 +291,40 @@ CASES = {
     "portfolio_api.delete_entry": ("DELETE", "/api/v1/portfolio/entries/{pf_entry}", {role: 401 for role in ROLES}),
     "portfolio_api.public_link": ("GET", "/api/v1/portfolio/public-link", {role: 401 for role in ROLES}),
     # The opportunities API: a cookie session authenticates nobody there either.
+    "api.unit": ("GET", "/api/v1/courses/alpha/units/m1-u2", {role: 401 for role in ROLES}),
     "opportunities_api.list_opportunities": ("GET", "/api/v1/opportunities", {role: 401 for role in ROLES}),
     "opportunities_api.get_opportunity": ("GET", "/api/v1/opportunities/1", {role: 401 for role in ROLES}),
     "opportunities_api.apply": ("POST", "/api/v1/opportunities/1/applications", {role: 401 for role in ROLES}),
     "opportunities_api.my_applications": ("GET", "/api/v1/me/applications", {role: 401 for role in ROLES}),
+    # people: {enrolled_peer} shows their profile to course-mates and allows messages, as does the enrolled
+    # learner; {conversation} is the enrolled learner's with the facilitator
+    "people.profile": ("GET", "/people/{enrolled_peer}", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": OK, "course_team": OK,
+        "admin": OK}),
+    "people.settings": ("GET", "/account/public-profile", SIGNED_IN),
+    # a block is between learners: staff and administrators report instead (409 with the reason)
+    "people.block": ("POST", "/people/{enrolled_peer}/block", {
+        "anonymous": LOGIN, "learner": OK, "enrolled": OK, "facilitator": 409, "course_team": 409, "admin": 409}),
+    "people.unblock": ("POST", "/people/{enrolled_peer}/unblock", SIGNED_IN),
+    # without a reason the report is refused with a message (a redirect)
+    "people.report": ("POST", "/people/{enrolled_peer}/report", MEMBERS),
+    "people.course_people": ("GET", "/courses/alpha/people", MEMBERS),
+    "people.cohort_people": ("GET", "/cohorts/{cohort}/people", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": OK, "course_team": NOT_FOUND,
+        "admin": OK}),
+    "people.reports": ("GET", "/admin/reports", ADMIN_ONLY),
+    "people.decide_profile": ("POST", "/admin/reports/profiles/{enrolled_peer}", {**ADMIN_ONLY, "admin": 400}),
+    "people.decide_message": ("POST", "/admin/reports/messages/{peer_post}", {**ADMIN_ONLY, "admin": 400}),
+    "discussion.inbox": ("GET", "/messages", SIGNED_IN),
+    "discussion.conversation": ("GET", "/messages/{conversation}", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": OK, "course_team": NOT_FOUND,
+        "admin": NOT_FOUND}),
+    "discussion.send_message": ("POST", "/messages/{conversation}/posts", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": 422, "facilitator": 422, "course_team": NOT_FOUND,
+        "admin": NOT_FOUND}),
+    "discussion.message_person": ("POST", "/messages/with/{enrolled_peer}", {
+        "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": OK, "facilitator": OK, "course_team": FORBIDDEN,
+        "admin": FORBIDDEN}),
 }
 
 # Organisations and opportunities, against the people they concern: a learner who applied to {opportunity},
@@ -342,35 +372,6 @@ EMPLOYER_CASES = {
     "opportunities.remove": ("POST", "/opportunities/{opportunity}/remove", E_ADMIN_ONLY),
     "opportunities.restore": ("POST", "/opportunities/{removed}/restore", E_ADMIN_ONLY),
     "opportunities.dismiss_reports": ("POST", "/opportunities/{opportunity}/dismiss-reports", E_ADMIN_ONLY),
-    # people: {enrolled_peer} shows their profile to course-mates and allows messages, as does the enrolled
-    # learner; {conversation} is the enrolled learner's with the facilitator
-    "people.profile": ("GET", "/people/{enrolled_peer}", {
-        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": OK, "course_team": OK,
-        "admin": OK}),
-    "people.settings": ("GET", "/account/public-profile", SIGNED_IN),
-    # a block is between learners: staff and administrators report instead (409 with the reason)
-    "people.block": ("POST", "/people/{enrolled_peer}/block", {
-        "anonymous": LOGIN, "learner": OK, "enrolled": OK, "facilitator": 409, "course_team": 409, "admin": 409}),
-    "people.unblock": ("POST", "/people/{enrolled_peer}/unblock", SIGNED_IN),
-    # without a reason the report is refused with a message (a redirect)
-    "people.report": ("POST", "/people/{enrolled_peer}/report", MEMBERS),
-    "people.course_people": ("GET", "/courses/alpha/people", MEMBERS),
-    "people.cohort_people": ("GET", "/cohorts/{cohort}/people", {
-        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": OK, "course_team": NOT_FOUND,
-        "admin": OK}),
-    "people.reports": ("GET", "/admin/reports", ADMIN_ONLY),
-    "people.decide_profile": ("POST", "/admin/reports/profiles/{enrolled_peer}", {**ADMIN_ONLY, "admin": 400}),
-    "people.decide_message": ("POST", "/admin/reports/messages/{peer_post}", {**ADMIN_ONLY, "admin": 400}),
-    "discussion.inbox": ("GET", "/messages", SIGNED_IN),
-    "discussion.conversation": ("GET", "/messages/{conversation}", {
-        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": OK, "course_team": NOT_FOUND,
-        "admin": NOT_FOUND}),
-    "discussion.send_message": ("POST", "/messages/{conversation}/posts", {
-        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": 422, "facilitator": 422, "course_team": NOT_FOUND,
-        "admin": NOT_FOUND}),
-    "discussion.message_person": ("POST", "/messages/with/{enrolled_peer}", {
-        "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": OK, "facilitator": OK, "course_team": FORBIDDEN,
-        "admin": FORBIDDEN}),
 }
 
 

@@ -533,3 +533,30 @@ def test_every_portfolio_form_needs_its_csrf_token(app, client, csrf_enabled):
     assert checked == 9
     assert [e.title for e in queries.entries_of(owner.id)] == [entry.title]
     assert queries.current_public_link(owner) is None
+
+
+# Sharing with an application ------------------------------------------------------------------------------------
+
+def test_a_learner_shares_their_public_portfolio_with_an_application(client):
+    import html
+
+    from moocplatform.opportunities import services as opportunities
+    from tests.opportunities_helpers import make_member, make_opportunity, make_organisation
+
+    learner = make_user()
+    entry = written(learner, title="Care plan I wrote")
+    organisation = make_organisation()
+    member = make_member(organisation)
+    posting = make_opportunity(organisation, member)
+    log_in(client, learner)
+    assert "My public portfolio" not in client.get(f"/opportunities/{posting.id}").get_data(as_text=True)
+    link = published(learner, entry)
+    page = html.unescape(client.get(f"/opportunities/{posting.id}").get_data(as_text=True))
+    assert "My public portfolio" in page and link.url in page  # offered on the apply form
+    opportunities.apply_to_opportunity(learner, posting, "Please see my portfolio.", link.url)
+    log_in(client, member)
+    listing = html.unescape(client.get(f"/opportunities/{posting.id}/applications").get_data(as_text=True))
+    assert "Public portfolio:" in listing and link.url in listing
+    assert "Care plan I wrote" in client.get(link.url.removeprefix("http://learn.test")).get_data(as_text=True)
+    services.revoke_link(learner, learner)  # the employer loses it at once
+    assert client.get(link.url.removeprefix("http://learn.test")).status_code == 410

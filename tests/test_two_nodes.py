@@ -33,7 +33,7 @@ from tests.concurrency import only_on_postgres
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.factories import PASSWORD
 
-pytestmark = only_on_postgres("the nodes share a PostgreSQL server")
+pytestmark = only_on_postgres("it cannot be the one database of nodes on separate machines")
 
 ROOT = Path(__file__).resolve().parents[1]
 REDIS_URL = "redis://127.0.0.1:6379/11"

@@ -88,6 +88,20 @@ COMPONENTS: dict[str, Any] = {
             "units": {"type": "array", "items": {"$ref": "#/components/schemas/UnitProgress"}},
         },
     },
+    "Unit": {
+        "type": "object", "additionalProperties": False,
+        "required": ["course", "key", "title", "type", "minutes", "html", "previous", "next", "url"],
+        "properties": {
+            "course": {"$ref": "#/components/schemas/CourseRef"},
+            "key": {"type": "string"}, "title": {"type": "string"}, "type": {"type": "string"},
+            "minutes": {"type": "integer", "minimum": 0},
+            "html": {"type": "string", "description": "The unit's text, rendered and sanitised as on its page "
+                                                      "(links and images point at the platform)."},
+            "previous": {"type": ["string", "null"], "description": "The key of the unit before, if any."},
+            "next": {"type": ["string", "null"], "description": "The key of the unit after, if any."},
+            "url": {"type": "string", "format": "uri", "description": "The unit's page."},
+        },
+    },
     "OpenAPIDocument": {"type": "object", "required": ["openapi", "info", "paths"],
                         "properties": {"openapi": {"const": "3.1.0"}}},
 }

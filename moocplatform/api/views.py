@@ -1,4 +1,4 @@
-"""The first endpoints of /api/v1: who I am, my courses, my progress in one course."""
+"""The first endpoints of /api/v1: who I am, my courses, my progress in one course, a unit to read."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, url_for
@@ -85,3 +85,22 @@ def course_progress(slug: str):
                    else "viewed" if u.key in progress.viewed else "not_started"}
                   for u in outline.units],
     }
+
+
+@api_route(bp, Operation("/courses/<key:slug>/units/<key:key>", "GET", "getUnit",
+                         "A unit of a course's live version that I may read, as its page shows it.", "Unit",
+                         scopes=("read:courses",),
+                         path_descriptions={"slug": "The course's slug.", "key": "The unit's stable key."}))
+def unit(slug: str, key: str):
+    user = api_user()
+    course, version = catalog_queries.course_with_live_version(slug)
+    outline = catalog_queries.outline_for(version)
+    unit_outline = outline.by_key.get(key)
+    if unit_outline is None or not policy.can_view_unit(user, course, unit_outline):
+        raise NotFound("No such unit, or not one you may read (enrol in the course first).")
+    content = catalog_queries.unit_body(version, key)
+    previous, following = outline.neighbours(key)
+    return {"course": _course_ref(course), "key": content.key, "title": content.title, "type": content.type,
+            "minutes": content.minutes, "html": content.body_html,
+            "previous": previous.key if previous else None, "next": following.key if following else None,
+            "url": url_for("learning.unit_page", slug=course.slug, key=content.key, _external=True)}

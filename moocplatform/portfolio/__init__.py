@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
     from ..extensions import csrf
     from . import models  # noqa: F401  (registers the personal data)
     from .api import bp as api_bp
+    from .sharing import register_sharing
     from .sources import register_sources
     from .views import bp
 
@@ -19,3 +20,4 @@ def init_app(app: Flask) -> None:
     # Bearer tokens are not sent by browsers on their own, so there is no forgery to protect against.
     csrf.exempt(api_bp)
     register_sources()
+    register_sharing(app)
