@@ -2,6 +2,7 @@
 the forum's categories, a category's threads, a thread's page, the moderation queue."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -188,12 +189,9 @@ class QueueItem:
     oldest: datetime
 
 
-def moderation_queue(space: Space) -> list[QueueItem]:
-    """Posts with open reports, oldest report first: one query for the reports, one for their posts."""
-    reports = db.session.execute(sa.select(Report.post_id, Report.reason, Report.created_at)
-                                 .join(Post, Post.id == Report.post_id)
-                                 .where(Post.space_id == space.id, Report.resolved_at.is_(None))
-                                 .order_by(Report.created_at)).all()
+def _queue_items(reports: Sequence[Any]) -> list[QueueItem]:
+    """The reported posts of these open reports (post_id, reason, created_at rows, oldest first), each with its
+    author's name, thread and reasons: one query."""
     if not reports:
         return []
     author = aliased(User)
@@ -205,6 +203,15 @@ def moderation_queue(space: Space) -> list[QueueItem]:
         grouped.setdefault(row.post_id, []).append(row)
     return [QueueItem(posts[pid][0], posts[pid][1] or "", posts[pid][2], len(rows), [r.reason for r in rows],
                       rows[0].created_at) for pid, rows in grouped.items() if pid in posts]
+
+
+def moderation_queue(space: Space) -> list[QueueItem]:
+    """Posts with open reports, oldest report first: one query for the reports, one for their posts."""
+    reports = db.session.execute(sa.select(Report.post_id, Report.reason, Report.created_at)
+                                 .join(Post, Post.id == Report.post_id)
+                                 .where(Post.space_id == space.id, Report.resolved_at.is_(None))
+                                 .order_by(Report.created_at)).all()
+    return _queue_items(reports)
 
 
 def participation_rules(context: Any) -> dict[str, dict[str, Any]]:
@@ -373,14 +380,4 @@ def reported_private_posts() -> list[QueueItem]:
                                  .join(Post, Post.id == Report.post_id).join(Space, Space.id == Post.space_id)
                                  .where(Space.membership == "private", Report.resolved_at.is_(None))
                                  .order_by(Report.created_at)).all()
-    if not reports:
-        return []
-    author = aliased(User)
-    posts = {p.id: (p, name, t) for p, name, t in db.session.execute(
-        sa.select(Post, author.display_name, Thread).outerjoin(author, author.id == Post.author_id)
-        .join(Thread, Thread.id == Post.thread_id).where(Post.id.in_({r.post_id for r in reports}))).all()}
-    grouped: dict[int, list[Any]] = {}
-    for row in reports:
-        grouped.setdefault(row.post_id, []).append(row)
-    return [QueueItem(posts[pid][0], posts[pid][1] or "", posts[pid][2], len(rows), [r.reason for r in rows],
-                      rows[0].created_at) for pid, rows in grouped.items() if pid in posts]
+    return _queue_items(reports)
