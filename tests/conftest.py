@@ -68,6 +68,7 @@ def app(tmp_path_factory):
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 1024,
         "ASSET_STORE_DIR": str(root / "assets"),
+        "STORAGE_DIR": str(root / "files"),  # never the checkout's instance/ (create_app reads it before we set it)
         "MAIL_OUTBOX_DIR": str(root / "outbox"),
         "PUBLIC_BASE_URL": "http://learn.test",
         "SERVER_NAME": None,
