@@ -87,7 +87,8 @@ def _registry_user_entry() -> PersonalData:
 def rows_as_dicts(model: type[Base], *criteria: Any, exclude: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """Every row of model matching criteria, as JSON-ready dicts (for export functions)."""
     columns = [c for c in model.__table__.columns if c.key not in exclude]
-    rows = db.session.execute(sa.select(*columns).where(*criteria).order_by(model.__table__.c.id)).all()
+    rows = db.session.execute(
+        sa.select(*columns).where(*criteria).order_by(*sa.inspect(model).primary_key)).all()
     return [{c.key: _jsonable(value) for c, value in zip(columns, row, strict=True)} for row in rows]
 
 

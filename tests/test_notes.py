@@ -12,7 +12,7 @@ from moocplatform import personal_data
 from moocplatform.catalog import queries as catalog_queries
 from moocplatform.errors import InvalidInput, NotFound
 from moocplatform.extensions import db
-from moocplatform.notes import services
+from moocplatform.notes import queries, services
 from moocplatform.notes.models import Bookmark, Note
 from moocplatform.tokens.services import issue_token
 from tests.conftest import log_in
@@ -86,6 +86,23 @@ def test_a_deleted_note_conflicts_with_an_edit_of_it(w):
         services.save_note(learner, course, target, "Edited offline", base_version=1)
     assert conflict.value.current is None
 
+
+
+def test_a_note_written_again_after_deletion_goes_on_counting_so_old_offline_edits_still_conflict(w):
+    course, learner, _ = w
+    target = unit(course, "m1-u2")
+    services.save_note(learner, course, target, "One", base_version=0)
+    services.save_note(learner, course, target, "Two", base_version=1)
+    services.delete_note(learner, queries.note_of(learner.id, course.id, "m1-u2"))
+    again = services.save_note(learner, course, target, "Written anew", base_version=0)
+    assert again.version == 3
+    for stale in (1, 2):  # a device that still holds the deleted note's versions
+        with pytest.raises(services.NoteConflict) as conflict:
+            services.save_note(learner, course, target, f"Edited offline at {stale}", base_version=stale)
+        assert (conflict.value.current.body, conflict.value.current.version) == ("Written anew", 3)
+    assert services.save_note(learner, course, target, "Edited here", base_version=3).version == 4
+    services.delete_note(learner, queries.note_of(learner.id, course.id, "m1-u2"))  # a second deletion
+    assert services.save_note(learner, course, target, "Third life", base_version=0).version == 5
 
 def test_reading_the_unit_is_what_noting_it_needs(w):
     course, _, _ = w

@@ -32,6 +32,18 @@ class Note(Model):
     updated_at: Mapped[datetime]
 
 
+class NoteTombstone(Model):
+    """The last version of a deleted note, so that a note written again on the same unit goes on counting from
+    there: an edit made offline on the deleted note then meets a conflict, never the new note's version 1."""
+
+    __tablename__ = "note_tombstones"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
+    unit_key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    version: Mapped[int]
+
+
 class BookmarkKind(StrEnum):
     UNIT = "unit"
     EXTERNAL = "external"
@@ -61,3 +73,5 @@ class Bookmark(Model):
 
 register_owned(Note, section="notes", reason="your private notes on units, deleted with your account")
 register_owned(Bookmark, section="bookmarks", reason="your bookmarks, deleted with your account")
+register_owned(NoteTombstone, section="deleted_notes",
+               reason="the last version number of each note you deleted (no text), deleted with your account")

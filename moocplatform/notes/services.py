@@ -1,9 +1,10 @@
 """Writing notes and bookmarks. Each service takes the acting user, checks the policy (someone else's note or
 bookmark does not exist for them: NotFound), validates its input and never commits.
 
-A note's `version` rises with each save. A save names the version it was based on (0 for a note not yet
-written); when the note has moved on since, nothing is written and NoteConflict carries the note as it is now,
-so a client that edited offline shows both texts instead of overwriting one."""
+A note's `version` rises with each save, and goes on rising when a deleted note is written again (a
+tombstone keeps its last version). A save names the version it was based on (0 for a note not yet written);
+when the note has moved on since, nothing is written and NoteConflict carries the note as it is now, so a
+client that edited offline shows both texts instead of overwriting one."""
 from __future__ import annotations
 
 from typing import Any
@@ -18,7 +19,7 @@ from ..extensions import db
 from ..html import render_user_markdown
 from ..transaction import add_unless_present
 from . import queries
-from .models import Bookmark, BookmarkKind, Note
+from .models import Bookmark, BookmarkKind, Note, NoteTombstone
 
 MAX_NOTE_LENGTH = 20_000
 MAX_URL_LENGTH = 2000
@@ -63,9 +64,15 @@ def save_note(actor, course, unit, body: Any, *, base_version: Any) -> Note:
     base = _base_version(base_version)
     now = clock.now()
     if base == 0:
+        key = (actor.id, course.id, unit.key)
+        deleted = db.session.get(NoteTombstone, key)
         note = Note(user_id=actor.id, course_id=course.id, unit_key=unit.key, unit_title=unit.title[:300],
-                    body=text, body_html=render_user_markdown(text), version=1, created_at=now, updated_at=now)
+                    body=text, body_html=render_user_markdown(text), version=(deleted.version if deleted else 0) + 1,
+                    created_at=now, updated_at=now)
         if add_unless_present(note):
+            if deleted is not None:
+                db.session.delete(deleted)
+                db.session.flush()
             return note
         current = queries.note_of(actor.id, course.id, unit.key)
         if current is not None and current.body == text:
@@ -89,6 +96,11 @@ def save_note(actor, course, unit, body: Any, *, base_version: Any) -> Note:
 def delete_note(actor, note: Note) -> None:
     if not policy.owns_private_item(actor, note.user_id):
         raise NotFound(_("No such note."))
+    db.session.execute(sa.delete(NoteTombstone).where(
+        NoteTombstone.user_id == note.user_id, NoteTombstone.course_id == note.course_id,
+        NoteTombstone.unit_key == note.unit_key))
+    db.session.add(NoteTombstone(user_id=note.user_id, course_id=note.course_id, unit_key=note.unit_key,
+                                 version=note.version))
     db.session.delete(note)
     db.session.flush()
 
