@@ -279,6 +279,24 @@ def test_a_reported_message_is_shown_to_admins_only_in_the_queue(client, w):
         moderation.decide_private_report(w.admin, post.id, hide=False)
 
 
+def test_reports_can_be_dismissed_or_kept_and_an_unknown_decision_is_refused(client, w):
+    show(w.bo)
+    services.report_profile(w.ada, w.bo.id, "Not sure")
+    space = discussion.open_conversation(w.facilitator, w.ada)
+    post = discussion.send_message(w.facilitator, space, "Fine after all")
+    moderation.report_post(w.ada, post.id, "Hm")
+    log_in(client, w.admin)
+    assert client.post(f"/admin/reports/profiles/{w.bo.id}", data={"action": "keep"}).status_code == 400
+    assert client.post(f"/admin/reports/messages/{post.id}", data={"action": "dismiss"}).status_code == 400
+    dismissed = client.post(f"/admin/reports/profiles/{w.bo.id}", data={"action": "dismiss"}, follow_redirects=True)
+    assert "The reports are dismissed." in dismissed.get_data(as_text=True)
+    assert queries.settings_of(w.bo.id).visible
+    kept = client.post(f"/admin/reports/messages/{post.id}", data={"action": "keep"}, follow_redirects=True)
+    assert "The message is kept." in kept.get_data(as_text=True)
+    db.session.refresh(post)
+    assert post.hidden_at is None
+
+
 # Personal data ---------------------------------------------------------------------------------------------------
 
 def test_profiles_blocks_and_reports_are_exported_and_erased(w):

@@ -115,35 +115,37 @@ def reports():
                            now=clock.now())
 
 
-@bp.post("/admin/reports/profiles/<id:user_id>")
-@login_required
-def decide_profile(user_id: int):
+def _decide_report(actions: tuple[str, str], decide, said: tuple[str, str]):
+    """One decision on a report from the admin queue: `actions` are (hiding, not hiding), `decide(hide, reason)`
+    applies it through the owning service, `said` the messages for each."""
     if not policy.can_resolve_reports(current_user):
         abort(403)
     form = DecisionForm()
     action = request.form.get("action", "")
-    if action not in ("hide", "dismiss"):
+    if action not in actions:
         abort(400)
     if form.validate_on_submit():
-        ok, _count = apply_or_flash(lambda: services.resolve_profile_reports(
-            current_user, user_id, hide=action == "hide", reason=form.reason.data or ""))
+        hide = action == actions[0]
+        ok, _result = apply_or_flash(lambda: decide(hide, form.reason.data or ""))
         if ok:
-            flash(_("The profile is hidden.") if action == "hide" else _("The reports are dismissed."), "success")
+            flash(said[0] if hide else said[1], "success")
     return redirect(url_for("people.reports"))
+
+
+@bp.post("/admin/reports/profiles/<id:user_id>")
+@login_required
+def decide_profile(user_id: int):
+    return _decide_report(
+        ("hide", "dismiss"),
+        lambda hide, reason: services.resolve_profile_reports(current_user, user_id, hide=hide, reason=reason),
+        (_("The profile is hidden."), _("The reports are dismissed.")))
 
 
 @bp.post("/admin/reports/messages/<id:post_id>")
 @login_required
 def decide_message(post_id: int):
-    if not policy.can_resolve_reports(current_user):
-        abort(403)
-    form = DecisionForm()
-    action = request.form.get("action", "")
-    if action not in ("hide", "keep"):
-        abort(400)
-    if form.validate_on_submit():
-        ok, _post = apply_or_flash(lambda: discussion_moderation.decide_private_report(
-            current_user, post_id, hide=action == "hide", reason=form.reason.data or ""))
-        if ok:
-            flash(_("The message is hidden.") if action == "hide" else _("The message is kept."), "success")
-    return redirect(url_for("people.reports"))
+    return _decide_report(
+        ("hide", "keep"),
+        lambda hide, reason: discussion_moderation.decide_private_report(current_user, post_id, hide=hide,
+                                                                         reason=reason),
+        (_("The message is hidden."), _("The message is kept.")))
