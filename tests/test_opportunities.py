@@ -4,6 +4,7 @@ to a cohort, the jobs on the moved clock, and the API."""
 from __future__ import annotations
 
 import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -171,6 +172,60 @@ def test_the_page_shows_which_courses_teach_the_competences_and_which_certificat
     named = make_opportunity(competences=["Forklift"], course_ids=[unrelated.id], title="Named course")
     matches = queries.detail(named, services.organisation_of(named), viewer_id=learner.id).matches
     assert [m.course_title for m in matches] == ["Unrelated"]
+
+
+def test_competences_asked_link_to_the_courses_frameworks_and_match_certificates_by_framework_and_code(client):
+    course = make_course("initiative", competences=[
+        {"framework": "EntreComp", "code": "1.10", "name": "Spotting opportunities"},
+        {"framework": "EntreComp", "code": "1.2", "name": "Creativity"}])
+    make_course("creative", competences=[{"framework": "LifeComp", "code": "C1", "name": "Creativity"}])
+    organisation = make_organisation()
+    member = make_member(organisation)
+    log_in(client, member)
+    form = text(client.get(f"/organisations/{organisation.slug}/opportunities/new"))
+    select = form.split('name="framework_competences"')[1].split("</select>")[0]
+    offered = re.findall(r'<option value="([^"]+)">', select)
+    assert offered == ["EntreComp 1.2", "EntreComp 1.10", "LifeComp C1"]  # by framework, codes in number order
+    response = client.post(f"/organisations/{organisation.slug}/opportunities/new", data={
+        "title": "Venture scout", "kind": "internship", "place": "Graz", "closes_on": "2026-04-30",
+        "framework_competences": ["EntreComp 1.10"], "competences": "creativity, entrecomp 1.2, Teamwork",
+        "publish": "y"})
+    assert response.status_code == 302
+    posting = db.session.scalar(sa.select(Opportunity).where(Opportunity.title == "Venture scout"))
+    posting = queries.opportunity_with_children(posting.id)
+    # "creativity" names competences of two frameworks, so alone it would stay a free tag; "entrecomp 1.2" is a
+    # reference to one of them, which takes its place
+    assert [(c.name, c.reference) for c in posting.competences] == [
+        ("Spotting opportunities", "EntreComp 1.10"), ("Creativity", "EntreComp 1.2"), ("Teamwork", None)]
+    with pytest.raises(InvalidInput, match="Two of the competences are called Creativity"):
+        services.update_opportunity(member, posting, posting_fields(competences=["EntreComp 1.2", "LifeComp C1"]))
+    page = text(client.get(f"/opportunities/{posting.id}"))
+    assert "Spotting opportunities (EntreComp 1.10)" in page
+    edit = text(client.get(f"/opportunities/{posting.id}/edit"))
+    assert '<option selected value="EntreComp 1.10">' in edit
+
+    learner = make_user()
+    enrol(learner, course)
+    completed_with_certificate(learner, course)
+    matches = queries.detail(posting, organisation, viewer_id=learner.id).matches
+    assert [m.course_title for m in matches] == ["Initiative"]
+    listed = client.get("/api/v1/opportunities", headers=_bearer(learner)).get_json()["items"]
+    assert listed[0]["framework_competences"][0] == {"framework": "EntreComp", "code": "1.10",
+                                                      "name": "Spotting opportunities"}
+
+
+def test_a_framework_competence_matches_by_its_code_not_by_a_free_tag_of_the_same_name():
+    course = make_course("digital", competences=[{"framework": "DigComp", "code": "2.1", "name": "Interacting"}])
+    learner = make_user()
+    enrol(learner, course)
+    completed_with_certificate(learner, course)
+    held = queries.held_certificates(learner.id)
+    linked = make_opportunity(competences=["DigComp 2.1"], title="Linked")
+    assert [(c.name, c.reference) for c in linked.competences] == [("Interacting", "DigComp 2.1")]
+    assert queries.matching(held, linked) == held
+    unknown = make_opportunity(competences=["DigComp 9.9"], title="Unknown code")
+    assert [(c.name, c.reference) for c in unknown.competences] == [("DigComp 9.9", None)]
+    assert queries.matching(held, unknown) == []
 
 
 # Applications ------------------------------------------------------------------------------------------------------

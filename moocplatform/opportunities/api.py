@@ -33,7 +33,7 @@ NEXT = {"type": ["string", "null"], "format": "uri",
 register_schema("Opportunity", {
     "type": "object", "additionalProperties": False,
     "required": ["id", "title", "kind", "status", "organisation", "place", "remote", "closes_on", "published_at",
-                 "competences", "courses", "url"],
+                 "competences", "framework_competences", "courses", "url"],
     "properties": {
         "id": {"type": "integer"}, "title": {"type": "string"},
         "kind": {"enum": [k.value for k in OpportunityKind]},
@@ -44,7 +44,12 @@ register_schema("Opportunity", {
         "place": {"type": "string"}, "remote": {"type": "boolean"},
         "closes_on": {"type": "string", "format": "date", "description": "The last day to apply."},
         "published_at": NULLABLE_DATE_TIME,
-        "competences": {"type": "array", "items": {"type": "string"}},
+        "competences": {"type": "array", "items": {"type": "string"}, "description": "Every competence asked."},
+        "framework_competences": {
+            "type": "array", "description": "Those of the competences asked that are the courses' framework ones.",
+            "items": {"type": "object", "additionalProperties": False, "required": ["framework", "code", "name"],
+                      "properties": {"framework": {"type": "string"}, "code": {"type": "string"},
+                                     "name": {"type": "string"}}}},
         "courses": {"type": "array", "items": {"type": "integer"}, "description": "Ids of the courses it names."},
         "url": {"type": "string", "format": "uri", "description": "The posting's page."},
         "description_html": {"type": "string", "description": "Sanitised HTML (in single postings only)."},
@@ -92,6 +97,8 @@ def _opportunity(card: queries.Card, *, full: bool = False) -> dict[str, Any]:
         "organisation": {"slug": organisation.slug, "name": organisation.name, "country": organisation.country},
         "place": o.place, "remote": o.remote, "closes_on": o.closes_on.isoformat(),
         "published_at": _iso(o.published_at), "competences": [c.name for c in o.competences],
+        "framework_competences": [{"framework": c.framework, "code": c.code, "name": c.name}
+                                  for c in o.competences if c.framework and c.code],
         "courses": sorted(c.course_id for c in o.courses),
         "url": url_for("opportunities.opportunity_page", opportunity_id=o.id, _external=True),
     }

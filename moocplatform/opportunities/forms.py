@@ -33,7 +33,10 @@ class OpportunityForm(FlaskForm):
     remote = BooleanField(_l("Remote work is possible"))
     closes_on = DateField(_l("Closing date"), validators=[InputRequired()],
                           description=_l("The last day to apply."))
-    competences = StringField(_l("Competences asked"), validators=[Optional(), Length(max=2000)],
+    framework_competences = SelectMultipleField(
+        _l("Competences asked, from the courses' frameworks"), validators=[Optional()],
+        description=_l("Learners whose certificate develops one of them are told it matches."))
+    competences = StringField(_l("Other competences asked"), validators=[Optional(), Length(max=2000)],
                               description=_l("Separated by commas, e.g. Teamwork, Data literacy."))
     course_ids = SelectMultipleField(_l("Courses that teach them"), coerce=int, validators=[Optional()],
                                      description=_l("Optional: courses whose certificate you value."))

@@ -71,7 +71,8 @@ class Opportunity(Model):
 
 
 class OpportunityCompetence(Model):
-    """A competence the posting asks for, as a free tag (matched by name with the courses' competences)."""
+    """A competence the posting asks for: one of the courses' framework competences (framework and code set,
+    matched by them), or a free tag (matched by name with the courses' competences)."""
 
     __tablename__ = "opportunity_competences"
     __table_args__ = (sa.UniqueConstraint("opportunity_id", "name"),)
@@ -80,6 +81,17 @@ class OpportunityCompetence(Model):
     opportunity_id: Mapped[int] = mapped_column(sa.ForeignKey("opportunities.id", ondelete="CASCADE"))
     position: Mapped[int]
     name: Mapped[str] = mapped_column(sa.String(80), index=True)
+    framework: Mapped[str | None] = mapped_column(sa.String(64))
+    code: Mapped[str | None] = mapped_column(sa.String(32))
+
+    @property
+    def reference(self) -> str | None:
+        """"EntreComp 1.1" for a framework competence."""
+        return f"{self.framework} {self.code}" if self.framework and self.code else None
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.reference})" if self.reference else self.name
 
 
 class OpportunityCourse(Model):

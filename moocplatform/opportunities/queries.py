@@ -61,6 +61,7 @@ class HeldCertificate:
     course_id: int
     course_title: str
     competences: frozenset[str]  # lower-cased names
+    framework_competences: frozenset[tuple[str, str]] = frozenset()  # (framework, code)
 
 
 def held_certificates(user_id: int | None) -> list[HeldCertificate]:
@@ -68,25 +69,54 @@ def held_certificates(user_id: int | None) -> list[HeldCertificate]:
     if user_id is None:
         return []
     rows = db.session.execute(
-        sa.select(Certificate.public_id, Certificate.course_id, Certificate.course_title, CourseCompetence.name)
+        sa.select(Certificate.public_id, Certificate.course_id, Certificate.course_title, CourseCompetence.name,
+                  CourseCompetence.framework, CourseCompetence.code)
         .outerjoin(CourseCompetence, CourseCompetence.course_id == Certificate.course_id)
         .where(Certificate.user_id == user_id, Certificate.kind == CertificateKind.ACHIEVEMENT,
                Certificate.status == CertificateStatus.VALID)
         .order_by(Certificate.course_title, Certificate.id)).all()
-    found: dict[str, tuple[int, str, set[str]]] = {}
-    for public_id, course_id, title, competence in rows:
-        entry = found.setdefault(public_id, (course_id, title, set()))
+    found: dict[str, tuple[int, str, set[str], set[tuple[str, str]]]] = {}
+    for public_id, course_id, title, competence, framework, code in rows:
+        entry = found.setdefault(public_id, (course_id, title, set(), set()))
         if competence:
             entry[2].add(competence.lower())
-    return [HeldCertificate(public_id, course_id, title, frozenset(names))
-            for public_id, (course_id, title, names) in found.items()]
+            entry[3].add((framework, code))
+    return [HeldCertificate(public_id, course_id, title, frozenset(names), frozenset(codes))
+            for public_id, (course_id, title, names, codes) in found.items()]
 
 
 def matching(certificates: Iterable[HeldCertificate], opportunity: Opportunity) -> list[HeldCertificate]:
-    """The certificates whose course the posting names, or whose course develops a competence it asks."""
-    tags = {c.name.lower() for c in opportunity.competences}
+    """The certificates whose course the posting names, or whose course develops a competence it asks (the same
+    framework competence, or a free tag of the same name)."""
+    tags = {c.name.lower() for c in opportunity.competences if c.framework is None}
+    codes = {(c.framework, c.code) for c in opportunity.competences if c.framework is not None}
     courses = {c.course_id for c in opportunity.courses}
-    return [c for c in certificates if c.course_id in courses or c.competences & tags]
+    return [c for c in certificates
+            if c.course_id in courses or c.competences & tags or c.framework_competences & codes]
+
+
+@dataclass(frozen=True)
+class FrameworkCompetence:
+    framework: str
+    code: str
+    name: str
+
+    @property
+    def reference(self) -> str:
+        return f"{self.framework} {self.code}"
+
+
+def framework_competences() -> list[FrameworkCompetence]:
+    """The framework competences the listed courses develop, for the posting form (one query)."""
+    rows = db.session.execute(
+        sa.select(CourseCompetence.framework, CourseCompetence.code, CourseCompetence.name)
+        .join(Course, Course.id == CourseCompetence.course_id).where(_listed()).distinct()).all()
+    found = {(framework, code): FrameworkCompetence(framework, code, name) for framework, code, name in rows}
+    return sorted(found.values(), key=lambda c: (c.framework.casefold(), _code_order(c.code)))
+
+
+def _code_order(code: str) -> tuple:
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in code.split("."))
 
 
 @dataclass(frozen=True)
@@ -190,7 +220,7 @@ def detail(opportunity: Opportunity, organisation: Organisation, *, viewer_id: i
         matches = matching(held_certificates(viewer_id), opportunity)
         application = db.session.scalar(sa.select(Application).where(
             Application.opportunity_id == opportunity.id, Application.user_id == viewer_id))
-    return Detail(opportunity, organisation, [(t, teaching[t.lower()]) for t in tags],
+    return Detail(opportunity, organisation, [(c.label, teaching[c.name.lower()]) for c in opportunity.competences],
                   sorted(named.values(), key=lambda c: c.title), matches, application)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from ..html import render_user_markdown
 from ..notifications.services import notify, site_path
 from ..organisations.queries import get_organisation
 from ..transaction import add_unless_present
+from . import queries
 from .models import (
     ENDED,
     Application,
@@ -51,7 +53,8 @@ class OpportunityFields:
     description: str = ""
     place: str = ""
     remote: bool = False
-    competences: list[str] = field(default_factory=list)
+    # Names or framework references ("EntreComp 1.1"); validated: (name, framework, code) each.
+    competences: list[Any] = field(default_factory=list)
     course_ids: list[int] = field(default_factory=list)
 
 
@@ -68,6 +71,30 @@ def organisation_of(opportunity: Opportunity):
 
 def _today() -> date:
     return clock.now().date()
+
+
+def _resolved(tags: list[str]) -> list[tuple[str, str | None, str | None]]:
+    """Each tag as (name, framework, code): a framework reference ("EntreComp 1.1") or the exact name of one of
+    the courses' framework competences links it, with the framework's own name; anything else stays a free tag."""
+    by_reference: dict[str, queries.FrameworkCompetence] = {}
+    by_name: dict[str, list[queries.FrameworkCompetence]] = {}
+    for competence in queries.framework_competences():
+        by_reference[competence.reference.casefold()] = competence
+        by_name.setdefault(competence.name.casefold(), []).append(competence)
+    resolved: list[tuple[str, str | None, str | None]] = []
+    for tag in tags:
+        named = by_name.get(tag.casefold(), [])
+        known = by_reference.get(tag.casefold()) or (named[0] if len(named) == 1 else None)
+        entry = (known.name[:80], known.framework, known.code) if known else (tag, None, None)
+        same = next((i for i, seen in enumerate(resolved) if seen[0].casefold() == entry[0].casefold()), None)
+        if same is None:
+            resolved.append(entry)
+        elif resolved[same][1] is None and entry[1] is not None:
+            resolved[same] = entry  # the framework's competence, rather than a free tag of its name
+        elif entry[1] is not None and resolved[same][1:] != entry[1:]:
+            raise InvalidInput(_("Two of the competences are called %(name)s: keep one of them.", name=entry[0]),
+                               field="competences")
+    return resolved
 
 
 def competence_tags(raw: str) -> list[str]:
@@ -90,11 +117,8 @@ def _validated(fields: OpportunityFields) -> OpportunityFields:
         raise InvalidInput(_("The closing date cannot be in the past."), field="closes_on")
     if fields.closes_on > _today() + timedelta(days=366):
         raise InvalidInput(_("Close it within a year."), field="closes_on")
-    competences: list[str] = []
-    for tag in fields.competences or []:
-        tag = validation.text(tag, "competences", min_length=2, max_length=80)
-        if tag.casefold() not in {c.casefold() for c in competences}:
-            competences.append(tag)
+    tags = [validation.text(tag, "competences", min_length=2, max_length=80) for tag in fields.competences or []]
+    competences = _resolved(tags)
     if len(competences) > MAX_COMPETENCES:
         raise InvalidInput(_("At most %(n)d competences.", n=MAX_COMPETENCES), field="competences")
     course_ids = []
@@ -120,8 +144,8 @@ def _apply_fields(opportunity: Opportunity, values: OpportunityFields) -> None:
     opportunity.place = values.place
     opportunity.remote = values.remote
     opportunity.closes_on = values.closes_on
-    opportunity.competences = [OpportunityCompetence(position=i, name=name)
-                               for i, name in enumerate(values.competences)]
+    opportunity.competences = [OpportunityCompetence(position=i, name=name, framework=framework, code=code)
+                               for i, (name, framework, code) in enumerate(values.competences)]
     opportunity.courses = [OpportunityCourse(course_id=course_id) for course_id in values.course_ids]
 
 

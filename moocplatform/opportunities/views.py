@@ -165,13 +165,17 @@ def organisation_postings(slug: str):
 def _fields(form: OpportunityForm) -> OpportunityFields:
     return OpportunityFields(title=form.title.data, kind=form.kind.data, closes_on=form.closes_on.data,
                              description=form.description.data or "", place=form.place.data or "",
-                             remote=form.remote.data, competences=services.competence_tags(form.competences.data or ""),
+                             remote=form.remote.data,
+                             competences=[*(form.framework_competences.data or []),
+                                          *services.competence_tags(form.competences.data or "")],
                              course_ids=list(form.course_ids.data or []))
 
 
 def _posting_form(**values) -> OpportunityForm:
     form = OpportunityForm(**values)
     form.course_ids.choices = [SelectChoice(course_id, title) for course_id, title in queries.course_choices()]
+    form.framework_competences.choices = [SelectChoice(c.reference, f"{c.reference} · {c.name}")
+                                          for c in queries.framework_competences()]
     return form
 
 
@@ -199,7 +203,8 @@ def edit_opportunity(opportunity_id: int):
     form = _posting_form(data={
         "title": opportunity.title, "kind": opportunity.kind.value, "description": opportunity.description,
         "place": opportunity.place, "remote": opportunity.remote, "closes_on": opportunity.closes_on,
-        "competences": ", ".join(c.name for c in opportunity.competences),
+        "framework_competences": [c.reference for c in opportunity.competences if c.reference],
+        "competences": ", ".join(c.name for c in opportunity.competences if not c.reference),
         "course_ids": [c.course_id for c in opportunity.courses]})
     del form.publish
     if form.validate_on_submit() and apply_form(
