@@ -136,7 +136,8 @@ def assert_inert(html: str) -> None:
         for name, value in attrs:
             assert not name.startswith("on") and name not in {"style", "target", "srcdoc"}, html
             if name in {"href", "src"}:
-                assert (value or "").split(":")[0].lower() in {"http", "https", "mailto"}, html
+                same_site = (value or "").startswith("/") and not (value or "").startswith("//")  # a mention
+                assert same_site or (value or "").split(":")[0].lower() in {"http", "https", "mailto"}, html
 
 
 @pytest.mark.parametrize("body", HOSTILE)

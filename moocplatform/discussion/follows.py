@@ -5,6 +5,7 @@ comment's author already hears of the replies to it. Private conversations have 
 hears of every message."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,7 +41,9 @@ def set_following(actor: Any, thread_id: int, following: bool) -> Follow:
         if not add_unless_present(row):
             row = _row(actor.id, thread.id)
             assert row is not None
-    row.following = following
+    if row.following != following:
+        row.following = following
+        row.created_at = clock.now()  # since when the choice holds: a new follower hears of later posts only
     db.session.flush()
     return row
 
@@ -52,7 +55,9 @@ def is_following(user: Any, thread: Thread | None) -> bool:
     return row is not None and row.following
 
 
-def follower_ids(thread_id: int) -> list[int]:
+def follower_ids(thread_id: int, before: datetime) -> list[int]:
+    """Who followed the thread before a post was made (the worker tells them of it a little later)."""
     return list(db.session.scalars(sa.select(Follow.user_id).where(
-        Follow.thread_id == thread_id, Follow.following.is_(True)).order_by(Follow.user_id)))
+        Follow.thread_id == thread_id, Follow.following.is_(True), Follow.created_at < before)
+        .order_by(Follow.user_id)))
 

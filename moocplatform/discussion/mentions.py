@@ -32,5 +32,6 @@ def resolve_mentions(space: Space, source: str) -> Mentions:
     found = users_by_handle(set(handles))
     members = [user for handle in handles if (user := found.get(handle)) is not None and is_member(user, space)]
     settings = people_queries.settings_for({u.id for u in members})
-    links = {u.handle: site_path("people.profile", user_id=u.id) for u in members if u.handle and settings[u.id].visible}
+    links = {u.handle: site_path("people.profile", user_id=u.id)
+             for u in members if u.handle and settings[u.id].visible}
     return Mentions(members, links)

@@ -138,7 +138,7 @@ class Follow(Model):
     thread_id: Mapped[int] = mapped_column(sa.ForeignKey("discussion_threads.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     following: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime]
+    created_at: Mapped[datetime]  # when the current choice was made
 
 
 class NoticeReason(StrEnum):

@@ -104,7 +104,7 @@ def tell_followers(payload: dict[str, Any], _row: object) -> None:
         return
     thread = db.session.get_one(Thread, post.thread_id)
     space = db.session.get_one(Space, post.space_id)
-    people = users_by_id({post.author_id, *follower_ids(thread.id)})
+    people = users_by_id({post.author_id, *follower_ids(thread.id, post.created_at)})
     actor = people.get(post.author_id)
     if actor is None:
         return
