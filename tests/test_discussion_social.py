@@ -384,10 +384,14 @@ def test_unit_comments_are_followed_by_choice(client, course, learners, run_outb
     assert not follows.is_following(bea, thread)
 
 
-def test_conversations_have_no_followers(learners):
+def test_conversations_have_no_followers_and_messages_no_likes(learners):
     ada, bea, _cem = learners
     space = services.open_private_space(ada, [bea])
     thread = queries.conversation_thread(space.id)
+    message = services.send_message(ada, space, "hello @bea_barros")
+    with pytest.raises(Conflict):
+        reactions.like_post(bea, message.id)
+    assert [n.kind for n in told(bea)] == ["discussion.message"]  # told once, as a message
     with pytest.raises(Conflict):
         follows.set_following(ada, thread.id, True)
     with pytest.raises(NotFound):
@@ -433,7 +437,11 @@ def test_an_accepted_answer_deleted_leaves_the_thread_without_one(course, learne
     question = forum_thread(course, ada, "Q", "?", category_key="help")
     answer = services.reply(bea, question, "A")
     reactions.accept_answer(ada, answer.id)
-    db.session.delete(answer)
+    services.delete_own_post(bea, answer.id)  # by its author
+    assert question.accepted_post_id is None
+    again = services.reply(bea, question, "A again")
+    reactions.accept_answer(ada, again.id)
+    db.session.delete(again)  # or the row itself (a course's discussion removed)
     db.session.flush()
     db.session.refresh(question)
     assert question.accepted_post_id is None

@@ -21,6 +21,8 @@ HELP_CATEGORY = "help"
 
 def _likeable(actor: Any, post_id: int) -> tuple[Post, Space]:
     post, space = get_post(actor, post_id)
+    if space.membership == "private":
+        raise Conflict(_("Messages in a conversation take no likes."))
     if not post.visible:
         raise Conflict(_("This post is not shown any more."))
     if post.author_id == actor.id:

@@ -341,6 +341,9 @@ def delete_own_post(actor: Any, post_id: int) -> Post:
         post.body_source = ""
         post.body_html = ""
         _count_visible(post, -1 if post.hidden_at is None else 0)
+        thread = db.session.get_one(Thread, post.thread_id)
+        if thread.accepted_post_id == post.id:  # a deleted answer answers nothing
+            thread.accepted_post_id = None
     db.session.flush()
     return post
 
