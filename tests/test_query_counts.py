@@ -139,6 +139,8 @@ def test_discussion_pages_do_not_grow_with_posts(client, count_queries):
     # count, a page of posts with their likes, their replies with theirs, ...), then whether the viewer follows
     # it and whether its category is help (accepted answers); likes add none
     assert small[4] == 11
+    # a unit's comment thread: ten as before likes (with the unit's prompt), then whether the viewer follows it
+    assert small[1] == 11
 
 
 def test_notes_and_bookmarks_pages_do_not_grow_with_notes(client, count_queries):
