@@ -474,3 +474,13 @@ def test_no_handle_no_mention():
     enrol(old, course)
     assert old.handle is None
     assert "<a" not in render_user_markdown("@old_timer", mentions={})
+
+
+@pytest.mark.parametrize("target", ["/a\r\nSet-Cookie: x=1", "/\\evil.example", "\\\\evil.example",
+                                    "//evil.example", "https://evil.example/", "javascript:alert(1)"])
+def test_a_button_returns_only_to_a_plain_path_of_the_site(client, course, learners, target):
+    ada, bea, _cem = learners
+    post = services.comment_on_unit(ada, course, "m1-u1", "x")
+    log_in(client, bea)
+    response = client.post(f"/discussion/posts/{post.id}/like", data={"next": target})
+    assert response.status_code == 302 and response.headers["Location"] == f"/discussion/posts/{post.id}"
