@@ -1,6 +1,7 @@
 """Discussing a unit in the browser: a learner comments under a discussion unit, another replies from the
-thread page and the first sees the bell; a learner mentions another, who sees the bell, gets the daily summary
-and stops it from the mail's link; a moderator hides a reported post. Every page passes axe."""
+thread page and the first sees the bell; a learner mentions another, who sees the bell, likes and answers,
+gets the daily summary and stops it from the mail's link; a moderator hides a reported post; a question in
+the help category gets its accepted answer. Every page passes axe."""
 from __future__ import annotations
 
 import pytest
@@ -87,7 +88,7 @@ def test_a_mention_reaches_the_bell_and_the_daily_summary_and_a_moderator_hides_
     mina.goto(MENTION_UNIT)
     panel = mina.get_by_role("region", name="Discuss this step")
     panel.get_by_label("Your comment").fill("My goal: read one paper a week. What is yours, @noor_named?")
-    panel.get_by_role("button", name="Post").click()
+    panel.get_by_role("button", name="Post", exact=True).click()
     expect(mina.get_by_text("Your comment is posted.")).to_be_visible()
     mention = panel.get_by_role("link", name="@noor_named")
     expect(mention).to_have_attribute("href", f"/people/{live_server.user_ids['noor']}")
@@ -141,3 +142,27 @@ def test_a_mention_reaches_the_bell_and_the_daily_summary_and_a_moderator_hides_
     noor.goto(MENTION_UNIT)
     expect(noor.get_by_text("read one paper a week")).to_have_count(0)
     expect(noor.get_by_text("one chapter of statistics")).to_have_count(0)  # its replies go with it
+
+    # A question in the help category: Noor follows it by asking, Mina answers, Noor accepts the answer.
+    noor.goto("/courses/learning-to-learn/discussion")
+    noor.get_by_role("table").get_by_role("link", name="Help", exact=True).click()
+    assert_accessible(noor)
+    noor.get_by_label("Title").fill("How long should a review session be?")
+    noor.get_by_label("Your post").fill("I never know when to stop.")
+    noor.get_by_role("button", name="Start the thread").click()
+    expect(noor.get_by_role("button", name="Following")).to_be_visible()
+    question = noor.url
+    mina.goto(question)
+    mina.get_by_label("Your comment").fill("Twenty minutes, then a short break.")
+    mina.get_by_role("button", name="Post", exact=True).click()
+    expect(mina.get_by_text("Twenty minutes")).to_be_visible()
+    noor.goto(question)
+    noor.get_by_role("button", name="Accept as the answer").click()
+    expect(noor.get_by_text("The answer is marked.")).to_be_visible()
+    expect(noor.locator("article", has_text="Twenty minutes").get_by_text("Accepted answer")).to_be_visible()
+    assert_accessible(noor)
+    noor.goto("/courses/learning-to-learn/discussion")
+    noor.get_by_role("table").get_by_role("link", name="Help", exact=True).click()
+    expect(noor.locator(".thread-list li", has_text="How long should a review session be?")
+           .get_by_text("Answered")).to_be_visible()
+
