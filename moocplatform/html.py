@@ -5,12 +5,14 @@ Values returned here are safe to mark as such in templates; nothing else is.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import bleach
 from bleach.css_sanitizer import CSSSanitizer
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
 from markupsafe import Markup, escape
 
 ALLOWED_TAGS = frozenset({
@@ -99,10 +101,76 @@ def render_markdown(
     return clean_html(_markdown(rewrite_url).render(text))
 
 
-def render_user_markdown(text: str) -> str:
-    """Markdown written by users (bios, posts): no images, links get rel=nofollow."""
-    html = _markdown(None).disable("image").render(text)
+# An @handle in running text (not inside a word, an e-mail address or a path): see accounts.handles.
+_MENTION = re.compile(r"(?<![\w@/.+-])@([A-Za-z0-9_]{3,30})(?![\w@])")
+MENTION_CLASS = "mention"
+
+
+def _mentions_rule(state: StateCore) -> None:
+    """Find @handles in the text of a post (never in code, nor inside a link's text). With env["mentions"]
+    ({handle: profile path}) the handles it names become links; every handle seen goes in env["found"]."""
+    links: Mapping[str, str] = state.env.get("mentions") or {}
+    found: list[str] = state.env.setdefault("found", [])
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children: list[Token] = []
+        depth = 0
+        for token in block.children:
+            depth += token.type == "link_open"
+            depth -= token.type == "link_close"
+            if token.type != "text" or depth or "@" not in token.content:
+                children.append(token)
+                continue
+            rest = 0
+            for match in _MENTION.finditer(token.content):
+                handle = match.group(1).lower()
+                if handle not in found:
+                    found.append(handle)
+                href = links.get(handle)
+                if not href:
+                    continue
+                if match.start() > rest:
+                    children.append(_text_token(token.content[rest:match.start()]))
+                link = Token("link_open", "a", 1)
+                link.attrs = {"href": href, "class": MENTION_CLASS}
+                children += [link, _text_token(match.group(0)), Token("link_close", "a", -1)]
+                rest = match.end()
+            if rest < len(token.content):
+                children.append(_text_token(token.content[rest:]) if rest else token)
+        block.children = children
+
+
+def _text_token(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+def _user_markdown() -> MarkdownIt:
+    md = _markdown(None).disable("image")
+    md.core.ruler.push("mentions", _mentions_rule)
+    return md
+
+
+def render_user_markdown(text: str, *, mentions: Mapping[str, str] | None = None) -> str:
+    """Markdown written by users (bios, posts): no images, links get rel=nofollow. `mentions` maps the
+    @handles that should link ({handle: the person's profile path}); other @handles stay plain text, so a
+    mention says nothing about anyone it does not link."""
+    html = _user_markdown().render(text, {"mentions": dict(mentions or {})})
     return bleach.linkify(clean_html(html), callbacks=[bleach.callbacks.nofollow], parse_email=False)
+
+
+def mentioned_handles(text: str) -> list[str]:
+    """The @handles a user's Markdown mentions, lower case, first mention first (none in code or link text)."""
+    env: dict[str, list[str]] = {}
+    _user_markdown().parse(text, env)
+    return env.get("found", [])
+
+
+def link_count(html: str) -> int:
+    """The links in sanitised HTML that lead somewhere else (mentions of people are not counted)."""
+    return len(re.findall(r"<a\s", html)) - len(re.findall(rf'<a\s[^>]*class="{MENTION_CLASS}"', html))
 
 
 def highlighted(text: str, start: str, end: str) -> str:

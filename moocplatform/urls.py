@@ -20,7 +20,7 @@ def base_path() -> str:
 
 def is_safe_next(target: str | None) -> bool:
     """Only same-site paths may be redirect targets after log-in."""
-    if not target:
+    if not target or not target.isprintable() or "\\" in target:  # header injection; "/\\host" is "//host"
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//")

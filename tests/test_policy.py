@@ -206,6 +206,14 @@ CASES = {
     "discussion.moderate_thread": ("POST", "/discussion/threads/{thread}/moderate", {
         **MODERATORS, "facilitator": 400, "course_team": 400, "admin": 400}),
     "discussion.moderation_queue": ("GET", "/courses/alpha/discussion/moderation", MODERATORS),
+    # likes and follows: any member; an accepted answer is the asker's or a moderator's choice, and {thread} is
+    # not a help thread, so members are sent back with the reason (tests/test_discussion_social.py has the rules)
+    "discussion.like_post": ("POST", "/discussion/posts/{peer_post}/like", MEMBERS),
+    "discussion.unlike_post": ("POST", "/discussion/posts/{peer_post}/unlike", MEMBERS),
+    "discussion.follow_thread": ("POST", "/discussion/threads/{thread}/follow", MEMBERS),
+    "discussion.unfollow_thread": ("POST", "/discussion/threads/{thread}/unfollow", MEMBERS),
+    "discussion.accept_answer": ("POST", "/discussion/posts/{peer_post}/accept", MEMBERS),
+    "discussion.clear_answer": ("POST", "/discussion/threads/{thread}/answer/clear", MEMBERS),
     # notifications: {notification} is the enrolled learner's
     "notifications.index": ("GET", "/notifications", SIGNED_IN),
     "notifications.mark_all_read": ("POST", "/notifications/read", SIGNED_IN),

@@ -116,18 +116,31 @@ def test_discussion_pages_do_not_grow_with_posts(client, count_queries):
     from datetime import timedelta
 
     from moocplatform import clock
+    from moocplatform.discussion import follows, reactions
     for n in range(40):
         clock.advance(timedelta(minutes=2))
         author = people[n % 3]
-        post = discussion.comment_on_unit(author, course, "m1-u2", f"comment {n}")
-        discussion.reply(people[(n + 1) % 3], thread, f"reply {n}", parent_id=post.id)
-        discussion.reply(author, forum_thread, f"post {n}")
+        post = discussion.comment_on_unit(author, course, "m1-u2", f"comment {n} @{people[1].handle}")
+        answer = discussion.reply(people[(n + 1) % 3], thread, f"reply {n}", parent_id=post.id)
+        forum_post = discussion.reply(author, forum_thread, f"post {n}")
         discussion.start_thread(author, space, category.id, f"Thread {n}", "body")
+        for liker in people:  # likes on posts and replies, the viewer's among them
+            for liked in (post, answer, forum_post):
+                if liked.author_id != liker.id:
+                    reactions.like_post(liker, liked.id)
+    follows.set_following(people[1], thread.id, True)
     db.session.flush()
     log_in(client, people[1])  # the first session ended, 80 minutes unused
     assert [queries_for(client, count_queries, page) for page in pages] == small
     # the unit page's six (with the bell, the thread and my note), then a page of comments and their replies
+    # (each with its likes and the viewer's like, as columns of the same query)
     assert small[0] == 8
+    # a forum thread page: nine as before likes (the viewer, the bell, the thread, its space, its course, the
+    # count, a page of posts with their likes, their replies with theirs, ...), then whether the viewer follows
+    # it and whether its category is help (accepted answers); likes add none
+    assert small[4] == 11
+    # a unit's comment thread: ten as before likes (with the unit's prompt), then whether the viewer follows it
+    assert small[1] == 11
 
 
 def test_notes_and_bookmarks_pages_do_not_grow_with_notes(client, count_queries):

@@ -27,7 +27,7 @@ from moocplatform.outbox import OutboxMessage
 from moocplatform.quizzes.models import QuizException
 from tests.concurrency import only_on_postgres
 from tests.conftest import log_in
-from tests.factories import make_course, make_user, sample_quiz, write_pack
+from tests.factories import enrol, make_course, make_user, sample_quiz, write_pack
 from tests.quiz_helpers import learner_in, quiz_course
 
 PARALLEL = 20
@@ -273,3 +273,54 @@ def test_twenty_uploads_of_one_pack_store_one_draft(app, live_data, tmp_path):
         thread.join(60)
     assert len(statuses) == PARALLEL and all(status < 500 for status in statuses), statuses
     assert count(CourseVersion, CourseVersion.course_id == course_id, CourseVersion.version == "2.0.0") == 1
+
+
+@only_on_postgres
+def test_twenty_likes_of_one_post_at_once_make_one_like(app, live_data):
+    from moocplatform.discussion import services as discussion
+    from moocplatform.discussion.models import Like, Thread
+    from tests.discussion_helpers import make_discussion_course
+
+    with app.app_context():
+        course = make_discussion_course("liked-at-once")
+        author, fan = make_user(), make_user()
+        for person in (author, fan):
+            enrol(person, course)
+        post = discussion.comment_on_unit(author, course, "m1-u1", "Worth a like")
+        db.session.commit()
+        clients = browsers(app, fan)
+        db.session.commit()
+        post_id, thread_id = post.id, post.thread_id
+    statuses = all_at_once(clients, "POST", f"/discussion/posts/{post_id}/like", {})
+    assert statuses == [302] * PARALLEL
+    assert count(Like, Like.post_id == post_id) == 1
+    with db.engine.connect() as connection:
+        assert connection.scalar(sa.select(Thread.like_count).where(Thread.id == thread_id)) == 1
+
+
+@only_on_postgres
+def test_twenty_accounts_of_one_name_at_once_get_twenty_handles(app, live_data):
+    from moocplatform.accounts.services import create_verified_user
+    from tests.factories import PASSWORD
+
+    barrier = threading.Barrier(PARALLEL, timeout=30)
+    failures: list[BaseException] = []
+
+    def create(n: int) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                with transaction.unit_of_work(f"account {n}"):
+                    create_verified_user(f"same{n}@example.org", "Sam Same", PASSWORD)
+            except BaseException as error:  # noqa: BLE001 (reported below)
+                failures.append(error)
+
+    threads = [threading.Thread(target=create, args=(n,)) for n in range(PARALLEL)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    with db.engine.connect() as connection:
+        handles = connection.scalars(sa.select(User.handle).where(User.email.like("same%"))).all()
+    assert len(handles) == PARALLEL and len(set(handles)) == PARALLEL and "sam_same" in handles

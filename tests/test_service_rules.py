@@ -505,3 +505,24 @@ def test_private_conversations_check_who_may_write(w):
     with pytest.raises(InvalidInput) as refused:
         discussion.send_message(w.learner, space, "")
     assert refused.value.field == "body"
+
+
+def test_likes_follows_and_answers_check_who_asks(w):
+    from moocplatform.discussion import follows, reactions
+    from moocplatform.discussion import services as discussion
+    from moocplatform.errors import Conflict
+
+    post = discussion.comment_on_unit(w.learner, w.course, "m1-u2", "A comment")
+    for call in (lambda who: reactions.like_post(who, post.id), lambda who: reactions.unlike_post(who, post.id),
+                 lambda who: follows.set_following(who, post.thread_id, True),
+                 lambda who: reactions.accept_answer(who, post.id),
+                 lambda who: reactions.clear_answer(who, post.thread_id)):
+        for outsider in (ANONYMOUS, w.outsider):
+            with pytest.raises(NotFound):
+                call(outsider)
+    with pytest.raises(Conflict):  # nobody likes their own post
+        reactions.like_post(w.learner, post.id)
+    with pytest.raises(NotFound):  # a unit's comments are no help thread
+        reactions.accept_answer(w.team, post.id)
+    with pytest.raises(NotFound):
+        reactions.like_post(w.learner, 10**9)

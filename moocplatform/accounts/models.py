@@ -56,6 +56,9 @@ class User(UserMixin, Model):
     locale: Mapped[str] = mapped_column(sa.String(16), default="en")
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     bio: Mapped[str] = mapped_column(sa.Text, default="")
+    # The public @handle others mention the person by: lower case, given once when the account is made
+    # (accounts.handles), never reused while the account exists; erased with the account.
+    handle: Mapped[str | None] = mapped_column(sa.String(32), unique=True, index=True)
     status: Mapped[UserStatus] = mapped_column(stored_enum(UserStatus, column="status", length=16),
                                                default=UserStatus.active)
     created_at: Mapped[datetime]
@@ -178,6 +181,7 @@ def _erase_account(user: User) -> None:
     user.display_name = "Deleted user"
     user.full_name = ""
     user.bio = ""
+    user.handle = None
     user.password_hash = "!"
     user.status = UserStatus.deleted
     user.email_verified_at = None

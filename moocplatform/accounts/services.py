@@ -15,6 +15,7 @@ from ..events import UserErased, announce
 from ..extensions import db
 from ..mail import queue_mail, requested_mail_allowed
 from ..urls import public_url
+from .handles import assign_handle
 from .mails import ACCOUNT_EXISTS, PASSWORD_CHANGED, PASSWORD_WAS_RESET, RESET_PASSWORD, VERIFY_EMAIL
 from .models import Consent, RoleGrant, ScopeType, User, UserSession, UserStatus
 from .passwords import burn_time, hash_password, needs_rehash, password_problem, verify_password
@@ -88,6 +89,7 @@ def register_user(form: Registration) -> User | None:
                 timezone=timezone, locale=locale, created_at=now, password_changed_at=now)
     if not transaction.add_unless_present(user):
         return None  # a parallel registration of this address won; it sends the mail
+    assign_handle(user)
     config = current_app.config
     for kind, version in (("terms", config["TERMS_VERSION"]), ("privacy", config["PRIVACY_VERSION"]),
                           ("minimum_age", str(config["MINIMUM_AGE"]))):
@@ -119,6 +121,7 @@ def create_verified_user(email: str, display_name: str, password: str, *, actor=
                 email_verified_at=now, password_changed_at=now, **profile)
     db.session.add(user)
     db.session.flush()
+    assign_handle(user)
     return user
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .. import events
 from ..extensions import db
+from . import notices
 from .criteria import register_criteria
 from .queries import courses_with_live_version
 from .services import ensure_course_space, on_version_published
@@ -10,6 +11,7 @@ from .services import ensure_course_space, on_version_published
 
 def subscribe() -> None:
     register_criteria()
+    notices.subscribe()
     events.subscribe(events.VersionPublished, on_version_published)
 
 

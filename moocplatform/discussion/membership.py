@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from .. import policy
+from ..errors import NotFound
 from ..extensions import db
-from .models import Space, SpaceMember
+from .models import Space, SpaceMember, Thread
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,15 @@ def is_member(user: Any, space: Space) -> bool:
 
 def moderates(user: Any, space: Space) -> bool:
     return policy.signed_in(user) and membership_of(space).moderates(user, space)
+
+
+def thread_for_reading(user: Any, thread_id: int) -> tuple[Thread, Space]:
+    """A thread and its space for a member of the space; to anybody else it does not exist."""
+    thread = db.session.get(Thread, thread_id)
+    space = db.session.get(Space, thread.space_id) if thread is not None else None
+    if thread is None or space is None or not is_member(user, space):
+        raise NotFound(_("No such thread."))
+    return thread, space
 
 
 def _listed_member(user: Any, space: Space) -> bool:

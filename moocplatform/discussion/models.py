@@ -4,11 +4,13 @@ level deep; reports. Posts keep the Markdown they were written in and the HTML s
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import Model
+from ..stored_enum import stored_enum
 
 
 class Space(Model):
@@ -66,6 +68,11 @@ class Thread(Model):
     post_count: Mapped[int] = mapped_column(default=0)  # visible posts
     pinned: Mapped[bool] = mapped_column(default=False)
     locked: Mapped[bool] = mapped_column(default=False)
+    # Likes of the thread's posts by people other than their authors (the "most liked" order).
+    like_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # In a help category: the post the thread's author (or a moderator) marked as answering it.
+    accepted_post_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("discussion_posts.id", ondelete="SET NULL", use_alter=True))
 
 
 class Post(Model):
@@ -105,3 +112,51 @@ class Report(Model):
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None] = mapped_column(index=True)
     resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class Like(Model):
+    """One person likes one post (never their own): the unique constraint makes two clicks one like."""
+
+    __tablename__ = "discussion_likes"
+    __table_args__ = (sa.UniqueConstraint("post_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(sa.ForeignKey("discussion_posts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+
+
+class Follow(Model):
+    """A person's choice about a thread: following (told of new posts) or not. Authors and repliers follow on
+    their first post; a row with following False is an explicit unfollow that later posts do not undo."""
+
+    __tablename__ = "discussion_follows"
+    __table_args__ = (sa.UniqueConstraint("thread_id", "user_id"),
+                      sa.Index("ix_discussion_follows_thread_following", "thread_id", "following"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    thread_id: Mapped[int] = mapped_column(sa.ForeignKey("discussion_threads.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    following: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]  # when the current choice was made
+
+
+class NoticeReason(StrEnum):
+    MENTION = "mention"  # the post mentions them
+    REPLY = "reply"  # it replies to their post, or is posted in their thread
+    MESSAGE = "message"  # a message in their private conversation
+    FOLLOW = "follow"  # a new post in a thread they follow
+
+
+class PostNotice(Model):
+    """Who was told about a post, and why (mentioned, replied to, following): one row per person and post, so
+    that nobody hears of one post twice, and an edit tells only the people it newly mentions."""
+
+    __tablename__ = "discussion_post_notices"
+    __table_args__ = (sa.UniqueConstraint("post_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(sa.ForeignKey("discussion_posts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[NoticeReason] = mapped_column(stored_enum(NoticeReason, column="reason", length=16))
+    created_at: Mapped[datetime]

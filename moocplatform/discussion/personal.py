@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..personal_data import delete_rows, register, rows_as_dicts
-from .models import Post, Report, SpaceMember, Thread
+from .models import Follow, Like, Post, PostNotice, Report, SpaceMember, Thread
 
 
 def _anonymise_posts(user) -> None:
@@ -36,3 +36,15 @@ register(SpaceMember, section="discussion_memberships", rule="delete",
          export=lambda user: rows_as_dicts(SpaceMember, SpaceMember.user_id == user.id),
          erase=lambda user: delete_rows(SpaceMember, SpaceMember.user_id == user.id),
          reason="membership of a private space says who talked to whom")
+register(Like, section="discussion_likes", rule="delete",
+         export=lambda user: rows_as_dicts(Like, Like.user_id == user.id),
+         erase=lambda user: delete_rows(Like, Like.user_id == user.id),
+         reason="a like is the person's own; the post keeps its text and loses the like")
+register(Follow, section="discussion_follows", rule="delete",
+         export=lambda user: rows_as_dicts(Follow, Follow.user_id == user.id),
+         erase=lambda user: delete_rows(Follow, Follow.user_id == user.id),
+         reason="which threads a person follows is theirs alone")
+register(PostNotice, section="discussion_post_notices", rule="delete",
+         export=lambda user: rows_as_dicts(PostNotice, PostNotice.user_id == user.id),
+         erase=lambda user: delete_rows(PostNotice, PostNotice.user_id == user.id),
+         reason="which posts a person was told of, and why, says what they were mentioned in")

@@ -3,7 +3,7 @@ the forum's categories, a category's threads, a thread's page, the moderation qu
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,7 @@ from ..html import highlighted
 from ..pagination import Page
 from ..query_args import MAX_PAGE, parse_whole_number
 from .membership import is_member, moderates
-from .models import Category, Post, Report, Space, SpaceMember, Thread
+from .models import Category, Like, Post, Report, Space, SpaceMember, Thread
 
 PANEL_POSTS = 20
 THREADS_PER_PAGE = 25
@@ -50,31 +50,41 @@ class ShownPost:
     post: Post
     author_name: str
     replies: list[ShownPost] = field(default_factory=list)
+    author_handle: str = ""
+    likes: int = 0  # by people other than the author (nobody likes their own)
+    liked: bool = False  # by the viewer
 
     @property
     def is_reply(self) -> bool:
         return self.post.parent_id is not None
 
 
-def _with_authors(query: sa.Select) -> sa.Select:
-    return query.add_columns(User.display_name).outerjoin(User, User.id == Post.author_id)
+def _with_authors(query: sa.Select, viewer_id: int | None = None) -> sa.Select:
+    """Each post with its author's name and handle, its likes and whether the viewer liked it: columns of the
+    same query (correlated counts on the likes' unique index), so likes add no query to a page."""
+    likes = (sa.select(sa.func.count()).select_from(Like).where(Like.post_id == Post.id)
+             .correlate(Post).scalar_subquery())
+    liked = sa.exists().where(Like.post_id == Post.id, Like.user_id == (viewer_id or 0)).correlate(Post)
+    return (query.add_columns(User.display_name, User.handle, likes.label("likes"), liked.label("liked"))
+            .outerjoin(User, User.id == Post.author_id))
 
 
 def _shown(rows) -> list[ShownPost]:
-    return [ShownPost(post, name or "") for post, name in rows]
+    return [ShownPost(post, name or "", author_handle=handle or "", likes=likes or 0, liked=bool(liked))
+            for post, name, handle, likes, liked in rows]
 
 
-def _replies_of(top: list[ShownPost], *, include_hidden: bool) -> list[ShownPost]:
+def _replies_of(top: list[ShownPost], *, include_hidden: bool, viewer_id: int | None = None) -> list[ShownPost]:
     """Attach every reply of these posts, in one query."""
     if not top:
         return top
-    query = _with_authors(sa.select(Post).where(Post.parent_id.in_([s.post.id for s in top])))
+    query = _with_authors(sa.select(Post).where(Post.parent_id.in_([s.post.id for s in top])), viewer_id)
     if not include_hidden:
         query = query.where(Post.hidden_at.is_(None))
     by_parent: dict[int, list[ShownPost]] = {}
     for reply in _shown(db.session.execute(query.order_by(Post.created_at, Post.id)).all()):
         by_parent.setdefault(reply.post.parent_id or 0, []).append(reply)
-    return [ShownPost(s.post, s.author_name, by_parent.get(s.post.id, [])) for s in top]
+    return [replace(s, replies=by_parent.get(s.post.id, [])) for s in top]
 
 
 @dataclass(frozen=True)
@@ -99,12 +109,13 @@ def unit_panel(viewer: Any, course: Any, unit_key: str) -> UnitPanelData:
     posts: list[ShownPost] = []
     more = False
     if thread is not None and member:
-        query = _with_authors(sa.select(Post).where(Post.thread_id == thread.id, Post.parent_id.is_(None)))
+        query = _with_authors(sa.select(Post).where(Post.thread_id == thread.id, Post.parent_id.is_(None)),
+                              viewer.id)
         if not moderator:
             query = query.where(Post.hidden_at.is_(None))
         rows = db.session.execute(query.order_by(Post.created_at.desc(), Post.id.desc()).limit(PANEL_POSTS + 1)).all()
         more = len(rows) > PANEL_POSTS
-        posts = _replies_of(_shown(rows[:PANEL_POSTS]), include_hidden=moderator)
+        posts = _replies_of(_shown(rows[:PANEL_POSTS]), include_hidden=moderator, viewer_id=viewer.id)
     locked = thread is not None and thread.locked
     return UnitPanelData(thread, posts, can_post=member and not locked and not course.is_archived,
                          can_moderate=moderator, read_only=locked or course.is_archived, more=more)
@@ -134,30 +145,52 @@ class ThreadRow:
     author_name: str
 
 
-def category_threads(category: Category, page_text: str) -> Page:
-    """Threads of a category, pinned first then by last post; the total comes from the stored counter."""
-    total = category.thread_count
+THREAD_SORTS = ("activity", "newest", "liked", "unanswered")
+POST_SORTS = ("oldest", "newest", "liked")
+
+
+def category_threads(category: Category, page_text: str, sort: str = "activity") -> Page:
+    """Threads of a category, pinned first, then by the order asked for: latest activity (the default), newest,
+    most liked, or unanswered only (nobody replied yet; newest first). The total comes from the stored
+    counter, except for unanswered, which counts."""
+    sort = sort if sort in THREAD_SORTS else "activity"
+    query = (sa.select(Thread, User.display_name).outerjoin(User, User.id == Thread.author_id)
+             .where(Thread.space_id == category.space_id, Thread.category_id == category.id))
+    order = {"activity": (Thread.last_post_at.desc(),), "newest": (Thread.created_at.desc(),),
+             "liked": (Thread.like_count.desc(), Thread.last_post_at.desc()),
+             "unanswered": (Thread.created_at.desc(),)}[sort]
+    if sort == "unanswered":
+        query = query.where(Thread.post_count <= 1)
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    else:
+        total = category.thread_count
     pages = max(1, -(-total // THREADS_PER_PAGE))
     number = min(max(1, int(page_text) if page_text.isdigit() else 1), pages)
-    rows = db.session.execute(
-        sa.select(Thread, User.display_name).outerjoin(User, User.id == Thread.author_id)
-        .where(Thread.space_id == category.space_id, Thread.category_id == category.id)
-        .order_by(Thread.pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
-        .limit(THREADS_PER_PAGE).offset((number - 1) * THREADS_PER_PAGE)).all()
+    rows = db.session.execute(query.order_by(Thread.pinned.desc(), *order, Thread.id.desc())
+                              .limit(THREADS_PER_PAGE).offset((number - 1) * THREADS_PER_PAGE)).all()
     return Page([ThreadRow(t, name or "") for t, name in rows], number, pages, total)
 
 
-def thread_posts(thread: Thread, page_text: str, *, moderator: bool) -> Page:
-    """A page of a thread's posts, oldest first, each with its replies: a count and two queries."""
+def thread_posts(thread: Thread, page_text: str, *, moderator: bool, viewer_id: int | None = None,
+                 sort: str = "oldest") -> Page:
+    """A page of a thread's posts (oldest first, newest first or most liked first), each with its replies,
+    likes and the viewer's likes: a count and two queries."""
     base = sa.select(Post).where(Post.thread_id == thread.id, Post.parent_id.is_(None))
     if not moderator:
         base = base.where(Post.hidden_at.is_(None))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
     pages = max(1, -(-total // POSTS_PER_PAGE))
     number = min(max(1, int(page_text) if page_text.isdigit() else 1), pages)
-    rows = db.session.execute(_with_authors(base).order_by(Post.created_at, Post.id)
+    query = _with_authors(base, viewer_id)
+    if sort == "newest":
+        query = query.order_by(Post.created_at.desc(), Post.id.desc())
+    elif sort == "liked":
+        query = query.order_by(sa.desc("likes"), Post.created_at, Post.id)
+    else:
+        query = query.order_by(Post.created_at, Post.id)
+    rows = db.session.execute(query
                               .limit(POSTS_PER_PAGE).offset((number - 1) * POSTS_PER_PAGE)).all()
-    return Page(_replies_of(_shown(rows), include_hidden=moderator), number, pages, total)
+    return Page(_replies_of(_shown(rows), include_hidden=moderator, viewer_id=viewer_id), number, pages, total)
 
 
 def page_of_post(post: Post, *, moderator: bool) -> int:

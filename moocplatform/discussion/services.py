@@ -3,7 +3,6 @@ comment threads (created on the first comment), private spaces, posts and replie
 one's own posts. Every service checks the space's membership kind, validates, flushes and never commits."""
 from __future__ import annotations
 
-import re
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -16,10 +15,11 @@ from .. import clock, events, policy
 from ..catalog.queries import users_by_id
 from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ..extensions import db
-from ..html import render_user_markdown
+from ..html import link_count, render_user_markdown
 from ..people import queries as people_queries
-from . import notices, queries
+from . import follows, notices, queries
 from .membership import is_member, moderates
+from .mentions import Mentions, resolve_mentions
 from .models import Category, Post, Space, SpaceMember, Thread
 
 MAX_CHARACTERS = 10_000
@@ -158,16 +158,19 @@ def _clean_title(title: str, *, required: bool = True) -> str:
     return title
 
 
-def _render_body(body: str) -> tuple[str, str]:
+def _render_body(body: str, space: Space) -> tuple[str, str, Mentions]:
+    """The cleaned source, its sanitised HTML (mentions of the space's members with a public profile as
+    links to it) and the members it mentions."""
     body = (body or "").replace("\r\n", "\n").strip()
     if not body:
         raise InvalidInput(_("Write something first."), field="body")
     if len(body) > MAX_CHARACTERS:
         raise InvalidInput(_("A post has at most %(n)d characters.", n=MAX_CHARACTERS), field="body")
-    html = render_user_markdown(body)
-    if len(re.findall(r"<a\s", html)) > MAX_LINKS:
+    mentions = resolve_mentions(space, body)
+    html = render_user_markdown(body, mentions=mentions.links)
+    if link_count(html) > MAX_LINKS:
         raise InvalidInput(_("A post has at most %(n)d links.", n=MAX_LINKS), field="body")
-    return body, html
+    return body, html, mentions
 
 
 def _check_can_write(actor: Any, space: Space, thread: Thread | None) -> None:
@@ -196,7 +199,7 @@ def _earlier_post(actor: Any, request_key: str | None) -> Post | None:
 
 def _add_post(actor: Any, space: Space, thread: Thread, body: str, *, parent: Post | None,
               request_key: str | None) -> Post:
-    source, html = _render_body(body)
+    source, html, mentions = _render_body(body, space)
     now = clock.now()
     post = Post(thread_id=thread.id, space_id=space.id, parent_id=parent.id if parent else None, author_id=actor.id,
                 body_source=source, body_html=html, created_at=now, request_key=request_key or None)
@@ -214,7 +217,8 @@ def _add_post(actor: Any, space: Space, thread: Thread, body: str, *, parent: Po
         db.session.execute(sa.update(Category).where(Category.id == thread.category_id)
                            .values(post_count=Category.post_count + 1))
     db.session.flush()
-    notices.post_added(actor, space, thread, post, parent)
+    follows.follow_on_posting(actor, space, thread)
+    notices.post_added(actor, space, thread, post, parent, mentions.members)
     return post
 
 
@@ -319,9 +323,11 @@ def edit_post(actor: Any, post_id: int, body: str) -> Post:
         raise Conflict(_("A deleted post cannot be edited."))
     if space.membership == "private" and not private_space_writable(actor, space):
         raise Conflict(_("This conversation is read-only: you can no longer write to this person."))
-    post.body_source, post.body_html = _render_body(body)
+    post.body_source, post.body_html, mentions = _render_body(body, space)
     post.edited_at = clock.now()
     db.session.flush()
+    if post.visible:
+        notices.post_edited(actor, space, post, mentions.members)
     return post
 
 
@@ -335,6 +341,9 @@ def delete_own_post(actor: Any, post_id: int) -> Post:
         post.body_source = ""
         post.body_html = ""
         _count_visible(post, -1 if post.hidden_at is None else 0)
+        thread = db.session.get_one(Thread, post.thread_id)
+        if thread.accepted_post_id == post.id:  # a deleted answer answers nothing
+            thread.accepted_post_id = None
     db.session.flush()
     return post
 

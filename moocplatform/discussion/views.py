@@ -12,8 +12,9 @@ from .. import clock, query_args
 from ..catalog import queries as catalog_queries
 from ..errors import NotFound
 from ..extensions import db
-from ..forms import apply_form, apply_or_flash
-from . import moderation, queries, services
+from ..forms import EmptyForm, apply_form, apply_or_flash
+from ..urls import is_safe_next
+from . import follows, moderation, queries, reactions, services
 from .forms import EditForm, ModerationForm, PostForm, ReportForm, ThreadForm
 from .membership import is_member, moderates
 from .models import Category, Post, Space, Thread
@@ -60,9 +61,12 @@ def category_page(slug: str, category_id: int, form: ThreadForm | None = None, s
     category = db.session.get(Category, category_id)
     if category is None or category.space_id != space.id:
         abort(404)
-    page = queries.category_threads(category, request.args.get("page", "1"))
-    return render_template("discussion/category.html", course=course, category=category, page=page,
-                           form=form or ThreadForm(), can_post=not course.is_archived), status
+    sort = request.args.get("sort", "activity")
+    sort = sort if sort in queries.THREAD_SORTS else "activity"
+    page = queries.category_threads(category, request.args.get("page", "1"), sort)
+    return render_template("discussion/category.html", course=course, category=category, page=page, sort=sort,
+                           sorts=queries.THREAD_SORTS, form=form or ThreadForm(), can_post=not course.is_archived,
+                           is_help=category.key == reactions.HELP_CATEGORY), status
 
 
 @bp.post("/courses/<key:slug>/discussion/categories/<id:category_id>/threads")
@@ -102,12 +106,19 @@ def thread_page(thread_id: int, form: PostForm | None = None, status: int = 200)
     moderator = moderates(current_user, space)
     course = queries.course_of(space.course_id) if space.course_id else None
     prompt = queries.unit_prompt_html(course.id, thread.unit_key) if course and thread.unit_key else ""
-    page = queries.thread_posts(thread, request.args.get("page", "1"), moderator=moderator)
+    sort = request.args.get("sort", "oldest")
+    sort = sort if sort in queries.POST_SORTS else "oldest"
+    page = queries.thread_posts(thread, request.args.get("page", "1"), moderator=moderator,
+                                viewer_id=current_user.id, sort=sort)
+    help_thread = reactions.is_help_thread(thread)
     return render_template("discussion/thread.html", course=course, space=space, thread=thread, unit=None,
                            prompt_html=prompt, page=page, form=form or PostForm(), can_moderate=moderator,
                            post_action=url_for("discussion.reply", thread_id=thread.id), now=clock.now(),
                            edit_window=services.EDIT_WINDOW, report_form=ReportForm(),
-                           moderation_form=ModerationForm()), status
+                           moderation_form=ModerationForm(), sort=sort, sorts=queries.POST_SORTS,
+                           following=follows.is_following(current_user, thread) if space.course_id else None,
+                           may_accept=help_thread and reactions.may_accept(current_user, thread, space),
+                           opening_id=reactions.opening_post_id(thread.id) if help_thread else None), status
 
 
 @bp.get("/discussion/posts/<id:post_id>")
@@ -252,3 +263,66 @@ def moderation_queue(slug: str):
     items = queries.moderation_queue(space)
     return render_template("discussion/moderation.html", course=course, items=items, now=clock.now(),
                            form=ModerationForm())
+
+
+def _back_to(default: str) -> str:
+    """Where a like or follow button returns: the page it was on (a same-site path), else `default`."""
+    target = request.form.get("next", "")
+    return target if is_safe_next(target) else default
+
+
+def _button(action, message: str, default: str):
+    if EmptyForm().validate_on_submit():
+        ok, _result = apply_or_flash(action)
+        if ok and message:
+            flash(message, "success")
+    return redirect(_back_to(default))
+
+
+@bp.post("/discussion/posts/<id:post_id>/like")
+@login_required
+def like_post(post_id: int):
+    services.get_post(current_user, post_id)  # not a member of its space: not found
+    return _button(lambda: reactions.like_post(current_user, post_id), "",
+                   url_for("discussion.show_post", post_id=post_id))
+
+
+@bp.post("/discussion/posts/<id:post_id>/unlike")
+@login_required
+def unlike_post(post_id: int):
+    services.get_post(current_user, post_id)
+    return _button(lambda: reactions.unlike_post(current_user, post_id), "",
+                   url_for("discussion.show_post", post_id=post_id))
+
+
+@bp.post("/discussion/threads/<id:thread_id>/follow")
+@login_required
+def follow_thread(thread_id: int):
+    _thread(thread_id)
+    return _button(lambda: follows.set_following(current_user, thread_id, True),
+                   _("You follow this thread: you will hear of new posts."),
+                   url_for("discussion.thread_page", thread_id=thread_id))
+
+
+@bp.post("/discussion/threads/<id:thread_id>/unfollow")
+@login_required
+def unfollow_thread(thread_id: int):
+    _thread(thread_id)
+    return _button(lambda: follows.set_following(current_user, thread_id, False),
+                   _("You no longer follow this thread."), url_for("discussion.thread_page", thread_id=thread_id))
+
+
+@bp.post("/discussion/posts/<id:post_id>/accept")
+@login_required
+def accept_answer(post_id: int):
+    services.get_post(current_user, post_id)
+    return _button(lambda: reactions.accept_answer(current_user, post_id), _("The answer is marked."),
+                   url_for("discussion.show_post", post_id=post_id))
+
+
+@bp.post("/discussion/threads/<id:thread_id>/answer/clear")
+@login_required
+def clear_answer(thread_id: int):
+    _thread(thread_id)
+    return _button(lambda: reactions.clear_answer(current_user, thread_id), _("The thread has no accepted answer now."),
+                   url_for("discussion.thread_page", thread_id=thread_id))

@@ -102,6 +102,18 @@ def may_message(sender: Any, recipient: Any) -> bool:
                               both_allow=settings[sender.id].allow_messages and settings[recipient.id].allow_messages)
 
 
+def blocks_with(user_id: int, others: Collection[int]) -> set[int]:
+    """Which of `others` blocked this person or were blocked by them, in one query (whom a post by this
+    person must not notify)."""
+    ids = set(others) - {user_id}
+    if not ids:
+        return set()
+    rows = db.session.execute(sa.select(Block.blocker_id, Block.blocked_id).where(sa.or_(
+        sa.and_(Block.blocker_id.in_(ids), Block.blocked_id == user_id),
+        sa.and_(Block.blocker_id == user_id, Block.blocked_id.in_(ids))))).tuples()
+    return {blocker if blocked == user_id else blocked for blocker, blocked in rows}
+
+
 def blocked_among(user_id: int, others: Collection[int]) -> bool:
     """Whether anyone of `others` blocked this person or was blocked by them (a group conversation)."""
     ids = set(others) - {user_id}

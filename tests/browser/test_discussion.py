@@ -1,11 +1,20 @@
 """Discussing a unit in the browser: a learner comments under a discussion unit, another replies from the
-thread page and the first sees the bell; every page passes axe."""
+thread page and the first sees the bell; a learner mentions another, who sees the bell, likes and answers,
+gets the daily summary and stops it from the mail's link; a moderator hides a reported post; a question in
+the help category gets its accepted answer. Every page passes axe."""
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from moocplatform import clock
+from moocplatform.catalog.queries import course_with_live_version
+from moocplatform.extensions import db
+from moocplatform.notifications.digests import send_digests
+from tests.browser.conftest import COURSE
 from tests.browser.test_accessibility import AXE, BLOCKING_IMPACTS, describe
+from tests.conftest import START
+from tests.factories import enrol, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -47,3 +56,113 @@ def test_two_learners_discuss_a_unit_and_the_first_hears_of_the_reply(new_contex
     assert_accessible(learner)
     learner.get_by_role("link", name="Choose how you are told").click()
     assert_accessible(learner)
+
+
+MENTION_UNIT = "/courses/learning-to-learn/units/l2l-m1-goals-plans"
+
+
+def _learners(live_server, *people: tuple[str, str, str]) -> None:
+    """Accounts of this test's own, enrolled in the course, that the browser logs in as."""
+    with live_server.app.app_context(), clock.frozen_at(START):
+        course, _version = course_with_live_version(COURSE)
+        for key, email, name in people:
+            user = make_user(email=email, display_name=name)
+            enrol(user, course)
+            live_server.user_ids[key] = user.id
+        db.session.commit()
+        db.session.remove()
+
+
+def test_a_mention_reaches_the_bell_and_the_daily_summary_and_a_moderator_hides_a_report(new_context, live_server):
+    _learners(live_server, ("mina", "mina@example.org", "Mina Mentioner"), ("noor", "noor@example.org", "Noor Named"))
+    noor = new_context(as_user="noor").new_page()
+    noor.goto("/account/public-profile")  # Noor shows her profile, so the mention links to it
+    noor.get_by_label("Also people who share a course or cohort with you").check()
+    noor.get_by_role("button", name="Save").click()
+    noor.goto("/notifications/preferences")  # and wants mentions in the daily summary
+    noor.get_by_role("group", name="Mentions of you").get_by_label("Daily summary").check()
+    noor.get_by_role("button", name="Save").click()
+    expect(noor.get_by_text("Your choices are saved.")).to_be_visible()
+
+    mina = new_context(as_user="mina").new_page()
+    mina.goto(MENTION_UNIT)
+    panel = mina.get_by_role("region", name="Discuss this step")
+    panel.get_by_label("Your comment").fill("My goal: read one paper a week. What is yours, @noor_named?")
+    panel.get_by_role("button", name="Post", exact=True).click()
+    expect(mina.get_by_text("Your comment is posted.")).to_be_visible()
+    mention = panel.get_by_role("link", name="@noor_named")
+    expect(mention).to_have_attribute("href", f"/people/{live_server.user_ids['noor']}")
+    assert_accessible(mina)
+
+    noor.goto("/my-learning")
+    bell = noor.get_by_role("link", name="Notifications")
+    expect(bell).to_contain_text("1")
+    bell.click()
+    expect(noor.get_by_text("Mina Mentioner mentioned you")).to_be_visible()
+    assert_accessible(noor)
+    noor.get_by_role("button", name="Mina Mentioner mentioned you", exact=False).click()  # opens the post
+    expect(noor.get_by_text("read one paper a week")).to_be_visible()
+    noor.get_by_role("button", name="Like the post by Mina Mentioner").click()
+    expect(noor.get_by_text("1 like")).to_be_visible()
+    noor.get_by_text("Reply", exact=True).first.click()
+    noor.get_by_label("Your reply").first.fill("Mine: one chapter of statistics a week.")
+    noor.get_by_role("button", name="Reply", exact=True).first.click()
+    expect(noor.get_by_text("one chapter of statistics")).to_be_visible()
+    assert_accessible(noor)
+
+    with live_server.app.app_context():  # the scheduler's hourly job
+        assert send_digests() >= 1
+        db.session.remove()
+    [summary] = [m for m in live_server.mails_to("noor@example.org") if "daily summary" in m["Subject"]]
+    assert "Mina Mentioner mentioned you" in summary.get_content()
+    assert summary["List-Unsubscribe"]
+    stop = live_server.link_in_mail("noor@example.org", "/notifications/unsubscribe/")
+    noor.goto(stop)
+    noor.get_by_role("button", name="Stop these e-mails").click()
+    expect(noor.get_by_role("status")).to_contain_text("You will get no more of these e-mails")
+    assert_accessible(noor)
+    noor.goto("/notifications/preferences")
+    expect(noor.get_by_role("group", name="Mentions of you").get_by_label("On the site")).to_be_checked()
+
+    # Noor reports Mina's comment; the course team hides it from the queue, and learners no longer see it.
+    noor.goto(MENTION_UNIT)
+    noor.get_by_role("link", name="Reply to comments").click()
+    noor.get_by_text("Report", exact=True).first.click()
+    noor.get_by_label("What is wrong with this post?").first.fill("Off topic")
+    noor.get_by_role("button", name="Send the report").first.click()
+    expect(noor.get_by_text("the moderators will look at it")).to_be_visible()
+    team = new_context(as_user="course_team").new_page()
+    team.goto("/courses/learning-to-learn/discussion/moderation")
+    expect(team.get_by_text("Off topic")).to_be_visible()
+    assert_accessible(team)
+    item = team.locator("article.queue-item", has_text="read one paper a week")
+    item.get_by_label("Why").first.fill("Reported and off topic")
+    item.get_by_role("button", name="Hide").click()
+    expect(team.get_by_text("The post is hidden.")).to_be_visible()
+    noor.goto(MENTION_UNIT)
+    expect(noor.get_by_text("read one paper a week")).to_have_count(0)
+    expect(noor.get_by_text("one chapter of statistics")).to_have_count(0)  # its replies go with it
+
+    # A question in the help category: Noor follows it by asking, Mina answers, Noor accepts the answer.
+    noor.goto("/courses/learning-to-learn/discussion")
+    noor.get_by_role("table").get_by_role("link", name="Help", exact=True).click()
+    assert_accessible(noor)
+    noor.get_by_label("Title").fill("How long should a review session be?")
+    noor.get_by_label("Your post").fill("I never know when to stop.")
+    noor.get_by_role("button", name="Start the thread").click()
+    expect(noor.get_by_role("button", name="Following")).to_be_visible()
+    question = noor.url
+    mina.goto(question)
+    mina.get_by_label("Your comment").fill("Twenty minutes, then a short break.")
+    mina.get_by_role("button", name="Post", exact=True).click()
+    expect(mina.get_by_text("Twenty minutes")).to_be_visible()
+    noor.goto(question)
+    noor.get_by_role("button", name="Accept as the answer").click()
+    expect(noor.get_by_text("The answer is marked.")).to_be_visible()
+    expect(noor.locator("article", has_text="Twenty minutes").get_by_text("Accepted answer")).to_be_visible()
+    assert_accessible(noor)
+    noor.goto("/courses/learning-to-learn/discussion")
+    noor.get_by_role("table").get_by_role("link", name="Help", exact=True).click()
+    expect(noor.locator(".thread-list li", has_text="How long should a review session be?")
+           .get_by_text("Answered")).to_be_visible()
+
