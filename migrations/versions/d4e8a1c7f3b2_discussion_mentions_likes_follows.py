@@ -1,7 +1,7 @@
 """People get an @handle; discussion gets likes, follows, accepted answers and the record of who was told of a post
 
 Revision ID: d4e8a1c7f3b2
-Revises: a7c3e5d9b1f2
+Revises: c0eef09f03e2
 Create Date: 2026-12-02 19:20:00.000000
 
 """
@@ -15,7 +15,7 @@ import moocplatform.database
 
 # revision identifiers, used by Alembic.
 revision = 'd4e8a1c7f3b2'
-down_revision = 'a7c3e5d9b1f2'
+down_revision = 'c0eef09f03e2'
 branch_labels = None
 depends_on = None
 
