@@ -8,7 +8,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from ..accounts.models import User
+from ..catalog.queries import users_by_id
 from ..extensions import db
 from .models import Category, Post, Space, Thread
 from .queries import ShownPost, _replies_of, _shown, _with_authors
@@ -31,9 +31,8 @@ def categories_of(space: Space) -> list[Category]:
 def threads_page(space: Space, *, category_id: int | None, after: ThreadAfter | None,
                  limit: int) -> tuple[list[tuple[Thread, str]], bool]:
     """A page of the space's threads (of one category, if given) with their authors' names, and whether more
-    follow: one query on the listing index."""
-    query = (sa.select(Thread, User.display_name).outerjoin(User, User.id == Thread.author_id)
-             .where(Thread.space_id == space.id))
+    follow: one query on the listing index, one for the authors."""
+    query = sa.select(Thread).where(Thread.space_id == space.id)
     if category_id is not None:
         query = query.where(Thread.category_id == category_id)
     if after is not None:
@@ -42,9 +41,11 @@ def threads_page(space: Space, *, category_id: int | None, after: ThreadAfter | 
             sa.and_(Thread.last_post_at == after.last_post_at, Thread.id < after.id)))
         # After a pinned thread come the rest of the pinned ones, then every unpinned one.
         query = query.where(sa.or_(later_in_group, Thread.pinned.is_(False)) if after.pinned else later_in_group)
-    rows = db.session.execute(query.order_by(Thread.pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
-                              .limit(limit + 1)).tuples().all()
-    return [(thread, name or "") for thread, name in rows[:limit]], len(rows) > limit
+    rows = list(db.session.scalars(query.order_by(Thread.pinned.desc(), Thread.last_post_at.desc(),
+                                                  Thread.id.desc()).limit(limit + 1)))
+    authors = users_by_id({t.author_id for t in rows[:limit] if t.author_id is not None})
+    return ([(t, authors[t.author_id].display_name if t.author_id in authors else "") for t in rows[:limit]],
+            len(rows) > limit)
 
 
 def posts_page(thread: Thread, *, moderator: bool, after: tuple[datetime, int] | None,
@@ -63,6 +64,5 @@ def posts_page(thread: Thread, *, moderator: bool, after: tuple[datetime, int] |
 
 
 def thread_author_name(thread: Thread) -> str:
-    if thread.author_id is None:
-        return ""
-    return db.session.scalar(sa.select(User.display_name).where(User.id == thread.author_id)) or ""
+    author = users_by_id({thread.author_id}).get(thread.author_id) if thread.author_id is not None else None
+    return author.display_name if author is not None else ""
