@@ -96,6 +96,7 @@ class Defaults:
     # The areas create_app installs, in order: each package's init_app(app) adds its pages, templates,
     # commands, jobs and registry entries. A name without a dot is a package of moocplatform.
     INSTALLED_AREAS = ("accounts", "tokens", "catalog", "learning", "quizzes", "notifications", "discussion", "cohorts",
+                       "announcements",
                        "assignments", "certificates", "people", "notes", "portfolio", "organisations",
                        "opportunities", "admin", "studio", "ops", "app_shell", "push", "api")
     # The issuer named on certificates and in their signed credentials.

@@ -136,6 +136,23 @@ def can_moderate_discussion(user: Any, course: Any) -> bool:
     return is_course_staff(user, course)
 
 
+# Announcements -----------------------------------------------------------------------------------------
+
+def can_read_announcements(user: Any, course: Any) -> bool:
+    """A course's announcements: whoever takes part in its discussion (its enrolled learners and staff)."""
+    return can_take_part_in_discussion(user, course)
+
+
+def can_announce(user: Any, course: Any) -> bool:
+    """To everyone enrolled: the course team and administrators."""
+    return can_manage_course(user, course)
+
+
+def can_announce_to_cohort(user: Any, cohort: Any, course: Any) -> bool:
+    """To a cohort's members: whoever announces to the course, and the cohort's own facilitators."""
+    return cohort.course_id == course.id and (can_announce(user, course) or leads_cohort(user, cohort))
+
+
 # Assignments ---------------------------------------------------------------------------------------------
 
 def can_hand_in(user: Any, course: Any) -> bool:

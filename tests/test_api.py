@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import redis
+import sqlalchemy as sa
 
 from moocplatform import clock
 from moocplatform.admin.services import suspend_user
@@ -29,7 +30,8 @@ from tests.factories import enrol, make_course, make_user
 from tests.openapi_check import api_document
 
 ALL_SCOPES = ("read:profile", "read:courses", "read:progress", "read:notes", "write:notes", "read:portfolio",
-              "write:portfolio", "read:opportunities", "read:applications", "write:applications")
+              "write:portfolio", "read:opportunities", "read:applications", "write:applications",
+              "read:discussion", "write:discussion", "read:notifications", "write:notifications")
 
 
 def bearer(user, scopes=ALL_SCOPES) -> dict[str, str]:
@@ -437,6 +439,8 @@ def test_query_counts_are_fixed(client, count_queries):
 ROLES = ("learner", "enrolled", "facilitator", "course_team", "admin")
 OK = 200
 NOBODY_ELSE = {"learner": 404, "facilitator": 404, "course_team": 404, "admin": 404}
+MEMBERS = {"learner": 404, "enrolled": OK, "facilitator": OK, "course_team": OK, "admin": OK}
+MEMBERS_CREATE = {**MEMBERS, "enrolled": 201, "facilitator": 201, "course_team": 201, "admin": 201}
 API_CASES = {
     "api.openapi_json": ("GET", "/api/v1/openapi.json", None, {role: OK for role in ROLES}),
     "api.me": ("GET", "/api/v1/me", None, {role: OK for role in ROLES}),
@@ -477,6 +481,24 @@ API_CASES = {
     "opportunities_api.apply": ("POST", "/api/v1/opportunities/{opportunity}/applications", {"message": "Hello"},
                                 {role: OK for role in ROLES}),
     "opportunities_api.my_applications": ("GET", "/api/v1/me/applications", None, {role: OK for role in ROLES}),
+    # The course's forum: its members (enrolled learners and its staff) read and post; to anyone else it does not
+    # exist. {thread} is the enrolled learner's thread in {category}.
+    "discussion_api.list_categories": ("GET", "/api/v1/discussion/courses/alpha/categories", None, MEMBERS),
+    "discussion_api.list_threads": ("GET", "/api/v1/discussion/courses/alpha/threads?category={category}", None,
+                                    MEMBERS),
+    "discussion_api.start_thread": ("POST", "/api/v1/discussion/courses/alpha/threads",
+                                    {"category": "{category}", "title": "From a client", "body": "Hello **all**"},
+                                    MEMBERS_CREATE),
+    "discussion_api.get_thread": ("GET", "/api/v1/discussion/threads/{thread}", None, MEMBERS),
+    "discussion_api.reply": ("POST", "/api/v1/discussion/threads/{thread}/posts", {"body": "A reply"},
+                             MEMBERS_CREATE),
+    "discussion_api.comment_on_unit": ("POST", "/api/v1/discussion/courses/alpha/units/m1-u2/comments",
+                                       {"body": "On this unit"}, MEMBERS_CREATE),
+    # My notifications: {notification} is the enrolled learner's (a reply in their thread).
+    "notifications_api.list_notifications": ("GET", "/api/v1/notifications", None, {role: OK for role in ROLES}),
+    "notifications_api.mark_all_read": ("POST", "/api/v1/notifications/read", None, {role: OK for role in ROLES}),
+    "notifications_api.mark_read": ("POST", "/api/v1/notifications/{notification}/read", None,
+                                    {**NOBODY_ELSE, "enrolled": OK}),
 }
 
 
@@ -488,7 +510,10 @@ def test_every_api_endpoint_has_a_bearer_permission_case(app):
 @pytest.fixture()
 def api_world():
     from moocplatform.catalog import queries as catalog_queries
+    from moocplatform.discussion import queries as discussion_queries
+    from moocplatform.discussion import services as discussion
     from moocplatform.notes import services as notes
+    from moocplatform.notifications.models import Notification
     from tests.opportunities_helpers import make_opportunity
     from tests.portfolio_helpers import written
 
@@ -501,9 +526,23 @@ def api_world():
     notes.save_note(people["enrolled"], course, unit, "My own note", base_version=0)
     bookmark = notes.bookmark_unit(people["enrolled"], course, unit)
     entry = written(people["enrolled"])
+    space = discussion_queries.course_space(course.id)
+    category = discussion_queries.forum_index(space, None).categories[0]
+    thread = discussion.start_thread(people["enrolled"], space, category.id, "Mine", "My first post")
+    discussion.reply(people["facilitator"], thread, "Welcome")  # tells the thread's author
     db.session.flush()
+    notification = db.session.scalars(sa.select(Notification).where(
+        Notification.user_id == people["enrolled"].id)).one()
     return people, {"bookmark": bookmark.id, "entry": entry.id, "opportunity": make_opportunity().id,
-                    "draft": make_opportunity(publish=False).id}
+                    "draft": make_opportunity(publish=False).id, "category": category.id, "thread": thread.id,
+                    "notification": notification.id}
+
+
+def filled(body, values):
+    """A case's body with the world's ids in place of its "{name}" values."""
+    if body is None:
+        return None
+    return {k: int(v.format(**values)) if isinstance(v, str) and v.startswith("{") else v for k, v in body.items()}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -511,7 +550,8 @@ def api_world():
 def test_api_permissions(client, api_world, endpoint, role):
     people, values = api_world
     method, path, body, expected = API_CASES[endpoint]
-    response = client.open(path.format(**values), method=method, json=body, headers=bearer(people[role]))
+    response = client.open(path.format(**values), method=method, json=filled(body, values),
+                           headers=bearer(people[role]))
     assert response.status_code == expected[role], response.get_data(as_text=True)
 
 
@@ -521,7 +561,7 @@ def test_every_api_endpoint_refuses_a_token_without_its_scope(client, app, api_w
     method, path, body, _ = API_CASES[endpoint]
     operation = next(o for e, o in registered_operations().items() if e == endpoint)
     others = [s for s in ALL_SCOPES if s not in operation.scopes]
-    response = client.open(path.format(**values), method=method, json=body,
+    response = client.open(path.format(**values), method=method, json=filled(body, values),
                            headers=bearer(people["enrolled"], scopes=others))
     assert response.status_code == 403
 

@@ -13,6 +13,7 @@ import copy
 import hypothesis
 import pytest
 import schemathesis
+import sqlalchemy as sa
 from hypothesis import HealthCheck
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -20,8 +21,11 @@ from schemathesis.config import SchemathesisConfig
 
 from moocplatform import create_app
 from moocplatform.api.openapi import API_PREFIX
+from moocplatform.discussion import queries as discussion_queries
+from moocplatform.discussion import services as discussion
 from moocplatform.extensions import db
 from moocplatform.learning.services import record_unit_visit, set_unit_completion
+from moocplatform.notifications.models import Notification
 from moocplatform.tokens.purposes import PERSONAL_ACCESS
 from moocplatform.tokens.services import issue_token
 from tests.factories import enrol, make_course, make_user
@@ -78,8 +82,16 @@ class World:
         enrollment = enrol(self.user, course)
         set_unit_completion(self.user, course, "m1-u1", complete=True)
         record_unit_visit(self.user, enrollment, "m1-u2", {"m1-u1"})
+        space = discussion_queries.course_space(course.id)
+        category = discussion_queries.forum_index(space, None).categories[0]
+        thread = discussion.start_thread(self.user, space, category.id, "Fuzzed", "The first post")
+        other = make_user()
+        enrol(other, course)
+        discussion.reply(other, thread, "A reply that tells the learner")
         db.session.flush()
-        self.path_values: dict[str, object] = {"slug": course.slug, "unit_key": "m1-u2", "key": "m1-u2"}
+        notification = db.session.scalars(sa.select(Notification.id).where(Notification.user_id == self.user.id)).one()
+        self.path_values: dict[str, object] = {"slug": course.slug, "unit_key": "m1-u2", "key": "m1-u2",
+                                               "thread_id": thread.id, "notification_id": notification}
         secret = issue_token(self.user, self.user, PERSONAL_ACCESS.name, scopes=tuple(PERSONAL_ACCESS.scopes)).secret
         self.headers = {"Authorization": f"Bearer {secret}"}
 

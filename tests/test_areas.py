@@ -18,8 +18,8 @@ from .conftest import log_in
 from .factories import enrol, make_course, make_user
 
 ALL_AREAS = ("accounts", "tokens", "catalog", "learning", "quizzes", "notifications", "discussion", "cohorts",
-             "assignments", "certificates", "people", "notes", "portfolio", "organisations", "opportunities",
-             "admin", "studio", "ops", "app_shell", "push", "api")
+             "announcements", "assignments", "certificates", "people", "notes", "portfolio", "organisations",
+             "opportunities", "admin", "studio", "ops", "app_shell", "push", "api")
 
 
 def make_app(app, **config):
@@ -37,7 +37,7 @@ def test_every_area_is_installed_by_default(app):
         "ensure-course-forums", "issue-certificates", "process-completions", "purge-login-failures", "purge-sessions",
         "send-notification-digests"]
     assert [panel.name for panel in unit_panels.entries(app)] == ["quiz", "discussion", "assignment", "notes"]
-    assert [panel.name for panel in course_panels.entries(app)] == ["cohorts", "people", "notes"]
+    assert [panel.name for panel in course_panels.entries(app)] == ["cohorts", "announcements", "people", "notes"]
 
 
 def test_an_area_left_out_registers_nothing(app):

@@ -27,6 +27,7 @@ COHORT_STAFF = {"anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": FORBIDDEN,
 # Someone's private portfolio: only its owner (the enrolled learner) sees or changes it; administrators too get 404.
 OWNER_ONLY = {"anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": NOT_FOUND,
               "course_team": NOT_FOUND, "admin": NOT_FOUND}
+NO_COOKIE_API = {role: 401 for role in ROLES}  # a cookie without the page's CSRF header authenticates nothing
 CASES = {
     "catalog.catalogue": ("GET", "/courses", EVERYONE),
     "catalog.course_page": ("GET", "/courses/alpha", EVERYONE),
@@ -214,6 +215,14 @@ CASES = {
     "discussion.unfollow_thread": ("POST", "/discussion/threads/{thread}/unfollow", MEMBERS),
     "discussion.accept_answer": ("POST", "/discussion/posts/{peer_post}/accept", MEMBERS),
     "discussion.clear_answer": ("POST", "/discussion/threads/{thread}/answer/clear", MEMBERS),
+    # announcements: the course's members read them; the course team announces to all, the cohort's facilitator
+    # to the cohort (an empty form is refused on its fields); {announcement} is the course team's to everyone,
+    # {cohort_announcement} the facilitator's to the cohort the enrolled learner is in.
+    "announcements.index": ("GET", "/courses/alpha/announcements", MEMBERS),
+    "announcements.post": ("POST", "/courses/alpha/announcements", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": FORBIDDEN, "facilitator": 422, "course_team": 422,
+        "admin": 422}),
+    "announcements.show": ("GET", "/courses/alpha/announcements/{cohort_announcement}", MEMBERS),
     # notifications: {notification} is the enrolled learner's
     "notifications.index": ("GET", "/notifications", SIGNED_IN),
     "notifications.mark_all_read": ("POST", "/notifications/read", SIGNED_IN),
@@ -300,6 +309,16 @@ CASES = {
     "portfolio_api.public_link": ("GET", "/api/v1/portfolio/public-link", {role: 401 for role in ROLES}),
     # The opportunities API: a cookie session authenticates nobody there either.
     "api.unit": ("GET", "/api/v1/courses/alpha/units/m1-u2", {role: 401 for role in ROLES}),
+    "discussion_api.list_categories": ("GET", "/api/v1/discussion/courses/alpha/categories", NO_COOKIE_API),
+    "discussion_api.list_threads": ("GET", "/api/v1/discussion/courses/alpha/threads", NO_COOKIE_API),
+    "discussion_api.start_thread": ("POST", "/api/v1/discussion/courses/alpha/threads", NO_COOKIE_API),
+    "discussion_api.get_thread": ("GET", "/api/v1/discussion/threads/{thread}", NO_COOKIE_API),
+    "discussion_api.reply": ("POST", "/api/v1/discussion/threads/{thread}/posts", NO_COOKIE_API),
+    "discussion_api.comment_on_unit": ("POST", "/api/v1/discussion/courses/alpha/units/m1-u2/comments",
+                                       NO_COOKIE_API),
+    "notifications_api.list_notifications": ("GET", "/api/v1/notifications", NO_COOKIE_API),
+    "notifications_api.mark_all_read": ("POST", "/api/v1/notifications/read", NO_COOKIE_API),
+    "notifications_api.mark_read": ("POST", "/api/v1/notifications/{notification}/read", NO_COOKIE_API),
     "opportunities_api.list_opportunities": ("GET", "/api/v1/opportunities", {role: 401 for role in ROLES}),
     "opportunities_api.get_opportunity": ("GET", "/api/v1/opportunities/1", {role: 401 for role in ROLES}),
     "opportunities_api.apply": ("POST", "/api/v1/opportunities/1/applications", {role: 401 for role in ROLES}),
@@ -468,9 +487,13 @@ def world():
     for person in (peer, people["enrolled"]):
         update_settings(person, person, visibility="course_mates", allow_messages=True, links=[])
     conversation = discussion.open_conversation(people["enrolled"], people["facilitator"])
+    from moocplatform.announcements.services import post_announcement
+    cohort_announcement = post_announcement(people["facilitator"], course, "Our call", "Thursday",
+                                            cohort_id=cohort.id)
     values = {"peer_note": peer_note.id, "peer_bookmark": peer_bookmark.id, "conversation": conversation.id,
               "category": category.id, "thread": thread.id, "peer_post": peer_post.id,
-              "notification": notification.id, "cohort": cohort.id, "code": cohort.join_code,
+              "notification": notification.id, "cohort": cohort.id,
+              "cohort_announcement": cohort_announcement.id, "code": cohort.join_code,
               "plan_session": plan_session.id, "calendar": feed.token.id, "calendar_secret": feed.secret,
               "plan_item": plan_item.id, "peer_session": peer_session, "attempt": attempt.id,
               "done": done.id, "enrolled_peer": peer.id, "team_member": team_member.id,

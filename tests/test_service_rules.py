@@ -15,6 +15,7 @@ from moocplatform.accounts import services as accounts
 from moocplatform.accounts.sessions import start_session
 from moocplatform.accounts.throttling import LoginSource
 from moocplatform.admin import services as admin
+from moocplatform.announcements import services as announcements
 from moocplatform.catalog import services as catalog
 from moocplatform.catalog.models import CourseVersion
 from moocplatform.content import PackError
@@ -107,6 +108,8 @@ def org_fields(**changes):
 
 # service: (how an outsider calls it, refused with) -------------------------------------------------------------
 REFUSED = {
+    "announcements.post_announcement": (
+        lambda w: announcements.post_announcement(w.learner, w.course, "Hi", "To all"), PermissionDenied),
     "accounts.register_user": (lambda w: accounts.register_user(registration(accepted_terms=False)), InvalidInput),
     "accounts.create_verified_user": (
         lambda w: accounts.create_verified_user("x@example.org", "Someone", PASSWORD, actor=w.outsider),
@@ -223,6 +226,14 @@ REFUSED = {
 
 # service: [(how an entitled actor calls it with bad input, the field named)] -------------------------------------
 REJECTED = {
+    "announcements.post_announcement": [
+        (lambda w: announcements.post_announcement(w.team, w.course, "  ", "Body"), "title"),
+        (lambda w: announcements.post_announcement(w.team, w.course, LONG, "Body"), "title"),
+        (lambda w: announcements.post_announcement(w.team, w.course, "Title", " \n "), "body"),
+        (lambda w: announcements.post_announcement(w.team, w.course, "Title", "x" * 20_001), "body"),
+        (lambda w: announcements.post_announcement(w.team, w.course, "Title", "Body",
+                                                   cohort_id=make_cohort(w.other).id), "audience"),
+    ],
     "notes.save_note": [
         (lambda w: notes.save_note(w.learner, w.course, unit_of(w), "x" * 20_001, base_version=0), "body"),
         (lambda w: notes.save_note(w.learner, w.course, unit_of(w), ["a list"], base_version=0), "body"),
@@ -416,7 +427,9 @@ NOT_ACTOR_SERVICES = {
     "accounts.add_role_grant", "accounts.remove_role_grant", "accounts.set_account_status",
     "learning.lock_enrolment", "accounts.lock_user",
     # the key a form carries
-    "portfolio.new_request_key",
+    "portfolio.new_request_key", "announcements.new_request_key",
+    # the outbox handler that tells an announcement's audience (the worker; post_announcement checked the policy)
+    "announcements.deliver_batch",
 
 
     # organisations' and opportunities' reads and helpers, and the jobs (no actor: the worker)
@@ -433,7 +446,7 @@ NOT_ACTOR_SERVICES = {
 
 def test_every_public_service_is_covered():
     found = set()
-    for area in ("accounts", "admin", "catalog", "learning", "quizzes", "people", "notes", "portfolio",
+    for area in ("announcements", "accounts", "admin", "catalog", "learning", "quizzes", "people", "notes", "portfolio",
                  "organisations", "opportunities", "push"):
         module = importlib.import_module(f"moocplatform.{area}.services")
         found |= {f"{area}.{name}" for name, obj in vars(module).items()

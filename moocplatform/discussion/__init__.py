@@ -10,9 +10,10 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     # Imported here: other areas import this package's models, which must not load its pages first.
+    from ..extensions import csrf
     from ..jobs import register_job
     from ..learning.panels import UnitPanel, UnitView, register_unit_panel
-    from . import message_views, personal  # noqa: F401  (the conversation pages join the blueprint; personal data)
+    from . import api, message_views, personal  # noqa: F401  (the conversation pages join the blueprint; personal data)
     from .events import ensure_all_course_spaces, subscribe
     from .forms import PostForm
     from .queries import unit_panel
@@ -22,6 +23,8 @@ def init_app(app: Flask) -> None:
         return replace(unit_panel(view.viewer, view.course, view.unit.key), form=PostForm(formdata=None))
 
     app.register_blueprint(bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # bearer tokens, or the page's CSRF token in a header (api/auth.py checks either)
     subscribe()
     # Courses published before the area was installed get their forum from this job.
     register_job(app, "ensure-course-forums", "Give every course with a live version its forum and categories.",

@@ -27,9 +27,13 @@ def single(*, kind: str, params: dict[str, Any], link: str, unsubscribe: str) ->
 
 
 @mail_template(DIGEST_MAIL)
-def digest(*, items: list[dict[str, Any]], page: str, unsubscribe: str) -> tuple[str, str]:
+def digest(*, items: list[dict[str, Any]], page: str, unsubscribe: str, period: str = "daily") -> tuple[str, str]:
     lines = "\n".join(f"- {_describe(item['kind'], item['params'])}\n  {item['link']}" for item in items)
-    subject = ngettext("Your daily summary: %(num)d new notification",
-                       "Your daily summary: %(num)d new notifications", len(items))
+    if period == "weekly":
+        subject = ngettext("Your weekly summary: %(num)d new notification",
+                           "Your weekly summary: %(num)d new notifications", len(items))
+    else:
+        subject = ngettext("Your daily summary: %(num)d new notification",
+                           "Your daily summary: %(num)d new notifications", len(items))
     return subject, _("%(lines)s\n\nAll your notifications:\n%(page)s\n\n"
                       "To get no more summaries:\n%(unsubscribe)s\n", lines=lines, page=page, unsubscribe=unsubscribe)

@@ -1,5 +1,6 @@
 """Notifications: one row per thing a person is told about, their per-kind channel choice, and the digests
-sent (one per person and day, which makes the digest job idempotent)."""
+sent (one per person, period and day: the day of a daily digest, the Monday of a weekly one, both in the
+person's time zone, which makes the digest job idempotent)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -18,8 +19,17 @@ class Channel(StrEnum):
     in_app = "in_app"  # on the notifications page and the bell only
     email = "email"  # also an e-mail at once
     digest = "digest"  # also in the daily digest mail
+    weekly = "weekly"  # also in the weekly digest mail (Monday morning, the person's time)
     push = "push"  # also a push message to the person's devices (offered only where push is set up)
     off = "off"
+
+
+class DigestPeriod(StrEnum):
+    daily = "daily"
+    weekly = "weekly"
+
+
+DIGEST_OF_CHANNEL = {Channel.digest: DigestPeriod.daily, Channel.weekly: DigestPeriod.weekly}
 
 
 class Notification(Model):
@@ -35,6 +45,9 @@ class Notification(Model):
     params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     link: Mapped[str] = mapped_column(sa.String(400), default="")
     digest_pending: Mapped[bool] = mapped_column(default=False, index=True)
+    # Which digest it waits for (the channel chosen when it was made); None when it waits for none.
+    digest_period: Mapped[DigestPeriod | None] = mapped_column(stored_enum(DigestPeriod, column="digest_period",
+                                                                           length=16))
 
 
 class NotificationPreference(Model):
@@ -49,11 +62,13 @@ class NotificationPreference(Model):
 
 class NotificationDigest(Model):
     __tablename__ = "notification_digests"
-    __table_args__ = (sa.UniqueConstraint("user_id", "day"),)
+    __table_args__ = (sa.UniqueConstraint("user_id", "period", "day"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    day: Mapped[date]
+    period: Mapped[DigestPeriod] = mapped_column(stored_enum(DigestPeriod, column="period", length=16),
+                                                 default=DigestPeriod.daily, server_default="daily")
+    day: Mapped[date]  # the person's day of a daily digest; the Monday of a weekly one
     sent_at: Mapped[datetime]
     items: Mapped[int]
 

@@ -1,6 +1,7 @@
 """Read-models of notifications: the bell's count (one indexed query), the list page, a person's choices."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -44,3 +45,18 @@ def recipient(user_id: int) -> Any:
     """The account a digest goes to, unless it was erased."""
     user = db.session.get(User, user_id)
     return user if user is not None and user.status != "deleted" else None
+
+
+def notifications_after(user_id: int, *, after: tuple[datetime, int] | None, unread_only: bool,
+                        limit: int) -> tuple[list[Notification], bool]:
+    """A keyset page of the person's notifications, newest first, and whether more follow: one query."""
+    query = sa.select(Notification).where(Notification.user_id == user_id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    if after is not None:
+        moment, row_id = after
+        query = query.where(sa.or_(Notification.created_at < moment,
+                                   sa.and_(Notification.created_at == moment, Notification.id < row_id)))
+    rows = list(db.session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc())
+                                   .limit(limit + 1)))
+    return rows[:limit], len(rows) > limit

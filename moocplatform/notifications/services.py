@@ -1,6 +1,6 @@
 """Telling people: `notify` is what every area calls, in its own transaction (so a rolled-back change tells
 nobody). The recipient's choice for the kind decides the channel: in the app only, an e-mail at once through
-the outbox, the daily digest, or nothing. Mails are rendered by the worker in the recipient's language."""
+the outbox, the daily or the weekly digest, or nothing. Mails are rendered by the worker in the recipient's language."""
 from __future__ import annotations
 
 from typing import Any
@@ -20,11 +20,13 @@ from ..urls import public_url
 from . import queries
 from .channels import delivery_for, offered_channels
 from .kinds import notification_kind, registered_notification_kinds
-from .models import Channel, Notification, NotificationPreference
+from .models import DIGEST_OF_CHANNEL, Channel, Notification, NotificationPreference
 
 SINGLE_MAIL = "notifications.single"
 DIGEST_MAIL = "notifications.digest"
-DIGEST_SUBJECT = "digest"  # the unsubscribe token of digest mails stops every kind sent by digest
+DIGEST_SUBJECT = "digest"  # the unsubscribe token of daily digest mails stops every kind sent by it
+WEEKLY_DIGEST_SUBJECT = "weekly-digest"  # and that of weekly digest mails, every kind sent by that one
+DIGEST_SUBJECTS = {DIGEST_SUBJECT: Channel.digest, WEEKLY_DIGEST_SUBJECT: Channel.weekly}
 
 
 def site_path(endpoint: str, **values: Any) -> str:
@@ -44,8 +46,9 @@ def notify(recipient: Any, kind: str, params: dict[str, Any], *, link: str) -> N
     channel = queries.channel_for(recipient.id, registered)
     if channel == Channel.off or recipient.status == "deleted":
         return None
+    period = DIGEST_OF_CHANNEL.get(channel)
     row = Notification(user_id=recipient.id, kind=kind, created_at=clock.now(), params=params, link=link,
-                       digest_pending=channel == Channel.digest)
+                       digest_pending=period is not None, digest_period=period)
     db.session.add(row)
     db.session.flush()
     if channel == Channel.email:
@@ -73,15 +76,16 @@ def _make_room_for_token(recipient: Any) -> None:
 
 
 def unsubscribe(secret: str) -> str:
-    """Stop the mail a link names: its kind goes to the app only. Returns the kind (or "digest")."""
+    """Stop the mail a link names: its kind goes to the app only (a digest's link: every kind it carries).
+    Returns the kind (or the digest's subject)."""
     try:
         token = verify_token(secret, UNSUBSCRIBE_LINK.name, scopes=["unsubscribe"])
     except TokenRejected:
         raise NotFound(_("This unsubscribe link is not valid any more.")) from None
     subject = token.subject or ""
-    if subject == DIGEST_SUBJECT:
+    if subject in DIGEST_SUBJECTS:
         kinds = [k.name for k in registered_notification_kinds()
-                 if queries.channel_for(token.owner_id, k) == Channel.digest]
+                 if queries.channel_for(token.owner_id, k) == DIGEST_SUBJECTS[subject]]
     else:
         notification_kind(subject)
         kinds = [subject]

@@ -15,6 +15,7 @@ from .models import Channel
 bp = Blueprint("notifications", __name__, url_prefix="/notifications", template_folder="templates")
 
 CHANNEL_LABELS = {Channel.in_app: "On the site", Channel.email: "E-mail at once", Channel.digest: "Daily summary",
+                  Channel.weekly: "Weekly summary (Monday morning)",
                   Channel.push: "Push message to my devices", Channel.off: "Off"}
 
 

@@ -55,7 +55,11 @@ PERSONAL_ACCESS = register_purpose(Purpose(
             "write:portfolio": _l("Add entries to your portfolio and delete them"),
             "read:opportunities": _l("Read the open opportunities"),
             "read:applications": _l("Read your applications to opportunities"),
-            "write:applications": _l("Apply to opportunities in your name")},
+            "write:applications": _l("Apply to opportunities in your name"),
+            "read:discussion": _l("Read the discussions of your courses"),
+            "write:discussion": _l("Post in the discussions of your courses in your name"),
+            "read:notifications": _l("Read your notifications"),
+            "write:notifications": _l("Mark your notifications read")},
     default_lifetime=timedelta(days=90), max_lifetime=timedelta(days=366),
 ))
 CALENDAR_FEED = register_purpose(Purpose(

@@ -73,6 +73,8 @@ AUDIENCES = {
         Screen("my notes", "/notes"),
         Screen("my notes in a course", f"{COURSE}/notes"),
         Screen("bookmarks", "/bookmarks"),
+        Screen("announcements", f"{COURSE}/announcements"),
+        Screen("notification preferences", "/notifications/preferences"),
     )),
     "admin": Audience("admin", (
         Screen("admin overview", "/admin/"),
@@ -86,6 +88,8 @@ AUDIENCES = {
         Screen("invitations", f"{COURSE}/invitations"),
         Screen("my learning (courses I teach)", "/my-learning"),
         Screen("versions", "/studio/courses/learning-to-learn/versions"),
+        Screen("announcements (with the form)", f"{COURSE}/announcements"),
+        Screen("announcements, errors shown", f"{COURSE}/announcements", then=submit_empty_form),
     )),
     "mobile-visitor": Audience(None, (
         Screen("catalogue", "/courses"),

@@ -1,0 +1,24 @@
+"""The announcement form: it presents the service's errors; the service validates."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from .services import MAX_CHARACTERS, MAX_TITLE, new_request_key
+
+EVERYONE = "course"
+
+
+class AnnouncementForm(FlaskForm):
+    audience = SelectField(_l("To"), choices=[], validate_choice=True)
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=MAX_TITLE)])
+    body = TextAreaField(_l("Announcement"), validators=[DataRequired(), Length(max=MAX_CHARACTERS)],
+                         description=_l("Markdown: *emphasis*, **strong**, [links](https://example.org), lists. "
+                                        "Everyone it is for is told on the site, and by e-mail as they chose."))
+    request_key = HiddenField(default=new_request_key)
+
+    def cohort_id(self) -> int | None:
+        value = self.audience.data or EVERYONE
+        return None if value == EVERYONE else int(value)

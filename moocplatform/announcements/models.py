@@ -1,0 +1,31 @@
+"""Announcements: what a course's team says to everyone enrolled, or a cohort's facilitators to their cohort.
+The text keeps the Markdown it was written in and the HTML sanitised when written; `told` counts the people
+the delivery reached so far (it goes out in batches, through the outbox)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import Model
+
+
+class Announcement(Model):
+    __tablename__ = "announcements"
+    __table_args__ = (sa.UniqueConstraint("author_id", "request_key"),
+                      sa.Index("ix_announcements_course_created", "course_id", "created_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"))
+    # A cohort's announcement goes to its members only; None: to everyone enrolled in the course.
+    cohort_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    body_source: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime]
+    told: Mapped[int] = mapped_column(default=0)  # people notified so far
+    delivered_at: Mapped[datetime | None]  # when the last batch went out
+    # The form's one-time key: a form sent twice makes one announcement.
+    request_key: Mapped[str | None] = mapped_column(sa.String(64))

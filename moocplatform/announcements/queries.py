@@ -1,0 +1,104 @@
+"""Read-models of announcements, each in a fixed number of queries: who an announcement goes to (in batches
+by id), the latest a viewer may read (the course page's panel), a page of them, and one."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from .. import policy
+from ..accounts.models import User, UserStatus
+from ..catalog.models import Course
+from ..cohorts.models import Cohort, CohortMembership, MembershipStatus
+from ..extensions import db
+from ..learning.models import Enrollment, EnrollmentStatus
+from ..pagination import Page, paginate
+from .models import Announcement
+
+PER_PAGE = 20
+
+
+def audience_after(announcement: Announcement, after_id: int, limit: int) -> list[Any]:
+    """The next `limit` people (by id, after `after_id`) an announcement goes to: the course's active
+    enrolments, or the cohort's seated members; never its author nor an account that cannot log in. One
+    query on the enrolments' (or memberships') index."""
+    if announcement.cohort_id is not None:
+        members = (sa.select(CohortMembership.user_id).where(CohortMembership.cohort_id == announcement.cohort_id,
+                                                             CohortMembership.status == MembershipStatus.MEMBER))
+    else:
+        members = sa.select(Enrollment.user_id).where(Enrollment.course_id == announcement.course_id,
+                                                      Enrollment.status == EnrollmentStatus.active)
+    query = sa.select(User).where(User.id.in_(members), User.id > after_id, User.status == UserStatus.active)
+    if announcement.author_id is not None:
+        query = query.where(User.id != announcement.author_id)
+    return list(db.session.scalars(query.order_by(User.id).limit(limit)))
+
+
+def _readable_by(viewer: Any, course: Any) -> sa.ColumnElement[bool]:
+    """The course's announcements the viewer reads: staff all of them; a learner the course-wide ones and
+    those of the cohorts they are a member of (a subquery, so the page asks no more than once)."""
+    if policy.is_course_staff(viewer, course):
+        return Announcement.course_id == course.id
+    mine = sa.select(CohortMembership.cohort_id).where(CohortMembership.user_id == viewer.id,
+                                                       CohortMembership.status == MembershipStatus.MEMBER)
+    return sa.and_(Announcement.course_id == course.id,
+                   sa.or_(Announcement.cohort_id.is_(None), Announcement.cohort_id.in_(mine)))
+
+
+@dataclass(frozen=True)
+class ShownAnnouncement:
+    announcement: Announcement
+    author_name: str
+    cohort_name: str | None  # None: to the whole course
+
+
+def _shown(query: sa.Select) -> sa.Select:
+    return (query.add_columns(User.display_name, Cohort.name)
+            .outerjoin(User, User.id == Announcement.author_id).outerjoin(Cohort, Cohort.id == Announcement.cohort_id))
+
+
+def latest_for(viewer: Any, course: Any) -> ShownAnnouncement | None:
+    """The newest announcement the viewer reads in the course: one query."""
+    row = db.session.execute(_shown(sa.select(Announcement)).where(_readable_by(viewer, course))
+                             .order_by(Announcement.created_at.desc(), Announcement.id.desc()).limit(1)).first()
+    return ShownAnnouncement(row[0], row[1] or "", row[2]) if row is not None else None
+
+
+def announcements_page(viewer: Any, course: Any, page: int | str) -> Page:
+    """The announcements the viewer reads, newest first: a count and a page."""
+    query = (sa.select(Announcement).where(_readable_by(viewer, course))
+             .order_by(Announcement.created_at.desc(), Announcement.id.desc()))
+    result = paginate(query, page, per_page=PER_PAGE)
+    if not result.items:
+        return result
+    names = {row[0]: (row[1] or "", row[2]) for row in db.session.execute(
+        _shown(sa.select(Announcement.id)).where(Announcement.id.in_([a.id for a in result.items])))}
+    result.items = [ShownAnnouncement(a, *names[a.id]) for a in result.items]
+    return result
+
+
+def readable_announcement(viewer: Any, course: Any, announcement_id: int) -> ShownAnnouncement | None:
+    row = db.session.execute(_shown(sa.select(Announcement)).where(
+        _readable_by(viewer, course), Announcement.id == announcement_id)).first()
+    return ShownAnnouncement(row[0], row[1] or "", row[2]) if row is not None else None
+
+
+def cohorts_to_announce_to(viewer: Any, course: Any) -> list[tuple[int, str]]:
+    """The cohorts of the course the viewer may announce to (id, name): all of them for whoever announces to
+    the course, the ones they lead for a cohort's facilitator."""
+    rows = db.session.execute(sa.select(Cohort).where(Cohort.course_id == course.id)
+                              .order_by(Cohort.starts_on, Cohort.id)).scalars()
+    return [(c.id, c.name) for c in rows if policy.can_announce_to_cohort(viewer, c, course)]
+
+
+def cohort_of(cohort_id: int) -> Cohort | None:
+    return db.session.get(Cohort, cohort_id)
+
+
+def announcement_by_id(announcement_id: int) -> Announcement | None:
+    return db.session.get(Announcement, announcement_id)
+
+
+def course_of(course_id: int) -> Course | None:
+    return db.session.get(Course, course_id)
