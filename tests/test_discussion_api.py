@@ -27,9 +27,9 @@ API = "/api/v1/discussion"
 
 
 @pytest.fixture(autouse=True)
-def fresh_rate_limiter(app):
+def fresh_rate_limiter(app, monkeypatch):
     app.extensions[EXTENSION_KEY] = MemoryRateLimiter()
-    app.config["API_RATE_LIMIT"] = 10_000
+    monkeypatch.setitem(app.config, "API_RATE_LIMIT", 10_000)  # restored after the test: the app is shared
     yield
     app.extensions.pop(EXTENSION_KEY, None)
 
