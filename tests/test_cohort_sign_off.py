@@ -180,3 +180,56 @@ def test_the_cohort_form_sets_the_requirement(client, world):
     db.session.commit()
     log_in(client, facilitator)
     assert "Completion requires a facilitator" in client.get(f"/cohorts/{cohort.id}/edit").get_data(as_text=True)
+
+
+# The course page: every declared rule with its figure --------------------------------------------------------
+
+def every_rule_course(tmp_path):
+    import textwrap
+
+    import yaml
+
+    from moocplatform.catalog.services import import_pack
+    from tests.factories import write_pack
+    folder = write_pack(tmp_path, "every", quiz=True, assignment=True)
+    manifest = yaml.safe_load((folder / "course.yaml").read_text())
+    (folder / "units/m2/91-talk.md").write_text(textwrap.dedent("""\
+        ---
+        id: talk
+        title: Talk
+        type: discussion
+        minutes: 10
+        participation: {posts: 1, replies: 0}
+        ---
+        Share one thing you tried this week.
+        """))
+    manifest["modules"][-1]["units"].append("units/m2/91-talk.md")
+    manifest.setdefault("outcomes", [{"id": "o1", "text": "Do one thing well."}])
+    manifest["completion"] = {"required_units": ["m1-u1", "m1-u2"], "quizzes_to_pass": ["check"],
+                              "discussions": "all"}  # the assignment counts by its own declaration
+    quiz = yaml.safe_load((folder / "quizzes/check.yaml").read_text())
+    for question in quiz["questions"]:
+        question["outcome"] = manifest["outcomes"][0]["id"]
+    (folder / "quizzes/check.yaml").write_text(yaml.safe_dump(quiz, sort_keys=False))
+    (folder / "course.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False))
+    return import_pack(None, folder).course
+
+
+def test_the_course_page_lists_every_declared_rule_with_its_figure(client, tmp_path):
+    course = every_rule_course(tmp_path)
+    facilitator = make_user("facilitator", course=course)
+    cohort = make_cohort(course, facilitator, requires_sign_off=True)
+    learner = join(course, cohort)
+    set_unit_completion(learner, course, "m1-u1", complete=True)
+    db.session.commit()
+    log_in(client, learner)
+    page = client.get(f"/courses/{course.slug}").get_data(as_text=True)
+    for kind, label in [("required_units", "1 of 2 units completed"), ("quizzes_to_pass", "0 of 1 quiz passed"),
+                        ("assignments", "0 of 1 assignment accepted"),
+                        ("discussions", "0 of 1 discussion taken part in"),
+                        ("cohort_sign_off", "Waiting for your facilitator&#39;s sign-off")]:
+        assert f'data-rule="{kind}">{label}</li>' in page, kind
+    services.sign_off_learner(facilitator, cohort, learner.id)
+    db.session.commit()
+    page = client.get(f"/courses/{course.slug}").get_data(as_text=True)
+    assert 'class="rule-met" data-rule="cohort_sign_off">' in page
