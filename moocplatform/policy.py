@@ -214,6 +214,12 @@ def can_manage_cohort(user: Any, cohort: Any) -> bool:
     return is_admin(user) or leads_cohort(user, cohort)
 
 
+def can_sign_off(user: Any, cohort: Any) -> bool:
+    """Sign a learner of the cohort off (or withdraw it): its facilitators, and administrators; a course-wide
+    facilitator grant is not enough, and a learner never signs themselves off."""
+    return is_admin(user) or leads_cohort(user, cohort)
+
+
 def can_join_cohort(user: Any, course: Any) -> bool:
     """Joining enrols too, so it asks what enrolling asks; an open or closed cohort is the service's check."""
     return can_enrol(user, course)

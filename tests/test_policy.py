@@ -134,6 +134,9 @@ CASES = {
         "admin": OK}),
     "cohorts.dashboard": ("GET", "/cohorts/{cohort}/dashboard", COHORT_STAFF),
     "cohorts.dashboard_csv": ("GET", "/cohorts/{cohort}/dashboard.csv", COHORT_STAFF),
+    "cohorts.sign_off": ("POST", "/cohorts/{cohort}/learners/{enrolled_peer}/sign-off", COHORT_STAFF),
+    "cohorts.withdraw_sign_off": ("POST", "/cohorts/{cohort}/learners/{enrolled_peer}/sign-off/withdraw",
+                                  COHORT_STAFF),
     # calendar feeds: {calendar} is a feed of the enrolled learner (a member of {cohort})
     "cohorts.issue_cohort_calendar": ("POST", "/cohorts/{cohort}/calendar", {
         "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": OK, "facilitator": OK, "course_team": FORBIDDEN,

@@ -90,9 +90,9 @@ def test_course_page_with_completion_rules_query_budget(client, count_queries, t
     log_in(client, learner)
     # user, the bell, course with live version, enrolment with progress; then one query per rule kind for its
     # figure (units completed; the quizzes the version has, attempts passed); whether a cohort plan of the
-    # course has external items (the cohort_plan_items rule); the course-page panels (cohorts: one; the latest
-    # announcement: one)
-    assert queries_for(client, count_queries, f"/courses/{course.slug}") == 10
+    # course has external items (the cohort_plan_items rule), whether a cohort of it requires a sign-off (the
+    # cohort_sign_off rule); the course-page panels (cohorts: one; the latest announcement: one)
+    assert queries_for(client, count_queries, f"/courses/{course.slug}") == 11
 
 
 def test_discussion_pages_do_not_grow_with_posts(client, count_queries):

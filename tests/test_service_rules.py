@@ -18,6 +18,7 @@ from moocplatform.admin import services as admin
 from moocplatform.announcements import services as announcements
 from moocplatform.catalog import services as catalog
 from moocplatform.catalog.models import CourseVersion
+from moocplatform.cohorts import services as cohorts
 from moocplatform.content import PackError
 from moocplatform.errors import InvalidInput, NotFound, PermissionDenied
 from moocplatform.extensions import db
@@ -211,6 +212,11 @@ REFUSED = {
         lambda w: opportunities.dismiss_reports(w.outsider, emp(w).posting), PermissionDenied),
     "opportunities.recommend_to_cohort": (
         lambda w: opportunities.recommend_to_cohort(w.learner, emp(w).posting, w.cohort), PermissionDenied),
+    # a learner cannot sign themselves off, nor withdraw a sign-off
+    "cohorts.sign_off_learner": (
+        lambda w: cohorts.sign_off_learner(w.learner, emp(w).cohort, w.learner.id, "me"), PermissionDenied),
+    "cohorts.withdraw_sign_off": (
+        lambda w: cohorts.withdraw_sign_off(w.learner, emp(w).cohort, w.learner.id, "x"), PermissionDenied),
     "people.update_settings": (lambda w: people.update_settings(w.outsider, w.learner, visibility="hidden",
                                                                 allow_messages=False, links=[]), PermissionDenied),
     "people.block": (lambda w: people.block(ANONYMOUS, w.learner.id), PermissionDenied),
@@ -387,6 +393,10 @@ REJECTED = {
     ],
     "people.resolve_profile_reports": [
         (lambda w: people.resolve_profile_reports(w.admin, w.learner.id, hide=False, reason=LONG * 2), "reason")],
+    "cohorts.sign_off_learner": [
+        (lambda w: cohorts.sign_off_learner(w.admin, emp(w).cohort, w.learner.id, "x" * 2001), "note")],
+    "cohorts.withdraw_sign_off": [
+        (lambda w: cohorts.withdraw_sign_off(w.admin, emp(w).cohort, w.learner.id, " "), "reason")],
     "push.subscribe": [
         (lambda w: push.subscribe(w.learner, 1, {**PUSH_SUBSCRIPTION, "endpoint": "javascript:alert(1)"}), "endpoint"),
         (lambda w: push.subscribe(w.learner, 1, {**PUSH_SUBSCRIPTION, "keys": {"auth": "AAAA"}}), "p256dh"),

@@ -26,7 +26,7 @@ def init_app(app: Flask) -> None:
     from ..accounts.models import ScopeType
     from ..catalog.panels import CoursePanel, register_course_panel
     from ..learning.deadlines import DueDateSource, register_due_date_source
-    from . import calendar_views, dashboard_views, queries  # noqa: F401  (their routes join the blueprint)
+    from . import calendar_views, dashboard_views, notices, queries  # noqa: F401  (routes, notification kinds)
     from .criteria import register_criteria
     from .plan_views import bp  # the cohort pages, with the plan's, the dashboard's and the calendar's routes
 

@@ -1,6 +1,7 @@
-"""The completion rule cohorts brings: `cohort_plan_items`, the external items of the learner's cohort plan
+"""The completion rules cohorts brings: `cohort_plan_items`, the external items of the learner's cohort plan
 marked done. Cohorts differ in their plans, so the figure is one rule per learner (all their cohort's items
-done, or not); a learner in no cohort with such items has nothing asked of them here."""
+done, or not); a learner in no cohort with such items has nothing asked of them here. And `cohort_sign_off`:
+where the learner's cohort requires it, a facilitator's sign-off; other learners have nothing asked."""
 from __future__ import annotations
 
 from collections.abc import Collection
@@ -10,7 +11,7 @@ from flask_babel import gettext as _
 
 from ..extensions import db
 from ..learning.criteria import CompletionContext, chunks, register_criterion
-from .models import Cohort, CohortMembership, MembershipStatus, PlanItem, PlanItemDone, PlanItemKind
+from .models import Cohort, CohortMembership, MembershipStatus, PlanItem, PlanItemDone, PlanItemKind, SignOff
 
 
 class CohortPlanItems:
@@ -43,5 +44,37 @@ class CohortPlanItems:
         return _("Your cohort's items: all done") if done >= total else _("Your cohort's items: some to do")
 
 
+class CohortSignOff:
+    """One rule per learner: signed off by a facilitator of each cohort of the course they sit in that
+    requires it. Learners in no such cohort count as done (nothing is asked of them)."""
+
+    kind = "cohort_sign_off"
+
+    def applies(self, context: CompletionContext) -> bool:
+        """Shown once some cohort of the course requires a sign-off."""
+        return db.session.scalar(sa.select(sa.exists().where(
+            Cohort.course_id == context.course_id, Cohort.requires_sign_off.is_(True)))) or False
+
+    def measure(self, context: CompletionContext, user_ids: Collection[int]) -> tuple[int, dict[int, int]]:
+        done = dict.fromkeys(user_ids, 1)
+        for ids in chunks(user_ids):
+            rows = db.session.execute(
+                sa.select(CohortMembership.user_id, sa.func.count(CohortMembership.id), sa.func.count(SignOff.id))
+                .join(Cohort, sa.and_(Cohort.id == CohortMembership.cohort_id,
+                                      Cohort.course_id == context.course_id, Cohort.requires_sign_off.is_(True)))
+                .outerjoin(SignOff, sa.and_(SignOff.cohort_id == CohortMembership.cohort_id,
+                                            SignOff.user_id == CohortMembership.user_id))
+                .where(CohortMembership.user_id.in_(ids), CohortMembership.status == MembershipStatus.MEMBER)
+                .group_by(CohortMembership.user_id))
+            for user_id, asked, given in rows:
+                done[user_id] = 1 if given >= asked else 0
+        return 1, done
+
+    def label(self, done: int, total: int) -> str:
+        return (_("Facilitator's sign-off: given, or not asked of you") if done >= total
+                else _("Waiting for your facilitator's sign-off"))
+
+
 def register_criteria() -> None:
     register_criterion(CohortPlanItems())
+    register_criterion(CohortSignOff())

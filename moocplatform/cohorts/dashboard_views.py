@@ -5,11 +5,15 @@ import csv
 import io
 from collections.abc import Iterator
 
-from flask import Response, abort, render_template, request, stream_with_context
-from flask_login import login_required
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
 from .. import clock
 from ..catalog.queries import live_version_of
+from ..forms import apply_or_flash
+from . import services
+from .forms import SignOffForm, WithdrawSignOffForm
 from .queries import cohort_dashboard, matrix_rows
 from .views import _load, bp
 
@@ -23,7 +27,41 @@ def dashboard(cohort_id: int):
         abort(404)
     page = request.args.get("page", "1")
     board = cohort_dashboard(cohort, version.id, clock.now(), int(page) if page.isdigit() else 1)
-    return render_template("cohorts/dashboard.html", cohort=cohort, course=course, board=board)
+    # One query more, only where the cohort asks for sign-offs, whatever the page's size.
+    signed_off = (services.signed_off_ids(cohort, [row.user_id for row in board.rows])
+                  if cohort.requires_sign_off else set())
+    return render_template("cohorts/dashboard.html", cohort=cohort, course=course, board=board,
+                           signed_off=signed_off, sign_off_form=SignOffForm(), withdraw_form=WithdrawSignOffForm())
+
+
+@bp.post("/cohorts/<id:cohort_id>/learners/<id:user_id>/sign-off")
+@login_required
+def sign_off(cohort_id: int, user_id: int):
+    cohort, _course = _load(cohort_id)
+    form = SignOffForm()
+    if form.validate_on_submit():
+        succeeded, _row = apply_or_flash(
+            lambda: services.sign_off_learner(current_user, cohort, user_id, form.note.data or ""))
+        if succeeded:
+            flash(_("Learner signed off."), "success")
+    else:
+        flash(_("The note is too long."), "error")
+    return redirect(url_for("cohorts.dashboard", cohort_id=cohort.id))
+
+
+@bp.post("/cohorts/<id:cohort_id>/learners/<id:user_id>/sign-off/withdraw")
+@login_required
+def withdraw_sign_off(cohort_id: int, user_id: int):
+    cohort, _course = _load(cohort_id)
+    form = WithdrawSignOffForm()
+    if form.validate_on_submit():
+        succeeded, _none = apply_or_flash(
+            lambda: services.withdraw_sign_off(current_user, cohort, user_id, form.reason.data))
+        if succeeded:
+            flash(_("Sign-off withdrawn."), "success")
+    else:
+        flash(_("Say why the sign-off is withdrawn."), "error")
+    return redirect(url_for("cohorts.dashboard", cohort_id=cohort.id))
 
 
 @bp.get("/cohorts/<id:cohort_id>/dashboard.csv")

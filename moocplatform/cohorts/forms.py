@@ -33,6 +33,10 @@ class CohortForm(FlaskForm):
     capacity = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(min=1, max=100_000)],
                             description=_l("Leave empty for no limit. Once full, learners join a waiting list."))
     is_open = BooleanField(_l("Open: listed on the course page, anyone with the code may join"), default=True)
+    requires_sign_off = BooleanField(
+        _l("Completion requires a facilitator's sign-off"), default=False,
+        description=_l("The course is completed, and its certificate issued, only once a facilitator of this "
+                       "cohort has signed the learner off."))
     risk_inactive_days = IntegerField(_l("At risk after this many days without activity"), default=7,
                                       validators=[Optional(), NumberRange(min=1, max=365)])
     risk_modules_behind = IntegerField(_l("At risk when behind the plan by more than this many modules"),
@@ -78,3 +82,11 @@ class ExternalItemForm(FlaskForm):
 
 class DoneForm(FlaskForm):
     done = HiddenField(validators=[AnyOf(["1", "0"])], default="1")
+
+
+class SignOffForm(FlaskForm):
+    note = TextAreaField(_l("Note for the learner (optional)"), validators=[Optional(), Length(max=2000)])
+
+
+class WithdrawSignOffForm(FlaskForm):
+    reason = TextAreaField(_l("Why the sign-off is withdrawn"), validators=[InputRequired(), Length(max=2000)])

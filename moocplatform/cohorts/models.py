@@ -46,6 +46,8 @@ class Cohort(Model):
     risk_inactive_days: Mapped[int] = mapped_column(default=7, server_default="7")
     risk_modules_behind: Mapped[int] = mapped_column(default=1, server_default="1")
     risk_failed_attempts: Mapped[int] = mapped_column(default=2, server_default="2")
+    # Completing the course asks, of this cohort's learners, a facilitator's sign-off (cohorts.criteria).
+    requires_sign_off: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
 class CohortMembership(Model):
@@ -101,6 +103,23 @@ class PlanItemDone(Model):
     done_at: Mapped[datetime]
 
 
+class SignOff(Model):
+    """A facilitator signed a learner of the cohort off: the completion rule `cohort_sign_off` is met for
+    them. Withdrawn (the row deleted, the reason in the audit log) only while the course is not completed."""
+
+    __tablename__ = "cohort_sign_offs"
+    __table_args__ = (sa.UniqueConstraint("cohort_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    signed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    signed_at: Mapped[datetime]
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+register_owned(SignOff, section="cohort_sign_offs",
+               reason="the facilitators' sign-offs of a learner's work in a cohort, with their notes")
 register_owned(PlanItemDone, section="cohort_plan_items_done",
                reason="the external items of a cohort's plan a learner marked done")
 register_owned(CohortMembership, section="cohort_memberships",

@@ -17,13 +17,17 @@ from ..catalog.queries import get_course_by_id
 from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ..events import CohortCreated, CohortJoined, CohortLeft, announce
 from ..extensions import db
+from ..learning.completion import has_completed, process_completions, record_completion_if_reached
 from ..learning.services import enrol_learner
-from .models import Cohort, CohortMembership, MembershipStatus
+from ..notifications.services import notify, site_path
+from .models import Cohort, CohortMembership, MembershipStatus, SignOff
+from .notices import SIGN_OFF_GIVEN, SIGN_OFF_WITHDRAWN
 
 # No 0/O, 1/I/L: a code read aloud in a live session or copied from a slide must survive.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 MAX_CAPACITY = 100_000
+NOTE_LENGTH = 2000
 
 
 @dataclass
@@ -39,6 +43,7 @@ class CohortFields:
     risk_inactive_days: int = 7
     risk_modules_behind: int = 1
     risk_failed_attempts: int = 2
+    requires_sign_off: bool = False
 
 
 def _validated(fields: CohortFields) -> CohortFields:
@@ -57,7 +62,8 @@ def _validated(fields: CohortFields) -> CohortFields:
         name, language, fields.starts_on, fields.ends_on, time_zone, description, capacity, bool(fields.is_open),
         validation.whole_number(fields.risk_inactive_days, "risk_inactive_days", minimum=1, maximum=365),
         validation.whole_number(fields.risk_modules_behind, "risk_modules_behind", minimum=0, maximum=100),
-        validation.whole_number(fields.risk_failed_attempts, "risk_failed_attempts", minimum=1, maximum=100))
+        validation.whole_number(fields.risk_failed_attempts, "risk_failed_attempts", minimum=1, maximum=100),
+        bool(fields.requires_sign_off))
 
 
 def _new_join_code() -> str:
@@ -80,7 +86,8 @@ def create_cohort(actor, course, fields: CohortFields) -> Cohort:
                     starts_on=valid.starts_on, ends_on=valid.ends_on, time_zone=valid.time_zone,
                     capacity=valid.capacity, is_open=valid.is_open, join_code=_new_join_code(),
                     created_at=clock.now(), risk_inactive_days=valid.risk_inactive_days,
-                    risk_modules_behind=valid.risk_modules_behind, risk_failed_attempts=valid.risk_failed_attempts)
+                    risk_modules_behind=valid.risk_modules_behind, risk_failed_attempts=valid.risk_failed_attempts,
+                    requires_sign_off=valid.requires_sign_off)
     db.session.add(cohort)
     db.session.flush()
     if not policy.is_admin(actor):
@@ -95,12 +102,17 @@ def update_cohort(actor, cohort: Cohort, fields: CohortFields) -> Cohort:
     valid = _validated(fields)
     if valid.capacity is not None and valid.capacity < seats_taken(cohort):
         raise InvalidInput(_("More learners hold a seat than that: remove some first."), field="capacity")
+    sign_off_dropped = cohort.requires_sign_off and not valid.requires_sign_off
     for name in ("name", "description", "language", "starts_on", "ends_on", "time_zone", "capacity", "is_open",
-                 "risk_inactive_days", "risk_modules_behind", "risk_failed_attempts"):
+                 "risk_inactive_days", "risk_modules_behind", "risk_failed_attempts", "requires_sign_off"):
         setattr(cohort, name, getattr(valid, name))
     db.session.flush()
     _fill_free_seats(cohort)
-    audit.record(actor, "cohort.update", cohort, name=cohort.name)
+    audit.record(actor, "cohort.update", cohort, name=cohort.name, requires_sign_off=cohort.requires_sign_off)
+    if sign_off_dropped:  # what only the sign-off held back is granted now (bounded queries per 500 learners)
+        course = get_course_by_id(cohort.course_id)
+        if course is not None:
+            process_completions(course)
     return cohort
 
 
@@ -263,3 +275,70 @@ def remove_facilitator(actor, cohort: Cohort, user_id: int) -> None:
     remove_role_grant(user, grant)
     access.forget(user)
     audit.record(actor, "cohort.remove_facilitator", cohort, user_id=user.id)
+
+
+# Sign-off -------------------------------------------------------------------------------------------------
+
+def sign_off_of(cohort: Cohort, learner_id: int) -> SignOff | None:
+    return db.session.scalar(sa.select(SignOff).where(SignOff.cohort_id == cohort.id, SignOff.user_id == learner_id))
+
+
+def _seated_learner(cohort: Cohort, learner_id: int):
+    membership = membership_of(cohort, learner_id)
+    if membership is None or membership.status != MembershipStatus.MEMBER:
+        raise NotFound(_("This learner is not in the cohort."))
+    return require_user(learner_id)
+
+
+def sign_off_learner(actor, cohort: Cohort, learner_id: int, note: str = "") -> SignOff:
+    """A facilitator of the cohort confirms a learner's work: where the cohort requires it, the last rule of
+    completion; the course is checked again at once, so a certificate follows through the usual path."""
+    if not policy.can_sign_off(actor, cohort):
+        raise PermissionDenied(_("Only the cohort's facilitators sign its learners off."))
+    text = validation.text(note or "", "note", max_length=NOTE_LENGTH)
+    if not cohort.requires_sign_off:
+        raise Conflict(_("This cohort does not ask for a facilitator's sign-off."))
+    learner = _seated_learner(cohort, learner_id)
+    existing = sign_off_of(cohort, learner.id)
+    if existing is not None:
+        return existing
+    sign_off = SignOff(cohort_id=cohort.id, user_id=learner.id, signed_by_id=actor.id, signed_at=clock.now(),
+                       note=text)
+    db.session.add(sign_off)
+    db.session.flush()
+    audit.record(actor, "cohort.sign_off", cohort, user_id=learner.id, note=text)
+    course = get_course_by_id(cohort.course_id)
+    notify(learner, SIGN_OFF_GIVEN.name, {"cohort": cohort.name, "course": course.title if course else ""},
+           link=site_path("cohorts.cohort_page", cohort_id=cohort.id))
+    if course is not None:
+        record_completion_if_reached(learner.id, course)
+    return sign_off
+
+
+def withdraw_sign_off(actor, cohort: Cohort, learner_id: int, reason: str) -> None:
+    """Take a sign-off back, with a reason the learner is told; refused once the course is completed (a
+    completion, and the certificate it brings, is never taken back: a course team revokes a certificate)."""
+    if not policy.can_sign_off(actor, cohort):
+        raise PermissionDenied(_("Only the cohort's facilitators sign its learners off."))
+    why = validation.text(reason, "reason", min_length=1, max_length=NOTE_LENGTH)
+    sign_off = sign_off_of(cohort, learner_id)
+    if sign_off is None:
+        raise NotFound(_("This learner has not been signed off."))
+    if has_completed(learner_id, cohort.course_id):
+        raise Conflict(_("The learner has completed the course: the sign-off stays. A course team may revoke "
+                         "the certificate instead."))
+    db.session.delete(sign_off)
+    db.session.flush()
+    audit.record(actor, "cohort.withdraw_sign_off", cohort, user_id=learner_id, reason=why)
+    learner = require_user(learner_id)
+    notify(learner, SIGN_OFF_WITHDRAWN.name, {"cohort": cohort.name, "reason": why},
+           link=site_path("cohorts.cohort_page", cohort_id=cohort.id))
+
+
+def signed_off_ids(cohort: Cohort, learner_ids) -> set[int]:
+    """Which of the learners the cohort has signed off: one query."""
+    ids = list(learner_ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(sa.select(SignOff.user_id).where(SignOff.cohort_id == cohort.id,
+                                                                  SignOff.user_id.in_(ids))))

@@ -36,6 +36,7 @@ def _fields(form: CohortForm) -> CohortFields:
     return CohortFields(name=form.name.data, description=form.description.data or "", language=form.language.data,
                         starts_on=form.starts_on.data, ends_on=form.ends_on.data, time_zone=form.time_zone.data,
                         capacity=form.capacity.data, is_open=form.is_open.data,
+                        requires_sign_off=form.requires_sign_off.data,
                         **{name: getattr(form, name).data for name in RISK_FIELDS
                            if getattr(form, name).data is not None})  # left empty: the default
 
