@@ -29,7 +29,8 @@ from tests.factories import enrol, make_course, make_user
 from tests.openapi_check import api_document
 
 ALL_SCOPES = ("read:profile", "read:courses", "read:progress", "read:notes", "write:notes", "read:portfolio",
-              "write:portfolio", "read:opportunities", "read:applications", "write:applications")
+              "write:portfolio", "read:opportunities", "read:applications", "write:applications",
+              "read:assignments")
 
 
 def bearer(user, scopes=ALL_SCOPES) -> dict[str, str]:
@@ -477,6 +478,10 @@ API_CASES = {
     "opportunities_api.apply": ("POST", "/api/v1/opportunities/{opportunity}/applications", {"message": "Hello"},
                                 {role: OK for role in ROLES}),
     "opportunities_api.my_applications": ("GET", "/api/v1/me/applications", None, {role: OK for role in ROLES}),
+    # Assignments: each person's own only (tests/test_assignments_api.py has what each one sees).
+    "assignments_api.my_assignments": ("GET", "/api/v1/me/assignments", None, {role: OK for role in ROLES}),
+    "assignments_api.my_submissions": ("GET", "/api/v1/me/submissions", None, {role: OK for role in ROLES}),
+    "assignments_api.my_peer_reviews": ("GET", "/api/v1/me/peer-reviews", None, {role: OK for role in ROLES}),
 }
 
 
