@@ -10,13 +10,7 @@ import sqlalchemy as sa
 
 from moocplatform import clock, jobs
 from moocplatform.assignments import peers, queries, schedule, services
-from moocplatform.assignments.models import (
-    PeerAllocation,
-    ReviewFlag,
-    Submission,
-    SubmissionStatus,
-    SubmissionVersion,
-)
+from moocplatform.assignments.models import PeerAllocation, ReviewFlag, Submission, SubmissionStatus, SubmissionVersion
 from moocplatform.errors import Conflict, InvalidInput, NotFound
 from moocplatform.extensions import db
 from moocplatform.learning.completion import has_completed

@@ -333,8 +333,9 @@ def test_a_pass_mark_is_within_the_rubrics_points_and_is_for_peer_review(example
     edit(example, ACTIVITY, "  peer_count: 2\n", "  peer_count: 2\n  pass_mark: 2\n")
     assert load_pack(example, video_hosts=HOSTS).units[2].assignment["pass_mark"] == 2
     edit(example, ACTIVITY, "  pass_mark: 2\n", "  pass_mark: 4\n")
-    assert problems(example) == [f"{ACTIVITY}:{line_of(example, ACTIVITY, 'pass_mark')}: assignment.pass_mark: the "
-                                 "pass mark 4 is more than the rubric's 3 points: lower it, or add points to the rubric"]
+    assert problems(example) == [
+        f"{ACTIVITY}:{line_of(example, ACTIVITY, 'pass_mark')}: assignment.pass_mark: the pass mark 4 is more than "
+        "the rubric's 3 points: lower it, or add points to the rubric"]
     edit(example, ACTIVITY, "  pass_mark: 4\n", "  pass_mark: -1\n")
     assert [p for p in problems(example) if "pass_mark" in p]
     edit(example, ACTIVITY, "  pass_mark: -1\n", "  pass_mark: 3\n")
