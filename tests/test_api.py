@@ -31,7 +31,8 @@ from tests.openapi_check import api_document
 
 ALL_SCOPES = ("read:profile", "read:courses", "read:progress", "read:notes", "write:notes", "read:portfolio",
               "write:portfolio", "read:opportunities", "read:applications", "write:applications",
-              "read:discussion", "write:discussion", "read:notifications", "write:notifications")
+              "read:discussion", "write:discussion", "read:notifications", "write:notifications",
+              "read:assignments")
 
 
 def bearer(user, scopes=ALL_SCOPES) -> dict[str, str]:
@@ -499,6 +500,10 @@ API_CASES = {
     "notifications_api.mark_all_read": ("POST", "/api/v1/notifications/read", None, {role: OK for role in ROLES}),
     "notifications_api.mark_read": ("POST", "/api/v1/notifications/{notification}/read", None,
                                     {**NOBODY_ELSE, "enrolled": OK}),
+    # Assignments: each person's own only (tests/test_assignments_api.py has what each one sees).
+    "assignments_api.my_assignments": ("GET", "/api/v1/me/assignments", None, {role: OK for role in ROLES}),
+    "assignments_api.my_submissions": ("GET", "/api/v1/me/submissions", None, {role: OK for role in ROLES}),
+    "assignments_api.my_peer_reviews": ("GET", "/api/v1/me/peer-reviews", None, {role: OK for role in ROLES}),
 }
 
 

@@ -114,11 +114,18 @@ def test_a_review_must_score_every_criterion(course):
         peers.submit_peer_review(b, course, allocation.id, {"goal": 3}, "Fine.")
 
 
-def test_the_self_assessment_still_completes_a_peer_assessed_assignment(course):
+def test_with_too_few_peers_the_self_assessment_completes_once_the_reviews_are_due(course):
+    from datetime import timedelta
+
+    from moocplatform import clock
     a, b = learners(course, 2)
     hand_in(a, course)
     services.self_assess(a, course, "task", FULL)
-    assert db.session.scalar(sa.select(Submission.status).where(Submission.user_id == a.id)) == "accepted"
+    status = sa.select(Submission.status).where(Submission.user_id == a.id)
+    assert db.session.scalar(status) == "submitted"  # the peers have a week to decide first
+    clock.advance(timedelta(days=7))
+    services.self_assess(a, course, "task", FULL)
+    assert db.session.scalar(status) == "accepted"
 
 
 def test_a_reviewer_erased_leaves_their_review_without_them(course):

@@ -327,3 +327,19 @@ def test_the_course_page_shows_the_outcome_texts(client, tmp_path):
     course = _import_example(tmp_path).course
     page = client.get(f"/courses/{course.slug}").get_data(as_text=True)
     assert "<li>Use retrieval practice on your own material.</li>" in page and "use-retrieval" not in page
+
+
+def test_a_pass_mark_is_within_the_rubrics_points_and_is_for_peer_review(example):
+    edit(example, ACTIVITY, "  peer_count: 2\n", "  peer_count: 2\n  pass_mark: 2\n")
+    assert load_pack(example, video_hosts=HOSTS).units[2].assignment["pass_mark"] == 2
+    edit(example, ACTIVITY, "  pass_mark: 2\n", "  pass_mark: 4\n")
+    assert problems(example) == [
+        f"{ACTIVITY}:{line_of(example, ACTIVITY, 'pass_mark')}: assignment.pass_mark: the pass mark 4 is more than "
+        "the rubric's 3 points: lower it, or add points to the rubric"]
+    edit(example, ACTIVITY, "  pass_mark: 4\n", "  pass_mark: -1\n")
+    assert [p for p in problems(example) if "pass_mark" in p]
+    edit(example, ACTIVITY, "  pass_mark: -1\n", "  pass_mark: 3\n")
+    edit(example, ACTIVITY, "assessed_by: [peers, self]", "assessed_by: [self]")
+    edit(example, ACTIVITY, "  peer_count: 2\n", "")
+    assert (f"{ACTIVITY}:{line_of(example, ACTIVITY, 'pass_mark')}: assignment.pass_mark: the pass mark decides only "
+            "when peers assess: add peers to assessed_by, or leave the pass mark out") in warnings_of(example)

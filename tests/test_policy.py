@@ -183,6 +183,9 @@ CASES = {
     "assignments.peer_review": ("GET", "/courses/tasks/assignments/peer-reviews/{peer_allocation}", {
         "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": NOT_FOUND,
         "course_team": NOT_FOUND, "admin": NOT_FOUND}),
+    # {peer_review}: a peer's review of the other learner's work, which only that learner may flag as unfair
+    "assignments.flag_review": ("POST", "/courses/tasks/assignments/reviews/{peer_review}/flag", {
+        "anonymous": LOGIN, **{r: NOT_FOUND for r in ROLES[1:]}}),
     # personal access tokens: {token} is the enrolled learner's
     "tokens.personal_access_tokens": ("GET", "/account/tokens", SIGNED_IN),
     "tokens.create_personal_access_token": ("POST", "/account/tokens", {"anonymous": LOGIN,
@@ -306,6 +309,9 @@ CASES = {
     # a private entry's file is not behind the public link, for anyone
     "portfolio.public_file": ("GET", "/p/{pf_secret}/files/{pf_entry}", {role: NOT_FOUND for role in ROLES}),
     "portfolio_api.list_entries": ("GET", "/api/v1/portfolio/entries", {role: 401 for role in ROLES}),
+    "assignments_api.my_assignments": ("GET", "/api/v1/me/assignments", {role: 401 for role in ROLES}),
+    "assignments_api.my_submissions": ("GET", "/api/v1/me/submissions", {role: 401 for role in ROLES}),
+    "assignments_api.my_peer_reviews": ("GET", "/api/v1/me/peer-reviews", {role: 401 for role in ROLES}),
     "portfolio_api.create_entry": ("POST", "/api/v1/portfolio/entries", {role: 401 for role in ROLES}),
     "portfolio_api.get_entry": ("GET", "/api/v1/portfolio/entries/{pf_entry}", {role: 401 for role in ROLES}),
     "portfolio_api.delete_entry": ("DELETE", "/api/v1/portfolio/entries/{pf_entry}", {role: 401 for role in ROLES}),
@@ -453,6 +459,11 @@ def world():
     peer_allocation = PeerAllocation(version_id=peer_version.id, reviewer_id=people["enrolled"].id,
                                      allocated_at=clock.now())
     db.session.add(peer_allocation)
+    from moocplatform.assignments.models import Assessment, AssessorRole
+    peer_review = Assessment(version_id=peer_version.id, assessor_id=people["learner"].id, role=AssessorRole.peer,
+                             scores={"goal": 0, "evidence": 0}, points=0, max_points=5, feedback="Unfair",
+                             created_at=clock.now())
+    db.session.add(peer_review)
     db.session.flush()
     dead_row = enqueue("mail", {"to": "nobody@example.org", "template": "gone", "args": {}})
     dead_row.status = OutboxStatus.DEAD.value
@@ -503,6 +514,7 @@ def world():
               "team_grant": team_member.roles[0].id, "course": course.id,
               "asset": f"/assets/{asset.sha256}/square.svg", "version": course.live_version_id,
               "dead_row": dead_row.id, "peer_file": peer_file.id, "peer_allocation": peer_allocation.id,
+              "peer_review": peer_review.id,
               "peer_submission": assignments.queries.submission_of(peer.id, tasks.id, "task").id,
               "certificate": certificate_of(people["enrolled"], course).public_id,
               "token": issue_token(people["enrolled"], people["enrolled"], "personal_access",

@@ -303,3 +303,33 @@ def test_home_page_query_budget(client, count_queries):
     db.session.flush()
     # ... and the plan items of all their cohorts, in one query
     assert queries_for(client, count_queries, "/home") == 7
+
+
+# Assignments: the staff's review queue ---------------------------------------------------------------------------
+
+def test_the_review_queue_for_a_cohort_of_500_takes_the_queries_of_one_for_5(client, count_queries):
+    from moocplatform.assignments import services as assignments
+    from moocplatform.cohorts.services import join_cohort
+    from tests.factories import make_cohort
+
+    course = make_course("queue-500", assignment=True, modules=1, units_per_module=1)
+    facilitator = make_user("facilitator", course=course)
+    cohort = make_cohort(course, facilitator, capacity=None)
+    log_in(client, facilitator)
+    counts = {}
+    handed_in = 0
+    for size in (5, 500):
+        while handed_in < size:
+            learner = make_user()
+            enrol(learner, course)
+            join_cohort(learner, cohort, course)
+            assignments.save_draft(learner, course, "task", text="My plan")
+            assignments.submit(learner, course, "task")
+            handed_in += 1
+        db.session.flush()
+        counts[size] = queries_for(client, count_queries, "/courses/queue-500/submissions?status=all")
+        page = client.get("/courses/queue-500/submissions?status=all&page=2").get_data(as_text=True)
+        assert ("500 submissions" in page) == (size == 500)
+    # user, the bell, the course with its live version, the staff check (grants), the count, the page of 50,
+    # the units with an assignment
+    assert counts[5] == counts[500] == 7

@@ -102,6 +102,31 @@ def emp(w):
     return w
 
 
+def peer_reviewed(w):
+    """A peer-reviewed assignment: the world's learner's work with a review by another learner (once per test)."""
+    if not hasattr(w, "review"):
+        from moocplatform.assignments import peers as assignment_peers
+        from moocplatform.assignments import services as assignments
+        from tests.factories import sample_assignment
+        w.tasks = make_course("reviewed", modules=1, units_per_module=1,
+                              assignment=sample_assignment(assessed_by=["peers", "self"], peer_count=1))
+        reviewer = make_user()
+        for user in (w.learner, reviewer):
+            enrol(user, w.tasks)
+            assignments.save_draft(user, w.tasks, "task", text="My work")
+            assignments.submit(user, w.tasks, "task")
+        (allocation,) = assignment_peers.allocations_of(reviewer.id, w.tasks.id, "task")
+        w.review = assignment_peers.submit_peer_review(reviewer, w.tasks, allocation.id, {"goal": 0, "evidence": 0},
+                                                       "Too short.")
+    return w
+
+
+def _flag(w, who, reason="It ignores my evidence."):
+    from moocplatform.assignments import peers as assignment_peers
+    peer_reviewed(w)
+    return assignment_peers.flag_review(getattr(w, who), w.tasks, w.review.id, reason)
+
+
 def org_fields(**changes):
     return OrganisationFields(**{**dict(name="Acme", legal_name="Acme Ltd", kind="employer", country="DE"),
                                  **changes})
@@ -111,6 +136,8 @@ def org_fields(**changes):
 REFUSED = {
     "announcements.post_announcement": (
         lambda w: announcements.post_announcement(w.learner, w.course, "Hi", "To all"), PermissionDenied),
+    # the reviewed learner flags a peer's review of their work; nobody else learns that it exists
+    "assignments.flag_review": (lambda w: _flag(w, "outsider"), NotFound),
     "accounts.register_user": (lambda w: accounts.register_user(registration(accepted_terms=False)), InvalidInput),
     "accounts.create_verified_user": (
         lambda w: accounts.create_verified_user("x@example.org", "Someone", PASSWORD, actor=w.outsider),
@@ -239,6 +266,10 @@ REJECTED = {
         (lambda w: announcements.post_announcement(w.team, w.course, "Title", "x" * 20_001), "body"),
         (lambda w: announcements.post_announcement(w.team, w.course, "Title", "Body",
                                                    cohort_id=make_cohort(w.other).id), "audience"),
+    ],
+    "assignments.flag_review": [
+        (lambda w: _flag(w, "learner", reason="  "), "reason"),
+        (lambda w: _flag(w, "learner", reason="x" * 2001), "reason"),
     ],
     "notes.save_note": [
         (lambda w: notes.save_note(w.learner, w.course, unit_of(w), "x" * 20_001, base_version=0), "body"),

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import JSONType
 from ..extensions import Model, db
-from ..personal_data import delete_rows, register, rows_as_dicts
+from ..personal_data import delete_rows, register, register_owned, rows_as_dicts
 from ..stored_enum import stored_enum
 
 
@@ -118,7 +118,10 @@ class Assessment(Model):
 
 
 class PeerAllocation(Model):
-    """One learner asked to review one handed-in version of a peer's work; done once `completed_at` is set."""
+    """One learner asked to review one handed-in version of a peer's work; done once `completed_at` is set.
+
+    Due REVIEW_DAYS after `allocated_at`; one the reviewer has not opened (`started_at`) within START_DAYS is
+    released (`released_at`) and given to another learner, and leaves the reviewer's list."""
 
     __tablename__ = "assignment_peer_allocations"
     __table_args__ = (sa.UniqueConstraint("version_id", "reviewer_id"),)
@@ -128,9 +131,28 @@ class PeerAllocation(Model):
         sa.ForeignKey("assignment_submission_versions.id", ondelete="CASCADE"), index=True)
     reviewer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     allocated_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]  # when the reviewer first opened the work
+    released_at: Mapped[datetime | None]  # taken back, not started in time: someone else reviews it
     completed_at: Mapped[datetime | None]
     assessment_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("assignment_assessments.id", ondelete="SET NULL"))
+
+
+class ReviewFlag(Model):
+    """The reviewed learner's word that a peer's review of their work is unfair, for the course's staff: a
+    staff decision on the work settles it (`resolved_at`)."""
+
+    __tablename__ = "assignment_review_flags"
+    __table_args__ = (sa.UniqueConstraint("assessment_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(sa.ForeignKey("assignment_assessments.id", ondelete="CASCADE"))
+    submission_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("assignment_submissions.id", ondelete="CASCADE"), index=True)
+    flagged_by: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
 
 
 # Personal data -------------------------------------------------------------------------------------------------
@@ -177,6 +199,8 @@ def _erase_submissions(user: Any) -> None:
         .where(Submission.user_id == user.id)
     _erase_files(user)
     delete_rows(PeerAllocation, PeerAllocation.version_id.in_(versions))
+    delete_rows(ReviewFlag, ReviewFlag.submission_id.in_(
+        sa.select(Submission.id).where(Submission.user_id == user.id)))
     delete_rows(Assessment, Assessment.version_id.in_(versions))
     delete_rows(SubmissionVersion, SubmissionVersion.id.in_(versions))
     delete_rows(Submission, Submission.user_id == user.id)
@@ -202,3 +226,5 @@ register(Assessment, section="assignment_assessments_given", rule="anonymise", e
 register(PeerAllocation, section="assignment_peer_reviews_asked", rule="delete", erase=_erase_allocations,
          export=lambda user: rows_as_dicts(PeerAllocation, PeerAllocation.reviewer_id == user.id),
          reason="which peers' work the learner was asked to review; the reviews stay, without the reviewer")
+register_owned(ReviewFlag, section="assignment_review_flags", owner="flagged_by",
+               reason="reviews of the learner's work they flagged as unfair, and why")

@@ -23,5 +23,6 @@ def load_panel(view: Any) -> queries.PanelData | None:
                                       view.unit.key)
         return queries.PanelData(assignment, queries.submission_view(submission), True,
                                  queries.bytes_stored_by(view.viewer.id), files.MAX_BYTES_PER_LEARNER,
-                                 peer_reviews_to_do=tuple(to_do), peer_reviews_visible=visible)
+                                 peer_reviews_to_do=tuple(to_do), peer_reviews_visible=visible,
+                                 flags=queries.flags_of(submission.id) if visible and submission else {})
     return queries.PanelData(assignment, queries.SubmissionView(None, []), False, 0, files.MAX_BYTES_PER_LEARNER)

@@ -10,11 +10,13 @@ import sqlalchemy as sa
 from ..accounts.models import User
 from ..catalog.models import Course, CourseVersion, Unit
 from ..extensions import db
+from ..learning.models import Enrollment, EnrollmentStatus
 from ..pagination import Page
 from .models import (
     Assessment,
     AssessorRole,
     PeerAllocation,
+    ReviewFlag,
     Submission,
     SubmissionFile,
     SubmissionStatus,
@@ -35,12 +37,25 @@ class Assignment:
     assessed_by: tuple[str, ...]
     peer_count: int | None
     counts_toward_completion: bool
+    declared_pass_mark: int | None = None
 
     @property
     def staff_decide(self) -> bool:
-        """Course staff accept or ask for a revision; otherwise the learner's self-assessment completes it
-        (peer review, when it assesses, will take that place)."""
+        """Course staff accept or ask for a revision (and overrule the peers); otherwise the peers' median
+        decides where peers assess, and the learner's self-assessment where they cannot."""
         return "facilitator" in self.assessed_by
+
+    @property
+    def peers_assess(self) -> bool:
+        return "peers" in self.assessed_by
+
+    @property
+    def pass_mark(self) -> int:
+        """The points a version needs for the peers' median to accept it: as declared, else half the rubric's
+        maximum, rounded up."""
+        if self.declared_pass_mark is not None:
+            return self.declared_pass_mark
+        return -(-self.rubric.max_points // 2)
 
     @property
     def self_assessed(self) -> bool:
@@ -51,7 +66,8 @@ def _assignment(unit_key: str, title: str, declared: dict[str, Any]) -> Assignme
     return Assignment(
         unit_key, title, declared.get("instructions_html", ""), tuple(declared.get("hand_in") or ()),
         Rubric.from_declared(declared.get("rubric") or []), tuple(declared.get("assessed_by") or ()),
-        declared.get("peer_count"), bool(declared.get("counts_toward_completion", True)))
+        declared.get("peer_count"), bool(declared.get("counts_toward_completion", True)),
+        declared.get("pass_mark") if isinstance(declared.get("pass_mark"), int) else None)
 
 
 def assignment_of(version_id: int, unit_key: str) -> Assignment | None:
@@ -116,6 +132,19 @@ class SubmissionView:
                                                                      SubmissionStatus.needs_revision)
 
 
+def submission_reviewed_in(assessment_id: int) -> Submission | None:
+    """The submission whose version an assessment scores."""
+    return db.session.scalar(
+        sa.select(Submission).join(SubmissionVersion, SubmissionVersion.submission_id == Submission.id)
+        .join(Assessment, Assessment.version_id == SubmissionVersion.id).where(Assessment.id == assessment_id))
+
+
+def flags_of(submission_id: int) -> dict[int, ReviewFlag]:
+    """The flags on the reviews of a submission, by the flagged assessment's id."""
+    return {f.assessment_id: f for f in db.session.scalars(sa.select(ReviewFlag).where(
+        ReviewFlag.submission_id == submission_id))}
+
+
 def submission_view(submission: Submission | None) -> SubmissionView:
     """The submission with every version, its files and assessments: three queries at most."""
     if submission is None:
@@ -155,6 +184,7 @@ class PanelData:
     peer_reviews_to_do: tuple[PeerAllocation, ...] = ()
     # The reviews of the learner's work by peers are shown once the learner has done their own.
     peer_reviews_visible: bool = False
+    flags: dict[int, ReviewFlag] = field(default_factory=dict)  # by assessment id: reviews flagged as unfair
 
 
 def is_allocated_peer(reviewer_id: int, version_id: int) -> bool:
@@ -174,6 +204,7 @@ class QueueRow:
     submitted_at: datetime | None
     late: bool
     version_number: int
+    open_flags: int = 0  # reviews of it the learner flagged as unfair, not yet settled by staff
 
 
 @dataclass(frozen=True)
@@ -189,15 +220,21 @@ def review_queue(course: Course, filters: QueueFilters, *, per_page: int = 50) -
     cohorts.)"""
     latest = sa.select(SubmissionVersion.submission_id, sa.func.max(SubmissionVersion.number).label("number")) \
         .where(SubmissionVersion.submitted_at.is_not(None)).group_by(SubmissionVersion.submission_id).subquery()
+    flags = sa.select(ReviewFlag.submission_id, sa.func.count(ReviewFlag.id).label("open_flags")) \
+        .where(ReviewFlag.resolved_at.is_(None)).group_by(ReviewFlag.submission_id).subquery()
     query = (sa.select(Submission.id, Submission.unit_key, Submission.status, Submission.submitted_at,
-                       Submission.late, User.display_name, latest.c.number)
+                       Submission.late, User.display_name, latest.c.number,
+                       sa.func.coalesce(flags.c.open_flags, 0).label("open_flags"))
              .join(User, User.id == Submission.user_id)
              .join(latest, latest.c.submission_id == Submission.id)
+             .outerjoin(flags, flags.c.submission_id == Submission.id)
              .where(Submission.course_id == course.id))
     if filters.unit_key:
         query = query.where(Submission.unit_key == filters.unit_key)
     if filters.status in tuple(SubmissionStatus):
         query = query.where(Submission.status == filters.status)
+    elif filters.status == "flagged":
+        query = query.where(flags.c.open_flags > 0)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
     pages = max(1, -(-total // per_page))
     number = min(max(1, filters.page), pages)
@@ -207,7 +244,7 @@ def review_queue(course: Course, filters: QueueFilters, *, per_page: int = 50) -
     titles = {r.key: r.title for r in db.session.execute(sa.select(Unit.key, Unit.title, Unit.assignment).where(
         Unit.version_id == course.live_version_id).order_by(Unit.position)) if r.assignment}
     items = [QueueRow(r.id, r.unit_key, titles.get(r.unit_key, r.unit_key), r.display_name,
-                      SubmissionStatus(r.status), r.submitted_at, r.late, r.number) for r in rows]
+                      SubmissionStatus(r.status), r.submitted_at, r.late, r.number, r.open_flags) for r in rows]
     return Page(items, number, pages, total), list(titles.items())
 
 
@@ -217,3 +254,108 @@ def user_by_id(user_id: int) -> User | None:
 
 def course_version(version_id: int) -> CourseVersion | None:
     return db.session.get(CourseVersion, version_id)
+
+
+def courses_by_id(course_ids: set[int]) -> dict[int, Course]:
+    if not course_ids:
+        return {}
+    return {c.id: c for c in db.session.scalars(sa.select(Course).where(Course.id.in_(sorted(course_ids))))}
+
+
+# The API: my assignments, my submissions, my reviews to do (each page in a fixed number of queries) ----------
+
+@dataclass(frozen=True)
+class MyAssignmentRow:
+    unit_id: int
+    course_slug: str
+    course_title: str
+    assignment: Assignment
+    status: SubmissionStatus | None
+
+
+def my_assignments_page(user_id: int, *, after_unit_id: int, limit: int) -> tuple[list[MyAssignmentRow], int | None]:
+    """The assignments of the live versions of the courses the learner is enrolled in, by unit, with the state
+    of their work: one query. Returns the rows and the unit id to continue after (None: the last page); a page
+    may hold fewer than limit rows (activity units without an assignment are skipped)."""
+    rows = db.session.execute(
+        sa.select(Unit.id, Unit.key, Unit.title, Unit.assignment, Course.slug, Course.title.label("course_title"),
+                  Submission.status)
+        .join(Course, Course.live_version_id == Unit.version_id)
+        .join(Enrollment, sa.and_(Enrollment.course_id == Course.id, Enrollment.user_id == user_id,
+                                  Enrollment.status == EnrollmentStatus.active))
+        .outerjoin(Submission, sa.and_(Submission.user_id == user_id, Submission.course_id == Course.id,
+                                       Submission.unit_key == Unit.key))
+        .where(Unit.type == "activity", Unit.id > after_unit_id)
+        .order_by(Unit.id).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    found = [MyAssignmentRow(r.id, r.slug, r.course_title, _assignment(r.key, r.title, r.assignment),
+                             SubmissionStatus(r.status) if r.status else None) for r in rows if r.assignment]
+    return found, (rows[-1].id if more else None)
+
+
+@dataclass(frozen=True)
+class MySubmissionRow:
+    submission: Submission
+    course_slug: str
+    unit_title: str
+    versions_submitted: int
+    latest_assessments: list[Assessment]
+
+
+def my_submissions_page(user_id: int, *, after_id: int, limit: int) -> tuple[list[MySubmissionRow], bool]:
+    """The learner's submissions, oldest first, with the assessments of each one's latest handed-in version:
+    three queries."""
+    latest = sa.select(SubmissionVersion.submission_id, sa.func.max(SubmissionVersion.number).label("number"),
+                       sa.func.count(SubmissionVersion.id).label("handed_in")) \
+        .where(SubmissionVersion.submitted_at.is_not(None)).group_by(SubmissionVersion.submission_id).subquery()
+    rows = db.session.execute(
+        sa.select(Submission, Course.slug, Course.live_version_id, latest.c.number, latest.c.handed_in)
+        .join(Course, Course.id == Submission.course_id)
+        .outerjoin(latest, latest.c.submission_id == Submission.id)
+        .where(Submission.user_id == user_id, Submission.id > after_id)
+        .order_by(Submission.id).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    if not rows:
+        return [], False
+    titles = {(r.version_id, r.key): r.title for r in db.session.execute(
+        sa.select(Unit.version_id, Unit.key, Unit.title).where(
+            Unit.version_id.in_({r.live_version_id for r in rows if r.live_version_id}),
+            Unit.key.in_({r[0].unit_key for r in rows})))}
+    wanted = [(r[0].id, r.number) for r in rows if r.number]
+    assessments: dict[int, list[Assessment]] = {}
+    if wanted:
+        for assessment, submission_id in db.session.execute(
+                sa.select(Assessment, SubmissionVersion.submission_id)
+                .join(SubmissionVersion, SubmissionVersion.id == Assessment.version_id)
+                .where(sa.tuple_(SubmissionVersion.submission_id, SubmissionVersion.number).in_(wanted))
+                .order_by(Assessment.id)):
+            assessments.setdefault(submission_id, []).append(assessment)
+    return [MySubmissionRow(r[0], r.slug, titles.get((r.live_version_id, r[0].unit_key), r[0].unit_key),
+                            r.handed_in or 0, assessments.get(r[0].id, [])) for r in rows], more
+
+
+@dataclass(frozen=True)
+class MyReviewRow:
+    allocation: PeerAllocation
+    course_slug: str
+    unit_key: str
+    unit_title: str
+
+
+def my_reviews_to_do(user_id: int, *, after_id: int, limit: int) -> tuple[list[MyReviewRow], bool]:
+    """The peer reviews given to the learner and not done (nor taken back), oldest first: one query. Nothing of
+    the author: the reviews are anonymous."""
+    rows = db.session.execute(
+        sa.select(PeerAllocation, Course.slug, Submission.unit_key, Unit.title)
+        .join(SubmissionVersion, SubmissionVersion.id == PeerAllocation.version_id)
+        .join(Submission, Submission.id == SubmissionVersion.submission_id)
+        .join(Course, Course.id == Submission.course_id)
+        .outerjoin(Unit, sa.and_(Unit.version_id == SubmissionVersion.course_version_id,
+                                 Unit.key == Submission.unit_key))
+        .where(PeerAllocation.reviewer_id == user_id, PeerAllocation.completed_at.is_(None),
+               PeerAllocation.released_at.is_(None), PeerAllocation.id > after_id)
+        .order_by(PeerAllocation.id).limit(limit + 1)).all()
+    more = len(rows) > limit
+    return [MyReviewRow(r[0], r.slug, r.unit_key, r.title or r.unit_key) for r in rows[:limit]], more

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -15,14 +16,9 @@ from ..dialect import insert_ignoring_duplicates
 from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ..extensions import db
 from ..html import render_user_markdown
-from ..learning.completion import record_completion_if_reached
 from ..learning.deadlines import due_date_for
-from ..learning.services import set_unit_completion
-from ..mail import queue_mail
 from ..storage import storage_for
-from ..urls import public_url
-from . import files, queries
-from .mails import SUBMISSION_REVIEWED
+from . import files, outcome, queries
 from .models import (
     STORAGE_NAMESPACE,
     Assessment,
@@ -34,7 +30,7 @@ from .models import (
     SubmissionVersion,
     delete_stored_files_after_commit,
 )
-from .peers import allocate_peer_reviews
+from .peers import REVIEW_DAYS, allocate_peer_reviews, decide_by_peers, resolve_flags
 from .queries import Assignment
 from .scoring import MAX_TEXT_CHARS, scored
 
@@ -226,23 +222,18 @@ def _latest_submitted(submission: Submission) -> SubmissionVersion:
     return version
 
 
-def _accept(submission: Submission, course) -> None:
-    submission.status = SubmissionStatus.accepted
-    submission.decided_at = clock.now()
-    db.session.flush()
-    learner = queries.user_by_id(submission.user_id)
-    if learner is None:
-        return
-    try:  # an accepted hand-in completes its unit, and that may complete the course
-        set_unit_completion(learner, course, submission.unit_key, complete=True)
-    except PermissionDenied:
-        return  # the learner left the course: the acceptance stays, their progress is not tracked
-    record_completion_if_reached(learner.id, course)
+def _peers_could_not_decide(submission: Submission, version: SubmissionVersion, course,
+                            assignment: Assignment) -> bool:
+    """The version's peer reviews are due and too few peers reviewed it for them to decide (if enough did,
+    they decide now, and the self-assessment does not)."""
+    due = version.submitted_at is not None and clock.now() >= version.submitted_at + timedelta(days=REVIEW_DAYS)
+    return due and decide_by_peers(submission, version, course, assignment, reviews_due=True) is None
 
 
 def self_assess(user, course, unit_key: str, chosen: dict[str, Any]) -> Assessment:
     """The learner scores their latest hand-in against the rubric. Where no course staff decide, that
-    completes the assignment (peer review, once it assesses, will come first)."""
+    completes the assignment: at once when peers do not assess either; when they do, only once the version's
+    reviews are due (REVIEW_DAYS) and the peers could not decide (fewer than three reviewed it)."""
     _require_hand_in(user, course)
     assignment = live_assignment(course, unit_key)
     if not assignment.self_assessed:
@@ -259,22 +250,26 @@ def self_assess(user, course, unit_key: str, chosen: dict[str, Any]) -> Assessme
     assessment.scores, assessment.points, assessment.max_points = scores, points, assignment.rubric.max_points
     db.session.add(assessment)
     db.session.flush()
-    if not assignment.staff_decide and submission.status == SubmissionStatus.submitted:
-        _accept(submission, course)
+    if not assignment.staff_decide and submission.status == SubmissionStatus.submitted \
+            and (not assignment.peers_assess or _peers_could_not_decide(submission, version, course, assignment)):
+        outcome.accept(submission, course)
     return assessment
 
 
 def review(actor, course, submission: Submission, chosen: dict[str, Any], feedback: str, decision: str
            ) -> Assessment:
-    """Course staff score the latest hand-in, write feedback and decide; the learner is told by mail."""
+    """Course staff score the latest hand-in, write feedback and decide; the learner is told by mail. Staff
+    decide work waiting for them, and overrule a decision the peers (or the learner's own assessment) made on
+    the latest version; their own decision stands until the learner hands in again."""
     if not policy.can_review_submissions(actor, course) or submission.course_id != course.id:
         raise PermissionDenied(_("Only the course's staff review its submissions."))
     if decision not in tuple(Decision):
         raise InvalidInput(_("Choose: accept, or ask for a revision."), field="decision")
-    if submission.status != SubmissionStatus.submitted:
+    version = _latest_submitted(submission)
+    if submission.status == SubmissionStatus.draft or (
+            submission.status != SubmissionStatus.submitted and outcome.staff_decided(version.id)):
         raise Conflict(_("This submission is not waiting for a review (it is %(status)s).",
                          status=submission.status.value.replace("_", " ")))
-    version = _latest_submitted(submission)
     assignment = queries.assignments_of({version.course_version_id}).get((version.course_version_id,
                                                                           submission.unit_key))
     if assignment is None:
@@ -290,20 +285,15 @@ def review(actor, course, submission: Submission, chosen: dict[str, Any], feedba
                             decision=Decision(decision), created_at=clock.now())
     db.session.add(assessment)
     audit.record(actor, "assignment.reviewed", submission, decision=decision, version=version.number)
-    if decision == Decision.accepted:
-        _accept(submission, course)
-    else:
-        submission.status = SubmissionStatus.needs_revision
-        submission.decided_at = clock.now()
     db.session.flush()
-    _tell_learner(submission, course, assignment, decision)
+    if decision == Decision.accepted:
+        if submission.status != SubmissionStatus.accepted:
+            outcome.accept(submission, course)
+        else:
+            submission.decided_at = clock.now()
+    else:
+        outcome.ask_for_revision(submission, course)
+    resolve_flags(submission)
+    db.session.flush()
+    outcome.tell_learner(submission, course, assignment.unit_title, decision)
     return assessment
-
-
-def _tell_learner(submission: Submission, course, assignment: Assignment, decision: str) -> None:
-    """By mail for now; the notifications area will take this over (a notification kind of its own)."""
-    learner = queries.user_by_id(submission.user_id)
-    if learner is not None and learner.email:
-        queue_mail(learner.email, SUBMISSION_REVIEWED, recipient_id=submission.user_id, course=course.title,
-                   unit=assignment.unit_title, decision=decision,
-                   link=public_url("learning.unit_page", slug=course.slug, key=submission.unit_key))

@@ -186,13 +186,17 @@ def review(slug: str, submission_id: int):
             return redirect(url_for("assignments.queue", slug=slug))
     view = queries.submission_view(submission)
     latest = view.latest_submitted
+    can_decide = latest is not None and (submission.status == "submitted"
+                                         or not any(a.role == "facilitator" and a.decision
+                                                    for a in latest.assessments))
     assignment = services.live_assignment(course, submission.unit_key) if latest is None else (
         queries.assignments_of({latest.version.course_version_id}).get(
             (latest.version.course_version_id, submission.unit_key))
         or services.live_assignment(course, submission.unit_key))
     return render_template("assignments/review.html", course=course, submission=submission, view=view,
                            assignment=assignment, author=queries.user_by_id(submission.user_id),
-                           errors=errors, form_values=request.form, chosen=chosen), 422 if errors else 200
+                           can_decide=can_decide, flags=queries.flags_of(submission.id), errors=errors,
+                           form_values=request.form, chosen=chosen), 422 if errors else 200
 
 
 @bp.post("/assignments/<key:unit_key>/peer-reviews")
@@ -240,6 +244,26 @@ def peer_review(slug: str, allocation_id: int):
     assignment = queries.assignments_of({version.course_version_id}).get(
         (version.course_version_id, submission.unit_key)) or services.live_assignment(course, submission.unit_key)
     mine = next((a for a in shown.assessments if a.id == allocation.assessment_id), None)
+    if request.method == "GET" and allocation.started_at is None:
+        transaction.end_reading()
+        peers.start_peer_review(current_user, allocation)
     return render_template("assignments/peer_review.html", course=course, allocation=allocation,
                            version_view=shown, assignment=assignment, mine=mine, errors=errors,
                            form_values=request.form, chosen=chosen), 422 if errors else 200
+
+
+@bp.post("/assignments/reviews/<id:assessment_id>/flag")
+@reads_first
+@login_required
+def flag_review(slug: str, assessment_id: int):
+    """The reviewed learner flags a peer's review of their work as unfair, for the course's staff."""
+    course, _version = catalog_queries.course_with_live_version(slug)
+    submission = queries.submission_reviewed_in(assessment_id)
+    # Anyone but the reviewed learner learns nothing of the review.
+    if submission is None or submission.course_id != course.id or submission.user_id != current_user.id:
+        abort(404)
+    reason = request.form.get("reason", "")
+    transaction.end_reading()
+    if apply_or_flash(lambda: peers.flag_review(current_user, course, assessment_id, reason))[0]:
+        flash(_("Thank you: the course's staff will look at the review and decide."), "success")
+    return _to_panel(slug, submission.unit_key)

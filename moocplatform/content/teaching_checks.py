@@ -179,6 +179,7 @@ def _assignment(reader: PackReader, path: str, doc: YamlDoc, assignment: dict[st
                                      line=doc.line([*where, "levels", k, name]),
                                      field=field_path([*where, "levels", k, name]))
                 seen.add(value)
+    _pass_mark(reader, path, doc, assignment)
     named: set[str] = set()
     for k, outcome in enumerate(_list(assignment.get("outcomes"))):
         place = {"line": doc.line(["assignment", "outcomes", k]), "field": f"assignment.outcomes[{k}]"}
@@ -186,6 +187,26 @@ def _assignment(reader: PackReader, path: str, doc: YamlDoc, assignment: dict[st
             named.add(outcome)
     assignment.setdefault("counts_toward_completion", True)
     return named
+
+
+def _pass_mark(reader: PackReader, path: str, doc: YamlDoc, assignment: dict[str, Any]) -> None:
+    """A pass mark the rubric can reach: at most the sum of its criteria's highest points."""
+    mark = assignment.get("pass_mark")
+    if not isinstance(mark, int) or isinstance(mark, bool):
+        return  # absent, or the schema has reported it
+    most = 0
+    for criterion in _list(assignment.get("rubric")):
+        points = [level.get("points") for level in _list(criterion.get("levels") if isinstance(criterion, dict)
+                                                          else None) if isinstance(level, dict)]
+        most += max((p for p in points if isinstance(p, int)), default=0)
+    if mark > most:
+        reader.findings.problem(path, f"the pass mark {mark} is more than the rubric's {most} points: lower it, "
+                                "or add points to the rubric", line=doc.line(["assignment", "pass_mark"]),
+                                field="assignment.pass_mark")
+    if "peers" not in _list(assignment.get("assessed_by")):
+        reader.findings.warn(path, "the pass mark decides only when peers assess: add peers to assessed_by, or "
+                             "leave the pass mark out", line=doc.line(["assignment", "pass_mark"]),
+                             field="assignment.pass_mark")
 
 
 def _completion(reader: PackReader) -> None:

@@ -53,6 +53,7 @@ PERSONAL_ACCESS = register_purpose(Purpose(
             "write:notes": _l("Write and delete your notes and bookmarks"),
             "read:portfolio": _l("Read your portfolio"),
             "write:portfolio": _l("Add entries to your portfolio and delete them"),
+            "read:assignments": _l("Read your assignments, submissions and peer reviews to do"),
             "read:opportunities": _l("Read the open opportunities"),
             "read:applications": _l("Read your applications to opportunities"),
             "write:applications": _l("Apply to opportunities in your name"),
