@@ -39,7 +39,7 @@ def test_an_employer_posts_a_learner_applies_and_sees_the_shortlisting(new_conte
     hiring.get_by_label("Description").fill("Help us build **courses**.")
     hiring.get_by_label("Remote work is possible").check()
     hiring.get_by_label("Closing date").fill("2026-04-15")
-    hiring.get_by_label("Competences asked").fill("Managing learning, Teamwork")
+    hiring.get_by_label("Other competences asked").fill("Managing learning, Teamwork")
     hiring.get_by_label("Publish now").check()
     hiring.get_by_role("button", name="Save").click()
     expect(hiring.get_by_text("Opportunity published.")).to_be_visible()
