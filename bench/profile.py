@@ -1,6 +1,6 @@
 """Profile one page in-process on a seeded benchmark database (after `python -m bench.seed` or a bench run).
 
-    python -m bench.profile [--db sqlite|postgres] [--page unit|course|catalogue|dashboard] [-n 500]
+    python -m bench.profile [--db sqlite|postgres] [--page unit|course|catalogue|dashboard|forum|thread|...] [-n 500]
                             [--profiler none|cprofile|pyinstrument]
 
 The page is requested through the WSGI application with a session obtained from the real log-in form, like
@@ -24,13 +24,18 @@ def page_path(info: dict, page: str) -> tuple[str, bool]:
         "course": (f"/courses/{course}", False),
         "unit": (f"/courses/{course}/units/{info['bench_unit']}", True),
         "dashboard": ("/my-learning", True),
+        "forum": (f"/courses/{course}/discussion", True),
+        "thread": (f"/discussion/threads/{info['bench_thread']}", True),
+        "search-rare": (f"/courses/{course}/discussion/search?q={info['rare_word']}", True),
+        "search-common": (f"/courses/{course}/discussion/search?q={info['common_word']}", True),
     }[page]
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=seeding.DATABASES, default="sqlite")
-    parser.add_argument("--page", choices=("unit", "course", "catalogue", "dashboard", "hello"), default="unit",
+    parser.add_argument("--page", choices=("unit", "course", "catalogue", "dashboard", "forum", "thread", "search-rare",
+                                           "search-common", "hello"), default="unit",
                         help="hello: the bare Flask application, to calibrate the machine")
     parser.add_argument("-n", type=int, default=500, help="requests per measurement")
     parser.add_argument("--profiler", choices=("none", "cprofile", "pyinstrument"), default="cprofile")
