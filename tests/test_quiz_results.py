@@ -10,12 +10,13 @@ import pytest
 import sqlalchemy as sa
 
 from moocplatform.audit import AuditEntry
+from moocplatform.catalog.services import import_pack
 from moocplatform.extensions import db
 from moocplatform.quizzes import queries, services, stats
 from moocplatform.quizzes.models import QuizException
 from moocplatform.quizzes.question_views import question_views
 from tests.conftest import log_in
-from tests.factories import make_user
+from tests.factories import make_user, sample_quiz, write_pack
 from tests.test_quiz_attempts import FAILING, RIGHT, WRONG, attempt_url, form, learner_in, quiz_course, submitted
 
 FEEDBACK_MARKERS = ("FEEDBACK-Q1-A", "FEEDBACK-Q3-FALSE", "FEEDBACK-Q4", "question-result")
@@ -223,9 +224,9 @@ def test_statistics_page_and_csv(client, known_attempts):
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0] == list(stats.CSV_COLUMNS)
     assert rows[1] == ["q1", "1", "single_choice", "Which habit helps memory most?", "3", "3", "2", "66.7",
-                       "Reread the notes", "1"]
-    assert rows[4] == ["q4", "4", "numeric", "Days until the second review?", "3", "3", "2", "66.7", "7", "1"]
-    assert rows[8] == ["q8", "8", "reflection", "What will you change?", "3", "3", "", "", "", ""]
+                       "Reread the notes", "1", ""]
+    assert rows[4] == ["q4", "4", "numeric", "Days until the second review?", "3", "3", "2", "66.7", "7", "1", ""]
+    assert rows[8] == ["q8", "8", "reflection", "What will you change?", "3", "3", "", "", "", "", ""]
     assert len(rows) == 9
 
 
@@ -235,7 +236,7 @@ def test_csv_cells_cannot_become_formulas():
     learner = learner_in(course)
     submitted(course, learner, {"n": "-3"})
     body = stats.statistics_csv(stats.quiz_statistics(course, "check", services.live_definition(course, "check")))
-    assert body.splitlines()[1] == "n,1,numeric,'=1+1,1,1,0,0.0,'-3,1"
+    assert body.splitlines()[1] == "n,1,numeric,'=1+1,1,1,0,0.0,'-3,1,"
 
 
 def test_statistics_query_count_does_not_grow_with_attempts(client, count_queries):
@@ -287,3 +288,61 @@ def test_grant_an_exception_through_the_page(client):
         response = client.post(path, data=data)
         assert response.status_code == 422 and message in response.get_data(as_text=True), message
     assert db.session.scalar(sa.select(sa.func.count()).select_from(QuizException)) == 1
+
+
+def _questions_with(q1_prompt: str, *, without: str | None = None) -> list[dict]:
+    questions = [dict(q) for q in sample_quiz()["questions"] if q["id"] != without]
+    questions[0]["prompt"] = q1_prompt
+    return questions
+
+
+def test_answers_count_against_the_question_text_of_the_version_they_were_given_under(client, tmp_path):
+    course = quiz_course(max_attempts=0)
+    before = learner_in(course)
+    submitted(course, before, WRONG)
+    new_text = "Which habit helps you remember most, a week later?"
+    import_pack(None, write_pack(tmp_path, "alpha", version="1.1.0",
+                                 quiz=sample_quiz(_questions_with(new_text, without="q8"), max_attempts=0)))
+    db.session.refresh(course)
+    after = learner_in(course)
+    without_q8 = {key: value for key, value in RIGHT.items() if key != "q8"}
+    submitted(course, after, without_q8)
+    submitted(course, after, without_q8)
+    result = stats.quiz_statistics(course, "check", services.live_definition(course, "check"))
+    rows = [(q.label, q.prompt, q.shown, q.correct, q.earlier, q.versions) for q in result.questions
+            if q.id in ("q1", "q8")]
+    assert rows == [
+        ("Q1", new_text, 2, 2, False, ["1.1.0"]),
+        ("Q1b", "Which habit helps memory most?", 1, 0, True, ["1.0.0"]),
+        # A question the live version dropped keeps its figures, under its own text.
+        ("Q8", "What will you change?", 1, 0, True, ["1.0.0"]),
+    ]
+    assert result.questions[1].top_wrong == ("Reread the notes", 1)
+    # Questions whose text did not change are one row across versions.
+    assert next(q for q in result.questions if q.id == "q2").shown == 3
+    log_in(client, make_user("course_team", course=course))
+    page = page_of(client, "/courses/alpha/quizzes/check/statistics")
+    assert "Q1b" in page and "as asked in version 1.0.0" in page and "Which habit helps memory most?" in page
+    rows = list(csv.reader(io.StringIO(client.get("/courses/alpha/quizzes/check/statistics.csv")
+                                       .get_data(as_text=True))))
+    assert rows[1][0] == "q1" and rows[1][3] == new_text and rows[1][-1] == ""
+    assert rows[2][0] == "q1" and rows[2][3] == "Which habit helps memory most?" and rows[2][-1] == "1.0.0"
+
+
+def test_a_retired_quizs_statistics_stay_reachable_for_staff(client, tmp_path):
+    course = quiz_course(max_attempts=0)
+    submitted(course, learner_in(course), RIGHT)
+    import_pack(None, write_pack(tmp_path, "alpha", version="1.1.0"))  # the same course without its quiz
+    db.session.refresh(course)
+    learner = learner_in(course)
+    log_in(client, learner)
+    assert client.get("/courses/alpha/quizzes/check/statistics").status_code == 403
+    log_in(client, make_user("course_team", course=course))
+    page = page_of(client, "/courses/alpha/quizzes/check/statistics")
+    assert "no longer in the live version" in page and "last in version 1.0.0" in page
+    assert "Submitted attempts</dt><dd>1<" in page and 'href="/courses/alpha/units/quiz-unit"' not in page
+    assert client.get("/courses/alpha/quizzes/check/statistics.csv").status_code == 200
+    versions = page_of(client, "/studio/courses/alpha/versions")
+    assert "Quizzes no longer in the live version" in versions
+    assert 'href="/courses/alpha/quizzes/check/statistics"' in versions
+    assert client.get("/courses/alpha/quizzes/nothing/statistics").status_code == 404

@@ -180,3 +180,46 @@ def test_a_drafts_change_set_shows_a_text_diff_per_changed_unit_and_a_preview_bu
                      r"spacing\.</span>", page)
     assert "-Body of unit m1-u1, version 1.0.0." in page and "+Body of unit m1-u1, version 1.2.0." in page
     assert f'href="/studio/courses/alpha/versions/{draft.id}">Preview' in page
+
+
+def test_uploading_the_live_version_again_says_so_and_stores_nothing(app, client, tmp_path):
+    course = make_course("alpha")
+    log_in(client, make_user("course_team", course=course))
+    same = zip_folder(write_pack(tmp_path / "same", "alpha", version="1.0.0"))
+    store = Path(app.config["ASSET_STORE_DIR"])
+    files_before, before = sorted(store.rglob("*")), counts()
+    response = client.post("/studio/courses/alpha/upload", data={"pack": (io.BytesIO(same), "alpha.zip")},
+                           content_type="multipart/form-data", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "identical to version 1.0.0 as stored (live): nothing was stored" in page
+    assert counts() == before and sorted(store.rglob("*")) == files_before
+    # A draft uploaded twice is kept as it is, not stored again.
+    draft = zip_folder(write_pack(tmp_path / "draft", "alpha", version="1.1.0"))
+    for _ in range(2):
+        page = client.post("/studio/courses/alpha/upload", data={"pack": (io.BytesIO(draft), "alpha.zip")},
+                           content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    assert "identical to version 1.1.0 as stored (draft): nothing was stored" in page
+    drafts = db.session.scalars(sa.select(CourseVersion.id).where(CourseVersion.version == "1.1.0")).all()
+    assert len(drafts) == 1
+
+
+def test_a_unit_that_keeps_its_file_but_changes_its_id_is_warned_about(app, client, tmp_path):
+    course = make_course("alpha", modules=1, units_per_module=2)
+    folder = write_pack(tmp_path, "alpha", version="1.1.0", modules=1, units_per_module=2)
+    unit = folder / "units/m1/02-m1-u2.md"
+    unit.write_text(unit.read_text().replace("id: m1-u2", "id: second-unit"))
+    warning = ("The unit in units/m1/02-m1-u2.md kept its file but its id changed from m1-u2 to second-unit: "
+               "learners' progress on m1-u2 will not carry over.")
+    dry = app.test_cli_runner().invoke(args=["courses", "import", str(folder), "--dry-run"])
+    assert dry.exit_code == 0 and warning in dry.output
+    log_in(client, make_user("course_team", course=course))
+    response = client.post("/studio/courses/alpha/upload",
+                           data={"pack": (io.BytesIO(zip_folder(folder)), "alpha.zip")},
+                           content_type="multipart/form-data", follow_redirects=True)
+    assert warning.replace("'", "&#39;") in response.get_data(as_text=True)
+    history = client.get("/studio/courses/alpha/versions").get_data(as_text=True)
+    assert warning.replace("'", "&#39;") in history
+    result = import_pack(None, write_pack(tmp_path / "kept", "alpha", version="1.2.0", modules=1,
+                                          units_per_module=2), publish=False)
+    assert result.changes.renamed == [] and result.changes.warnings() == []

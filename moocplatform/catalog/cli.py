@@ -51,6 +51,8 @@ def import_courses(paths: tuple[Path, ...], import_all: bool, force: bool, draft
             except DomainError as error:
                 fail(f"{folder}: {error.message}")
         click.echo(result.describe())
+        for warning in result.changes.warnings():
+            click.echo(f"{folder.name}: warning: {warning}", err=True)
         if result.outcome == "new_version":
             click.echo(f"{folder.name}: the worker records the completions the new version grants.")
 

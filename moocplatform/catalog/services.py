@@ -34,10 +34,19 @@ class ChangeSet:
     first_version: bool = False
     # quiz key -> {"added": [question ids], "changed": [...], "removed": [...]}, for quizzes that differ
     quizzes: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    # [old id, new id, file] for a unit that kept its file but not its stable id: progress does not follow it
+    renamed: list[list[str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"added": self.added, "changed": self.changed, "retired": self.retired,
-                "unchanged": self.unchanged, "first_version": self.first_version, "quizzes": self.quizzes}
+                "unchanged": self.unchanged, "first_version": self.first_version, "quizzes": self.quizzes,
+                "renamed": self.renamed}
+
+    def warnings(self) -> list[str]:
+        """What the course team should know before publishing."""
+        return [_("The unit in %(path)s kept its file but its id changed from %(old)s to %(new)s: learners' "
+                  "progress on %(old)s will not carry over. Keep the id to keep their progress.",
+                  path=path, old=old, new=new) for old, new, path in self.renamed]
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> ChangeSet:
@@ -134,6 +143,9 @@ def import_pack(actor, path: str | Path, *, force: bool = False, publish: bool =
     if dry_run:
         return ImportResult(course, None, "dry_run", changes, pack.version)
     if course is not None:
+        same_draft = _identical_draft(course, pack.version, digest)
+        if same_draft is not None:
+            return ImportResult(course, same_draft, "unchanged", changes, pack.version)
         _replace_earlier_copy(course, pack.version, live)
     outcome = ("new_version" if course else "created") if publish else "draft"
     if course is None:
@@ -149,6 +161,14 @@ def import_pack(actor, path: str | Path, *, force: bool = False, publish: bool =
     if publish:
         publish_version(actor, course, version)
     return ImportResult(course, version, outcome, changes, pack.version)
+
+
+def _identical_draft(course: Course, version_text: str, digest: str) -> CourseVersion | None:
+    """A draft of this version with exactly these files: uploading it again stores nothing."""
+    draft = db.session.scalar(sa.select(CourseVersion).where(
+        CourseVersion.course_id == course.id, CourseVersion.version == version_text,
+        CourseVersion.status == VersionStatus.draft))
+    return draft if draft is not None and draft.manifest.get("digest") == digest else None
 
 
 def _replace_earlier_copy(course: Course, version_text: str, live: CourseVersion | None) -> None:
@@ -182,6 +202,9 @@ def change_set(live: CourseVersion | None, pack: Pack, digests: dict[str, str]) 
             changes.unchanged += 1
     new_keys = {u.key for u in pack.units}
     changes.retired = [key for key in old_units if key not in new_keys]
+    retired_by_path = {old_units[key]: key for key in changes.retired}
+    changes.renamed = [[retired_by_path[u.path], u.key, u.path] for u in pack.units
+                       if u.key in changes.added and u.path in retired_by_path]
     changes.quizzes = _quiz_changes(live, pack)
     return changes
 

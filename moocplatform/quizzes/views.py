@@ -133,19 +133,20 @@ def _statistics_course(slug: str, quiz_key: str):
     course, _version = catalog_queries.course_with_live_version(slug)
     if not policy.can_view_quiz_statistics(current_user, course):
         abort(403)
-    return course, services.live_definition(course, quiz_key)
+    return course, *stats.statistics_definition(course, quiz_key)
 
 
 @login_required
 def statistics(slug: str, quiz_key: str):
-    course, definition = _statistics_course(slug, quiz_key)
+    course, definition, retired = _statistics_course(slug, quiz_key)
     return render_template("quizzes/statistics.html", course=course, definition=definition,
+                           retired_in=retired.version if retired else None,
                            stats=stats.quiz_statistics(course, quiz_key, definition))
 
 
 @login_required
 def statistics_csv(slug: str, quiz_key: str):
-    course, definition = _statistics_course(slug, quiz_key)
+    course, definition, _retired = _statistics_course(slug, quiz_key)
     body = stats.statistics_csv(stats.quiz_statistics(course, quiz_key, definition))
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{course.slug}-{quiz_key}-statistics.csv"'})

@@ -70,9 +70,16 @@ def upload(slug: str | None = None):
         except DomainError as error:
             problems = [error.message]
             result = None
+        if result is not None and not problems and result.outcome == "unchanged":
+            flash(_("This pack is identical to version %(v)s as stored (%(status)s): nothing was stored.",
+                    v=result.pack_version, status=_("live") if result.version and result.version.status == "live"
+                    else _("draft")), "info")
+            return redirect(url_for("studio.versions", slug=result.course.slug))
         if result is not None and not problems:
             flash(_("Version %(v)s is stored as a draft: %(changes)s. Preview it, then publish it.",
                     v=result.pack_version, changes=result.changes.describe()), "success")
+            for warning in result.changes.warnings():
+                flash(warning, "warning")
             return redirect(url_for("studio.versions", slug=result.course.slug))
         transaction.roll_back()  # whatever the import wrote before it found the problems
     status = 422 if problems or form.errors else 200

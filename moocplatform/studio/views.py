@@ -11,6 +11,7 @@ from ..catalog import services as catalog_services
 from ..catalog.packfiles import export_zip, unit_source_diffs
 from ..forms import EmptyForm
 from ..learning.queries import NO_PROGRESS
+from ..quizzes import stats as quiz_stats
 
 
 def _managed_course(slug: str):
@@ -30,7 +31,8 @@ def versions(slug: str):
                                            catalog_services.ChangeSet.from_dict(version.manifest.get("changes")).changed)
              for version in history if version.status == "draft" and course.live_version_id}
     return render_template("studio/versions.html", course=course, history=history, authors=authors,
-                           changes=catalog_services.ChangeSet.from_dict, diffs=diffs, form=EmptyForm())
+                           changes=catalog_services.ChangeSet.from_dict, diffs=diffs, form=EmptyForm(),
+                           retired_quizzes=quiz_stats.retired_quizzes(course))
 
 
 @login_required
