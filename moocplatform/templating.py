@@ -12,6 +12,7 @@ from . import clock, policy
 from .html import safe_html
 from .i18n import install_template_gettext, request_locale
 from .query_args import list_url
+from .registry import Registry
 
 
 def _datetime(value: datetime | None, style: str = "medium") -> str:
@@ -60,6 +61,15 @@ def _unit_meta_in(locale: str, unit_type: str, minutes: int) -> str:
     return f"{label if label is not None else unit_type} · {_minutes_in(locale, minutes)}"
 
 
+signed_in_scripts: Registry[str] = Registry("scripts of signed-in pages", key=lambda filename: filename)
+
+
+def register_signed_in_script(app: Flask, filename: str) -> None:
+    """A static script (path under static/) that every page of a signed-in user loads, deferred: an area's
+    background work that must not wait for one of its own pages (notes kept offline syncing, say)."""
+    signed_in_scripts.register(app, filename)
+
+
 def register_template_helpers(app: Flask) -> None:
     install_template_gettext(app)
     app.jinja_env.globals.update(policy.JINJA_GLOBALS)
@@ -68,6 +78,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["unit_type_labels"] = UNIT_TYPE_LABELS
     app.jinja_env.globals["unit_meta"] = unit_meta
     app.jinja_env.globals["list_url"] = list_url
+    app.jinja_env.globals["signed_in_scripts"] = signed_in_scripts.entries
     app.jinja_env.filters.update(
         safe_html=safe_html, datetime=_datetime, date=_date, ago=_ago, minutes=_minutes,
     )

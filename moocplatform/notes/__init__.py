@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     from ..catalog.panels import CoursePanel, register_course_panel
     from ..extensions import csrf
     from ..learning.panels import UnitPanel, register_unit_panel
+    from ..templating import register_signed_in_script
     from . import api
     from .panel import load_panel
     from .views import bp
@@ -28,5 +29,7 @@ def init_app(app: Flask) -> None:
     csrf.exempt(api.bp)
     register_unit_panel(app, UnitPanel("notes", order=40, template="notes/_panel.html",
                                        shows=lambda view: view.viewer.is_authenticated, load=load_panel))
+    # Edits kept on the device while offline are sent from whichever page opens first, not only a unit's.
+    register_signed_in_script(app, "js/notes.js")
     register_course_panel(app, CoursePanel("notes", order=30, template="notes/_course_panel.html",
                                            load=_course_panel))

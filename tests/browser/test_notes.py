@@ -151,3 +151,33 @@ def test_an_edit_whose_request_fails_is_kept_shown_on_reload_and_sent_later(new_
         time.sleep(0.2)
     note = server_note(live_server, "keyboard")
     assert (note.body, note.version) == ("Written while the request fails.", 2)
+
+
+def test_an_edit_kept_on_the_device_is_sent_from_the_next_page_that_opens(new_context, live_server):
+    """Not only a unit page: any signed-in page sends the device's pending edits."""
+    unit_key = "l2l-m2-retrieval"
+    context = new_context(as_user="colearner")
+    page = context.new_page()
+    page.route("**/api/v1/notes/**", lambda route: route.abort())
+    page.goto(f"/courses/{COURSE}/units/{unit_key}")
+    written = "Kept on the device, sent from the dashboard."
+    page.get_by_label("My note on this unit").fill(written)
+    expect(page.locator(".note-status")).to_have_text("Saved on this device; will sync when you are online.")
+    page.wait_for_function(KEPT_ON_DEVICE, arg=written)
+    page.unroute("**/api/v1/notes/**")
+
+    def stored() -> str | None:
+        with live_server.app.app_context():
+            body = db.session.scalar(sa.select(Note.body).where(
+                Note.user_id == live_server.user_ids["colearner"], Note.unit_key == unit_key))
+            db.session.remove()
+        return body
+
+    assert stored() is None
+    page.goto("/my-learning")
+    deadline = time.monotonic() + 15
+    while stored() != written and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert stored() == written
+    # ... and the device's copy is no longer pending.
+    page.wait_for_function(f"async (body) => !(await ({KEPT_ON_DEVICE})(body))", arg=written)

@@ -249,7 +249,14 @@
     });
   }
 
+  // Every signed-in page loads this file: where no note panel is, the device's pending edits of any unit are
+  // sent now and whenever the network returns.
   document.addEventListener("DOMContentLoaded", () => {
-    document.querySelectorAll(".notes-panel[data-note-api]").forEach(setUp);
+    const panels = document.querySelectorAll(".notes-panel[data-note-api]");
+    panels.forEach(setUp);
+    const user = document.querySelector('meta[name="signed-in-user"]');
+    if (panels.length || !user || !user.content) return;
+    syncOthers(null, user.content);
+    window.addEventListener("online", () => syncOthers(null, user.content));
   });
 })();
