@@ -24,15 +24,13 @@ from moocplatform.errors import PermissionDenied
 from moocplatform.extensions import db
 from moocplatform.learning.services import leave_course, record_unit_visit, set_unit_completion
 from moocplatform.ratelimit import EXTENSION_KEY, MemoryRateLimiter, RedisRateLimiter, rate_limiter
+from moocplatform.tokens.purposes import PERSONAL_ACCESS
 from moocplatform.tokens.services import issue_token, revoke_token
 from tests.conftest import log_in
-from tests.factories import enrol, make_course, make_user
+from tests.factories import enrol, make_cohort, make_course, make_user
 from tests.openapi_check import api_document
 
-ALL_SCOPES = ("read:profile", "read:courses", "read:progress", "read:notes", "write:notes", "read:portfolio",
-              "write:portfolio", "read:opportunities", "read:applications", "write:applications",
-              "read:discussion", "write:discussion", "read:notifications", "write:notifications",
-              "read:assignments")
+ALL_SCOPES = tuple(PERSONAL_ACCESS.scopes)  # every scope a personal access token may carry
 
 
 def bearer(user, scopes=ALL_SCOPES) -> dict[str, str]:
@@ -504,6 +502,15 @@ API_CASES = {
     "assignments_api.my_assignments": ("GET", "/api/v1/me/assignments", None, {role: OK for role in ROLES}),
     "assignments_api.my_submissions": ("GET", "/api/v1/me/submissions", None, {role: OK for role in ROLES}),
     "assignments_api.my_peer_reviews": ("GET", "/api/v1/me/peer-reviews", None, {role: OK for role in ROLES}),
+    # Reminders: each person's own cohorts' (tests/test_people_api.py has what each one sees).
+    "cohorts_api.my_reminders": ("GET", "/api/v1/me/reminders", None, {role: OK for role in ROLES}),
+    # People as their pages show them: a course's to its members, a cohort's to its members and those who
+    # manage it (its facilitators and administrators, not the course team); {person} is the enrolled learner,
+    # whose hidden profile only their courses' staff see.
+    "people_api.course_people": ("GET", "/api/v1/courses/alpha/people", None, MEMBERS),
+    "people_api.cohort_people": ("GET", "/api/v1/cohorts/{cohort}/people", None, {
+        "learner": 404, "enrolled": OK, "facilitator": OK, "course_team": 404, "admin": OK}),
+    "people_api.person": ("GET", "/api/v1/people/{person}", None, {**MEMBERS}),
 }
 
 
@@ -515,6 +522,7 @@ def test_every_api_endpoint_has_a_bearer_permission_case(app):
 @pytest.fixture()
 def api_world():
     from moocplatform.catalog import queries as catalog_queries
+    from moocplatform.cohorts.services import join_cohort
     from moocplatform.discussion import queries as discussion_queries
     from moocplatform.discussion import services as discussion
     from moocplatform.notes import services as notes
@@ -538,9 +546,11 @@ def api_world():
     db.session.flush()
     notification = db.session.scalars(sa.select(Notification).where(
         Notification.user_id == people["enrolled"].id)).one()
+    cohort = make_cohort(course, people["facilitator"])
+    join_cohort(people["enrolled"], cohort, course)
     return people, {"bookmark": bookmark.id, "entry": entry.id, "opportunity": make_opportunity().id,
                     "draft": make_opportunity(publish=False).id, "category": category.id, "thread": thread.id,
-                    "notification": notification.id}
+                    "notification": notification.id, "cohort": cohort.id, "person": people["enrolled"].id}
 
 
 def filled(body, values):

@@ -25,12 +25,15 @@ def init_app(app: Flask) -> None:
     from ..access import AccessLoader, register_access_loader, registered_loaders
     from ..accounts.models import ScopeType
     from ..catalog.panels import CoursePanel, register_course_panel
+    from ..extensions import csrf
     from ..learning.deadlines import DueDateSource, register_due_date_source
-    from . import calendar_views, dashboard_views, notices, queries  # noqa: F401  (routes, notification kinds)
+    from . import api, calendar_views, dashboard_views, notices, queries  # noqa: F401  (routes, notification kinds)
     from .criteria import register_criteria
     from .plan_views import bp  # the cohort pages, with the plan's, the dashboard's and the calendar's routes
 
     app.register_blueprint(bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # its requests carry a bearer token or the page's CSRF token in a header
     register_criteria()
     if "cohorts" not in registered_loaders():  # loaders are per process; apps may be created twice
         register_access_loader(AccessLoader(

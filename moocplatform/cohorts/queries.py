@@ -210,6 +210,46 @@ def learner_cohort_agenda(user_id: int, now: datetime) -> list[CohortAgenda]:
             for cohort, title, slug in rows]
 
 
+@dataclass(frozen=True)
+class Reminder:
+    """A coming live session, or something due, in a cohort the learner is seated in."""
+
+    item: PlanItem
+    cohort: Cohort
+    course_slug: str
+    at: datetime  # when the session starts, or the item is due (UTC)
+
+
+def learner_reminders(user_id: int, now: datetime, until: datetime, *, limit: int) -> list[Reminder]:
+    """What comes up between now and until in the cohorts user_id is seated in, soonest first: live sessions
+    (one still running counts), and items due that the learner has not marked done. Two queries."""
+    cohorts = {cohort.id: (cohort, slug) for cohort, slug in db.session.execute(
+        sa.select(Cohort, Course.slug).join(CohortMembership, CohortMembership.cohort_id == Cohort.id)
+        .join(Course, Course.id == Cohort.course_id)
+        .where(CohortMembership.user_id == user_id, CohortMembership.status == MembershipStatus.MEMBER)).tuples()}
+    if not cohorts:
+        return []
+    done = sa.exists().where(PlanItemDone.item_id == PlanItem.id, PlanItemDone.user_id == user_id)
+    earliest_start = now - timedelta(days=1)  # a session longer than a day is not planned
+    items = db.session.scalars(sa.select(PlanItem).where(
+        PlanItem.cohort_id.in_(list(cohorts)),
+        sa.or_(sa.and_(PlanItem.kind == PlanItemKind.LIVE_SESSION, PlanItem.starts_at >= earliest_start,
+                       PlanItem.starts_at <= until),
+               sa.and_(PlanItem.kind != PlanItemKind.LIVE_SESSION, PlanItem.due_at >= now, PlanItem.due_at <= until,
+                       ~done)))).all()
+    found = []
+    for item in items:
+        cohort, slug = cohorts[item.cohort_id]
+        if item.kind == PlanItemKind.LIVE_SESSION:
+            starts = _aware(item.starts_at)
+            if starts + timedelta(minutes=item.minutes or SESSION_MINUTES_IF_UNSET) > now:
+                found.append(Reminder(item, cohort, slug, starts))
+        else:
+            found.append(Reminder(item, cohort, slug, _aware(item.due_at)))
+    found.sort(key=lambda r: (r.at, r.item.id))
+    return found[:limit]
+
+
 def _aware(moment: datetime | None) -> datetime:
     """Times read back from SQLite lose their zone; every stored time is UTC."""
     assert moment is not None

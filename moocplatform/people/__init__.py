@@ -16,9 +16,12 @@ def _course_panel(viewer, course):
 def init_app(app: Flask) -> None:
     # Imported here: other areas import this package's queries, which must not load its pages first.
     from ..catalog.panels import CoursePanel, register_course_panel
-    from . import personal  # noqa: F401  (registers the personal data)
+    from ..extensions import csrf
+    from . import api, personal  # noqa: F401  (personal registers the personal data)
     from .views import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # its requests carry a bearer token or the page's CSRF token in a header
     register_course_panel(app, CoursePanel("people", order=20, template="people/_course_panel.html",
                                            load=_course_panel))

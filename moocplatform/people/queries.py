@@ -3,7 +3,7 @@ people of a course or cohort who show their profile, what decides whether one pe
 and the administrators' queue of reported profiles."""
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -178,23 +178,43 @@ class Person:
     bio: str
 
 
+def _visible_people(viewer: Any, members: sa.Select) -> sa.Select:
+    """The opted-in people among `members` (a select of user ids) who did not block the viewer, by name."""
+    return (sa.select(User.id, User.display_name, User.bio)
+            .join(Profile, Profile.user_id == User.id)
+            .where(User.id.in_(members), Profile.visibility == ProfileVisibility.COURSE_MATES,
+                   User.status != "deleted",
+                   ~sa.exists().where(Block.blocker_id == User.id, Block.blocked_id == viewer.id))
+            .order_by(User.display_name, User.id))
+
+
+def _viewable(viewer: Any, rows: Sequence[Any], course: Any) -> list[Person]:
+    """The rows' people the viewer may see (one relations_for for them all)."""
+    relations = policy.relations_for(viewer, [row.id for row in rows], course)
+    return [Person(row.id, row.display_name, row.bio) for row in rows
+            if policy.can_view_profile(relations[row.id], visible=True, blocked=False)]
+
+
 def _people_page(viewer: Any, members: sa.Select, page: int | str, course: Any) -> Page:
-    """The opted-in people among `members` (a select of user ids) who did not block the viewer, by name: a
-    count, a page, and the viewer's relations to the page's people (one relations_for)."""
-    query = (sa.select(User.id, User.display_name, User.bio)
-             .join(Profile, Profile.user_id == User.id)
-             .where(User.id.in_(members), Profile.visibility == ProfileVisibility.COURSE_MATES,
-                    User.status != "deleted",
-                    ~sa.exists().where(Block.blocker_id == User.id, Block.blocked_id == viewer.id))
-             .order_by(User.display_name, User.id))
+    """A numbered page of the people among `members` the viewer may see: a count, a page, their relations."""
+    query = _visible_people(viewer, members)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
     pages = max(1, -(-total // PEOPLE_PER_PAGE))
     shown = paginate_number(page, pages)
     rows = db.session.execute(query.limit(PEOPLE_PER_PAGE).offset((shown - 1) * PEOPLE_PER_PAGE)).all()
-    relations = policy.relations_for(viewer, [row.id for row in rows], course)
-    people = [Person(row.id, row.display_name, row.bio) for row in rows
-              if policy.can_view_profile(relations[row.id], visible=True, blocked=False)]
-    return Page(people, shown, pages, total)
+    return Page(_viewable(viewer, rows, course), shown, pages, total)
+
+
+def _people_after(viewer: Any, members: sa.Select, course: Any, *, after: tuple[str, int] | None,
+                  limit: int) -> tuple[list[Person], tuple[str, int] | None]:
+    """The people after (name, id), at most limit, and the position to go on from (None on the last page)."""
+    query = _visible_people(viewer, members)
+    if after is not None:
+        query = query.where(sa.or_(User.display_name > after[0],
+                                   sa.and_(User.display_name == after[0], User.id > after[1])))
+    rows = db.session.execute(query.limit(limit + 1)).all()
+    last = (rows[limit - 1].display_name, rows[limit - 1].id) if len(rows) > limit else None
+    return _viewable(viewer, rows[:limit], course), last
 
 
 def paginate_number(page: int | str, pages: int) -> int:
@@ -202,17 +222,33 @@ def paginate_number(page: int | str, pages: int) -> int:
     return min(max(1, asked), pages)
 
 
+def _course_members(course: Any) -> sa.Select:
+    return sa.select(Enrollment.user_id).where(Enrollment.course_id == course.id, Enrollment.status == "active")
+
+
+def _cohort_members(cohort: Cohort) -> sa.Select:
+    return (sa.select(CohortMembership.user_id)
+            .join(Enrollment, sa.and_(Enrollment.user_id == CohortMembership.user_id,
+                                      Enrollment.course_id == cohort.course_id, Enrollment.status == "active"))
+            .where(CohortMembership.cohort_id == cohort.id, CohortMembership.status == MembershipStatus.MEMBER))
+
+
 def course_people(viewer: Any, course: Any, page: int | str = 1) -> Page:
-    members = sa.select(Enrollment.user_id).where(Enrollment.course_id == course.id, Enrollment.status == "active")
-    return _people_page(viewer, members, page, course)
+    return _people_page(viewer, _course_members(course), page, course)
 
 
 def cohort_people(viewer: Any, cohort: Cohort, course: Any, page: int | str = 1) -> Page:
-    members = (sa.select(CohortMembership.user_id)
-               .join(Enrollment, sa.and_(Enrollment.user_id == CohortMembership.user_id,
-                                         Enrollment.course_id == cohort.course_id, Enrollment.status == "active"))
-               .where(CohortMembership.cohort_id == cohort.id, CohortMembership.status == MembershipStatus.MEMBER))
-    return _people_page(viewer, members, page, course)
+    return _people_page(viewer, _cohort_members(cohort), page, course)
+
+
+def course_people_after(viewer: Any, course: Any, *, after: tuple[str, int] | None,
+                        limit: int) -> tuple[list[Person], tuple[str, int] | None]:
+    return _people_after(viewer, _course_members(course), course, after=after, limit=limit)
+
+
+def cohort_people_after(viewer: Any, cohort: Cohort, course: Any, *, after: tuple[str, int] | None,
+                        limit: int) -> tuple[list[Person], tuple[str, int] | None]:
+    return _people_after(viewer, _cohort_members(cohort), course, after=after, limit=limit)
 
 
 def cohort_facilitators(cohort_id: int) -> list[tuple[int, str]]:

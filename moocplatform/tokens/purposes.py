@@ -60,6 +60,8 @@ PERSONAL_ACCESS = register_purpose(Purpose(
             "read:discussion": _l("Read the discussions of your courses"),
             "write:discussion": _l("Post in the discussions of your courses in your name"),
             "read:notifications": _l("Read your notifications"),
+            "read:reminders": _l("Read the coming live sessions and due dates of your cohorts"),
+            "read:people": _l("See the people of your courses and cohorts who share their profile"),
             "write:notifications": _l("Mark your notifications read")},
     default_lifetime=timedelta(days=90), max_lifetime=timedelta(days=366),
 ))
