@@ -4,8 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
+from babel import dates
 from flask import Flask
-from flask_babel import format_date, format_datetime, format_timedelta, gettext, ngettext
+from flask_babel import format_date, format_datetime, format_timedelta, get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from . import clock, policy
@@ -16,7 +17,17 @@ from .registry import Registry
 
 
 def _datetime(value: datetime | None, style: str = "medium") -> str:
-    return format_datetime(value, style) if value else ""
+    """"medium" is the locale's medium date with its short time: nobody reads a page to the second."""
+    if not value:
+        return ""
+    return format_datetime(value, _medium_without_seconds(str(get_locale())) if style == "medium" else style)
+
+
+@lru_cache(maxsize=64)
+def _medium_without_seconds(locale: str) -> str:
+    return (str(dates.get_datetime_format("medium", locale=locale))
+            .replace("{1}", dates.get_date_format("medium", locale=locale).pattern)
+            .replace("{0}", dates.get_time_format("short", locale=locale).pattern))
 
 
 def _date(value: datetime | None, style: str = "medium") -> str:

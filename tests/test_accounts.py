@@ -598,8 +598,8 @@ def test_dates_are_shown_in_the_viewers_time_zone(client):
         page = text(client.get(f"/admin/users/{subject.id}"))
         return re.search(r"<dt>Registered</dt><dd>([^<]*)</dd>", page).group(1)
 
-    assert re.search(r"\b9:00:00\b", registered_cell())
-    for zone, hour in (("America/New_York", "4:00:00"), ("Asia/Tokyo", "6:00:00\u202fPM")):
+    assert re.search(r"\b9:00\b", registered_cell())
+    for zone, hour in (("America/New_York", "4:00"), ("Asia/Tokyo", "6:00\u202fPM")):
         assert client.post("/account", data={"display_name": "Admin Person", "full_name": "", "locale": "en",
                                              "timezone": zone, "bio": ""}).status_code == 302
         cell = registered_cell()
