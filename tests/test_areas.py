@@ -35,7 +35,7 @@ def test_every_area_is_installed_by_default(app):
     assert [job.name for job in registered_jobs(app)] == [
         "assignments-peer-review-deadlines", "close-due-opportunities", "close-expired-quiz-attempts",
         "delete-expired-applications", "ensure-course-forums", "issue-certificates", "process-completions",
-        "purge-login-failures", "purge-sessions", "send-notification-digests"]
+        "purge-login-failures", "purge-sessions", "remind-cohort-learners", "send-notification-digests"]
     assert [panel.name for panel in unit_panels.entries(app)] == ["quiz", "discussion", "assignment", "notes"]
     assert [panel.name for panel in course_panels.entries(app)] == ["cohorts", "announcements", "people", "notes"]
 

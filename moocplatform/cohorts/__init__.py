@@ -3,6 +3,8 @@ social model). A cohort's facilitators hold role grants scoped to it; this area 
 course a cohort lies in and who is in it, so they reach those learners and no others."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask
 
 
@@ -26,6 +28,7 @@ def init_app(app: Flask) -> None:
     from ..accounts.models import ScopeType
     from ..catalog.panels import CoursePanel, register_course_panel
     from ..extensions import csrf
+    from ..jobs import register_job
     from ..learning.deadlines import DueDateSource, register_due_date_source
     from . import api, calendar_views, dashboard_views, notices, queries  # noqa: F401  (routes, notification kinds)
     from .criteria import register_criteria
@@ -35,6 +38,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # its requests carry a bearer token or the page's CSRF token in a header
     register_criteria()
+    from .reminders import send_reminders
+    register_job(app, "remind-cohort-learners",
+                 "Remind cohorts' learners of live sessions, of what is due and after a quiet spell",
+                 send_reminders, interval=timedelta(minutes=15))
     if "cohorts" not in registered_loaders():  # loaders are per process; apps may be created twice
         register_access_loader(AccessLoader(
             name="cohorts", load=queries.viewer_cohort_ids, scope_type=ScopeType.COHORT.value,

@@ -118,6 +118,22 @@ class SignOff(Model):
     note: Mapped[str] = mapped_column(sa.Text, default="")
 
 
+class ReminderSent(Model):
+    """A reminder the worker sent a cohort's learner, by what it was about (`key`: "session_day:<item>",
+    "session_hour:<item>", "due:<item>", "inactive:<date of the last activity>"), so that none is sent twice."""
+
+    __tablename__ = "cohort_reminders_sent"
+    __table_args__ = (sa.UniqueConstraint("cohort_id", "user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(sa.String(64))
+    sent_at: Mapped[datetime]
+
+
+register_owned(ReminderSent, section="cohort_reminders_sent",
+               reason="which reminders of a cohort's sessions, due dates and quiet spells a learner was sent")
 register_owned(SignOff, section="cohort_sign_offs",
                reason="the facilitators' sign-offs of a learner's work in a cohort, with their notes")
 register_owned(PlanItemDone, section="cohort_plan_items_done",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from ..notifications.kinds import NotificationKind, register_notification_kind
 from ..notifications.models import Channel
@@ -18,3 +19,23 @@ SIGN_OFF_WITHDRAWN = register_notification_kind(NotificationKind(
     describe=lambda p: _("Your facilitator in “%(cohort)s” withdrew their sign-off: %(reason)s",
                          cohort=p.get("cohort", ""), reason=p.get("reason", "")),
     default_channel=Channel.email))
+SESSION_REMINDER = register_notification_kind(NotificationKind(
+    "cohorts.session_reminder", label=lambda: str(_l("Reminders of your cohort's live sessions")),
+    describe=lambda p: (_("“%(title)s” of “%(cohort)s” starts within the hour: %(when)s", **_text(p))
+                        if p.get("soon") else
+                        _("“%(title)s” of “%(cohort)s” is coming up: %(when)s", **_text(p))),
+    default_channel=Channel.email))
+DUE_REMINDER = register_notification_kind(NotificationKind(
+    "cohorts.due_reminder", label=lambda: str(_l("Reminders of what is due in your cohort")),
+    describe=lambda p: _("“%(title)s” is due in “%(cohort)s”: %(when)s", **_text(p)),
+    default_channel=Channel.email))
+QUIET_REMINDER = register_notification_kind(NotificationKind(
+    "cohorts.quiet_reminder", label=lambda: str(_l("A word when you have been away from your cohort")),
+    describe=lambda p: ngettext("Your cohort “%(cohort)s” in %(course)s goes on: nothing from you for %(num)d day",
+                                "Your cohort “%(cohort)s” in %(course)s goes on: nothing from you for %(num)d days",
+                                int(p.get("days") or 0), cohort=p.get("cohort", ""), course=p.get("course", "")),
+    default_channel=Channel.email))
+
+
+def _text(params) -> dict:
+    return {"title": params.get("title", ""), "cohort": params.get("cohort", ""), "when": params.get("when", "")}

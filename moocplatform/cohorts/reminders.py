@@ -1,0 +1,108 @@
+"""Reminders a cohort's learners get by themselves, from the job `remind-cohort-learners` (every 15 minutes),
+through the platform's one notification system (each kind can be switched off on the preferences page):
+
+- a live session the day before (when it is planned that far ahead) and an hour before;
+- a week or an item of the plan due within a day, to those who have not finished it (a week: every unit of its
+  module completed; an item: marked done);
+- a quiet spell: no activity for the cohort's own at-risk number of days, once per spell.
+
+Each reminder is written down (`cohort_reminders_sent`, unique per learner and subject) in the same
+transaction as its notification, so a second run, or a run after a crash, sends nothing twice."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from .. import clock
+from ..accounts.models import User
+from ..catalog.models import Course
+from ..extensions import db
+from ..notifications.services import notify
+from ..urls import public_url
+from . import notices, queries
+from .models import Cohort, PlanItem, PlanItemDone, PlanItemKind, ReminderSent
+
+DAY_BEFORE = timedelta(hours=24)
+HOUR_BEFORE = timedelta(hours=1)
+DUE_WITHIN = timedelta(hours=24)
+
+
+@dataclass
+class ReminderRun:
+    sessions: int = 0
+    due: int = 0
+    quiet: int = 0
+
+
+def _local(moment: datetime, cohort: Cohort) -> str:
+    """A time as the cohort keeps it: its own clock and zone (the mail reader may be anywhere)."""
+    return f"{moment.astimezone(ZoneInfo(cohort.time_zone)):%Y-%m-%d %H:%M} ({cohort.time_zone})"
+
+
+def send_reminders() -> ReminderRun:
+    now = clock.now()
+    run = ReminderRun()
+    today = now.date()
+    cohorts = db.session.execute(
+        sa.select(Cohort, Course.slug, Course.title, Course.live_version_id).join(Course, Course.id == Cohort.course_id)
+        .where(Cohort.starts_on <= today + timedelta(days=1), Cohort.ends_on >= today - timedelta(days=1),
+               Course.live_version_id.is_not(None))
+        .order_by(Cohort.id)).all()
+    for cohort, slug, course_title, version_id in cohorts:
+        _remind_cohort(cohort, slug, course_title, version_id, now, run)
+    return run
+
+
+def _remind_cohort(cohort: Cohort, slug: str, course_title: str, version_id: int, now: datetime,
+                   run: ReminderRun) -> None:
+    items = list(db.session.scalars(sa.select(PlanItem).where(
+        PlanItem.cohort_id == cohort.id,
+        sa.or_(sa.and_(PlanItem.kind == PlanItemKind.LIVE_SESSION, PlanItem.starts_at > now,
+                       PlanItem.starts_at <= now + DAY_BEFORE),
+               sa.and_(PlanItem.kind != PlanItemKind.LIVE_SESSION, PlanItem.due_at > now,
+                       PlanItem.due_at <= now + DUE_WITHIN)))))
+    sent = set(db.session.execute(sa.select(ReminderSent.user_id, ReminderSent.key)
+                                  .where(ReminderSent.cohort_id == cohort.id)).tuples())
+    done = set(db.session.execute(
+        sa.select(PlanItemDone.user_id, PlanItemDone.item_id).where(PlanItemDone.item_id.in_([i.id for i in items])))
+        .tuples()) if items else set()
+    plan = public_url("cohorts.plan_page", cohort_id=cohort.id)
+    quiet_after = timedelta(days=cohort.risk_inactive_days)
+    users: dict[int, User] = {}
+    for modules, rows in queries.matrix_rows(cohort, version_id, now):
+        units = {m.key: m.units for m in modules}
+        for u in db.session.scalars(sa.select(User).where(User.id.in_([r.user_id for r in rows]))):
+            users[u.id] = u
+
+        def tell(row, key: str, kind: str, params: dict, link: str) -> bool:
+            if (row.user_id, key) in sent or row.user_id not in users:
+                return False
+            db.session.add(ReminderSent(cohort_id=cohort.id, user_id=row.user_id, key=key, sent_at=now))
+            sent.add((row.user_id, key))
+            notify(users[row.user_id], kind, {"cohort": cohort.name, "course": course_title, **params}, link=link)
+            return True
+
+        for row in rows:
+            for item in items:
+                if item.kind == PlanItemKind.LIVE_SESSION:
+                    starts = queries._aware(item.starts_at)
+                    soon = starts - now <= HOUR_BEFORE
+                    key = f"session_{'hour' if soon else 'day'}:{item.id}"
+                    run.sessions += tell(row, key, notices.SESSION_REMINDER.name,
+                                         {"title": item.title, "when": _local(starts, cohort), "soon": soon},
+                                         plan)
+                else:
+                    finished = ((row.user_id, item.id) in done if item.kind == PlanItemKind.EXTERNAL
+                                else item.module_key is not None
+                                and row.completed.get(item.module_key, 0) >= units.get(item.module_key, 0) > 0)
+                    if not finished:
+                        run.due += tell(row, f"due:{item.id}", notices.DUE_REMINDER.name,
+                                        {"title": item.title, "when": _local(queries._aware(item.due_at), cohort)},
+                                        plan)
+            last = max(queries._aware(row.last_activity or row.joined_at), queries._aware(row.joined_at))
+            if cohort.starts_on <= now.date() and last <= now - quiet_after:
+                run.quiet += tell(row, f"inactive:{last.date().isoformat()}", notices.QUIET_REMINDER.name,
+                                  {"days": (now - last).days}, public_url("catalog.course_page", slug=slug))
