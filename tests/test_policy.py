@@ -150,6 +150,8 @@ CASES = {
     "cohorts.add_external_item": ("POST", "/cohorts/{cohort}/plan/items", COHORT_STAFF),
     "cohorts.schedule_session": ("POST", "/cohorts/{cohort}/plan/items/{plan_session}/schedule", COHORT_STAFF),
     "cohorts.remove_item": ("POST", "/cohorts/{cohort}/plan/items/{plan_item}/remove", COHORT_STAFF),
+    # the session has not begun yet: the page says so to those who may record its attendance
+    "cohorts.attendance": ("GET", "/cohorts/{cohort}/plan/items/{plan_session}/attendance", COHORT_STAFF),
     # marking done is the service's rule (a seated learner): others are told so on the plan page
     "cohorts.mark_done": ("POST", "/cohorts/{cohort}/plan/items/{plan_item}/done", {
         "anonymous": LOGIN, **{r: OK for r in ROLES[1:]}}),

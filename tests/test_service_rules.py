@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from datetime import date
+from datetime import date, timedelta
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 from flask_login import AnonymousUserMixin
 
+from moocplatform import clock
 from moocplatform.accounts import services as accounts
 from moocplatform.accounts.sessions import start_session
 from moocplatform.accounts.throttling import LoginSource
@@ -18,6 +20,7 @@ from moocplatform.admin import services as admin
 from moocplatform.announcements import services as announcements
 from moocplatform.catalog import services as catalog
 from moocplatform.catalog.models import CourseVersion
+from moocplatform.cohorts import plan as cohort_plan
 from moocplatform.cohorts import services as cohorts
 from moocplatform.content import PackError
 from moocplatform.errors import InvalidInput, NotFound, PermissionDenied
@@ -100,6 +103,12 @@ def emp(w):
         w.application = opportunities.apply_to_opportunity(w.learner, w.posting, "Hello")
         w.cohort = make_cohort(w.course)
     return w
+
+
+def begun_session(w):
+    """A live session of the world's cohort that began an hour ago."""
+    starts = clock.now().astimezone(ZoneInfo(emp(w).cohort.time_zone)).replace(tzinfo=None) - timedelta(hours=1)
+    return cohort_plan.add_live_session(w.admin, w.cohort, title="Kick-off", starts_local=starts, minutes=60)
 
 
 def peer_reviewed(w):
@@ -244,6 +253,10 @@ REFUSED = {
         lambda w: cohorts.sign_off_learner(w.learner, emp(w).cohort, w.learner.id, "me"), PermissionDenied),
     "cohorts.withdraw_sign_off": (
         lambda w: cohorts.withdraw_sign_off(w.learner, emp(w).cohort, w.learner.id, "x"), PermissionDenied),
+    # nor record who attended a live session
+    "cohorts.record_attendance": (
+        lambda w: cohort_plan.record_attendance(w.learner, emp(w).cohort, begun_session(w).id, {w.learner.id}),
+        PermissionDenied),
     "people.update_settings": (lambda w: people.update_settings(w.outsider, w.learner, visibility="hidden",
                                                                 allow_messages=False, links=[]), PermissionDenied),
     "people.block": (lambda w: people.block(ANONYMOUS, w.learner.id), PermissionDenied),
@@ -428,6 +441,10 @@ REJECTED = {
         (lambda w: cohorts.sign_off_learner(w.admin, emp(w).cohort, w.learner.id, "x" * 2001), "note")],
     "cohorts.withdraw_sign_off": [
         (lambda w: cohorts.withdraw_sign_off(w.admin, emp(w).cohort, w.learner.id, " "), "reason")],
+    # only the cohort's learners are present
+    "cohorts.record_attendance": [
+        (lambda w: cohort_plan.record_attendance(w.admin, emp(w).cohort, begun_session(w).id, {w.outsider.id}),
+         "present")],
     "push.subscribe": [
         (lambda w: push.subscribe(w.learner, 1, {**PUSH_SUBSCRIPTION, "endpoint": "javascript:alert(1)"}), "endpoint"),
         (lambda w: push.subscribe(w.learner, 1, {**PUSH_SUBSCRIPTION, "keys": {"auth": "AAAA"}}), "p256dh"),

@@ -118,6 +118,19 @@ class SignOff(Model):
     note: Mapped[str] = mapped_column(sa.Text, default="")
 
 
+class Attendance(Model):
+    """A learner was at a live session of the cohort's plan, as its facilitator recorded."""
+
+    __tablename__ = "cohort_session_attendance"
+    __table_args__ = (sa.UniqueConstraint("item_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("cohort_plan_items.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime]
+
+
 class ReminderSent(Model):
     """A reminder the worker sent a cohort's learner, by what it was about (`key`: "session_day:<item>",
     "session_hour:<item>", "due:<item>", "inactive:<date of the last activity>"), so that none is sent twice."""
@@ -132,6 +145,8 @@ class ReminderSent(Model):
     sent_at: Mapped[datetime]
 
 
+register_owned(Attendance, section="cohort_session_attendance", exclude=("recorded_by_id",),
+               reason="the live sessions of a cohort a learner attended, as their facilitator recorded")
 register_owned(ReminderSent, section="cohort_reminders_sent",
                reason="which reminders of a cohort's sessions, due dates and quiet spells a learner was sent")
 register_owned(SignOff, section="cohort_sign_offs",

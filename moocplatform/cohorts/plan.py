@@ -14,7 +14,7 @@ from ..catalog.queries import get_course_by_id, live_version_of
 from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ..extensions import db
 from . import queries
-from .models import Cohort, MembershipStatus, PlanItem, PlanItemDone, PlanItemKind
+from .models import Attendance, Cohort, CohortMembership, MembershipStatus, PlanItem, PlanItemDone, PlanItemKind
 from .services import membership_of
 
 WEEK = timedelta(days=7)
@@ -174,3 +174,29 @@ def mark_item_done(user, cohort: Cohort, item_id: int, *, done: bool = True) -> 
         db.session.delete(existing)
     db.session.flush()
     return done
+
+
+def record_attendance(actor, cohort: Cohort, item_id: int, present: set[int]) -> tuple[int, int]:
+    """Who of the cohort's seated learners attended a live session that has begun: the set replaces what was
+    recorded. Returns (present, seated)."""
+    _require_manager(actor, cohort)
+    item = _item_of(cohort, item_id)
+    if item.kind != PlanItemKind.LIVE_SESSION or item.starts_at is None:
+        raise InvalidInput(_("Attendance is recorded for live sessions."))
+    if queries._aware(item.starts_at) > clock.now():
+        raise InvalidInput(_("The session has not begun: record who attended once it has."))
+    seated = set(db.session.scalars(sa.select(CohortMembership.user_id).where(
+        CohortMembership.cohort_id == cohort.id, CohortMembership.status == MembershipStatus.MEMBER)))
+    if present - seated:
+        raise InvalidInput(_("Only the cohort's learners can be recorded as present."), field="present")
+    recorded = set(db.session.scalars(sa.select(Attendance.user_id).where(Attendance.item_id == item.id)))
+    gone = recorded - present
+    if gone:
+        db.session.execute(sa.delete(Attendance).where(Attendance.item_id == item.id, Attendance.user_id.in_(gone)))
+    now = clock.now()
+    for user_id in sorted(present - recorded):
+        db.session.add(Attendance(item_id=item.id, user_id=user_id, recorded_by_id=actor.id, recorded_at=now))
+    db.session.flush()
+    audit.record(actor, "cohort.record_attendance", cohort, item_id=item.id, present=len(present),
+                 seated=len(seated))
+    return len(present), len(seated)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -36,6 +36,7 @@ def plan_page(cohort_id: int):
     return render_template(
         "cohorts/plan.html", cohort=cohort, course=course, manages=manages, membership=membership,
         items=queries.plan_items(cohort.id), done=queries.items_done_by(current_user.id, cohort.id),
+        attended=queries.attendance_counts(cohort.id) if manages else {}, begun=queries.session_has_begun,
         local=_in_zone(cohort.time_zone), form=EmptyForm(), session_form=LiveSessionForm(prefix="session"),
         external_form=ExternalItemForm(prefix="external"), schedule_form=ScheduleForm(prefix="schedule"),
         done_form=DoneForm())
@@ -118,3 +119,24 @@ def mark_done(cohort_id: int, item_id: int):
     if form.validate_on_submit():
         apply_or_flash(lambda: plan.mark_item_done(current_user, cohort, item_id, done=form.done.data == "1"))
     return _back(cohort.id)
+
+
+@bp.route("/cohorts/<id:cohort_id>/plan/items/<id:item_id>/attendance", methods=["GET", "POST"])
+@login_required
+def attendance(cohort_id: int, item_id: int):
+    """The facilitator ticks who was at a live session (a checkbox per seated learner)."""
+    cohort, course = _load(cohort_id)
+    item = queries.plan_item(cohort.id, item_id)
+    if item is None or item.kind != "live_session":
+        abort(404)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        present = {int(value) for value in request.form.getlist("present") if value.isdigit()}
+        succeeded, counts = apply_or_flash(lambda: plan.record_attendance(current_user, cohort, item.id, present))
+        if succeeded and counts is not None:
+            flash(_("Attendance saved: %(present)d of %(seated)d learners.", present=counts[0], seated=counts[1]),
+                  "success")
+            return _back(cohort.id)
+    return render_template("cohorts/attendance.html", cohort=cohort, course=course, item=item, form=form,
+                           sheet=queries.attendance_sheet(cohort, item.id), local=_in_zone(cohort.time_zone),
+                           begun=queries.session_has_begun(item))

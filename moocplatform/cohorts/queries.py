@@ -11,12 +11,13 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from .. import clock
 from ..accounts.models import RoleGrant, ScopeType, User
 from ..catalog.models import Course, Module, Unit
 from ..extensions import db
 from ..learning.models import Enrollment, UnitProgress
 from ..quizzes.models import QuizAttempt
-from .models import Cohort, CohortMembership, MembershipStatus, PlanItem, PlanItemDone, PlanItemKind
+from .models import Attendance, Cohort, CohortMembership, MembershipStatus, PlanItem, PlanItemDone, PlanItemKind
 
 # What the access context asks (moocplatform.access.AccessLoader) ---------------------------------------------
 
@@ -290,6 +291,33 @@ def plan_items(cohort_id: int) -> list[PlanItem]:
                                    .order_by(PlanItem.position, PlanItem.id)))
 
 
+def plan_item(cohort_id: int, item_id: int) -> PlanItem | None:
+    item = db.session.get(PlanItem, item_id)
+    return item if item is not None and item.cohort_id == cohort_id else None
+
+
+def session_has_begun(item: PlanItem) -> bool:
+    return item.starts_at is not None and _aware(item.starts_at) <= clock.now()
+
+
+def attendance_counts(cohort_id: int) -> dict[int, int]:
+    """Live session id -> learners recorded present: one query."""
+    rows = db.session.execute(
+        sa.select(Attendance.item_id, sa.func.count(Attendance.id)).join(PlanItem, PlanItem.id == Attendance.item_id)
+        .where(PlanItem.cohort_id == cohort_id).group_by(Attendance.item_id))
+    return {item_id: count for item_id, count in rows}
+
+
+def attendance_sheet(cohort: Cohort, item_id: int) -> list[tuple[int, str, bool]]:
+    """The cohort's seated learners by name, each with whether they were recorded present: one query."""
+    present = sa.exists().where(Attendance.item_id == item_id, Attendance.user_id == CohortMembership.user_id)
+    return [(user_id, name, bool(was)) for user_id, name, was in db.session.execute(
+        sa.select(CohortMembership.user_id, User.display_name, present)
+        .join(User, User.id == CohortMembership.user_id)
+        .where(CohortMembership.cohort_id == cohort.id, CohortMembership.status == MembershipStatus.MEMBER)
+        .order_by(User.display_name, User.id))]
+
+
 def items_done_by(user_id: int, cohort_id: int) -> set[int]:
     return set(db.session.scalars(
         sa.select(PlanItemDone.item_id).join(PlanItem, PlanItem.id == PlanItemDone.item_id)
@@ -319,6 +347,8 @@ class LearnerRow:
     modules_behind: int = 0
     failed_quizzes: dict[str, int] = field(default_factory=dict)  # quiz key -> failed attempts
     reasons: list[str] = field(default_factory=list)  # why at risk; empty: not at risk
+    sessions_attended: int = 0
+    sessions_held: int = 0  # the cohort's live sessions that have begun (the same on every row)
 
     @property
     def at_risk(self) -> bool:
@@ -357,7 +387,7 @@ def module_columns(cohort: Cohort, version_id: int) -> list[ModuleColumn]:
 
 def _fill(cohort: Cohort, version_id: int, modules: list[ModuleColumn], rows: list[LearnerRow],
           now: datetime) -> None:
-    """Progress, last activity, failed attempts and reasons for these learners: three queries."""
+    """Progress, last activity, failed attempts, attendance and reasons for these learners: four queries."""
     ids = [row.user_id for row in rows]
     by_id = {row.user_id: row for row in rows}
     if not ids:
@@ -388,7 +418,17 @@ def _fill(cohort: Cohort, version_id: int, modules: list[ModuleColumn], rows: li
                    QuizAttempt.passed.is_(False))
             .group_by(QuizAttempt.user_id, QuizAttempt.quiz_key)):
         by_id[user_id].failed_quizzes[quiz_key] = failed
+    held: set[int] = set()
+    for item_id, user_id in db.session.execute(
+            sa.select(PlanItem.id, Attendance.user_id)
+            .outerjoin(Attendance, sa.and_(Attendance.item_id == PlanItem.id, Attendance.user_id.in_(ids)))
+            .where(PlanItem.cohort_id == cohort.id, PlanItem.kind == PlanItemKind.LIVE_SESSION,
+                   PlanItem.starts_at <= now)):
+        held.add(item_id)
+        if user_id is not None:
+            by_id[user_id].sessions_attended += 1
     for row in rows:
+        row.sessions_held = len(held)
         row.modules_behind = sum(1 for m in modules if m.due_at is not None and m.due_at < now
                                  and row.completed.get(m.key, 0) < m.units)
         row.reasons = risk_reasons(cohort, row, now)
