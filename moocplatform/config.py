@@ -101,6 +101,9 @@ class Defaults:
                        "opportunities", "admin", "studio", "ops", "app_shell", "push", "api")
     # The issuer named on certificates and in their signed credentials.
     CERTIFICATE_ISSUER_NAME = "moocplatform"
+    # The issuer's country (ISO 3166-1 alpha-2, such as AT): the "awarding body and country" of a certificate's
+    # supplement and the issuer's address in its credential; empty: not stated.
+    CERTIFICATE_ISSUER_COUNTRY = ""
     # Public verification pages and files per client address each minute (anyone may check a certificate; a
     # script walking ids meets the limit).
     CERTIFICATE_VERIFICATIONS_PER_MINUTE = 60

@@ -54,7 +54,8 @@ def test_the_units_alone_do_not_complete_the_course_until_the_facilitator_signs_
     assert rule(learner, course).label == "Waiting for your facilitator's sign-off"
     services.sign_off_learner(facilitator, cohort, learner.id, "Fine work on the reflections.")
     assert has_completed(learner.id, course.id)  # checked again at once: the certificate follows from here
-    assert rule(learner, course).met
+    signed = rule(learner, course)
+    assert signed.met and signed.asked and signed.label == "Signed off by your facilitator"
     entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "cohort.sign_off")).one()
     assert entry.actor_id == facilitator.id
     notice = db.session.scalars(sa.select(Notification).where(Notification.user_id == learner.id,
@@ -68,7 +69,9 @@ def test_learners_outside_a_cohort_that_requires_it_have_nothing_asked(world):
     learner = join(course, free)
     finish_units(learner, course)
     assert has_completed(learner.id, course.id)
-    assert rule(learner, course).met
+    free_rule = rule(learner, course)
+    assert free_rule.met and not free_rule.asked and (free_rule.done, free_rule.total) == (0, 0)
+    assert free_rule.label == "Facilitator's sign-off: not required in your cohort"
 
 
 def test_the_rule_is_not_shown_while_no_cohort_requires_it():
@@ -88,9 +91,11 @@ def test_the_rule_is_measured_in_a_fixed_number_of_queries(world, count_queries)
     many = few + [join(course, cohort, f"M{n}").id for n in range(20)]
     services.sign_off_learner(facilitator, cohort, many[-1])
     with count_queries() as large:
-        total, done = CohortSignOff().measure(context, many)
+        measured = CohortSignOff().measure(context, many)
     assert len(large) == len(small)
-    assert total == 1 and done[many[-1]] == 1 and done[few[0]] == 0
+    assert measured.total_for(many[-1]) == 1 and measured.done[many[-1]] == 1 and measured.done[few[0]] == 0
+    outsider = make_user().id
+    assert CohortSignOff().measure(context, [outsider]).total_for(outsider) == 0  # nothing asked of them
 
 
 def test_a_sign_off_is_withdrawn_with_a_reason_only_before_completion(world):
@@ -232,4 +237,11 @@ def test_the_course_page_lists_every_declared_rule_with_its_figure(client, tmp_p
     services.sign_off_learner(facilitator, cohort, learner.id)
     db.session.commit()
     page = client.get(f"/courses/{course.slug}").get_data(as_text=True)
-    assert 'class="rule-met" data-rule="cohort_sign_off">' in page
+    assert 'class="rule-met" data-rule="cohort_sign_off">Signed off by your facilitator</li>' in page
+    # In a cohort that does not require it, the rule says so instead of counting as given.
+    free = join(course, make_cohort(course, facilitator, name="Free group"), "Bo")
+    db.session.commit()
+    log_in(client, free)
+    page = client.get(f"/courses/{course.slug}").get_data(as_text=True)
+    assert ('class="rule-not-asked" data-rule="cohort_sign_off">Facilitator&#39;s sign-off: not required in your '
+            'cohort</li>') in page

@@ -185,9 +185,9 @@ def test_an_assignment_that_does_not_count_is_left_out_of_completion(example):
 
 def test_partners_have_unique_slugs_in_format_2(example):
     edit(example, "course.yaml", "{slug: example-learning-lab, name", "{name")
-    assert (f"course.yaml:{line_of(example, 'course.yaml', '{name: Example Learning Lab}')}: partners[1].slug: is "
+    assert (f"course.yaml:{line_of(example, 'course.yaml', '{name: Example Learning Lab,')}: partners[1].slug: is "
             "required in format 2: the organisation's stable id on the platform") in problems(example)
-    edit(example, "course.yaml", "{name: Example Learning Lab}", "{slug: example-university, name: Again}")
+    edit(example, "course.yaml", "{name: Example Learning Lab,", "{slug: example-university, name: Again,")
     assert problems(example) == [f"course.yaml:{line_of(example, 'course.yaml', 'name: Again')}: partners[1].slug: "
                                  "partner 'example-university' is already listed at partners[0]"]
 
@@ -231,8 +231,14 @@ def test_import_stores_format_2_where_later_areas_read_it(tmp_path):
     manifest = result.version.manifest
     assert manifest["format"] == 2
     assert manifest["outcomes"][0] == {"id": "use-retrieval", "text": "Use retrieval practice on your own material."}
+    logo = result.version.manifest["partners"][0]["logo_sha256"]
     assert manifest["partners"][0] == {"slug": "example-university", "name": "Example University",
-                                       "url": "https://example.org"}
+                                       "url": "https://example.org", "country": "AT",
+                                       "logo": "assets/partner-example-university.png", "logo_sha256": logo,
+                                       "logo_url": f"/assets/{logo}/partner-example-university.png"}
+    assert manifest["micro_credential"] == {
+        "workload_hours": 5,
+        "quality_assurance": "Reviewed by the example course team before each version is published."}
     assert manifest["completion"]["discussions"] == ["ex-discussion"]
     assert manifest["completion"]["assignments"] == ["ex-activity"]
     units = {u.key: u for u in db.session.scalars(sa.select(Unit).where(Unit.version_id == result.version.id))}

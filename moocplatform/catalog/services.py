@@ -252,6 +252,7 @@ def _store_version(actor, course: Course, pack: Pack, digest: str, changes: Chan
             "enrolment": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in pack.enrolment.items()},
             "references": pack.references, "changes": changes.as_dict(), "completion": pack.completion,
             "format": pack.format, "partners": pack.partners, "card_image": pack.card_image_url,
+            "micro_credential": pack.micro_credential,
         },
         unit_count=len(pack.units), minutes_total=sum(u.minutes for u in pack.units),
     )

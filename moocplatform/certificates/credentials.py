@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import re
 from importlib import resources
 from typing import Any
 
@@ -18,9 +19,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..catalog.queries import get_course_by_id
+from ..content.credential_checks import country_name
 from ..extensions import db
 from ..urls import public_url
-from . import integrity, keys, signing
+from . import details, integrity, keys, signing
 from .models import Certificate, CertificateKind, CertificateStatus
 
 CONTEXTS = {  # offline copies, shipped in the package (data/contexts)
@@ -30,6 +32,7 @@ CONTEXTS = {  # offline copies, shipped in the package (data/contexts)
 CREDENTIAL_TYPE = "vc+jwt"
 # The W3C spec's minimum: 16 KiB of bits, so a list does not reveal how many certificates were issued.
 STATUS_LIST_BITS = 131072
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,4}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?$")  # the schema's inLanguage
 
 
 def context(url: str) -> dict[str, Any]:
@@ -49,14 +52,85 @@ def iso(moment) -> str:
 
 
 def issuer_profile() -> dict[str, Any]:
-    return {"id": signing.issuer_did(), "type": ["Profile"], "name": current_app.config["CERTIFICATE_ISSUER_NAME"],
-            "url": current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/"}
+    profile: dict[str, Any] = {
+        "id": signing.issuer_did(), "type": ["Profile"], "name": current_app.config["CERTIFICATE_ISSUER_NAME"],
+        "url": current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/"}
+    country = current_app.config["CERTIFICATE_ISSUER_COUNTRY"]
+    if country:  # the awarding body's country, an element of an EU micro-credential
+        profile["address"] = {"type": ["Address"], "addressCountryCode": country,
+                              "addressCountry": country_name(country)}
+    return profile
+
+
+def alignments(facts: dict[str, Any], course_url: str) -> list[dict[str, Any]]:
+    """The framework competences the course develops, and its EQF level where the pack states one."""
+    found = [{"type": ["Alignment"], "targetType": "ceasn:Competency", "targetFramework": c["framework"],
+              "targetCode": c["code"], "targetName": c["name"],
+              "targetUrl": details.FRAMEWORK_URLS.get(c["framework"], course_url)}
+             for c in facts.get("competences") or []]
+    if facts.get("eqf_level"):
+        found.append({"type": ["Alignment"], "targetType": "ext:EQFLevel",
+                      "targetFramework": "European Qualifications Framework", "targetCode": str(facts["eqf_level"]),
+                      "targetName": f"EQF level {facts['eqf_level']}", "targetUrl": details.EQF_URL})
+    return found
+
+
+def criteria_narrative(certificate: Certificate, facts: dict[str, Any]) -> str:
+    """How the achievement is earned, in Markdown: the rules, outcomes, workload, level and quality assurance."""
+    if certificate.kind == CertificateKind.PARTICIPATION:
+        head = ["Enrolled and active in the course; no assessment."]
+    else:
+        head = [f"Met every completion rule of the course version {certificate.course_version}:", "",
+                *(f"- {line}" for line in details.assessment_lines(facts))]
+    outcomes = [f"- {text}" for text in facts.get("outcomes") or []]
+    return "\n".join([
+        *head, "", *(["Learning outcomes:", "", *outcomes, ""] if outcomes else []),
+        f"Notional workload: {details.workload_line(facts)}", "",
+        f"Level: {details.level_line(facts)}", "",
+        f"Quality assurance: {facts.get('quality_assurance') or 'Not stated by the course.'}",
+    ])
 
 
 def open_badge_credential(certificate: Certificate) -> dict[str, Any]:
     participation = certificate.kind == CertificateKind.PARTICIPATION
     document = "Statement of participation" if participation else "Certificate of achievement"
     verification_url = public_url("certificates.verification_page", public_id=certificate.public_id)
+    course_url = public_url("catalog.course_page", slug=certificate_course_slug(certificate))
+    facts = details.details_of(certificate)
+    achievement_id = course_url + ("#participation" if participation else "#achievement")
+    achievement: dict[str, Any] = {
+        "id": achievement_id,
+        "type": ["Achievement"],
+        "achievementType": "Achievement" if participation else "Certificate",
+        "name": certificate.course_title,
+        "description": (f"Took part in the course {certificate.course_title}." if participation else
+                        f"Completed the course {certificate.course_title} "
+                        f"(version {certificate.course_version})."),
+        "criteria": {"narrative": criteria_narrative(certificate, facts)},
+        "version": certificate.course_version,
+    }
+    if alignment := alignments(facts, course_url):
+        achievement["alignment"] = alignment
+    if LANGUAGE_CODE.match(facts.get("language") or ""):
+        achievement["inLanguage"] = facts["language"]
+    ects = facts.get("ects") if not participation else None  # taking part earns no credits
+    if ects:
+        achievement["creditsAvailable"] = float(ects)
+    subject: dict[str, Any] = {
+        "type": ["AchievementSubject"],
+        "name": certificate.holder_name,
+        "achievement": achievement,
+        # What differs between holders of the same achievement: how each took part and was supervised.
+        "narrative": f"Form of participation: {details.participation_line(facts)} "
+                     f"Supervision and identity verification: {details.supervision_line(facts)}",
+    }
+    if not participation:
+        result_id = achievement_id + "-rules"
+        achievement["resultDescription"] = [{"id": result_id, "type": ["ResultDescription"],
+                                             "name": "Every completion rule of the course", "resultType": "Status"}]
+        subject["result"] = [{"type": ["Result"], "resultDescription": result_id, "status": "Completed"}]
+        if ects:
+            subject["creditsEarned"] = float(ects)
     return {
         "@context": list(CONTEXTS),
         "id": public_url("certificates.credential", public_id=certificate.public_id),
@@ -64,22 +138,7 @@ def open_badge_credential(certificate: Certificate) -> dict[str, Any]:
         "issuer": issuer_profile(),
         "validFrom": iso(certificate.issued_at),
         "name": f"{document}: {certificate.course_title}",
-        "credentialSubject": {
-            "type": ["AchievementSubject"],
-            "name": certificate.holder_name,
-            "achievement": {
-                "id": public_url("catalog.course_page", slug=certificate_course_slug(certificate))
-                + ("#participation" if participation else "#achievement"),
-                "type": ["Achievement"],
-                "achievementType": "Achievement" if participation else "Certificate",
-                "name": certificate.course_title,
-                "description": (f"Took part in the course {certificate.course_title}." if participation else
-                                f"Completed the course {certificate.course_title} "
-                                f"(version {certificate.course_version})."),
-                "criteria": {"narrative": "Enrolled and active in the course; no assessment." if participation else
-                             f"Met every completion rule of the course version {certificate.course_version}."},
-            },
-        },
+        "credentialSubject": subject,
         "evidence": [{"id": verification_url, "type": ["Evidence"], "name": "Verification page"}],
         "credentialStatus": {
             "id": public_url("certificates.status_list") + f"#{certificate.id}",

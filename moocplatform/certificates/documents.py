@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import current_app
 
+from ..catalog import assets
 from ..storage import StoredFileMissing, storage_for
 from ..urls import public_url
+from .details import details_of
 from .models import Certificate
 from .pdf import certificate_pdf
 
@@ -26,6 +28,20 @@ def certificate_pdf_bytes(certificate: Certificate) -> bytes:
         pass
     document = certificate_pdf(
         certificate, issuer=current_app.config["CERTIFICATE_ISSUER_NAME"],
+        country=current_app.config["CERTIFICATE_ISSUER_COUNTRY"], logos=partner_logos(certificate),
         verification_url=public_url("certificates.verification_page", public_id=certificate.public_id))
     storage.put(key, document, "application/pdf")
     return document
+
+
+def partner_logos(certificate: Certificate) -> dict[str, bytes]:
+    """The partners' logo files, by sha256, from the course's stored assets (a missing one is left out)."""
+    found = {}
+    for partner in details_of(certificate).get("partners") or []:
+        digest = partner.get("logo_sha256")
+        if digest and digest not in found:
+            try:
+                found[digest] = assets.read_bytes(digest)
+            except (StoredFileMissing, ValueError):
+                continue
+    return found

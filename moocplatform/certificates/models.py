@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -50,6 +51,9 @@ class Certificate(Model):
     status_changed_at: Mapped[datetime | None]
     status_reason: Mapped[str] = mapped_column(sa.String(500), default="")
     superseded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("certificates.id", ondelete="SET NULL"))
+    # What the supplement states (details.py: outcomes, competences, workload, assessment, participation,
+    # quality assurance, partners), as it was at issue; None on certificates issued before it was kept.
+    details: Mapped[dict[str, Any] | None]
 
     @property
     def is_valid(self) -> bool:

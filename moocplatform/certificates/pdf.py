@@ -1,12 +1,20 @@
 """The certificate as a PDF: A4 landscape, DejaVu Serif (shipped in data/fonts with its licence, so Latin,
-Cyrillic and Greek names render on any machine), and a QR code to the verification page drawn as vectors."""
+Cyrillic and Greek names render on any machine), and a QR code to the verification page drawn as vectors.
+The first page is the certificate, with the partner organisations' logos; the second, its supplement, states
+the learning behind it (details.py: the elements of an EU micro-credential and the competences)."""
 from __future__ import annotations
 
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from importlib import resources
 
 import segno
 from fpdf import FPDF
+from PIL import Image
 
+from ..content.credential_checks import country_name
+from .details import Element, details_of, elements
 from .models import Certificate, CertificateKind, CertificateStatus
 
 NAVY = (23, 43, 77)
@@ -15,6 +23,15 @@ GREY = (90, 90, 90)
 RED = (170, 30, 30)
 PAGE_W, PAGE_H = 297.0, 210.0
 TEXT_W = 230.0  # the width names and titles must fit in
+PARTNERS_ON_FACE = 4  # logos on the certificate itself; the supplement names every partner
+LOGO_BOX = (46.0, 13.0)  # millimetres: the largest a partner's logo is drawn
+
+
+@dataclass(frozen=True)
+class Partner:
+    name: str
+    country: str  # an English country name, or ""
+    logo: bytes | None  # PNG or JPEG, checked when the pack was imported
 
 
 def _font_dir() -> str:
@@ -89,29 +106,42 @@ def close_fonts(pdf: FPDF) -> None:
             ttfont.close()
 
 
-def certificate_pdf(certificate: Certificate, *, issuer: str, verification_url: str) -> bytes:
+def certificate_pdf(certificate: Certificate, *, issuer: str, verification_url: str, country: str = "",
+                    logos: Mapping[str, bytes] | None = None) -> bytes:
+    """Both pages. `country` is the issuer's ISO code; `logos` the partners' logo files by their sha256."""
+    logos = logos or {}
+    partners = [Partner(p.get("name", ""), country_name(p["country"]) if p.get("country") else "",
+                        logos.get(p.get("logo_sha256") or ""))
+                for p in details_of(certificate).get("partners") or []]
     pdf = new_document()
     try:
-        return _draw(pdf, certificate, issuer=issuer, verification_url=verification_url)
+        _draw(pdf, certificate, issuer=issuer, verification_url=verification_url, partners=partners)
+        _draw_supplement(pdf, certificate, elements(certificate, issuer=issuer, country=country),
+                         verification_url=verification_url)
+        return bytes(pdf.output())
     finally:
         close_fonts(pdf)
 
 
-def _draw(pdf: FPDF, certificate: Certificate, *, issuer: str, verification_url: str) -> bytes:
-    participation = certificate.kind == CertificateKind.PARTICIPATION
-    heading = "Statement of Participation" if participation else "Certificate of Achievement"
-    pdf.set_title(f"{heading}: {certificate.course_title}")
-    pdf.set_author(issuer)
-    pdf.set_creator("moocplatform")
-    pdf.add_page()
-
-    # Frame: a heavy navy rule and a fine gold one inside it.
+def _frame(pdf: FPDF) -> None:
+    """A heavy navy rule and a fine gold one inside it."""
     pdf.set_draw_color(*NAVY)
     pdf.set_line_width(2.2)
     pdf.rect(9, 9, PAGE_W - 18, PAGE_H - 18)
     pdf.set_draw_color(*GOLD)
     pdf.set_line_width(0.5)
     pdf.rect(14, 14, PAGE_W - 28, PAGE_H - 28)
+
+
+def _draw(pdf: FPDF, certificate: Certificate, *, issuer: str, verification_url: str,
+          partners: Sequence[Partner]) -> None:
+    participation = certificate.kind == CertificateKind.PARTICIPATION
+    heading = "Statement of Participation" if participation else "Certificate of Achievement"
+    pdf.set_title(f"{heading}: {certificate.course_title}")
+    pdf.set_author(issuer)
+    pdf.set_creator("moocplatform")
+    pdf.add_page()
+    _frame(pdf)
 
     pdf.set_text_color(*GREY)
     pdf.set_font("Serif", "", 11)
@@ -146,6 +176,8 @@ def _draw(pdf: FPDF, certificate: Certificate, *, issuer: str, verification_url:
     line = (f"Enrolled and active on {completed}  ·  no assessment" if participation
             else f"Completed on {completed}  ·  course version {certificate.course_version}")
     _centred(pdf, 127, line, 7)
+    if partners:
+        _partner_strip(pdf, partners[:PARTNERS_ON_FACE])
 
     # Signature block (left) and verification block (right).
     pdf.set_draw_color(*NAVY)
@@ -176,4 +208,136 @@ def _draw(pdf: FPDF, certificate: Certificate, *, issuer: str, verification_url:
         pdf.set_font("Serif", "B", 16)
         word = "REVOKED" if certificate.status == CertificateStatus.REVOKED else "SUPERSEDED BY A RE-ISSUE"
         _centred(pdf, 140, f"{word}: see the verification page", 9)
-    return bytes(pdf.output())
+
+    pdf.set_text_color(*GREY)
+    pdf.set_font("Serif", "I", 8)
+    _centred(pdf, 186, "The supplement overleaf describes the learning this certificate attests.", 4)
+
+
+def _partner_strip(pdf: FPDF, partners: Sequence[Partner]) -> None:
+    """The partner organisations under the course: each logo (or, without one, the name set large) in a slot
+    of its own, the name and country beneath, all kept clear of the QR code on the right."""
+    left, right = 58.0, 232.0
+    slot = min(58.0, (right - left) / len(partners))
+    x0 = PAGE_W / 2 - slot * len(partners) / 2
+    pdf.set_text_color(*GREY)
+    pdf.set_font("Serif", "", 7)
+    pdf.set_char_spacing(1.2)
+    _centred(pdf, 135, "IN PARTNERSHIP WITH", 4)
+    pdf.set_char_spacing(0)
+    box_w, box_h = min(LOGO_BOX[0], slot - 6), LOGO_BOX[1]
+    for i, partner in enumerate(partners):
+        x = x0 + i * slot
+        drawn = partner.logo is not None and _logo(pdf, partner.logo, x + (slot - box_w) / 2, 140, box_w, box_h)
+        pdf.set_text_color(*NAVY)
+        if not drawn:
+            _fit(pdf, partner.name, "B", 10, 6, slot - 4)
+            pdf.set_xy(x, 144)
+            pdf.cell(slot, 5, partner.name, align="C")
+        label = partner.name if drawn else partner.country
+        if drawn and partner.country:
+            label += f" · {partner.country}"
+        if label:
+            pdf.set_text_color(*GREY)
+            _fit(pdf, label, "", 6.5, 4.5, slot - 2)
+            pdf.set_xy(x, 154)
+            pdf.cell(slot, 3.5, label, align="C")
+
+
+def _logo(pdf: FPDF, data: bytes, x: float, y: float, w: float, h: float) -> bool:
+    """The logo fitted into the box, centred, its aspect ratio kept; False when it cannot be read."""
+    try:
+        with Image.open(io.BytesIO(data), formats=["PNG", "JPEG"]) as image:
+            width, height = image.size
+        scale = min(w / width, h / height)
+        pdf.image(io.BytesIO(data), x + (w - width * scale) / 2, y + (h - height * scale) / 2,
+                  w=width * scale, h=height * scale)
+    except (OSError, ValueError, SyntaxError):
+        return False
+    return True
+
+
+# The supplement --------------------------------------------------------------------------------------------
+
+SUPPLEMENT_TOP, SUPPLEMENT_BOTTOM = 47.0, 184.0
+HEADING_W, VALUE_W = 62.0, 181.0
+SUPPLEMENT_X = (PAGE_W - HEADING_W - VALUE_W) / 2
+
+
+def _value_text(element: Element) -> str:
+    if element.style == "bullets":
+        return "\n".join(f"\u2022 {line}" for line in element.lines)
+    if element.style == "inline":
+        return ";  ".join(element.lines)
+    return "\n".join(element.lines)
+
+
+def _row_height(pdf: FPDF, heading: str, value: str, size: float) -> float:
+    line = size * 0.42
+    pdf.set_font("Serif", "B", size)
+    high = float(pdf.multi_cell(HEADING_W - 3, line, heading, dry_run=True, output="HEIGHT"))  # type: ignore[arg-type]
+    pdf.set_font("Serif", "", size)
+    value_high = float(pdf.multi_cell(VALUE_W, line, value, dry_run=True, output="HEIGHT"))  # type: ignore[arg-type]
+    return max(high, value_high, line)
+
+
+def _table_height(pdf: FPDF, rows: Sequence[tuple[str, str]], size: float) -> float:
+    return sum(_row_height(pdf, heading, value, size) + size * 0.42 * 0.7 for heading, value in rows)
+
+
+def supplement_size(pdf: FPDF, rows: Sequence[tuple[str, str]]) -> float:
+    """The largest type size (9 pt down to 6) at which the rows fit between the supplement's top and bottom."""
+    size = 9.0
+    while size > 6.0 and _table_height(pdf, rows, size) > SUPPLEMENT_BOTTOM - SUPPLEMENT_TOP:
+        size -= 0.25
+    return size
+
+
+def _draw_supplement(pdf: FPDF, certificate: Certificate, found: Sequence[Element], *,
+                     verification_url: str) -> None:
+    pdf.add_page()
+    _frame(pdf)
+    pdf.set_text_color(*NAVY)
+    pdf.set_font("Serif", "B", 18)
+    _centred(pdf, 21, "Certificate Supplement", 9)
+    pdf.set_text_color(*GREY)
+    pdf.set_font("Serif", "I", 9)
+    _centred(pdf, 31, "A description of the learning achievement, with the elements of a European micro-credential "
+             "(Council Recommendation 2022/C 243/02)", 5)
+    pdf.set_draw_color(*GOLD)
+    pdf.set_line_width(0.5)
+    pdf.line(PAGE_W / 2 - 40, 40, PAGE_W / 2 + 40, 40)
+
+    rows = [(f"{n}.  {element.heading}", _value_text(element)) for n, element in enumerate(found, start=1)]
+    size = supplement_size(pdf, rows)
+    line = size * 0.42
+    y, page = SUPPLEMENT_TOP, 2
+    for heading, value in rows:
+        height = _row_height(pdf, heading, value, size)
+        if y + height > SUPPLEMENT_BOTTOM and y > SUPPLEMENT_TOP:  # even 6 pt did not fit: go on overleaf
+            _supplement_footer(pdf, certificate, verification_url, page)
+            pdf.add_page()
+            _frame(pdf)
+            y, page = 24.0, page + 1
+        pdf.set_text_color(*NAVY)
+        pdf.set_font("Serif", "B", size)
+        pdf.set_xy(SUPPLEMENT_X, y)
+        pdf.multi_cell(HEADING_W - 3, line, heading, align="L")
+        pdf.set_text_color(0, 0, 0)
+        pdf.set_font("Serif", "", size)
+        pdf.set_xy(SUPPLEMENT_X + HEADING_W, y)
+        pdf.multi_cell(VALUE_W, line, value, align="L")
+        y += height + line * 0.35
+        pdf.set_draw_color(215, 208, 190)
+        pdf.set_line_width(0.2)
+        pdf.line(SUPPLEMENT_X, y, SUPPLEMENT_X + HEADING_W + VALUE_W, y)
+        y += line * 0.35
+    _supplement_footer(pdf, certificate, verification_url, page)
+
+
+def _supplement_footer(pdf: FPDF, certificate: Certificate, verification_url: str, page: int) -> None:
+    pdf.set_text_color(*GREY)
+    pdf.set_font("Serif", "", 7)
+    pdf.set_xy(SUPPLEMENT_X, 188)
+    pdf.cell(HEADING_W + VALUE_W, 4, f"Certificate {certificate.public_id}  ·  verify at {verification_url}"
+             f"  ·  page {page}", align="C")

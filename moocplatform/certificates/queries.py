@@ -7,7 +7,8 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..accounts.models import User, UserStatus
-from ..catalog.models import Course, CourseVersion
+from ..catalog.models import Course, CourseVersion, Unit
+from ..cohorts.models import Cohort, CohortMembership, MembershipStatus, PlanItem, PlanItemKind
 from ..extensions import db
 from ..learning.models import CourseCompletion, Enrollment
 from .models import Certificate, CertificateKind
@@ -104,3 +105,40 @@ def courses_open_for_participation_statement(user_id: int) -> list[Course]:
         sa.select(Course).join(Enrollment, Enrollment.course_id == Course.id)
         .where(Enrollment.user_id == user_id, Enrollment.status == "active", ~held.exists())
         .order_by(Course.title)))
+
+
+# What a certificate's supplement states (details.py) -----------------------------------------------------------
+
+def course_version(course_id: int, version: str) -> CourseVersion | None:
+    return db.session.scalar(sa.select(CourseVersion).where(CourseVersion.course_id == course_id,
+                                                            CourseVersion.version == version))
+
+
+def pack_session_count(version_id: int) -> int:
+    """The live sessions the version's units describe (for learners in no cohort: none held)."""
+    return db.session.scalar(sa.select(sa.func.count(Unit.id)).where(
+        Unit.version_id == version_id, Unit.session.is_not(None))) or 0
+
+
+@dataclass(frozen=True)
+class LearnerCohort:
+    name: str
+    requires_sign_off: bool
+    live_sessions: int
+    external_items: int
+
+
+def learner_cohorts(user_id: int, course_id: int) -> list[LearnerCohort]:
+    """The cohorts of the course the learner has a seat in, with the live sessions and external items of
+    their plans (one query)."""
+    sessions = sa.func.count(sa.case((PlanItem.kind == PlanItemKind.LIVE_SESSION, PlanItem.id)))
+    external = sa.func.count(sa.case((PlanItem.kind == PlanItemKind.EXTERNAL, PlanItem.id)))
+    rows = db.session.execute(
+        sa.select(Cohort.name, Cohort.requires_sign_off, sessions, external)
+        .join(CohortMembership, CohortMembership.cohort_id == Cohort.id)
+        .outerjoin(PlanItem, PlanItem.cohort_id == Cohort.id)
+        .where(CohortMembership.user_id == user_id, CohortMembership.status == MembershipStatus.MEMBER,
+               Cohort.course_id == course_id)
+        .group_by(Cohort.id, Cohort.name, Cohort.requires_sign_off).order_by(Cohort.id)).all()
+    return [LearnerCohort(name, bool(sign_off), int(n_sessions), int(n_external))
+            for name, sign_off, n_sessions, n_external in rows]

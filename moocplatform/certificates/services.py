@@ -14,7 +14,7 @@ from ..errors import Conflict, PermissionDenied
 from ..extensions import db
 from ..mail import queue_mail
 from ..urls import public_url
-from . import queries
+from . import details, queries
 from .mails import CERTIFICATE_ISSUED, CERTIFICATE_REVOKED, NAME_NEEDED
 from .models import Certificate, CertificateKind, CertificateStatus
 
@@ -42,7 +42,8 @@ def issue_certificate(user_id: int, course_id: int, *, tell_if_held: bool = Fals
            "kind": CertificateKind.ACHIEVEMENT.value, "issue_number": 1, "holder_name": learner.full_name.strip(),
            "course_title": course.title, "course_version": completion.version,
            "completed_at": completion.completed_at, "issued_at": now, "status": CertificateStatus.VALID.value,
-           "status_reason": ""}
+           "status_reason": "",
+           "details": details.snapshot(user_id, course_id, completion.version, CertificateKind.ACHIEVEMENT)}
     statement = (insert_ignoring_duplicates(db.session(), Certificate,
                                             ["user_id", "course_id", "kind", "issue_number"])
                  .values(row).returning(Certificate.id))
@@ -70,7 +71,8 @@ def request_participation_statement(actor, course) -> Certificate:
     row = {"public_id": new_public_id(), "user_id": actor.id, "course_id": course.id,
            "kind": CertificateKind.PARTICIPATION.value, "issue_number": 1, "holder_name": actor.full_name.strip(),
            "course_title": course.title, "course_version": live, "completed_at": now, "issued_at": now,
-           "status": CertificateStatus.VALID.value, "status_reason": ""}
+           "status": CertificateStatus.VALID.value, "status_reason": "",
+           "details": details.snapshot(actor.id, course.id, live, CertificateKind.PARTICIPATION)}
     statement = (insert_ignoring_duplicates(db.session(), Certificate,
                                             ["user_id", "course_id", "kind", "issue_number"])
                  .values(row).returning(Certificate.id))
@@ -136,7 +138,8 @@ def reissue_certificate(actor, certificate: Certificate, reason: str) -> Certifi
         public_id=new_public_id(), user_id=certificate.user_id, course_id=certificate.course_id,
         kind=certificate.kind, issue_number=latest + 1, holder_name=learner.full_name.strip(),
         course_title=course.title, course_version=certificate.course_version,
-        completed_at=certificate.completed_at, issued_at=now, status=CertificateStatus.VALID, status_reason="")
+        completed_at=certificate.completed_at, issued_at=now, status=CertificateStatus.VALID, status_reason="",
+        details=details.details_of(certificate))  # the same learning, under the corrected name
     db.session.add(successor)
     db.session.flush()
     certificate.status = CertificateStatus.SUPERSEDED

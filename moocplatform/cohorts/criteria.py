@@ -1,7 +1,8 @@
 """The completion rules cohorts brings: `cohort_plan_items`, the external items of the learner's cohort plan
 marked done. Cohorts differ in their plans, so the figure is one rule per learner (all their cohort's items
 done, or not); a learner in no cohort with such items has nothing asked of them here. And `cohort_sign_off`:
-where the learner's cohort requires it, a facilitator's sign-off; other learners have nothing asked."""
+where the learner's cohort requires it, a facilitator's sign-off; other learners have nothing asked. Both say
+so per learner (a Measurement's `asked`), so that the course page tells "not asked of you" from "done"."""
 from __future__ import annotations
 
 from collections.abc import Collection
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ..extensions import db
-from ..learning.criteria import CompletionContext, chunks, register_criterion
+from ..learning.criteria import CompletionContext, Measurement, chunks, register_criterion
 from .models import Cohort, CohortMembership, MembershipStatus, PlanItem, PlanItemDone, PlanItemKind, SignOff
 
 
@@ -23,8 +24,8 @@ class CohortPlanItems:
             PlanItem.kind == PlanItemKind.EXTERNAL, PlanItem.cohort_id == Cohort.id,
             Cohort.course_id == context.course_id))) or False
 
-    def measure(self, context: CompletionContext, user_ids: Collection[int]) -> tuple[int, dict[int, int]]:
-        done = dict.fromkeys(user_ids, 1)
+    def measure(self, context: CompletionContext, user_ids: Collection[int]) -> Measurement:
+        asked, done = dict.fromkeys(user_ids, 0), {}
         for ids in chunks(user_ids):
             rows = db.session.execute(
                 sa.select(CohortMembership.user_id, sa.func.count(PlanItem.id), sa.func.count(PlanItemDone.id))
@@ -36,11 +37,14 @@ class CohortPlanItems:
                                                  PlanItemDone.user_id == CohortMembership.user_id))
                 .where(CohortMembership.user_id.in_(ids), CohortMembership.status == MembershipStatus.MEMBER)
                 .group_by(CohortMembership.user_id))
-            for user_id, asked, finished in rows:
-                done[user_id] = 1 if finished >= asked else 0
-        return 1, done
+            for user_id, items, finished in rows:
+                asked[user_id] = 1
+                done[user_id] = 1 if finished >= items else 0
+        return Measurement(1, done, asked)
 
     def label(self, done: int, total: int) -> str:
+        if not total:
+            return _("Your cohort's items: none in your cohort's plan")
         return _("Your cohort's items: all done") if done >= total else _("Your cohort's items: some to do")
 
 
@@ -55,8 +59,8 @@ class CohortSignOff:
         return db.session.scalar(sa.select(sa.exists().where(
             Cohort.course_id == context.course_id, Cohort.requires_sign_off.is_(True)))) or False
 
-    def measure(self, context: CompletionContext, user_ids: Collection[int]) -> tuple[int, dict[int, int]]:
-        done = dict.fromkeys(user_ids, 1)
+    def measure(self, context: CompletionContext, user_ids: Collection[int]) -> Measurement:
+        asked, done = dict.fromkeys(user_ids, 0), {}
         for ids in chunks(user_ids):
             rows = db.session.execute(
                 sa.select(CohortMembership.user_id, sa.func.count(CohortMembership.id), sa.func.count(SignOff.id))
@@ -66,13 +70,15 @@ class CohortSignOff:
                                             SignOff.user_id == CohortMembership.user_id))
                 .where(CohortMembership.user_id.in_(ids), CohortMembership.status == MembershipStatus.MEMBER)
                 .group_by(CohortMembership.user_id))
-            for user_id, asked, given in rows:
-                done[user_id] = 1 if given >= asked else 0
-        return 1, done
+            for user_id, cohorts, given in rows:
+                asked[user_id] = 1
+                done[user_id] = 1 if given >= cohorts else 0
+        return Measurement(1, done, asked)
 
     def label(self, done: int, total: int) -> str:
-        return (_("Facilitator's sign-off: given, or not asked of you") if done >= total
-                else _("Waiting for your facilitator's sign-off"))
+        if not total:
+            return _("Facilitator's sign-off: not required in your cohort")
+        return _("Signed off by your facilitator") if done >= total else _("Waiting for your facilitator's sign-off")
 
 
 def register_criteria() -> None:

@@ -6,6 +6,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from .credential_checks import check_credential_elements
 from .markdown_checks import MarkdownContext, check_markdown
 from .model import CARD_IMAGE_TYPES
 from .quizzes import markdown_fields
@@ -28,6 +29,7 @@ def check_pack(reader: PackReader, video_hosts: set[str]) -> None:
     context = MarkdownContext(set(pack.assets), {u.path: u.key for u in pack.units},
                               {r["key"] for r in pack.references})
     _card_image(reader, context)
+    check_credential_elements(reader, context)
     _markdown(reader, context)
     _videos(reader, video_hosts, context)
     check_teaching(reader, context)

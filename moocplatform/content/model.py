@@ -20,6 +20,8 @@ ASSET_TYPES = {
 }
 # Assets a course card may show (course.yaml's card_image).
 CARD_IMAGE_TYPES = frozenset({".svg", ".png", ".jpg", ".jpeg"})
+# Partner logos (course.yaml's partners[].logo): drawn on certificates, so raster images only, judged by content.
+LOGO_TYPES = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 # Files read as text anywhere in a pack; each must be UTF-8.
 TEXT_SUFFIXES = frozenset({".md", ".yaml", ".yml", ".txt", ".vtt", ".csv", ".svg"})
 
@@ -138,7 +140,11 @@ class Pack:
     #  discussions: [ids of discussion units whose participation rule counts],
     #  assignments: [ids of activity units whose assignment counts]}
     completion: dict[str, Any] = field(default_factory=dict)
-    partners: list[dict[str, str]] = field(default_factory=list)  # [{slug (format 2), name, url?}]
+    # [{slug (format 2), name, url?, country?, logo?}]; render_pack adds logo_url and logo_sha256 to a logo's
+    partners: list[dict[str, str]] = field(default_factory=list)
+    # What certificates state beyond what the platform derives: {quality_assurance, workload_hours?, ects?,
+    # eqf_level?} ({} when the manifest has no micro_credential block); see docs/content-packs.md
+    micro_credential: dict[str, Any] = field(default_factory=dict)
     card_image: str = ""  # the pack path of the catalogue card's image ("" for none); render_pack sets card_image_url
     card_image_url: str = ""
     format: int = 1

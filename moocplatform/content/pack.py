@@ -137,6 +137,7 @@ class PackReader:
             [dict(a) for a in _dicts(data.get("authors"))], self._enrolment(data.get("enrolment")),
             self._modules(data.get("modules")), self._references(), self.assets,
             completion=_completion(data.get("completion")), partners=[dict(p) for p in _dicts(data.get("partners"))],
+            micro_credential=_micro_credential(data.get("micro_credential")),
             card_image=safe_relative(data.get("card_image")) or _text(data.get("card_image")),
             format=data["format"] if data.get("format") in FORMATS else 1,
         )
@@ -345,6 +346,23 @@ def _completion(raw: Any) -> dict[str, Any]:
         "discussions": raw.get("discussions", []),
         "assignments": [],
     }
+
+
+def _micro_credential(raw: Any) -> dict[str, Any]:
+    """The block as written, with only values of the right type (the schema reports the others)."""
+    raw = raw if isinstance(raw, dict) else {}
+    found: dict[str, Any] = {}
+    if _text(raw.get("quality_assurance")):
+        found["quality_assurance"] = _text(raw["quality_assurance"])
+    for key in ("workload_hours", "ects"):
+        value = raw.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+            found[key] = int(value) if float(value).is_integer() else float(value)
+    level = raw.get("eqf_level")
+    if isinstance(level, (int, float)) and not isinstance(level, bool) and float(level).is_integer() \
+            and 1 <= level <= 8:
+        found["eqf_level"] = int(level)
+    return found
 
 
 def _outcomes(value: Any) -> list[dict[str, Any]]:

@@ -29,6 +29,10 @@ def render_pack(
     citations = {r["key"]: (r["short"], f"{references_url}#ref-{r['key']}") for r in pack.references}
     if pack.card_image in pack.assets:
         pack.card_image_url = asset_url(pack.assets[pack.card_image])
+    for partner in pack.partners:
+        logo = pack.assets.get(partner.get("logo") or "")
+        if logo is not None:  # what the course page shows and certificates draw
+            partner.update(logo_url=asset_url(logo), logo_sha256=logo.sha256)
 
     def rewriter(base: str) -> Callable[[str], str]:
         def rewrite(url: str) -> str:

@@ -4,12 +4,15 @@ submissions, plan items, sign-off by theirs), so that learning.completion knows 
 
 A criterion measures many learners at once, in a fixed number of queries whatever their number, and
 gives a progress figure per learner (done of total) with a label for display ("3 of 4 quizzes passed").
+What a rule asks may differ between learners (a cohort's sign-off is asked only in cohorts that require it):
+a criterion then says how much it asks of each (a Measurement's `asked`), and a learner asked nothing has a
+figure of 0 of 0, which its label tells apart from a rule met ("Not required in your cohort").
 A course is complete when at least one rule asks for something and every rule is met.
 """
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
@@ -38,6 +41,24 @@ class RuleProgress:
     def met(self) -> bool:
         return self.done >= self.total
 
+    @property
+    def asked(self) -> bool:
+        """False when the rule asks nothing of this learner (met, but not by anything they did)."""
+        return self.total > 0
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What a criterion measured for many learners: how many each has done, and how many are asked of each:
+    `total`, unless `asked` names another number for a learner (0: nothing is asked of them)."""
+
+    total: int
+    done: dict[int, int]
+    asked: dict[int, int] = field(default_factory=dict)
+
+    def total_for(self, user_id: int) -> int:
+        return self.asked.get(user_id, self.total)
+
 
 @dataclass(frozen=True)
 class CompletionContext:
@@ -55,12 +76,13 @@ class Criterion(Protocol):
     def applies(self, context: CompletionContext) -> bool:
         """Whether the version's rules declare this kind (a kind not declared is not shown)."""
 
-    def measure(self, context: CompletionContext, user_ids: Collection[int]) -> tuple[int, dict[int, int]]:
-        """(total asked, {learner id: how many done}) for the learners; learners with nothing done may be
-        left out."""
+    def measure(self, context: CompletionContext,
+                user_ids: Collection[int]) -> Measurement | tuple[int, dict[int, int]]:
+        """A Measurement for the learners (learners with nothing done may be left out of `done`); or, where
+        the rule asks the same of every learner, the shorthand (total asked, {learner id: how many done})."""
 
     def label(self, done: int, total: int) -> str:
-        """The figure as learners read it."""
+        """The figure as learners read it; `total` 0 when the rule asks nothing of this learner."""
 
 
 _criteria: dict[str, Criterion] = {}
@@ -93,9 +115,12 @@ def progress_of(context: CompletionContext, user_ids: Collection[int]) -> dict[i
     for criterion in registered_criteria():
         if not criterion.applies(context):
             continue
-        total, done = criterion.measure(context, found.keys())
+        measured = criterion.measure(context, found.keys())
+        if not isinstance(measured, Measurement):
+            measured = Measurement(*measured)
         for uid, rules in found.items():
-            count = min(done.get(uid, 0), total)
+            total = measured.total_for(uid)
+            count = min(measured.done.get(uid, 0), total)
             rules.append(RuleProgress(criterion.kind, count, total, criterion.label(count, total)))
     return found
 
