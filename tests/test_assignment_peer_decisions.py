@@ -84,7 +84,8 @@ def test_three_peers_at_or_above_the_pass_mark_accept_and_the_course_completes()
     set_unit_completion(author, course, "m1-u1", complete=True)
     assert has_completed(author.id, course.id)  # the peers' acceptance counts as the assignments rule
     mails = [m.payload for m in db.session.scalars(sa.select(OutboxMessage)) if m.payload.get("to") == author.email]
-    assert [m["args"]["by"] for m in mails if m["template"] == "assignments.submission_reviewed"] == ["peers"]
+    assert [m["args"]["params"]["by"] for m in mails
+            if m.get("args", {}).get("kind") == "assignments.decided"] == ["peers"]
 
 
 def test_peers_wait_for_the_peer_count_until_the_reviews_are_due():

@@ -17,6 +17,7 @@ from moocplatform.errors import Conflict, InvalidInput, PermissionDenied
 from moocplatform.extensions import db
 from moocplatform.learning.completion import has_completed, learner_progress_by_rule
 from moocplatform.learning.models import UnitProgress
+from moocplatform.notifications.models import Notification
 from moocplatform.outbox import OutboxMessage
 from moocplatform.storage import storage_for
 from tests.assignment_helpers import PDF, PNG, docx, odt, zip_bomb, zipped
@@ -222,9 +223,13 @@ def test_review_needs_revision_then_resubmission_keeps_history_and_acceptance_co
         "criterion-goal": "2", "criterion-evidence": "0", "feedback": "Add a *test*.", "decision": "needs_revision"})
     db.session.expire_all()
     assert submission.status == SubmissionStatus.needs_revision
+    # the learner is notified (in the bell, and by e-mail by default) with a link to the feedback
+    notice = db.session.scalar(sa.select(Notification).where(Notification.user_id == learner.id))
+    assert notice.kind == "assignments.decided" and notice.params["decision"] == "needs_revision"
+    assert notice.link.endswith("/courses/plans/units/task#assignment")
     mail = db.session.scalar(sa.select(OutboxMessage).where(OutboxMessage.kind == "mail").order_by(
         OutboxMessage.id.desc()))
-    assert mail.payload["template"] == "assignments.submission_reviewed" and mail.payload["to"] == learner.email
+    assert mail.payload["args"]["kind"] == "assignments.decided" and mail.payload["to"] == learner.email
 
     log_in(client, learner)
     page = client.get(UNIT.format(slug="plans")).get_data(as_text=True)
