@@ -133,8 +133,8 @@ def test_with_too_few_peers_the_work_is_settled_by_the_self_assessment_after_the
     clock.advance(timedelta(days=8))
     schedule.run_peer_review_deadlines()
     assert status_of(alone, staff_assessed) == SubmissionStatus.submitted  # in the staff's queue
-    page, _units = queries.review_queue(staff_assessed, queries.QueueFilters())
-    assert [row.learner_name for row in page.items] == [alone.display_name]
+    found = queries.review_queue(staff_assessed, queries.QueueFilters())
+    assert [row.learner_name for row in found.page.items] == [alone.display_name]
 
 
 def test_a_review_not_opened_within_three_days_goes_to_another_learner(client):
