@@ -161,14 +161,48 @@ def can_hand_in(user: Any, course: Any) -> bool:
 
 
 def can_review_submissions(user: Any, course: Any) -> bool:
-    """The queue, scores and decisions. (The cohorts area will narrow facilitators to their cohorts' work.)"""
+    """The review queue: administrators and the course's facilitators. A facilitator granted on a cohort sees
+    the work of that cohort's learners only (`reviewed_cohort_ids`); the course team sees aggregate results
+    (`can_view_assignment_results`), not one learner's work."""
+    return is_admin(user) or is_facilitator(user, course)
+
+
+def reviews_whole_course(user: Any, course: Any) -> bool:
+    """Administrators and facilitators granted on the course (or the platform) review every learner's work,
+    self-paced learners' included."""
+    return is_admin(user) or "facilitator" in access_for(user, course).course_wide_roles
+
+
+def reviewed_cohort_ids(user: Any, course: Any) -> frozenset[int] | None:
+    """The cohorts whose learners' work the user reviews: None for the whole course; else the cohorts the user
+    facilitates (the queue keeps those of this course)."""
+    if reviews_whole_course(user, course):
+        return None
+    return frozenset(scope_id for role, scope_type, scope_id in grants_of(user)
+                     if role == "facilitator" and scope_type == ScopeType.COHORT and scope_id is not None)
+
+
+def can_review_work_of(user: Any, learner_id: int, course: Any) -> bool:
+    """One learner's handed-in work, its scores and decisions: whoever reviews the whole course, and the
+    facilitators of the learner's cohorts (one query, through `relations_for`)."""
+    if not signed_in(user):
+        return False
+    if reviews_whole_course(user, course):
+        return True
+    return is_facilitator(user, course) and "facilitator" in relations_for(user, [learner_id], course)[learner_id]
+
+
+def can_view_assignment_results(user: Any, course: Any) -> bool:
+    """The course's assignment results in aggregate (counts per assignment and state, no learner named): its
+    staff and administrators."""
     return is_course_staff(user, course)
 
 
 def can_view_submission(viewer: Any, author_id: int, course: Any, *, allocated_peer: bool = False) -> bool:
-    """A learner's handed-in work: the learner, the course's staff, and a peer allocated to review that version
-    (who is never shown the author's name)."""
-    return signed_in(viewer) and (viewer.id == author_id or allocated_peer or can_review_submissions(viewer, course))
+    """A learner's handed-in work: the learner, whoever reviews their work (`can_review_work_of`), and a peer
+    allocated to review that version (who is never shown the author's name)."""
+    return signed_in(viewer) and (viewer.id == author_id or allocated_peer
+                                  or can_review_work_of(viewer, author_id, course))
 
 
 # Administration ------------------------------------------------------------------------------------------

@@ -84,7 +84,8 @@ def test_three_peers_at_or_above_the_pass_mark_accept_and_the_course_completes()
     set_unit_completion(author, course, "m1-u1", complete=True)
     assert has_completed(author.id, course.id)  # the peers' acceptance counts as the assignments rule
     mails = [m.payload for m in db.session.scalars(sa.select(OutboxMessage)) if m.payload.get("to") == author.email]
-    assert [m["args"]["by"] for m in mails if m["template"] == "assignments.submission_reviewed"] == ["peers"]
+    assert [m["args"]["params"]["by"] for m in mails
+            if m.get("args", {}).get("kind") == "assignments.decided"] == ["peers"]
 
 
 def test_peers_wait_for_the_peer_count_until_the_reviews_are_due():
@@ -132,8 +133,8 @@ def test_with_too_few_peers_the_work_is_settled_by_the_self_assessment_after_the
     clock.advance(timedelta(days=8))
     schedule.run_peer_review_deadlines()
     assert status_of(alone, staff_assessed) == SubmissionStatus.submitted  # in the staff's queue
-    page, _units = queries.review_queue(staff_assessed, queries.QueueFilters())
-    assert [row.learner_name for row in page.items] == [alone.display_name]
+    found = queries.review_queue(staff_assessed, queries.QueueFilters())
+    assert [row.learner_name for row in found.page.items] == [alone.display_name]
 
 
 def test_a_review_not_opened_within_three_days_goes_to_another_learner(client):

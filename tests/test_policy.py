@@ -167,17 +167,21 @@ CASES = {
     "assignments.self_assess": ("POST", "/courses/tasks/assignments/task/self-assessment", {
         "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": OK, "facilitator": FORBIDDEN,
         "course_team": FORBIDDEN, "admin": FORBIDDEN}),
+    # the course team sees aggregate results, not one learner's work
     "assignments.download_file": ("GET", "/courses/tasks/assignments/files/{peer_file}", {
-        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": OK, "course_team": OK,
+        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": OK, "course_team": NOT_FOUND,
         "admin": OK}),
     "assignments.remove_file": ("POST", "/courses/tasks/assignments/files/{peer_file}/remove", {
         "anonymous": LOGIN, **{r: NOT_FOUND for r in ROLES[1:]}}),
     "assignments.queue": ("GET", "/courses/tasks/submissions", {
+        "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": FORBIDDEN, "facilitator": OK, "course_team": FORBIDDEN,
+        "admin": OK}),
+    "assignments.results": ("GET", "/courses/tasks/submissions/results", {
         "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": FORBIDDEN, "facilitator": OK, "course_team": OK,
         "admin": OK}),
     "assignments.review": ("GET", "/courses/tasks/submissions/{peer_submission}", {
-        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": NOT_FOUND, "facilitator": OK, "course_team": OK,
-        "admin": OK}),
+        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": NOT_FOUND, "facilitator": OK,
+        "course_team": NOT_FOUND, "admin": OK}),
     "assignments.request_peer_reviews": ("POST", "/courses/tasks/assignments/task/peer-reviews", {
         "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": OK, "facilitator": FORBIDDEN,
         "course_team": FORBIDDEN, "admin": FORBIDDEN}),

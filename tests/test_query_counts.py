@@ -307,14 +307,24 @@ def test_home_page_query_budget(client, count_queries):
 
 # Assignments: the staff's review queue ---------------------------------------------------------------------------
 
-def test_the_review_queue_for_a_cohort_of_500_takes_the_queries_of_one_for_5(client, count_queries):
+@pytest.mark.parametrize("reviewer", ["cohort", "course"])
+def test_the_review_queue_for_a_cohort_of_500_takes_the_queries_of_one_for_5(client, count_queries, reviewer):
     from moocplatform.assignments import services as assignments
-    from moocplatform.cohorts.services import join_cohort
+    from moocplatform.cohorts.services import add_facilitator, join_cohort
     from tests.factories import make_cohort
 
     course = make_course("queue-500", assignment=True, modules=1, units_per_module=1)
-    facilitator = make_user("facilitator", course=course)
-    cohort = make_cohort(course, facilitator, capacity=None)
+    cohort = make_cohort(course, make_user("admin"), capacity=None)
+    if reviewer == "cohort":  # granted on the cohort alone: the queue keeps to its learners
+        facilitator = make_user()
+        add_facilitator(make_user("admin"), cohort, facilitator.email)
+        other = make_cohort(course, make_user("admin"), name="Other group")
+        outsider = make_user()
+        join_cohort(outsider, other, course)
+        assignments.save_draft(outsider, course, "task", text="Not theirs to see")
+        assignments.submit(outsider, course, "task")
+    else:
+        facilitator = make_user("facilitator", course=course)
     log_in(client, facilitator)
     counts = {}
     handed_in = 0
@@ -330,6 +340,6 @@ def test_the_review_queue_for_a_cohort_of_500_takes_the_queries_of_one_for_5(cli
         counts[size] = queries_for(client, count_queries, "/courses/queue-500/submissions?status=all")
         page = client.get("/courses/queue-500/submissions?status=all&page=2").get_data(as_text=True)
         assert ("500 submissions" in page) == (size == 500)
-    # user, the bell, the course with its live version, the staff check (grants), the count, the page of 50,
-    # the units with an assignment
-    assert counts[5] == counts[500] == 7
+    # user, the bell, the course with its live version, (for a cohort's facilitator, the course its cohort lies
+    # in), the cohorts to filter by, the count, the page of 50, the units with an assignment
+    assert counts[5] == counts[500] == (8 if reviewer == "cohort" else 7)

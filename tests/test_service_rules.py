@@ -127,7 +127,35 @@ def peer_reviewed(w):
         (allocation,) = assignment_peers.allocations_of(reviewer.id, w.tasks.id, "task")
         w.review = assignment_peers.submit_peer_review(reviewer, w.tasks, allocation.id, {"goal": 0, "evidence": 0},
                                                        "Too short.")
+        (w.allocation,) = assignment_peers.allocate_peer_reviews(w.learner, w.tasks, "task")  # the reviewer's work
     return w
+
+
+def handed(w):
+    """An assignment its facilitators and the learner assess: the world's learner's work handed in with a file,
+    a learner of the course still writing, and a facilitator of the course (once per test)."""
+    if not hasattr(w, "work"):
+        from moocplatform.assignments import queries as assignment_queries
+        from moocplatform.assignments import services as assignments
+        w.hand = make_course("handed", modules=1, units_per_module=1, assignment=True)
+        w.writer, w.hand_staff = make_user(), make_user("facilitator", course=w.hand)
+        for user in (w.learner, w.writer):
+            enrol(user, w.hand)
+        assignments.save_draft(w.learner, w.hand, "task", text="My plan")
+        w.file = assignments.add_file(w.learner, w.hand, "task", "plan.txt", b"My plan.\n")
+        assignments.submit(w.learner, w.hand, "task")
+        w.work = assignment_queries.submission_of(w.learner.id, w.hand.id, "task")
+    return w
+
+
+def _assign(name):
+    from moocplatform.assignments import services as assignments
+    return getattr(assignments, name)
+
+
+def _peers(name):
+    from moocplatform.assignments import peers as assignment_peers
+    return getattr(assignment_peers, name)
 
 
 def _flag(w, who, reason="It ignores my evidence."):
@@ -147,6 +175,28 @@ REFUSED = {
         lambda w: announcements.post_announcement(w.learner, w.course, "Hi", "To all"), PermissionDenied),
     # the reviewed learner flags a peer's review of their work; nobody else learns that it exists
     "assignments.flag_review": (lambda w: _flag(w, "outsider"), NotFound),
+    # handing in is for the course's enrolled learners; another's file or peer review does not exist for them
+    "assignments.save_draft": (lambda w: _assign("save_draft")(w.outsider, handed(w).hand, "task", text="x"),
+                               PermissionDenied),
+    "assignments.add_files": (lambda w: _assign("add_files")(w.outsider, handed(w).hand, "task", [("a.txt", b"a")]),
+                              PermissionDenied),
+    "assignments.add_file": (lambda w: _assign("add_file")(w.outsider, handed(w).hand, "task", "a.txt", b"a"),
+                             PermissionDenied),
+    "assignments.remove_file": (lambda w: _assign("remove_file")(w.outsider, handed(w).file), NotFound),
+    "assignments.submit": (lambda w: _assign("submit")(w.outsider, handed(w).hand, "task"), PermissionDenied),
+    "assignments.self_assess": (lambda w: _assign("self_assess")(w.outsider, handed(w).hand, "task", {}),
+                                PermissionDenied),
+    # only the learner's facilitators (of the course, or of their cohort) review; the course team does not
+    "assignments.review": (lambda w: _assign("review")(make_user("course_team", course=handed(w).hand), w.hand,
+                                                       w.work, {"goal": 3, "evidence": 2}, "", "accepted"),
+                           PermissionDenied),
+    "assignments.allocate_peer_reviews": (
+        lambda w: _peers("allocate_peer_reviews")(w.outsider, peer_reviewed(w).tasks, "task"), PermissionDenied),
+    "assignments.submit_peer_review": (
+        lambda w: _peers("submit_peer_review")(w.outsider, peer_reviewed(w).tasks, w.allocation.id, {}, "x"),
+        NotFound),
+    "assignments.start_peer_review": (
+        lambda w: _peers("start_peer_review")(w.outsider, peer_reviewed(w).allocation), NotFound),
     "accounts.register_user": (lambda w: accounts.register_user(registration(accepted_terms=False)), InvalidInput),
     "accounts.create_verified_user": (
         lambda w: accounts.create_verified_user("x@example.org", "Someone", PASSWORD, actor=w.outsider),
@@ -280,6 +330,33 @@ REJECTED = {
         (lambda w: announcements.post_announcement(w.team, w.course, "Title", "Body",
                                                    cohort_id=make_cohort(w.other).id), "audience"),
     ],
+    "assignments.save_draft": [
+        (lambda w: _assign("save_draft")(handed(w).writer, w.hand, "task", text="x" * 50_001), "text"),
+        (lambda w: _assign("save_draft")(handed(w).writer, w.hand, "task", link="javascript:alert(1)"), "link"),
+        (lambda w: _assign("save_draft")(handed(w).writer, w.hand, "task", link="https://exa mple.org"), "link"),
+    ],
+    "assignments.add_files": [
+        (lambda w: _assign("add_files")(handed(w).writer, w.hand, "task", [("plan.pdf", b"MZ\x90\x00" * 16)]),
+         "files"),
+        (lambda w: _assign("add_files")(handed(w).writer, w.hand, "task", [("../plan.txt", b"plan")]), "files"),
+    ],
+    "assignments.add_file": [
+        (lambda w: _assign("add_file")(handed(w).writer, w.hand, "task", "x.svg", b"<svg><script/></svg>"),
+         "files")],
+    "assignments.self_assess": [
+        (lambda w: _assign("self_assess")(handed(w).learner, w.hand, "task", {"goal": 1, "evidence": 2}),
+         "criterion-goal")],
+    "assignments.review": [
+        (lambda w: _assign("review")(handed(w).hand_staff, w.hand, w.work, {"goal": 3, "evidence": 2}, "", "maybe"),
+         "decision"),
+        (lambda w: _assign("review")(handed(w).hand_staff, w.hand, w.work, {"goal": 3}, "", "accepted"),
+         "criterion-evidence"),
+        (lambda w: _assign("review")(handed(w).hand_staff, w.hand, w.work, {"goal": 0, "evidence": 0}, " ",
+                                     "needs_revision"), "feedback"),
+    ],
+    "assignments.submit_peer_review": [
+        (lambda w: _peers("submit_peer_review")(peer_reviewed(w).learner, w.tasks, w.allocation.id,
+                                                {"goal": 3, "evidence": 2}, "  "), "feedback")],
     "assignments.flag_review": [
         (lambda w: _flag(w, "learner", reason="  "), "reason"),
         (lambda w: _flag(w, "learner", reason="x" * 2001), "reason"),
@@ -463,7 +540,9 @@ NO_FREE_INPUT = {"notes.delete_note", "notes.bookmark_unit", "notes.delete_bookm
                  "opportunities.publish_opportunity", "opportunities.close_opportunity",
                  "opportunities.withdraw_opportunity", "opportunities.restore_opportunity",
                  "opportunities.dismiss_reports", "opportunities.recommend_to_cohort",
-                 "people.block", "people.unblock", "push.unsubscribe"}
+                 "people.block", "people.unblock", "push.unsubscribe",
+                 "assignments.remove_file", "assignments.submit", "assignments.allocate_peer_reviews",
+                 "assignments.start_peer_review"}
 
 # Public functions of */services.py that are not covered above, and why.
 NOT_ACTOR_SERVICES = {
@@ -499,6 +578,12 @@ NOT_ACTOR_SERVICES = {
     # push: the message a device shows, the notifications channel's delivery (notify's callers check
     # the policy; it only queues rows) and the outbox handler that sends them
     "push.message_for", "push.deliver", "push.send_push",
+    # assignments: reads (the live assignment, a reviewer's allocations and whether more work waits, the
+    # review's due date, one's own allocation or NotFound), and the peers' decision and the settling of flags,
+    # steps of submit_peer_review, review and the deadlines job (no actor: the worker)
+    "assignments.live_assignment", "assignments.allocations_of", "assignments.work_waiting_for",
+    "assignments.reviews_visible", "assignments.review_due_at", "assignments.allocation_for",
+    "assignments.decide_by_peers", "assignments.resolve_flags",
 }
 
 
@@ -508,6 +593,10 @@ def test_every_public_service_is_covered():
                  "organisations", "opportunities", "push"):
         module = importlib.import_module(f"moocplatform.{area}.services")
         found |= {f"{area}.{name}" for name, obj in vars(module).items()
+                  if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not name.startswith("_")}
+    for module_name in ("services", "peers"):  # assignments' services, and those of peer review
+        module = importlib.import_module(f"moocplatform.assignments.{module_name}")
+        found |= {f"assignments.{name}" for name, obj in vars(module).items()
                   if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not name.startswith("_")}
     found.add("studio.receive_pack")
     assert found - set(REFUSED) - NOT_ACTOR_SERVICES == set(), "add the new service to the cases here"

@@ -17,7 +17,7 @@ def init_app(app: Flask) -> None:
     from ..extensions import csrf
     from ..jobs import register_job
     from ..learning.panels import UnitPanel, register_unit_panel
-    from . import mails  # noqa: F401  (registers the mail templates)
+    from . import notices  # noqa: F401  (registers the notification kind)
     from .api import bp as api_bp
     from .criteria import register_criteria
     from .panel import load_panel

@@ -1,16 +1,19 @@
-"""Assignments in the JSON API: my assignments (in the courses I am enrolled in, with the state of my work), my
-submissions (with the score where I may see it) and my peer reviews to do (without the author: reviews are
-anonymous). Each a cursor page; each shows only the caller's own."""
+"""Assignments in the JSON API: my assignments (in the courses I am enrolled in, with the state of my work, my
+cohort's due date and whether it is late), my submissions (with the score where I may see it) and my peer
+reviews to do (without the author: reviews are anonymous). Each a cursor page; each shows only the caller's
+own."""
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Blueprint
 
+from .. import clock
 from ..api.auth import api_user
 from ..api.cursor import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, decode_cursor
 from ..api.openapi import API_PREFIX, Operation, QueryParameter, api_route
 from ..api.schemas import DATE_TIME, NULLABLE_DATE_TIME, register_schema
+from ..learning.deadlines import due_dates_for
 from ..urls import public_url
 from . import queries
 from .models import SubmissionStatus
@@ -30,7 +33,7 @@ NEXT = {"type": ["string", "null"], "format": "uri",
 register_schema("MyAssignment", {
     "type": "object", "additionalProperties": False,
     "required": ["course", "course_title", "unit", "unit_title", "hand_in", "assessed_by", "peer_count",
-                 "max_points", "pass_mark", "counts_toward_completion", "status", "url"],
+                 "max_points", "pass_mark", "counts_toward_completion", "status", "due_at", "late", "url"],
     "properties": {
         "course": {"type": "string", "description": "The course's slug."}, "course_title": {"type": "string"},
         "unit": {"type": "string", "description": "The unit's stable key."}, "unit_title": {"type": "string"},
@@ -42,6 +45,12 @@ register_schema("MyAssignment", {
                       "description": "The points the peers' median must reach for them to accept the work."},
         "counts_toward_completion": {"type": "boolean"},
         "status": {"oneOf": [{"type": "null"}, STATUS], "description": "My work's state; null: not started."},
+        "due_at": {**NULLABLE_DATE_TIME,
+                   "description": "When my cohort expects the work (the plan's week of the unit); null when I "
+                                  "study self-paced or the plan sets no date."},
+        "late": {"type": "boolean",
+                 "description": "My latest hand-in came after the due date; with nothing handed in, the due date "
+                                "has passed (a hand-in now is marked late). Self-paced work is never late."},
         "url": {"type": "string", "format": "uri", "description": "The unit's page, where the work is handed in."},
     },
 })
@@ -114,7 +123,17 @@ def _score(row: queries.MySubmissionRow) -> dict[str, Any] | None:
                          "MyAssignmentPage", scopes=("read:assignments",), query=(CURSOR, LIMIT), tag="assignments"))
 def my_assignments(cursor: str | None, limit: int):
     page = PageRequest("my_assignments", decode_cursor(cursor, endpoint="my_assignments"), limit)
-    rows, last = queries.my_assignments_page(api_user().id, after_unit_id=_after(page), limit=limit)
+    user = api_user()
+    rows, last = queries.my_assignments_page(user.id, after_unit_id=_after(page), limit=limit)
+    due = due_dates_for(user.id, {(r.course_id, r.assignment.unit_key) for r in rows})  # one query per source
+    now = clock.now()
+
+    def late(row: queries.MyAssignmentRow) -> bool:
+        if row.submitted_at is not None:
+            return row.late
+        due_at = due.get((row.course_id, row.assignment.unit_key))
+        return due_at is not None and now > due_at
+
     return {"items": [{
         "course": r.course_slug, "course_title": r.course_title, "unit": r.assignment.unit_key,
         "unit_title": r.assignment.unit_title, "hand_in": list(r.assignment.hand_in),
@@ -122,6 +141,7 @@ def my_assignments(cursor: str | None, limit: int):
         "max_points": r.assignment.rubric.max_points, "pass_mark": r.assignment.pass_mark,
         "counts_toward_completion": r.assignment.counts_toward_completion,
         "status": r.status.value if r.status else None,
+        "due_at": _iso(due.get((r.course_id, r.assignment.unit_key))), "late": late(r),
         "url": public_url("learning.unit_page", slug=r.course_slug, key=r.assignment.unit_key),
     } for r in rows], "next": page.next_link({"after": last} if last is not None else None)}
 

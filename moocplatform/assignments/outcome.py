@@ -1,6 +1,6 @@
 """The outcome of a hand-in, whoever decides it (course staff, the peers' median against the pass mark, or the
 learner's own assessment): accepted, which completes its unit and may complete the course, or needs revision.
-The learner is told by mail."""
+The learner is told through the notification system (by e-mail unless they chose otherwise)."""
 from __future__ import annotations
 
 import contextlib
@@ -12,11 +12,10 @@ from ..errors import PermissionDenied
 from ..extensions import db
 from ..learning.completion import record_completion_if_reached
 from ..learning.services import set_unit_completion
-from ..mail import queue_mail
-from ..urls import public_url
+from ..notifications.services import notify, site_path
 from . import queries
-from .mails import SUBMISSION_REVIEWED
 from .models import Assessment, AssessorRole, Submission, SubmissionStatus
+from .notices import WORK_DECIDED
 
 
 def accept(submission: Submission, course) -> None:
@@ -55,9 +54,9 @@ def staff_decided(version_id: int) -> bool:
 
 
 def tell_learner(submission: Submission, course, unit_title: str, decision: str, *, by: str = "staff") -> None:
-    """By mail; by: "staff" or "peers", who decided."""
+    """A notification (by: "staff" or "peers", who decided), linking to the unit page with the feedback."""
     learner = queries.user_by_id(submission.user_id)
-    if learner is not None and learner.email:
-        queue_mail(learner.email, SUBMISSION_REVIEWED, recipient_id=submission.user_id, course=course.title,
-                   unit=unit_title, decision=decision, by=by,
-                   link=public_url("learning.unit_page", slug=course.slug, key=submission.unit_key))
+    if learner is not None:
+        notify(learner, WORK_DECIDED.name, {"course": course.title, "unit": unit_title, "decision": decision,
+                                            "by": by},
+               link=site_path("learning.unit_page", slug=course.slug, key=submission.unit_key) + "#assignment")

@@ -7,7 +7,9 @@ three), their median against the assignment's pass mark accepts it or asks for a
 overrides it. The version's score is staff's where there is one, else the median of at least three peers'
 scores, else the learner's own (scoring.version_score). Reviews are due REVIEW_DAYS after they are given; one
 not opened within START_DAYS goes to someone else (the job in schedule.py). A reviewed learner may flag a review
-as unfair for the course's staff. Allocation is across all learners of the course."""
+as unfair for the course's staff. Allocation stays within the reviewer's cohort (a learner seated in a cohort
+reviews and is reviewed by that cohort's learners only), and across the learners in no cohort otherwise
+(queries.same_peer_group)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -60,7 +62,8 @@ def allocations_of(reviewer_id: int, course_id: int, unit_key: str) -> list[Peer
 
 def _candidates(reviewer_id: int, course_id: int, unit_key: str) -> sa.Select:
     """The latest versions of others' work waiting for review that the reviewer has not been given, the least
-    reviewed and then the oldest first. (Within the reviewer's cohort once the cohorts area lands.)"""
+    reviewed and then the oldest first, of learners in the reviewer's peer group (their cohort, or the
+    self-paced learners)."""
     latest = _latest_versions()
     allocated = sa.select(sa.func.count(PeerAllocation.id)).where(
         PeerAllocation.version_id == SubmissionVersion.id, PeerAllocation.released_at.is_(None)).scalar_subquery()
@@ -73,7 +76,8 @@ def _candidates(reviewer_id: int, course_id: int, unit_key: str) -> sa.Select:
             .join(Submission, Submission.id == SubmissionVersion.submission_id)
             .where(Submission.course_id == course_id, Submission.unit_key == unit_key,
                    Submission.user_id != reviewer_id, Submission.status == SubmissionStatus.submitted,
-                   Submission.id.not_in(reviewed_already))
+                   Submission.id.not_in(reviewed_already),
+                   queries.same_peer_group(Submission.user_id, reviewer_id, course_id))
             .order_by(allocated, Submission.submitted_at, Submission.id))
 
 
@@ -129,8 +133,11 @@ def allocation_for(reviewer, allocation_id: int) -> tuple[PeerAllocation, Submis
 
 
 def start_peer_review(reviewer, allocation: PeerAllocation) -> None:
-    """The reviewer opened the work: it stays theirs past START_DAYS."""
-    if allocation.reviewer_id == reviewer.id and allocation.started_at is None:
+    """The reviewer opened the work: it stays theirs past START_DAYS. Someone else's review does not exist
+    for them."""
+    if allocation.reviewer_id != getattr(reviewer, "id", None):
+        raise NotFound(_("No such review."))
+    if allocation.started_at is None:
         db.session.execute(sa.update(PeerAllocation).where(
             PeerAllocation.id == allocation.id, PeerAllocation.started_at.is_(None))
             .values(started_at=clock.now()).execution_options(synchronize_session=False))

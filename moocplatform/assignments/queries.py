@@ -1,14 +1,17 @@
 """Read-models of the assignments area, each in a fixed number of queries."""
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from ..accounts.models import User
 from ..catalog.models import Course, CourseVersion, Unit
+from ..cohorts.models import Cohort, CohortMembership, MembershipStatus
 from ..extensions import db
 from ..learning.models import Enrollment, EnrollmentStatus
 from ..pagination import Page
@@ -89,6 +92,43 @@ def assignments_of(version_ids: set[int]) -> dict[tuple[int, str], Assignment]:
 
 def live_version_id(course: Course) -> int | None:
     return course.live_version_id
+
+
+# Who reviews whose work: peers within a cohort, or across self-paced learners --------------------------------
+
+def _seated_cohorts(user_id: int, course_id: int) -> sa.Select:
+    """The cohorts of the course the learner holds a seat in (one waiting for a seat studies self-paced). Its
+    own aliases: nested in another query over memberships, it must not correlate with it."""
+    seat, cohort = aliased(CohortMembership), aliased(Cohort)
+    return (sa.select(seat.cohort_id).join(cohort, cohort.id == seat.cohort_id)
+            .where(seat.user_id == user_id, cohort.course_id == course_id, seat.status == MembershipStatus.MEMBER))
+
+
+def same_peer_group(user_id_column: Any, user_id: int, course_id: int) -> sa.ColumnElement[bool]:
+    """SQL: the learner in user_id_column studies the course alongside user_id, so that the two review each
+    other's work: seated in one of user_id's cohorts of the course, or, where user_id has none, seated in no
+    cohort of it either (self-paced learners review each other). The relation is symmetric."""
+    mine = _seated_cohorts(user_id, course_id)
+    peer, seated, cohort = aliased(CohortMembership), aliased(CohortMembership), aliased(Cohort)
+    co_members = sa.select(peer.user_id).where(peer.cohort_id.in_(mine), peer.status == MembershipStatus.MEMBER)
+    seated_anywhere = (sa.select(seated.user_id).join(cohort, cohort.id == seated.cohort_id)
+                       .where(cohort.course_id == course_id, seated.status == MembershipStatus.MEMBER))
+    return sa.or_(sa.and_(mine.exists(), user_id_column.in_(co_members)),
+                  sa.and_(~mine.exists(), user_id_column.not_in(seated_anywhere)))
+
+
+def in_a_cohort(user_id: int, course_id: int) -> bool:
+    """Whether the learner holds a seat in a cohort of the course (else they study it self-paced)."""
+    return bool(db.session.scalar(sa.select(_seated_cohorts(user_id, course_id).exists())))
+
+
+def cohort_of(user_id: int, course_id: int) -> Cohort | None:
+    """The learner's cohort of the course (the first joined, should they hold seats in two)."""
+    return db.session.scalar(
+        sa.select(Cohort).join(CohortMembership, CohortMembership.cohort_id == Cohort.id)
+        .where(CohortMembership.user_id == user_id, Cohort.course_id == course_id,
+               CohortMembership.status == MembershipStatus.MEMBER)
+        .order_by(CohortMembership.joined_at, CohortMembership.id).limit(1))
 
 
 # A learner's own work ------------------------------------------------------------------------------------------
@@ -185,6 +225,18 @@ class PanelData:
     # The reviews of the learner's work by peers are shown once the learner has done their own.
     peer_reviews_visible: bool = False
     flags: dict[int, ReviewFlag] = field(default_factory=dict)  # by assessment id: reviews flagged as unfair
+    # By assessment id: who wrote each peer review, where the learner's cohort names reviewers (else empty).
+    peer_reviewer_names: dict[int, str] = field(default_factory=dict)
+    due_at: datetime | None = None  # when the learner's cohort expects the work; None: self-paced, never due
+
+
+def peer_reviewer_names(submission_id: int) -> dict[int, str]:
+    """The names of the peers who reviewed the submission's versions, by assessment id (an erased reviewer
+    has none): one query."""
+    return {r.id: r.display_name for r in db.session.execute(
+        sa.select(Assessment.id, User.display_name).join(User, User.id == Assessment.assessor_id)
+        .join(SubmissionVersion, SubmissionVersion.id == Assessment.version_id)
+        .where(SubmissionVersion.submission_id == submission_id, Assessment.role == AssessorRole.peer))}
 
 
 def is_allocated_peer(reviewer_id: int, version_id: int) -> bool:
@@ -207,17 +259,29 @@ class QueueRow:
     open_flags: int = 0  # reviews of it the learner flagged as unfair, not yet settled by staff
 
 
+SELF_PACED = "self-paced"  # the queue's cohort filter for learners in no cohort
+
+
 @dataclass(frozen=True)
 class QueueFilters:
     unit_key: str = ""
     status: str = "submitted"
     page: int = 1
+    cohort: str = ""  # "": every cohort the reviewer sees; a cohort's id; SELF_PACED
 
 
-def review_queue(course: Course, filters: QueueFilters, *, per_page: int = 50) -> tuple[Page, list[tuple[str, str]]]:
-    """The course's handed-in work, oldest first, with the units that have an assignment to filter by: the
-    same number of queries for 5 submissions or 500. (The cohorts area will narrow it to a facilitator's
-    cohorts.)"""
+@dataclass(frozen=True)
+class ReviewQueue:
+    page: Page
+    units: list[tuple[str, str]]  # (key, title) of the units with an assignment
+    cohorts: list[tuple[str, str]]  # (filter value, label) of the cohorts to filter by
+
+
+def review_queue(course: Course, filters: QueueFilters, *, cohort_ids: Collection[int] | None = None,
+                 per_page: int = 50) -> ReviewQueue:
+    """The handed-in work of the course, oldest first, with the units and cohorts to filter by: the same number
+    of queries for 5 submissions or 500. cohort_ids: the cohorts whose learners' work the reviewer sees
+    (policy.reviewed_cohort_ids; those of other courses are ignored), None for the whole course."""
     latest = sa.select(SubmissionVersion.submission_id, sa.func.max(SubmissionVersion.number).label("number")) \
         .where(SubmissionVersion.submitted_at.is_not(None)).group_by(SubmissionVersion.submission_id).subquery()
     flags = sa.select(ReviewFlag.submission_id, sa.func.count(ReviewFlag.id).label("open_flags")) \
@@ -229,6 +293,18 @@ def review_queue(course: Course, filters: QueueFilters, *, per_page: int = 50) -
              .join(latest, latest.c.submission_id == Submission.id)
              .outerjoin(flags, flags.c.submission_id == Submission.id)
              .where(Submission.course_id == course.id))
+    cohorts_shown = sa.select(Cohort.id, Cohort.name).where(Cohort.course_id == course.id)
+    if cohort_ids is not None:
+        cohorts_shown = cohorts_shown.where(Cohort.id.in_(sorted(cohort_ids)))
+    cohort_rows = db.session.execute(cohorts_shown.order_by(Cohort.starts_on, Cohort.id)).all()
+    if cohort_ids is not None:
+        query = query.where(Submission.user_id.in_(members_of([r.id for r in cohort_rows])))
+    if filters.cohort == SELF_PACED and cohort_ids is None:
+        query = query.where(Submission.user_id.not_in(members_of([r.id for r in cohort_rows])))
+    elif filters.cohort.isdigit() and int(filters.cohort) in {r.id for r in cohort_rows}:
+        query = query.where(Submission.user_id.in_(members_of([int(filters.cohort)])))
+    elif filters.cohort:
+        query = query.where(sa.false())  # a cohort the reviewer does not see: nothing
     if filters.unit_key:
         query = query.where(Submission.unit_key == filters.unit_key)
     if filters.status in tuple(SubmissionStatus):
@@ -240,12 +316,68 @@ def review_queue(course: Course, filters: QueueFilters, *, per_page: int = 50) -
     number = min(max(1, filters.page), pages)
     rows = db.session.execute(query.order_by(Submission.submitted_at, Submission.id)
                               .limit(per_page).offset((number - 1) * per_page)).all()
-    # A unit without an assignment may hold JSON null rather than SQL NULL: filtered here, not in SQL.
-    titles = {r.key: r.title for r in db.session.execute(sa.select(Unit.key, Unit.title, Unit.assignment).where(
-        Unit.version_id == course.live_version_id).order_by(Unit.position)) if r.assignment}
+    titles = _assignment_titles(course)
     items = [QueueRow(r.id, r.unit_key, titles.get(r.unit_key, r.unit_key), r.display_name,
                       SubmissionStatus(r.status), r.submitted_at, r.late, r.number, r.open_flags) for r in rows]
-    return Page(items, number, pages, total), list(titles.items())
+    cohorts = [(str(r.id), r.name) for r in cohort_rows]
+    if cohort_ids is None:
+        cohorts.append((SELF_PACED, ""))  # the template names it
+    return ReviewQueue(Page(items, number, pages, total), list(titles.items()), cohorts)
+
+
+def members_of(cohort_ids: Collection[int]) -> sa.Select:
+    """The learners of these cohorts, seated or waiting: their facilitators reach both (as relations_for)."""
+    return sa.select(CohortMembership.user_id).where(CohortMembership.cohort_id.in_(list(cohort_ids)))
+
+
+def _assignment_titles(course: Course) -> dict[str, str]:
+    # A unit without an assignment may hold JSON null rather than SQL NULL: filtered here, not in SQL.
+    return {r.key: r.title for r in db.session.execute(sa.select(Unit.key, Unit.title, Unit.assignment).where(
+        Unit.version_id == course.live_version_id).order_by(Unit.position)) if r.assignment}
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    unit_key: str
+    unit_title: str
+    handed_in: int  # learners who handed in at least once
+    waiting: int
+    needs_revision: int
+    accepted: int
+    late: int
+    mean_points: float | None  # of staff's scores that came with a decision; None: none yet
+    max_points: int | None
+
+
+def assignment_results(course: Course) -> list[ResultRow]:
+    """The course team's view: per assignment, how many learners handed in, in which state, how many late, and
+    the mean staff score, with no learner named. Three queries (units, counts, scores) whatever the size."""
+    titles = _assignment_titles(course)
+    counts = {r.unit_key: r for r in db.session.execute(
+        sa.select(Submission.unit_key, sa.func.count(Submission.id).label("handed_in"),
+                  *[sa.func.sum(sa.case((Submission.status == status, 1), else_=0)).label(status.value)
+                    for status in (SubmissionStatus.submitted, SubmissionStatus.needs_revision,
+                                   SubmissionStatus.accepted)],
+                  sa.func.sum(sa.case((Submission.late.is_(True), 1), else_=0)).label("late"))
+        .where(Submission.course_id == course.id, Submission.submitted_at.is_not(None))
+        .group_by(Submission.unit_key))}
+    scores = {r.unit_key: r for r in db.session.execute(
+        sa.select(Submission.unit_key, sa.func.avg(Assessment.points).label("mean"),
+                  sa.func.max(Assessment.max_points).label("max_points"))
+        .join(SubmissionVersion, SubmissionVersion.submission_id == Submission.id)
+        .join(Assessment, Assessment.version_id == SubmissionVersion.id)
+        .where(Submission.course_id == course.id, Assessment.role == AssessorRole.facilitator,
+               Assessment.decision.is_not(None))
+        .group_by(Submission.unit_key))}
+    found = []
+    for key, title in titles.items():
+        row, score = counts.get(key), scores.get(key)
+        found.append(ResultRow(key, title, row.handed_in if row else 0, int(row.submitted or 0) if row else 0,
+                               int(row.needs_revision or 0) if row else 0, int(row.accepted or 0) if row else 0,
+                               int(row.late or 0) if row else 0,
+                               round(float(score.mean), 1) if score and score.mean is not None else None,
+                               score.max_points if score else None))
+    return found
 
 
 def user_by_id(user_id: int) -> User | None:
@@ -267,10 +399,13 @@ def courses_by_id(course_ids: set[int]) -> dict[int, Course]:
 @dataclass(frozen=True)
 class MyAssignmentRow:
     unit_id: int
+    course_id: int
     course_slug: str
     course_title: str
     assignment: Assignment
     status: SubmissionStatus | None
+    submitted_at: datetime | None = None  # of the latest hand-in
+    late: bool = False  # the latest hand-in came after the cohort's due date
 
 
 def my_assignments_page(user_id: int, *, after_unit_id: int, limit: int) -> tuple[list[MyAssignmentRow], int | None]:
@@ -278,8 +413,8 @@ def my_assignments_page(user_id: int, *, after_unit_id: int, limit: int) -> tupl
     of their work: one query. Returns the rows and the unit id to continue after (None: the last page); a page
     may hold fewer than limit rows (activity units without an assignment are skipped)."""
     rows = db.session.execute(
-        sa.select(Unit.id, Unit.key, Unit.title, Unit.assignment, Course.slug, Course.title.label("course_title"),
-                  Submission.status)
+        sa.select(Unit.id, Unit.key, Unit.title, Unit.assignment, Course.id.label("course_id"), Course.slug,
+                  Course.title.label("course_title"), Submission.status, Submission.submitted_at, Submission.late)
         .join(Course, Course.live_version_id == Unit.version_id)
         .join(Enrollment, sa.and_(Enrollment.course_id == Course.id, Enrollment.user_id == user_id,
                                   Enrollment.status == EnrollmentStatus.active))
@@ -289,8 +424,9 @@ def my_assignments_page(user_id: int, *, after_unit_id: int, limit: int) -> tupl
         .order_by(Unit.id).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    found = [MyAssignmentRow(r.id, r.slug, r.course_title, _assignment(r.key, r.title, r.assignment),
-                             SubmissionStatus(r.status) if r.status else None) for r in rows if r.assignment]
+    found = [MyAssignmentRow(r.id, r.course_id, r.slug, r.course_title, _assignment(r.key, r.title, r.assignment),
+                             SubmissionStatus(r.status) if r.status else None, r.submitted_at, bool(r.late))
+             for r in rows if r.assignment]
     return found, (rows[-1].id if more else None)
 
 

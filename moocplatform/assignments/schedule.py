@@ -27,8 +27,9 @@ class ScheduleRun:
 
 
 def _next_reviewer(version_id: int, author_id: int, course_id: int, unit_key: str) -> int | None:
-    """Who takes over a review: a learner who handed in the same assignment, not its author, not one who has
-    (or had) this version, the one with the fewest open reviews and then the earliest hand-in first."""
+    """Who takes over a review: a learner of the author's peer group (their cohort, or the self-paced learners)
+    who handed in the same assignment, not its author, not one who has (or had) this version, the one with the
+    fewest open reviews and then the earliest hand-in first."""
     open_reviews = sa.select(sa.func.count(PeerAllocation.id)).where(
         PeerAllocation.reviewer_id == Submission.user_id, PeerAllocation.completed_at.is_(None),
         PeerAllocation.released_at.is_(None)).scalar_subquery()
@@ -37,7 +38,7 @@ def _next_reviewer(version_id: int, author_id: int, course_id: int, unit_key: st
         sa.select(Submission.user_id)
         .where(Submission.course_id == course_id, Submission.unit_key == unit_key,
                Submission.submitted_at.is_not(None), Submission.user_id != author_id,
-               Submission.user_id.not_in(had_it))
+               Submission.user_id.not_in(had_it), queries.same_peer_group(Submission.user_id, author_id, course_id))
         .order_by(open_reviews, Submission.submitted_at, Submission.id).limit(1))
 
 

@@ -258,11 +258,11 @@ def self_assess(user, course, unit_key: str, chosen: dict[str, Any]) -> Assessme
 
 def review(actor, course, submission: Submission, chosen: dict[str, Any], feedback: str, decision: str
            ) -> Assessment:
-    """Course staff score the latest hand-in, write feedback and decide; the learner is told by mail. Staff
+    """Course staff score the latest hand-in, write feedback and decide; the learner is notified. Staff
     decide work waiting for them, and overrule a decision the peers (or the learner's own assessment) made on
     the latest version; their own decision stands until the learner hands in again."""
-    if not policy.can_review_submissions(actor, course) or submission.course_id != course.id:
-        raise PermissionDenied(_("Only the course's staff review its submissions."))
+    if submission.course_id != course.id or not policy.can_review_work_of(actor, submission.user_id, course):
+        raise PermissionDenied(_("Only the learner's facilitators review their work."))
     if decision not in tuple(Decision):
         raise InvalidInput(_("Choose: accept, or ask for a revision."), field="decision")
     version = _latest_submitted(submission)

@@ -21,8 +21,11 @@ from .models import STORAGE_NAMESPACE, Submission, SubmissionFile, SubmissionVer
 
 bp = Blueprint("assignments", __name__, url_prefix="/courses/<key:slug>", template_folder="templates")
 
-# Files are never shown as a page of ours: downloaded, and sandboxed should a browser render them anyway.
+# Files are never shown as a page of ours: downloaded, and sandboxed should a browser render them anyway. Images
+# and PDFs may be shown inline (?inline=1: the review pages show images, and open PDFs in the browser's viewer),
+# under the same sandbox; every other kind downloads whatever is asked.
 FILE_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
+INLINE_TYPES = frozenset({"image/png", "image/jpeg", "application/pdf"})
 
 
 def _to_panel(slug: str, unit_key: str):
@@ -109,7 +112,8 @@ def download_file(slug: str, file_id: int):
                                                        etag=file.sha256, max_age=0, download_name=file.name)
     except StoredFileMissing:
         abort(404)
-    response.headers.set("Content-Disposition", "attachment", filename=file.name)
+    inline = request.args.get("inline") == "1" and file.content_type in INLINE_TYPES
+    response.headers.set("Content-Disposition", "inline" if inline else "attachment", filename=file.name)
     response.headers["Content-Security-Policy"] = FILE_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.cache_control.public = False
@@ -149,15 +153,28 @@ def self_assess(slug: str, unit_key: str):
 @bp.get("/submissions")
 @login_required
 def queue(slug: str):
+    """The review queue: the work of the learners the reviewer reaches (a cohort's facilitator: that cohort's)."""
     course, _version = catalog_queries.course_with_live_version(slug)
     if not policy.can_review_submissions(current_user, course):
         abort(403)
     page_text = request.args.get("page", "1")
     filters = queries.QueueFilters(unit_key=request.args.get("unit", "")[:64],
                                    status=request.args.get("status", "submitted")[:20],
-                                   page=int(page_text) if page_text.isdigit() else 1)
-    page, units = queries.review_queue(course, filters)
-    return render_template("assignments/queue.html", course=course, page=page, units=units, filters=filters)
+                                   page=int(page_text) if page_text.isdigit() else 1,
+                                   cohort=request.args.get("cohort", "")[:20])
+    found = queries.review_queue(course, filters, cohort_ids=policy.reviewed_cohort_ids(current_user, course))
+    return render_template("assignments/queue.html", course=course, page=found.page, units=found.units,
+                           cohorts=found.cohorts, filters=filters, self_paced=queries.SELF_PACED)
+
+
+@bp.get("/submissions/results")
+@login_required
+def results(slug: str):
+    """The course's assignment results in aggregate, for its course team (no learner named)."""
+    course, _version = catalog_queries.course_with_live_version(slug)
+    if not policy.can_view_assignment_results(current_user, course):
+        abort(403)
+    return render_template("assignments/results.html", course=course, rows=queries.assignment_results(course))
 
 
 @bp.route("/submissions/<id:submission_id>", methods=["GET", "POST"])
@@ -168,8 +185,9 @@ def review(slug: str, submission_id: int):
     submission = db.session.get(Submission, submission_id)
     if submission is None or submission.course_id != course.id:
         abort(404)
-    if not policy.can_review_submissions(current_user, course):
-        abort(404 if not policy.can_view_submission(current_user, submission.user_id, course) else 403)
+    if not policy.can_review_work_of(current_user, submission.user_id, course):
+        # The author may see their work on the unit page, not here; anyone else learns nothing of it.
+        abort(403 if current_user.id == submission.user_id else 404)
     errors: list[str] = []
     chosen = _chosen_levels()
     if request.method == "POST":
@@ -244,11 +262,13 @@ def peer_review(slug: str, allocation_id: int):
     assignment = queries.assignments_of({version.course_version_id}).get(
         (version.course_version_id, submission.unit_key)) or services.live_assignment(course, submission.unit_key)
     mine = next((a for a in shown.assessments if a.id == allocation.assessment_id), None)
+    author_cohort = queries.cohort_of(submission.user_id, course.id)
     if request.method == "GET" and allocation.started_at is None:
         transaction.end_reading()
         peers.start_peer_review(current_user, allocation)
     return render_template("assignments/peer_review.html", course=course, allocation=allocation,
                            version_view=shown, assignment=assignment, mine=mine, errors=errors,
+                           reviewer_named=author_cohort is not None and author_cohort.names_peer_reviewers,
                            form_values=request.form, chosen=chosen), 422 if errors else 200
 
 

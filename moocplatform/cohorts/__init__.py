@@ -48,4 +48,4 @@ def init_app(app: Flask) -> None:
             scope_courses=queries.courses_of_cohorts, scope_members=queries.members_of_cohorts))
     register_course_panel(app, CoursePanel("cohorts", order=10, template="cohorts/_course_panel.html",
                                            load=_course_panel))
-    register_due_date_source(DueDateSource("cohort-plan", queries.unit_due_at))
+    register_due_date_source(DueDateSource("cohort-plan", queries.unit_due_at, queries.units_due_at))

@@ -37,6 +37,10 @@ class CohortForm(FlaskForm):
         _l("Completion requires a facilitator's sign-off"), default=False,
         description=_l("The course is completed, and its certificate issued, only once a facilitator of this "
                        "cohort has signed the learner off."))
+    names_peer_reviewers = BooleanField(
+        _l("Learners see who reviewed their work"), default=False,
+        description=_l("Peer reviews of assignments are anonymous unless you tick this: then a learner sees the "
+                       "name of each peer who reviewed their work, and reviewers are told so before they write."))
     risk_inactive_days = IntegerField(_l("At risk after this many days without activity"), default=7,
                                       validators=[Optional(), NumberRange(min=1, max=365)])
     risk_modules_behind = IntegerField(_l("At risk when behind the plan by more than this many modules"),

@@ -48,6 +48,8 @@ class Cohort(Model):
     risk_failed_attempts: Mapped[int] = mapped_column(default=2, server_default="2")
     # Completing the course asks, of this cohort's learners, a facilitator's sign-off (cohorts.criteria).
     requires_sign_off: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Peer reviews are anonymous to the reviewed learner unless the cohort names the reviewers (assignments).
+    names_peer_reviewers: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
 class CohortMembership(Model):

@@ -489,6 +489,26 @@ def matrix_rows(cohort: Cohort, version_id: int, now: datetime, chunk: int = 500
         after = (rows[-1].display_name, rows[-1].user_id)
 
 
+def units_due_at(user_id: int, units: Collection[tuple[int, str]]) -> dict[tuple[int, str], datetime]:
+    """unit_due_at for many (course id, unit key) of one learner at once: one query."""
+    wanted = set(units)
+    if not wanted:
+        return {}
+    rows = db.session.execute(
+        sa.select(Cohort.course_id, Unit.key, sa.func.min(PlanItem.due_at)).select_from(PlanItem)
+        .join(CohortMembership, CohortMembership.cohort_id == PlanItem.cohort_id)
+        .join(Cohort, Cohort.id == PlanItem.cohort_id)
+        .join(Course, Course.id == Cohort.course_id)
+        .join(Module, sa.and_(Module.version_id == Course.live_version_id, Module.key == PlanItem.module_key))
+        .join(Unit, Unit.module_id == Module.id)
+        .where(CohortMembership.user_id == user_id, CohortMembership.status == MembershipStatus.MEMBER,
+               Cohort.course_id.in_({course_id for course_id, _key in wanted}),
+               Unit.key.in_({key for _course_id, key in wanted}),
+               PlanItem.kind == PlanItemKind.WEEK, PlanItem.due_at.is_not(None))
+        .group_by(Cohort.course_id, Unit.key))
+    return {(course_id, key): due for course_id, key, due in rows if (course_id, key) in wanted}
+
+
 def unit_due_at(user_id: int, course_id: int, unit_key: str) -> datetime | None:
     """When the learner's cohorts in the course expect the unit: the due date of the plan's week for the unit's
     module (in the course's live version), the earliest if the learner is in several cohorts. One query."""

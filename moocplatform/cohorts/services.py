@@ -44,6 +44,7 @@ class CohortFields:
     risk_modules_behind: int = 1
     risk_failed_attempts: int = 2
     requires_sign_off: bool = False
+    names_peer_reviewers: bool = False
 
 
 def _validated(fields: CohortFields) -> CohortFields:
@@ -63,7 +64,7 @@ def _validated(fields: CohortFields) -> CohortFields:
         validation.whole_number(fields.risk_inactive_days, "risk_inactive_days", minimum=1, maximum=365),
         validation.whole_number(fields.risk_modules_behind, "risk_modules_behind", minimum=0, maximum=100),
         validation.whole_number(fields.risk_failed_attempts, "risk_failed_attempts", minimum=1, maximum=100),
-        bool(fields.requires_sign_off))
+        bool(fields.requires_sign_off), bool(fields.names_peer_reviewers))
 
 
 def _new_join_code() -> str:
@@ -87,7 +88,7 @@ def create_cohort(actor, course, fields: CohortFields) -> Cohort:
                     capacity=valid.capacity, is_open=valid.is_open, join_code=_new_join_code(),
                     created_at=clock.now(), risk_inactive_days=valid.risk_inactive_days,
                     risk_modules_behind=valid.risk_modules_behind, risk_failed_attempts=valid.risk_failed_attempts,
-                    requires_sign_off=valid.requires_sign_off)
+                    requires_sign_off=valid.requires_sign_off, names_peer_reviewers=valid.names_peer_reviewers)
     db.session.add(cohort)
     db.session.flush()
     if not policy.is_admin(actor):
@@ -104,11 +105,13 @@ def update_cohort(actor, cohort: Cohort, fields: CohortFields) -> Cohort:
         raise InvalidInput(_("More learners hold a seat than that: remove some first."), field="capacity")
     sign_off_dropped = cohort.requires_sign_off and not valid.requires_sign_off
     for name in ("name", "description", "language", "starts_on", "ends_on", "time_zone", "capacity", "is_open",
-                 "risk_inactive_days", "risk_modules_behind", "risk_failed_attempts", "requires_sign_off"):
+                 "risk_inactive_days", "risk_modules_behind", "risk_failed_attempts", "requires_sign_off",
+                 "names_peer_reviewers"):
         setattr(cohort, name, getattr(valid, name))
     db.session.flush()
     _fill_free_seats(cohort)
-    audit.record(actor, "cohort.update", cohort, name=cohort.name, requires_sign_off=cohort.requires_sign_off)
+    audit.record(actor, "cohort.update", cohort, name=cohort.name, requires_sign_off=cohort.requires_sign_off,
+                 names_peer_reviewers=cohort.names_peer_reviewers)
     if sign_off_dropped:  # what only the sign-off held back is granted now (bounded queries per 500 learners)
         course = get_course_by_id(cohort.course_id)
         if course is not None:

@@ -37,6 +37,7 @@ def _fields(form: CohortForm) -> CohortFields:
                         starts_on=form.starts_on.data, ends_on=form.ends_on.data, time_zone=form.time_zone.data,
                         capacity=form.capacity.data, is_open=form.is_open.data,
                         requires_sign_off=form.requires_sign_off.data,
+                        names_peer_reviewers=form.names_peer_reviewers.data,
                         **{name: getattr(form, name).data for name in RISK_FIELDS
                            if getattr(form, name).data is not None})  # left empty: the default
 
