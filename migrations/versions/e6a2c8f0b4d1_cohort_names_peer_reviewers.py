@@ -1,7 +1,7 @@
 """A cohort may show learners who reviewed their work (peer reviews are anonymous otherwise)
 
 Revision ID: e6a2c8f0b4d1
-Revises: b3d9e1f4a6c2
+Revises: c7a2e5d9f1b4
 Create Date: 2026-12-03 07:40:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'e6a2c8f0b4d1'
-down_revision = 'b3d9e1f4a6c2'
+down_revision = 'c7a2e5d9f1b4'
 branch_labels = None
 depends_on = None
 
