@@ -61,6 +61,17 @@ class Defaults:
     LOGIN_ACCOUNT_MAX_FAILURES = 100
     LOGIN_ACCOUNT_WINDOW_SECONDS = 3600
     DEVICE_COOKIE_NAME = "device"
+    # The second factor (accounts/second_factor.py): the name authenticator apps show; how long a log-in
+    # waits for its code after the password; wrong codes that end that wait; attempts per account and source
+    # in a window (the rate limiter; wrong codes also count as failed log-ins, with their delays).
+    SECOND_FACTOR_ISSUER = "moocplatform"
+    SECOND_FACTOR_PENDING_SECONDS = 5 * 60
+    SECOND_FACTOR_ATTEMPTS_PER_LOG_IN = 5
+    SECOND_FACTOR_MAX_ATTEMPTS = 10
+    SECOND_FACTOR_WINDOW_SECONDS = 15 * 60
+    # Administrators without a second factor are sent to set one up before any other page (ASVS 4.3.1). Off by
+    # default, so that the demo and development accounts log in with a password alone.
+    REQUIRE_SECOND_FACTOR_FOR_ADMINS = False
     DEVICE_COOKIE_MAX_AGE = 365 * 24 * 3600
     EMAIL_VERIFICATION_MAX_AGE = 3 * 24 * 3600
     PASSWORD_RESET_MAX_AGE = 2 * 3600
@@ -144,6 +155,9 @@ ENVIRONMENT_SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "WORKER_LEASE_SECONDS": ("WORKER_LEASE_SECONDS", float),
     "WORKER_HEARTBEAT_STALE_SECONDS": ("WORKER_HEARTBEAT_STALE_SECONDS", float),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
+    "REQUIRE_SECOND_FACTOR_FOR_ADMINS": ("REQUIRE_SECOND_FACTOR_FOR_ADMINS",
+                                         lambda v: v.lower() in {"1", "true", "yes"}),
+    "SECOND_FACTOR_ISSUER": ("SECOND_FACTOR_ISSUER", str),
     "PROXY_FIX_HOPS": ("PROXY_FIX_HOPS", int),
     "STORAGE_BACKEND": ("STORAGE_BACKEND", str),
     "STORAGE_DIR": ("STORAGE_DIR", str),

@@ -92,6 +92,17 @@ def unlock(email: str) -> None:
     click.echo(f"{email}: {cleared} failed attempts cleared")
 
 
+@users_cli.command("reset-second-factor")
+@click.argument("email")
+def reset_second_factor(email: str) -> None:
+    """Turn off an account's two-step log-in (its app and recovery codes were lost); the address is told."""
+    try:
+        admin_services.reset_second_factor(None, _user(email))
+    except DomainError as error:
+        fail(error.message)
+    click.echo(f"{email}: two-step log-in turned off; every session ended")
+
+
 @users_cli.command("find")
 @click.argument("text", default="")
 @click.option("--role", type=click.Choice(ROLES))
