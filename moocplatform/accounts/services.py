@@ -183,7 +183,7 @@ def authenticate(email: str, password: str, source: LoginSource) -> User:
         raise InvalidCredentials(_("That e-mail address and password do not match an account."))
     if user.status == "suspended":
         raise InvalidInput(_("This account is suspended. Contact the administrators if you think this is wrong."))
-    if needs_rehash(user.password_hash):
+    if needs_rehash(user.password_hash):  # other argon2 costs, or a pepper set or rotated since
         user.password_hash = hash_password(password)
     if has_second_factor(user):
         # Half a log-in: the failures stay counted until the second step succeeds (second_factor.py), so that
