@@ -52,6 +52,7 @@ def test_setting_up_an_app_and_logging_in_with_its_code(page: Page, live_server)
     assert blocking_violations(page) == []
 
     page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_text("You are logged out.")).to_be_visible()
     clock.advance(timedelta(seconds=30))  # a moment later: the code that confirmed the set-up is spent
     log_in_with_password(page)
     expect(page).to_have_url(re.compile(r"/login/second-factor$"))
