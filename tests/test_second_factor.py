@@ -17,9 +17,13 @@ from moocplatform.audit import AuditEntry
 from moocplatform.errors import PermissionDenied
 from moocplatform.extensions import db
 from moocplatform.personal_data import export_user_data
+from tests.concurrency import only_on_postgres
 from tests.conftest import log_in
 from tests.factories import PASSWORD, make_user
 from tests.second_factor_helpers import STEP, set_up_app
+from tests.test_races import PARALLEL, all_at_once, count, live_data  # noqa: F401  (live_data: a fixture)
+
+only_on_postgres = only_on_postgres("parallel requests cannot overlap there")
 
 
 def text(response) -> str:
@@ -430,3 +434,19 @@ def test_the_command_line_resets_a_lost_second_factor(app):
     assert not second_factor.has_second_factor(db.session.get(User, user.id))
     again = app.test_cli_runner().invoke(args=["users", "reset-second-factor", "lost@example.org"])
     assert again.exit_code == 1 and "no second factor" in again.output
+
+
+@only_on_postgres
+@pytest.mark.usefixtures("live_data")
+def test_one_code_sent_twenty_times_at_once_signs_in_once(app):
+    with app.app_context():
+        user = make_user(email="ann@example.org")
+        app_ = set_up_app(user)
+        db.session.commit()
+    clients = [app.test_client() for _ in range(PARALLEL)]
+    for client in clients:
+        assert password_step(client, user).status_code == 302
+    statuses = all_at_once(clients, "POST", "/login/second-factor", {"code": app_.code()})
+    # As one after the other: the first signs in, the rest replay a spent code until the delays begin.
+    assert sorted(statuses) == [302] + [422] * 3 + [429] * (PARALLEL - 4)
+    assert count(UserSession) == 1
