@@ -46,6 +46,13 @@ class Defaults:
     SUPPORTED_LOCALES = ("en",)
     # New passwords (registration, reset, change); accounts whose older password is shorter still log in.
     PASSWORD_MIN_LENGTH = 12
+    # A secret (at least 32 random characters) kept outside the database and the repository, in
+    # instance/config.py or the environment: passwords are HMAC-SHA256'd with it before argon2id, so a stolen
+    # database alone cannot be cracked. Empty: no pepper. To rotate it, move the old one to
+    # PASSWORD_PEPPER_PREVIOUS: hashes made with it still verify and are re-hashed with the new one at their
+    # next log-in (accounts/passwords.py).
+    PASSWORD_PEPPER = ""
+    PASSWORD_PEPPER_PREVIOUS = ""
     # argon2id cost; tests lower it because hashing is deliberately slow.
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
@@ -61,6 +68,17 @@ class Defaults:
     LOGIN_ACCOUNT_MAX_FAILURES = 100
     LOGIN_ACCOUNT_WINDOW_SECONDS = 3600
     DEVICE_COOKIE_NAME = "device"
+    # The second factor (accounts/second_factor.py): the name authenticator apps show; how long a log-in
+    # waits for its code after the password; wrong codes that end that wait; attempts per account and source
+    # in a window (the rate limiter; wrong codes also count as failed log-ins, with their delays).
+    SECOND_FACTOR_ISSUER = "moocplatform"
+    SECOND_FACTOR_PENDING_SECONDS = 5 * 60
+    SECOND_FACTOR_ATTEMPTS_PER_LOG_IN = 5
+    SECOND_FACTOR_MAX_ATTEMPTS = 10
+    SECOND_FACTOR_WINDOW_SECONDS = 15 * 60
+    # Administrators without a second factor are sent to set one up before any other page (ASVS 4.3.1). Off by
+    # default, so that the demo and development accounts log in with a password alone.
+    REQUIRE_SECOND_FACTOR_FOR_ADMINS = False
     DEVICE_COOKIE_MAX_AGE = 365 * 24 * 3600
     EMAIL_VERIFICATION_MAX_AGE = 3 * 24 * 3600
     PASSWORD_RESET_MAX_AGE = 2 * 3600
@@ -147,6 +165,11 @@ ENVIRONMENT_SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "WORKER_LEASE_SECONDS": ("WORKER_LEASE_SECONDS", float),
     "WORKER_HEARTBEAT_STALE_SECONDS": ("WORKER_HEARTBEAT_STALE_SECONDS", float),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),
+    "PASSWORD_PEPPER": ("PASSWORD_PEPPER", str),
+    "PASSWORD_PEPPER_PREVIOUS": ("PASSWORD_PEPPER_PREVIOUS", str),
+    "REQUIRE_SECOND_FACTOR_FOR_ADMINS": ("REQUIRE_SECOND_FACTOR_FOR_ADMINS",
+                                         lambda v: v.lower() in {"1", "true", "yes"}),
+    "SECOND_FACTOR_ISSUER": ("SECOND_FACTOR_ISSUER", str),
     "PROXY_FIX_HOPS": ("PROXY_FIX_HOPS", int),
     "STORAGE_BACKEND": ("STORAGE_BACKEND", str),
     "STORAGE_DIR": ("STORAGE_DIR", str),
@@ -182,6 +205,13 @@ def load_config(app, overrides: dict[str, Any] | None) -> None:
     app.config["COURSES_DIR"] = app.config["COURSES_DIR"] or str(Path(app.root_path).parent / "courses")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(instance)
+    for key in ("PASSWORD_PEPPER", "PASSWORD_PEPPER_PREVIOUS"):
+        if app.config[key] and len(app.config[key]) < MINIMUM_PEPPER_LENGTH:
+            raise ValueError(f"{key} must be at least {MINIMUM_PEPPER_LENGTH} characters long "
+                             "(for example: python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+
+
+MINIMUM_PEPPER_LENGTH = 32
 
 
 def development_base_url() -> str:

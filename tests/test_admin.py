@@ -69,6 +69,8 @@ ADMIN_ROUTES = [
     ("POST", "/admin/users/{user}/suspend"),
     ("POST", "/admin/users/{user}/unsuspend"),
     ("POST", "/admin/users/{user}/unlock"),
+    ("GET", "/admin/users/{user}/second-factor/reset"),
+    ("POST", "/admin/users/{user}/second-factor/reset"),
     ("GET", "/admin/courses"),
     ("GET", "/admin/courses/{course}/archive"),
     ("POST", "/admin/courses/{course}/archive"),

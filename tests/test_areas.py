@@ -35,7 +35,8 @@ def test_every_area_is_installed_by_default(app):
     assert [job.name for job in registered_jobs(app)] == [
         "assignments-peer-review-deadlines", "close-due-opportunities", "close-expired-quiz-attempts",
         "delete-expired-applications", "ensure-course-forums", "issue-certificates", "process-completions",
-        "purge-login-failures", "purge-sessions", "remind-cohort-learners", "send-notification-digests"]
+        "purge-login-challenges", "purge-login-failures", "purge-sessions", "remind-cohort-learners",
+        "send-notification-digests"]
     assert [panel.name for panel in unit_panels.entries(app)] == ["quiz", "discussion", "assignment", "notes"]
     assert [panel.name for panel in course_panels.entries(app)] == ["cohorts", "announcements", "people", "notes"]
 
@@ -47,7 +48,8 @@ def test_an_area_left_out_registers_nothing(app):
     assert "quizzes" not in partial.cli.commands and "users" not in partial.cli.commands
     # Reconciliation jobs belong to the process (events.register_reconciliation), not to one application.
     assert [job.name for job in registered_jobs(partial)] == ["issue-certificates", "process-completions",
-                                                           "purge-login-failures", "purge-sessions"]
+                                                           "purge-login-challenges", "purge-login-failures",
+                                                           "purge-sessions"]
     assert unit_panels.entries(partial) == []
     assert course_panels.entries(partial) == [] and "cohorts" not in partial.blueprints
     assert "quizzes/attempt.html" not in partial.jinja_env.list_templates()

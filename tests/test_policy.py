@@ -71,6 +71,15 @@ CASES = {
     "accounts.end_session": ("POST", "/account/sessions/{peer_session}/end", {
         "anonymous": LOGIN, **{r: NOT_FOUND for r in ROLES[1:]}}),
     "accounts.end_other_sessions": ("POST", "/account/sessions/end-others", SIGNED_IN),
+    # The second factor: with no pending log-in the second step sends anyone to the password; nobody in {world}
+    # has an app set up or begun, so confirming, renewing codes and turning it off are refused with a message
+    # (a redirect).
+    "accounts.login_second_factor": ("GET", "/login/second-factor", SIGNED_IN),
+    "accounts.second_factor_settings": ("GET", "/account/second-factor", SIGNED_IN),
+    "accounts.begin_second_factor": ("POST", "/account/second-factor/setup", SIGNED_IN),
+    "accounts.confirm_second_factor": ("POST", "/account/second-factor/confirm", SIGNED_IN),
+    "accounts.renew_recovery_codes": ("POST", "/account/second-factor/recovery-codes", SIGNED_IN),
+    "accounts.disable_second_factor": ("POST", "/account/second-factor/disable", SIGNED_IN),
     "accounts.terms": ("GET", "/terms", EVERYONE),
     "accounts.privacy": ("GET", "/privacy", EVERYONE),
     "admin.index": ("GET", "/admin/", ADMIN_ONLY),
@@ -82,6 +91,8 @@ CASES = {
     "admin.suspend": ("POST", "/admin/users/{enrolled_peer}/suspend", ADMIN_ONLY),
     "admin.unsuspend": ("POST", "/admin/users/{enrolled_peer}/unsuspend", ADMIN_ONLY),
     "admin.unlock": ("POST", "/admin/users/{enrolled_peer}/unlock", ADMIN_ONLY),
+    "admin.confirm_reset_second_factor": ("GET", "/admin/users/{enrolled_peer}/second-factor/reset", ADMIN_ONLY),
+    "admin.reset_second_factor": ("POST", "/admin/users/{enrolled_peer}/second-factor/reset", ADMIN_ONLY),
     "admin.courses": ("GET", "/admin/courses", ADMIN_ONLY),
     "admin.archive_course": ("POST", "/admin/courses/{course}/archive", ADMIN_ONLY),
     "admin.confirm_archive_course": ("GET", "/admin/courses/{course}/archive", ADMIN_ONLY),

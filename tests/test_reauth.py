@@ -77,6 +77,7 @@ SENSITIVE = {
     "suspend": ("/admin/users/{target}/suspend", {"confirm": "y"}),
     "unsuspend": ("/admin/users/{target}/unsuspend", {}),
     "unlock": ("/admin/users/{target}/unlock", {}),
+    "reset_second_factor": ("/admin/users/{target}/second-factor/reset", {}),
 }
 
 

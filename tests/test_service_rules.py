@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask_login import AnonymousUserMixin
 
 from moocplatform import clock
+from moocplatform.accounts import second_factor
 from moocplatform.accounts import services as accounts
 from moocplatform.accounts.sessions import start_session
 from moocplatform.accounts.throttling import LoginSource
@@ -38,6 +39,7 @@ from moocplatform.studio import uploads as studio
 from tests.factories import PASSWORD, enrol, make_cohort, make_course, make_user, write_pack
 from tests.opportunities_helpers import make_member, make_opportunity, make_organisation, posting_fields
 from tests.portfolio_helpers import written
+from tests.second_factor_helpers import set_up_app
 
 ANONYMOUS = AnonymousUserMixin()
 LONG = "x" * 500
@@ -210,6 +212,18 @@ REFUSED = {
     "accounts.update_profile": (lambda w: accounts.update_profile(w.outsider, w.learner, bio="mine now"),
                                 PermissionDenied),
     "accounts.delete_account": (lambda w: accounts.delete_account(ANONYMOUS, PASSWORD, SOURCE), PermissionDenied),
+    "second_factor.begin_enrolment": (lambda w: second_factor.begin_enrolment(w.outsider, w.learner),
+                                      PermissionDenied),
+    "second_factor.confirm_enrolment": (lambda w: second_factor.confirm_enrolment(ANONYMOUS, w.learner, "123456"),
+                                        PermissionDenied),
+    "second_factor.regenerate_recovery_codes": (
+        lambda w: second_factor.regenerate_recovery_codes(w.outsider, w.learner), PermissionDenied),
+    "second_factor.disable_second_factor": (lambda w: second_factor.disable_second_factor(w.admin, w.learner),
+                                            PermissionDenied),
+    # the second step of a log-in nobody began: the password first
+    "second_factor.complete_login": (lambda w: second_factor.complete_login("forged-key", "123456", SOURCE),
+                                     second_factor.LoginChallengeEnded),
+    "admin.reset_second_factor": (lambda w: admin.reset_second_factor(w.learner, w.outsider), PermissionDenied),
     "admin.grant_role": (lambda w: admin.grant_role(w.team, w.outsider, "admin"), PermissionDenied),
     "admin.revoke_role": (lambda w: admin.revoke_role(w.team, w.team, w.team.roles[0]), PermissionDenied),
     "admin.suspend_user": (lambda w: admin.suspend_user(w.learner, w.outsider), PermissionDenied),
@@ -405,6 +419,15 @@ REJECTED = {
         (lambda w: accounts.update_profile(w.learner, w.learner, email="a@b.c"), "email"),
     ],
     "accounts.delete_account": [(lambda w: accounts.delete_account(w.learner, "wrong password", SOURCE), "password")],
+    "second_factor.confirm_enrolment": [
+        (lambda w: second_factor.confirm_enrolment(w.learner, w.learner, "123456"), "code"),  # none begun
+        (lambda w: (second_factor.begin_enrolment(w.learner, w.learner),
+                    second_factor.confirm_enrolment(w.learner, w.learner, "12345x")), "code"),
+    ],
+    "second_factor.complete_login": [
+        (lambda w: (set_up_app(w.learner), second_factor.complete_login(
+            second_factor.start_challenge(w.learner), "not a code", SOURCE)), "code"),
+    ],
     "admin.grant_role": [
         (lambda w: admin.grant_role(w.admin, w.outsider, "emperor"), "role"),
         (lambda w: admin.grant_role(w.admin, w.outsider, "facilitator"), "course"),
@@ -531,7 +554,9 @@ REJECTED = {
 }
 
 # Services that change data but have no bad input to give: their only input is who and which course.
-NO_FREE_INPUT = {"notes.delete_note", "notes.bookmark_unit", "notes.delete_bookmark",
+NO_FREE_INPUT = {"second_factor.begin_enrolment", "second_factor.regenerate_recovery_codes",
+                 "second_factor.disable_second_factor", "admin.reset_second_factor",
+                 "notes.delete_note", "notes.bookmark_unit", "notes.delete_bookmark",
                  "accounts.verify_email", "accounts.reset_password", "admin.unsuspend_user", "admin.unlock_user",
                  "catalog.archive_course", "catalog.unarchive_course", "catalog.import_pack",
                  "learning.enrol_learner", "learning.leave_course", "quizzes.close_expired_attempt",
@@ -555,6 +580,11 @@ NOT_ACTOR_SERVICES = {
     "learning.enrolment_blocker", "learning.ensure_unit_exists", "quizzes.settings_of", "quizzes.quiz_data",
     "quizzes.live_definition", "quizzes.definition_of", "quizzes.current_definition", "quizzes.extras_for",
     "quizzes.attempts_allowed", "quizzes.is_expired", "quizzes.clean_responses", "quizzes.grader_response",
+    # the second factor's reads, the log-in step that follows a correct password (authenticate), the rows
+    # that audited services remove (disable_second_factor, admin.reset_second_factor) and their mail, a job
+    "second_factor.factor_of", "second_factor.has_second_factor", "second_factor.recovery_codes_left",
+    "second_factor.pending_enrolment", "second_factor.pending_challenge", "second_factor.start_challenge",
+    "second_factor.remove_second_factor", "second_factor.tell_of_reset", "second_factor.purge_expired_challenges",
     # the log-in itself (credentials are its check); mails that change nothing
     "accounts.authenticate", "accounts.send_verification_email", "accounts.request_password_reset",
     # steps of audited services above (admin.unlock_user, accounts.reset_password), and scheduled jobs
@@ -599,6 +629,8 @@ def test_every_public_service_is_covered():
         found |= {f"assignments.{name}" for name, obj in vars(module).items()
                   if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not name.startswith("_")}
     found.add("studio.receive_pack")
+    found |= {f"second_factor.{name}" for name, obj in vars(second_factor).items()
+              if inspect.isfunction(obj) and obj.__module__ == second_factor.__name__ and not name.startswith("_")}
     assert found - set(REFUSED) - NOT_ACTOR_SERVICES == set(), "add the new service to the cases here"
     assert set(REJECTED) | NO_FREE_INPUT == set(REFUSED)
 

@@ -111,3 +111,20 @@ class DeleteAccountForm(FlaskForm):
 class ConfirmPasswordForm(FlaskForm):
     password = PasswordField(_l("Your password"), validators=[InputRequired(), Length(max=256)],
                              render_kw={"autocomplete": "current-password"})
+
+
+# A code from an authenticator app, or a recovery code: the browser may fill it in from an SMS-like source,
+# and neither spell-checks nor capitalises it.
+ONE_TIME_CODE = {"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"}
+
+
+class SecondFactorLoginForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[InputRequired(), Length(max=40)],
+                       description=_l("The 6 digits your authenticator app shows now, or one of your recovery "
+                                      "codes."), render_kw=ONE_TIME_CODE)
+
+
+class EnrolmentForm(FlaskForm):
+    code = StringField(_l("Code from the app"), validators=[InputRequired(), Length(max=40)],
+                       description=_l("The 6 digits the app shows for this account now."),
+                       render_kw={**ONE_TIME_CODE, "inputmode": "numeric"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask_babel import format_datetime
+from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 
 from ..mail import mail_template
@@ -67,3 +67,78 @@ def password_was_reset(*, at: str, device: str, reset: str) -> tuple[str, str]:
         "Not you? Someone can read your mail: secure your mailbox, then reset your password again here and tell "
         "the administrators:\n%(reset)s\n",
         when=_when(at), device=device, reset=reset)
+
+
+# The second factor (ASVS 2.5.5): the same kind of notice whenever it is set up, turned off, reset or
+# stood in for by a recovery code.
+SECOND_FACTOR_ENABLED = "accounts.second_factor_enabled"
+SECOND_FACTOR_DISABLED = "accounts.second_factor_disabled"
+SECOND_FACTOR_RESET = "accounts.second_factor_reset"
+RECOVERY_CODES_RENEWED = "accounts.recovery_codes_renewed"
+RECOVERY_CODE_USED = "accounts.recovery_code_used"
+SECOND_FACTOR_CODE_REUSED = "accounts.second_factor_code_reused"
+
+
+@mail_template(SECOND_FACTOR_ENABLED)
+def second_factor_enabled(*, at: str, device: str, reset: str, **_more: Any) -> tuple[str, str]:
+    return _("Your account now asks for a code at log-in"), _(
+        "An authenticator app was set up for your account on %(when)s, on a device that says it is "
+        "%(device)s. From now on, logging in asks for its code after the password. Every other device signed "
+        "in to your account was logged out.\n\n"
+        "If you did this, keep your recovery codes somewhere safe.\n\n"
+        "Not you? Someone knows your password: reset it at once here, and tell the administrators:\n"
+        "%(reset)s\n", when=_when(at), device=device, reset=reset)
+
+
+@mail_template(SECOND_FACTOR_DISABLED)
+def second_factor_disabled(*, at: str, device: str, reset: str, **_more: Any) -> tuple[str, str]:
+    return _("Your account no longer asks for a code at log-in"), _(
+        "The authenticator app of your account was turned off on %(when)s, on a device that says it is "
+        "%(device)s: logging in needs the password only. Every other device signed in to your account was "
+        "logged out.\n\n"
+        "If you did this, there is nothing more to do.\n\n"
+        "Not you? Reset your password at once here, set the app up again, and tell the administrators:\n"
+        "%(reset)s\n", when=_when(at), device=device, reset=reset)
+
+
+@mail_template(SECOND_FACTOR_RESET)
+def second_factor_reset(*, at: str, reset: str, **_more: Any) -> tuple[str, str]:
+    return _("An administrator turned off your account's second factor"), _(
+        "On %(when)s an administrator removed the authenticator app and the recovery codes of your account, "
+        "as happens when one is lost. Logging in needs the password only until you set an app up again on "
+        "your account page. Every device signed in to your account was logged out.\n\n"
+        "Did you not ask for this? Reset your password here and tell the administrators:\n%(reset)s\n",
+        when=_when(at), reset=reset)
+
+
+@mail_template(RECOVERY_CODES_RENEWED)
+def recovery_codes_renewed(*, at: str, device: str, reset: str, **_more: Any) -> tuple[str, str]:
+    return _("New recovery codes for your account"), _(
+        "New recovery codes were made for your account on %(when)s, on a device that says it is %(device)s; "
+        "the earlier ones no longer work.\n\n"
+        "Not you? Reset your password at once here, and tell the administrators:\n%(reset)s\n",
+        when=_when(at), device=device, reset=reset)
+
+
+@mail_template(RECOVERY_CODE_USED)
+def recovery_code_used(*, at: str, reset: str, codes_left: int = 0, **_more: Any) -> tuple[str, str]:
+    return _("A recovery code was used to log in"), ngettext(
+        "Someone logged in to your account with a recovery code on %(when)s; that code no longer works, and "
+        "%(num)d is left. Make new ones on your account page when few are left.\n\n"
+        "Not you? Someone has your password and your recovery codes: reset your password at once here, and "
+        "tell the administrators:\n%(reset)s\n",
+        "Someone logged in to your account with a recovery code on %(when)s; that code no longer works, and "
+        "%(num)d are left. Make new ones on your account page when few are left.\n\n"
+        "Not you? Someone has your password and your recovery codes: reset your password at once here, and "
+        "tell the administrators:\n%(reset)s\n",
+        codes_left, when=_when(at), reset=reset)
+
+
+@mail_template(SECOND_FACTOR_CODE_REUSED)
+def second_factor_code_reused(*, at: str, reset: str, **_more: Any) -> tuple[str, str]:
+    return _("A code of your app was typed again"), _(
+        "On %(when)s someone who knew your password typed a code of your authenticator app that had been used "
+        "already. It was refused: each code works once.\n\n"
+        "If you logged in twice in a row, there is nothing to do. Otherwise someone may have seen you type "
+        "the code, and knows your password: change it at once, or reset it here, and tell the administrators:\n"
+        "%(reset)s\n", when=_when(at), reset=reset)

@@ -175,6 +175,52 @@ class UserSession(Model):
         return f"<UserSession {self.id} of user {self.user_id}>"
 
 
+class SecondFactor(Model):
+    """An account's authenticator app: a TOTP secret (RFC 6238), stored encrypted (accounts/totp.py). A row
+    without `enabled_at` is an enrolment begun and not confirmed yet; it protects nothing. `last_used_step`
+    is the time step of the last code accepted, so that no code is accepted twice."""
+
+    __tablename__ = "second_factors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    secret_encrypted: Mapped[str] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime]
+    enabled_at: Mapped[datetime | None]
+    last_used_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+
+
+class RecoveryCode(Model):
+    """A single-use code that stands in for the authenticator app. Only a salted SHA-256 of it is kept: the
+    code itself is shown once, when it is made."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    salt: Mapped[str] = mapped_column(sa.String(32))
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class LoginChallenge(Model):
+    """A log-in whose password was right, waiting for the second factor. The browser holds a random key whose
+    hash is stored here (in Flask's signed session cookie); nothing is signed in until the code is right, and
+    the row ends after a few minutes, after too many wrong codes, or with a change of credentials."""
+
+    __tablename__ = "login_challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    auth_version: Mapped[int]
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+
+
 # Personal data: how each model is exported and erased (see moocplatform.personal_data).
 def _erase_account(user: User) -> None:
     user.email = f"deleted-{user.id}@deleted.invalid"
@@ -200,5 +246,11 @@ register_owned(Consent, section="consents",
                reason="consents end with the account")
 register_owned(UserSession, section="sessions", exclude=("key_hash", "remember_key_hash", "previous_remember_key_hash"),
                reason="a deleted account has no signed-in devices")
+register_owned(SecondFactor, section="second_factor", exclude=("secret_encrypted",),
+               reason="the authenticator app set up for the account ends with it")
+register_owned(RecoveryCode, section="recovery_codes", exclude=("salt", "code_hash"),
+               reason="recovery codes end with the account")
+register_owned(LoginChallenge, section="login_challenges", exclude=("key_hash",),
+               reason="a log-in waiting for its second factor ends with the account")
 register_owned(LoginFailure, section="login_failures", owner="email",
                reason="throttling data keyed by the e-mail address")

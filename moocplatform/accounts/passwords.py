@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
+import hmac
 from functools import lru_cache
 from pathlib import Path
 
@@ -46,19 +48,73 @@ def _hasher() -> PasswordHasher:
     return PasswordHasher(time_cost=config["ARGON2_TIME_COST"], memory_cost=config["ARGON2_MEMORY_COST"])
 
 
+# The pepper (ASVS 2.4.5): with PASSWORD_PEPPER set, argon2id hashes HMAC-SHA256(pepper, password) instead of
+# the password, and the stored hash begins with a marker naming the pepper: "pepper:<id>:" and the argon2id
+# hash. The id is derived from the pepper (it reveals nothing of it), so a hash made with the previous pepper
+# (PASSWORD_PEPPER_PREVIOUS) is recognised, verified with it, and re-hashed at its next log-in; a hash without
+# a marker predates the pepper and is re-hashed with it likewise.
+PEPPER_MARKER = "pepper"
+
+
+def pepper_id(pepper: str) -> str:
+    return hmac.new(pepper.encode(), b"moocplatform password pepper id", hashlib.sha256).hexdigest()[:12]
+
+
+def _peppers() -> dict[str, str]:
+    """The configured peppers by id: the current one and, while hashes made with it remain, the previous."""
+    config = current_app.config
+    return {pepper_id(p): p for p in (config["PASSWORD_PEPPER_PREVIOUS"], config["PASSWORD_PEPPER"]) if p}
+
+
+def _current_pepper() -> str | None:
+    return current_app.config["PASSWORD_PEPPER"] or None
+
+
+def _peppered(pepper: str, password: str) -> bytes:
+    return hmac.new(pepper.encode(), password.encode(), hashlib.sha256).digest()
+
+
+def _split(stored: str) -> tuple[str | None, str]:
+    """(the pepper id of a stored hash or None, the argon2id hash)."""
+    if stored.startswith(PEPPER_MARKER + ":"):
+        _, identifier, encoded = stored.split(":", 2)
+        return identifier, encoded
+    return None, stored
+
+
 def hash_password(password: str) -> str:
-    return _hasher().hash(password)
+    pepper = _current_pepper()
+    if pepper is None:
+        return _hasher().hash(password)
+    return f"{PEPPER_MARKER}:{pepper_id(pepper)}:{_hasher().hash(_peppered(pepper, password))}"
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher().verify(password_hash, password)
+        identifier, encoded = _split(password_hash)
+    except ValueError:
+        return False
+    secret: str | bytes = password
+    if identifier is not None:
+        pepper = _peppers().get(identifier)
+        if pepper is None:  # made with a pepper no longer configured: such a password can only be reset
+            current_app.logger.warning("a password hash names pepper %s, which is not configured", identifier)
+            return False
+        secret = _peppered(pepper, password)
+    try:
+        return _hasher().verify(encoded, secret)
     except (VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(password_hash: str) -> bool:
-    return _hasher().check_needs_rehash(password_hash)
+    """After a successful verification: whether the hash should be made again (other argon2 costs, or not made
+    with the current pepper)."""
+    identifier, encoded = _split(password_hash)
+    current = _current_pepper()
+    if identifier != (pepper_id(current) if current else None):
+        return True
+    return _hasher().check_needs_rehash(encoded)
 
 
 # Spent on unknown e-mail addresses so that a log-in takes as long whether or not the account exists.

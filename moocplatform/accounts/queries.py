@@ -36,3 +36,12 @@ def user_with_roles(user_id: int) -> User | None:
     the API's bearer tokens)."""
     return db.session.execute(sa.select(User).options(joinedload(User.roles)).where(User.id == user_id)
                               ).unique().scalar_one_or_none()
+
+
+def password_hashes_by_pepper() -> dict[str | None, int]:
+    """How many accounts' password hashes were made with each pepper (by its id; None: no pepper), deleted
+    accounts left out: a rotation is over when no hash names the previous pepper."""
+    marker = sa.case((User.password_hash.like("pepper:%"), sa.func.substr(User.password_hash, 8, 12)), else_=None)
+    hashes = sa.select(marker.label("pepper")).where(User.status != "deleted").subquery()
+    rows = db.session.execute(sa.select(hashes.c.pepper, sa.func.count()).group_by(hashes.c.pepper))
+    return {identifier: count for identifier, count in rows}

@@ -19,6 +19,7 @@ from .handles import assign_handle
 from .mails import ACCOUNT_EXISTS, PASSWORD_CHANGED, PASSWORD_WAS_RESET, RESET_PASSWORD, VERIFY_EMAIL
 from .models import Consent, RoleGrant, ScopeType, User, UserSession, UserStatus
 from .passwords import burn_time, hash_password, needs_rehash, password_problem, verify_password
+from .second_factor import has_second_factor
 from .sessions import revoke_credentials
 from .throttling import (
     LoginSource,
@@ -159,14 +160,16 @@ def verify_email(token: str) -> VerifiedEmail:
         user.email_verified_at = clock.now()
         audit.record(user, "account.verify_email", user)
     db.session.flush()
-    return VerifiedEmail(user, first_time and payload.get("av", 0) == user.auth_version and user.status == "active")
+    return VerifiedEmail(user, first_time and payload.get("av", 0) == user.auth_version and user.status == "active"
+                         and not has_second_factor(user))
 
 
 # Log-in -------------------------------------------------------------------------------------------------------
 
 def authenticate(email: str, password: str, source: LoginSource) -> User:
     """The user whose credentials these are; records failures and refuses while this account is throttled
-    for this source (see throttling.py)."""
+    for this source (see throttling.py). For an account with a second factor this is only the first step:
+    the caller then asks for the code (second_factor.start_challenge) and signs nothing in yet."""
     email = normalise_email(email)
     refuse_while_throttled(email, source)
     user = get_user_by_email(email)
@@ -180,8 +183,13 @@ def authenticate(email: str, password: str, source: LoginSource) -> User:
         raise InvalidCredentials(_("That e-mail address and password do not match an account."))
     if user.status == "suspended":
         raise InvalidInput(_("This account is suspended. Contact the administrators if you think this is wrong."))
-    if needs_rehash(user.password_hash):
+    if needs_rehash(user.password_hash):  # other argon2 costs, or a pepper set or rotated since
         user.password_hash = hash_password(password)
+    if has_second_factor(user):
+        # Half a log-in: the failures stay counted until the second step succeeds (second_factor.py), so that
+        # knowing the password does not wipe the count of wrong codes.
+        db.session.flush()
+        return user
     clear_source_failures(email, source)
     user.last_login_at = clock.now()
     db.session.flush()

@@ -23,6 +23,9 @@ SESSION_KEY = "_sid"  # the session row's key, in Flask's signed cookie
 VERSION_KEY = "_av"  # the auth_version the session was made with
 HOST_PREFIX = "__Host-"  # a secure cookie bound to this host and path /: no subdomain can set or read it
 LEGACY_REMEMBER_COOKIE = "remember_token"  # Flask-Login's, no longer honoured
+# Between the password and the second factor: the pending log-in's key (its row is the state, see
+# second_factor.py) and where to go afterwards. Nothing is signed in meanwhile.
+CHALLENGE_KEY, CHALLENGE_NEXT = "_2fa", "_2fa_next"
 
 
 @dataclass
@@ -67,6 +70,7 @@ def sign_in(user: User, *, remember: bool = False, by_password: bool = False) ->
     started = sessions.start_session(user, device=device_label(request.user_agent.string), remember=remember,
                                      by_password=by_password)
     login_user(user)
+    forget_challenge()
     session.update(browser_session_values(user, started))
     g._user_session = started.row
     if started.remember_key is not None:
@@ -86,10 +90,17 @@ def forget_browser() -> None:
     logout_user()
     for key in (SESSION_KEY, VERSION_KEY):
         session.pop(key, None)
+    forget_challenge()
     g.pop("_user_session", None)
     pending = _pending()
     pending.rotation, pending.touch_session_id, pending.set_remember = None, None, None
     pending.clear_remember = True
+
+
+def forget_challenge() -> None:
+    """Drop a pending log-in's key from the browser (it was completed, abandoned or has ended)."""
+    for key in (CHALLENGE_KEY, CHALLENGE_NEXT):
+        session.pop(key, None)
 
 
 def credentials_changed(user: User) -> None:

@@ -5,7 +5,7 @@ import json
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
@@ -14,7 +14,7 @@ from .. import clock, personal_data, query_args, transaction
 from ..errors import DomainError
 from ..forms import apply_form, show_domain_error
 from ..urls import is_safe_next
-from . import services, sessions
+from . import second_factor, services, sessions
 from .device_cookies import login_source, remember_device
 from .devices import device_label
 from .forms import (
@@ -28,7 +28,16 @@ from .forms import (
     ResetPasswordForm,
 )
 from .passwords import COMMON_PASSWORDS
-from .session_cookies import credentials_changed, current_session, current_session_id, forget_browser, sign_in, sign_out
+from .session_cookies import (
+    CHALLENGE_KEY,
+    CHALLENGE_NEXT,
+    credentials_changed,
+    current_session,
+    current_session_id,
+    forget_browser,
+    sign_in,
+    sign_out,
+)
 from .throttling import LoginThrottled
 
 T = TypeVar("T")
@@ -91,6 +100,8 @@ def login():
         try:  # a failed log-in is counted (for throttling) even though the request then fails
             with transaction.unit_of_work("log-in attempt", keep_despite=(DomainError,)):
                 user = services.authenticate(form.email.data, form.password.data, login_source(form.email.data))
+                challenge = (second_factor.start_challenge(user, remember=bool(form.remember.data))
+                             if second_factor.has_second_factor(user) else None)
         except LoginThrottled as error:
             show_domain_error(form, error)
             response = render_template("accounts/login.html", form=form), 429
@@ -99,8 +110,11 @@ def login():
             show_domain_error(form, error)
             status = 422
         else:
-            sign_in(user, remember=bool(form.remember.data), by_password=True)
             next_url = query_args.text("next", max_length=2000)
+            if challenge is not None:  # the password was right; nothing is signed in until the code is
+                session[CHALLENGE_KEY], session[CHALLENGE_NEXT] = challenge, next_url
+                return redirect(url_for("accounts.login_second_factor"))
+            sign_in(user, remember=bool(form.remember.data), by_password=True)
             response = redirect(next_url if is_safe_next(next_url) else url_for("learning.dashboard"))
             remember_device(response, user.email)
             return response

@@ -24,6 +24,19 @@ SENTENCES = {
     "account.delete": lambda d: _("deleted their own account"),
     "account.reset_password": lambda d: _("chose a new password with a reset link"),
     "account.verify_email": lambda d: _("confirmed their e-mail address"),
+    "account.second_factor_enable": lambda d: _("set up two-step log-in"),
+    "account.second_factor_disable": lambda d: _("turned two-step log-in off"),
+    "account.recovery_codes_renew": lambda d: _("made new recovery codes"),
+    "account.recovery_code_used": lambda d: ngettext("logged in with a recovery code (%(num)d left)",
+                                                     "logged in with a recovery code (%(num)d left)",
+                                                     int(d.get("left") or 0)),
+    "account.second_factor_failed": lambda d: (
+        _("a wrong second-factor code was typed (attempt %(n)d; the log-in must start again)",
+          n=int(d.get("attempts") or 0)) if d.get("ended")
+        else _("a wrong second-factor code was typed (attempt %(n)d)", n=int(d.get("attempts") or 0))),
+    "account.second_factor_replayed": lambda d: _("a second-factor code was typed again after it had been used"),
+    "account.second_factor_throttled": lambda d: _("second-factor attempts were refused for %(n)d seconds",
+                                                   n=int(d.get("retry_after") or 0)),
     "course.archive": lambda d: _("archived the course"),
     "course.unarchive": lambda d: _("brought the course back to the catalogue"),
     "course.discard_draft": lambda d: _("discarded the draft of version %(v)s", v=d.get("version", "")),
@@ -37,6 +50,7 @@ SENTENCES = {
     "user.suspend": lambda d: (_("suspended the account: %(reason)s", reason=d["reason"]) if d.get("reason")
                                else _("suspended the account")),
     "user.unsuspend": lambda d: _("reinstated the account"),
+    "user.reset_second_factor": lambda d: _("turned the account's second factor off"),
     "user.unlock": lambda d: ngettext("unlocked log-in (%(num)d failed attempt cleared)",
                                       "unlocked log-in (%(num)d failed attempts cleared)",
                                       int(d.get("failures_cleared") or 0)),

@@ -4,11 +4,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from ..accounts import queries as account_queries
 from ..accounts import services as account_services
 from ..accounts.models import ROLES
+from ..accounts.passwords import pepper_id
 from ..catalog import services as catalog_services
 from ..cli import fail
 from ..demo import DEMO_PASSWORD, seed_demo_accounts
@@ -90,6 +92,30 @@ def unlock(email: str) -> None:
     """Clear the failed log-ins that throttle an account."""
     cleared = admin_services.unlock_user(None, _user(email))
     click.echo(f"{email}: {cleared} failed attempts cleared")
+
+
+@users_cli.command("reset-second-factor")
+@click.argument("email")
+def reset_second_factor(email: str) -> None:
+    """Turn off an account's two-step log-in (its app and recovery codes were lost); the address is told."""
+    try:
+        admin_services.reset_second_factor(None, _user(email))
+    except DomainError as error:
+        fail(error.message)
+    click.echo(f"{email}: two-step log-in turned off; every session ended")
+
+
+@users_cli.command("pepper-status")
+def pepper_status() -> None:
+    """How many password hashes each pepper made (PASSWORD_PEPPER, PASSWORD_PEPPER_PREVIOUS, none)."""
+    config = current_app.config
+    names = {pepper_id(config[key]): label for key, label in (("PASSWORD_PEPPER_PREVIOUS", "previous pepper"),
+                                                               ("PASSWORD_PEPPER", "current pepper"))
+             if config[key]}
+    for identifier, count in sorted(account_queries.password_hashes_by_pepper().items(),
+                                    key=lambda item: item[0] or ""):
+        label = "no pepper" if identifier is None else f"{names.get(identifier, 'unknown pepper')} {identifier}"
+        click.echo(f"{label}: {count}")
 
 
 @users_cli.command("find")

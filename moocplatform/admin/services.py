@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from .. import access, audit, policy, validation
 from ..access import scope_loader
 from ..accounts.models import COURSE_ROLES, ROLES, SCOPE_TYPES, ScopeType
+from ..accounts.second_factor import remove_second_factor, tell_of_reset
 from ..accounts.services import (
     add_role_grant,
     ensure_not_last_admin,
@@ -114,3 +115,14 @@ def unlock_user(actor, user: User) -> int:
     audit.record(actor, "user.unlock", user, failures_cleared=cleared)
     db.session.flush()
     return cleared
+
+
+def reset_second_factor(actor, user: User) -> None:
+    """Turn off the account's second factor for someone who lost both the app and the recovery codes (after
+    the administrator made sure who asks): every session of the account ends and its address is told."""
+    _require_admin(actor)
+    if not remove_second_factor(user):
+        raise InvalidInput(_("This account has no second factor."))
+    audit.record(actor, "user.reset_second_factor", user)
+    tell_of_reset(user)
+    db.session.flush()

@@ -12,12 +12,13 @@ from wtforms import SelectChoice
 from .. import audit, outbox, policy, query_args
 from ..accounts.queries import account_counts, search_users_query
 from ..accounts.reauth import requires_recent_password
+from ..accounts.second_factor import has_second_factor
 from ..accounts.services import get_user_by_email, grant_of, require_user
 from ..accounts.throttling import recent_failures
 from ..catalog import queries as catalog_queries
 from ..catalog import services as catalog_services
 from ..extensions import db
-from ..forms import EmptyForm, apply_form
+from ..forms import EmptyForm, apply_form, apply_or_flash
 from ..outbox.health import worker_health as outbox_health
 from ..pagination import paginate
 from . import services
@@ -66,7 +67,8 @@ def user_detail(user_id: int):
     ).all()
     return render_template("admin/user.html", user=user, form=form, suspend_form=SuspendForm(),
                            button_form=EmptyForm(), courses=courses, history=history,
-                           recent_failures=recent_failures(user.email), roles=ROLE_LABELS)
+                           recent_failures=recent_failures(user.email), roles=ROLE_LABELS,
+                           has_second_factor=has_second_factor(user))
 
 
 @bp.post("/users/<id:user_id>/roles")
@@ -147,6 +149,26 @@ def unlock(user_id: int):
     user = require_user(user_id)
     cleared = services.unlock_user(current_user, user)
     flash(_("Log-in unlocked (%(n)d failed attempts cleared).", n=cleared), "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.get("/users/<id:user_id>/second-factor/reset")
+def confirm_reset_second_factor(user_id: int):
+    user = require_user(user_id)
+    return _confirm(_("Turn off the second factor of %(name)s?", name=user.display_name),
+                    _("Their authenticator app and recovery codes stop working, they are logged out everywhere, "
+                      "and their password alone logs them in until they set an app up again. Do this only for "
+                      "the account holder, once you are sure who asks."),
+                    url_for("admin.reset_second_factor", user_id=user.id), _("Yes, turn it off"),
+                    url_for("admin.user_detail", user_id=user.id))
+
+
+@bp.post("/users/<id:user_id>/second-factor/reset")
+@requires_recent_password
+def reset_second_factor(user_id: int):
+    user = require_user(user_id)
+    if apply_or_flash(lambda: services.reset_second_factor(current_user, user))[0]:
+        flash(_("The second factor is off; the account holder was told by mail."), "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
