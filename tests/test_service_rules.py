@@ -467,6 +467,8 @@ NOT_ACTOR_SERVICES = {
     # (admin.grant_role, admin.revoke_role, admin.suspend_user; quizzes' attempts lock the enrolment)
     "accounts.add_role_grant", "accounts.remove_role_grant", "accounts.set_account_status",
     "learning.lock_enrolment", "accounts.lock_user",
+    # the bell's count on the user row, moved by the notifications area in the transaction that changes them
+    "accounts.change_unread_notifications",
     # the key a form carries
     "portfolio.new_request_key", "announcements.new_request_key",
     # the outbox handler that tells an announcement's audience (the worker; post_announcement checked the policy)
