@@ -563,6 +563,43 @@ def test_private_conversations_check_who_may_write(w):
     assert refused.value.field == "body"
 
 
+def test_review_mutes_and_moves_check_who_asks(w):
+    from moocplatform.discussion import moderation, mutes
+    from moocplatform.discussion import queries as discussion_queries
+    from moocplatform.discussion import services as discussion
+    from moocplatform.errors import Conflict
+
+    post = discussion.comment_on_unit(w.learner, w.course, "m1-u2", "A comment")
+    space = discussion_queries.course_space(w.course.id)
+    category = discussion_queries.forum_categories(space)[0]
+    thread = discussion.start_thread(w.team, space, category.id, "Hello", "A thread")
+    for call in (lambda who: moderation.approve_post(who, post.id), lambda who: moderation.reject_post(who, post.id),
+                 lambda who: moderation.move_thread(who, thread.id, category.id)):
+        for outsider in (ANONYMOUS, w.outsider, w.learner):
+            with pytest.raises(NotFound):
+                call(outsider)
+    with pytest.raises(Conflict):  # not held
+        moderation.approve_post(w.team, post.id)
+    for who in (ANONYMOUS, w.outsider, w.learner):
+        with pytest.raises(PermissionDenied):
+            mutes.mute_learner(who, w.course.id, w.learner, 1, "spam")
+    with pytest.raises(InvalidInput) as refused:
+        mutes.mute_learner(w.team, w.course.id, w.learner, 2, "spam")
+    assert refused.value.field == "days"
+    with pytest.raises(InvalidInput) as refused:
+        mutes.mute_learner(w.team, w.course.id, w.learner, 1, " ")
+    assert refused.value.field == "reason"
+    with pytest.raises(Conflict):  # staff are never muted
+        mutes.mute_learner(w.team, w.course.id, w.admin, 1, "spam")
+    mute = mutes.mute_learner(w.team, w.course.id, w.learner, 1, "spam")
+    for who in (ANONYMOUS, w.outsider, w.learner):
+        with pytest.raises(NotFound):
+            mutes.lift_mute(who, mute.id)
+    with pytest.raises(InvalidInput) as refused:
+        moderation.move_thread(w.team, thread.id, 10**9)
+    assert refused.value.field == "category"
+
+
 def test_likes_follows_and_answers_check_who_asks(w):
     from moocplatform.discussion import follows, reactions
     from moocplatform.discussion import services as discussion
