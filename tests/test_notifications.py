@@ -171,3 +171,39 @@ def test_export_has_posts_and_notifications_and_erasure_keeps_threads_readable(c
     db.session.refresh(answer)
     assert answer.author_id is None and answer.body_source == "Kept after erasure"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 0
+
+
+def test_the_bell_count_is_kept_on_the_user_row(client, course, pair, count_queries):
+    from moocplatform.accounts.models import User
+    from moocplatform.notifications.queries import counted_unread
+
+    author, replier = pair
+
+    def kept() -> int:
+        db.session.expire_all()
+        return db.session.get(User, author.id).unread_notifications
+
+    for n in range(3):
+        reply_to(author, replier, course, f"answer {n}")
+    assert kept() == 3 == counted_unread(author.id)
+    first = db.session.scalars(sa.select(Notification).where(Notification.user_id == author.id)
+                               .order_by(Notification.id)).first()
+    notifications.open_notification(author, first.id)
+    notifications.open_notification(author, first.id)  # read once
+    assert kept() == 2 == counted_unread(author.id)
+    assert notifications.mark_all_read(author) == 2
+    assert kept() == 0 == counted_unread(author.id)
+    reply_to(author, replier, course, "one more")
+    assert kept() == 1
+    log_in(client, author)
+    client.get("/my-learning")
+    with count_queries() as statements:
+        page = client.get("/my-learning")
+    assert '<span class="badge">1' in page.text
+    assert not [s for s in statements if "from notifications" in s.lower()]  # the bell costs no query
+    assert client.post("/notifications/read").status_code == 302
+    assert kept() == 0
+    reply_to(author, replier, course, "and another")
+    erase_user(author)
+    db.session.flush()
+    assert kept() == 0

@@ -230,6 +230,13 @@ CASES = {
     "discussion.moderate_thread": ("POST", "/discussion/threads/{thread}/moderate", {
         **MODERATORS, "facilitator": 400, "course_team": 400, "admin": 400}),
     "discussion.moderation_queue": ("GET", "/courses/alpha/discussion/moderation", MODERATORS),
+    # reviewing held posts ({peer_post} is not held: moderators are sent back with the reason), muting a post's
+    # author (an empty form: sent back with the reason), moving a thread, lifting a mute (none: sent back)
+    "discussion.approve_post": ("POST", "/discussion/posts/{peer_post}/approve", MODERATORS),
+    "discussion.reject_post": ("POST", "/discussion/posts/{peer_post}/reject", MODERATORS),
+    "discussion.mute_author": ("POST", "/discussion/posts/{peer_post}/mute-author", MODERATORS),
+    "discussion.move_thread": ("POST", "/discussion/threads/{thread}/move", MODERATORS),
+    "discussion.lift_mute": ("POST", "/courses/alpha/discussion/mutes/999999/lift", MODERATORS),
     # likes and follows: any member; an accepted answer is the asker's or a moderator's choice, and {thread} is
     # not a help thread, so members are sent back with the reason (tests/test_discussion_social.py has the rules)
     "discussion.like_post": ("POST", "/discussion/posts/{peer_post}/like", MEMBERS),

@@ -429,7 +429,8 @@ def test_attempt_page_and_quiz_unit_query_counts_do_not_grow_with_attempts(clien
     latest = services.start_attempt(learner, course, "check")
     assert _queries(client, count_queries, attempt_url(latest)) == small_page
     assert _queries(client, count_queries, "/courses/alpha/units/quiz-unit") == small_unit
-    # user, the bell, course with live version, attempt, quiz definition
-    assert small_page == 5
-    # the unit page's six (with my note), then the quiz definition, the learner's attempts and exceptions
-    assert small_unit == 9
+    # user (with the bell's count on its row), course with live version, attempt, quiz definition
+    assert small_page == 4
+    # the unit page's five (with my note; the bell is on the user's row), then the quiz definition, the learner's
+    # attempts and exceptions
+    assert small_unit == 8

@@ -593,6 +593,8 @@ NOT_ACTOR_SERVICES = {
     # (admin.grant_role, admin.revoke_role, admin.suspend_user; quizzes' attempts lock the enrolment)
     "accounts.add_role_grant", "accounts.remove_role_grant", "accounts.set_account_status",
     "learning.lock_enrolment", "accounts.lock_user",
+    # the bell's count on the user row, moved by the notifications area in the transaction that changes them
+    "accounts.change_unread_notifications",
     # the key a form carries
     "portfolio.new_request_key", "announcements.new_request_key",
     # the outbox handler that tells an announcement's audience (the worker; post_announcement checked the policy)
@@ -697,6 +699,43 @@ def test_private_conversations_check_who_may_write(w):
     with pytest.raises(InvalidInput) as refused:
         discussion.send_message(w.learner, space, "")
     assert refused.value.field == "body"
+
+
+def test_review_mutes_and_moves_check_who_asks(w):
+    from moocplatform.discussion import moderation, mutes
+    from moocplatform.discussion import queries as discussion_queries
+    from moocplatform.discussion import services as discussion
+    from moocplatform.errors import Conflict
+
+    post = discussion.comment_on_unit(w.learner, w.course, "m1-u2", "A comment")
+    space = discussion_queries.course_space(w.course.id)
+    category = discussion_queries.forum_categories(space)[0]
+    thread = discussion.start_thread(w.team, space, category.id, "Hello", "A thread")
+    for call in (lambda who: moderation.approve_post(who, post.id), lambda who: moderation.reject_post(who, post.id),
+                 lambda who: moderation.move_thread(who, thread.id, category.id)):
+        for outsider in (ANONYMOUS, w.outsider, w.learner):
+            with pytest.raises(NotFound):
+                call(outsider)
+    with pytest.raises(Conflict):  # not held
+        moderation.approve_post(w.team, post.id)
+    for who in (ANONYMOUS, w.outsider, w.learner):
+        with pytest.raises(PermissionDenied):
+            mutes.mute_learner(who, w.course.id, w.learner, 1, "spam")
+    with pytest.raises(InvalidInput) as refused:
+        mutes.mute_learner(w.team, w.course.id, w.learner, 2, "spam")
+    assert refused.value.field == "days"
+    with pytest.raises(InvalidInput) as refused:
+        mutes.mute_learner(w.team, w.course.id, w.learner, 1, " ")
+    assert refused.value.field == "reason"
+    with pytest.raises(Conflict):  # staff are never muted
+        mutes.mute_learner(w.team, w.course.id, w.admin, 1, "spam")
+    mute = mutes.mute_learner(w.team, w.course.id, w.learner, 1, "spam")
+    for who in (ANONYMOUS, w.outsider, w.learner):
+        with pytest.raises(NotFound):
+            mutes.lift_mute(who, mute.id)
+    with pytest.raises(InvalidInput) as refused:
+        moderation.move_thread(w.team, thread.id, 10**9)
+    assert refused.value.field == "category"
 
 
 def test_likes_follows_and_answers_check_who_asks(w):

@@ -68,6 +68,10 @@ class User(UserMixin, Model):
     # Bumped when every credential of the account must stop working (password change or reset, suspension);
     # a signed-in session is honoured only while it carries the current version.
     auth_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The bell: the person's unread notifications, kept by the notifications area (through
+    # accounts.services.change_unread_notifications) in the transaction that makes or reads them, so that a
+    # page shows it without a query.
+    unread_notifications: Mapped[int] = mapped_column(default=0, server_default="0")
 
     roles: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", lazy="selectin", cascade="all, delete-orphan", foreign_keys="RoleGrant.user_id"
@@ -231,6 +235,7 @@ def _erase_account(user: User) -> None:
     user.password_hash = "!"
     user.status = UserStatus.deleted
     user.email_verified_at = None
+    user.unread_notifications = 0  # the notifications go with the account
     user.roles.clear()
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm.util import identity_key
 
 from .. import audit, clock, personal_data, policy, transaction, validation
 from ..errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
@@ -404,3 +405,24 @@ def ensure_not_last_admin(user: User) -> None:
     if (admins or 0) <= 1:
         raise Conflict(_("This is the last active administrator."))
 
+
+
+# The bell ---------------------------------------------------------------------------------------------------
+
+def change_unread_notifications(user_id: int, delta: int) -> None:
+    """Move a person's unread count (the notifications area calls this in the transaction that makes, reads
+    or deletes notifications). An increment in the database, so concurrent changes add up; never below
+    zero. A copy of the row already loaded in this session reads the new value next time."""
+    if not delta:
+        return
+    moved = User.unread_notifications + delta
+    db.session.execute(sa.update(User).where(User.id == user_id)
+                       .values(unread_notifications=sa.case((moved < 0, 0), else_=moved)),
+                       execution_options={"synchronize_session": False})
+    _forget_loaded_count(user_id)
+
+
+def _forget_loaded_count(user_id: int) -> None:
+    loaded = db.session.identity_map.get(identity_key(User, user_id))
+    if loaded is not None:
+        db.session.expire(loaded, ["unread_notifications"])

@@ -19,7 +19,7 @@ from ..catalog import queries as catalog_queries
 from ..errors import NotFound
 from ..extensions import db
 from . import api_queries, queries, services
-from .membership import is_member, moderates
+from .membership import is_member, may_read_thread, moderates
 from .models import Category, Post, Space, Thread
 from .queries import ShownPost
 
@@ -75,7 +75,7 @@ register_schema("DiscussionThreadPage", {
 register_schema("DiscussionPost", {
     "type": "object", "additionalProperties": False,
     "required": ["id", "thread", "parent", "author", "mine", "body", "html", "created_at", "edited_at", "deleted",
-                 "hidden", "replies", "url"],
+                 "hidden", "held", "replies", "url"],
     "properties": {
         "id": {"type": "integer"}, "thread": {"type": "integer"},
         "parent": {"type": ["integer", "null"], "description": "The post a reply answers (one level deep)."},
@@ -86,6 +86,8 @@ register_schema("DiscussionPost", {
         "created_at": DATE_TIME, "edited_at": NULLABLE_DATE_TIME,
         "deleted": {"type": "boolean", "description": "Taken back by its author: its place stays."},
         "hidden": {"type": "boolean", "description": "Hidden by a moderator (only moderators see such posts)."},
+        "held": {"type": "boolean", "description": "Held for review: only its author and the moderators see it "
+                                                   "until a moderator approves it."},
         "replies": {"type": "array", "items": {"$ref": "#/components/schemas/DiscussionPost"}},
         "url": {"type": "string", "format": "uri", "description": "The post on its thread's page."},
     },
@@ -140,6 +142,7 @@ def post_json(shown: ShownPost, viewer_id: int) -> dict[str, Any]:
             "mine": post.author_id == viewer_id, "body": post.body_source, "html": post.body_html,
             "created_at": _iso(post.created_at), "edited_at": _iso(post.edited_at),
             "deleted": post.deleted_at is not None, "hidden": post.hidden_at is not None,
+            "held": post.held_at is not None,
             "replies": [post_json(reply, viewer_id) for reply in shown.replies],
             "url": url_for("discussion.show_post", post_id=post.id, _external=True)}
 
@@ -193,7 +196,7 @@ def _course_space(slug: str) -> tuple[Any, Space]:
 def _thread(thread_id: int) -> tuple[Thread, Space]:
     thread = db.session.get(Thread, thread_id)
     space = db.session.get(Space, thread.space_id) if thread is not None else None
-    if thread is None or space is None or not is_member(api_user(), space):
+    if thread is None or space is None or not may_read_thread(api_user(), thread, space):
         raise NotFound("No such thread.")
     return thread, space
 
@@ -229,7 +232,8 @@ def list_threads(slug: str, category: int | None, cursor: str | None, limit: int
     after = None
     if (values := _position(page, "p", "t", "i")) is not None:
         after = api_queries.ThreadAfter(bool(values[0]), datetime.fromisoformat(values[1]), int(values[2]))
-    rows, more = api_queries.threads_page(space, category_id=category, after=after, limit=limit)
+    rows, more = api_queries.threads_page(space, category_id=category, after=after, limit=limit,
+                                          viewer_id=api_user().id, moderator=moderates(api_user(), space))
     last = rows[-1][0] if rows and more else None
     return {"items": [thread_json(thread, author) for thread, author in rows],
             "next": page.next_link({"p": int(last.pinned), "t": last.last_post_at.isoformat(), "i": last.id}
@@ -267,7 +271,8 @@ def get_thread(thread_id: int, cursor: str | None, limit: int):
     after = None
     if (values := _position(page, "t", "i")) is not None:
         after = (datetime.fromisoformat(values[0]), int(values[1]))
-    posts, more = api_queries.posts_page(thread, moderator=moderates(viewer, space), after=after, limit=limit)
+    posts, more = api_queries.posts_page(thread, moderator=moderates(viewer, space), after=after, limit=limit,
+                                         viewer_id=viewer.id)
     last = posts[-1].post if posts and more else None
     return {"thread": thread_json(thread, api_queries.thread_author_name(thread)),
             "can_post": not thread.locked,

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from ..catalog.queries import users_by_id
 from ..extensions import db
 from .models import Category, Post, Space, Thread
-from .queries import ShownPost, _replies_of, _shown, _with_authors
+from .queries import ShownPost, _replies_of, _shown, _with_authors, shown_to_members, threads_shown_to_members
 
 
 @dataclass(frozen=True)
@@ -28,11 +28,13 @@ def categories_of(space: Space) -> list[Category]:
                                    .order_by(Category.position, Category.id)))
 
 
-def threads_page(space: Space, *, category_id: int | None, after: ThreadAfter | None,
-                 limit: int) -> tuple[list[tuple[Thread, str]], bool]:
+def threads_page(space: Space, *, category_id: int | None, after: ThreadAfter | None, limit: int,
+                 viewer_id: int | None = None, moderator: bool = False) -> tuple[list[tuple[Thread, str]], bool]:
     """A page of the space's threads (of one category, if given) with their authors' names, and whether more
-    follow: one query on the listing index, one for the authors."""
+    follow: one query on the listing index, one for the authors. Held threads as on the category page."""
     query = sa.select(Thread).where(Thread.space_id == space.id)
+    if not moderator:
+        query = query.where(threads_shown_to_members(viewer_id))
     if category_id is not None:
         query = query.where(Thread.category_id == category_id)
     if after is not None:
@@ -49,18 +51,18 @@ def threads_page(space: Space, *, category_id: int | None, after: ThreadAfter | 
 
 
 def posts_page(thread: Thread, *, moderator: bool, after: tuple[datetime, int] | None,
-               limit: int) -> tuple[list[ShownPost], bool]:
+               limit: int, viewer_id: int | None = None) -> tuple[list[ShownPost], bool]:
     """A page of the thread's posts, oldest first, each with its replies, and whether more follow: two queries.
     Hidden posts only for moderators (as on the thread page)."""
-    query = _with_authors(sa.select(Post).where(Post.thread_id == thread.id, Post.parent_id.is_(None)))
+    query = _with_authors(sa.select(Post).where(Post.thread_id == thread.id, Post.parent_id.is_(None)), viewer_id)
     if not moderator:
-        query = query.where(Post.hidden_at.is_(None))
+        query = query.where(shown_to_members(viewer_id))
     if after is not None:
         moment, post_id = after
         query = query.where(sa.or_(Post.created_at > moment,
                                    sa.and_(Post.created_at == moment, Post.id > post_id)))
     rows = db.session.execute(query.order_by(Post.created_at, Post.id).limit(limit + 1)).all()
-    return _replies_of(_shown(rows[:limit]), include_hidden=moderator), len(rows) > limit
+    return _replies_of(_shown(rows[:limit]), include_hidden=moderator, viewer_id=viewer_id), len(rows) > limit
 
 
 def thread_author_name(thread: Thread) -> str:

@@ -36,6 +36,7 @@ class Participation:
                 .outerjoin(parent, parent.id == Post.parent_id)
                 .where(Space.key == course_space_key(context.course_id), Thread.unit_key.in_(sorted(rules)),
                        Post.author_id.in_(ids), Post.deleted_at.is_(None), Post.hidden_at.is_(None),
+                       Post.held_at.is_(None),
                        sa.or_(parent.id.is_(None), parent.author_id.is_(None), parent.author_id != Post.author_id))
                 .group_by(Post.author_id, Thread.unit_key, is_reply)).all()
             for author_id, unit_key, reply_flag, count in rows:

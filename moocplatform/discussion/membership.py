@@ -47,11 +47,19 @@ def moderates(user: Any, space: Space) -> bool:
     return policy.signed_in(user) and membership_of(space).moderates(user, space)
 
 
+def may_read_thread(user: Any, thread: Thread, space: Space) -> bool:
+    """Members of its space read a thread; one held for review (its opening post waits for a moderator) only
+    its author and the space's moderators."""
+    if not is_member(user, space):
+        return False
+    return thread.held_at is None or thread.author_id == user.id or moderates(user, space)
+
+
 def thread_for_reading(user: Any, thread_id: int) -> tuple[Thread, Space]:
     """A thread and its space for a member of the space; to anybody else it does not exist."""
     thread = db.session.get(Thread, thread_id)
     space = db.session.get(Space, thread.space_id) if thread is not None else None
-    if thread is None or space is None or not is_member(user, space):
+    if thread is None or space is None or not may_read_thread(user, thread, space):
         raise NotFound(_("No such thread."))
     return thread, space
 

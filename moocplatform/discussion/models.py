@@ -68,6 +68,8 @@ class Thread(Model):
     post_count: Mapped[int] = mapped_column(default=0)  # visible posts
     pinned: Mapped[bool] = mapped_column(default=False)
     locked: Mapped[bool] = mapped_column(default=False)
+    # A thread whose opening post is held for review is listed for nobody but its author and the moderators.
+    held_at: Mapped[datetime | None]
     # Likes of the thread's posts by people other than their authors (the "most liked" order).
     like_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # In a help category: the post the thread's author (or a moderator) marked as answering it.
@@ -93,12 +95,17 @@ class Post(Model):
     deleted_at: Mapped[datetime | None]  # by its author: the text is gone, the place in the thread stays
     hidden_at: Mapped[datetime | None]  # by a moderator, or by reports until a moderator decides
     hidden_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # Held for review (a post with links from a new account, or from one with no approved post yet): only
+    # its author and the space's moderators see it until a moderator approves it.
+    held_at: Mapped[datetime | None] = mapped_column(index=True)
+    # What a moderator said when they edited the post (shown under it to everyone).
+    moderator_note: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     # The form's one-time key: a form sent twice makes one post.
     request_key: Mapped[str | None] = mapped_column(sa.String(64))
 
     @property
     def visible(self) -> bool:
-        return self.deleted_at is None and self.hidden_at is None
+        return self.deleted_at is None and self.hidden_at is None and self.held_at is None
 
 
 class Report(Model):
@@ -139,6 +146,24 @@ class Follow(Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     following: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]  # when the current choice was made
+
+
+class Mute(Model):
+    """A learner muted in a course's discussions until a moment (or lifted earlier by a moderator): while it
+    runs they read but do not post, reply, comment or like there."""
+
+    __tablename__ = "discussion_mutes"
+    __table_args__ = (sa.Index("ix_discussion_mutes_course_user", "course_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    muted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    lifted_at: Mapped[datetime | None]
+    lifted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class NoticeReason(StrEnum):

@@ -31,8 +31,7 @@ REPLY = register_notification_kind(NotificationKind(
     default_channel=Channel.email))
 MODERATION = register_notification_kind(NotificationKind(
     "discussion.moderation", label=lambda: str(_l("Moderators' decisions about your posts")),
-    describe=lambda p: (_("A moderator hid your post in “%(thread)s”", thread=p.get("thread", "")) if p.get("hidden")
-                        else _("A moderator restored your post in “%(thread)s”", thread=p.get("thread", ""))),
+    describe=lambda p: _describe_moderation(p),
     default_channel=Channel.in_app))
 
 MENTION = register_notification_kind(NotificationKind(
@@ -117,13 +116,28 @@ def subscribe() -> None:
     outbox.register_kind(TELL_FOLLOWERS, tell_followers, transactional=True)
 
 
-def moderation_outcome(post: Any, *, hidden: bool) -> None:
+def moderation_outcome(post: Any, *, hidden: bool, outcome: str = "") -> None:
+    """Tell the author what a moderator decided: hidden or restored, or (for a held post) approved or not."""
     if post.author_id is None:
         return
     recipient = users_by_id({post.author_id}).get(post.author_id)
     thread = db.session.get_one(Thread, post.thread_id)
+    params: dict[str, Any] = {"thread": thread.title, "hidden": hidden}
+    if outcome:
+        params["outcome"] = outcome
     if recipient is not None:
-        notify(recipient, MODERATION.name, {"thread": thread.title, "hidden": hidden}, link=thread_link(thread, post))
+        notify(recipient, MODERATION.name, params, link=thread_link(thread, post))
+
+
+def _describe_moderation(p: dict[str, Any]) -> str:
+    thread = p.get("thread", "")
+    if p.get("outcome") == "approved":
+        return _("A moderator approved your post in “%(thread)s”: everyone sees it now", thread=thread)
+    if p.get("outcome") == "rejected":
+        return _("A moderator did not approve your post in “%(thread)s”", thread=thread)
+    if p.get("hidden"):
+        return _("A moderator hid your post in “%(thread)s”", thread=thread)
+    return _("A moderator restored your post in “%(thread)s”", thread=thread)
 
 
 def _message_added(actor: Any, space: Any, post: Any) -> None:

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..personal_data import delete_rows, register, rows_as_dicts
-from .models import Follow, Like, Post, PostNotice, Report, SpaceMember, Thread
+from .models import Follow, Like, Mute, Post, PostNotice, Report, SpaceMember, Thread
 
 
 def _anonymise_posts(user) -> None:
@@ -48,3 +48,7 @@ register(PostNotice, section="discussion_post_notices", rule="delete",
          export=lambda user: rows_as_dicts(PostNotice, PostNotice.user_id == user.id),
          erase=lambda user: delete_rows(PostNotice, PostNotice.user_id == user.id),
          reason="which posts a person was told of, and why, says what they were mentioned in")
+register(Mute, section="discussion_mutes", rule="delete",
+         export=lambda user: rows_as_dicts(Mute, Mute.user_id == user.id),
+         erase=lambda user: delete_rows(Mute, Mute.user_id == user.id),
+         reason="a mute is about the person muted; the moderators' decisions are in the audit log")

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from .. import dialect
+from .. import clock, dialect
 from ..accounts.models import User
 from ..catalog.models import Course, CourseVersion, Unit
 from ..catalog.queries import Outline, outline_for, unit_body
@@ -19,7 +19,7 @@ from ..html import highlighted
 from ..pagination import Page
 from ..query_args import MAX_PAGE, parse_whole_number
 from .membership import is_member, moderates
-from .models import Category, Like, Post, Report, Space, SpaceMember, Thread
+from .models import Category, Like, Mute, Post, Report, Space, SpaceMember, Thread
 
 PANEL_POSTS = 20
 THREADS_PER_PAGE = 25
@@ -74,6 +74,17 @@ def _shown(rows) -> list[ShownPost]:
             for post, name, handle, likes, liked in rows]
 
 
+def shown_to_members(viewer_id: int | None) -> sa.ColumnElement[bool]:
+    """The posts a member who moderates nothing sees: not hidden, and not held for review unless their own
+    (its author sees it, marked as waiting). Deleted posts keep their place."""
+    return sa.and_(Post.hidden_at.is_(None), sa.or_(Post.held_at.is_(None), Post.author_id == (viewer_id or 0)))
+
+
+def threads_shown_to_members(viewer_id: int | None) -> sa.ColumnElement[bool]:
+    """Threads opened by a held post are listed for their author (and moderators) only."""
+    return sa.or_(Thread.held_at.is_(None), Thread.author_id == (viewer_id or 0))
+
+
 def _replies_of(top: list[ShownPost], *, include_hidden: bool, viewer_id: int | None = None) -> list[ShownPost]:
     """Attach every reply of these posts, in one query."""
     if not top:
@@ -84,7 +95,7 @@ def _replies_of(top: list[ShownPost], *, include_hidden: bool, viewer_id: int | 
     query = _with_authors(sa.select(Post).where(Post.thread_id.in_(threads),
                                                 Post.parent_id.in_([s.post.id for s in top])), viewer_id)
     if not include_hidden:
-        query = query.where(Post.hidden_at.is_(None))
+        query = query.where(shown_to_members(viewer_id))
     by_parent: dict[int, list[ShownPost]] = {}
     for reply in _shown(db.session.execute(query.order_by(Post.created_at, Post.id)).all()):
         by_parent.setdefault(reply.post.parent_id or 0, []).append(reply)
@@ -116,7 +127,7 @@ def unit_panel(viewer: Any, course: Any, unit_key: str) -> UnitPanelData:
         query = _with_authors(sa.select(Post).where(Post.thread_id == thread.id, Post.parent_id.is_(None)),
                               viewer.id)
         if not moderator:
-            query = query.where(Post.hidden_at.is_(None))
+            query = query.where(shown_to_members(viewer.id))
         rows = db.session.execute(query.order_by(Post.created_at.desc(), Post.id.desc()).limit(PANEL_POSTS + 1)).all()
         more = len(rows) > PANEL_POSTS
         posts = _replies_of(_shown(rows[:PANEL_POSTS]), include_hidden=moderator, viewer_id=viewer.id)
@@ -143,6 +154,12 @@ def forum_index(space: Space, outline: Outline | None) -> ForumIndex:
     return ForumIndex(space, categories, [(u, threads.get(u.key)) for u in units])
 
 
+def forum_categories(space: Space) -> list[Category]:
+    """The space's categories in their order (where a moderator may move a thread): one query."""
+    return list(db.session.scalars(sa.select(Category).where(Category.space_id == space.id)
+                                   .order_by(Category.position, Category.id)))
+
+
 @dataclass(frozen=True)
 class ThreadRow:
     thread: Thread
@@ -153,13 +170,17 @@ THREAD_SORTS = ("activity", "newest", "liked", "unanswered")
 POST_SORTS = ("oldest", "newest", "liked")
 
 
-def category_threads(category: Category, page_text: str, sort: str = "activity") -> Page:
+def category_threads(category: Category, page_text: str, sort: str = "activity", *, viewer_id: int | None = None,
+                     moderator: bool = False) -> Page:
     """Threads of a category, pinned first, then by the order asked for: latest activity (the default), newest,
     most liked, or unanswered only (nobody replied yet; newest first). The total comes from the stored
-    counter, except for unanswered, which counts."""
+    counter, except for unanswered, which counts. Threads held for review only for their author and the
+    moderators."""
     sort = sort if sort in THREAD_SORTS else "activity"
     query = (sa.select(Thread, User.display_name).outerjoin(User, User.id == Thread.author_id)
              .where(Thread.space_id == category.space_id, Thread.category_id == category.id))
+    if not moderator:
+        query = query.where(threads_shown_to_members(viewer_id))
     order = {"activity": (Thread.last_post_at.desc(),), "newest": (Thread.created_at.desc(),),
              "liked": (Thread.like_count.desc(), Thread.last_post_at.desc()),
              "unanswered": (Thread.created_at.desc(),)}[sort]
@@ -181,7 +202,7 @@ def thread_posts(thread: Thread, page_text: str, *, moderator: bool, viewer_id: 
     likes and the viewer's likes: a count and two queries."""
     base = sa.select(Post).where(Post.thread_id == thread.id, Post.parent_id.is_(None))
     if not moderator:
-        base = base.where(Post.hidden_at.is_(None))
+        base = base.where(shown_to_members(viewer_id))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
     pages = max(1, -(-total // POSTS_PER_PAGE))
     number = min(max(1, int(page_text) if page_text.isdigit() else 1), pages)
@@ -197,14 +218,14 @@ def thread_posts(thread: Thread, page_text: str, *, moderator: bool, viewer_id: 
     return Page(_replies_of(_shown(rows), include_hidden=moderator, viewer_id=viewer_id), number, pages, total)
 
 
-def page_of_post(post: Post, *, moderator: bool) -> int:
+def page_of_post(post: Post, *, moderator: bool, viewer_id: int | None = None) -> int:
     """The page of its thread that shows a post (a reply shows under its parent): one count."""
     top = db.session.get_one(Post, post.parent_id) if post.parent_id is not None else post
     earlier = sa.select(sa.func.count()).select_from(Post).where(
         Post.thread_id == top.thread_id, Post.parent_id.is_(None),
         sa.or_(Post.created_at < top.created_at, sa.and_(Post.created_at == top.created_at, Post.id < top.id)))
     if not moderator:
-        earlier = earlier.where(Post.hidden_at.is_(None))
+        earlier = earlier.where(shown_to_members(viewer_id))
     return (db.session.scalar(earlier) or 0) // POSTS_PER_PAGE + 1
 
 
@@ -249,6 +270,37 @@ def moderation_queue(space: Space) -> list[QueueItem]:
                                  .where(Post.space_id == space.id, Report.resolved_at.is_(None))
                                  .order_by(Report.created_at)).all()
     return _queue_items(reports)
+
+
+def held_posts(space: Space) -> list[QueueItem]:
+    """Posts waiting for review in the space (not rejected, not deleted), longest waiting first, each with its
+    author's name and thread: one query."""
+    author = aliased(User)
+    rows = db.session.execute(
+        sa.select(Post, author.display_name, Thread).outerjoin(author, author.id == Post.author_id)
+        .join(Thread, Thread.id == Post.thread_id)
+        .where(Post.space_id == space.id, Post.held_at.is_not(None), Post.hidden_at.is_(None),
+               Post.deleted_at.is_(None))
+        .order_by(Post.held_at, Post.id)).all()
+    return [QueueItem(post, name or "", thread, 0, [], post.held_at) for post, name, thread in rows]
+
+
+@dataclass(frozen=True)
+class MuteRow:
+    mute: Mute
+    learner_name: str
+    muted_by_name: str
+
+
+def running_mutes(course_id: int) -> list[MuteRow]:
+    """The course's mutes still running, soonest ending first, with the names: one query."""
+    learner, muter = aliased(User), aliased(User)
+    rows = db.session.execute(
+        sa.select(Mute, learner.display_name, muter.display_name)
+        .join(learner, learner.id == Mute.user_id).outerjoin(muter, muter.id == Mute.muted_by_id)
+        .where(Mute.course_id == course_id, Mute.lifted_at.is_(None), Mute.ends_at > clock.now())
+        .order_by(Mute.ends_at, Mute.id)).all()
+    return [MuteRow(mute, name or "", by or "") for mute, name, by in rows]
 
 
 def participation_rules(context: Any) -> dict[str, dict[str, Any]]:
@@ -308,7 +360,8 @@ def search_space(space: Space, text: str, page: int) -> tuple[list[str], Page]:
     if not terms:
         return terms, Page([], 1, 1, 0)
     search = dialect.text_search(db.session, Post.__table__, "body_source", terms)
-    visible = (Post.space_id == space.id, Post.deleted_at.is_(None), Post.hidden_at.is_(None))
+    visible = (Post.space_id == space.id, Post.deleted_at.is_(None), Post.hidden_at.is_(None),
+               Post.held_at.is_(None))
     most = MOST_PAGES * RESULTS_PER_PAGE
     matches = search.apply(sa.select(Post.id).select_from(Post)).where(*visible).limit(most + 1).subquery()
     total = db.session.scalar(sa.select(sa.func.count()).select_from(matches)) or 0

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..transaction import add_unless_present
 from .membership import moderates, thread_for_reading
 from .models import Category, Like, Post, Space, Thread
+from .mutes import refuse_while_muted
 from .services import get_post
 
 HELP_CATEGORY = "help"
@@ -23,6 +24,10 @@ def _likeable(actor: Any, post_id: int) -> tuple[Post, Space]:
     post, space = get_post(actor, post_id)
     if space.membership == "private":
         raise Conflict(_("Messages in a conversation take no likes."))
+    refuse_while_muted(actor, space.course_id)
+    # Read the post again under a shared lock: a moderator hiding it meanwhile either waits for this like (and
+    # then takes it out of the thread's count) or has hidden it, and the like is refused.
+    db.session.refresh(post, with_for_update={"read": True})
     if not post.visible:
         raise Conflict(_("This post is not shown any more."))
     if post.author_id == actor.id:
@@ -45,13 +50,16 @@ def like_post(actor: Any, post_id: int) -> bool:
 
 
 def unlike_post(actor: Any, post_id: int) -> bool:
-    """Take a like back. Returns False when there was none."""
+    """Take a like back. Returns False when there was none. Only a shown post's likes are in its thread's
+    count (hiding or deleting a post takes its likes out of it)."""
     post, _space = get_post(actor, post_id)
+    db.session.refresh(post, with_for_update={"read": True})
     result = db.session.execute(sa.delete(Like).where(Like.post_id == post.id, Like.user_id == actor.id),
                                 execution_options={"synchronize_session": False})
     if not getattr(result, "rowcount", 0):
         return False
-    _count_like(post, -1)
+    if post.visible:
+        _count_like(post, -1)
     return True
 
 

@@ -20,7 +20,8 @@ from ..people import queries as people_queries
 from . import follows, notices, queries
 from .membership import is_member, moderates
 from .mentions import Mentions, resolve_mentions
-from .models import Category, Post, Space, SpaceMember, Thread
+from .models import Category, Like, Post, Space, SpaceMember, Thread
+from .mutes import refuse_while_muted
 
 MAX_CHARACTERS = 10_000
 MAX_LINKS = 5
@@ -29,6 +30,9 @@ RATE_WINDOW = timedelta(minutes=10)
 RATE_POSTS = 10
 EDIT_WINDOW = timedelta(minutes=30)
 PRIVATE_SPACE_MAX = 8
+# Posts with links from accounts younger than this, or from people with no published post yet, wait for a
+# moderator (links are what spam is made of; a person who took part before is trusted with them).
+NEW_ACCOUNT = timedelta(hours=24)
 
 
 class PostingTooFast(InvalidInput):
@@ -193,6 +197,7 @@ def _check_can_write(actor: Any, space: Space, thread: Thread | None) -> None:
         outline = queries.live_outline(space.course_id)
         if thread is not None and thread.unit_key and (outline is None or thread.unit_key not in outline.by_key):
             raise Conflict(_("This unit is no longer part of the course: its discussion is read-only."))
+        refuse_while_muted(actor, space.course_id)
     since = clock.now() - RATE_WINDOW
     recent = db.session.execute(sa.select(sa.func.count(), sa.func.min(Post.created_at)).where(
         Post.author_id == actor.id, Post.created_at > since)).one()
@@ -212,8 +217,10 @@ def _add_post(actor: Any, space: Space, thread: Thread, body: str, *, parent: Po
               request_key: str | None) -> Post:
     source, html, mentions = _render_body(body, space)
     now = clock.now()
+    held = needs_review(actor, space, html)
     post = Post(thread_id=thread.id, space_id=space.id, parent_id=parent.id if parent else None, author_id=actor.id,
-                body_source=source, body_html=html, created_at=now, request_key=request_key or None)
+                body_source=source, body_html=html, created_at=now, request_key=request_key or None,
+                held_at=now if held else None)
     try:
         with db.session.begin_nested():  # the same form sent twice at once: the second finds the first
             db.session.add(post)
@@ -222,15 +229,39 @@ def _add_post(actor: Any, space: Space, thread: Thread, body: str, *, parent: Po
         if earlier is None:
             raise
         return earlier
+    follows.follow_on_posting(actor, space, thread)
+    if held:  # nobody else sees it, counts it or hears of it until a moderator approves it
+        db.session.flush()
+        return post
+    publish_counts(thread, post)
+    notices.post_added(actor, space, thread, post, parent, mentions.members)
+    return post
+
+
+def publish_counts(thread: Thread, post: Post) -> None:
+    """A post others now see counts in its thread and category, and is the thread's latest activity."""
     thread.post_count += 1
-    thread.last_post_at = now
+    thread.last_post_at = max(thread.last_post_at, post.created_at)
     if thread.category_id is not None:
         db.session.execute(sa.update(Category).where(Category.id == thread.category_id)
                            .values(post_count=Category.post_count + 1))
     db.session.flush()
-    follows.follow_on_posting(actor, space, thread)
-    notices.post_added(actor, space, thread, post, parent, mentions.members)
-    return post
+
+
+def needs_review(actor: Any, space: Space, html: str) -> bool:
+    """Whether a post is held for review: it has links, its space has moderators (a private conversation has
+    none: its members block or report), its author moderates neither it nor the platform, and the author's
+    account is younger than NEW_ACCOUNT or has no published post (one not held, hidden or deleted)."""
+    if space.membership == "private" or not link_count(html):
+        return False
+    if moderates(actor, space) or policy.is_admin(actor):
+        return False
+    if clock.now() - actor.created_at < NEW_ACCOUNT:
+        return True
+    published = db.session.scalar(sa.select(Post.id).where(
+        Post.author_id == actor.id, Post.held_at.is_(None), Post.hidden_at.is_(None),
+        Post.deleted_at.is_(None)).limit(1))
+    return published is None
 
 
 def start_thread(actor: Any, space: Space, category_id: int | None, title: str, body: str, *,
@@ -247,9 +278,12 @@ def start_thread(actor: Any, space: Space, category_id: int | None, title: str, 
                     author_id=actor.id, created_at=now, last_post_at=now)
     db.session.add(thread)
     db.session.flush()
-    if category is not None:
+    post = _add_post(actor, space, thread, body, parent=None, request_key=request_key)
+    if post.held_at is not None:  # the thread waits with its opening post
+        thread.held_at = post.held_at
+    elif category is not None:
         category.thread_count += 1
-    _add_post(actor, space, thread, body, parent=None, request_key=request_key)
+    db.session.flush()
     return thread
 
 
@@ -315,6 +349,8 @@ def get_post(actor: Any, post_id: int) -> tuple[Post, Space]:
     space = db.session.get_one(Space, post.space_id)
     if not is_member(actor, space):
         raise NotFound(_("No such post."))
+    if post.held_at is not None and post.author_id != actor.id and not moderates(actor, space):
+        raise NotFound(_("No such post."))  # held for review: only its author and the moderators see it
     return post, space
 
 
@@ -324,7 +360,11 @@ def may_edit(actor: Any, post: Post, space: Space) -> bool:
     return moderates(actor, space) or own and clock.now() - post.created_at <= EDIT_WINDOW
 
 
-def edit_post(actor: Any, post_id: int, body: str) -> Post:
+MAX_NOTE = 500
+
+
+def edit_post(actor: Any, post_id: int, body: str, note: str = "") -> Post:
+    """The author edits their post; a moderator edits anyone's with a note that is shown with it."""
     post, space = get_post(actor, post_id)
     own = post.author_id == actor.id
     if not may_edit(actor, post, space):
@@ -334,8 +374,21 @@ def edit_post(actor: Any, post_id: int, body: str) -> Post:
         raise Conflict(_("A deleted post cannot be edited."))
     if space.membership == "private" and not private_space_writable(actor, space):
         raise Conflict(_("This conversation is read-only: you can no longer write to this person."))
+    moderator = moderates(actor, space)
+    if space.course_id is not None and not moderator:
+        refuse_while_muted(actor, space.course_id)
+    note = " ".join((note or "").split())
+    if len(note) > MAX_NOTE:
+        raise InvalidInput(_("The note is too long (at most %(n)d characters).", n=MAX_NOTE), field="note")
+    if not own and moderator and not note:
+        raise InvalidInput(_("Say why you edit someone else's post: the note is shown with it."), field="note")
     post.body_source, post.body_html, mentions = _render_body(body, space)
     post.edited_at = clock.now()
+    if not own:
+        post.moderator_note = note
+    if own and post.held_at is None and needs_review(actor, space, post.body_html):
+        # links added to a published post by an author who would be held: it waits again
+        set_visibility(post, lambda: setattr(post, "held_at", clock.now()))
     db.session.flush()
     if post.visible:
         notices.post_edited(actor, space, post, mentions.members)
@@ -348,10 +401,9 @@ def delete_own_post(actor: Any, post_id: int) -> Post:
     if post.author_id != actor.id:
         raise PermissionDenied(_("You can only delete your own posts."))
     if post.deleted_at is None:
-        post.deleted_at = clock.now()
+        set_visibility(post, lambda: setattr(post, "deleted_at", clock.now()))
         post.body_source = ""
         post.body_html = ""
-        _count_visible(post, -1 if post.hidden_at is None else 0)
         thread = db.session.get_one(Thread, post.thread_id)
         if thread.accepted_post_id == post.id:  # a deleted answer answers nothing
             thread.accepted_post_id = None
@@ -359,11 +411,25 @@ def delete_own_post(actor: Any, post_id: int) -> Post:
     return post
 
 
-def _count_visible(post: Post, delta: int) -> None:
-    if not delta:
+def set_visibility(post: Post, change: Any) -> None:
+    """Apply a change to whether others see a post (hide, restore, delete, hold, approve) and keep its thread's
+    counters to the visible posts: the post and category counts and the likes the "most liked" order uses.
+    The post's row is written first, so a like made meanwhile either waits for it (reactions lock the row)
+    or is counted here."""
+    before = post.visible
+    change()
+    db.session.flush()
+    if before == post.visible:
         return
+    delta = 1 if post.visible else -1
     thread = db.session.get_one(Thread, post.thread_id)
     thread.post_count += delta
+    likes = sa.select(sa.func.count()).select_from(Like).where(Like.post_id == post.id).scalar_subquery()
+    db.session.execute(sa.update(Thread).where(Thread.id == thread.id)
+                       .values(like_count=Thread.like_count + delta * likes),
+                       execution_options={"synchronize_session": False})
+    db.session.expire(thread, ["like_count"])
     if thread.category_id is not None:
         db.session.execute(sa.update(Category).where(Category.id == thread.category_id)
                            .values(post_count=Category.post_count + delta))
+    db.session.flush()

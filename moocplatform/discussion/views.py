@@ -9,14 +9,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import clock, query_args
+from ..accounts import services as accounts
 from ..catalog import queries as catalog_queries
 from ..errors import NotFound
 from ..extensions import db
 from ..forms import EmptyForm, apply_form, apply_or_flash
 from ..urls import is_safe_next
-from . import follows, moderation, queries, reactions, services
-from .forms import EditForm, ModerationForm, PostForm, ReportForm, ThreadForm
-from .membership import is_member, moderates
+from . import follows, moderation, mutes, queries, reactions, services
+from .forms import EditForm, ModerationForm, MoveForm, MuteForm, PostForm, ReportForm, ThreadForm
+from .membership import is_member, may_read_thread, moderates
 from .models import Category, Post, Space, Thread
 
 bp = Blueprint("discussion", __name__, template_folder="templates")
@@ -35,9 +36,18 @@ def _thread(thread_id: int) -> tuple[Thread, Space]:
     if thread is None:
         abort(404)
     space = db.session.get_one(Space, thread.space_id)
-    if not is_member(current_user, space):
+    if not may_read_thread(current_user, thread, space):
         abort(404)
     return thread, space
+
+
+HELD_MESSAGE = "Your post waits for a moderator: posts with links from new members are reviewed first. " \
+               "Others see it once it is approved."
+
+
+def _flash_if_held(post: Post | None) -> None:
+    if post is not None and post.held_at is not None:
+        flash(_(HELD_MESSAGE), "info")
 
 
 def _thread_url(thread: Thread, post: Post | None = None, page: int | None = None) -> str:
@@ -63,7 +73,8 @@ def category_page(slug: str, category_id: int, form: ThreadForm | None = None, s
         abort(404)
     sort = request.args.get("sort", "activity")
     sort = sort if sort in queries.THREAD_SORTS else "activity"
-    page = queries.category_threads(category, request.args.get("page", "1"), sort)
+    page = queries.category_threads(category, request.args.get("page", "1"), sort, viewer_id=current_user.id,
+                                    moderator=moderates(current_user, space))
     return render_template("discussion/category.html", course=course, category=category, page=page, sort=sort,
                            sorts=queries.THREAD_SORTS, form=form or ThreadForm(), can_post=not course.is_archived,
                            is_help=category.key == reactions.HELP_CATEGORY), status
@@ -78,6 +89,8 @@ def start_thread(slug: str, category_id: int):
         ok, thread = apply_form(form, lambda: services.start_thread(
             current_user, space, category_id, form.title.data, form.body.data, request_key=form.request_key.data))
         if ok and thread is not None:
+            if thread.held_at is not None:
+                flash(_(HELD_MESSAGE), "info")
             return redirect(_thread_url(thread))
     return category_page(slug, category_id, form=form, status=422)
 
@@ -117,6 +130,8 @@ def thread_page(thread_id: int, form: PostForm | None = None, status: int = 200)
                            edit_window=services.EDIT_WINDOW, report_form=ReportForm(),
                            moderation_form=ModerationForm(), sort=sort, sorts=queries.POST_SORTS,
                            following=follows.is_following(current_user, thread) if space.course_id else None,
+                           categories=queries.forum_categories(space) if moderator and thread.category_id else [],
+                           mute_days=mutes.MUTE_DAYS,
                            may_accept=help_thread and reactions.may_accept(current_user, thread, space),
                            opening_id=reactions.opening_post_id(thread.id) if help_thread else None), status
 
@@ -129,7 +144,9 @@ def show_post(post_id: int):
     if post is None:
         abort(404)
     thread, space = _thread(post.thread_id)
-    page = queries.page_of_post(post, moderator=moderates(current_user, space))
+    if post.held_at is not None and post.author_id != current_user.id and not moderates(current_user, space):
+        abort(404)  # held for review: only its author and the moderators know of it
+    page = queries.page_of_post(post, moderator=moderates(current_user, space), viewer_id=current_user.id)
     return redirect(_thread_url(thread, post, page=page if page > 1 else None))
 
 
@@ -152,6 +169,7 @@ def reply(thread_id: int):
         ok, post = apply_form(form, lambda: services.reply(current_user, thread, form.body.data, parent_id=parent,
                                                          request_key=form.request_key.data))
         if ok and post is not None:
+            _flash_if_held(post)
             return redirect(_thread_url(thread, post))
     return thread_page(thread_id, form=form, status=422)
 
@@ -164,7 +182,9 @@ def comment_on_unit(slug: str, key: str):
     if form.validate_on_submit():
         ok, post = apply_or_flash(lambda: services.comment_on_unit(current_user, course, key, form.body.data,
                                                                    request_key=form.request_key.data))
-        if ok:
+        if ok and post is not None and post.held_at is not None:
+            _flash_if_held(post)
+        elif ok:
             flash(_("Your comment is posted."), "success")
             return redirect(url_for("learning.unit_page", slug=slug, key=key, _anchor=f"post-{post.id}"
                                     if post is not None else None))
@@ -180,12 +200,14 @@ def edit_post(post_id: int):
     if not services.may_edit(current_user, post, space):
         abort(403)
     thread = db.session.get_one(Thread, post.thread_id)
-    form = EditForm(data={"body": post.body_source} if request.method == "GET" else None)
+    form = EditForm(data={"body": post.body_source, "note": post.moderator_note} if request.method == "GET" else None)
     if form.validate_on_submit():
-        ok, _result = apply_form(form, lambda: services.edit_post(current_user, post_id, form.body.data))
+        ok, _result = apply_form(form, lambda: services.edit_post(current_user, post_id, form.body.data,
+                                                                  form.note.data or ""))
         if ok:
             return redirect(_thread_url(thread, post))
-    return render_template("discussion/edit.html", form=form, post=post, thread=thread), 422 if form.errors else 200
+    return render_template("discussion/edit.html", form=form, post=post, thread=thread,
+                           own=post.author_id == current_user.id), 422 if form.errors else 200
 
 
 def _post_button(action, post_id: int, message: str, form_class=ModerationForm, *, moderators_only=False):
@@ -232,6 +254,67 @@ def restore_post(post_id: int):
                         post_id, _("The post is shown again."), moderators_only=True)
 
 
+@bp.post("/discussion/posts/<id:post_id>/approve")
+@login_required
+def approve_post(post_id: int):
+    return _post_button(lambda form: moderation.approve_post(current_user, post_id, form.reason.data or ""),
+                        post_id, _("The post is approved: everyone sees it now."), moderators_only=True)
+
+
+@bp.post("/discussion/posts/<id:post_id>/reject")
+@login_required
+def reject_post(post_id: int):
+    return _post_button(lambda form: moderation.reject_post(current_user, post_id, form.reason.data or ""),
+                        post_id, _("The post is rejected: only moderators see it."), moderators_only=True)
+
+
+@bp.post("/discussion/posts/<id:post_id>/mute-author")
+@login_required
+def mute_author(post_id: int):
+    """Mute the author of a post in the post's course, for a time the moderator chooses."""
+    post, space = services.get_post(current_user, post_id)
+    if not moderates(current_user, space) or space.course_id is None or post.author_id is None:
+        abort(403)
+
+    def mute(form):
+        learner = accounts.require_user(post.author_id)
+        return mutes.mute_learner(current_user, space.course_id, learner, int(form.days.data), form.reason.data)
+
+    return _post_button(mute, post_id, _("The author is muted in this course."), MuteForm)
+
+
+@bp.post("/discussion/threads/<id:thread_id>/move")
+@login_required
+def move_thread(thread_id: int):
+    thread, space = _thread(thread_id)
+    if not moderates(current_user, space):
+        abort(403)
+    form = MoveForm()
+    if form.validate_on_submit() and (form.category.data or "").isdigit():
+        ok, _result = apply_or_flash(lambda: moderation.move_thread(current_user, thread_id, int(form.category.data),
+                                                                    form.reason.data or ""))
+        if ok:
+            flash(_("The thread is moved."), "success")
+    else:
+        flash(_("Choose a category of this forum."), "error")
+    return redirect(_thread_url(thread))
+
+
+@bp.post("/courses/<key:slug>/discussion/mutes/<id:mute_id>/lift")
+@login_required
+def lift_mute(slug: str, mute_id: int):
+    course, space = _course_forum(slug)
+    if not moderates(current_user, space):
+        abort(403)
+    form = ModerationForm()
+    if form.validate_on_submit():
+        ok, _result = apply_or_flash(lambda: mutes.lift_mute(current_user, mute_id, form.reason.data or "",
+                                                             course_id=course.id))
+        if ok:
+            flash(_("The mute is lifted: the learner can post again."), "success")
+    return redirect(url_for("discussion.moderation_queue", slug=slug, _anchor="mutes"))
+
+
 @bp.post("/discussion/threads/<id:thread_id>/moderate")
 @login_required
 def moderate_thread(thread_id: int):
@@ -262,6 +345,7 @@ def moderation_queue(slug: str):
         abort(403)
     items = queries.moderation_queue(space)
     return render_template("discussion/moderation.html", course=course, items=items, now=clock.now(),
+                           held=queries.held_posts(space), mutes=queries.running_mutes(course.id),
                            form=ModerationForm())
 
 

@@ -16,11 +16,17 @@ PAGE_SIZE = 30
 
 
 def unread_count(user: Any) -> int:
-    """The bell: one query on the (user_id, read_at) index."""
+    """The bell: the count kept on the person's row (services keep it in step), so a page adds no query."""
     if not getattr(user, "is_authenticated", False):
         return 0
+    return max(0, user.unread_notifications or 0)
+
+
+def counted_unread(user_id: int) -> int:
+    """The unread notifications counted (one query on the (user_id, read_at) index): what the kept count
+    must equal."""
     return db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
 
 
 def notifications_page(user: Any, page: str) -> Page:

@@ -11,6 +11,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from .. import clock
+from ..accounts.services import change_unread_notifications
 from ..errors import InvalidInput, NotFound, PermissionDenied
 from ..extensions import db
 from ..mail import queue_mail
@@ -51,6 +52,7 @@ def notify(recipient: Any, kind: str, params: dict[str, Any], *, link: str) -> N
                        digest_pending=period is not None, digest_period=period)
     db.session.add(row)
     db.session.flush()
+    change_unread_notifications(recipient.id, 1)
     if channel == Channel.email:
         stop = unsubscribe_url(recipient, kind)
         queue_mail(recipient.email, SINGLE_MAIL, recipient_id=recipient.id, list_unsubscribe=stop, kind=kind,
@@ -118,18 +120,26 @@ def _set_channel(user_id: int, kind: str, channel: Channel) -> None:
 
 
 def mark_all_read(actor: Any) -> int:
+    """Returns how many were unread; the bell goes down by as many (one made meanwhile stays unread)."""
     result = db.session.execute(
         sa.update(Notification).where(Notification.user_id == actor.id, Notification.read_at.is_(None))
         .values(read_at=clock.now()), execution_options={"synchronize_session": False})
-    return getattr(result, "rowcount", 0) or 0
+    marked = getattr(result, "rowcount", 0) or 0
+    change_unread_notifications(actor.id, -marked)
+    return marked
 
 
 def open_notification(actor: Any, notification_id: int) -> Notification:
-    """Mark one notification read and return it (for its link); another's is not found."""
+    """Mark one notification read and return it (for its link); another's is not found. Opened twice at once,
+    it is read once: the update that finds it unread moves the bell."""
     row = db.session.get(Notification, notification_id)
     if row is None or row.user_id != actor.id:
         raise NotFound(_("No such notification."))
     if row.read_at is None:
-        row.read_at = clock.now()
-        db.session.flush()
+        result = db.session.execute(
+            sa.update(Notification).where(Notification.id == row.id, Notification.read_at.is_(None))
+            .values(read_at=clock.now()), execution_options={"synchronize_session": False})
+        if getattr(result, "rowcount", 0):
+            change_unread_notifications(actor.id, -1)
+        db.session.refresh(row, ["read_at"])
     return row

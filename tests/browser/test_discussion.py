@@ -1,7 +1,8 @@
 """Discussing a unit in the browser: a learner comments under a discussion unit, another replies from the
 thread page and the first sees the bell; a learner mentions another, who sees the bell, likes and answers,
 gets the daily summary and stops it from the mail's link; a moderator hides a reported post; a question in
-the help category gets its accepted answer. Every page passes axe."""
+the help category gets its accepted answer; a newcomer's link waits until the course team approves it. Every
+page passes axe."""
 from __future__ import annotations
 
 import pytest
@@ -166,3 +167,38 @@ def test_a_mention_reaches_the_bell_and_the_daily_summary_and_a_moderator_hides_
     expect(noor.locator(".thread-list li", has_text="How long should a review session be?")
            .get_by_text("Answered")).to_be_visible()
 
+
+
+LINK_UNIT = "/courses/learning-to-learn/units/l2l-m1-why-learn"
+
+
+def test_a_newcomers_link_waits_for_a_moderator_who_approves_it(new_context, live_server):
+    """A learner with no published post shares a link: it waits, marked, unseen by others, until the course
+    team approves it from the queue; then everyone sees it."""
+    _learners(live_server, ("lena", "lena@example.org", "Lena Linker"), ("omar", "omar@example.org", "Omar Other"))
+    lena = new_context(as_user="lena").new_page()
+    lena.goto(LINK_UNIT)
+    panel = lena.get_by_role("region", name="Discuss this step")
+    panel.get_by_label("Your comment").fill("A planner I like: https://example.org/weekly-planner")
+    panel.get_by_role("button", name="Post", exact=True).click()
+    expect(lena.get_by_text("Your post waits for a moderator")).to_be_visible()
+    expect(panel.get_by_text("Awaiting review")).to_be_visible()
+    assert_accessible(lena)
+
+    omar = new_context(as_user="omar").new_page()
+    omar.goto(LINK_UNIT)
+    expect(omar.get_by_text("weekly-planner")).to_have_count(0)
+
+    team = new_context(as_user="course_team").new_page()
+    team.goto("/courses/learning-to-learn/discussion/moderation")
+    held = team.get_by_role("region", name="Held for review")
+    expect(held).to_contain_text("waits for review")
+    assert_accessible(team)
+    item = held.locator("article.queue-item", has_text="weekly-planner")
+    item.get_by_label("Why").first.fill("A useful link")
+    item.get_by_role("button", name="Approve").click()
+    expect(team.get_by_text("The post is approved")).to_be_visible()
+    omar.goto(LINK_UNIT)
+    expect(omar.get_by_role("link", name="https://example.org/weekly-planner")).to_be_visible()
+    lena.goto("/my-learning")
+    expect(lena.get_by_role("link", name="Notifications")).to_contain_text("1")
