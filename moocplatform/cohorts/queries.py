@@ -291,6 +291,20 @@ def plan_items(cohort_id: int) -> list[PlanItem]:
                                    .order_by(PlanItem.position, PlanItem.id)))
 
 
+def running_cohorts(today: date) -> list[tuple[Cohort, str, str, int]]:
+    """The cohorts running about today (a day's margin each side, for time zones), each with its course's slug,
+    title and live version: one query."""
+    return [tuple(row) for row in db.session.execute(
+        sa.select(Cohort, Course.slug, Course.title, Course.live_version_id).join(Course, Course.id == Cohort.course_id)
+        .where(Cohort.starts_on <= today + timedelta(days=1), Cohort.ends_on >= today - timedelta(days=1),
+               Course.live_version_id.is_not(None))
+        .order_by(Cohort.id))]
+
+
+def users_by_id(ids: Collection[int]) -> dict[int, User]:
+    return {user.id: user for user in db.session.scalars(sa.select(User).where(User.id.in_(list(ids))))} if ids else {}
+
+
 def plan_item(cohort_id: int, item_id: int) -> PlanItem | None:
     item = db.session.get(PlanItem, item_id)
     return item if item is not None and item.cohort_id == cohort_id else None

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from .. import clock
-from ..accounts.models import User
-from ..catalog.models import Course
 from ..extensions import db
 from ..notifications.services import notify
 from ..urls import public_url
@@ -46,12 +45,7 @@ def send_reminders() -> ReminderRun:
     now = clock.now()
     run = ReminderRun()
     today = now.date()
-    cohorts = db.session.execute(
-        sa.select(Cohort, Course.slug, Course.title, Course.live_version_id).join(Course, Course.id == Cohort.course_id)
-        .where(Cohort.starts_on <= today + timedelta(days=1), Cohort.ends_on >= today - timedelta(days=1),
-               Course.live_version_id.is_not(None))
-        .order_by(Cohort.id)).all()
-    for cohort, slug, course_title, version_id in cohorts:
+    for cohort, slug, course_title, version_id in queries.running_cohorts(today):
         _remind_cohort(cohort, slug, course_title, version_id, now, run)
     return run
 
@@ -71,11 +65,10 @@ def _remind_cohort(cohort: Cohort, slug: str, course_title: str, version_id: int
         .tuples()) if items else set()
     plan = public_url("cohorts.plan_page", cohort_id=cohort.id)
     quiet_after = timedelta(days=cohort.risk_inactive_days)
-    users: dict[int, User] = {}
+    users: dict[int, Any] = {}
     for modules, rows in queries.matrix_rows(cohort, version_id, now):
         units = {m.key: m.units for m in modules}
-        for u in db.session.scalars(sa.select(User).where(User.id.in_([r.user_id for r in rows]))):
-            users[u.id] = u
+        users.update(queries.users_by_id([r.user_id for r in rows]))
 
         def tell(row, key: str, kind: str, params: dict, link: str) -> bool:
             if (row.user_id, key) in sent or row.user_id not in users:
