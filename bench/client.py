@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import http.cookiejar
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -28,6 +29,31 @@ class _CsrfTokenParser(HTMLParser):
 
 def login(base: str, email: str, password: str) -> str:
     """Log in through GET/POST /login and return the value of the session cookie."""
+    return _logged_in(base, email, password)[1]
+
+
+def personal_access_token(base: str, email: str, password: str, scopes: list[str]) -> str:
+    """Log in, make a personal access token with these scopes on /account/tokens as a learner would, and
+    return its secret (shown once, in that response)."""
+    opener, _cookie = _logged_in(base, email, password)
+    with opener.open(base + "/account/tokens", timeout=30) as response:
+        parser = _CsrfTokenParser()
+        parser.feed(response.read().decode("utf-8"))
+    fields = [("csrf_token", parser.token or ""), ("label", "benchmark"), ("lifetime_days", "30"),
+              *(("scopes", scope) for scope in scopes)]
+    try:
+        with opener.open(base + "/account/tokens", data=urllib.parse.urlencode(fields).encode(),
+                         timeout=30) as response:
+            page = response.read().decode("utf-8")
+    except urllib.error.HTTPError as error:
+        raise BenchError(f"Making a personal access token failed with HTTP {error.code}.") from error
+    found = re.search(r'<code class="secret" id="new-token">([^<]+)</code>', page)
+    if not found:
+        raise BenchError("The token page showed no new token.")
+    return found.group(1)
+
+
+def _logged_in(base: str, email: str, password: str) -> tuple[urllib.request.OpenerDirector, str]:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     opener.addheaders = [("User-Agent", USER_AGENT)]
@@ -47,7 +73,7 @@ def login(base: str, email: str, password: str) -> str:
     cookie = next((c.value for c in jar if c.name == "session"), None)
     if not cookie:
         raise BenchError("Log-in set no session cookie.")
-    return cookie
+    return opener, cookie
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -64,11 +90,16 @@ class Target:
     url: str
     cookie: str | None = None
     expected: list[str] = field(default_factory=list)
+    connections: int = 16  # wrk's -c
+    p99_bar_ms: float = 50.0  # what the project aims for at these connections
+    bearer: str | None = None  # an API token
 
     def headers(self) -> dict[str, str]:
         headers = {"User-Agent": USER_AGENT}
         if self.cookie:
             headers["Cookie"] = f"session={self.cookie}"
+        if self.bearer:
+            headers["Authorization"] = f"Bearer {self.bearer}"
         return headers
 
 

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
                                            "search-common", "hello"), default="unit",
                         help="hello: the bare Flask application, to calibrate the machine")
     parser.add_argument("-n", type=int, default=500, help="requests per measurement")
-    parser.add_argument("--profiler", choices=("none", "cprofile", "pyinstrument"), default="cprofile")
+    parser.add_argument("--profiler", choices=("none", "cprofile", "pyinstrument", "sql"), default="cprofile")
     args = parser.parse_args(argv)
 
     from moocplatform import create_app
@@ -90,6 +90,38 @@ def main(argv: list[str] | None = None) -> None:
         burst()
         profiler.stop()
         print(profiler.output_text(unicode=True, color=False, show_all=False))
+    elif args.profiler == "sql":
+        print_statement_times(app, client, path, args.n)
+
+
+def print_statement_times(app, client, path: str, requests: int) -> None:
+    """Each SQL statement of one request with its median wall time over `requests` requests, slowest first."""
+    import sqlalchemy as sa
+
+    from moocplatform.extensions import db
+
+    times: dict[str, list[float]] = {}
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        context._bench_started = time.perf_counter()
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        times.setdefault(statement, []).append((time.perf_counter() - context._bench_started) * 1000)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", before)
+    sa.event.listen(engine, "after_cursor_execute", after)
+    try:
+        for _ in range(requests):
+            client.get(path)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)
+        sa.event.remove(engine, "after_cursor_execute", after)
+    rows = sorted(((statistics.median(ms), len(ms) / requests, sql) for sql, ms in times.items()), reverse=True)
+    print(f"{sum(m * n for m, n, _ in rows):.2f} ms of SQL per request, {sum(n for _, n, _ in rows):.0f} statements")
+    for median, per_request, sql in rows:
+        print(f"\n{median:8.2f} ms  x{per_request:g}  {' '.join(sql.split())[:600]}")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from markupsafe import escape
 
 from . import seed as seeding
 from . import wrk
-from .client import Target, login, verify
+from .client import Target, login, personal_access_token, verify
 from .machine import CpuMeter
 from .server import BenchError, Gunicorn
 
@@ -45,8 +45,14 @@ class PageResult:
         return statistics.median(getattr(run, attribute) for run in self.runs)
 
 
+# The bars of the pages measured at other connections or with other limits than the learner pages' 50 ms
+# at 16 connections: search at 4 connections under 150 ms, the API at 16 under 40 ms.
+SEARCH_CONNECTIONS, SEARCH_P99_MS = 4, 150.0
+API_P99_MS = 40.0
+
+
 def build_targets(hello: Gunicorn, floor: Gunicorn, app: Gunicorn, info: dict[str, Any],
-                  cookie: str) -> list[tuple[str, Target]]:
+                  cookie: str, token: str) -> list[tuple[str, Target]]:
     course, unit = info["bench_course"], info["bench_unit"]
     titles = [str(escape(t)) for t in info["course_titles"]]
     logged_in = ["Log out"]
@@ -66,31 +72,38 @@ def build_targets(hello: Gunicorn, floor: Gunicorn, app: Gunicorn, info: dict[st
         ("thread of 50 posts (first 20 shown)", Target(
             "thread", f"{app.base}/discussion/threads/{info['bench_thread']}", cookie,
             [str(escape(info["bench_thread_title"])), *logged_in])),
-        (f"search of {info['posts']:,} posts, rare word", Target(
+        (f"search of {info['posts']:,} posts, rare word, {SEARCH_CONNECTIONS} connections", Target(
             "search-rare", f"{app.base}/courses/{course}/discussion/search?q={info['rare_word']}", cookie,
-            ["20 posts match.", "<mark>"])),
-        (f"search of {info['posts']:,} posts, common word", Target(
+            ["20 posts match.", "<mark>"], SEARCH_CONNECTIONS, SEARCH_P99_MS)),
+        (f"search of {info['posts']:,} posts, common word, {SEARCH_CONNECTIONS} connections", Target(
             "search-common", f"{app.base}/courses/{course}/discussion/search?q={info['common_word']}", cookie,
-            ["posts match.", "<mark>"])),
+            ["posts match.", "<mark>"], SEARCH_CONNECTIONS, SEARCH_P99_MS)),
+        ("API: my courses", Target("api-courses", app.base + "/api/v1/me/courses", None,
+                                   ['"items"', f'"slug":"{course}"'], p99_bar_ms=API_P99_MS, bearer=token)),
+        ("API: a unit", Target("api-unit", f"{app.base}/api/v1/courses/{course}/units/{unit}", None,
+                               ['"html"', f'"key":"{unit}"'], p99_bar_ms=API_P99_MS, bearer=token)),
     ]
 
 
 def measure(kind: str, info: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
-    app_env = {"DATABASE_URL": info["database_url"], "SECRET_KEY": secrets.token_hex(32)}
+    # The API's per-token limit still counts every request, but wrk's one token must not be refused.
+    app_env = {"DATABASE_URL": info["database_url"], "SECRET_KEY": secrets.token_hex(32),
+               "API_RATE_LIMIT": "100000000"}
     with Gunicorn("hello", "bench.hello:app", {"SECRET_KEY": secrets.token_hex(32)}, "/") as hello, \
             Gunicorn(f"{kind}-floor", "bench.floor:app", app_env, "/healthz") as floor, \
             Gunicorn(kind, "wsgi:app", app_env, "/healthz") as app:
         cookie = login(app.base, info["bench_email"], info["bench_password"])  # the floor shares the secret key
+        token = personal_access_token(app.base, info["bench_email"], info["bench_password"], ["read:courses"])
         servers = {"hello": hello, "floor": floor}
         meter = CpuMeter([hello.process.pid, floor.process.pid, app.process.pid], postgres_backends(kind))
         pages = []
-        for title, target in build_targets(hello, floor, app, info, cookie):
+        for title, target in build_targets(hello, floor, app, info, cookie, token):
             pages.append(PageResult(target, title, verify(target), []))
             print(f"  ok  {target.name:<10} {target.url}  ({pages[-1].bytes:,} bytes)", flush=True)
         if args.warmup > 0:
             print(f"  warm-up: {args.warmup:g} s per page, discarded", flush=True)
             for page in pages:
-                wrk.run(page.target.url, args.warmup, page.target.headers())
+                wrk.run(page.target.url, args.warmup, page.target.headers(), page.target.connections)
         if args.wait_quiet > 0:
             load = meter.wait_quiet(args.wait_quiet)
             print(f"  other work on the machine: {load:.2f} cores"
@@ -98,7 +111,7 @@ def measure(kind: str, info: dict[str, Any], args: argparse.Namespace) -> dict[s
         for round_number in range(1, args.rounds + 1):
             for page in pages:
                 before = meter.snapshot()
-                result = wrk.run(page.target.url, args.duration, page.target.headers())
+                result = wrk.run(page.target.url, args.duration, page.target.headers(), page.target.connections)
                 after = meter.snapshot()
                 result.foreign_cores = meter.foreign_cores(before, after)
                 cost = meter.cost(before, after, servers.get(page.target.name, app).process.pid)
@@ -168,12 +181,14 @@ def _cpu() -> str:
 def table(measured: dict[str, Any]) -> str:
     pages: list[PageResult] = measured["pages"]
     ceiling = pages[0].median("rps")
-    lines = ["| page | req/s | p50 ms | p99 ms | % of bare-Flask ceiling |",
-             "| --- | ---: | ---: | ---: | ---: |"]
+    lines = ["| page | connections | req/s | p50 ms | p99 ms (bar) | % of bare-Flask ceiling |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for page in pages:
         path = page.target.url.split("127.0.0.1", 1)[1].split("/", 1)[1]
-        lines.append(f"| {page.title} `/{path}` | {page.median('rps'):,.0f} | {page.median('p50_ms'):.1f} | "
-                     f"{page.median('p99_ms'):.1f} | {100 * page.median('rps') / ceiling:.0f}% |")
+        bar = f" (< {page.target.p99_bar_ms:.0f})" if page.target.name not in ("hello", "floor") else ""
+        lines.append(f"| {page.title} `/{path}` | {page.target.connections} | {page.median('rps'):,.0f} | "
+                     f"{page.median('p50_ms'):.1f} | {page.median('p99_ms'):.1f}{bar} | "
+                     f"{100 * page.median('rps') / ceiling:.0f}% |")
     return "\n".join(lines)
 
 
@@ -195,14 +210,17 @@ def verdict(measured: dict[str, Any]) -> str:
     unit = next(p for p in pages if p.target.name == "unit")
     share = unit.median("rps") / pages[0].median("rps")
     p99 = unit.median("p99_ms")
-    slow = [p.title for p in pages if p.median("p99_ms") >= P99_TARGET_MS]
+    slow = [f"{p.title} ({p.median('p99_ms'):.0f} ms, bar {p.target.p99_bar_ms:.0f} ms)"
+            for p in pages if p.target.name not in ("hello", "floor") and p.median("p99_ms") >= p.target.p99_bar_ms]
     met = share >= UNIT_TARGET[kind] and p99 < P99_TARGET_MS
     by_cost = pages[0].median("total_cpu_ms") / unit.median("total_cpu_ms")
     text = (f"**Quality bar: {'met' if met else 'NOT met'}.** Unit page at {100 * share:.0f}% of the ceiling "
             f"(target ≥ {100 * UNIT_TARGET[kind]:.0f}%), p99 {p99:.1f} ms (target < {P99_TARGET_MS:.0f} ms); "
             f"{100 * by_cost:.0f}% by CPU cost per request.")
     if slow:
-        text += f" Pages with p99 ≥ {P99_TARGET_MS:.0f} ms: {', '.join(slow)}."
+        text += f" Pages whose p99 misses its bar: {', '.join(slow)}."
+    else:
+        text += " Every page's p99 is within its bar."
     floor = next(p for p in pages if p.target.name == "floor")
     text += (f" The logged-in floor, the platform's cost before any page work, reaches "
              f"{100 * floor.median('rps') / pages[0].median('rps'):.0f}% of the ceiling.")
@@ -246,9 +264,11 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, command: str
         f"- Machine: `nproc` = {os.cpu_count()}, {_cpu()}, {platform.system()} {platform.release()}; "
         "wrk, the servers and the database share these cores.",
         "- Versions: " + ", ".join(f"{name} {value}" for name, value in versions.items()) + ".",
-        f"- Load: `wrk -c{wrk.CONNECTIONS} -t{wrk.THREADS} -d{args.duration:g}s --latency --timeout {wrk.TIMEOUT}`; "
+        f"- Load: `wrk -c{wrk.CONNECTIONS} -t{wrk.THREADS} -d{args.duration:g}s --latency --timeout {wrk.TIMEOUT}` "
+        f"(`-c{SEARCH_CONNECTIONS}` for the searches, whose bar is set at {SEARCH_CONNECTIONS} connections; the API "
+        "pages send a personal access token made on `/account/tokens`); "
         f"a {args.warmup:g} s discarded warm-up run per page, then {args.rounds} rounds of {args.duration:g} s runs "
-        "alternating between the pages (hello, floor, catalogue, course, unit, dashboard, then again). "
+        "alternating between the pages (hello, floor, catalogue, course, unit, … , then again). "
         "Each figure is the "
         f"median of the {args.rounds} rounds; the percentage is of the bare-Flask median of the same database run.",
         "- Servers: `gunicorn --workers 2 --worker-class sync --bind 127.0.0.1:PORT wsgi:app` with `DATABASE_URL` "

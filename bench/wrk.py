@@ -55,16 +55,16 @@ def version() -> str:
     return first.removeprefix("wrk ").strip()
 
 
-def command(url: str, duration: float, headers: dict[str, str]) -> list[str]:
-    argv = ["wrk", f"-c{CONNECTIONS}", f"-t{THREADS}", f"-d{max(1, round(duration))}s",
+def command(url: str, duration: float, headers: dict[str, str], connections: int = CONNECTIONS) -> list[str]:
+    argv = ["wrk", f"-c{connections}", f"-t{THREADS}", f"-d{max(1, round(duration))}s",
             "--latency", "--timeout", TIMEOUT]
     for name, value in headers.items():
         argv += ["-H", f"{name}: {value}"]
     return [*argv, url]
 
 
-def run(url: str, duration: float, headers: dict[str, str]) -> WrkResult:
-    argv = command(url, duration, headers)
+def run(url: str, duration: float, headers: dict[str, str], connections: int = CONNECTIONS) -> WrkResult:
+    argv = command(url, duration, headers, connections)
     result = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60)
     if result.returncode != 0:
         raise BenchError(f"wrk failed ({result.returncode}): {result.stderr or result.stdout}")

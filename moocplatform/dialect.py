@@ -187,11 +187,20 @@ def is_search_object(name: str | None, type_: str) -> bool:
     return False
 
 
+def inlined(value: str | int) -> sa.BindParameter:
+    """A value written into the statement's text rather than sent beside it. The psycopg driver prepares a
+    statement on the server after a few runs, and PostgreSQL may then settle on one generic plan for every
+    value: for a full-text match, one that reads every matching row, thousands for a common word, where the
+    plan made for the value reads a few. Only for values the code has checked (words, ids)."""
+    return sa.bindparam(None, value, type_=sa.Integer() if isinstance(value, int) else sa.String(),
+                        literal_execute=True)
+
+
 @dataclass(frozen=True)
 class TextSearch:
     """How one SELECT over `table` finds rows whose text matches: `apply` adds the match (and, on SQLite, the
-    FTS table's join); `rank` orders best first; `snippet` is the matching passage with MARK_START/MARK_END
-    around each match (plain text from the column: escape it before showing it, see html.highlighted)."""
+    FTS table's join); `score` rates each match, `best_first` orders by it; `snippets` gives the matching
+    passages of chosen rows."""
     dialect: str
     table: sa.Table
     column: str
@@ -211,20 +220,24 @@ class TextSearch:
 
     @property
     def _query(self) -> sa.ColumnElement:
-        return sa.func.plainto_tsquery(sa.literal_column("'english'::regconfig"), " ".join(self.terms))
+        return sa.func.plainto_tsquery(sa.literal_column("'english'::regconfig"), inlined(" ".join(self.terms)))
 
     def apply(self, select: sa.Select) -> sa.Select:
         if self.dialect == "sqlite":
             fts = self._fts
             match = " ".join(f'"{term}"' for term in self.terms)
-            return select.join(fts, fts.c.rowid == self.table.c.id).where(self._fts_name.op("MATCH")(match))
+            return select.join(fts, fts.c.rowid == self.table.c.id).where(self._fts_name.op("MATCH")(inlined(match)))
         return select.where(self._vector.op("@@")(self._query))
 
     @property
-    def rank(self) -> sa.ColumnElement:
+    def score(self) -> sa.ColumnElement[float]:
+        """How well a row matches, to select beside the row (order by `best_first` of it)."""
         if self.dialect == "sqlite":
             return sa.func.bm25(self._fts_name)  # lower is better
-        return sa.func.ts_rank(self._vector, self._query).desc()
+        return sa.func.ts_rank(self._vector, self._query)
+
+    def best_first(self, score: sa.ColumnElement[float]) -> sa.ColumnElement:
+        return score.asc() if self.dialect == "sqlite" else score.desc()
 
     @property
     def newest_first(self) -> sa.ColumnElement:
@@ -234,14 +247,20 @@ class TextSearch:
             return self._fts.c.rowid.desc()
         return self.table.c.id.desc()
 
-    @property
-    def snippet(self) -> sa.ColumnElement[str]:
+    def snippets(self, ids: list[int]) -> sa.Select[tuple[int, str]]:
+        """(id, passage) of the given rows: the matching passage with MARK_START/MARK_END around each match
+        (plain text from the column: escape it before showing it, see html.highlighted). On SQLite the FTS
+        table is asked directly by rowid: joined to its content table, FTS5 would first find every match."""
         if self.dialect == "sqlite":
-            return sa.func.snippet(self._fts_name, 0, MARK_START, MARK_END, " … ", 24)
+            fts = sa.table(f"{self.table.name}_fts", sa.column("rowid"))
+            match = " ".join(f'"{term}"' for term in self.terms)
+            return (sa.select(fts.c.rowid, sa.func.snippet(self._fts_name, 0, MARK_START, MARK_END, " … ", 24))
+                    .select_from(fts).where(self._fts_name.op("MATCH")(inlined(match)), fts.c.rowid.in_(ids)))
         options = (f'StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, MaxFragments=2, '
                    'FragmentDelimiter=" … "')
-        return sa.func.ts_headline(sa.literal_column("'english'::regconfig"), self.table.c[self.column],
-                                   self._query, options)
+        return (sa.select(self.table.c.id, sa.func.ts_headline(sa.literal_column("'english'::regconfig"),
+                                                                self.table.c[self.column], self._query, options))
+                .where(self.table.c.id.in_(ids)))
 
 
 def text_search(session: Session | scoped_session, table: sa.FromClause, column: str,

@@ -360,25 +360,28 @@ def search_space(space: Space, text: str, page: int) -> tuple[list[str], Page]:
     if not terms:
         return terms, Page([], 1, 1, 0)
     search = dialect.text_search(db.session, Post.__table__, "body_source", terms)
-    visible = (Post.space_id == space.id, Post.deleted_at.is_(None), Post.hidden_at.is_(None),
+    visible = (Post.space_id == dialect.inlined(space.id), Post.deleted_at.is_(None), Post.hidden_at.is_(None),
                Post.held_at.is_(None))
     most = MOST_PAGES * RESULTS_PER_PAGE
     matches = search.apply(sa.select(Post.id).select_from(Post)).where(*visible).limit(most + 1).subquery()
     total = db.session.scalar(sa.select(sa.func.count()).select_from(matches)) or 0
     pages = max(1, min(MOST_PAGES, -(-total // RESULTS_PER_PAGE)))
     number = min(max(1, page), pages)
-    newest = (search.apply(sa.select(Post.id).select_from(Post)).where(*visible)
-              .order_by(search.newest_first).limit(RANKED_MATCHES).correlate(None))
+    # The newest matches with their scores in one pass over the index, the page's best of those, and only
+    # then the page's threads and authors.
+    newest = (search.apply(sa.select(Post.id.label("id"), search.score.label("score")).select_from(Post))
+              .where(*visible).order_by(search.newest_first).limit(RANKED_MATCHES).subquery())
+    best = (sa.select(newest.c.id, newest.c.score)
+            .order_by(search.best_first(newest.c.score), newest.c.id.desc())
+            .limit(RESULTS_PER_PAGE).offset((number - 1) * RESULTS_PER_PAGE).subquery())
     rows = db.session.execute(
-        search.apply(sa.select(Post.id, Post.thread_id, Thread.title, User.display_name, Post.created_at)
-                     .select_from(Post))
+        sa.select(best.c.id, Post.thread_id, Thread.title, User.display_name, Post.created_at)
+        .select_from(best).join(Post, Post.id == best.c.id)
         .join(Thread, Thread.id == Post.thread_id).outerjoin(User, User.id == Post.author_id)
-        .where(Post.id.in_(newest)).order_by(search.rank, Post.id.desc())
-        .limit(RESULTS_PER_PAGE).offset((number - 1) * RESULTS_PER_PAGE)).all()
+        .order_by(search.best_first(best.c.score), best.c.id.desc())).all()
     snippets: dict[int, str] = {}
     if rows:
-        snippets = dict(db.session.execute(search.apply(sa.select(Post.id, search.snippet).select_from(Post))
-                                           .where(Post.id.in_([row[0] for row in rows]))).tuples().all())
+        snippets = dict(db.session.execute(search.snippets([row[0] for row in rows])).tuples().all())
     hits = [SearchHit(post_id, thread_id, title, name or "", created_at,
                       highlighted(snippets.get(post_id) or "", dialect.MARK_START, dialect.MARK_END))
             for post_id, thread_id, title, name, created_at in rows]
