@@ -28,6 +28,8 @@ def page_path(info: dict, page: str) -> tuple[str, bool]:
         "thread": (f"/discussion/threads/{info['bench_thread']}", True),
         "search-rare": (f"/courses/{course}/discussion/search?q={info['rare_word']}", True),
         "search-common": (f"/courses/{course}/discussion/search?q={info['common_word']}", True),
+        "api-courses": ("/api/v1/me/courses", True),
+        "api-unit": (f"/api/v1/courses/{course}/units/{info['bench_unit']}", True),
     }[page]
 
 
@@ -35,7 +37,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=seeding.DATABASES, default="sqlite")
     parser.add_argument("--page", choices=("unit", "course", "catalogue", "dashboard", "forum", "thread", "search-rare",
-                                           "search-common", "hello"), default="unit",
+                                           "search-common", "api-courses", "api-unit", "hello"),
+                        default="unit",
                         help="hello: the bare Flask application, to calibrate the machine")
     parser.add_argument("-n", type=int, default=500, help="requests per measurement")
     parser.add_argument("--profiler", choices=("none", "cprofile", "pyinstrument", "sql"), default="cprofile")
@@ -58,15 +61,24 @@ def main(argv: list[str] | None = None) -> None:
         response = client.post("/login", data={"email": info["bench_email"], "password": info["bench_password"],
                                                "csrf_token": token})
         assert response.status_code == 302, response.status_code
+    headers: dict[str, str] = {}
+    if args.page.startswith("api-"):  # a personal access token, made as a learner makes one
+        form = client.get("/account/tokens").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+        page = client.post("/account/tokens", data={"csrf_token": token, "label": "profile", "lifetime_days": "30",
+                                                    "scopes": ["read:courses"]}).get_data(as_text=True)
+        headers["Authorization"] = "Bearer " + re.search(r'id="new-token">([^<]+)<', page).group(1)
+        client.delete_cookie("session")
+        app.config["API_RATE_LIMIT"] = 10**9
     for _ in range(50):  # warm: templates compiled, outline cached, the one visit recorded
-        response = client.get(path)
+        response = client.get(path, headers=headers)
         assert response.status_code == 200, response.status_code
 
     def burst() -> tuple[float, float]:
         """Wall and CPU milliseconds per request (CPU time does not depend on other work on the machine)."""
         wall, cpu = time.perf_counter(), time.process_time()
         for _ in range(args.n):
-            client.get(path)
+            client.get(path, headers=headers)
         return ((time.perf_counter() - wall) / args.n * 1000, (time.process_time() - cpu) / args.n * 1000)
 
     samples = [burst() for _ in range(3)]
@@ -91,10 +103,10 @@ def main(argv: list[str] | None = None) -> None:
         profiler.stop()
         print(profiler.output_text(unicode=True, color=False, show_all=False))
     elif args.profiler == "sql":
-        print_statement_times(app, client, path, args.n)
+        print_statement_times(app, client, path, headers, args.n)
 
 
-def print_statement_times(app, client, path: str, requests: int) -> None:
+def print_statement_times(app, client, path: str, headers: dict[str, str], requests: int) -> None:
     """Each SQL statement of one request with its median wall time over `requests` requests, slowest first."""
     import sqlalchemy as sa
 
@@ -114,7 +126,7 @@ def print_statement_times(app, client, path: str, requests: int) -> None:
     sa.event.listen(engine, "after_cursor_execute", after)
     try:
         for _ in range(requests):
-            client.get(path)
+            client.get(path, headers=headers)
     finally:
         sa.event.remove(engine, "before_cursor_execute", before)
         sa.event.remove(engine, "after_cursor_execute", after)

@@ -82,9 +82,13 @@ class DashboardEntry:
         return round(100 * self.completed / self.unit_count) if self.unit_count else 0
 
 
+# Aliases made once: an alias made per call adapts its columns again on every request.
+_LAST_UNIT, _LIVE_UNIT = aliased(Unit), aliased(Unit)
+
+
 def dashboard(user_id: int) -> list[DashboardEntry]:
     """The learner's courses, most recently used first, in two queries whatever their number."""
-    last_unit = aliased(Unit)
+    last_unit = _LAST_UNIT
     rows = db.session.execute(
         sa.select(Enrollment, Course, CourseVersion.unit_count, last_unit.key, last_unit.title,
                   CourseCompletion.completed_at)
@@ -97,7 +101,7 @@ def dashboard(user_id: int) -> list[DashboardEntry]:
         .where(Enrollment.user_id == user_id)
         .order_by(sa.func.coalesce(Enrollment.last_visited_at, Enrollment.enrolled_at).desc(), Enrollment.id)
     ).all()
-    live_unit = aliased(Unit)
+    live_unit = _LIVE_UNIT
     counts = dict(db.session.execute(
         sa.select(UnitProgress.course_id, sa.func.count())
         .join(Course, Course.id == UnitProgress.course_id)
