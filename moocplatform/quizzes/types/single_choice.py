@@ -1,0 +1,45 @@
+"""single_choice: pick one option; several may be right, and an option may carry partial credit."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..grading.base import Grade, as_id, credit_of, text_of
+from .base import Problem, register_type
+from .options import OptionsType, listed, options_by_id, unique_ids
+
+
+@register_type
+class SingleChoice(OptionsType):
+    name = "single_choice"
+    widget = "radio"
+    gift_kinds = ("choice with one right answer, or partial credits",)
+
+    def check(self, question: dict, path: list, problem: Problem) -> None:
+        unique_ids(question, "options", path, problem)
+        options = listed(question, "options")
+        if options and not any(o.get("correct") is True for _, o in options):
+            problem([*path, "options"], "a single_choice question needs at least one correct option")
+
+    def grade(self, question: dict, response: Any) -> Grade:
+        """One option id. Several options may be marked correct: choosing any of them earns full credit. An
+        option with `credit` (percent, -100..100, as Moodle's `~%50%`) earns that share; a negative one scores 0."""
+        options = options_by_id(question)
+        if response is None or response == "":
+            return Grade.invalid("no option chosen")
+        chosen = as_id(response)
+        if chosen is None:
+            return Grade.invalid("expected one option id")
+        if chosen not in options:
+            return Grade.invalid(f"unknown option {chosen!r}")
+        option = options[chosen]
+        if "credit" in option:
+            return Grade.scored(credit_of(option, question) / 100, [text_of(option.get("feedback"))])
+        return Grade.scored(1.0 if option.get("correct") is True else 0.0, [text_of(option.get("feedback"))])
+
+    def is_right(self, option: dict, weighted: bool) -> bool:
+        # Credit here is partial: only a correct option (or one with full credit) is the right answer.
+        return option.get("correct") is True or option.get("credit", 0) >= 100
+
+    def response_label(self, question: dict, stored: Any) -> str | None:
+        texts = self.chosen_texts(question, stored)
+        return "; ".join(texts) if texts else None
