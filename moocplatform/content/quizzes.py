@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, TypeGuard
 
-from ..quizzes.types import type_of
+from ..quizzes import types as _types  # noqa: F401  (registers the question types)
+from ..quizzes.types.base import type_of
 from .model import Findings
 from .yamlfile import PathItem, YamlDoc, field_path
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from ..types.base import type_of
 from .base import EPSILON, Grade, QuizFormatError, UnknownQuestion, as_id, grade, is_number
 
 MAX_POINTS = 1000  # as the pack schema allows; float() of a much larger int would overflow
@@ -166,6 +165,8 @@ def option_order(question: dict, seed: int) -> list[str]:
 
     def shuffled(values: list[str]) -> list[str]:
         return sorted(values, key=lambda value: _rank(seed, "options", question_id, value))
+
+    from ..types.base import type_of  # here: the types import this package's readers
 
     question_type = type_of(question)
     return question_type.option_order(question, shuffled) if question_type else []

@@ -12,7 +12,8 @@ type. A type class says:
   fragments of quizzes/widgets/ that render it, and `instruction`;
 - statistics: `graded`, `private` (answers others may not read), and `response_label()`, a response as a
   short text that groups equal answers;
-- GIFT: `gift_kinds`, the shapes of a GIFT answer block that the converter turns into this type.
+- GIFT: `gift_claims()` says whether a GIFT answer block is of this type (types are asked in `gift_order`;
+  None: never from GIFT), and `from_gift()` converts it, reporting what it loses.
 """
 from __future__ import annotations
 
@@ -84,7 +85,7 @@ class QuestionType:
     result_widget: ClassVar[str]  # quizzes/widgets/<result_widget>.html renders it on the results page
     instruction: ClassVar[Any] = None  # a (lazy) text shown under the points, or None
     own_feedback: ClassVar[bool] = False  # each chosen option shows its feedback, instead of the grade's list
-    gift_kinds: ClassVar[tuple[str, ...]] = ()
+    gift_order: ClassVar[int | None] = None
 
     # Pack validation -------------------------------------------------------------------------------------
     def check(self, question: dict, path: list, problem: Problem) -> None:
@@ -119,6 +120,16 @@ class QuestionType:
     def view(self, question: dict, response: Any, order: list[str] | None, show: Any, hidden: bool) -> dict:
         """The type's fields of QuestionView (choices, text, items, pairs, ...); `show` is the Disclosure."""
         return {}
+
+    # GIFT ----------------------------------------------------------------------------------------------------
+    def gift_claims(self, block: Any) -> bool:
+        """Whether a GIFT answer block (quizzes.gift.questions.GiftBlock) is a question of this type."""
+        return False
+
+    def from_gift(self, block: Any) -> dict[str, Any]:
+        """The question's fields (without `type`, `prompt` and `explanation`) from its GIFT answer block; raise
+        gift.questions.NotConverted for what has no faithful equivalent, and block.note() what is lost."""
+        raise NotImplementedError
 
     # Statistics --------------------------------------------------------------------------------------------
     def response_label(self, question: dict, stored: Any) -> str | None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from ..gift.questions import NotConverted
 from ..grading.arrangement import match_choices
 from ..grading.base import Grade, QuizFormatError, as_id, entries, ids_of, nfc, scoring_of
 from .base import Pair, Problem, QuestionType, RefusedField, html, plain, register_type, rendered
@@ -17,7 +18,36 @@ class Matching(QuestionType):
     name = "matching"
     widget = "matching"
     result_widget = "matching_result"
-    gift_kinds = ("= prompt -> match answers, with = -> distractor",)
+
+    gift_order = 50
+
+    def gift_claims(self, block: Any) -> bool:
+        return bool(block.has_answers and any("->" in answer.text for answer in block.answers()))
+
+    def from_gift(self, block: Any) -> dict[str, Any]:
+        answers = block.answers()
+        pairs: list[dict[str, str]] = []
+        distractors: list[str] = []
+        for answer in answers:
+            if answer.marker != "=" or "->" not in answer.text:
+                raise NotConverted(answer.offset, "every answer of a matching question is written '=prompt -> match'")
+            if answer.weight is not None or answer.feedback:
+                block.note(answer.offset, "weights and feedback on matching pairs are not supported and were dropped")
+            left, _sep, right = answer.text.partition("->")
+            match = block.markdown(right, answer.offset)
+            if not match:
+                raise NotConverted(answer.offset, "a matching pair has no match after '->'")
+            prompt = block.markdown(left, answer.offset)
+            if prompt:
+                pairs.append({"id": f"p{len(pairs) + 1}", "prompt": prompt, "match": match})
+            else:
+                distractors.append(match)  # "= -> text" is Moodle's way of offering a wrong match
+        if len(pairs) < 2:
+            raise NotConverted(answers[0].offset, "a matching question needs at least two pairs")
+        result: dict[str, Any] = {"scoring": "partial", "pairs": pairs}
+        if distractors:
+            result["distractors"] = distractors
+        return result
 
     def check(self, question: dict, path: list, problem: Problem) -> None:
         unique_ids(question, "pairs", path, problem)

@@ -6,6 +6,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..gift.questions import NotConverted, answer_text, choice_answers, credit, feedback, is_choice, option_id
 from ..grading.base import Grade, as_id, credit_of, scoring_of, text_of
 from .base import Problem, RefusedField, register_type
 from .options import OptionsType, listed, number, options_by_id, unique_ids
@@ -16,7 +17,24 @@ class MultipleResponse(OptionsType):
     name = "multiple_response"
     widget = "checkbox"
     instruction = _l("Choose all that apply.")
-    gift_kinds = ("choice with weights that add up, or several right answers",)
+
+    gift_order = 41
+
+    def gift_claims(self, block: Any) -> bool:
+        return is_choice(block)  # a choice without a `=` answer: weights decide
+
+    def from_gift(self, block: Any) -> dict[str, Any]:
+        answers = choice_answers(block)
+        if not any((answer.weight or 0) > 0 for answer in answers):
+            raise NotConverted(answers[0].offset, "no answer is right: mark one with '=' or give some a positive "
+                                                  "%weight%")
+        total = sum(weight for weight in (answer.weight or 0 for answer in answers) if weight > 0)
+        if abs(total - 100) > 0.01:
+            block.note(answers[0].offset, f"the positive weights add up to {total:g}%, not 100%: "
+                       + ("no choice earns full credit" if total < 100 else "credit is capped at 100%"))
+        return {"scoring": "partial", "options": [
+            {"id": option_id(index), "text": answer_text(block, answer), "credit": credit(answer.weight or 0),
+             **feedback(block, answer)} for index, answer in enumerate(answers)]}
 
     def check(self, question: dict, path: list, problem: Problem) -> None:
         unique_ids(question, "options", path, problem)

@@ -19,7 +19,14 @@ class Reflection(QuestionType):
     private = True
     widget = "reflection"
     result_widget = "reflection_result"
-    gift_kinds = ("an empty answer block {} (Moodle's essay)",)
+
+    gift_order = 10
+
+    def gift_claims(self, block: Any) -> bool:
+        return not block.content  # `{}`: Moodle's essay
+
+    def from_gift(self, block: Any) -> dict[str, Any]:
+        return {}
 
     def grade(self, question: dict, response: Any) -> Grade:
         """Never scored. Valid when there is text, and at least `min_words` words when the question asks."""

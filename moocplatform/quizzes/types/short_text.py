@@ -1,10 +1,15 @@
 """short_text: a typed answer compared with texts, Moodle-style wildcards or vetted regular expressions."""
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 from flask_babel import gettext as _
 
+from ..gift.markup import FORMAT_MARKER
+from ..gift.questions import NotConverted, answer_credit, feedback
+from ..gift.reader import restore
 from ..grading.base import Grade, QuizFormatError, credit_of, entries, nfc, text_of
 from ..grading.text import ANSWER_KINDS, MAX_TEXT_LENGTH, compiled, flag, normalised, regex_problem, wildcard_matches
 from .base import Problem, QuestionType, register_type
@@ -19,7 +24,31 @@ class ShortText(QuestionType):
     credited_answers = True
     widget = "text"
     result_widget = "typed_result"
-    gift_kinds = ("= answers only (with * wildcards), or lower-case true/false",)
+
+    gift_order = 60  # what is left: `=` answers
+
+    def gift_claims(self, block: Any) -> bool:
+        return bool(block.answers())  # raises for an unknown syntax
+
+    def from_gift(self, block: Any) -> dict[str, Any]:
+        converted = []
+        for answer in block.answers():
+            # An expected answer is compared with what learners type, so it stays plain text (never Markdown).
+            text, text_format = restore(answer.text).strip(), block.state.text_format
+            marker = FORMAT_MARKER.match(text)
+            if marker:
+                text, text_format = text[marker.end():].strip(), marker.group(1).lower()
+            if text_format == "html":
+                text = html.unescape(re.sub(r"<[^>]*>", "", text)).strip()
+            if not text:
+                raise NotConverted(answer.offset, "an answer has no text")
+            if re.search(r"(?<!\\)\*", text):
+                # Moodle short answers treat * as "any characters"; \* is a literal asterisk, graded as Moodle does.
+                entry: dict[str, Any] = {"wildcard": text}
+            else:
+                entry = {"text": text.replace("\\*", "*")}
+            converted.append({**entry, **answer_credit(block, answer), **feedback(block, answer)})
+        return {"case_sensitive": False, "answers": converted}
 
     def check(self, question: dict, path: list, problem: Problem) -> None:
         for i, answer in listed(question, "answers"):

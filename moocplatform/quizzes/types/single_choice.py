@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..gift.questions import answer_text, choice_answers, credit, feedback, is_choice, option_id
 from ..grading.base import Grade, as_id, credit_of, text_of
 from .base import Problem, register_type
 from .options import OptionsType, listed, options_by_id, unique_ids
@@ -12,7 +13,29 @@ from .options import OptionsType, listed, options_by_id, unique_ids
 class SingleChoice(OptionsType):
     name = "single_choice"
     widget = "radio"
-    gift_kinds = ("choice with one right answer, or partial credits",)
+
+    gift_order = 40
+
+    def gift_claims(self, block: Any) -> bool:
+        # A choice with a `=` answer: each `=` is right, as in Moodle; `~%50%` gives partial credit.
+        return is_choice(block) and any(answer.marker == "=" for answer in block.answers())
+
+    def from_gift(self, block: Any) -> dict[str, Any]:
+        options: list[dict[str, Any]] = []
+        for index, answer in enumerate(choice_answers(block)):
+            correct = answer.marker == "="
+            if correct and answer.weight is not None and answer.weight != 100:
+                block.note(answer.offset, f"weight {answer.weight:g}% ignored: the '=' answer counts as right")
+            option: dict[str, Any] = {"id": option_id(index), "text": answer_text(block, answer)}
+            if correct:
+                option["correct"] = True
+            elif answer.weight:
+                option["credit"] = credit(answer.weight)  # partial (or negative) credit, as in Moodle
+                if answer.weight < 0:
+                    block.note(answer.offset, f"credit {answer.weight:g}% scores 0 for this question; Moodle "
+                                              "would subtract it from the quiz total")
+            options.append({**option, **feedback(block, answer)})
+        return {"options": options}
 
     def check(self, question: dict, path: list, problem: Problem) -> None:
         unique_ids(question, "options", path, problem)

@@ -1,6 +1,7 @@
 """true_false: a statement to judge; feedback_true and feedback_false go to who answered each."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_babel import gettext as _
@@ -10,6 +11,9 @@ from ..grading.base import Grade, QuizFormatError, text_of
 from .base import Choice, QuestionType, register_type
 
 TRUE_WORDS = {"true": True, "false": False}
+# Upper case only, as in Moodle: `{true}` or `{t}` is a short answer whose answer is that word.
+GIFT_TRUE_FALSE = re.compile(r"(TRUE|FALSE|T|F)\s*(?:#(.*))?", re.DOTALL)
+GIFT_TRUE_FALSE_ANY_CASE = re.compile(r"(TRUE|FALSE|T|F)\s*(?:#.*)?", re.IGNORECASE | re.DOTALL)
 
 
 @register_type
@@ -17,7 +21,35 @@ class TrueFalse(QuestionType):
     name = "true_false"
     widget = "radio"
     result_widget = "choices_result"
-    gift_kinds = ("T, TRUE, F or FALSE",)
+
+    gift_order = 30
+
+    def gift_claims(self, block: Any) -> bool:
+        if GIFT_TRUE_FALSE.fullmatch(block.content):
+            return True
+        if GIFT_TRUE_FALSE_ANY_CASE.fullmatch(block.content):
+            # Not in capitals: the block is read on as the `=` answer it is in Moodle (a short answer).
+            block.note(block.start, f"{{{block.content.partition('#')[0].strip()}}} is a short answer in Moodle and "
+                                    "here; write T, F, TRUE or FALSE in capitals for a true/false question")
+            block.rewrite("=" + block.content)
+        return False
+
+    def from_gift(self, block: Any) -> dict[str, Any]:
+        match = GIFT_TRUE_FALSE.fullmatch(block.content)
+        assert match is not None
+        answer = match.group(1).startswith("T")
+        wrong, _sep, rest = (match.group(2) or "").partition("#")
+        right, _sep, extra = rest.partition("#")
+        if extra.strip():
+            block.note(block.start, "a true/false question takes two feedbacks (#wrong#right); the rest was dropped")
+        # GIFT gives the feedback for a wrong answer first, then for a right one.
+        feedback_true, feedback_false = (right, wrong) if answer else (wrong, right)
+        result: dict[str, Any] = {"answer": answer}
+        for key, raw in (("feedback_true", feedback_true), ("feedback_false", feedback_false)):
+            text = block.markdown(raw, block.start)
+            if text:
+                result[key] = text
+        return result
 
     def grade(self, question: dict, response: Any) -> Grade:
         """true/false, or the strings "true"/"false" (any case, surrounding spaces ignored), as HTML forms send
