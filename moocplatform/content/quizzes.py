@@ -6,13 +6,26 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeGuard
 
 from ..quizzes import types as _types  # noqa: F401  (registers the question types)
-from ..quizzes.types.base import type_of
+from ..quizzes.types.base import QUESTION_TYPES, type_of
 from .model import Findings
 from .yamlfile import PathItem, YamlDoc, field_path
 
 # The defaults the format documents; filled in so that graders never need to know them (a question type adds
 # its own: QuestionType.defaults and credited_answers).
 _QUESTION_DEFAULTS = {"points": 1}
+
+
+def add_question_types(schema: dict[str, Any]) -> None:
+    """Let quiz.schema.json accept the registered question types it does not list, each with its own schema."""
+    question = schema["$defs"]["question"]
+    listed = question["properties"]["type"]["enum"]
+    for name, question_type in QUESTION_TYPES.items():
+        if name in listed or question_type.schema is None:
+            continue
+        listed.append(name)
+        schema["$defs"][name] = question_type.schema
+        question["allOf"].append({"if": {"required": ["type"], "properties": {"type": {"const": name}}},
+                                  "then": {"$ref": f"#/$defs/{name}"}})
 
 
 def markdown_fields(question: dict[str, Any]) -> Iterator[tuple[list[PathItem], str, bool]]:

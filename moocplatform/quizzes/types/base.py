@@ -3,8 +3,9 @@
 The rest of the quizzes area (and the pack validator) dispatches through `QUESTION_TYPES`; none of it names a
 type. A type class says:
 
-- pack validation: `defaults` (filled in at import), `credited_answers`, and `check()` for the consistency
-  rules a JSON Schema cannot state;
+- pack validation: `schema` (the JSON Schema of its fields, for a type that quiz.schema.json does not
+  publish), `defaults` (filled in at import), `credited_answers`, and `check()` for the consistency rules a
+  JSON Schema cannot state;
 - answer parsing: `read_field()`, one posted form field into the stored response;
 - grading: `grade()` (also registered in grading's GRADERS), `grader_response()` (stored shape -> graded
   shape), `shuffles()` and `option_order()` for the per-attempt order of its choices;
@@ -79,6 +80,8 @@ class QuestionType:
     name: ClassVar[str]
     graded: ClassVar[bool] = True
     private: ClassVar[bool] = False  # answers shown to others only as Disclosure.reflections allows
+    # For a type quiz.schema.json does not list: what its questions must meet, as that file's $defs per type.
+    schema: ClassVar[dict[str, Any] | None] = None
     defaults: ClassVar[dict[str, Any]] = {}
     credited_answers: ClassVar[bool] = False  # `answers` carry a credit in percent, default 100
     widget: ClassVar[str]  # quizzes/widgets/<widget>.html renders the question in the attempt form
