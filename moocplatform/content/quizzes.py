@@ -5,14 +5,27 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, TypeGuard
 
-from ..quizzes.grading import regex_problem
+from ..quizzes import types as _types  # noqa: F401  (registers the question types)
+from ..quizzes.types.base import QUESTION_TYPES, type_of
 from .model import Findings
 from .yamlfile import PathItem, YamlDoc, field_path
 
-# The defaults the format documents; filled in so that graders never need to know them.
+# The defaults the format documents; filled in so that graders never need to know them (a question type adds
+# its own: QuestionType.defaults and credited_answers).
 _QUESTION_DEFAULTS = {"points": 1}
-_TYPE_DEFAULTS = {"short_text": {"case_sensitive": False, "normalise_whitespace": True}}
-_CREDITED_ANSWERS = ("numeric", "short_text")  # answers: credit in percent, default 100
+
+
+def add_question_types(schema: dict[str, Any]) -> None:
+    """Let quiz.schema.json accept the registered question types it does not list, each with its own schema."""
+    question = schema["$defs"]["question"]
+    listed = question["properties"]["type"]["enum"]
+    for name, question_type in QUESTION_TYPES.items():
+        if name in listed or question_type.schema is None:
+            continue
+        listed.append(name)
+        schema["$defs"][name] = question_type.schema
+        question["allOf"].append({"if": {"required": ["type"], "properties": {"type": {"const": name}}},
+                                  "then": {"$ref": f"#/$defs/{name}"}})
 
 
 def markdown_fields(question: dict[str, Any]) -> Iterator[tuple[list[PathItem], str, bool]]:
@@ -57,94 +70,10 @@ def check_quiz(doc: YamlDoc, findings: Findings) -> None:
             problem([*path, "id"], f"question id {qid!r} is already used by questions[{seen[qid]}]")
         elif isinstance(qid, str):
             seen[qid] = i
-        check = _TYPE_CHECKS.get(str(question.get("type")))
-        if check:
-            check(question, path, problem)
+        question_type = type_of(question)
+        if question_type:
+            question_type.check(question, path, problem)
     _check_pools(data.get("settings"), set(seen), problem)
-
-
-def _entries(question: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:
-    value = question.get(key)
-    return [(i, e) for i, e in enumerate(value) if isinstance(e, dict)] if isinstance(value, list) else []
-
-
-def _unique_ids(question: dict[str, Any], key: str, path: list[PathItem], problem) -> None:
-    seen: set[str] = set()
-    for i, entry in _entries(question, key):
-        if isinstance(entry.get("id"), str):
-            if entry["id"] in seen:
-                problem([*path, key, i, "id"], f"id {entry['id']!r} is used twice in this question")
-            seen.add(entry["id"])
-
-
-def _single_choice(question, path, problem) -> None:
-    _unique_ids(question, "options", path, problem)
-    options = _entries(question, "options")
-    if options and not any(o.get("correct") is True for _, o in options):
-        problem([*path, "options"], "a single_choice question needs at least one correct option")
-
-
-def _multiple_response(question, path, problem) -> None:
-    _unique_ids(question, "options", path, problem)
-    options = _entries(question, "options")
-    # As the graders read it: once one option has a credit, credits decide and `correct` is ignored.
-    if any("credit" in o for _, o in options):
-        for i, option in options:
-            if option.get("correct") is True:
-                problem([*path, "options", i, "correct"], "is ignored because other options have credit; "
-                                                          "give this option a credit instead")
-        if not any(_number(o.get("credit"), 0) > 0 for _, o in options):
-            problem([*path, "options"], "a multiple_response question needs an option with a positive credit")
-    elif options and not any(o.get("correct") is True for _, o in options):
-        problem([*path, "options"], "a multiple_response question needs at least one correct option")
-
-
-def _numeric(question, path, problem) -> None:
-    for i, answer in _entries(question, "answers"):
-        low, high = answer.get("min"), answer.get("max")
-        if _is_number(low) and _is_number(high) and low > high:
-            problem([*path, "answers", i], f"min ({low}) must not be greater than max ({high})")
-    _needs_credit(question, path, problem)
-
-
-def _short_text(question, path, problem) -> None:
-    for i, answer in _entries(question, "answers"):
-        if isinstance(answer.get("regex"), str):
-            # The graders' own rule: the pattern compiles and cannot run away (catastrophic backtracking).
-            reason = regex_problem(answer["regex"])
-            if reason:
-                problem([*path, "answers", i, "regex"], f"cannot be used: {reason}")
-    _needs_credit(question, path, problem)
-
-
-def _needs_credit(question, path, problem) -> None:
-    answers = _entries(question, "answers")
-    if answers and not any(_number(a.get("credit"), 100) > 0 for _, a in answers):
-        problem([*path, "answers"], "no answer earns credit, so the question cannot be answered right")
-
-
-def _ordering(question, path, problem) -> None:
-    _unique_ids(question, "items", path, problem)
-
-
-def _matching(question, path, problem) -> None:
-    _unique_ids(question, "pairs", path, problem)
-    # Two prompts may share a match (the graders compare texts, so either is right); a distractor may not repeat one.
-    seen = {p["match"].strip() for _, p in _entries(question, "pairs") if isinstance(p.get("match"), str)}
-    distractors = question.get("distractors")
-    distractors = distractors if isinstance(distractors, list) else []
-    texts = [([*path, "distractors", i], d) for i, d in enumerate(distractors)]
-    for where, text in texts:
-        if isinstance(text, str):
-            if text.strip() in seen:
-                problem(where, f"the match text {text.strip()!r} appears twice, so answers would be ambiguous")
-            seen.add(text.strip())
-
-
-_TYPE_CHECKS: dict[str, Callable] = {
-    "single_choice": _single_choice, "multiple_response": _multiple_response, "numeric": _numeric,
-    "short_text": _short_text, "ordering": _ordering, "matching": _matching,
-}
 
 
 def _check_pools(settings: Any, question_ids: set[str], problem) -> None:
@@ -170,9 +99,10 @@ def _check_pools(settings: Any, question_ids: set[str], problem) -> None:
 def apply_defaults(data: dict[str, Any]) -> None:
     """Fill in the documented defaults (points 1, credit 100, short_text's case and whitespace rules)."""
     for question in data["questions"]:
-        for key, value in {**_QUESTION_DEFAULTS, **_TYPE_DEFAULTS.get(question["type"], {})}.items():
+        question_type = type_of(question)
+        for key, value in {**_QUESTION_DEFAULTS, **(question_type.defaults if question_type else {})}.items():
             question.setdefault(key, value)
-        if question["type"] in _CREDITED_ANSWERS:
+        if question_type and question_type.credited_answers:
             for answer in question["answers"]:
                 answer.setdefault("credit", 100)
 

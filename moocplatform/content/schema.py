@@ -16,7 +16,9 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+from ..quizzes.types.base import QUESTION_TYPES
 from .model import Problem
+from .quizzes import add_question_types
 from .yamlfile import YamlDoc, field_path
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
@@ -30,9 +32,16 @@ def schema_path(name: str) -> Path:
     return SCHEMA_DIR / f"{name}.schema.json"
 
 
-@cache
 def _validator(name: str) -> Draft202012Validator:
+    # Question types registered besides the published ones extend the quiz schema (QuestionType.schema).
+    return _compiled(name, tuple(sorted(QUESTION_TYPES)) if name == "quiz" else ())
+
+
+@cache
+def _compiled(name: str, question_types: tuple[str, ...]) -> Draft202012Validator:
     schema = json.loads(schema_path(name).read_text("utf-8"))
+    if question_types:
+        add_question_types(schema)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
 

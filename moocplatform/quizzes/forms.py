@@ -1,9 +1,10 @@
 """Quiz forms. An attempt's questions are not WTForms fields (they differ per attempt): `read_responses` reads
 them from the posted form by name, and refuses names that are not questions of the attempt.
 
-Field names: `q.<question id>` (one value, or several for multiple_response, which also sends
-`q.<id>.shown` so that ticking nothing is an answer), `q.<id>.<item id>` (the position of an ordering item)
-and `q.<id>.<pair id>` (the match chosen for a pair). Ids never contain dots.
+Field names: `q.<question id>` and `q.<question id>.<sub>`; each question type reads its own
+(QuestionType.read_field): one value, or several for multiple_response, which also sends `q.<id>.shown` so
+that ticking nothing is an answer; `q.<id>.<item id>` (the position of an ordering item) and `q.<id>.<pair id>`
+(the match chosen for a pair). Ids never contain dots.
 """
 from __future__ import annotations
 
@@ -18,9 +19,9 @@ from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Option
 
 from ..errors import InvalidInput
 from .services import MAX_EXTRA_ATTEMPTS, MAX_EXTRA_MINUTES
+from .types import RefusedField, type_of
 
 PREFIX = "q."
-SINGLE_VALUE = ("single_choice", "true_false", "numeric", "short_text", "reflection")
 
 
 class AttemptForm(FlaskForm):
@@ -58,31 +59,12 @@ def read_responses(formdata: MultiDict, questions: dict[str, dict]) -> dict[str,
         question = questions.get(question_id)
         if question is None:
             raise _refuse()
-        kind = question.get("type")
-        values = [v for v in formdata.getlist(name) if isinstance(v, str)]
-        if kind in SINGLE_VALUE:
-            if sub:
-                raise _refuse()
-            if values and values[0].strip():
-                responses[question_id] = values[0]
-        elif kind == "multiple_response":
-            if sub not in ("", "shown"):
-                raise _refuse()
-            chosen = responses.setdefault(question_id, [])
-            if not sub:
-                chosen.extend(values)
-        elif kind == "ordering":
-            if sub not in {str(item.get("id")) for item in question.get("items") or []}:
-                raise _refuse()
-            if values and values[0].strip():
-                text = values[0].strip()
-                small_number = text.isascii() and text.isdigit() and len(text) < 6
-                responses.setdefault(question_id, {})[sub] = int(text) if small_number else text
-        elif kind == "matching":
-            if sub not in {str(pair.get("id")) for pair in question.get("pairs") or []}:
-                raise _refuse()
-            if values and values[0].strip():
-                responses.setdefault(question_id, {})[sub] = values[0]
-        else:
+        question_type = type_of(question)
+        if question_type is None:
             raise _refuse()
+        values = [v for v in formdata.getlist(name) if isinstance(v, str)]
+        try:
+            question_type.read_field(responses, question, sub, values)
+        except RefusedField:
+            raise _refuse() from None
     return responses

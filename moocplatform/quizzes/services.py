@@ -43,6 +43,7 @@ from ..extensions import db
 from ..learning.services import get_enrollment, lock_enrolment, set_unit_completion
 from .grading import DEFAULT_SETTINGS, UnknownQuestion, draw_questions, grade_quiz, option_order
 from .models import QuizAttempt, QuizDefinition, QuizException
+from .types import type_of
 
 if TYPE_CHECKING:
     from ..catalog.models import Course
@@ -162,9 +163,8 @@ def start_attempt(user, course, quiz_key: str) -> QuizAttempt:
     orders = {}
     for question_id in question_ids:
         question = by_id[question_id]
-        shuffles = question["type"] in ("ordering", "matching") or (
-            question["type"] in ("single_choice", "multiple_response") and settings.get("shuffle_options"))
-        if shuffles:
+        question_type = type_of(question)
+        if question_type and question_type.shuffles(settings):
             orders[question_id] = option_order(question, seed)
     now = clock.now()
     limit = int(settings.get("time_limit_minutes") or 0)
@@ -220,21 +220,9 @@ def _too_long(value: Any) -> bool:
 
 
 def grader_response(question: dict, stored: Any) -> Any:
-    """A stored response in the shape the graders take (only ordering differs: positions become a list)."""
-    if question.get("type") != "ordering" or not isinstance(stored, dict):
-        return stored
-    positions: dict[str, int] = {}
-    for item_id, position in stored.items():
-        try:
-            positions[item_id] = int(position)
-        except (TypeError, ValueError):
-            return []
-    if not positions:
-        return None
-    items = [str(item.get("id")) for item in question.get("items", [])]
-    if sorted(positions.values()) != list(range(1, len(items) + 1)):
-        return []  # not every item placed once: the grader calls that invalid
-    return sorted(positions, key=positions.__getitem__)
+    """A stored response in the shape the graders take (ordering's positions become a list)."""
+    question_type = type_of(question)
+    return question_type.grader_response(question, stored) if question_type else stored
 
 
 def save_responses(user, attempt: QuizAttempt, form_responses: dict[str, Any]) -> QuizAttempt:

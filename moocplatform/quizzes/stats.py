@@ -21,9 +21,8 @@ from markupsafe import Markup
 from ..catalog.models import CourseVersion, VersionStatus
 from ..errors import NotFound
 from ..extensions import db
-from .grading.base import nfc
 from .models import QuizAttempt, QuizDefinition
-from .services import grader_response
+from .types import QUESTION_TYPES, type_of
 
 SCORE_BANDS = 10  # 0-9, 10-19, ... 90-100 percent
 
@@ -59,7 +58,8 @@ class QuestionStats:
 
     @property
     def graded(self) -> bool:
-        return self.type != "reflection"
+        question_type = QUESTION_TYPES.get(self.type)
+        return question_type.graded if question_type else True
 
     @property
     def share_correct(self) -> float | None:
@@ -98,28 +98,8 @@ def _plain(html: Any, fallback: Any = "") -> str:
 
 def response_label(question: dict, stored: Any) -> str | None:
     """A response as a short text that groups equal answers (None when it cannot be read)."""
-    kind = question.get("type")
-    if kind in ("single_choice", "multiple_response"):
-        options = {str(o.get("id")): _plain(o.get("text_html"), o.get("text")) for o in question.get("options") or []}
-        chosen = stored if isinstance(stored, list) else [stored]
-        texts = [text for option_id, text in options.items() if option_id in chosen]
-        return "; ".join(texts) if texts else (_("(none)") if kind == "multiple_response" else None)
-    if kind == "true_false":
-        said = str(stored).strip().lower()
-        return _("True") if said == "true" else _("False") if said == "false" else None
-    if kind == "numeric" and isinstance(stored, str):
-        return stored.strip()
-    if kind == "short_text" and isinstance(stored, str):
-        text = " ".join(nfc(stored).split())
-        return text if question.get("case_sensitive") else text.casefold()
-    if kind == "ordering":
-        order = grader_response(question, stored)
-        items = {str(i.get("id")): _plain(i.get("text_html"), i.get("text")) for i in question.get("items") or []}
-        return " → ".join(items.get(str(i), str(i)) for i in order) if order else None
-    if kind == "matching" and isinstance(stored, dict):
-        return "; ".join(f"{_plain(p.get('prompt_html'), p.get('prompt'))}: {stored[str(p.get('id'))]}"
-                         for p in question.get("pairs") or [] if stored.get(str(p.get("id"))))
-    return None
+    question_type = type_of(question)
+    return question_type.response_label(question, stored) if question_type else None
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,14 @@
 Supported: multiple choice (`=` right, `~` wrong) as single_choice; weighted answers without `=`
 (`~%50%a ~%-100%b`) as multiple_response with `credit`; true/false (`{T}`, `{F}`, `{TRUE}`, `{FALSE}`, with
 `#wrong-answer feedback#right-answer feedback`); short answer (`{=a =b}`, `=%50%` weights, Moodle's `*`
-wildcard turned into a regex) as short_text; numeric (`{#3.5:0.1}`, `{#1..5}`, `{# =%100%3.5:0.1 =%50%3:1}`);
+wildcard kept as a `wildcard` answer) as short_text; numeric (`{#3.5:0.1}`, `{#1..5}`, `{# =%100%3.5:0.1 =%50%3:1}`);
 matching (`{=a -> b ...}`, `= -> x` as a distractor); essay (`{}`) as reflection; missing word (text after the
 answer block: the prompt gets a `_____` blank); `$CATEGORY:`; `::title::`; per-answer `#feedback`; general
 `####feedback` as explanation; `[html]`/`[markdown]`/`[plain]`/`[moodle]` markers; `//` comment lines; escapes
 `\\~ \\= \\# \\{ \\} \\:`, `\\\\` and `\\n`.
+
+Which question type an answer block becomes, and how, is each type's own (moocplatform.quizzes.types:
+`gift_claims`, `from_gift`); gift.questions reads what they share.
 
 Decisions:
 
@@ -23,8 +26,8 @@ Decisions:
   comments before a question give its id (made into a valid id, and reported, when it is not one) and its
   `sources` tags. [moodle] text with HTML tags is read as HTML, since Moodle's format allows it.
 - A question is not converted (reported, counted in `not_converted`) when the format cannot hold it: a
-  description (no answer block), fewer than two choices or matching pairs, a wildcard answer with more than
-  two `*`, malformed syntax. Conversions that lose something (weights on matching pairs, HTML without a
+  description (no answer block), fewer than two choices or matching pairs, a number the pack format cannot
+  hold, malformed syntax. Conversions that lose something (weights on matching pairs, HTML without a
   Markdown equivalent) are converted and reported too. Nothing is dropped silently.
 """
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """Pure grading of quiz responses (no Flask, no database), following docs/quiz-format.md.
 
 A registry maps each question type to a grader `(question: dict, response) -> Grade`; `grade()` dispatches.
+The graders are the `grade` methods of the question types (moocplatform.quizzes.types), registered with them;
+this package keeps what they share (the numeric reader, the regex vetting, wildcards, quiz-level scoring).
 `grade_quiz()` scores one attempt, `draw_questions()` applies pools and question shuffling for an attempt's
 seed, and `option_order()` gives the stable per-attempt order of a question's choices.
 
@@ -37,7 +39,7 @@ Decisions where docs/quiz-format.md leaves room (the contract itself is unchange
 """
 from __future__ import annotations
 
-from . import arrangement, choices, numeric, text  # noqa: F401  (importing registers the graders)
+from .. import types  # noqa: E402, F401, I001  (importing registers the types and so their graders)
 from .base import GRADERS, Grade, QuizFormatError, UnknownQuestion, grade, register_grader
 from .numeric import parse_number
 from .quiz import DEFAULT_SETTINGS, QuizResult, draw_questions, grade_quiz, option_order, points_of

@@ -1,11 +1,11 @@
-"""The numeric grader: exact decimal arithmetic, so a tolerance edge such as 3.5 ± 0.05 includes 3.55."""
+"""Reading numbers as Moodle does, in exact decimal arithmetic, so 3.5 ± 0.05 includes 3.55."""
 from __future__ import annotations
 
 import re
 from decimal import Decimal, localcontext
 from typing import Any
 
-from .base import Grade, QuizFormatError, credit_of, entries, is_number, register_grader, text_of
+from .base import QuizFormatError, is_number
 
 MAX_NUMBER_LENGTH = 100
 MAX_EXPONENT = 10**15  # Decimal refuses exponents past about 10**18
@@ -97,7 +97,7 @@ def _decimal(value: Any, question: dict, name: str) -> Decimal:
     raise QuizFormatError(f"question {question.get('id')!r}: `{name}` must be a finite number")
 
 
-def _bounds(answer: dict, question: dict) -> tuple[Decimal | None, Decimal | None]:
+def bounds(answer: dict, question: dict) -> tuple[Decimal | None, Decimal | None]:
     """The inclusive interval an answer accepts; a range may leave one side open."""
     if "value" in answer:
         value = _decimal(answer["value"], question, "value")
@@ -115,23 +115,3 @@ def _bounds(answer: dict, question: dict) -> tuple[Decimal | None, Decimal | Non
     if low is not None and high is not None and low > high:
         raise QuizFormatError(f"question {question.get('id')!r}: min is greater than max")
     return low, high
-
-
-@register_grader("numeric")
-def grade_numeric(question: dict, response: Any) -> Grade:
-    """The first answer whose interval holds the number decides; its credit (percent, default 100) is the score."""
-    answers = [(answer, _bounds(answer, question), credit_of(answer, question, low=0))
-               for answer in entries(question, "answers")]
-    try:
-        numbers = readings(response)
-    except ValueError as error:
-        return Grade.invalid(str(error) if response is not None and response != "" else "no answer")
-    best: Grade | None = None
-    for number in numbers:
-        for answer, (low, high), credit in answers:
-            # Decimal comparisons are exact whatever the exponents, so huge or tiny inputs cannot overflow here.
-            if (low is None or low <= number) and (high is None or number <= high):
-                found = Grade.scored(credit / 100, [text_of(answer.get("feedback"))])
-                best = found if best is None or found.score > best.score else best
-                break
-    return best or Grade.scored(0.0)

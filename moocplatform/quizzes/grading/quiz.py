@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from .arrangement import match_choices
-from .base import EPSILON, Grade, QuizFormatError, UnknownQuestion, as_id, grade, ids_of, is_number
+from .base import EPSILON, Grade, QuizFormatError, UnknownQuestion, as_id, grade, is_number
 
 MAX_POINTS = 1000  # as the pack schema allows; float() of a much larger int would overflow
 
@@ -163,19 +162,11 @@ def option_order(question: dict, seed: int) -> list[str]:
     from (matches and distractors). Other types have nothing to order: [].
     """
     question_id = str(question.get("id"))
-    question_type = question.get("type")
 
     def shuffled(values: list[str]) -> list[str]:
         return sorted(values, key=lambda value: _rank(seed, "options", question_id, value))
 
-    if question_type in ("single_choice", "multiple_response"):
-        return shuffled(ids_of(question, "options"))
-    if question_type == "ordering":
-        solved = ids_of(question, "items")
-        order = shuffled(solved)
-        if order == solved and len(solved) > 1:
-            order = order[1:] + order[:1]  # showing the answer would make the question free
-        return order
-    if question_type == "matching":
-        return shuffled(match_choices(question))
-    return []
+    from ..types.base import type_of  # here: the types import this package's readers
+
+    question_type = type_of(question)
+    return question_type.option_order(question, shuffled) if question_type else []

@@ -1,4 +1,4 @@
-"""Graders for typed text: short_text (exact texts or regular expressions) and reflection (never graded).
+"""What typed-text grading shares: vetting regular expressions, wildcards, normalising texts.
 
 Python's `re` has no timeout and cannot be interrupted, so a pattern is vetted before use instead, and
 responses are capped at MAX_TEXT_LENGTH characters. `regex_problem()` refuses patterns that can backtrack
@@ -16,7 +16,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from .base import Grade, QuizFormatError, credit_of, entries, nfc, register_grader, text_of
+from .base import QuizFormatError, nfc
 
 if TYPE_CHECKING:
     import sre_parse as sre_parser  # typeshed describes the parser under its public name only
@@ -24,7 +24,7 @@ else:
     import re._parser as sre_parser  # the public `sre_parse` alias warns; this is the same parser without the warning
 
 MAX_TEXT_LENGTH = 1000
-_ANSWER_KINDS = ("text", "regex", "wildcard")
+ANSWER_KINDS = ("text", "regex", "wildcard")
 MAX_PATTERN_LENGTH = 300
 MAX_REGEX_COST = 21
 _REPEAT_COST, _CHOICE_COST = 10, 1
@@ -85,11 +85,11 @@ def regex_problem(pattern: Any) -> str | None:
 
 
 @lru_cache(maxsize=512)
-def _compiled(pattern: str, case_sensitive: bool) -> re.Pattern[str]:
+def compiled(pattern: str, case_sensitive: bool) -> re.Pattern[str]:
     return re.compile(nfc(pattern), 0 if case_sensitive else re.IGNORECASE)
 
 
-def _normalised(text: str, whitespace: bool) -> str:
+def normalised(text: str, whitespace: bool) -> str:
     text = nfc(text)
     # str.split() with no argument splits on every Unicode space, including no-break spaces.
     return " ".join(text.split()) if whitespace else text
@@ -117,76 +117,8 @@ def wildcard_matches(pattern: str, text: str) -> bool:
     return True
 
 
-def _flag(question: dict, name: str, default: bool) -> bool:
+def flag(question: dict, name: str, default: bool) -> bool:
     value = question.get(name, default)
     if not isinstance(value, bool):
         raise QuizFormatError(f"question {question.get('id')!r}: `{name}` must be true or false")
     return value
-
-
-@register_grader("short_text")
-def grade_short_text(question: dict, response: Any) -> Grade:
-    """The first answer that matches decides, as for numeric answers; its credit (default 100) is the score.
-
-    An answer is a `text`, a `regex` or a `wildcard` (Moodle's `*`, compared exactly as a text answer is).
-
-    Both sides are NFC-normalised; with normalise_whitespace (default) both are trimmed and inner runs of spaces
-    collapse to one; without case_sensitive (default) texts compare casefolded and patterns ignore case. A
-    pattern must match the whole (normalised) response.
-    """
-    case_sensitive = _flag(question, "case_sensitive", False)
-    whitespace = _flag(question, "normalise_whitespace", True)
-    answers = entries(question, "answers")
-    for answer in answers:
-        if sum(key in answer for key in _ANSWER_KINDS) != 1 or not isinstance(answer.get("wildcard", ""), str):
-            raise QuizFormatError(f"question {question.get('id')!r}: each answer needs exactly one of text, regex, "
-                                  "wildcard")
-        credit_of(answer, question, low=0)
-        problem = regex_problem(answer["regex"]) if "regex" in answer else None
-        if problem:
-            raise QuizFormatError(f"question {question.get('id')!r}: regular expression {answer['regex']!r}: {problem}")
-
-    if response is None:
-        return Grade.invalid("no answer")
-    if not isinstance(response, str):
-        return Grade.invalid("expected text")
-    if len(response) > MAX_TEXT_LENGTH:
-        return Grade.invalid(f"the answer is longer than {MAX_TEXT_LENGTH} characters")
-    given = _normalised(response, whitespace)
-    if not given.strip():
-        return Grade.invalid("no answer")
-
-    def fold(text: str) -> str:
-        return text if case_sensitive else text.casefold()
-
-    for answer in answers:
-        if "regex" in answer:
-            matched = _compiled(answer["regex"], case_sensitive).fullmatch(given) is not None
-        elif "wildcard" in answer:
-            matched = wildcard_matches(fold(_normalised(answer["wildcard"], whitespace)), fold(given))
-        else:
-            matched = fold(_normalised(str(answer["text"]), whitespace)) == fold(given)
-        if matched:
-            return Grade.scored(credit_of(answer, question, low=0) / 100, [text_of(answer.get("feedback"))])
-    return Grade.scored(0.0)
-
-
-@register_grader("reflection")
-def grade_reflection(question: dict, response: Any) -> Grade:
-    """Never scored. Valid when there is text, and at least `min_words` words when the question asks for them."""
-    min_words = question.get("min_words", 0)
-    if isinstance(min_words, bool) or not isinstance(min_words, int) or min_words < 0:
-        raise QuizFormatError(f"question {question.get('id')!r}: `min_words` must be a whole number of at least 0")
-    if response is not None and not isinstance(response, str):
-        return _ungraded("expected text")
-    words = len((response or "").split())
-    if not words:
-        return _ungraded("no text")
-    if words < min_words:
-        return _ungraded(f"write at least {min_words} words")
-    return _ungraded(None)
-
-
-def _ungraded(problem: str | None) -> Grade:
-    """A reflection's grade: never scored; invalid (and why) when `problem` is given."""
-    return Grade(score=0.0, correct=False, graded=False, valid=problem is None, reason=problem)
