@@ -63,6 +63,11 @@ CASES = {
     "accounts.profile": ("GET", "/account", SIGNED_IN),
     "accounts.change_password": ("GET", "/account/password", SIGNED_IN),
     "accounts.confirm_password": ("GET", "/account/confirm-password", SIGNED_IN),
+    "accounts.change_email": ("GET", "/account/email", SIGNED_IN),
+    "accounts.cancel_email_change": ("POST", "/account/email/cancel", SIGNED_IN),
+    # a link nobody was sent: refused for everyone signed in, and never a way to sign in
+    "accounts.confirm_email_change": ("GET", "/account/email/confirm/mpem_forged", {
+        "anonymous": LOGIN, **{r: 400 for r in ROLES[1:]}}),
     "accounts.common_passwords": ("GET", "/password-rules/common-passwords.txt", EVERYONE),
     "accounts.my_data": ("GET", "/account/data", SIGNED_IN),
     "accounts.export_data": ("GET", "/account/data/export.json", SIGNED_IN),

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask_login import AnonymousUserMixin
 
 from moocplatform import clock
-from moocplatform.accounts import second_factor
+from moocplatform.accounts import email_change, second_factor
 from moocplatform.accounts import services as accounts
 from moocplatform.accounts.sessions import start_session
 from moocplatform.accounts.throttling import LoginSource
@@ -212,6 +212,11 @@ REFUSED = {
     "accounts.update_profile": (lambda w: accounts.update_profile(w.outsider, w.learner, bio="mine now"),
                                 PermissionDenied),
     "accounts.delete_account": (lambda w: accounts.delete_account(ANONYMOUS, PASSWORD, SOURCE), PermissionDenied),
+    "email_change.request_email_change": (
+        lambda w: email_change.request_email_change(ANONYMOUS, "new@example.org", PASSWORD, SOURCE), PermissionDenied),
+    "email_change.cancel_email_change": (lambda w: email_change.cancel_email_change(ANONYMOUS), PermissionDenied),
+    "email_change.confirm_email_change": (lambda w: email_change.confirm_email_change(ANONYMOUS, "mpem_forged"),
+                                          PermissionDenied),
     "second_factor.begin_enrolment": (lambda w: second_factor.begin_enrolment(w.outsider, w.learner),
                                       PermissionDenied),
     "second_factor.confirm_enrolment": (lambda w: second_factor.confirm_enrolment(ANONYMOUS, w.learner, "123456"),
@@ -405,6 +410,13 @@ REJECTED = {
          "current_password"),
         (lambda w: accounts.change_password(w.learner, PASSWORD, "short", SOURCE), "password"),
     ],
+    "email_change.request_email_change": [
+        (lambda w: email_change.request_email_change(w.learner, "not an address", PASSWORD, SOURCE), "new_email"),
+        (lambda w: email_change.request_email_change(w.learner, "new@example.org", "wrong password", SOURCE),
+         "current_password"),
+        (lambda w: email_change.request_email_change(w.learner, w.learner.email.upper(), PASSWORD, SOURCE),
+         "new_email"),
+    ],
     "accounts.confirm_password": [
         (lambda w: accounts.confirm_password(w.learner, start_session(w.learner, device="Test").row, "wrong one",
                                              SOURCE), "password"),
@@ -554,7 +566,8 @@ REJECTED = {
 }
 
 # Services that change data but have no bad input to give: their only input is who and which course.
-NO_FREE_INPUT = {"second_factor.begin_enrolment", "second_factor.regenerate_recovery_codes",
+NO_FREE_INPUT = {"email_change.cancel_email_change", "email_change.confirm_email_change",
+                 "second_factor.begin_enrolment", "second_factor.regenerate_recovery_codes",
                  "second_factor.disable_second_factor", "admin.reset_second_factor",
                  "notes.delete_note", "notes.bookmark_unit", "notes.delete_bookmark",
                  "accounts.verify_email", "accounts.reset_password", "admin.unsuspend_user", "admin.unlock_user",
@@ -585,6 +598,8 @@ NOT_ACTOR_SERVICES = {
     "second_factor.factor_of", "second_factor.has_second_factor", "second_factor.recovery_codes_left",
     "second_factor.pending_enrolment", "second_factor.pending_challenge", "second_factor.start_challenge",
     "second_factor.remove_second_factor", "second_factor.tell_of_reset", "second_factor.purge_expired_challenges",
+    # the e-mail change's reads: the address a link leads to (confirm_email_change's check), and helpers
+    "email_change.address_of_link", "email_change.masked", "email_change.email_change_lifetime_hours",
     # the log-in itself (credentials are its check); mails that change nothing
     "accounts.authenticate", "accounts.send_verification_email", "accounts.request_password_reset",
     # steps of audited services above (admin.unlock_user, accounts.reset_password), and scheduled jobs
@@ -631,8 +646,9 @@ def test_every_public_service_is_covered():
         found |= {f"assignments.{name}" for name, obj in vars(module).items()
                   if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not name.startswith("_")}
     found.add("studio.receive_pack")
-    found |= {f"second_factor.{name}" for name, obj in vars(second_factor).items()
-              if inspect.isfunction(obj) and obj.__module__ == second_factor.__name__ and not name.startswith("_")}
+    for prefix, module in (("second_factor", second_factor), ("email_change", email_change)):
+        found |= {f"{prefix}.{name}" for name, obj in vars(module).items()
+                  if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not name.startswith("_")}
     assert found - set(REFUSED) - NOT_ACTOR_SERVICES == set(), "add the new service to the cases here"
     assert set(REJECTED) | NO_FREE_INPUT == set(REFUSED)
 

@@ -228,10 +228,16 @@ def request_password_reset(email: str, source: str | None = None) -> None:
     user = get_user_by_email(email)
     if user is None or user.status != "active" or not requested_mail_allowed(user.email, source):
         return
-    token = make_token("reset-password", {"user": user.id, "pw": password_fingerprint(user.password_hash)})
+    token = make_token("reset-password", {"user": user.id, "pw": _reset_fingerprint(user)})
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     queue_mail(user.email, RESET_PASSWORD, recipient_id=user.id,
                link=public_url("accounts.reset_password", token=token), minutes=minutes)
+
+
+def _reset_fingerprint(user: User) -> str:
+    """What a reset link is bound to: the password (the link works once) and the address it was sent to (a
+    link mailed before the account moved to another address stops working)."""
+    return password_fingerprint(f"{user.password_hash}\n{user.email}")
 
 
 def user_for_reset_token(token: str) -> User:
@@ -241,7 +247,7 @@ def user_for_reset_token(token: str) -> User:
         raise InvalidInput(_("This reset link has expired; ask for a new one.") if error.expired
                            else _("This reset link is not valid.")) from error
     user = db.session.get(User, payload.get("user"))
-    if user is None or user.status != "active" or payload.get("pw") != password_fingerprint(user.password_hash):
+    if user is None or user.status != "active" or payload.get("pw") != _reset_fingerprint(user):
         raise InvalidInput(_("This reset link has already been used or is not valid; ask for a new one."))
     return user
 
