@@ -311,7 +311,8 @@ def facilitators_of(cohort_ids: Collection[int]) -> dict[int, list[User]]:
             .where(RoleGrant.role == "facilitator", RoleGrant.scope_type == ScopeType.COHORT.value,
                    RoleGrant.scope_id.in_(list(found)), User.status == UserStatus.active)
             .order_by(RoleGrant.scope_id, User.id)).tuples():
-        found[cohort_id].append(user)
+        if cohort_id is not None:  # a cohort grant always has its scope (a check constraint)
+            found[cohort_id].append(user)
     return found
 
 
