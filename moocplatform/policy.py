@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from .access import AccessContext, access_for, grants_of, scope_loader, signed_in
 from .accounts.models import COURSE_ROLES, ScopeType
+from .catalog.models import CoursePartner
 from .extensions import db
 from .learning.models import Enrollment
 
@@ -289,6 +290,15 @@ def can_manage_organisations(user: Any) -> bool:
 
 def can_manage_organisation_members(user: Any, organisation: Any) -> bool:
     return is_admin(user) or is_organisation_admin(user, organisation)
+
+
+def can_manage_partner_course_team(user: Any, organisation: Any, course: Any) -> bool:
+    """Give members of an organisation course-team roles on a course it co-owns as a partner (the live version
+    names it by slug), and take them back: the organisation's admins, and platform administrators."""
+    if organisation is None or course is None or not can_manage_organisation_members(user, organisation):
+        return False
+    return bool(db.session.scalar(sa.select(sa.exists().where(
+        CoursePartner.course_id == course.id, CoursePartner.slug == organisation.slug))))
 
 
 def can_post_opportunities(user: Any, organisation: Any) -> bool:

@@ -410,6 +410,12 @@ EMPLOYER_CASES = {
     "organisations.members": ("GET", "/organisations/{org}/members", ORG_ADMINS),
     "organisations.add_member": ("POST", "/organisations/{org}/members", ORG_ADMINS),
     "organisations.remove_member": ("POST", "/organisations/{org}/members/{employer}/remove", ORG_ADMINS),
+    # {partner_course} names {org} as a partner; the rival's organisation is no partner of it
+    "organisations.partner_courses": ("GET", "/organisations/{org}/courses", ORG_ADMINS),
+    "organisations.add_to_course_team": ("POST", "/organisations/{org}/courses/{partner_course}/team", ORG_ADMINS,
+                                         {"user_id": "{employer}"}),
+    "organisations.remove_from_course_team": (
+        "POST", "/organisations/{org}/courses/{partner_course}/team/{employer}/remove", ORG_ADMINS),
     "organisations.admin_list": ("GET", "/admin/organisations", E_ADMIN_ONLY),
     "organisations.new_organisation": ("GET", "/admin/organisations/new", E_ADMIN_ONLY),
     "organisations.edit_organisation": ("GET", "/admin/organisations/{org}", E_ADMIN_ONLY),
@@ -606,13 +612,15 @@ def employer_world():
               "admin": make_user("admin")}
     cohort = make_cohort(course, people["facilitator"])
     join_cohort(people["learner"], cohort, course)
+    partner_course = make_course("gamma", partners=[{"slug": organisation.slug, "name": organisation.name}])
     opportunity = make_opportunity(organisation, people["employer"])
     removed = make_opportunity(organisation, people["employer"])
     opportunities.remove_opportunity(people["admin"], removed)
     application = opportunities.apply_to_opportunity(people["learner"], opportunity, "Hello")
     values = {"org": organisation.slug, "unapproved_org": unapproved.slug, "opportunity": opportunity.id,
               "draft": make_opportunity(organisation, people["employer"], publish=False).id, "removed": removed.id,
-              "application": application.id, "employer": people["employer"].id, "cohort": cohort.id}
+              "application": application.id, "employer": people["employer"].id, "cohort": cohort.id,
+              "partner_course": partner_course.slug}
     return people, values
 
 

@@ -107,6 +107,15 @@ def emp(w):
     return w
 
 
+def partnered(w):
+    """emp(w), with an admin of its organisation and a course that names the organisation as a partner."""
+    emp(w)
+    if not hasattr(w, "partner_course"):
+        w.org_admin = make_member(w.org, "org_admin")
+        w.partner_course = make_course("gamma", partners=[{"slug": w.org.slug, "name": w.org.name}])
+    return w
+
+
 def begun_session(w):
     """A live session of the world's cohort that began an hour ago."""
     starts = clock.now().astimezone(ZoneInfo(emp(w).cohort.time_zone)).replace(tzinfo=None) - timedelta(hours=1)
@@ -292,6 +301,13 @@ REFUSED = {
         lambda w: organisations.add_member(emp(w).member, w.org, w.outsider.email), PermissionDenied),
     "organisations.remove_member": (
         lambda w: organisations.remove_member(w.outsider, emp(w).org, w.member.id), PermissionDenied),
+    # a member (not an admin) of a partner; an admin of an organisation that is no partner of the course
+    "organisations.add_to_course_team": (
+        lambda w: organisations.add_to_course_team(partnered(w).member, w.org, w.partner_course, w.member.id),
+        PermissionDenied),
+    "organisations.remove_from_course_team": (
+        lambda w: organisations.remove_from_course_team(partnered(w).org_admin, w.org, w.course, w.member.id),
+        PermissionDenied),
     "opportunities.create_opportunity": (
         lambda w: opportunities.create_opportunity(w.outsider, emp(w).org, posting_fields()), PermissionDenied),
     "opportunities.update_opportunity": (
@@ -510,6 +526,13 @@ REJECTED = {
         (lambda w: organisations.update_organisation(w.admin, emp(w).org, org_fields(legal_name=LONG)), "legal_name")],
     "organisations.withdraw_approval": [
         (lambda w: organisations.withdraw_approval(w.admin, emp(w).org, "x" * 301), "reason")],
+    # someone who is not the organisation's own member
+    "organisations.add_to_course_team": [
+        (lambda w: organisations.add_to_course_team(partnered(w).org_admin, w.org, w.partner_course, w.outsider.id),
+         "user_id")],
+    "organisations.remove_from_course_team": [
+        (lambda w: organisations.remove_from_course_team(partnered(w).org_admin, w.org, w.partner_course,
+                                                         w.team.id), "user_id")],
     "organisations.add_member": [
         (lambda w: organisations.add_member(w.admin, emp(w).org, "not-an-address"), "email"),
         (lambda w: organisations.add_member(w.admin, emp(w).org, w.outsider.email, "owner"), "role"),
@@ -588,7 +611,7 @@ NOT_ACTOR_SERVICES = {
     "accounts.normalise_email", "accounts.get_user_by_email", "accounts.find_grant",
     "accounts.require_user", "accounts.user_for_reset_token", "accounts.ensure_not_last_admin",
     "accounts.grant_of", "quizzes.expired_attempts_to_close", "catalog.get_course", "catalog.get_version",
-    "catalog.read_pack",
+    "catalog.read_pack", "catalog.partner_slugs",
     "catalog.change_set", "catalog.version_history", "catalog.pack_folders", "learning.get_enrollment",
     "learning.enrolment_blocker", "learning.ensure_unit_exists", "quizzes.settings_of", "quizzes.quiz_data",
     "quizzes.live_definition", "quizzes.definition_of", "quizzes.current_definition", "quizzes.extras_for",

@@ -40,7 +40,8 @@ def init_app(app: Flask) -> None:
     register_criteria()
     from .reminders import send_reminders
     register_job(app, "remind-cohort-learners",
-                 "Remind cohorts' learners of live sessions, of what is due and after a quiet spell",
+                 "Remind cohorts' learners of live sessions, of what is due and after a quiet spell; "
+                 "tell their facilitators who went quiet",
                  send_reminders, interval=timedelta(minutes=15))
     if "cohorts" not in registered_loaders():  # loaders are per process; apps may be created twice
         register_access_loader(AccessLoader(

@@ -17,6 +17,8 @@ from .forms import SignOffForm, WithdrawSignOffForm
 from .queries import cohort_dashboard, matrix_rows
 from .views import _load, bp
 
+AT_RISK = "at-risk"  # ?show=at-risk: only the learners at risk (where facilitators' quiet-spell notices link)
+
 
 @bp.get("/cohorts/<id:cohort_id>/dashboard")
 @login_required
@@ -26,12 +28,15 @@ def dashboard(cohort_id: int):
     if version is None:
         abort(404)
     page = request.args.get("page", "1")
-    board = cohort_dashboard(cohort, version.id, clock.now(), int(page) if page.isdigit() else 1)
+    at_risk_only = request.args.get("show") == AT_RISK
+    board = cohort_dashboard(cohort, version.id, clock.now(), int(page) if page.isdigit() else 1,
+                             at_risk_only=at_risk_only)
     # One query more, only where the cohort asks for sign-offs, whatever the page's size.
     signed_off = (services.signed_off_ids(cohort, [row.user_id for row in board.rows])
                   if cohort.requires_sign_off else set())
     return render_template("cohorts/dashboard.html", cohort=cohort, course=course, board=board,
-                           signed_off=signed_off, sign_off_form=SignOffForm(), withdraw_form=WithdrawSignOffForm())
+                           signed_off=signed_off, show=AT_RISK if at_risk_only else None,
+                           sign_off_form=SignOffForm(), withdraw_form=WithdrawSignOffForm())
 
 
 @bp.post("/cohorts/<id:cohort_id>/learners/<id:user_id>/sign-off")

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from .. import clock
-from ..accounts.models import RoleGrant, ScopeType, User
+from ..accounts.models import RoleGrant, ScopeType, User, UserStatus
 from ..catalog.models import Course, Module, Unit
 from ..extensions import db
 from ..learning.models import Enrollment, UnitProgress
@@ -301,6 +301,21 @@ def running_cohorts(today: date) -> list[tuple[Cohort, str, str, int]]:
         .order_by(Cohort.id))]
 
 
+def facilitators_of(cohort_ids: Collection[int]) -> dict[int, list[User]]:
+    """cohort id -> the active accounts holding its facilitator grant: one query for any number of cohorts."""
+    found: dict[int, list[User]] = {cohort_id: [] for cohort_id in cohort_ids}
+    if not found:
+        return found
+    for cohort_id, user in db.session.execute(
+            sa.select(RoleGrant.scope_id, User).join(User, User.id == RoleGrant.user_id)
+            .where(RoleGrant.role == "facilitator", RoleGrant.scope_type == ScopeType.COHORT.value,
+                   RoleGrant.scope_id.in_(list(found)), User.status == UserStatus.active)
+            .order_by(RoleGrant.scope_id, User.id)).tuples():
+        if cohort_id is not None:  # a cohort grant always has its scope (a check constraint)
+            found[cohort_id].append(user)
+    return found
+
+
 def users_by_id(ids: Collection[int]) -> dict[int, User]:
     return {user.id: user for user in db.session.scalars(sa.select(User).where(User.id.in_(list(ids))))} if ids else {}
 
@@ -471,8 +486,19 @@ def _members(cohort: Cohort):
             .order_by(User.display_name, User.id))
 
 
-def cohort_dashboard(cohort: Cohort, version_id: int, now: datetime, page: int = 1) -> Dashboard:
-    """One page of the matrix: six queries whatever the page's size."""
+def cohort_dashboard(cohort: Cohort, version_id: int, now: datetime, page: int = 1, *,
+                     at_risk_only: bool = False) -> Dashboard:
+    """One page of the matrix: six queries whatever the page's size. at_risk_only keeps the learners at risk
+    (the link facilitators are sent when learners go quiet): whether one is at risk is only known once their
+    row is filled, so the whole cohort is read in chunks of 500 (five queries each) and then paged."""
+    if at_risk_only:
+        risky: list[LearnerRow] = []
+        modules = module_columns(cohort, version_id)
+        for _modules, rows in matrix_rows(cohort, version_id, now):
+            risky.extend(row for row in rows if row.at_risk)
+        pages = max(1, -(-len(risky) // PAGE_SIZE))
+        page = min(max(page, 1), pages)
+        return Dashboard(cohort, modules, risky[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], len(risky), page, pages)
     modules = module_columns(cohort, version_id)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(_members(cohort).subquery())) or 0
     pages = max(1, -(-total // PAGE_SIZE))
