@@ -191,7 +191,8 @@ def inlined(value: str | int) -> sa.BindParameter:
     """A value written into the statement's text rather than sent beside it. The psycopg driver prepares a
     statement on the server after a few runs, and PostgreSQL may then settle on one generic plan for every
     value: for a full-text match, one that reads every matching row, thousands for a common word, where the
-    plan made for the value reads a few. Only for values the code has checked (words, ids)."""
+    plan made for the value reads a few (a generic LIMIT is as bad: it walks the index for a rare word). Only
+    for values the code has checked (words, ids, counts)."""
     return sa.bindparam(None, value, type_=sa.Integer() if isinstance(value, int) else sa.String(),
                         literal_execute=True)
 

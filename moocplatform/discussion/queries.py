@@ -363,17 +363,19 @@ def search_space(space: Space, text: str, page: int) -> tuple[list[str], Page]:
     visible = (Post.space_id == dialect.inlined(space.id), Post.deleted_at.is_(None), Post.hidden_at.is_(None),
                Post.held_at.is_(None))
     most = MOST_PAGES * RESULTS_PER_PAGE
-    matches = search.apply(sa.select(Post.id).select_from(Post)).where(*visible).limit(most + 1).subquery()
+    matches = (search.apply(sa.select(Post.id).select_from(Post)).where(*visible)
+               .limit(dialect.inlined(most + 1)).subquery())
     total = db.session.scalar(sa.select(sa.func.count()).select_from(matches)) or 0
     pages = max(1, min(MOST_PAGES, -(-total // RESULTS_PER_PAGE)))
     number = min(max(1, page), pages)
     # The newest matches with their scores in one pass over the index, the page's best of those, and only
     # then the page's threads and authors.
     newest = (search.apply(sa.select(Post.id.label("id"), search.score.label("score")).select_from(Post))
-              .where(*visible).order_by(search.newest_first).limit(RANKED_MATCHES).subquery())
+              .where(*visible).order_by(search.newest_first).limit(dialect.inlined(RANKED_MATCHES)).subquery())
     best = (sa.select(newest.c.id, newest.c.score)
             .order_by(search.best_first(newest.c.score), newest.c.id.desc())
-            .limit(RESULTS_PER_PAGE).offset((number - 1) * RESULTS_PER_PAGE).subquery())
+            .limit(dialect.inlined(RESULTS_PER_PAGE))
+            .offset(dialect.inlined((number - 1) * RESULTS_PER_PAGE)).subquery())
     rows = db.session.execute(
         sa.select(best.c.id, Post.thread_id, Thread.title, User.display_name, Post.created_at)
         .select_from(best).join(Post, Post.id == best.c.id)
