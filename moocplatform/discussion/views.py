@@ -253,32 +253,35 @@ def report_post(post_id: int):
                         _("Thank you: the moderators will look at it."), ReportForm)
 
 
+def _decide(decision, post_id: int, message: str):
+    """A moderator's decision on a post (hide or show again, approve or reject a held one), with the form's
+    reason for the audit log; others get 403 here and the service checks again."""
+    return _post_button(lambda form: decision(current_user, post_id, form.reason.data or ""), post_id, message,
+                        moderators_only=True)
+
+
 @bp.post("/discussion/posts/<id:post_id>/hide")
 @login_required
 def hide_post(post_id: int):
-    return _post_button(lambda form: moderation.hide_post(current_user, post_id, form.reason.data or ""), post_id,
-                        _("The post is hidden."), moderators_only=True)
+    return _decide(moderation.hide_post, post_id, _("The post is hidden."))
 
 
 @bp.post("/discussion/posts/<id:post_id>/restore")
 @login_required
 def restore_post(post_id: int):
-    return _post_button(lambda form: moderation.restore_post(current_user, post_id, form.reason.data or ""),
-                        post_id, _("The post is shown again."), moderators_only=True)
+    return _decide(moderation.restore_post, post_id, _("The post is shown again."))
 
 
 @bp.post("/discussion/posts/<id:post_id>/approve")
 @login_required
 def approve_post(post_id: int):
-    return _post_button(lambda form: moderation.approve_post(current_user, post_id, form.reason.data or ""),
-                        post_id, _("The post is approved: everyone sees it now."), moderators_only=True)
+    return _decide(moderation.approve_post, post_id, _("The post is approved: everyone sees it now."))
 
 
 @bp.post("/discussion/posts/<id:post_id>/reject")
 @login_required
 def reject_post(post_id: int):
-    return _post_button(lambda form: moderation.reject_post(current_user, post_id, form.reason.data or ""),
-                        post_id, _("The post is rejected: only moderators see it."), moderators_only=True)
+    return _decide(moderation.reject_post, post_id, _("The post is rejected: only moderators see it."))
 
 
 @bp.post("/discussion/posts/<id:post_id>/mute-author")
@@ -376,20 +379,22 @@ def _button(action, message: str, default: str):
     return redirect(_back_to(default))
 
 
+def _set_liked(post_id: int, liked: bool):
+    services.get_post(current_user, post_id)  # not a member of its space: not found
+    change = reactions.like_post if liked else reactions.unlike_post
+    return _button(lambda: change(current_user, post_id), "", url_for("discussion.show_post", post_id=post_id))
+
+
 @bp.post("/discussion/posts/<id:post_id>/like")
 @login_required
 def like_post(post_id: int):
-    services.get_post(current_user, post_id)  # not a member of its space: not found
-    return _button(lambda: reactions.like_post(current_user, post_id), "",
-                   url_for("discussion.show_post", post_id=post_id))
+    return _set_liked(post_id, True)
 
 
 @bp.post("/discussion/posts/<id:post_id>/unlike")
 @login_required
 def unlike_post(post_id: int):
-    services.get_post(current_user, post_id)
-    return _button(lambda: reactions.unlike_post(current_user, post_id), "",
-                   url_for("discussion.show_post", post_id=post_id))
+    return _set_liked(post_id, False)
 
 
 @bp.post("/discussion/threads/<id:thread_id>/follow")
