@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from .. import clock, dialect
+from .. import clock, dialect, policy
 from ..accounts.models import User
 from ..catalog.models import Course, CourseVersion, Unit
 from ..catalog.queries import Outline, outline_for, unit_body
@@ -20,6 +20,7 @@ from ..pagination import Page
 from ..query_args import MAX_PAGE, parse_whole_number
 from .membership import is_member, moderates
 from .models import Category, Like, Mute, Post, Report, Space, SpaceMember, Thread
+from .mutes import running_mute_of
 
 PANEL_POSTS = 20
 THREADS_PER_PAGE = 25
@@ -32,6 +33,21 @@ def course_space_key(course_id: int) -> str:
 
 def course_space(course_id: int) -> Space | None:
     return db.session.scalar(sa.select(Space).where(Space.key == course_space_key(course_id)))
+
+
+def course_space_and_mute(course_id: int, viewer_id: int | None) -> tuple[Space | None, Mute | None]:
+    """The course's forum with the viewer's running mute in the course, if any: one query, the one the forum's
+    pages run anyway to find the space."""
+    row = db.session.execute(sa.select(Space, Mute).outerjoin(Mute, running_mute_of(viewer_id, Space.course_id))
+                             .where(Space.key == course_space_key(course_id))).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
+def space_and_mute(space_id: int, viewer_id: int | None) -> tuple[Space | None, Mute | None]:
+    """A space with the viewer's running mute in its course (none for a private space): one query."""
+    row = db.session.execute(sa.select(Space, Mute).outerjoin(Mute, running_mute_of(viewer_id, Space.course_id))
+                             .where(Space.id == space_id)).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def live_outline(course_id: int) -> Outline | None:
@@ -111,13 +127,20 @@ class UnitPanelData:
     read_only: bool
     more: bool  # older comments than the panel shows: the thread page has them all
     form: Any = None  # the comment form, made by the panel's loader
+    mute: Mute | None = None  # the viewer's running mute in the course: the panel says so instead of a form
 
 
 def unit_panel(viewer: Any, course: Any, unit_key: str) -> UnitPanelData:
-    """The newest comments on a unit: one query for the thread, one for a page of comments with their
-    authors, one for their replies; a unit nobody discussed yet costs the first only."""
-    thread = db.session.scalar(sa.select(Thread).join(Space, Space.id == Thread.space_id).where(
-        Space.key == course_space_key(course.id), Thread.unit_key == unit_key))
+    """The newest comments on a unit: one query for the thread (with the viewer's running mute in the
+    course), one for a page of comments with their authors, one for their replies; a unit nobody discussed yet
+    costs the first only."""
+    viewer_id = getattr(viewer, "id", None) if policy.signed_in(viewer) else None
+    row = db.session.execute(
+        sa.select(Thread, Mute).select_from(Space)
+        .outerjoin(Thread, sa.and_(Thread.space_id == Space.id, Thread.unit_key == unit_key))
+        .outerjoin(Mute, running_mute_of(viewer_id, Space.course_id))
+        .where(Space.key == course_space_key(course.id)).limit(1)).first()
+    thread, mute = (row[0], row[1]) if row is not None else (None, None)
     space_like = Space(key=course_space_key(course.id), membership="course", course_id=course.id)
     member = is_member(viewer, space_like)
     moderator = moderates(viewer, space_like)
@@ -133,7 +156,8 @@ def unit_panel(viewer: Any, course: Any, unit_key: str) -> UnitPanelData:
         posts = _replies_of(_shown(rows[:PANEL_POSTS]), include_hidden=moderator, viewer_id=viewer.id)
     locked = thread is not None and thread.locked
     return UnitPanelData(thread, posts, can_post=member and not locked and not course.is_archived,
-                         can_moderate=moderator, read_only=locked or course.is_archived, more=more)
+                         can_moderate=moderator, read_only=locked or course.is_archived, more=more,
+                         mute=mute if member else None)
 
 
 @dataclass(frozen=True)
