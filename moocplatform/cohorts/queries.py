@@ -552,15 +552,18 @@ def seated_cohort_ids(viewer, course_id: int | None) -> frozenset[int]:
 
 
 def cohorts_read_in_course(viewer_id: int, course_id: int, led_ids: Collection[int], *,
-                           every: bool) -> list[tuple[int, str]]:
-    """(id, name) of the course's cohorts whose space the viewer reads: every one (for its moderators), or
-    those they have a seat in or lead. One query."""
-    query = sa.select(Cohort.id, Cohort.name).where(Cohort.course_id == course_id)
+                           every: bool) -> list[tuple[int, str, bool]]:
+    """(id, name, whether the viewer has a seat in it or leads it) of the course's cohorts whose space the
+    viewer reads: every one (for the course-wide moderators), or those they have a seat in or lead. One
+    query."""
+    seated = sa.exists().where(CohortMembership.cohort_id == Cohort.id, CohortMembership.user_id == viewer_id,
+                               CohortMembership.status == MembershipStatus.MEMBER)
+    own = sa.or_(seated, Cohort.id.in_(set(led_ids) or {0}))
+    query = sa.select(Cohort.id, Cohort.name, own.label("own")).where(Cohort.course_id == course_id)
     if not every:
-        seated = sa.exists().where(CohortMembership.cohort_id == Cohort.id, CohortMembership.user_id == viewer_id,
-                                   CohortMembership.status == MembershipStatus.MEMBER)
-        query = query.where(sa.or_(seated, Cohort.id.in_(set(led_ids) or {0})))
-    return list(db.session.execute(query.order_by(Cohort.starts_on, Cohort.id)).tuples())
+        query = query.where(own)
+    return [(cohort_id, name, bool(mine)) for cohort_id, name, mine
+            in db.session.execute(query.order_by(Cohort.starts_on, Cohort.id)).tuples()]
 
 
 def cohort_course_and_name(cohort_id: int) -> tuple[int, str] | None:

@@ -297,33 +297,31 @@ def _queue_items(reports: Sequence[Any]) -> list[QueueItem]:
                       rows[0].created_at) for pid, rows in grouped.items() if pid in posts]
 
 
-def _course_spaces(space: Space) -> sa.ColumnElement[bool]:
-    """The posts of a course forum's space and of the group spaces (cohorts') of its course, whom the course's
-    moderators moderate too; a space of no course is just itself."""
-    if space.course_id is None:
+def _with_groups(space: Space, also: Sequence[str]) -> sa.ColumnElement[bool]:
+    """The posts of a space and of the group spaces (cohorts') keyed `also`, those the moderator reads."""
+    if not also:
         return Post.space_id == space.id
-    return Post.space_id.in_(sa.select(Space.id).where(Space.course_id == space.course_id,
-                                                       Space.membership != "private"))
+    return Post.space_id.in_(sa.select(Space.id).where(sa.or_(Space.id == space.id, Space.key.in_(list(also)))))
 
 
-def moderation_queue(space: Space) -> list[QueueItem]:
-    """Posts with open reports in the course's spaces (its forum and its cohorts'), oldest report first: one
-    query for the reports, one for their posts."""
+def moderation_queue(space: Space, also: Sequence[str] = ()) -> list[QueueItem]:
+    """Posts with open reports in the space and in the group spaces keyed `also` (the course's cohorts whose
+    spaces the moderator reads), oldest report first: one query for the reports, one for their posts."""
     reports = db.session.execute(sa.select(Report.post_id, Report.reason, Report.created_at)
                                  .join(Post, Post.id == Report.post_id)
-                                 .where(_course_spaces(space), Report.resolved_at.is_(None))
+                                 .where(_with_groups(space, also), Report.resolved_at.is_(None))
                                  .order_by(Report.created_at)).all()
     return _queue_items(reports)
 
 
-def held_posts(space: Space) -> list[QueueItem]:
-    """Posts waiting for review in the course's spaces (not rejected, not deleted), longest waiting first, each
-    with its author's name and thread: one query."""
+def held_posts(space: Space, also: Sequence[str] = ()) -> list[QueueItem]:
+    """Posts waiting for review in the space and the group spaces keyed `also` (not rejected, not deleted),
+    longest waiting first, each with its author's name and thread: one query."""
     author = aliased(User)
     rows = db.session.execute(
         sa.select(Post, author.display_name, Thread).outerjoin(author, author.id == Post.author_id)
         .join(Thread, Thread.id == Post.thread_id)
-        .where(_course_spaces(space), Post.held_at.is_not(None), Post.hidden_at.is_(None),
+        .where(_with_groups(space, also), Post.held_at.is_not(None), Post.hidden_at.is_(None),
                Post.deleted_at.is_(None))
         .order_by(Post.held_at, Post.id)).all()
     return [QueueItem(post, name or "", thread, 0, [], post.held_at) for post, name, thread in rows]
@@ -405,9 +403,7 @@ def search_space(space: Space, text: str, page: int, *, also: Sequence[str] = ()
     if not terms:
         return terms, Page([], 1, 1, 0)
     search = dialect.text_search(db.session, Post.__table__, "body_source", terms)
-    in_spaces = (Post.space_id == space.id if not also else Post.space_id.in_(
-        sa.select(Space.id).where(sa.or_(Space.id == space.id, Space.key.in_(list(also))))))
-    visible = (in_spaces, Post.deleted_at.is_(None), Post.hidden_at.is_(None), Post.held_at.is_(None))
+    visible = (_with_groups(space, also), Post.deleted_at.is_(None), Post.hidden_at.is_(None), Post.held_at.is_(None))
     most = MOST_PAGES * RESULTS_PER_PAGE
     matches = search.apply(sa.select(Post.id).select_from(Post)).where(*visible).limit(most + 1).subquery()
     total = db.session.scalar(sa.select(sa.func.count()).select_from(matches)) or 0

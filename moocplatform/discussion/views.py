@@ -346,9 +346,12 @@ def moderation_queue(slug: str):
     course, space = _course_forum(slug)
     if not moderates(current_user, space):
         abort(403)
-    items = queries.moderation_queue(space)
+    # with the cohorts' spaces this moderator moderates (every one for the course team, a cohort's for its own)
+    groups = [ref.key for ref in group_spaces_in_course(current_user, course.id)
+              if moderates(current_user, ref.stand_in())]
+    items = queries.moderation_queue(space, groups)
     return render_template("discussion/moderation.html", course=course, items=items, now=clock.now(),
-                           held=queries.held_posts(space), mutes=queries.running_mutes(course.id),
+                           held=queries.held_posts(space, groups), mutes=queries.running_mutes(course.id),
                            form=ModerationForm())
 
 
