@@ -1,9 +1,10 @@
 """A cohort's discussion space, on discussion's one mechanism of spaces: the membership kind "cohort".
 
 Its members are the cohort's seated learners and its facilitators; its facilitators moderate it, and so do
-the course's course-wide moderators (the course team, facilitators granted on the course, administrators), who
-read it for that reason; a facilitator of another cohort does not. The space's key is "cohort:<id>"; it holds the cohort's own threads and its
-cohort-only comments under units, which discussion shows beside the course's to those who read the space."""
+the course's course-wide moderators (the course team, facilitators granted on the course, administrators),
+who read it for that reason; a facilitator of another cohort does not. The space's key is "cohort:<id>"; it
+holds the cohort's own threads and its cohort-only comments under units, which discussion shows beside the
+course's to those who read the space."""
 from __future__ import annotations
 
 from types import SimpleNamespace
