@@ -16,7 +16,7 @@ from moocplatform.cohorts.spaces import space_key
 from moocplatform.discussion import moderation, queries, services
 from moocplatform.discussion.membership import describe_key, is_member, moderates
 from moocplatform.discussion.models import Post, Space, Thread
-from moocplatform.errors import InvalidInput, NotFound
+from moocplatform.errors import NotFound
 from moocplatform.extensions import db
 from moocplatform.learning.completion import learner_progress_by_rule
 from moocplatform.notifications.models import Notification
@@ -81,15 +81,15 @@ def test_who_reads_and_moderates_a_cohort_space(course, group):
 
 
 def test_a_learner_posts_only_to_their_own_cohort(course, group):
-    with pytest.raises(InvalidInput):
+    with pytest.raises(NotFound):
         services.comment_on_unit(group["outsider"], course, "m1-u1", "Let me in",
                                  audience=space_key(group["cohort"].id))
-    with pytest.raises(InvalidInput):
+    with pytest.raises(NotFound):
         services.comment_on_unit(group["elsewhere"], course, "m1-u1", "Wrong room",
                                  audience=space_key(group["cohort"].id))
-    with pytest.raises(InvalidInput):  # the course team reads every cohort's comments, but posts to none
+    with pytest.raises(NotFound):  # the course team reads every cohort's comments, but posts to none
         services.comment_on_unit(group["team"], course, "m1-u1", "Hello", audience=space_key(group["cohort"].id))
-    with pytest.raises(InvalidInput):
+    with pytest.raises(NotFound):
         services.comment_on_unit(group["a"], course, "m1-u1", "Hello", audience="cohort:999999")
     assert services.comment_on_unit(group["lead"], course, "m1-u1", "Welcome, group",
                                     audience=space_key(group["cohort"].id)).held_at is None
@@ -101,7 +101,7 @@ def test_a_learner_on_the_waiting_list_is_not_in_the_space(course, group):
     cohorts.join_cohort(seated, full, course)
     assert cohorts.join_cohort(waiting, full, course).status == "waiting"
     services.comment_on_unit(seated, course, "m1-u1", "Seated", audience=space_key(full.id))
-    with pytest.raises(InvalidInput):
+    with pytest.raises(NotFound):
         services.comment_on_unit(waiting, course, "m1-u1", "Waiting", audience=space_key(full.id))
     assert not is_member(waiting, describe_key(space_key(full.id)).stand_in())
 
@@ -146,7 +146,10 @@ def test_the_api_keeps_cohort_comments_to_the_cohort(app, client, course, group,
         refused = client.post(f"{api}/courses/{course.slug}/units/m1-u1/comments",
                               headers=bearer(group["outsider"]),
                               json={"body": "Let me in", "audience": space_key(group["cohort"].id)})
-        assert refused.status_code == 422
+        assert refused.status_code == 404  # a cohort not the caller's does not exist for them
+        bad = client.post(f"{api}/courses/{course.slug}/units/m1-u1/comments", headers=bearer(group["a"]),
+                          json={"body": "Hi", "audience": "everyone"})
+        assert bad.status_code == 422
     finally:
         app.extensions.pop(EXTENSION_KEY, None)
 

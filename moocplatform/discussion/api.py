@@ -4,6 +4,7 @@ sanitising and participation), and read a space only when the access context mak
 anyone else gets the 404 an unknown thread gets."""
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -119,10 +120,11 @@ register_schema("NewDiscussionPost", {
         "request_key": REQUEST_KEY,
     },
 })
+AUDIENCE_PATTERN = r"^(course|[a-z]+:[1-9][0-9]{0,9})$"
 register_schema("NewUnitComment", {
     "type": "object", "additionalProperties": False, "required": ["body"],
     "properties": {"body": BODY, "request_key": REQUEST_KEY,
-                   "audience": {"type": "string", "minLength": 1, "maxLength": 64,
+                   "audience": {"type": "string", "pattern": AUDIENCE_PATTERN, "maxLength": 64,
                                 "description": "Who reads the comment: \"course\" (the default), or the key of one "
                                                "of the caller's cohort spaces (\"cohort:<id>\"), for that cohort "
                                                "only."}},
@@ -176,6 +178,8 @@ def _body(allowed: set[str]) -> dict[str, Any]:
     for name in ("request_key", "audience"):
         if len(body.get(name) or "") > 64:
             raise _invalid(422, f"{name} is at most 64 characters.", f"#/{name}")
+    if "audience" in body and not re.fullmatch(AUDIENCE_PATTERN.strip("^$"), body["audience"]):
+        raise _invalid(422, "audience is \"course\" or a space's key such as \"cohort:12\".", "#/audience")
     return body
 
 

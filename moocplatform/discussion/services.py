@@ -354,8 +354,8 @@ def comment_on_unit(actor: Any, course: Any, unit_key: str, body: str, *, audien
     group: Space | None = None
     if audience and audience != COURSE_AUDIENCE:
         ref = next((r for r in group_spaces_in_course(actor, course.id) if r.key == audience and r.own), None)
-        if ref is None:
-            raise InvalidInput(_("Choose who reads your comment."), field="audience")
+        if ref is None:  # a cohort not the actor's does not exist for them
+            raise NotFound(_("Choose who reads your comment."))
         group = ensure_group_space(ref)
     thread = unit_thread(course.id, unit_key, group)
     space = group or db.session.get_one(Space, thread.space_id)
