@@ -137,6 +137,14 @@ def can_moderate_discussion(user: Any, course: Any) -> bool:
     return is_course_staff(user, course)
 
 
+def moderates_every_cohort_space(user: Any, course: Any) -> bool:
+    """Every cohort's discussion space of the course, its cohort-only comments included: administrators and
+    whoever is granted on the course or the platform (course team, course facilitators). A facilitator granted
+    on a cohort reads and moderates that cohort's space only."""
+    return signed_in(user) and (is_admin(user) or bool(
+        {"course_team", "facilitator"} & access_for(user, course).course_wide_roles))
+
+
 # Announcements -----------------------------------------------------------------------------------------
 
 def can_read_announcements(user: Any, course: Any) -> bool:

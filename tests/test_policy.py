@@ -225,6 +225,10 @@ CASES = {
     "discussion.search": ("GET", "/courses/alpha/discussion/search?q=post", MEMBERS),
     "discussion.reply": ("POST", "/discussion/threads/{thread}/posts", {
         "anonymous": LOGIN, "learner": NOT_FOUND, **{r: 422 for r in ROLES[2:]}}),
+    # a cohort's discussion space: {cohort}'s members and facilitator, and the course's moderators who moderate it
+    "discussion.group_space": ("GET", "/discussion/groups/cohort/{cohort}", MEMBERS),
+    "discussion.start_group_thread": ("POST", "/discussion/groups/cohort/{cohort}/threads", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, **{r: 422 for r in ROLES[2:]}}),
     # an empty comment is refused with a message before anything is checked; the service checks membership
     "discussion.comment_on_unit": ("POST", "/courses/alpha/units/m1-u2/comments", SIGNED_IN),
     "discussion.edit_post": ("GET", "/discussion/posts/{peer_post}/edit", MODERATORS),

@@ -59,8 +59,9 @@ def test_unit_page_query_budget(client, count_queries):
     course, = grow(learner, courses=1, units_per_module=2, others=0)
     log_in(client, learner)
     # user (with the bell's count on its row), course with live version, enrolment with progress (the unit itself
-    # comes from memory), the unit's discussion thread (none yet), my note on the unit with whether I bookmarked it
-    assert queries_for(client, count_queries, f"/courses/{course.slug}/units/m1-u2") == 5
+    # comes from memory), the cohorts whose comments I read (none), the unit's discussion threads (none yet), my
+    # note on the unit with whether I bookmarked it
+    assert queries_for(client, count_queries, f"/courses/{course.slug}/units/m1-u2") == 6
 
 
 @pytest.mark.parametrize("page", ["/admin/users", "/admin/audit", "/admin/", "/admin/courses"])
@@ -134,9 +135,9 @@ def test_discussion_pages_do_not_grow_with_posts(client, count_queries):
     db.session.flush()
     log_in(client, people[1])  # the first session ended, 80 minutes unused
     assert [queries_for(client, count_queries, page) for page in pages] == small
-    # the unit page's five (with the thread and my note; the bell is on the user's row), then a page of comments
-    # and their replies (each with its likes and the viewer's like, as columns of the same query)
-    assert small[0] == 7
+    # the unit page's six (with my cohorts, the threads and my note; the bell is on the user's row), then a page of
+    # comments and their replies (each with its likes and the viewer's like, as columns of the same query)
+    assert small[0] == 8
     # a forum thread page: the viewer (with the bell's count), the thread, its space, its course, the count, a
     # page of posts with their likes, their replies with theirs, ..., then whether the viewer follows it and
     # whether its category is help (accepted answers); likes add none

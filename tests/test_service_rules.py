@@ -740,6 +740,27 @@ def test_private_conversations_check_who_may_write(w):
     assert refused.value.field == "body"
 
 
+def test_cohort_spaces_check_who_writes_in_them(w):
+    from moocplatform.cohorts.spaces import space_key
+    from moocplatform.discussion import services as discussion
+
+    cohort = make_cohort(w.course, make_user("admin"))
+    cohorts.join_cohort(w.learner, cohort, w.course)
+    enrol(w.outsider, w.course)  # in the course, not in the cohort
+    with pytest.raises(NotFound):
+        discussion.group_space_for_writing(w.outsider, space_key(cohort.id))
+    with pytest.raises(NotFound):
+        discussion.group_space_for_writing(w.learner, "cohort:999999")
+    with pytest.raises(NotFound):  # a cohort not theirs does not exist for them (a 404 in the API)
+        discussion.comment_on_unit(w.outsider, w.course, "m1-u2", "Let me in", audience=space_key(cohort.id))
+    space = discussion.group_space_for_writing(w.learner, space_key(cohort.id))
+    with pytest.raises(NotFound):
+        discussion.start_thread(w.outsider, space, None, "Hi", "Let me in")
+    with pytest.raises(InvalidInput) as refused:
+        discussion.start_thread(w.learner, space, None, "", "No title")
+    assert refused.value.field == "title"
+
+
 def test_review_mutes_and_moves_check_who_asks(w):
     from moocplatform.discussion import moderation, mutes
     from moocplatform.discussion import queries as discussion_queries

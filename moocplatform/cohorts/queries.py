@@ -562,3 +562,36 @@ def unit_due_at(user_id: int, course_id: int, unit_key: str) -> datetime | None:
         .where(CohortMembership.user_id == user_id, CohortMembership.status == MembershipStatus.MEMBER,
                Cohort.course_id == course_id, PlanItem.kind == PlanItemKind.WEEK,
                PlanItem.module_key == module_key, PlanItem.due_at.is_not(None)))
+
+
+# What discussion asks about cohort spaces (cohorts.spaces) ------------------------------------------------------
+
+def seated_cohort_ids(viewer, course_id: int | None) -> frozenset[int]:
+    """The cohorts of the course the viewer has a seat in (waiting for one does not count): the access
+    context's fact "cohort-seats", which cohort spaces ask."""
+    if course_id is None or not getattr(viewer, "is_authenticated", False):
+        return frozenset()
+    return frozenset(db.session.scalars(
+        sa.select(CohortMembership.cohort_id).join(Cohort, Cohort.id == CohortMembership.cohort_id)
+        .where(CohortMembership.user_id == viewer.id, CohortMembership.status == MembershipStatus.MEMBER,
+               Cohort.course_id == course_id)))
+
+
+def cohorts_read_in_course(viewer_id: int, course_id: int, led_ids: Collection[int], *,
+                           every: bool) -> list[tuple[int, str, bool]]:
+    """(id, name, whether the viewer has a seat in it or leads it) of the course's cohorts whose space the
+    viewer reads: every one (for the course-wide moderators), or those they have a seat in or lead. One
+    query."""
+    seated = sa.exists().where(CohortMembership.cohort_id == Cohort.id, CohortMembership.user_id == viewer_id,
+                               CohortMembership.status == MembershipStatus.MEMBER)
+    own = sa.or_(seated, Cohort.id.in_(set(led_ids) or {0}))
+    query = sa.select(Cohort.id, Cohort.name, own.label("own")).where(Cohort.course_id == course_id)
+    if not every:
+        query = query.where(own)
+    return [(cohort_id, name, bool(mine)) for cohort_id, name, mine
+            in db.session.execute(query.order_by(Cohort.starts_on, Cohort.id)).tuples()]
+
+
+def cohort_course_and_name(cohort_id: int) -> tuple[int, str] | None:
+    row = db.session.execute(sa.select(Cohort.course_id, Cohort.name).where(Cohort.id == cohort_id)).first()
+    return (row[0], row[1]) if row is not None else None

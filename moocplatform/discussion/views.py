@@ -17,7 +17,7 @@ from ..forms import EmptyForm, apply_form, apply_or_flash
 from ..urls import is_safe_next
 from . import follows, moderation, mutes, queries, reactions, services
 from .forms import EditForm, ModerationForm, MoveForm, MuteForm, PostForm, ReportForm, ThreadForm
-from .membership import is_member, may_read_thread, moderates
+from .membership import describe_key, group_kind, group_spaces_in_course, is_member, may_read_thread, moderates
 from .models import Category, Mute, Post, Space, Thread
 
 bp = Blueprint("discussion", __name__, template_folder="templates")
@@ -168,7 +168,8 @@ def show_post(post_id: int):
 def search(slug: str):
     course, space = _course_forum(slug)
     query = query_args.text("q")
-    terms, page = queries.search_space(space, query, query_args.page_number())
+    groups = [ref.key for ref in group_spaces_in_course(current_user, course.id)] if query.strip() else []
+    terms, page = queries.search_space(space, query, query_args.page_number(), also=groups)
     return render_template("discussion/search.html", course=course, query=query, terms=terms, page=page)
 
 
@@ -193,7 +194,9 @@ def comment_on_unit(slug: str, key: str):
     course, _version = catalog_queries.course_with_live_version(slug)
     form = PostForm()
     if form.validate_on_submit():
+        audience = request.form.get("audience", services.COURSE_AUDIENCE)
         ok, post = apply_or_flash(lambda: services.comment_on_unit(current_user, course, key, form.body.data,
+                                                                   audience=audience,
                                                                    request_key=form.request_key.data))
         if ok and post is not None and post.held_at is not None:
             _flash_if_held(post)
@@ -359,9 +362,12 @@ def moderation_queue(slug: str):
     course, space = _course_forum(slug)
     if not moderates(current_user, space):
         abort(403)
-    items = queries.moderation_queue(space)
+    # with the cohorts' spaces this moderator moderates (every one for the course team, a cohort's for its own)
+    groups = [ref.key for ref in group_spaces_in_course(current_user, course.id)
+              if moderates(current_user, ref.stand_in())]
+    items = queries.moderation_queue(space, groups)
     return render_template("discussion/moderation.html", course=course, items=items, now=clock.now(),
-                           held=queries.held_posts(space), mutes=queries.running_mutes(course.id),
+                           held=queries.held_posts(space, groups), mutes=queries.running_mutes(course.id),
                            form=ModerationForm())
 
 
@@ -428,3 +434,43 @@ def clear_answer(thread_id: int):
     _thread(thread_id)
     return _button(lambda: reactions.clear_answer(current_user, thread_id), _("The thread has no accepted answer now."),
                    url_for("discussion.thread_page", thread_id=thread_id))
+
+
+# A group's space (a cohort's): its own threads, beside the course forum -----------------------------------------
+
+def _group_space(kind: str, ref_id: int):
+    """The group's space for one of its members: its SpaceRef and its row (None before its first post)."""
+    ref = describe_key(f"{kind}:{ref_id}") if group_kind(kind) is not None else None
+    if ref is None or not is_member(current_user, ref.stand_in()):
+        raise NotFound(_("No such discussion."))
+    return ref, queries.space_by_key(ref.key)
+
+
+@bp.get("/discussion/groups/<key:kind>/<id:ref_id>")
+@login_required
+def group_space(kind: str, ref_id: int, form: ThreadForm | None = None, status: int = 200):
+    ref, space = _group_space(kind, ref_id)
+    stand_in = space or ref.stand_in()
+    moderator = moderates(current_user, stand_in)
+    page = queries.space_threads(space, request.args.get("page", "1"), viewer_id=current_user.id,
+                                 moderator=moderator)
+    course = queries.course_of(ref.course_id)
+    return render_template("discussion/group_space.html", ref=ref, kind=kind, ref_id=ref_id, space=space,
+                           page=page, course=course,
+                           form=form or ThreadForm(), can_moderate=moderator), status
+
+
+@bp.post("/discussion/groups/<key:kind>/<id:ref_id>/threads")
+@login_required
+def start_group_thread(kind: str, ref_id: int):
+    ref, _space = _group_space(kind, ref_id)
+    form = ThreadForm()
+    if form.validate_on_submit():
+        ok, thread = apply_form(form, lambda: services.start_thread(
+            current_user, services.group_space_for_writing(current_user, ref.key), None, form.title.data,
+            form.body.data, request_key=form.request_key.data))
+        if ok and thread is not None:
+            if thread.held_at is not None:
+                flash(_(HELD_MESSAGE), "info")
+            return redirect(_thread_url(thread))
+    return group_space(kind, ref_id, form=form, status=422)
