@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from moocplatform import clock, create_app, events, ratelimit
+from moocplatform.accounts import signin_versions
 from moocplatform.accounts.session_cookies import browser_session_values
 from moocplatform.accounts.sessions import start_session
 from moocplatform.extensions import db
@@ -48,6 +50,10 @@ class FreshContextClient(FlaskClient):
     even though the test itself holds one open."""
 
     def open(self, *args, **kwargs):
+        # The request shares the test's connection, so it reads what the test flushed even before a commit:
+        # what the test changed of accounts counts as committed for the workers' copies of signed-in users.
+        if has_app_context():
+            signin_versions.publish(db.session())
         with self.application.app_context():
             response = super().open(*args, **kwargs)
         request = response.request
