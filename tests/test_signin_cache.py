@@ -47,6 +47,13 @@ def deployment(request, app, monkeypatch) -> str:
     return request.param
 
 
+@pytest.fixture()
+def redis_configured(app, monkeypatch) -> None:
+    """REDIS_URL set (on PostgreSQL the versions then live in Redis; SQLite keeps its file)."""
+    _redis_or_skip()
+    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_TEST_URL)
+
+
 def copies_kept(app) -> bool:
     return signin_cache.cache_for(app) is not None
 
@@ -205,7 +212,7 @@ def test_a_change_made_past_the_application_shows_once_the_copy_lapses(app, clie
     assert not visit(client, count_queries)[0]  # ... and no longer
 
 
-def test_copies_are_objects_of_the_requests_own_session(app):
+def test_copies_are_objects_of_the_requests_own_session(app, redis_configured):
     user = make_user("admin")
     started = start_session(user, device="Test")
     db.session.flush()
@@ -233,7 +240,7 @@ def test_copies_are_objects_of_the_requests_own_session(app):
         assert any(s.lstrip().upper().startswith("UPDATE USERS") for s in statements)
 
 
-def test_on_sqlite_a_copy_is_made_only_from_a_load_that_begins_its_transaction(app):
+def test_on_sqlite_a_copy_is_made_only_from_a_load_that_begins_its_transaction(app, redis_configured):
     user = make_user()
     started = start_session(user, device="Test")
     db.session.flush()
@@ -252,7 +259,7 @@ def test_on_sqlite_a_copy_is_made_only_from_a_load_that_begins_its_transaction(a
         assert cache._copies.get(hashed) is not None
 
 
-def test_statements_move_the_versions_of_the_accounts_they_name_or_everyones(app):
+def test_statements_move_the_versions_of_the_accounts_they_name_or_everyones(app, redis_configured):
     store = version_store(app)
     if store is None:
         pytest.skip("PostgreSQL without Redis keeps no versions")
