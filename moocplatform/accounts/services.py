@@ -22,6 +22,7 @@ from .models import Consent, RoleGrant, ScopeType, User, UserSession, UserStatus
 from .passwords import burn_time, hash_password, needs_rehash, password_problem, verify_password
 from .second_factor import has_second_factor
 from .sessions import revoke_credentials
+from .signin_versions import CHANGES_USERS
 from .throttling import (
     LoginSource,
     clear_login_failures,
@@ -366,7 +367,7 @@ def lock_user(user: User) -> None:
     so two parallel grants of one role find each other instead of both inserting (a platform grant's NULL
     scope makes the unique constraint unable to tell them apart)."""
     db.session.execute(sa.update(User).where(User.id == user.id).values(id=User.id)
-                       .execution_options(synchronize_session=False))
+                       .execution_options(synchronize_session=False, **{CHANGES_USERS: (user.id,)}))
     db.session.expire(user, ["roles"])
 
 
@@ -424,7 +425,7 @@ def change_unread_notifications(user_id: int, delta: int) -> None:
     moved = User.unread_notifications + delta
     db.session.execute(sa.update(User).where(User.id == user_id)
                        .values(unread_notifications=sa.case((moved < 0, 0), else_=moved)),
-                       execution_options={"synchronize_session": False})
+                       execution_options={"synchronize_session": False, CHANGES_USERS: (user_id,)})
     _forget_loaded_count(user_id)
 
 
