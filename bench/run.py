@@ -89,6 +89,8 @@ def measure(kind: str, info: dict[str, Any], args: argparse.Namespace) -> dict[s
     # The API's per-token limit still counts every request, but wrk's one token must not be refused.
     app_env = {"DATABASE_URL": info["database_url"], "SECRET_KEY": secrets.token_hex(32),
                "API_RATE_LIMIT": "100000000"}
+    if kind == "postgres":  # as PostgreSQL deployments run: Redis shares the sign-in counters and the limits
+        app_env["REDIS_URL"] = two_nodes.REDIS_URL
     with Gunicorn("hello", "bench.hello:app", {"SECRET_KEY": secrets.token_hex(32)}, "/") as hello, \
             Gunicorn(f"{kind}-floor", "bench.floor:app", app_env, "/healthz") as floor, \
             Gunicorn(kind, "wsgi:app", app_env, "/healthz") as app:
