@@ -83,6 +83,15 @@ def configure_engine(engine: sa.Engine) -> None:
             sa.event.listen(engine.pool, name, lambda dbapi_connection, *_: queue.leave(dbapi_connection))
 
 
+def next_query_sees_recent_commits(session: Session | scoped_session[Any]) -> bool:
+    """Whether a query run next sees every transaction committed before this moment: on PostgreSQL (READ
+    COMMITTED, each statement reads what was committed when it began) always; on SQLite only when no
+    transaction is open yet, as one that is reads the snapshot of its first statement."""
+    if session.get_bind().dialect.name != "sqlite":
+        return True
+    return not session().in_transaction() if isinstance(session, scoped_session) else not session.in_transaction()
+
+
 def continue_sequences(connection: sa.Connection, tables) -> None:
     """After rows were inserted with their ids (a restore), let new rows continue after the highest id.
     PostgreSQL's sequences do not follow explicit ids; SQLite takes the next id from the table itself."""

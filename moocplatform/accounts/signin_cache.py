@@ -30,7 +30,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from .. import clock
+from .. import clock, dialect
 from ..extensions import db
 from . import sessions, signin_versions
 from .models import RoleGrant, User, UserSession
@@ -127,12 +127,7 @@ def signed_in(user_id: int, key: str, auth_version: int) -> tuple[User, UserSess
 
 
 def _load_sees_commits_before_now() -> bool:
-    """Whether a query run next sees every transaction committed before this moment: on PostgreSQL (READ
-    COMMITTED, each statement reads what was committed when it began) always; on SQLite only when no
-    transaction is open yet, as one that is reads the snapshot of its first statement."""
-    if db.engine.dialect.name == "postgresql":
-        return True
-    return not db.session().in_transaction()
+    return dialect.next_query_sees_recent_commits(db.session)
 
 
 # Plain values and objects ---------------------------------------------------------------------------------
