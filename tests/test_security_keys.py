@@ -16,7 +16,7 @@ from moocplatform import clock
 from moocplatform.accounts import second_factor, security_keys, totp
 from moocplatform.accounts.models import LoginChallenge, LoginFailure, RecoveryCode, SecurityKey, UserSession
 from moocplatform.audit import AuditEntry
-from moocplatform.errors import InvalidInput, PermissionDenied
+from moocplatform.errors import InvalidInput, NotFound, PermissionDenied
 from moocplatform.extensions import db
 from moocplatform.personal_data import erase_user, export_user_data
 from tests.conftest import log_in
@@ -165,7 +165,7 @@ def test_only_the_account_holder_registers_renames_or_removes_a_key():
         security_keys.rename_key(outsider, user, key_id, "Mine now")
     with pytest.raises(PermissionDenied):
         security_keys.remove_key(outsider, user, key_id)
-    with pytest.raises(InvalidInput):  # nor through their own account
+    with pytest.raises(NotFound):  # nor through their own account
         security_keys.remove_key(outsider, outsider, key_id)
     assert security_keys.keys_of(user)[0].name == "Blue key"
 

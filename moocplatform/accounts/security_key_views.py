@@ -70,9 +70,10 @@ def add_security_key():
     return settings_page(codes=codes) if codes else redirect(url_for("accounts.second_factor_settings"))
 
 
-@bp.post("/account/second-factor/keys/<int:key_id>/rename")
+@bp.post("/account/second-factor/keys/<id:key_id>/rename")
 @login_required
 def rename_security_key(key_id: int):
+    security_keys.key_of(current_user, key_id)  # another account's key: not found
     form = SecurityKeyNameForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
@@ -84,10 +85,11 @@ def rename_security_key(key_id: int):
     return redirect(url_for("accounts.second_factor_settings"))
 
 
-@bp.post("/account/second-factor/keys/<int:key_id>/remove")
+@bp.post("/account/second-factor/keys/<id:key_id>/remove")
 @login_required
 @requires_recent_password
 def remove_security_key(key_id: int):
+    security_keys.key_of(current_user, key_id)  # another account's key: not found
     if apply_or_flash(lambda: security_keys.remove_key(
             current_user, current_user, key_id, keep_session_id=current_session_id(), device=_device()))[0]:
         credentials_changed(current_user)

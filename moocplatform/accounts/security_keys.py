@@ -40,7 +40,7 @@ from webauthn.helpers.structs import (
 
 from .. import audit, clock
 from ..database import rows_affected
-from ..errors import InvalidInput
+from ..errors import InvalidInput, NotFound
 from ..extensions import db
 from . import second_factor
 from .mails import SECURITY_KEY_ADDED, SECURITY_KEY_REMOVED, SECURITY_KEY_SIGN_COUNT_REGRESSED
@@ -100,10 +100,11 @@ def clean_name(name: str | None) -> str:
     return cleaned
 
 
-def _key_of(user: User, key_id: int) -> SecurityKey:
+def key_of(user: User, key_id: int) -> SecurityKey:
+    """One of the account's keys; NotFound for any other (another account's key is not told apart)."""
     key = db.session.get(SecurityKey, key_id)
     if key is None or key.user_id != user.id:
-        raise InvalidInput(_("This account has no such security key."))
+        raise NotFound(_("This account has no such security key."))
     return key
 
 
@@ -193,7 +194,7 @@ def _transports_of(credential: str) -> str:
 
 def rename_key(actor, user: User, key_id: int, name: str | None) -> SecurityKey:
     second_factor.require_account_holder(actor, user)
-    key = _key_of(user, key_id)
+    key = key_of(user, key_id)
     key.name = clean_name(name)
     db.session.flush()
     return key
@@ -204,7 +205,7 @@ def remove_key(actor, user: User, key_id: int, *, keep_session_id: int | None = 
     """The account holder removes a key (the page asked for the password first): every other session ends,
     the address is told. The last second factor removed takes the recovery codes with it."""
     second_factor.require_account_holder(actor, user)
-    key = _key_of(user, key_id)
+    key = key_of(user, key_id)
     name = key.name
     db.session.delete(key)
     db.session.flush()
