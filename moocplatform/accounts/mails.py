@@ -104,9 +104,9 @@ def second_factor_disabled(*, at: str, device: str, reset: str, **_more: Any) ->
 @mail_template(SECOND_FACTOR_RESET)
 def second_factor_reset(*, at: str, reset: str, **_more: Any) -> tuple[str, str]:
     return _("An administrator turned off your account's second factor"), _(
-        "On %(when)s an administrator removed the authenticator app and the recovery codes of your account, "
-        "as happens when one is lost. Logging in needs the password only until you set an app up again on "
-        "your account page. Every device signed in to your account was logged out.\n\n"
+        "On %(when)s an administrator removed the authenticator app, the security keys and the recovery codes "
+        "of your account, as happens when they are lost. Logging in needs the password only until you set "
+        "two-step log-in up again on your account page. Every device signed in to your account was logged out.\n\n"
         "Did you not ask for this? Reset your password here and tell the administrators:\n%(reset)s\n",
         when=_when(at), reset=reset)
 
