@@ -408,3 +408,32 @@ def test_the_export_lists_the_keys_without_their_public_keys_and_erasure_removes
     assert "public_key" not in data["security_keys"][0] and "credential_id" in data["security_keys"][0]
     erase_user(user)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SecurityKey)) == 0
+
+
+# The pages' plumbing ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["/login/second-factor/key", "/account/second-factor/keys/new",
+                                  "/account/second-factor/keys"])
+def test_the_key_forms_need_their_csrf_token(client, csrf_enabled, path):
+    user = make_user()
+    add_key(user)
+    if path == "/login/second-factor/key":
+        password_step(client, user)  # csrf_enabled: the password form needs its token, so this does not log in
+    else:
+        log_in(client, user)
+    assert client.post(path, data={"name": "Key", "credential": "{}"}).status_code == 400
+    assert len(security_keys.keys_of(user)) == 1
+
+
+def test_the_script_is_shipped_with_the_package_and_allowed_by_the_content_policy(client):
+    user = make_user()
+    add_key(user)
+    password_step(client, user)
+    page = client.get("/login/second-factor")
+    assert '<script src="/static/js/security-keys.js" defer></script>' in page.get_data(as_text=True)
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    script = client.get("/static/js/security-keys.js")
+    try:
+        assert script.status_code == 200 and "navigator.credentials.create" in script.get_data(as_text=True)
+    finally:
+        script.close()
