@@ -93,8 +93,9 @@ def second_factor_enabled(*, at: str, device: str, reset: str, **_more: Any) -> 
 @mail_template(SECOND_FACTOR_DISABLED)
 def second_factor_disabled(*, at: str, device: str, reset: str, **_more: Any) -> tuple[str, str]:
     return _("Your account no longer asks for a code at log-in"), _(
-        "The authenticator app of your account was turned off on %(when)s, on a device that says it is "
-        "%(device)s: logging in needs the password only. Every other device signed in to your account was "
+        "Two-step log-in was turned off for your account on %(when)s, on a device that says it is "
+        "%(device)s: its authenticator app, security keys and recovery codes were removed, and logging in "
+        "needs the password only. Every other device signed in to your account was "
         "logged out.\n\n"
         "If you did this, there is nothing more to do.\n\n"
         "Not you? Reset your password at once here, set the app up again, and tell the administrators:\n"

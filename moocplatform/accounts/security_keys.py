@@ -245,7 +245,8 @@ def check_assertion(challenge: LoginChallenge, user: User, credential: str) -> s
     if not expected:
         return "wrong"
     try:
-        raw_id = json.loads(credential).get("rawId") or json.loads(credential).get("id")
+        answer = json.loads(credential)
+        raw_id = answer.get("rawId") or answer.get("id")
     except (ValueError, AttributeError):
         return "wrong"
     if not isinstance(raw_id, str):
