@@ -80,6 +80,16 @@ CASES = {
     # has an app set up or begun, so confirming, renewing codes and turning it off are refused with a message
     # (a redirect).
     "accounts.login_second_factor": ("GET", "/login/second-factor", SIGNED_IN),
+    "accounts.login_with_security_key": ("POST", "/login/second-factor/key", SIGNED_IN),
+    # Security keys: without a name the form is shown again; without a registration begun there is nothing to
+    # add; {peer_key} is another learner's key, which no one else may rename or remove.
+    "accounts.begin_security_key": ("POST", "/account/second-factor/keys/new", {
+        "anonymous": LOGIN, **{r: 422 for r in ROLES[1:]}}),
+    "accounts.add_security_key": ("POST", "/account/second-factor/keys", SIGNED_IN),
+    "accounts.rename_security_key": ("POST", "/account/second-factor/keys/{peer_key}/rename", {
+        "anonymous": LOGIN, **{r: NOT_FOUND for r in ROLES[1:]}}),
+    "accounts.remove_security_key": ("POST", "/account/second-factor/keys/{peer_key}/remove", {
+        "anonymous": LOGIN, **{r: NOT_FOUND for r in ROLES[1:]}}),
     "accounts.second_factor_settings": ("GET", "/account/second-factor", SIGNED_IN),
     "accounts.begin_second_factor": ("POST", "/account/second-factor/setup", SIGNED_IN),
     "accounts.confirm_second_factor": ("POST", "/account/second-factor/confirm", SIGNED_IN),
@@ -513,6 +523,11 @@ def world():
     db.session.flush()
     from moocplatform.accounts.sessions import start_session
     peer_session = start_session(peer, device="Firefox on Linux").row.id
+    from moocplatform.accounts.models import SecurityKey
+    peer_key = SecurityKey(user_id=peer.id, credential_id="peer-credential", public_key=b"\0", name="Peer's key",
+                           created_at=clock.now())
+    db.session.add(peer_key)
+    db.session.flush()
     from moocplatform.discussion import queries as discussion_queries
     from moocplatform.discussion import services as discussion
     from moocplatform.notifications.services import notify
@@ -552,7 +567,7 @@ def world():
               "notification": notification.id, "cohort": cohort.id,
               "cohort_announcement": cohort_announcement.id, "code": cohort.join_code,
               "plan_session": plan_session.id, "calendar": feed.token.id, "calendar_secret": feed.secret,
-              "plan_item": plan_item.id, "peer_session": peer_session, "attempt": attempt.id,
+              "plan_item": plan_item.id, "peer_session": peer_session, "peer_key": peer_key.id, "attempt": attempt.id,
               "done": done.id, "enrolled_peer": peer.id, "team_member": team_member.id,
               "team_grant": team_member.roles[0].id, "course": course.id,
               "asset": f"/assets/{asset.sha256}/square.svg", "version": course.live_version_id,

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask_login import AnonymousUserMixin
 
 from moocplatform import clock
-from moocplatform.accounts import email_change, second_factor
+from moocplatform.accounts import email_change, second_factor, security_keys
 from moocplatform.accounts import services as accounts
 from moocplatform.accounts.sessions import start_session
 from moocplatform.accounts.throttling import LoginSource
@@ -40,6 +40,7 @@ from tests.factories import PASSWORD, enrol, make_cohort, make_course, make_user
 from tests.opportunities_helpers import make_member, make_opportunity, make_organisation, posting_fields
 from tests.portfolio_helpers import written
 from tests.second_factor_helpers import set_up_app
+from tests.software_authenticator import SoftwareKey
 
 ANONYMOUS = AnonymousUserMixin()
 LONG = "x" * 500
@@ -180,6 +181,16 @@ def org_fields(**changes):
                                  **changes})
 
 
+def software_key(user):
+    """A security key registered for the account through the services, by a software authenticator."""
+    registration = security_keys.begin_registration(user, user, "Key")
+    key = SoftwareKey(origin="http://learn.test", rp_id="learn.test")
+    row, _codes = security_keys.finish_registration(
+        user, user, challenge=registration.challenge, name="Key", expires_at=registration.expires_at,
+        credential=key.register(registration.options_json))
+    return row
+
+
 # service: (how an outsider calls it, refused with) -------------------------------------------------------------
 REFUSED = {
     "announcements.post_announcement": (
@@ -238,6 +249,16 @@ REFUSED = {
     "second_factor.complete_login": (lambda w: second_factor.complete_login("forged-key", "123456", SOURCE),
                                      second_factor.LoginChallengeEnded),
     "admin.reset_second_factor": (lambda w: admin.reset_second_factor(w.learner, w.outsider), PermissionDenied),
+    "security_keys.begin_registration": (lambda w: security_keys.begin_registration(w.outsider, w.learner, "Key"),
+                                         PermissionDenied),
+    "security_keys.finish_registration": (lambda w: security_keys.finish_registration(
+        ANONYMOUS, w.learner, challenge="AAAA", name="Key", expires_at=clock.now(), credential="{}"),
+        PermissionDenied),
+    "security_keys.rename_key": (lambda w: security_keys.rename_key(w.outsider, w.learner, 1, "Mine"),
+                                 PermissionDenied),
+    "security_keys.remove_key": (lambda w: security_keys.remove_key(w.admin, w.learner, 1), PermissionDenied),
+    "security_keys.complete_login": (lambda w: security_keys.complete_login("forged-key", "{}", SOURCE),
+                                     second_factor.LoginChallengeEnded),
     "admin.grant_role": (lambda w: admin.grant_role(w.team, w.outsider, "admin"), PermissionDenied),
     "admin.revoke_role": (lambda w: admin.revoke_role(w.team, w.team, w.team.roles[0]), PermissionDenied),
     "admin.suspend_user": (lambda w: admin.suspend_user(w.learner, w.outsider), PermissionDenied),
@@ -456,6 +477,21 @@ REJECTED = {
         (lambda w: (set_up_app(w.learner), second_factor.complete_login(
             second_factor.start_challenge(w.learner), "not a code", SOURCE)), "code"),
     ],
+    "security_keys.begin_registration": [
+        (lambda w: security_keys.begin_registration(w.learner, w.learner, " "), "name"),
+        (lambda w: security_keys.begin_registration(w.learner, w.learner, "x" * 61), "name"),
+    ],
+    "security_keys.finish_registration": [
+        (lambda w: security_keys.finish_registration(w.learner, w.learner, challenge="AAAA", name="Key",
+                                                     expires_at=clock.now(), credential="not JSON"), "credential"),
+    ],
+    "security_keys.rename_key": [
+        (lambda w: security_keys.rename_key(w.learner, w.learner, software_key(w.learner).id, " "), "name"),
+    ],
+    "security_keys.complete_login": [
+        (lambda w: (software_key(w.learner), security_keys.complete_login(
+            second_factor.start_challenge(w.learner), '{"id": "forged"}', SOURCE)), "credential"),
+    ],
     "admin.grant_role": [
         (lambda w: admin.grant_role(w.admin, w.outsider, "emperor"), "role"),
         (lambda w: admin.grant_role(w.admin, w.outsider, "facilitator"), "course"),
@@ -591,7 +627,7 @@ REJECTED = {
 # Services that change data but have no bad input to give: their only input is who and which course.
 NO_FREE_INPUT = {"email_change.cancel_email_change", "email_change.confirm_email_change",
                  "second_factor.begin_enrolment", "second_factor.regenerate_recovery_codes",
-                 "second_factor.disable_second_factor", "admin.reset_second_factor",
+                 "second_factor.disable_second_factor", "admin.reset_second_factor", "security_keys.remove_key",
                  "notes.delete_note", "notes.bookmark_unit", "notes.delete_bookmark",
                  "accounts.verify_email", "accounts.reset_password", "admin.unsuspend_user", "admin.unlock_user",
                  "catalog.archive_course", "catalog.unarchive_course", "catalog.import_pack",
@@ -621,6 +657,15 @@ NOT_ACTOR_SERVICES = {
     "second_factor.factor_of", "second_factor.has_second_factor", "second_factor.recovery_codes_left",
     "second_factor.pending_enrolment", "second_factor.pending_challenge", "second_factor.start_challenge",
     "second_factor.remove_second_factor", "second_factor.tell_of_reset", "second_factor.purge_expired_challenges",
+    # the factors' reads and the steps the audited services share (the holder's check, the codes, the mail,
+    # the pending log-ins; the log-in's attempt, throttled, refused or accepted)
+    "second_factor.has_authenticator_app", "second_factor.has_security_key", "second_factor.require_account_holder",
+    "second_factor.replace_recovery_codes", "second_factor.tell_the_account_holder", "second_factor.end_challenges",
+    "second_factor.attempt_second_step", "second_factor.refuse_attempt", "second_factor.accept_attempt",
+    # security keys' reads and checks: the relying party, the account's handle and keys, a name's cleaning, the
+    # log-in's options and the check of an answer (steps of complete_login, whose cases are above)
+    "security_keys.relying_party", "security_keys.user_handle", "security_keys.keys_of", "security_keys.key_of",
+    "security_keys.clean_name", "security_keys.login_options", "security_keys.check_assertion",
     # the e-mail change's reads: the address a link leads to (confirm_email_change's check), and helpers
     "email_change.address_of_link", "email_change.masked", "email_change.email_change_lifetime_hours",
     # the log-in itself (credentials are its check); mails that change nothing
@@ -669,7 +714,8 @@ def test_every_public_service_is_covered():
         found |= {f"assignments.{name}" for name, obj in vars(module).items()
                   if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not name.startswith("_")}
     found.add("studio.receive_pack")
-    for prefix, module in (("second_factor", second_factor), ("email_change", email_change)):
+    for prefix, module in (("second_factor", second_factor), ("email_change", email_change),
+                           ("security_keys", security_keys)):
         found |= {f"{prefix}.{name}" for name, obj in vars(module).items()
                   if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not name.startswith("_")}
     assert found - set(REFUSED) - NOT_ACTOR_SERVICES == set(), "add the new service to the cases here"

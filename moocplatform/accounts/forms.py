@@ -5,7 +5,16 @@ from flask_babel import LazyString, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from ..i18n import timezone_choices
@@ -136,3 +145,15 @@ class EnrolmentForm(FlaskForm):
     code = StringField(_l("Code from the app"), validators=[InputRequired(), Length(max=40)],
                        description=_l("The 6 digits the app shows for this account now."),
                        render_kw={**ONE_TIME_CODE, "inputmode": "numeric"})
+
+
+class SecurityKeyNameForm(FlaskForm):
+    name = StringField(_l("Name of the key"), validators=[InputRequired(), Length(max=60)],
+                       description=_l("To tell your keys apart, for example “Blue USB key” or "
+                                      "“Laptop passkey”."), render_kw={"autocomplete": "off"})
+
+
+class SecurityKeyAnswerForm(FlaskForm):
+    """The browser's answer from navigator.credentials (JSON), filled in by security-keys.js."""
+
+    credential = HiddenField(validators=[InputRequired(), Length(max=20_000)])

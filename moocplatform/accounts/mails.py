@@ -93,8 +93,9 @@ def second_factor_enabled(*, at: str, device: str, reset: str, **_more: Any) -> 
 @mail_template(SECOND_FACTOR_DISABLED)
 def second_factor_disabled(*, at: str, device: str, reset: str, **_more: Any) -> tuple[str, str]:
     return _("Your account no longer asks for a code at log-in"), _(
-        "The authenticator app of your account was turned off on %(when)s, on a device that says it is "
-        "%(device)s: logging in needs the password only. Every other device signed in to your account was "
+        "Two-step log-in was turned off for your account on %(when)s, on a device that says it is "
+        "%(device)s: its authenticator app, security keys and recovery codes were removed, and logging in "
+        "needs the password only. Every other device signed in to your account was "
         "logged out.\n\n"
         "If you did this, there is nothing more to do.\n\n"
         "Not you? Reset your password at once here, set the app up again, and tell the administrators:\n"
@@ -104,9 +105,9 @@ def second_factor_disabled(*, at: str, device: str, reset: str, **_more: Any) ->
 @mail_template(SECOND_FACTOR_RESET)
 def second_factor_reset(*, at: str, reset: str, **_more: Any) -> tuple[str, str]:
     return _("An administrator turned off your account's second factor"), _(
-        "On %(when)s an administrator removed the authenticator app and the recovery codes of your account, "
-        "as happens when one is lost. Logging in needs the password only until you set an app up again on "
-        "your account page. Every device signed in to your account was logged out.\n\n"
+        "On %(when)s an administrator removed the authenticator app, the security keys and the recovery codes "
+        "of your account, as happens when they are lost. Logging in needs the password only until you set "
+        "two-step log-in up again on your account page. Every device signed in to your account was logged out.\n\n"
         "Did you not ask for this? Reset your password here and tell the administrators:\n%(reset)s\n",
         when=_when(at), reset=reset)
 
@@ -142,6 +143,44 @@ def second_factor_code_reused(*, at: str, reset: str, **_more: Any) -> tuple[str
         "If you logged in twice in a row, there is nothing to do. Otherwise someone may have seen you type "
         "the code, and knows your password: change it at once, or reset it here, and tell the administrators:\n"
         "%(reset)s\n", when=_when(at), reset=reset)
+
+
+# Security keys and passkeys (accounts/security_keys.py): the same notices when one is added or removed, and a
+# warning when a key answered with a signature counter that went back (a copy of it exists).
+SECURITY_KEY_ADDED = "accounts.security_key_added"
+SECURITY_KEY_REMOVED = "accounts.security_key_removed"
+SECURITY_KEY_SIGN_COUNT_REGRESSED = "accounts.security_key_sign_count_regressed"
+
+
+@mail_template(SECURITY_KEY_ADDED)
+def security_key_added(*, at: str, device: str, reset: str, key_name: str = "", **_more: Any) -> tuple[str, str]:
+    return _("A security key was added to your account"), _(
+        "The security key \"%(name)s\" was added to your account on %(when)s, on a device that says it is "
+        "%(device)s. Logging in can now ask for it after the password. Every other device signed in to your "
+        "account was logged out.\n\n"
+        "If you did this, keep your recovery codes somewhere safe.\n\n"
+        "Not you? Someone knows your password: reset it at once here, and tell the administrators:\n"
+        "%(reset)s\n", name=key_name, when=_when(at), device=device, reset=reset)
+
+
+@mail_template(SECURITY_KEY_REMOVED)
+def security_key_removed(*, at: str, device: str, reset: str, key_name: str = "", **_more: Any) -> tuple[str, str]:
+    return _("A security key was removed from your account"), _(
+        "The security key \"%(name)s\" was removed from your account on %(when)s, on a device that says it is "
+        "%(device)s; it no longer logs you in. Every other device signed in to your account was logged out.\n\n"
+        "If you did this, there is nothing more to do.\n\n"
+        "Not you? Reset your password at once here, and tell the administrators:\n%(reset)s\n",
+        name=key_name, when=_when(at), device=device, reset=reset)
+
+
+@mail_template(SECURITY_KEY_SIGN_COUNT_REGRESSED)
+def security_key_sign_count_regressed(*, at: str, reset: str, key_name: str = "", **_more: Any) -> tuple[str, str]:
+    return _("Your security key may have been copied"), _(
+        "On %(when)s someone who knew your password answered the log-in with your security key \"%(name)s\", "
+        "but the key's counter showed a number it had shown before. That happens when a copy of the key exists, "
+        "so the log-in was refused.\n\n"
+        "Remove that key on your account page, change your password at once (or reset it here), and tell the "
+        "administrators:\n%(reset)s\n", name=key_name, when=_when(at), reset=reset)
 
 
 # Moving an account to another address (ASVS 2.5.5 and V6's proof of a new address): the link goes to the new

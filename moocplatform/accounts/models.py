@@ -226,6 +226,27 @@ class LoginChallenge(Model):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(default=0)
+    # The WebAuthn challenge the log-in page last offered to the account's security keys (base64url); it is
+    # single-use: cleared once an answer to it is checked.
+    key_challenge: Mapped[str | None] = mapped_column(sa.String(128))
+
+
+class SecurityKey(Model):
+    """A security key or passkey registered as a second factor (WebAuthn): the credential's id (base64url, as
+    the browser names it), its COSE public key, and the signature counter it last reported (a counter that goes
+    back means the key was copied). The holder names it to tell their keys apart."""
+
+    __tablename__ = "security_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    credential_id: Mapped[str] = mapped_column(sa.String(1400), unique=True)
+    public_key: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    sign_count: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    transports: Mapped[str] = mapped_column(sa.String(200), default="")
+    name: Mapped[str] = mapped_column(sa.String(60))
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
 
 
 # Personal data: how each model is exported and erased (see moocplatform.personal_data).
@@ -259,7 +280,9 @@ register_owned(SecondFactor, section="second_factor", exclude=("secret_encrypted
                reason="the authenticator app set up for the account ends with it")
 register_owned(RecoveryCode, section="recovery_codes", exclude=("salt", "code_hash"),
                reason="recovery codes end with the account")
-register_owned(LoginChallenge, section="login_challenges", exclude=("key_hash",),
+register_owned(SecurityKey, section="security_keys", exclude=("public_key",),
+               reason="the security keys registered for the account end with it")
+register_owned(LoginChallenge, section="login_challenges", exclude=("key_hash", "key_challenge"),
                reason="a log-in waiting for its second factor ends with the account")
 register_owned(LoginFailure, section="login_failures", owner="email",
                reason="throttling data keyed by the e-mail address")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import NoReturn
 
 import sqlalchemy as sa
 from flask import current_app
@@ -32,7 +33,7 @@ from .mails import (
     SECOND_FACTOR_ENABLED,
     SECOND_FACTOR_RESET,
 )
-from .models import LoginChallenge, RecoveryCode, SecondFactor, User
+from .models import LoginChallenge, RecoveryCode, SecondFactor, SecurityKey, User
 from .sessions import key_hash, new_key, revoke_credentials
 from .throttling import LoginSource, LoginThrottled, clear_source_failures, record_failure, refuse_while_throttled
 
@@ -46,7 +47,7 @@ class LoginChallengeEnded(InvalidInput):
     """The log-in's second step is over (it expired, or had too many wrong codes): enter the password again."""
 
 
-def _require_account_holder(actor, user: User) -> None:
+def require_account_holder(actor, user: User) -> None:
     if not policy.can_manage_own_account(actor, user):
         raise PermissionDenied(_("Only the account holder can do that."))
 
@@ -55,9 +56,21 @@ def factor_of(user: User) -> SecondFactor | None:
     return db.session.scalar(sa.select(SecondFactor).where(SecondFactor.user_id == user.id))
 
 
-def has_second_factor(user: User) -> bool:
+def has_authenticator_app(user: User) -> bool:
     return db.session.scalar(sa.select(sa.func.count()).select_from(SecondFactor).where(
         SecondFactor.user_id == user.id, SecondFactor.enabled_at.is_not(None))) == 1
+
+
+def has_security_key(user: User) -> bool:
+    return bool(db.session.scalar(sa.select(sa.func.count()).select_from(SecurityKey)
+                                  .where(SecurityKey.user_id == user.id)))
+
+
+def has_second_factor(user: User) -> bool:
+    """Whether logging in asks for a second factor: an authenticator app or a security key (security_keys.py)."""
+    return db.session.scalar(sa.select(
+        sa.exists().where(SecondFactor.user_id == user.id, SecondFactor.enabled_at.is_not(None))
+        | sa.exists().where(SecurityKey.user_id == user.id))) is True
 
 
 def recovery_codes_left(user: User) -> int:
@@ -88,7 +101,7 @@ def _enrolment(user: User, secret: str) -> Enrolment:
 def begin_enrolment(actor, user: User) -> Enrolment:
     """A new secret for the account holder's authenticator app, kept (encrypted) until a code confirms it. An
     enrolment begun recently goes on with its secret (the page reloaded, the app scanned it already)."""
-    _require_account_holder(actor, user)
+    require_account_holder(actor, user)
     row = factor_of(user)
     now = clock.now()
     if row is not None and row.enabled_at is not None:
@@ -122,8 +135,8 @@ def confirm_enrolment(actor, user: User, code: str, *, keep_session_id: int | No
                       device: str = "Unknown device") -> list[str]:
     """The code the app shows proves it holds the secret: the second factor is on. Every other session of the
     account ends, the address is told, and the recovery codes are returned (to show once; only their hashes
-    are kept)."""
-    _require_account_holder(actor, user)
+    are kept) when it is the account's first second factor (else the list is empty: the codes it has stay)."""
+    require_account_holder(actor, user)
     row = factor_of(user)
     now = clock.now()
     if row is None or row.enabled_at is not None or now - row.created_at > ENROLMENT_LIFETIME:
@@ -133,49 +146,51 @@ def confirm_enrolment(actor, user: User, code: str, *, keep_session_id: int | No
     if step is None:
         raise InvalidInput(_("That code is not right. Type the code your app shows now; if it keeps failing, "
                              "check that the device's clock is right."), field="code")
+    first = not has_second_factor(user)  # a security key already brought the recovery codes
     row.enabled_at, row.last_used_step = now, step  # the confirming code cannot log in afterwards
-    codes = _replace_recovery_codes(user)
-    _end_challenges(user)
+    codes = replace_recovery_codes(user) if first else []
+    end_challenges(user)
     revoke_credentials(user, keep_session_id=keep_session_id)
     audit.record(user, "account.second_factor_enable", user)
-    _tell_the_account_holder(user, SECOND_FACTOR_ENABLED, device)
+    tell_the_account_holder(user, SECOND_FACTOR_ENABLED, device)
     db.session.flush()
     return codes
 
 
 def regenerate_recovery_codes(actor, user: User, *, device: str = "Unknown device") -> list[str]:
     """New recovery codes; the earlier ones stop working."""
-    _require_account_holder(actor, user)
+    require_account_holder(actor, user)
     if not has_second_factor(user):
         raise InvalidInput(_("Set up a second factor first."))
-    codes = _replace_recovery_codes(user)
+    codes = replace_recovery_codes(user)
     audit.record(user, "account.recovery_codes_renew", user)
-    _tell_the_account_holder(user, RECOVERY_CODES_RENEWED, device)
+    tell_the_account_holder(user, RECOVERY_CODES_RENEWED, device)
     db.session.flush()
     return codes
 
 
 def disable_second_factor(actor, user: User, *, keep_session_id: int | None = None,
                           device: str = "Unknown device") -> None:
-    """The account holder turns the second factor off (the page asked for the password first): every other
-    session ends and the address is told."""
-    _require_account_holder(actor, user)
+    """The account holder turns two-step log-in off (the page asked for the password first): the app, every
+    security key and the recovery codes go, every other session ends and the address is told."""
+    require_account_holder(actor, user)
     if not has_second_factor(user):
         raise InvalidInput(_("Your account has no second factor."))
     remove_second_factor(user, keep_session_id=keep_session_id)
     audit.record(user, "account.second_factor_disable", user)
-    _tell_the_account_holder(user, SECOND_FACTOR_DISABLED, device)
+    tell_the_account_holder(user, SECOND_FACTOR_DISABLED, device)
     db.session.flush()
 
 
 def remove_second_factor(user: User, *, keep_session_id: int | None = None) -> bool:
-    """Delete the account's authenticator, recovery codes and pending log-ins, and end its sessions (all but
-    the one kept); whether it had a second factor. A step of audited services (disable_second_factor,
-    admin.reset_second_factor)."""
+    """Delete the account's authenticator app, security keys, recovery codes and pending log-ins, and end its
+    sessions (all but the one kept); whether it had a second factor. A step of audited services
+    (disable_second_factor, security_keys.remove_key, admin.reset_second_factor)."""
     had = has_second_factor(user)
     db.session.execute(sa.delete(SecondFactor).where(SecondFactor.user_id == user.id))
+    db.session.execute(sa.delete(SecurityKey).where(SecurityKey.user_id == user.id))
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    _end_challenges(user)
+    end_challenges(user)
     revoke_credentials(user, keep_session_id=keep_session_id)
     db.session.flush()
     return had
@@ -183,10 +198,10 @@ def remove_second_factor(user: User, *, keep_session_id: int | None = None) -> b
 
 def tell_of_reset(user: User) -> None:
     """The mail after an administrator reset the account's second factor."""
-    _tell_the_account_holder(user, SECOND_FACTOR_RESET, "")
+    tell_the_account_holder(user, SECOND_FACTOR_RESET, "")
 
 
-def _replace_recovery_codes(user: User) -> list[str]:
+def replace_recovery_codes(user: User) -> list[str]:
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     now = clock.now()
     codes = totp.new_recovery_codes()
@@ -198,11 +213,11 @@ def _replace_recovery_codes(user: User) -> list[str]:
     return codes
 
 
-def _tell_the_account_holder(user: User, template: str, device: str) -> None:
+def tell_the_account_holder(user: User, template: str, device: str, **details: str) -> None:
     """As for a password change: a notice to the account's address, never rate-limited away (only the account
     holder's own actions, or an administrator's, cause it), sent only if the change commits."""
     queue_mail(user.email, template, recipient_id=user.id, at=clock.now().isoformat(), device=device[:80],
-               reset=public_url("accounts.forgot_password"), codes_left=recovery_codes_left(user))
+               reset=public_url("accounts.forgot_password"), codes_left=recovery_codes_left(user), **details)
 
 
 # The log-in's second step ---------------------------------------------------------------------------------------
@@ -244,11 +259,10 @@ class CompletedLogIn:
     recovery_codes_left: int
 
 
-def complete_login(key: object, code: str, source: LoginSource) -> CompletedLogIn:
-    """Check the second step's code (an app's code or a recovery code). Wrong codes count as failed log-ins of
-    the account from this source (so the delays of throttling.py apply to them, in the database), and the
-    rate limiter caps the attempts per account and source; SECOND_FACTOR_ATTEMPTS_PER_LOG_IN wrong codes end
-    the pending log-in. The caller keeps what this records even when it raises."""
+def attempt_second_step(key: object, source: LoginSource) -> tuple[LoginChallenge, User]:
+    """The pending log-in an attempt of its second step answers, once throttling lets the attempt through
+    (per account and source in the database, and a ceiling through the rate limiter); the attempt is
+    counted."""
     config = current_app.config
     challenge = pending_challenge(key)
     if challenge is None:
@@ -265,6 +279,38 @@ def complete_login(key: object, code: str, source: LoginSource) -> CompletedLogI
         audit.record(None, "account.second_factor_throttled", user, retry_after=decision.retry_after)
         raise LoginThrottled(decision.retry_after)
     challenge.attempts += 1
+    return challenge, user
+
+
+def refuse_attempt(challenge: LoginChallenge, user: User, source: LoginSource, kind: str, message: str,
+            field: str) -> NoReturn:
+    """A wrong answer: counted as a failed log-in of the account from this source, audited, and the end of
+    the pending log-in after SECOND_FACTOR_ATTEMPTS_PER_LOG_IN of them."""
+    record_failure(user.email, source)
+    ended = challenge.attempts >= current_app.config["SECOND_FACTOR_ATTEMPTS_PER_LOG_IN"]
+    audit.record(None, "account.second_factor_failed", user, attempts=challenge.attempts, kind=kind, ended=ended)
+    if ended:
+        db.session.delete(challenge)
+        db.session.flush()
+        raise LoginChallengeEnded(_("Too many wrong codes. Enter your password again."))
+    db.session.flush()
+    raise InvalidInput(message, field=field)
+
+
+def accept_attempt(challenge: LoginChallenge, user: User, source: LoginSource) -> bool:
+    remember = challenge.remember
+    db.session.delete(challenge)
+    clear_source_failures(user.email, source)
+    user.last_login_at = clock.now()
+    return remember
+
+
+def complete_login(key: object, code: str, source: LoginSource) -> CompletedLogIn:
+    """Check the second step's code (an app's code or a recovery code). Wrong codes count as failed log-ins of
+    the account from this source (so the delays of throttling.py apply to them, in the database), and the
+    rate limiter caps the attempts per account and source; SECOND_FACTOR_ATTEMPTS_PER_LOG_IN wrong codes end
+    the pending log-in. The caller keeps what this records even when it raises."""
+    challenge, user = attempt_second_step(key, source)
     normalised = totp.normalise_code(code)
     by_recovery_code = not totp.looks_like_totp(normalised)
     if by_recovery_code:
@@ -273,26 +319,15 @@ def complete_login(key: object, code: str, source: LoginSource) -> CompletedLogI
         outcome = _use_app_code(user, normalised)
     if outcome == "replayed":  # ASVS 2.8.5: someone may have watched the code being typed
         audit.record(None, "account.second_factor_replayed", user)
-        _tell_the_account_holder(user, SECOND_FACTOR_CODE_REUSED, "")
+        tell_the_account_holder(user, SECOND_FACTOR_CODE_REUSED, "")
     if outcome != "accepted":
-        record_failure(user.email, source)
-        ended = challenge.attempts >= config["SECOND_FACTOR_ATTEMPTS_PER_LOG_IN"]
-        audit.record(None, "account.second_factor_failed", user, attempts=challenge.attempts,
-                     kind="recovery code" if by_recovery_code else "app code", ended=ended)
-        if ended:
-            db.session.delete(challenge)
-            db.session.flush()
-            raise LoginChallengeEnded(_("Too many wrong codes. Enter your password again."))
-        db.session.flush()
-        raise InvalidInput(_("That code is not right."), field="code")
-    remember = challenge.remember
-    db.session.delete(challenge)
-    clear_source_failures(user.email, source)
-    user.last_login_at = clock.now()
+        refuse_attempt(challenge, user, source, "recovery code" if by_recovery_code else "app code",
+                _("That code is not right."), "code")
+    remember = accept_attempt(challenge, user, source)
     left = recovery_codes_left(user)
     if by_recovery_code:
         audit.record(user, "account.recovery_code_used", user, left=left)
-        _tell_the_account_holder(user, RECOVERY_CODE_USED, "")
+        tell_the_account_holder(user, RECOVERY_CODE_USED, "")
     db.session.flush()
     return CompletedLogIn(user, remember, by_recovery_code, left)
 
@@ -337,7 +372,7 @@ def _use_recovery_code(user: User, code: str) -> bool:
     return False
 
 
-def _end_challenges(user: User) -> None:
+def end_challenges(user: User) -> None:
     db.session.execute(sa.delete(LoginChallenge).where(LoginChallenge.user_id == user.id))
 
 

@@ -1,6 +1,9 @@
 """The second factor's pages: the log-in's second step, and the account page that sets an authenticator app
-up, renews the recovery codes and turns it off. Routes of the accounts blueprint (views.py)."""
+up, lists the security keys (security_key_views.py adds and removes them), renews the recovery codes and turns
+two-step log-in off. Routes of the accounts blueprint (views.py)."""
 from __future__ import annotations
+
+import json
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -12,10 +15,10 @@ from ..errors import DomainError
 from ..extensions import db
 from ..forms import apply_form, apply_or_flash, show_domain_error
 from ..urls import is_safe_next
-from . import second_factor
+from . import second_factor, security_keys
 from .device_cookies import login_source, remember_device
 from .devices import device_label
-from .forms import EnrolmentForm, SecondFactorLoginForm
+from .forms import EnrolmentForm, SecondFactorLoginForm, SecurityKeyAnswerForm, SecurityKeyNameForm
 from .models import User
 from .reauth import password_recently_confirmed, requires_recent_password
 from .session_cookies import (
@@ -31,20 +34,55 @@ from .throttling import LoginThrottled
 from .views import bp
 
 
-@bp.route("/login/second-factor", methods=["GET", "POST"])
-def login_second_factor():
-    """The log-in's second step: the password was right; the code signs the browser in."""
-    if current_user.is_authenticated:
-        return redirect(url_for("learning.dashboard"))
+def pending_login() -> tuple[object, User | None]:
+    """The browser's pending log-in (its key) and its account; None after it ended (the browser is told)."""
     key = session.get(CHALLENGE_KEY)
     challenge = second_factor.pending_challenge(key)
     if challenge is None:
         if key is not None:
             flash(_("Your log-in took too long. Enter your password again."), "info")
         forget_challenge()
+        return key, None
+    return key, db.session.get(User, challenge.user_id)
+
+
+def login_page(user: User, form: SecondFactorLoginForm, *, status: int = 200):
+    """The second step's page: the code's form and, when the account has security keys, the button that asks
+    one (with a fresh challenge, kept even when the page shows an error)."""
+    challenge = second_factor.pending_challenge(session.get(CHALLENGE_KEY))
+    key_options = None
+    if challenge is not None:
+        with transaction.unit_of_work("security key challenge"):
+            options_json = security_keys.login_options(challenge)
+        key_options = json.loads(options_json) if options_json else None
+    return render_template("accounts/login_second_factor.html", form=form, key_options=key_options,
+                           key_form=SecurityKeyAnswerForm(formdata=None),
+                           has_app=second_factor.has_authenticator_app(user)), status
+
+
+def finish_login(done: second_factor.CompletedLogIn):
+    """Sign the browser in after the second step, and go where the log-in was headed."""
+    next_url = session.get(CHALLENGE_NEXT)
+    sign_in_browser(done.user, remember=done.remember, by_password=True)
+    if done.by_recovery_code:
+        flash(ngettext("You logged in with a recovery code, which now no longer works: %(num)d is left.",
+                       "You logged in with a recovery code, which now no longer works: %(num)d are left.",
+                       done.recovery_codes_left), "warning")
+    response = redirect(next_url if isinstance(next_url, str) and is_safe_next(next_url)
+                        else url_for("learning.dashboard"))
+    remember_device(response, done.user.email)
+    return response
+
+
+@bp.route("/login/second-factor", methods=["GET", "POST"])
+def login_second_factor():
+    """The log-in's second step: the password was right; the code (or a security key, security_key_views.py)
+    signs the browser in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("learning.dashboard"))
+    key, user = pending_login()
+    if user is None:
         return redirect(url_for("accounts.login"))
-    user = db.session.get(User, challenge.user_id)
-    assert user is not None
     form = SecondFactorLoginForm()
     status = 200
     if form.validate_on_submit():
@@ -53,7 +91,7 @@ def login_second_factor():
                 done = second_factor.complete_login(key, form.code.data, login_source(user.email))
         except LoginThrottled as error:
             show_domain_error(form, error)
-            response = render_template("accounts/login_second_factor.html", form=form), 429
+            response = login_page(user, form, status=429)
             return (*response, {"Retry-After": str(error.retry_after)})
         except second_factor.LoginChallengeEnded as error:
             forget_challenge()
@@ -63,28 +101,25 @@ def login_second_factor():
             show_domain_error(form, error)
             status = 422
         else:
-            next_url = session.get(CHALLENGE_NEXT)
-            sign_in_browser(done.user, remember=done.remember, by_password=True)
-            if done.by_recovery_code:
-                flash(ngettext("You logged in with a recovery code, which now no longer works: %(num)d is left.",
-                               "You logged in with a recovery code, which now no longer works: %(num)d are left.",
-                               done.recovery_codes_left), "warning")
-            response = redirect(next_url if isinstance(next_url, str) and is_safe_next(next_url)
-                                else url_for("learning.dashboard"))
-            remember_device(response, done.user.email)
-            return response
+            return finish_login(done)
     elif form.errors:
         status = 422
-    return render_template("accounts/login_second_factor.html", form=form), status
+    return login_page(user, form, status=status)
 
 
-def _settings_page(*, enrolment: second_factor.Enrolment | None = None, form: EnrolmentForm | None = None,
-                   codes: list[str] | None = None, status: int = 200):
+def settings_page(*, enrolment: second_factor.Enrolment | None = None, form: EnrolmentForm | None = None,
+                  codes: list[str] | None = None, registration: security_keys.Registration | None = None,
+                  key_form: SecurityKeyNameForm | None = None, status: int = 200):
     enabled = second_factor.factor_of(current_user)
     enabled = enabled if enabled is not None and enabled.enabled_at is not None else None
+    keys = security_keys.keys_of(current_user)
+    on = enabled is not None or bool(keys)
     return render_template(
         "accounts/second_factor.html", factor=enabled, enrolment=enrolment, form=form or EnrolmentForm(),
-        codes=codes, codes_left=second_factor.recovery_codes_left(current_user) if enabled else 0), status
+        codes=codes, codes_left=second_factor.recovery_codes_left(current_user) if on else 0, on=on, keys=keys,
+        registration=registration, key_form=key_form or SecurityKeyNameForm(formdata=None),
+        registration_options=json.loads(registration.options_json) if registration else None,
+        answer_form=SecurityKeyAnswerForm(formdata=None)), status
 
 
 def _device() -> str:
@@ -96,7 +131,7 @@ def _device() -> str:
 def second_factor_settings():
     # A set-up under way shows its key again (the page was reloaded), but only while the password is fresh.
     fresh = password_recently_confirmed(current_session())
-    return _settings_page(enrolment=second_factor.pending_enrolment(current_user) if fresh else None)
+    return settings_page(enrolment=second_factor.pending_enrolment(current_user) if fresh else None)
 
 
 @bp.post("/account/second-factor/setup")
@@ -107,7 +142,7 @@ def begin_second_factor():
     ok, enrolment = apply_or_flash(lambda: second_factor.begin_enrolment(current_user, current_user))
     if not ok:
         return redirect(url_for("accounts.second_factor_settings"))
-    return _settings_page(enrolment=enrolment)
+    return settings_page(enrolment=enrolment)
 
 
 @bp.post("/account/second-factor/confirm")
@@ -121,12 +156,12 @@ def confirm_second_factor():
         if ok:
             credentials_changed(current_user)  # this browser's session stays, on the account's new version
             flash(_("Your account now asks for a code from your app at each log-in."), "success")
-            return _settings_page(codes=codes)
+            return settings_page(codes=codes)
     enrolment = second_factor.pending_enrolment(current_user)
     if enrolment is None:  # nothing to try again with
         flash(_("This set-up has expired; start again."), "error")
         return redirect(url_for("accounts.second_factor_settings"))
-    return _settings_page(enrolment=enrolment, form=form, status=422)
+    return settings_page(enrolment=enrolment, form=form, status=422)
 
 
 @bp.post("/account/second-factor/recovery-codes")
@@ -138,7 +173,7 @@ def renew_recovery_codes():
     if not ok:
         return redirect(url_for("accounts.second_factor_settings"))
     flash(_("Your new recovery codes are below; the earlier ones no longer work."), "success")
-    return _settings_page(codes=codes)
+    return settings_page(codes=codes)
 
 
 @bp.post("/account/second-factor/disable")

@@ -34,6 +34,12 @@ SENTENCES = {
         _("a wrong second-factor code was typed (attempt %(n)d; the log-in must start again)",
           n=int(d.get("attempts") or 0)) if d.get("ended")
         else _("a wrong second-factor code was typed (attempt %(n)d)", n=int(d.get("attempts") or 0))),
+    "account.security_key_add": lambda d: _("added the security key “%(name)s”", name=d.get("name", "")),
+    "account.security_key_remove": lambda d: _("removed the security key “%(name)s”",
+                                               name=d.get("name", "")),
+    "account.security_key_sign_count_regressed": lambda d: _(
+        "the security key “%(name)s” answered with a counter that went back (a copy?); refused",
+        name=d.get("name", "")),
     "account.second_factor_replayed": lambda d: _("a second-factor code was typed again after it had been used"),
     "account.second_factor_throttled": lambda d: _("second-factor attempts were refused for %(n)d seconds",
                                                    n=int(d.get("retry_after") or 0)),
