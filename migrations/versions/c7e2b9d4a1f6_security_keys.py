@@ -1,7 +1,7 @@
 """Security keys and passkeys as a second factor (WebAuthn): security_keys, login_challenges.key_challenge
 
 Revision ID: c7e2b9d4a1f6
-Revises: a4d9e2c7b5f1
+Revises: b7d4e1a9c3f2
 Create Date: 2026-12-03 13:00:00.000000
 
 """
@@ -12,7 +12,7 @@ import moocplatform.database
 
 # revision identifiers, used by Alembic.
 revision = 'c7e2b9d4a1f6'
-down_revision = 'a4d9e2c7b5f1'
+down_revision = 'b7d4e1a9c3f2'
 branch_labels = None
 depends_on = None
 
