@@ -432,6 +432,6 @@ def test_attempt_page_and_quiz_unit_query_counts_do_not_grow_with_attempts(clien
     # (user, with the bell's count on its row, unless the worker's copy serves it), course with live version,
     # attempt, quiz definition
     assert small_page == 3 + user_query
-    # the unit page's (with my note; the bell is on the user's row), then the quiz definition, the learner's
-    # attempts and exceptions
-    assert small_unit == 7 + user_query
+    # the unit page's (with my cohorts and my note; the bell is on the user's row), then the quiz definition,
+    # the learner's attempts and exceptions
+    assert small_unit == 8 + user_query
