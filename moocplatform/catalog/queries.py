@@ -264,8 +264,9 @@ def live_version_of(course: Course) -> CourseVersion | None:
     return db.session.get(CourseVersion, course.live_version_id) if course.live_version_id else None
 
 
-def get_course_by_id(course_id: int) -> Course | None:
-    return db.session.get(Course, course_id)
+def get_course_by_id(course_id: int | None) -> Course | None:
+    """None for no id (a programme's cohort has no course)."""
+    return db.session.get(Course, course_id) if course_id is not None else None
 
 
 def active_courses_with_live_version() -> list[Course]:

@@ -23,7 +23,7 @@ from .models import Attendance, Cohort, CohortMembership, MembershipStatus, Plan
 
 def courses_of_cohorts(cohort_ids: set[int]) -> dict[int, set[int]]:
     rows = db.session.execute(sa.select(Cohort.id, Cohort.course_id).where(Cohort.id.in_(cohort_ids)))
-    return {cohort_id: {course_id} for cohort_id, course_id in rows}
+    return {cohort_id: {course_id} if course_id is not None else set() for cohort_id, course_id in rows}  # programme
 
 
 def members_of_cohorts(cohort_ids: set[int], learner_ids: Collection[int]) -> set[tuple[int, int]]:
@@ -33,7 +33,7 @@ def members_of_cohorts(cohort_ids: set[int], learner_ids: Collection[int]) -> se
         sa.select(CohortMembership.user_id, Cohort.course_id)
         .join(Cohort, Cohort.id == CohortMembership.cohort_id)
         .where(CohortMembership.cohort_id.in_(cohort_ids), CohortMembership.user_id.in_(set(learner_ids))))
-    return {(user_id, course_id) for user_id, course_id in rows}
+    return {(user_id, course_id) for user_id, course_id in rows if course_id is not None}  # not a programme's
 
 
 def viewer_cohort_ids(viewer, course_id: int | None) -> frozenset[int]:

@@ -23,6 +23,7 @@ from ..notifications.services import notify
 from ..urls import public_url
 from . import notices, queries
 from .models import Cohort, PlanItem, PlanItemDone, PlanItemKind, ReminderSent
+from .programme_reminders import remind_programme_cohorts
 
 DAY_BEFORE = timedelta(hours=24)
 HOUR_BEFORE = timedelta(hours=1)
@@ -47,6 +48,8 @@ def send_reminders() -> ReminderRun:
     today = now.date()
     for cohort, slug, course_title, version_id in queries.running_cohorts(today):
         _remind_cohort(cohort, slug, course_title, version_id, now, run)
+    remind_programme_cohorts(now, run, day_before=DAY_BEFORE, hour_before=HOUR_BEFORE, due_within=DUE_WITHIN,
+                             local=_local)
     return run
 
 
