@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload
 
 from ..accounts.models import User
 from ..extensions import db
@@ -91,7 +92,7 @@ def programme_dashboard(cohort: Cohort, now: datetime, page: int) -> ProgrammeDa
     """Five queries: the page of seated learners (with its count), the plan with each item's totals, and the
     page's marks done and attendance."""
     members = paginate(
-        sa.select(User).join(CohortMembership, CohortMembership.user_id == User.id)
+        sa.select(User).options(lazyload(User.roles)).join(CohortMembership, CohortMembership.user_id == User.id)
         .where(CohortMembership.cohort_id == cohort.id, CohortMembership.status == MembershipStatus.MEMBER)
         .order_by(User.display_name, User.id), page, per_page=PER_PAGE)
     seated_ids = sa.select(CohortMembership.user_id).where(CohortMembership.cohort_id == cohort.id,
