@@ -12,8 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import Model
-from ..personal_data import register_owned
+from ..extensions import Model, db
+from ..personal_data import register, register_owned, rows_as_dicts
 from ..stored_enum import stored_enum
 
 
@@ -184,3 +184,15 @@ register_owned(PlanItemDone, section="cohort_plan_items_done",
                reason="the external items of a cohort's plan a learner marked done")
 register_owned(CohortMembership, section="cohort_memberships",
                reason="the cohorts a learner belongs to or waits for")
+
+
+def _forget_programme_author(user) -> None:
+    db.session.execute(sa.update(Programme).where(Programme.created_by_id == user.id).values(created_by_id=None))
+
+
+register(
+    Programme, section="programmes_created", rule="anonymise",
+    export=lambda user: rows_as_dicts(Programme, Programme.created_by_id == user.id),
+    erase=_forget_programme_author,
+    reason="a programme stays for its cohorts, without the account that created it",
+)

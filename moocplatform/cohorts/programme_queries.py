@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import lazyload
 
-from ..accounts.models import User
 from ..extensions import db
 from ..pagination import Page, paginate
 from .models import (
@@ -23,7 +21,7 @@ from .models import (
     PlanItemKind,
     Programme,
 )
-from .queries import CoursePageCohorts, _aware, _open_cohort, _seated_count
+from .queries import CoursePageCohorts, _aware, _open_cohort, _seated_count, seated_learners_page
 
 PER_PAGE = 50
 
@@ -91,10 +89,7 @@ class ProgrammeDashboard:
 def programme_dashboard(cohort: Cohort, now: datetime, page: int) -> ProgrammeDashboard:
     """Five queries: the page of seated learners (with its count), the plan with each item's totals, and the
     page's marks done and attendance."""
-    members = paginate(
-        sa.select(User).options(lazyload(User.roles)).join(CohortMembership, CohortMembership.user_id == User.id)
-        .where(CohortMembership.cohort_id == cohort.id, CohortMembership.status == MembershipStatus.MEMBER)
-        .order_by(User.display_name, User.id), page, per_page=PER_PAGE)
+    members = seated_learners_page(cohort.id, page, per_page=PER_PAGE)
     seated_ids = sa.select(CohortMembership.user_id).where(CohortMembership.cohort_id == cohort.id,
                                                           CohortMembership.status == MembershipStatus.MEMBER)
     done_total = (sa.select(sa.func.count(PlanItemDone.id))

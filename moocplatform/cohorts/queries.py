@@ -10,12 +10,14 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from sqlalchemy.orm import lazyload
 
 from .. import clock
 from ..accounts.models import RoleGrant, ScopeType, User
 from ..catalog.models import Course, Module, Unit
 from ..extensions import db
 from ..learning.models import Enrollment, UnitProgress
+from ..pagination import Page, paginate
 from ..quizzes.models import QuizAttempt
 from .models import Attendance, Cohort, CohortMembership, MembershipStatus, PlanItem, PlanItemDone, PlanItemKind
 
@@ -536,3 +538,12 @@ def unit_due_at(user_id: int, course_id: int, unit_key: str) -> datetime | None:
         .where(CohortMembership.user_id == user_id, CohortMembership.status == MembershipStatus.MEMBER,
                Cohort.course_id == course_id, PlanItem.kind == PlanItemKind.WEEK,
                PlanItem.module_key == module_key, PlanItem.due_at.is_not(None)))
+
+
+def seated_learners_page(cohort_id: int, page: int, *, per_page: int) -> Page:
+    """The cohort's seated learners (User rows) by name, a page of them: two queries (their role grants are
+    not loaded)."""
+    return paginate(
+        sa.select(User).options(lazyload(User.roles)).join(CohortMembership, CohortMembership.user_id == User.id)
+        .where(CohortMembership.cohort_id == cohort_id, CohortMembership.status == MembershipStatus.MEMBER)
+        .order_by(User.display_name, User.id), page, per_page=per_page)
