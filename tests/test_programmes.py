@@ -240,3 +240,16 @@ def test_a_programme_form_with_bad_input_answers_with_its_field(client, group):
     assert response.status_code == 302
     assert "Open lessons again" in client.get("/programmes/open-lessons").get_data(as_text=True)
 
+
+
+def test_the_learners_home_lists_their_programme_cohort_with_what_is_due(client, group):
+    _course, facilitator, programme, cohort, ada, _bo = group
+    services.join_cohort(ada, cohort, None)
+    plan.add_external_item(facilitator, cohort, title="Watch the talk", url="https://example.org/v",
+                           due_local=LOCAL + timedelta(days=2))
+    [agenda] = queries.learner_cohort_agenda(ada.id, clock.now())
+    assert (agenda.course_title, agenda.course_slug, agenda.next_due.title) == (programme.title, None,
+                                                                                "Watch the talk")
+    log_in(client, ada)
+    page = client.get("/home").get_data(as_text=True)
+    assert cohort.name in page and "Watch the talk" in page

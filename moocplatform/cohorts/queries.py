@@ -19,7 +19,16 @@ from ..extensions import db
 from ..learning.models import Enrollment, UnitProgress
 from ..pagination import Page, paginate
 from ..quizzes.models import QuizAttempt
-from .models import Attendance, Cohort, CohortMembership, MembershipStatus, PlanItem, PlanItemDone, PlanItemKind
+from .models import (
+    Attendance,
+    Cohort,
+    CohortMembership,
+    MembershipStatus,
+    PlanItem,
+    PlanItemDone,
+    PlanItemKind,
+    Programme,
+)
 
 # What the access context asks (moocplatform.access.AccessLoader) ---------------------------------------------
 
@@ -173,8 +182,8 @@ class CohortAgenda:
     """A cohort the learner is seated in, with what comes next in its plan (the phone's home page)."""
 
     cohort: Cohort
-    course_title: str
-    course_slug: str
+    course_title: str  # a programme's cohort: the programme's title
+    course_slug: str | None  # None for a programme's cohort
     next_session: PlanItem | None
     next_due: PlanItem | None
 
@@ -183,8 +192,9 @@ def learner_cohort_agenda(user_id: int, now: datetime) -> list[CohortAgenda]:
     """The cohorts user_id is a seated member of and has not seen end, each with its next (or running) live
     session and its next due item not marked done: two queries, whatever the number of cohorts."""
     rows = db.session.execute(
-        sa.select(Cohort, Course.title, Course.slug).join(CohortMembership, CohortMembership.cohort_id == Cohort.id)
-        .join(Course, Course.id == Cohort.course_id)
+        sa.select(Cohort, sa.func.coalesce(Course.title, Programme.title), Course.slug)
+        .join(CohortMembership, CohortMembership.cohort_id == Cohort.id)
+        .outerjoin(Course, Course.id == Cohort.course_id).outerjoin(Programme, Programme.id == Cohort.programme_id)
         .where(CohortMembership.user_id == user_id, CohortMembership.status == MembershipStatus.MEMBER,
                Cohort.ends_on >= (now - timedelta(days=1)).date())
         .order_by(Cohort.starts_on, Cohort.id)).all()
