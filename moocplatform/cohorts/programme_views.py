@@ -48,9 +48,8 @@ def _fields(form) -> programmes.ProgrammeFields:
 
 @bp.get("/programmes")
 def programmes_list():
-    choices = _owner_choices() if policy.signed_in(current_user) else []
-    can_create = policy.can_create_programme(current_user) or any(
-        policy.can_create_programme(current_user, o) for o in choices)
+    can_create = policy.can_create_programme(current_user) or (
+        policy.signed_in(current_user) and bool(_owner_choices()))
     return render_template("cohorts/programmes.html", page=programme_queries.programmes_page(page_number()),
                            can_create=can_create)
 
