@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from moocplatform import clock, policy
-from moocplatform.cohorts import plan, programmes, queries, services
+from moocplatform.cohorts import calendar, plan, programmes, queries, services
 from moocplatform.cohorts.models import Cohort, CohortMembership
 from moocplatform.cohorts.programme_queries import programme_dashboard
 from moocplatform.cohorts.reminders import send_reminders
@@ -253,3 +253,17 @@ def test_the_learners_home_lists_their_programme_cohort_with_what_is_due(client,
     log_in(client, ada)
     page = client.get("/home").get_data(as_text=True)
     assert cohort.name in page and "Watch the talk" in page
+
+
+def test_a_programme_cohort_has_a_calendar_feed(client, group):
+    from icalendar import Calendar
+
+    _course, facilitator, _programme, cohort, ada, _bo = group
+    services.join_cohort(ada, cohort, None)
+    plan.add_live_session(facilitator, cohort, title="Kick-off", starts_local=LOCAL + timedelta(days=1), minutes=45)
+    log_in(client, ada)
+    response = client.post(f"/cohorts/{cohort.id}/calendar")
+    assert response.status_code == 200
+    issued = calendar.issue_cohort_feed(ada, cohort)
+    parsed = Calendar.from_ical(client.get(f"/calendar/{issued.secret}.ics").data)
+    assert [str(e["SUMMARY"]) for e in parsed.walk("VEVENT")] == [f"Kick-off ({cohort.name})"]
