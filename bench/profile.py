@@ -1,7 +1,7 @@
 """Profile one page in-process on a seeded benchmark database (after `python -m bench.seed` or a bench run).
 
-    python -m bench.profile [--db sqlite|postgres] [--page unit|course|catalogue|dashboard|forum|thread|...] [-n 500]
-                            [--profiler none|cprofile|pyinstrument]
+    python -m bench.profile [--db sqlite|postgres] [--page floor|unit|course|catalogue|dashboard|forum|...]
+                            [-n 500] [--profiler none|cprofile|pyinstrument]
 
 The page is requested through the WSGI application with a session obtained from the real log-in form, like
 the benchmark does. pyinstrument is not a dependency of the project: `pip install pyinstrument` to use it.
@@ -15,11 +15,13 @@ import time
 
 from . import seed as seeding
 from .client import USER_AGENT
+from .floor import FLOOR_PATH, add_floor_route
 
 
 def page_path(info: dict, page: str) -> tuple[str, bool]:
     course = info["bench_course"]
     return {
+        "floor": (FLOOR_PATH, True),
         "catalogue": ("/courses", False),
         "course": (f"/courses/{course}", False),
         "unit": (f"/courses/{course}/units/{info['bench_unit']}", True),
@@ -36,10 +38,11 @@ def page_path(info: dict, page: str) -> tuple[str, bool]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=seeding.DATABASES, default="sqlite")
-    parser.add_argument("--page", choices=("unit", "course", "catalogue", "dashboard", "forum", "thread", "search-rare",
-                                           "search-common", "api-courses", "api-unit", "hello"),
+    parser.add_argument("--page", choices=("floor", "unit", "course", "catalogue", "dashboard", "forum", "thread",
+                                           "search-rare", "search-common", "api-courses", "api-unit", "hello"),
                         default="unit",
-                        help="hello: the bare Flask application, to calibrate the machine")
+                        help="hello: the bare Flask application, to calibrate the machine; floor: the "
+                        "platform plus one route that loads the signed-in user (bench/floor.py)")
     parser.add_argument("-n", type=int, default=500, help="requests per measurement")
     parser.add_argument("--profiler", choices=("none", "cprofile", "pyinstrument", "sql"), default="cprofile")
     args = parser.parse_args(argv)
@@ -52,6 +55,8 @@ def main(argv: list[str] | None = None) -> None:
         path, logged_in = "/", False
     else:
         app = create_app({"SQLALCHEMY_DATABASE_URI": info["database_url"], "SECRET_KEY": "bench-profile"})
+        if args.page == "floor":
+            add_floor_route(app)
         path, logged_in = page_path(info, args.page)
     client = app.test_client()
     client.environ_base["HTTP_USER_AGENT"] = USER_AGENT

@@ -22,7 +22,7 @@ from typing import Any
 from markupsafe import escape
 
 from . import seed as seeding
-from . import wrk
+from . import two_nodes, wrk
 from .client import Target, login, personal_access_token, verify
 from .machine import CpuMeter
 from .server import BenchError, Gunicorn
@@ -89,6 +89,8 @@ def measure(kind: str, info: dict[str, Any], args: argparse.Namespace) -> dict[s
     # The API's per-token limit still counts every request, but wrk's one token must not be refused.
     app_env = {"DATABASE_URL": info["database_url"], "SECRET_KEY": secrets.token_hex(32),
                "API_RATE_LIMIT": "100000000"}
+    if kind == "postgres":  # as PostgreSQL deployments run: Redis shares the sign-in counters and the limits
+        app_env["REDIS_URL"] = two_nodes.REDIS_URL
     with Gunicorn("hello", "bench.hello:app", {"SECRET_KEY": secrets.token_hex(32)}, "/") as hello, \
             Gunicorn(f"{kind}-floor", "bench.floor:app", app_env, "/healthz") as floor, \
             Gunicorn(kind, "wsgi:app", app_env, "/healthz") as app:
@@ -131,8 +133,12 @@ def measure(kind: str, info: dict[str, Any], args: argparse.Namespace) -> dict[s
                          if result.read_errors or result.timeouts or result.connect_errors else ""), flush=True)
         for page in pages:  # still logged in, still the same pages: the numbers are of what was checked
             verify(page.target)
-        return {"kind": kind, "info": info, "pages": pages, "app_command": app.command_line(),
-                "hello_command": hello.command_line()}
+    measured = {"kind": kind, "info": info, "pages": pages, "app_command": app.command_line(),
+                "hello_command": hello.command_line(), "two_nodes": None}
+    if kind == "postgres" and args.two_nodes:
+        print("PostgreSQL: two app nodes", flush=True)
+        measured["two_nodes"] = two_nodes.measure(info, args)
+    return measured
 
 
 def postgres_backends(kind: str, database: str = seeding.PG_DATABASE):
@@ -302,6 +308,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace, command: str
             "",
             cost_table(measured),
             "",
+            *([two_nodes.section(measured["two_nodes"]), ""] if measured.get("two_nodes") else []),
             "<details><summary>Every run</summary>",
             "",
             rounds_table(measured),
@@ -328,7 +335,11 @@ def keep_other_sections(new_text: str, path: Path) -> str:
 
 def _json_ready(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"kind": r["kind"], "info": {k: v for k, v in r["info"].items() if k != "bench_password"},
-             "pages": {p.target.name: [run.as_dict() for run in p.runs] for p in r["pages"]}} for r in results]
+             "pages": {p.target.name: [run.as_dict() for run in p.runs] for p in r["pages"]},
+             "two_nodes": r["two_nodes"] and {
+                 "one_node": [run.as_dict() for run in r["two_nodes"].one_node],
+                 "two_nodes": [[run.as_dict() for run in pair] for pair in r["two_nodes"].two_nodes]}}
+            for r in results]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -342,6 +353,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="before measuring, wait up to this long for other work on the machine to stop")
     parser.add_argument("--skip-seed", action="store_true", help="reuse the database seeded by the last run")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the Markdown report")
+    parser.add_argument("--no-two-nodes", dest="two_nodes", action="store_false",
+                        help="skip the PostgreSQL run of two app nodes (bench/two_nodes.py)")
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.duration <= 0:
         parser.error("--rounds must be at least 1 and --duration positive")

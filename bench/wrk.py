@@ -64,11 +64,21 @@ def command(url: str, duration: float, headers: dict[str, str], connections: int
 
 
 def run(url: str, duration: float, headers: dict[str, str], connections: int = CONNECTIONS) -> WrkResult:
-    argv = command(url, duration, headers, connections)
-    result = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60)
-    if result.returncode != 0:
-        raise BenchError(f"wrk failed ({result.returncode}): {result.stderr or result.stdout}")
-    return parse(result.stdout)
+    return run_together([url], duration, headers, connections)[0]
+
+
+def run_together(urls: list[str], duration: float, headers: dict[str, str],
+                 connections: int = CONNECTIONS) -> list[WrkResult]:
+    """One wrk per URL, all at the same time (the two-node run: one per node)."""
+    processes = [subprocess.Popen(command(url, duration, headers, connections), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for url in urls]
+    results = []
+    for process in processes:
+        stdout, stderr = process.communicate(timeout=duration + 60)
+        if process.returncode != 0:
+            raise BenchError(f"wrk failed ({process.returncode}): {stderr or stdout}")
+        results.append(parse(stdout))
+    return results
 
 
 def parse(output: str) -> WrkResult:

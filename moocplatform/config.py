@@ -28,6 +28,11 @@ class Defaults:
     SESSION_IDLE_TIMEOUT = 30 * 60
     SESSION_MAX_LIFETIME = 12 * 3600
     SESSION_TOUCH_INTERVAL = 60  # "last seen" is written at most this often, not on every request
+    # Each worker keeps a signed-in browser's user and session for up to this many seconds instead of loading
+    # them on every request, checked each time against counters that every change to the account moves
+    # (accounts/signin_cache.py): in Redis on PostgreSQL (without REDIS_URL nothing is kept), in a file beside
+    # a SQLite database. 0 turns the copies off.
+    SIGN_IN_CACHE_SECONDS = 5.0
     REMEMBER_ME_COOKIE_NAME = "remember_me"
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30  # a remembered device's session, however often it is used
     # Administrators' sensitive actions need the password typed in this session within this many seconds.
@@ -162,6 +167,7 @@ ENVIRONMENT_SETTINGS: dict[str, tuple[str, Callable[[str], Any]]] = {
     "MAIL_OUTBOX_DIR": ("MAIL_OUTBOX_DIR", str),
     "COURSES_DIR": ("COURSES_DIR", str),
     "WORKER_POLL_SECONDS": ("WORKER_POLL_SECONDS", float),
+    "SIGN_IN_CACHE_SECONDS": ("SIGN_IN_CACHE_SECONDS", float),
     "WORKER_LEASE_SECONDS": ("WORKER_LEASE_SECONDS", float),
     "WORKER_HEARTBEAT_STALE_SECONDS": ("WORKER_HEARTBEAT_STALE_SECONDS", float),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", lambda v: v.lower() in {"1", "true", "yes"}),

@@ -83,6 +83,15 @@ def configure_engine(engine: sa.Engine) -> None:
             sa.event.listen(engine.pool, name, lambda dbapi_connection, *_: queue.leave(dbapi_connection))
 
 
+def next_query_sees_recent_commits(session: Session | scoped_session[Any]) -> bool:
+    """Whether a query run next sees every transaction committed before this moment: on PostgreSQL (READ
+    COMMITTED, each statement reads what was committed when it began) always; on SQLite only when no
+    transaction is open yet, as one that is reads the snapshot of its first statement."""
+    if session.get_bind().dialect.name != "sqlite":
+        return True
+    return not session().in_transaction() if isinstance(session, scoped_session) else not session.in_transaction()
+
+
 def continue_sequences(connection: sa.Connection, tables) -> None:
     """After rows were inserted with their ids (a restore), let new rows continue after the highest id.
     PostgreSQL's sequences do not follow explicit ids; SQLite takes the next id from the table itself."""
@@ -191,7 +200,8 @@ def inlined(value: str | int) -> sa.BindParameter:
     """A value written into the statement's text rather than sent beside it. The psycopg driver prepares a
     statement on the server after a few runs, and PostgreSQL may then settle on one generic plan for every
     value: for a full-text match, one that reads every matching row, thousands for a common word, where the
-    plan made for the value reads a few. Only for values the code has checked (words, ids)."""
+    plan made for the value reads a few (a generic LIMIT is as bad: it walks the index for a rare word). Only
+    for values the code has checked (words, ids, counts)."""
     return sa.bindparam(None, value, type_=sa.Integer() if isinstance(value, int) else sa.String(),
                         literal_execute=True)
 

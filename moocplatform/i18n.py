@@ -12,6 +12,9 @@ from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import get_locale, get_translations, refresh
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 _rendering_for: ContextVar[tuple[str, str] | None] = ContextVar("moocplatform_rendering_for", default=None)
 
@@ -77,6 +80,24 @@ def install_template_gettext(app: Flask) -> None:
         npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    # The extension's `_` resolves `gettext` and calls it through the context, which calls the new-style
+    # wrapper, which calls the function above: a thread page asks for 230 strings. This is that wrapper's
+    # behaviour in one call (escaped interpolation under autoescape; "%%" read as "%" as the wrapper does),
+    # with the catalogue looked up once per rendering.
+    app.jinja_env.globals["_"] = app.jinja_env.globals["gettext"] = _template_gettext
+    app.context_processor(lambda: {_CATALOGUE: request_translations()})
+
+
+_CATALOGUE = "_catalogue"
+
+
+@pass_context
+def _template_gettext(context: Context, string: str, **variables: object) -> str:
+    translations = context.get(_CATALOGUE) or request_translations()  # a macro imported without context
+    text: str = translations.ugettext(string)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables if variables or "%" in text else text
 
 
 def recipient_settings(locale: str | None, timezone: str | None) -> tuple[str, str]:

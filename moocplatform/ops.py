@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Flask, current_app, jsonify
 
 from . import clock, dialect
+from .accounts.signin_versions import mark_changed
 from .extensions import db
 from .outbox.health import worker_health
 
@@ -127,6 +128,9 @@ def restore_backup(source: Path) -> dict[str, int]:
     tables = {t.name: t for t in db.metadata.sorted_tables}
     targets = _instance_targets(instance_files)
     counts = _replace_rows(tables, data)
+    # The rows went in through the connection, past the ORM's change tracking: every worker's copies of
+    # signed-in users must go once this commits.
+    mark_changed(db.session(), None)
     _write_instance_files(targets)
     return counts
 

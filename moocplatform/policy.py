@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from .access import AccessContext, access_for, grants_of, scope_loader, signed_in
 from .accounts.models import COURSE_ROLES, ScopeType
+from .catalog.models import CoursePartner
 from .extensions import db
 from .learning.models import Enrollment
 
@@ -134,6 +135,14 @@ def can_moderate_discussion(user: Any, course: Any) -> bool:
     """Hide and restore posts, pin and lock threads, work the report queue: the course team, the course's
     facilitators and administrators (self-paced courses have no facilitator: their course team moderates)."""
     return is_course_staff(user, course)
+
+
+def moderates_every_cohort_space(user: Any, course: Any) -> bool:
+    """Every cohort's discussion space of the course, its cohort-only comments included: administrators and
+    whoever is granted on the course or the platform (course team, course facilitators). A facilitator granted
+    on a cohort reads and moderates that cohort's space only."""
+    return signed_in(user) and (is_admin(user) or bool(
+        {"course_team", "facilitator"} & access_for(user, course).course_wide_roles))
 
 
 # Announcements -----------------------------------------------------------------------------------------
@@ -329,6 +338,15 @@ def can_manage_organisations(user: Any) -> bool:
 
 def can_manage_organisation_members(user: Any, organisation: Any) -> bool:
     return is_admin(user) or is_organisation_admin(user, organisation)
+
+
+def can_manage_partner_course_team(user: Any, organisation: Any, course: Any) -> bool:
+    """Give members of an organisation course-team roles on a course it co-owns as a partner (the live version
+    names it by slug), and take them back: the organisation's admins, and platform administrators."""
+    if organisation is None or course is None or not can_manage_organisation_members(user, organisation):
+        return False
+    return bool(db.session.scalar(sa.select(sa.exists().where(
+        CoursePartner.course_id == course.id, CoursePartner.slug == organisation.slug))))
 
 
 def can_post_opportunities(user: Any, organisation: Any) -> bool:

@@ -1,13 +1,15 @@
 """Jinja globals and filters: policy predicates, sanitised HTML, dates in the user's time zone."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 
 from babel import dates
-from flask import Flask
+from flask import Flask, has_request_context
 from flask_babel import format_date, format_datetime, format_timedelta, get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import generate_csrf
 
 from . import clock, policy
 from .html import safe_html
@@ -81,8 +83,23 @@ def register_signed_in_script(app: Flask, filename: str) -> None:
     signed_in_scripts.register(app, filename)
 
 
+def _csrf_token_once() -> dict[str, Callable[[], str]]:
+    """A page's forms share one CSRF token: made at the first form, not looked up again for each of the 60
+    forms of a thread page (Flask-WTF's csrf_token() remains for macros imported without context)."""
+    if not has_request_context():
+        return {}
+    token: list[str] = []
+
+    def csrf_token() -> str:
+        if not token:
+            token.append(generate_csrf())
+        return token[0]
+    return {"csrf_token": csrf_token}
+
+
 def register_template_helpers(app: Flask) -> None:
     install_template_gettext(app)
+    app.context_processor(_csrf_token_once)
     app.jinja_env.globals.update(policy.JINJA_GLOBALS)
     app.jinja_env.globals["now"] = clock.now
     app.jinja_env.globals["request_locale"] = request_locale

@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from moocplatform import clock, create_app, events, ratelimit
+from moocplatform.accounts import signin_cache, signin_versions
 from moocplatform.accounts.session_cookies import browser_session_values
 from moocplatform.accounts.sessions import start_session
 from moocplatform.extensions import db
@@ -48,6 +50,10 @@ class FreshContextClient(FlaskClient):
     even though the test itself holds one open."""
 
     def open(self, *args, **kwargs):
+        # The request shares the test's connection, so it reads what the test flushed even before a commit:
+        # what the test changed of accounts counts as committed for the workers' copies of signed-in users.
+        if has_app_context():
+            signin_versions.publish(db.session())
         with self.application.app_context():
             response = super().open(*args, **kwargs)
         request = response.request
@@ -170,6 +176,14 @@ def log_in(client, user, *, device: str = "Test client", remember: bool = False,
     with client.session_transaction() as session:
         session.update(browser_session_values(user, started))
     return started
+
+
+@pytest.fixture()
+def user_query(app) -> int:
+    """The queries a signed-in request spends loading its user once the worker has seen the session: none when
+    the worker's copy serves it (a SQLite file, or PostgreSQL with Redis: accounts/signin_cache.py), else the
+    one query of the user with its session and roles."""
+    return 0 if signin_cache.cache_for(app) is not None else 1
 
 
 @pytest.fixture()

@@ -90,13 +90,14 @@ def sample_assignment(**changes) -> dict:
 def write_pack(root: Path, slug: str = "demo-course", *, version: str = "1.0.0", modules: int = 2,
                units_per_module: int = 3, title: str | None = None, language: str = "en",
                effort: int = 3, competences=None, enrolment=None, unit_keys=None, extra_files=None,
-               quiz=None, assignment=None, card_image=None) -> Path:
+               quiz=None, assignment=None, card_image=None, partners=None) -> Path:
     """Write a small valid content pack and return its folder.
 
     quiz: True (sample_quiz()) or a quiz mapping adds a unit `quiz-unit` of type quiz at the end of the last
     module, with the quiz in quizzes/<id>.yaml. Without it the pack is as before.
     assignment: True (sample_assignment()) or an assignment mapping makes the pack format 2 and adds an activity
-    unit `task` declaring it at the end of the first module."""
+    unit `task` declaring it at the end of the first module.
+    partners: a list of course.yaml partners; one with a slug makes the pack format 2."""
     pack = root / f"{slug}-{version}"
     competences = competences or [{"framework": "LifeComp", "code": "L3", "name": "Managing learning"}]
     manifest = {
@@ -155,6 +156,11 @@ def write_pack(root: Path, slug: str = "demo-course", *, version: str = "1.0.0",
             "id": "task", "title": "Hand in your plan", "type": "activity", "minutes": 30,
             "assignment": assignment}, sort_keys=False, allow_unicode=True) + "---\nMake a plan and hand it in.\n")
         manifest["modules"][0]["units"].append(rel)
+    if partners:
+        manifest["partners"] = partners
+        if any("slug" in p for p in partners):
+            manifest["format"] = 2
+            manifest["outcomes"] = [{"id": "plan", "text": "Do one thing well."}]
     (pack / "assets").mkdir(parents=True, exist_ok=True)
     (pack / "assets" / "square.svg").write_text(
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><title>Square</title>'

@@ -119,3 +119,24 @@ def test_the_export_reads_learners_in_chunks_and_misses_nobody(world):
     names = [row.display_name for _modules, rows in chunks for row in rows]
     assert names == ["Ana", "Bo", "Bo", "Bo", "Cy"]
     assert len({row.user_id for _modules, rows in chunks for row in rows}) == 5
+
+
+def test_the_dashboard_filtered_to_those_at_risk_in_a_constant_number_of_queries(client, count_queries, world):
+    course, facilitator, cohort = world
+    keen = join(course, cohort, "Ana")
+    join(course, cohort, "Bo")
+    for key in UNITS:
+        set_unit_completion(keen, course, key, complete=True)
+    log_in(client, facilitator)
+    url = f"/cohorts/{cohort.id}/dashboard?show=at-risk"
+    page = client.get(url).get_data(as_text=True)
+    matrix = page.split('id="matrix"')[1]
+    assert "Bo" in matrix and "Ana" not in matrix and "Showing the learners at risk only." in page
+    assert "Ana" in client.get(f"/cohorts/{cohort.id}/dashboard").get_data(as_text=True).split('id="matrix"')[1]
+    small = queries_for(client, count_queries, url)
+    for n in range(60):
+        join(course, cohort, f"Learner {n:02d}")
+    assert queries_for(client, count_queries, url) == small
+    page = client.get(url).get_data(as_text=True)
+    assert "Page 1 of 2" in page and ("show=at-risk&amp;page=2" in page or "page=2&amp;show=at-risk" in page)
+    assert "Learner 59" in client.get(url + "&page=2").get_data(as_text=True)

@@ -11,10 +11,11 @@ from moocplatform import clock
 from moocplatform.cohorts import plan
 from moocplatform.cohorts.models import PlanItem, PlanItemKind, ReminderSent
 from moocplatform.cohorts.reminders import send_reminders
-from moocplatform.cohorts.services import join_cohort
+from moocplatform.cohorts.services import add_facilitator, join_cohort, remove_facilitator
 from moocplatform.extensions import db
 from moocplatform.jobs import registered_jobs
 from moocplatform.learning.services import set_unit_completion
+from moocplatform.notifications.kinds import notification_kind
 from moocplatform.notifications.models import Channel, Notification
 from moocplatform.notifications.services import set_preferences
 from moocplatform.personal_data import export_user_data
@@ -91,3 +92,72 @@ def test_a_quiet_spell_is_told_once_and_a_learner_may_switch_reminders_off(app):
 def test_the_job_is_registered(app):
     job = next(j for j in registered_jobs(app) if j.name == "remind-cohort-learners")
     assert job.interval == timedelta(minutes=15)
+
+
+def test_facilitators_hear_of_learners_gone_quiet_once_per_spell_in_one_notice_per_cohort(app):
+    course, creator, cohort, ada, bo = world()
+    cy = make_user(display_name="Cy")
+    enrol(cy, course)
+    join_cohort(cy, cohort, course)
+    second = make_user(email="second@example.org", display_name="Second facilitator")
+    add_facilitator(creator, cohort, second.email)
+    set_preferences(ada, ada, {"cohorts.quiet_reminder": Channel.off.value})  # the learner's choice, not theirs
+    db.session.flush()
+    assert send_reminders().quiet_reported == 0 and quiet_notices(creator) == []  # they joined just now
+
+    clock.advance(timedelta(days=3))
+    set_unit_completion(cy, course, "m1-u1", complete=True)  # Cy keeps going
+    clock.advance(timedelta(days=cohort.risk_inactive_days - 3, hours=1))
+    run = send_reminders()
+    assert (run.quiet_reported, run.facilitator_notices) == (2, 2)  # Ada and Bo, in one notice to each of two
+    for facilitator in (creator, second):
+        [notice] = quiet_notices(facilitator)
+        assert notice.params["names"] == ["Ada", "Bo"] and notice.params["count"] == 2
+        assert notice.link.endswith(f"/cohorts/{cohort.id}/dashboard?show=at-risk")
+        assert describe(notice) == ("In “Spring group”, 2 learners have gone quiet for 7 days or more: Ada, Bo")
+    clock.advance(timedelta(days=1))
+    assert send_reminders().quiet_reported == 0  # the same spells are not reported again
+
+    clock.advance(timedelta(days=3))  # Cy's unit is now more than seven days old
+    run = send_reminders()
+    assert run.quiet_reported == 1 and [n.params["names"] for n in quiet_notices(creator)] == [["Ada", "Bo"], ["Cy"]]
+
+    set_preferences(second, second, {"cohorts.quiet_learners": Channel.off.value})
+    set_unit_completion(ada, course, "m1-u1", complete=True)
+    clock.advance(timedelta(days=cohort.risk_inactive_days, hours=1))
+    run = send_reminders()
+    assert (run.quiet_reported, run.facilitator_notices) == (1, 1)  # Ada's new spell; the second turned it off
+    assert quiet_notices(creator)[-1].params["names"] == ["Ada"] and len(quiet_notices(second)) == 2
+
+
+def test_a_cohort_without_facilitators_keeps_its_quiet_spells_for_the_one_appointed_later(app):
+    course, creator, cohort, ada, bo = world()
+    remove_facilitator(creator, cohort, creator.id)
+    clock.advance(timedelta(days=cohort.risk_inactive_days, hours=1))
+    assert send_reminders().quiet_reported == 0
+    admin = make_user("admin")
+    add_facilitator(admin, cohort, creator.email)
+    run = send_reminders()
+    assert run.quiet_reported == 2 and [n.params["count"] for n in quiet_notices(creator)] == [2]
+
+
+def test_a_notice_names_ten_learners_and_counts_the_rest(app):
+    course, creator, cohort, ada, bo = world()
+    for n in range(10):
+        learner = make_user(display_name=f"Learner {n:02d}")
+        enrol(learner, course)
+        join_cohort(learner, cohort, course)
+    clock.advance(timedelta(days=cohort.risk_inactive_days, hours=1))
+    send_reminders()
+    [notice] = quiet_notices(creator)
+    assert notice.params["count"] == 12 and len(notice.params["names"]) == 10
+    assert describe(notice).endswith("Learner 07 and 2 more")
+
+
+def quiet_notices(user) -> list[Notification]:
+    return list(db.session.scalars(sa.select(Notification).where(
+        Notification.user_id == user.id, Notification.kind == "cohorts.quiet_learners").order_by(Notification.id)))
+
+
+def describe(notice: Notification) -> str:
+    return notification_kind(notice.kind).describe(notice.params)

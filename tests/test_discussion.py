@@ -294,7 +294,7 @@ def test_every_discussion_and_notification_form_needs_its_csrf_token(app, client
     space = queries.course_space(course.id)
     values = {"slug": course.slug, "category_id": queries.forum_index(space, None).categories[0].id,
               "thread_id": post.thread_id, "post_id": post.id, "key": "m1-u1", "notification_id": 1,
-              "space_id": post.space_id, "user_id": learners[1].id, "mute_id": 1}
+              "space_id": post.space_id, "user_id": learners[1].id, "mute_id": 1, "kind": "cohort", "ref_id": 1}
     log_in(client, learners[0])
     checked = 0
     for rule in app.url_map.iter_rules():
@@ -306,7 +306,7 @@ def test_every_discussion_and_notification_form_needs_its_csrf_token(app, client
         response = client.post(path, data={"body": "no token", "title": "t", "reason": "r"})
         assert response.status_code == 400, (rule.endpoint, response.status_code)
         checked += 1
-    assert checked == 25  # with reviewing held posts (2), muting (2) and moving a thread
+    assert checked == 26  # with reviewing held posts (2), muting (2), moving a thread, a cohort's new thread
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 1
 
 

@@ -1,6 +1,7 @@
 """Held for review (posts with links from new accounts), muting a learner in a course, moving threads, a
 moderator's edit with its note, and the like counts of hidden posts."""
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -203,7 +204,7 @@ def test_a_muted_learner_reads_but_does_not_write_until_the_mute_ends(course, pe
     assert [row.mute.id for row in queries.running_mutes(course.id)] == [mute.id]
     log_in(client, old[0])
     response = client.post(f"/discussion/threads/{thread.id}/posts", data={"body": "let me"})
-    assert response.status_code == 422 and "muted you" in response.text
+    assert response.status_code == 422 and "muted you" in response.text and 'name="body"' not in response.text
     assert services.comment_on_unit(new, course, "m1-u1", "others still post").visible
     clock.advance(timedelta(days=3, seconds=1))
     assert services.comment_on_unit(old[0], course, "m1-u1", "back again").visible  # ended by itself
@@ -246,6 +247,80 @@ def test_moderators_mute_a_posts_author_from_the_thread(course, people, client):
                        data={"days": "7", "reason": "rude"}).status_code == 302
     running = queries.running_mutes(course.id)
     assert [(r.mute.user_id, r.mute.ends_at - r.mute.created_at) for r in running] == [(learner.id, timedelta(days=7))]
+
+
+def composer_pages(course, thread, category) -> list[str]:
+    """Every page that carries a composer: the unit's comment panel, a thread's reply form, the new-thread form
+    of a category, the forum, and a discussion unit's page before anyone posted."""
+    return [f"/courses/{course.slug}/units/m1-u1", f"/discussion/threads/{thread.id}",
+            f"/courses/{course.slug}/discussion/categories/{category.id}", f"/courses/{course.slug}/discussion",
+            f"/courses/{course.slug}/discussion/units/talk-1"]
+
+
+def shows_mute(text: str) -> bool:
+    return "muted-notice" in text and "a moderator muted you" in text
+
+
+def test_a_muted_learner_sees_why_where_they_would_post_until_the_mute_ends(course, people, client):
+    learner, other = people["old"]
+    first = services.comment_on_unit(other, course, "m1-u1", "Hello")
+    thread = db.session.get(Thread, first.thread_id)
+    space, categories = forum(course)
+    pages = composer_pages(course, thread, categories[0])
+    team = make_user("course_team", course=course)
+    mute = mutes.mute_learner(team, course.id, learner, 3, "repeated insults")
+    log_in(client, learner)
+    for path in pages:
+        text = client.get(path).text
+        assert shows_mute(text), path
+        assert "repeated insults" in text and "/messages" in text
+        # no form to fill in: no comment box, no new-thread title, no like or reply button
+        assert 'class="post-form"' not in text and '/threads"' not in text and "/like" not in text, path
+    log_in(client, other)  # others see no notice and keep their forms
+    for path in pages[:3]:
+        text = client.get(path).text
+        assert not shows_mute(text) and ('class="post-form"' in text or '/threads"' in text)
+    log_in(client, learner)
+    clock.advance(timedelta(days=3, seconds=1))  # it ends by itself
+    log_in(client, learner)
+    for path in pages:
+        assert not shows_mute(client.get(path).text), path
+    assert 'class="post-form"' in client.get(pages[1]).text
+    mute = mutes.mute_learner(team, course.id, learner, 1, "again")
+    assert shows_mute(client.get(pages[1]).text)
+    mutes.lift_mute(team, mute.id, "talked it over")
+    assert not shows_mute(client.get(pages[1]).text) and 'class="post-form"' in client.get(pages[1]).text
+
+
+def test_a_mute_shows_in_the_viewers_time_zone(course, people, client):
+    learner = people["old"][0]
+    learner.timezone = "Asia/Tokyo"
+    db.session.flush()
+    team = make_user("course_team", course=course)
+    mute = mutes.mute_learner(team, course.id, learner, 1, "spam")
+    log_in(client, learner)
+    text = client.get(f"/courses/{course.slug}/discussion").text
+    tokyo = mute.ends_at.replace(tzinfo=ZoneInfo("UTC")).astimezone(ZoneInfo("Asia/Tokyo"))
+    notice = text.split("muted-notice")[1].split("</strong>")[0]
+    assert f"{tokyo.day}, {tokyo.year}, {tokyo:%-I}:{tokyo:%M}\u202f{tokyo:%p}" in notice
+
+
+def test_the_mute_notice_costs_no_query(course, people, client, count_queries):
+    """The mute comes with a query each page runs anyway: a muted learner's pages run as many queries as
+    anyone's."""
+    from tests.test_query_counts import queries_for
+    learner, other = people["old"]
+    first = services.comment_on_unit(other, course, "m1-u1", "Hello")
+    thread = db.session.get(Thread, first.thread_id)
+    space, categories = forum(course)
+    pages = composer_pages(course, thread, categories[0])
+    log_in(client, learner)
+    free = [queries_for(client, count_queries, path) for path in pages]
+    team = make_user("course_team", course=course)
+    mutes.mute_learner(team, course.id, learner, 3, "insults")
+    log_in(client, learner)
+    assert [queries_for(client, count_queries, path) for path in pages] == free
+    assert all(shows_mute(client.get(path).text) for path in pages)
 
 
 # Moves, edits with a note ----------------------------------------------------------------------------------

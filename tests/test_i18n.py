@@ -24,3 +24,12 @@ def test_templates_use_the_catalogue_of_the_requests_locale(tmp_path, app):
     assert '<html lang="de">' in german and ">Kurse</a>" in german and ">Anmelden</" in german
     english = client.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<html lang="en">' in english and ">Courses</a>" in english and "Kurse" not in english
+
+
+def test_template_strings_escape_what_they_are_given_and_read_a_doubled_percent_sign(app):
+    """Templates' _() and gettext behave as Jinja's new-style gettext does (see i18n.install_template_gettext)."""
+    with app.test_request_context("/"):
+        source = ('{{ _("Edited by %(who)s", who=name) }}|{{ gettext("100%% done") }}|{{ _("Reply") }}|'
+                  '{{ _("%(n)d%% of %(total)d", n=3, total=4) }}')
+        rendered = app.jinja_env.from_string(source).render(name="<b>Ada</b>")
+    assert rendered == "Edited by &lt;b&gt;Ada&lt;/b&gt;|100% done|Reply|3% of 4"

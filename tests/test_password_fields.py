@@ -28,11 +28,12 @@ def pages(client):
     """Every page with a password field, as the people who see it."""
     anonymous = {path: client.get(path).get_data(as_text=True) for path in ("/login", "/register")}
     user = make_user()
-    token = make_token("reset-password", {"user": user.id, "pw": password_fingerprint(user.password_hash)})
+    fingerprint = password_fingerprint(f"{user.password_hash}\n{user.email}")  # as a mailed link carries
+    token = make_token("reset-password", {"user": user.id, "pw": fingerprint})
     anonymous[f"/reset-password/{token}"] = client.get(f"/reset-password/{token}").get_data(as_text=True)
     log_in(client, user)
     signed_in = {path: client.get(path).get_data(as_text=True)
-                 for path in ("/account/password", "/account/data", "/account/confirm-password")}
+                 for path in ("/account/password", "/account/email", "/account/data", "/account/confirm-password")}
     return {**anonymous, **signed_in}
 
 

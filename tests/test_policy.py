@@ -63,6 +63,11 @@ CASES = {
     "accounts.profile": ("GET", "/account", SIGNED_IN),
     "accounts.change_password": ("GET", "/account/password", SIGNED_IN),
     "accounts.confirm_password": ("GET", "/account/confirm-password", SIGNED_IN),
+    "accounts.change_email": ("GET", "/account/email", SIGNED_IN),
+    "accounts.cancel_email_change": ("POST", "/account/email/cancel", SIGNED_IN),
+    # a link nobody was sent: refused for everyone signed in, and never a way to sign in
+    "accounts.confirm_email_change": ("GET", "/account/email/confirm/mpem_forged", {
+        "anonymous": LOGIN, **{r: 400 for r in ROLES[1:]}}),
     "accounts.common_passwords": ("GET", "/password-rules/common-passwords.txt", EVERYONE),
     "accounts.my_data": ("GET", "/account/data", SIGNED_IN),
     "accounts.export_data": ("GET", "/account/data/export.json", SIGNED_IN),
@@ -219,6 +224,10 @@ CASES = {
     "discussion.show_post": ("GET", "/discussion/posts/{peer_post}", MEMBERS),
     "discussion.search": ("GET", "/courses/alpha/discussion/search?q=post", MEMBERS),
     "discussion.reply": ("POST", "/discussion/threads/{thread}/posts", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, **{r: 422 for r in ROLES[2:]}}),
+    # a cohort's discussion space: {cohort}'s members and facilitator, and the course's moderators who moderate it
+    "discussion.group_space": ("GET", "/discussion/groups/cohort/{cohort}", MEMBERS),
+    "discussion.start_group_thread": ("POST", "/discussion/groups/cohort/{cohort}/threads", {
         "anonymous": LOGIN, "learner": NOT_FOUND, **{r: 422 for r in ROLES[2:]}}),
     # an empty comment is refused with a message before anything is checked; the service checks membership
     "discussion.comment_on_unit": ("POST", "/courses/alpha/units/m1-u2/comments", SIGNED_IN),
@@ -405,6 +414,12 @@ EMPLOYER_CASES = {
     "organisations.members": ("GET", "/organisations/{org}/members", ORG_ADMINS),
     "organisations.add_member": ("POST", "/organisations/{org}/members", ORG_ADMINS),
     "organisations.remove_member": ("POST", "/organisations/{org}/members/{employer}/remove", ORG_ADMINS),
+    # {partner_course} names {org} as a partner; the rival's organisation is no partner of it
+    "organisations.partner_courses": ("GET", "/organisations/{org}/courses", ORG_ADMINS),
+    "organisations.add_to_course_team": ("POST", "/organisations/{org}/courses/{partner_course}/team", ORG_ADMINS,
+                                         {"user_id": "{employer}"}),
+    "organisations.remove_from_course_team": (
+        "POST", "/organisations/{org}/courses/{partner_course}/team/{employer}/remove", ORG_ADMINS),
     "organisations.admin_list": ("GET", "/admin/organisations", E_ADMIN_ONLY),
     "organisations.new_organisation": ("GET", "/admin/organisations/new", E_ADMIN_ONLY),
     "organisations.edit_organisation": ("GET", "/admin/organisations/{org}", E_ADMIN_ONLY),
@@ -613,6 +628,7 @@ def employer_world():
               "admin": make_user("admin")}
     cohort = make_cohort(course, people["facilitator"])
     join_cohort(people["learner"], cohort, course)
+    partner_course = make_course("gamma", partners=[{"slug": organisation.slug, "name": organisation.name}])
     opportunity = make_opportunity(organisation, people["employer"])
     removed = make_opportunity(organisation, people["employer"])
     opportunities.remove_opportunity(people["admin"], removed)
@@ -629,7 +645,8 @@ def employer_world():
     values = {"programme": programme.slug, "programme_cohort": programme_cohort.id,
               "org": organisation.slug, "unapproved_org": unapproved.slug, "opportunity": opportunity.id,
               "draft": make_opportunity(organisation, people["employer"], publish=False).id, "removed": removed.id,
-              "application": application.id, "employer": people["employer"].id, "cohort": cohort.id}
+              "application": application.id, "employer": people["employer"].id, "cohort": cohort.id,
+              "partner_course": partner_course.slug}
     return people, values
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask_login import AnonymousUserMixin
 
 from moocplatform import clock
-from moocplatform.accounts import second_factor
+from moocplatform.accounts import email_change, second_factor
 from moocplatform.accounts import services as accounts
 from moocplatform.accounts.sessions import start_session
 from moocplatform.accounts.throttling import LoginSource
@@ -124,6 +124,15 @@ def prog(w):
     return w
 
 
+def partnered(w):
+    """emp(w), with an admin of its organisation and a course that names the organisation as a partner."""
+    emp(w)
+    if not hasattr(w, "partner_course"):
+        w.org_admin = make_member(w.org, "org_admin")
+        w.partner_course = make_course("gamma", partners=[{"slug": w.org.slug, "name": w.org.name}])
+    return w
+
+
 def begun_session(w):
     """A live session of the world's cohort that began an hour ago."""
     starts = clock.now().astimezone(ZoneInfo(emp(w).cohort.time_zone)).replace(tzinfo=None) - timedelta(hours=1)
@@ -229,6 +238,11 @@ REFUSED = {
     "accounts.update_profile": (lambda w: accounts.update_profile(w.outsider, w.learner, bio="mine now"),
                                 PermissionDenied),
     "accounts.delete_account": (lambda w: accounts.delete_account(ANONYMOUS, PASSWORD, SOURCE), PermissionDenied),
+    "email_change.request_email_change": (
+        lambda w: email_change.request_email_change(ANONYMOUS, "new@example.org", PASSWORD, SOURCE), PermissionDenied),
+    "email_change.cancel_email_change": (lambda w: email_change.cancel_email_change(ANONYMOUS), PermissionDenied),
+    "email_change.confirm_email_change": (lambda w: email_change.confirm_email_change(ANONYMOUS, "mpem_forged"),
+                                          PermissionDenied),
     "second_factor.begin_enrolment": (lambda w: second_factor.begin_enrolment(w.outsider, w.learner),
                                       PermissionDenied),
     "second_factor.confirm_enrolment": (lambda w: second_factor.confirm_enrolment(ANONYMOUS, w.learner, "123456"),
@@ -304,6 +318,13 @@ REFUSED = {
         lambda w: organisations.add_member(emp(w).member, w.org, w.outsider.email), PermissionDenied),
     "organisations.remove_member": (
         lambda w: organisations.remove_member(w.outsider, emp(w).org, w.member.id), PermissionDenied),
+    # a member (not an admin) of a partner; an admin of an organisation that is no partner of the course
+    "organisations.add_to_course_team": (
+        lambda w: organisations.add_to_course_team(partnered(w).member, w.org, w.partner_course, w.member.id),
+        PermissionDenied),
+    "organisations.remove_from_course_team": (
+        lambda w: organisations.remove_from_course_team(partnered(w).org_admin, w.org, w.course, w.member.id),
+        PermissionDenied),
     "opportunities.create_opportunity": (
         lambda w: opportunities.create_opportunity(w.outsider, emp(w).org, posting_fields()), PermissionDenied),
     "opportunities.update_opportunity": (
@@ -448,6 +469,13 @@ REJECTED = {
          "current_password"),
         (lambda w: accounts.change_password(w.learner, PASSWORD, "short", SOURCE), "password"),
     ],
+    "email_change.request_email_change": [
+        (lambda w: email_change.request_email_change(w.learner, "not an address", PASSWORD, SOURCE), "new_email"),
+        (lambda w: email_change.request_email_change(w.learner, "new@example.org", "wrong password", SOURCE),
+         "current_password"),
+        (lambda w: email_change.request_email_change(w.learner, w.learner.email.upper(), PASSWORD, SOURCE),
+         "new_email"),
+    ],
     "accounts.confirm_password": [
         (lambda w: accounts.confirm_password(w.learner, start_session(w.learner, device="Test").row, "wrong one",
                                              SOURCE), "password"),
@@ -541,6 +569,13 @@ REJECTED = {
         (lambda w: organisations.update_organisation(w.admin, emp(w).org, org_fields(legal_name=LONG)), "legal_name")],
     "organisations.withdraw_approval": [
         (lambda w: organisations.withdraw_approval(w.admin, emp(w).org, "x" * 301), "reason")],
+    # someone who is not the organisation's own member
+    "organisations.add_to_course_team": [
+        (lambda w: organisations.add_to_course_team(partnered(w).org_admin, w.org, w.partner_course, w.outsider.id),
+         "user_id")],
+    "organisations.remove_from_course_team": [
+        (lambda w: organisations.remove_from_course_team(partnered(w).org_admin, w.org, w.partner_course,
+                                                         w.team.id), "user_id")],
     "organisations.add_member": [
         (lambda w: organisations.add_member(w.admin, emp(w).org, "not-an-address"), "email"),
         (lambda w: organisations.add_member(w.admin, emp(w).org, w.outsider.email, "owner"), "role"),
@@ -597,7 +632,8 @@ REJECTED = {
 }
 
 # Services that change data but have no bad input to give: their only input is who and which course.
-NO_FREE_INPUT = {"second_factor.begin_enrolment", "second_factor.regenerate_recovery_codes",
+NO_FREE_INPUT = {"email_change.cancel_email_change", "email_change.confirm_email_change",
+                 "second_factor.begin_enrolment", "second_factor.regenerate_recovery_codes",
                  "second_factor.disable_second_factor", "admin.reset_second_factor",
                  "notes.delete_note", "notes.bookmark_unit", "notes.delete_bookmark",
                  "accounts.verify_email", "accounts.reset_password", "admin.unsuspend_user", "admin.unlock_user",
@@ -618,7 +654,7 @@ NOT_ACTOR_SERVICES = {
     "accounts.normalise_email", "accounts.get_user_by_email", "accounts.find_grant",
     "accounts.require_user", "accounts.user_for_reset_token", "accounts.ensure_not_last_admin",
     "accounts.grant_of", "quizzes.expired_attempts_to_close", "catalog.get_course", "catalog.get_version",
-    "catalog.read_pack",
+    "catalog.read_pack", "catalog.partner_slugs",
     "catalog.change_set", "catalog.version_history", "catalog.pack_folders", "learning.get_enrollment",
     "learning.enrolment_blocker", "learning.ensure_unit_exists", "quizzes.settings_of", "quizzes.quiz_data",
     "quizzes.live_definition", "quizzes.definition_of", "quizzes.current_definition", "quizzes.extras_for",
@@ -628,6 +664,8 @@ NOT_ACTOR_SERVICES = {
     "second_factor.factor_of", "second_factor.has_second_factor", "second_factor.recovery_codes_left",
     "second_factor.pending_enrolment", "second_factor.pending_challenge", "second_factor.start_challenge",
     "second_factor.remove_second_factor", "second_factor.tell_of_reset", "second_factor.purge_expired_challenges",
+    # the e-mail change's reads: the address a link leads to (confirm_email_change's check), and helpers
+    "email_change.address_of_link", "email_change.masked", "email_change.email_change_lifetime_hours",
     # the log-in itself (credentials are its check); mails that change nothing
     "accounts.authenticate", "accounts.send_verification_email", "accounts.request_password_reset",
     # steps of audited services above (admin.unlock_user, accounts.reset_password), and scheduled jobs
@@ -675,8 +713,9 @@ def test_every_public_service_is_covered():
         found |= {f"assignments.{name}" for name, obj in vars(module).items()
                   if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not name.startswith("_")}
     found.add("studio.receive_pack")
-    found |= {f"second_factor.{name}" for name, obj in vars(second_factor).items()
-              if inspect.isfunction(obj) and obj.__module__ == second_factor.__name__ and not name.startswith("_")}
+    for prefix, module in (("second_factor", second_factor), ("email_change", email_change)):
+        found |= {f"{prefix}.{name}" for name, obj in vars(module).items()
+                  if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not name.startswith("_")}
     assert found - set(REFUSED) - NOT_ACTOR_SERVICES == set(), "add the new service to the cases here"
     assert set(REJECTED) | NO_FREE_INPUT == set(REFUSED)
 
@@ -743,6 +782,27 @@ def test_private_conversations_check_who_may_write(w):
     with pytest.raises(InvalidInput) as refused:
         discussion.send_message(w.learner, space, "")
     assert refused.value.field == "body"
+
+
+def test_cohort_spaces_check_who_writes_in_them(w):
+    from moocplatform.cohorts.spaces import space_key
+    from moocplatform.discussion import services as discussion
+
+    cohort = make_cohort(w.course, make_user("admin"))
+    cohorts.join_cohort(w.learner, cohort, w.course)
+    enrol(w.outsider, w.course)  # in the course, not in the cohort
+    with pytest.raises(NotFound):
+        discussion.group_space_for_writing(w.outsider, space_key(cohort.id))
+    with pytest.raises(NotFound):
+        discussion.group_space_for_writing(w.learner, "cohort:999999")
+    with pytest.raises(NotFound):  # a cohort not theirs does not exist for them (a 404 in the API)
+        discussion.comment_on_unit(w.outsider, w.course, "m1-u2", "Let me in", audience=space_key(cohort.id))
+    space = discussion.group_space_for_writing(w.learner, space_key(cohort.id))
+    with pytest.raises(NotFound):
+        discussion.start_thread(w.outsider, space, None, "Hi", "Let me in")
+    with pytest.raises(InvalidInput) as refused:
+        discussion.start_thread(w.learner, space, None, "", "No title")
+    assert refused.value.field == "title"
 
 
 def test_review_mutes_and_moves_check_who_asks(w):

@@ -8,6 +8,7 @@ def init_app(app: Flask) -> None:
     # Imported here: other areas import this package's models and pure modules, which must not load its
     # pages and commands (and, through them, half the platform) before the application installs it.
     from ..jobs import register_job
+    from . import email_change_views  # noqa: F401 (its routes join the blueprint)
     from .second_factor import purge_expired_challenges
     from .second_factor_views import require_second_factor_for_admins
     from .sessions import purge_expired_sessions

@@ -7,7 +7,8 @@ import hashlib
 import hmac
 import secrets
 
-from flask import Response, current_app, request
+from flask import current_app, request
+from werkzeug.wrappers import Response
 
 from .throttling import LoginSource, normalise_email
 from .tokens import TokenError, make_token, read_token

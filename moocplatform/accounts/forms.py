@@ -85,6 +85,14 @@ class ChangePasswordForm(ResetPasswordForm):
                                      render_kw={"autocomplete": "current-password"})
 
 
+class ChangeEmailForm(FlaskForm):
+    new_email = EmailField(_l("New e-mail address"), validators=[InputRequired(), Email(), Length(max=254)],
+                           description=_l("We send a link there; your address changes when you open it."),
+                           render_kw={"autocomplete": "email"})
+    current_password = PasswordField(_l("Current password"), validators=[InputRequired(), Length(max=256)],
+                                     render_kw={"autocomplete": "current-password"})
+
+
 class ProfileForm(FlaskForm):
     display_name = StringField(_l("Display name"), validators=[InputRequired(), Length(min=2, max=80)],
                                description=_l("Shown to other learners in discussions."))

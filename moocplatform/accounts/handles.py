@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from .. import dialect
 from ..extensions import db
 from .models import User
+from .signin_versions import CHANGES_USERS
 
 HANDLE_PATTERN = r"[a-z0-9_]{3,30}"
 _HANDLE = re.compile(HANDLE_PATTERN)
@@ -45,7 +46,8 @@ def assign_handle(user: User) -> str:
         try:
             with db.session.begin_nested():
                 db.session.execute(sa.update(User).where(User.id == user.id, User.handle.is_(None))
-                                   .values(handle=candidate), execution_options={"synchronize_session": False})
+                                   .values(handle=candidate),
+                                   execution_options={"synchronize_session": False, CHANGES_USERS: (user.id,)})
         except sa.exc.IntegrityError as error:
             if not dialect.is_unique_violation(error):
                 raise

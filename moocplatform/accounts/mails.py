@@ -142,3 +142,50 @@ def second_factor_code_reused(*, at: str, reset: str, **_more: Any) -> tuple[str
         "If you logged in twice in a row, there is nothing to do. Otherwise someone may have seen you type "
         "the code, and knows your password: change it at once, or reset it here, and tell the administrators:\n"
         "%(reset)s\n", when=_when(at), reset=reset)
+
+
+# Moving an account to another address (ASVS 2.5.5 and V6's proof of a new address): the link goes to the new
+# address; the old one is told when it is asked for and when it happens. Neither notice carries a link that
+# changes anything: undoing needs the account holder to sign in.
+EMAIL_CHANGE_LINK = "accounts.email_change_link"
+EMAIL_CHANGE_TAKEN = "accounts.email_change_taken"
+EMAIL_CHANGE_REQUESTED = "accounts.email_change_requested"
+EMAIL_CHANGED = "accounts.email_changed"
+
+
+@mail_template(EMAIL_CHANGE_LINK)
+def email_change_link(*, link: str, hours: int, **_more: Any) -> tuple[str, str]:
+    return _("Confirm your new e-mail address"), _(
+        "Someone, probably you, asked to move their account to this address.\n\nTo confirm it, open this link "
+        "while logged in to that account:\n%(link)s\n\n"
+        "The link works once, for %(hours)d hours; it does not log anyone in. If you did not ask for this, "
+        "ignore this mail: nothing changes without it.\n", link=link, hours=hours)
+
+
+@mail_template(EMAIL_CHANGE_TAKEN)
+def email_change_taken(*, login: str, reset: str, **_more: Any) -> tuple[str, str]:
+    return _("This address already has an account"), _(
+        "Someone asked to move another account to this address, but this address already has an account, so "
+        "nothing was changed.\n\nIf that was you, log in to the account that has this address:\n%(login)s\n"
+        "Forgot its password? %(reset)s\n\nIf it was not you, there is nothing to do.\n",
+        login=login, reset=reset)
+
+
+@mail_template(EMAIL_CHANGE_REQUESTED)
+def email_change_requested(*, at: str, device: str, new: str, reset: str, **_more: Any) -> tuple[str, str]:
+    return _("A new e-mail address was asked for"), _(
+        "On %(when)s, on a device that says it is %(device)s, someone logged in to your account asked to move "
+        "it to the address %(new)s. Nothing changes until the link sent there is opened by someone logged in to "
+        "your account.\n\nIf you did this, there is nothing more to do.\n\n"
+        "Not you? Someone knows your password: change it at once (that also cancels the request), or reset it "
+        "here, and tell the administrators:\n%(reset)s\n", when=_when(at), device=device, new=new, reset=reset)
+
+
+@mail_template(EMAIL_CHANGED)
+def email_changed(*, at: str, device: str, new: str, **_more: Any) -> tuple[str, str]:
+    return _("The e-mail address of your account was changed"), _(
+        "On %(when)s, on a device that says it is %(device)s, your account was moved to the address %(new)s. "
+        "Mail about your account, password resets included, now goes there, and every other device signed in "
+        "to your account was logged out.\n\nIf you did this, there is nothing more to do.\n\n"
+        "Not you? Tell the administrators at once, answering from this address: they can check the account "
+        "and move it back.\n", when=_when(at), device=device, new=new)

@@ -63,6 +63,9 @@ class User(UserMixin, Model):
                                                default=UserStatus.active)
     created_at: Mapped[datetime]
     email_verified_at: Mapped[datetime | None]
+    # An address the holder asked to move the account to, until its link is opened (accounts.email_change);
+    # the account keeps signing in and getting mail at `email` meanwhile.
+    pending_email: Mapped[str | None] = mapped_column(sa.String(254))
     password_changed_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     # Bumped when every credential of the account must stop working (password change or reset, suspension);
@@ -235,6 +238,7 @@ def _erase_account(user: User) -> None:
     user.password_hash = "!"
     user.status = UserStatus.deleted
     user.email_verified_at = None
+    user.pending_email = None
     user.unread_notifications = 0  # the notifications go with the account
     user.roles.clear()
 

@@ -22,6 +22,7 @@ from .models import Consent, RoleGrant, ScopeType, User, UserSession, UserStatus
 from .passwords import burn_time, hash_password, needs_rehash, password_problem, verify_password
 from .second_factor import has_second_factor
 from .sessions import revoke_credentials
+from .signin_versions import CHANGES_USERS
 from .throttling import (
     LoginSource,
     clear_login_failures,
@@ -228,10 +229,16 @@ def request_password_reset(email: str, source: str | None = None) -> None:
     user = get_user_by_email(email)
     if user is None or user.status != "active" or not requested_mail_allowed(user.email, source):
         return
-    token = make_token("reset-password", {"user": user.id, "pw": password_fingerprint(user.password_hash)})
+    token = make_token("reset-password", {"user": user.id, "pw": _reset_fingerprint(user)})
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     queue_mail(user.email, RESET_PASSWORD, recipient_id=user.id,
                link=public_url("accounts.reset_password", token=token), minutes=minutes)
+
+
+def _reset_fingerprint(user: User) -> str:
+    """What a reset link is bound to: the password (the link works once) and the address it was sent to (a
+    link mailed before the account moved to another address stops working)."""
+    return password_fingerprint(f"{user.password_hash}\n{user.email}")
 
 
 def user_for_reset_token(token: str) -> User:
@@ -241,7 +248,7 @@ def user_for_reset_token(token: str) -> User:
         raise InvalidInput(_("This reset link has expired; ask for a new one.") if error.expired
                            else _("This reset link is not valid.")) from error
     user = db.session.get(User, payload.get("user"))
-    if user is None or user.status != "active" or payload.get("pw") != password_fingerprint(user.password_hash):
+    if user is None or user.status != "active" or payload.get("pw") != _reset_fingerprint(user):
         raise InvalidInput(_("This reset link has already been used or is not valid; ask for a new one."))
     return user
 
@@ -360,7 +367,7 @@ def lock_user(user: User) -> None:
     so two parallel grants of one role find each other instead of both inserting (a platform grant's NULL
     scope makes the unique constraint unable to tell them apart)."""
     db.session.execute(sa.update(User).where(User.id == user.id).values(id=User.id)
-                       .execution_options(synchronize_session=False))
+                       .execution_options(synchronize_session=False, **{CHANGES_USERS: (user.id,)}))
     db.session.expire(user, ["roles"])
 
 
@@ -418,7 +425,7 @@ def change_unread_notifications(user_id: int, delta: int) -> None:
     moved = User.unread_notifications + delta
     db.session.execute(sa.update(User).where(User.id == user_id)
                        .values(unread_notifications=sa.case((moved < 0, 0), else_=moved)),
-                       execution_options={"synchronize_session": False})
+                       execution_options={"synchronize_session": False, CHANGES_USERS: (user_id,)})
     _forget_loaded_count(user_id)
 
 

@@ -15,7 +15,7 @@ from flask_login import current_user, login_user, logout_user
 
 from .. import transaction
 from ..extensions import login_manager
-from . import sessions
+from . import sessions, signin_cache
 from .devices import device_label
 from .models import User, UserSession
 
@@ -32,6 +32,7 @@ CHALLENGE_KEY, CHALLENGE_NEXT = "_2fa", "_2fa_next"
 class _Pending:
     """What the request's user loading decided to write or send once the view has run."""
 
+    touch_user_id: int | None = None
     touch_session_id: int | None = None
     touch_session_started: datetime | None = None
     rotation: sessions.Rotation | None = None
@@ -81,7 +82,7 @@ def sign_in(user: User, *, remember: bool = False, by_password: bool = False) ->
 def sign_out() -> None:
     """Log this browser out and end its session row (the caller commits)."""
     if current_user.is_authenticated:  # loads this request's session row, if the cookie names a valid one
-        sessions.end_session_by_id(current_session_id())
+        sessions.end_session_by_id(current_user, current_session_id())
     forget_browser()
 
 
@@ -114,14 +115,15 @@ def _load_from_session_cookie(user_id: str) -> User | None:
     key, version = session.get(SESSION_KEY), session.get(VERSION_KEY)
     if not user_id.isdigit() or not isinstance(key, str) or not isinstance(version, int):
         return None
-    found = sessions.signed_in(int(user_id), key, version)
+    found = signin_cache.signed_in(int(user_id), key, version)
     if found is None:
         return None
     user, row = found
     g._user_session = row
     if sessions.touch_due(row):
         pending = _pending()
-        pending.touch_session_id, pending.touch_session_started = row.id, row.created_at
+        pending.touch_user_id, pending.touch_session_id, pending.touch_session_started = (
+            row.user_id, row.id, row.created_at)
     return user
 
 
@@ -168,8 +170,9 @@ def _write_pending(pending: _Pending, response: Response) -> None:
                 pending.set_remember = pending.rotation.remember_key
             else:  # another request of this browser rotated first; its cookies stand
                 session.pop(SESSION_KEY, None)
-        elif pending.touch_session_id is not None and pending.touch_session_started is not None:
-            sessions.record_use(pending.touch_session_id, pending.touch_session_started)
+        elif (pending.touch_user_id is not None and pending.touch_session_id is not None
+              and pending.touch_session_started is not None):
+            sessions.record_use(pending.touch_user_id, pending.touch_session_id, pending.touch_session_started)
         written = True
     if not written and pending.rotation is not None:  # skipped: a busy database (only bookkeeping)
         session.pop(SESSION_KEY, None)
@@ -210,8 +213,18 @@ def _cookie_names(app: Flask) -> None:
     config["SESSION_COOKIE_DOMAIN"] = None
 
 
+def _load_signed_in_user_first() -> None:
+    """A browser whose cookie names a session has it checked before the view runs, as nearly every page of a
+    signed-in user shows who it is anyway: the load is then the first statement of the request's transaction,
+    the only kind whose result a worker may keep a copy of on SQLite (see signin_cache)."""
+    endpoint = request.endpoint
+    if SESSION_KEY in session and endpoint is not None and not endpoint.endswith("static"):
+        current_user._get_current_object()
+
+
 def install_server_sessions(app: Flask) -> None:
     _cookie_names(app)
     login_manager.user_loader(_load_from_session_cookie)
     login_manager.request_loader(_load_from_remember_cookie)
+    app.before_request(_load_signed_in_user_first)
     app.after_request(_after_request)

@@ -22,6 +22,7 @@ from ..database import rows_affected
 from ..errors import NotFound
 from ..extensions import db
 from .models import User, UserSession
+from .signin_versions import CHANGES_USERS
 
 
 def new_key() -> str:
@@ -87,10 +88,11 @@ def _signed_in_query() -> sa.Select:
     )
 
 
-def signed_in(user_id: int, key: str, auth_version: int) -> tuple[User, UserSession] | None:
-    """The user and session a browser's cookie names, when that session is still valid."""
+def signed_in_by_hash(user_id: int, hashed_key: str, auth_version: int) -> tuple[User, UserSession] | None:
+    """The user and session a browser's cookie names (by its key's hash), when that session is still valid.
+    Requests go through signin_cache.signed_in, which may answer from the worker's copy instead."""
     row = db.session.execute(_signed_in_query(), {
-        "user_id": user_id, "key_hash": key_hash(key), "now": clock.now(), "auth_version": auth_version,
+        "user_id": user_id, "key_hash": hashed_key, "now": clock.now(), "auth_version": auth_version,
     }).unique().first()
     return (row[0], row[1]) if row is not None else None
 
@@ -101,14 +103,16 @@ def touch_due(row: UserSession) -> bool:
     return clock.now() - row.last_seen_at >= interval
 
 
-def record_use(session_id: int, started: datetime) -> None:
-    """Note the session (which began at `started`) as seen now; one that is not remembered lives
+def record_use(user_id: int, session_id: int, started: datetime) -> None:
+    """Note user_id's session (which began at `started`) as seen now; one that is not remembered lives
     SESSION_IDLE_TIMEOUT from here, up to SESSION_MAX_LIFETIME after it began."""
     now = clock.now()
-    db.session.execute(sa.update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now))
+    changes = {CHANGES_USERS: (user_id,)}
+    db.session.execute(sa.update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now),
+                       execution_options=changes)
     db.session.execute(
         sa.update(UserSession).where(UserSession.id == session_id, UserSession.remember.is_(False))
-        .values(expires_at=_expiry(False, started=started, now=now))
+        .values(expires_at=_expiry(False, started=started, now=now)), execution_options=changes
     )
     db.session.flush()
 
@@ -154,6 +158,7 @@ def find_remembered(remember_key: str) -> RememberedLookup | None:
 
 @dataclass(frozen=True)
 class Rotation:
+    user_id: int
     session_id: int
     old_remember_hash: str
     key: str
@@ -163,7 +168,7 @@ class Rotation:
 def plan_rotation(row: UserSession) -> Rotation:
     """New keys for a remembered session that re-establishes a browser session (written by `rotate`)."""
     assert row.remember_key_hash is not None
-    return Rotation(row.id, row.remember_key_hash, new_key(), new_key())
+    return Rotation(row.user_id, row.id, row.remember_key_hash, new_key(), new_key())
 
 
 def rotate(rotation: Rotation) -> bool:
@@ -174,7 +179,8 @@ def rotate(rotation: Rotation) -> bool:
         sa.update(UserSession)
         .where(UserSession.id == rotation.session_id, UserSession.remember_key_hash == rotation.old_remember_hash)
         .values(key_hash=key_hash(rotation.key), remember_key_hash=key_hash(rotation.remember_key),
-                previous_remember_key_hash=rotation.old_remember_hash, remember_rotated_at=now, last_seen_at=now)
+                previous_remember_key_hash=rotation.old_remember_hash, remember_rotated_at=now, last_seen_at=now),
+        execution_options={CHANGES_USERS: (rotation.user_id,)},
     )
     db.session.flush()
     return bool(rows_affected(result))
@@ -212,10 +218,11 @@ def end_session(actor: User, session_id: int) -> UserSession:
     return row
 
 
-def end_session_by_id(session_id: int | None) -> None:
-    """Log-out: the browser's own session ends (nothing to do when it has ended already)."""
+def end_session_by_id(user: User, session_id: int | None) -> None:
+    """Log-out: the browser's own session (of user) ends (nothing to do when it has ended already)."""
     if session_id is not None:
-        db.session.execute(sa.delete(UserSession).where(UserSession.id == session_id))
+        db.session.execute(sa.delete(UserSession).where(UserSession.id == session_id, UserSession.user_id == user.id),
+                           execution_options={CHANGES_USERS: (user.id,)})
         db.session.flush()
 
 
@@ -224,7 +231,7 @@ def end_other_sessions(user: User, keep_session_id: int | None) -> int:
     query = sa.delete(UserSession).where(UserSession.user_id == user.id)
     if keep_session_id is not None:
         query = query.where(UserSession.id != keep_session_id)
-    ended = rows_affected(db.session.execute(query))
+    ended = rows_affected(db.session.execute(query, execution_options={CHANGES_USERS: (user.id,)}))
     db.session.flush()
     return ended
 
@@ -237,7 +244,7 @@ def revoke_credentials(user: User, *, keep_session_id: int | None = None) -> int
     user.auth_version = (user.auth_version or 0) + 1
     if keep_session_id is not None:
         db.session.execute(sa.update(UserSession).where(UserSession.id == keep_session_id)
-                           .values(auth_version=user.auth_version))
+                           .values(auth_version=user.auth_version), execution_options={CHANGES_USERS: (user.id,)})
     db.session.flush()
     return ended
 
@@ -246,7 +253,10 @@ def purge_expired_sessions(now: datetime | None = None) -> int:
     """Scheduled job: delete sessions that have expired or belong to an earlier `auth_version`."""
     now = now or clock.now()
     stale_version = sa.select(User.auth_version).where(User.id == UserSession.user_id).scalar_subquery()
+    # No signed-in browser relies on these rows: a copy of an expired session is refused by its expiry, and one
+    # of an older auth_version went when the version moved.
     result = db.session.execute(
-        sa.delete(UserSession).where(sa.or_(UserSession.expires_at <= now, UserSession.auth_version != stale_version))
+        sa.delete(UserSession).where(sa.or_(UserSession.expires_at <= now, UserSession.auth_version != stale_version)),
+        execution_options={CHANGES_USERS: ()},
     )
     return rows_affected(result)

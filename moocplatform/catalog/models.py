@@ -85,6 +85,21 @@ class CourseCompetence(Model):
     name: Mapped[str] = mapped_column(sa.String(200), index=True)
 
 
+class CoursePartner(Model):
+    """A partner organisation the live version names by slug (course.yaml's partners[].slug): the course is
+    co-owned with it, and its admins give course-team roles on the course to its own members. Kept by slug, not
+    by organisation id, so that an organisation created after the course was published is its partner too
+    (organisation slugs never change)."""
+
+    __tablename__ = "course_partners"
+    __table_args__ = (sa.UniqueConstraint("course_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    slug: Mapped[str] = mapped_column(sa.String(64), index=True)
+
+
 class CourseVersion(Model):
     __tablename__ = "course_versions"
     __table_args__ = (sa.UniqueConstraint("course_id", "version"),)

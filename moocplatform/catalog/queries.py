@@ -15,8 +15,9 @@ from sqlalchemy.orm import defer, selectinload
 from ..accounts.models import User
 from ..errors import NotFound
 from ..extensions import db
+from ..organisations.models import Organisation
 from ..pagination import Page, paginate
-from .models import Course, CourseCompetence, CourseVersion, Module, PackFile, Unit, VersionStatus
+from .models import Course, CourseCompetence, CoursePartner, CourseVersion, Module, PackFile, Unit, VersionStatus
 
 EFFORT_LEVELS = {
     "light": (1, 2),
@@ -264,6 +265,10 @@ def live_version_of(course: Course) -> CourseVersion | None:
     return db.session.get(CourseVersion, course.live_version_id) if course.live_version_id else None
 
 
+def get_course_by_slug(slug: str) -> Course | None:
+    return db.session.scalar(sa.select(Course).where(Course.slug == slug))
+
+
 def get_course_by_id(course_id: int | None) -> Course | None:
     """None for no id (a programme's cohort has no course)."""
     return db.session.get(Course, course_id) if course_id is not None else None
@@ -312,3 +317,25 @@ def pack_asset(sha256: str, name: str) -> PackAsset | None:
     courses = [] if published else list(db.session.scalars(
         sa.select(Course).where(Course.id.in_({row.course_id for row in rows}))))
     return PackAsset(rows[0].content_type, published, courses)
+
+
+# Partner organisations ------------------------------------------------------------------------------------------
+
+def unknown_organisation_slugs(slugs: list[str]) -> list[str]:
+    """Those of the slugs that name no organisation on the platform, in their order: one query (none without)."""
+    if not slugs:
+        return []
+    known = set(db.session.scalars(sa.select(Organisation.slug).where(Organisation.slug.in_(slugs))))
+    return [slug for slug in slugs if slug not in known]
+
+
+def partner_organisations(course_id: int) -> dict[str, Organisation]:
+    """The course's partners that are organisations on the platform, by slug: one query."""
+    return {o.slug: o for o in db.session.scalars(
+        sa.select(Organisation).join(CoursePartner, CoursePartner.slug == Organisation.slug)
+        .where(CoursePartner.course_id == course_id))}
+
+
+def is_course_partner(course_id: int, organisation_slug: str) -> bool:
+    return bool(db.session.scalar(sa.select(sa.exists().where(
+        CoursePartner.course_id == course_id, CoursePartner.slug == organisation_slug))))

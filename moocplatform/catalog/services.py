@@ -19,7 +19,8 @@ from ..events import CourseArchived, VersionDiscarded, VersionImported, VersionP
 from ..extensions import db
 from ..quizzes.definitions import questions_by_quiz
 from ..urls import base_path
-from .models import Course, CourseCompetence, CourseStatus, CourseVersion, Module, Unit, VersionStatus
+from . import queries
+from .models import Course, CourseCompetence, CoursePartner, CourseStatus, CourseVersion, Module, Unit, VersionStatus
 from .packfiles import file_digests, pack_file_list, store_pack_files
 
 
@@ -36,17 +37,22 @@ class ChangeSet:
     quizzes: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     # [old id, new id, file] for a unit that kept its file but not its stable id: progress does not follow it
     renamed: list[list[str]] = field(default_factory=list)
+    # partner slugs that name no organisation on the platform (yet): shown, but co-owning nothing
+    unknown_partners: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"added": self.added, "changed": self.changed, "retired": self.retired,
                 "unchanged": self.unchanged, "first_version": self.first_version, "quizzes": self.quizzes,
-                "renamed": self.renamed}
+                "renamed": self.renamed, "unknown_partners": self.unknown_partners}
 
     def warnings(self) -> list[str]:
         """What the course team should know before publishing."""
         return [_("The unit in %(path)s kept its file but its id changed from %(old)s to %(new)s: learners' "
                   "progress on %(old)s will not carry over. Keep the id to keep their progress.",
-                  path=path, old=old, new=new) for old, new, path in self.renamed]
+                  path=path, old=old, new=new) for old, new, path in self.renamed] + [
+            _("The partner %(slug)s names no organisation on this platform: the course page and certificates show "
+              "it as the pack describes it, but it co-owns the course only once an administrator creates an "
+              "organisation with this slug.", slug=slug) for slug in self.unknown_partners]
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> ChangeSet:
@@ -129,6 +135,7 @@ def import_pack(actor, path: str | Path, *, force: bool = False, publish: bool =
         _lock_course(course)  # parallel uploads of one course queue, each seeing what the one before stored
     live = db.session.get(CourseVersion, course.live_version_id) if course and course.live_version_id else None
     changes = change_set(live, pack, {f.path: f.sha256 for f in files})
+    changes.unknown_partners = queries.unknown_organisation_slugs(partner_slugs(pack.partners))
     if keep_live and live is not None and parse_version(pack.version) <= parse_version(live.version) \
             and live.manifest.get("digest") != digest:
         return ImportResult(course, live, "kept_live", changes, pack.version)
@@ -318,10 +325,18 @@ def publish_version(actor, course: Course, version: CourseVersion) -> None:
     db.session.execute(sa.delete(CourseCompetence).where(CourseCompetence.course_id == course.id))
     for position, competence in enumerate(manifest["competences"]):
         db.session.add(CourseCompetence(course_id=course.id, position=position, **competence))
+    db.session.execute(sa.delete(CoursePartner).where(CoursePartner.course_id == course.id))
+    for position, slug in enumerate(partner_slugs(manifest.get("partners") or [])):
+        db.session.add(CoursePartner(course_id=course.id, position=position, slug=slug))
     db.session.flush()
     audit.record(actor, "course.publish", course, version=version.version)
     announce(VersionPublished(course_id=course.id, version_id=version.id, version=version.version,
                               actor_id=getattr(actor, "id", None)))
+
+
+def partner_slugs(partners: list[dict[str, Any]]) -> list[str]:
+    """The partners a pack names by slug (format 2), in its order: the organisations that co-own the course."""
+    return list(dict.fromkeys(p["slug"] for p in partners if p.get("slug")))
 
 
 def _parse_time(value: str | None) -> datetime | None:

@@ -34,8 +34,12 @@ def course_page(slug: str):
     if not policy.can_view_course(current_user, course):
         abort(404)
     outline = queries.outline_for(version)
+    # One query, only where the pack names partners by slug: those that are organisations here get a link.
+    partner_pages = (queries.partner_organisations(course.id)
+                     if any(p.get("slug") for p in version.manifest.get("partners") or []) else {})
     return render_template(
         "catalog/course.html", course=course, version=version, outline=outline, enrollment=enrollment,
+        partner_pages=partner_pages,
         enrolled=policy.is_enrolled(current_user, course), progress=progress,
         blocker=enrolment_blocker(current_user, course, enrollment),
         completion_rules=completion_rules_for(current_user, course, enrollment), form=EmptyForm(),

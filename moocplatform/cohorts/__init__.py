@@ -40,19 +40,25 @@ def init_app(app: Flask) -> None:
     )
     from .criteria import register_criteria
     from .plan_views import bp  # the cohort pages, with the plan's, the dashboard's and the calendar's routes
+    from .spaces import SEATS_FACT
+    from .spaces import register as register_spaces
 
     app.register_blueprint(bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # its requests carry a bearer token or the page's CSRF token in a header
     register_criteria()
+    register_spaces()  # the cohort discussion spaces, a membership kind of discussion's
     from .reminders import send_reminders
     register_job(app, "remind-cohort-learners",
-                 "Remind cohorts' learners of live sessions, of what is due and after a quiet spell",
+                 "Remind cohorts' learners of live sessions, of what is due and after a quiet spell; "
+                 "tell their facilitators who went quiet",
                  send_reminders, interval=timedelta(minutes=15))
     if "cohorts" not in registered_loaders():  # loaders are per process; apps may be created twice
         register_access_loader(AccessLoader(
             name="cohorts", load=queries.viewer_cohort_ids, scope_type=ScopeType.COHORT.value,
             scope_courses=queries.courses_of_cohorts, scope_members=queries.members_of_cohorts))
+    if SEATS_FACT not in registered_loaders():
+        register_access_loader(AccessLoader(name=SEATS_FACT, load=queries.seated_cohort_ids))
     register_course_panel(app, CoursePanel("cohorts", order=10, template="cohorts/_course_panel.html",
                                            load=_course_panel))
     register_due_date_source(DueDateSource("cohort-plan", queries.unit_due_at, queries.units_due_at))

@@ -18,6 +18,8 @@ from .programme_queries import programme_dashboard
 from .queries import cohort_dashboard, matrix_rows
 from .views import _load, bp
 
+AT_RISK = "at-risk"  # ?show=at-risk: only the learners at risk (where facilitators' quiet-spell notices link)
+
 
 @bp.get("/cohorts/<id:cohort_id>/dashboard")
 @login_required
@@ -32,42 +34,47 @@ def dashboard(cohort_id: int):
     if version is None:
         abort(404)
     page = request.args.get("page", "1")
-    board = cohort_dashboard(cohort, version.id, clock.now(), int(page) if page.isdigit() else 1)
+    at_risk_only = request.args.get("show") == AT_RISK
+    board = cohort_dashboard(cohort, version.id, clock.now(), int(page) if page.isdigit() else 1,
+                             at_risk_only=at_risk_only)
     # One query more, only where the cohort asks for sign-offs, whatever the page's size.
     signed_off = (services.signed_off_ids(cohort, [row.user_id for row in board.rows])
                   if cohort.requires_sign_off else set())
     return render_template("cohorts/dashboard.html", cohort=cohort, course=course, board=board,
-                           signed_off=signed_off, sign_off_form=SignOffForm(), withdraw_form=WithdrawSignOffForm())
+                           signed_off=signed_off, show=AT_RISK if at_risk_only else None,
+                           sign_off_form=SignOffForm(), withdraw_form=WithdrawSignOffForm())
+
+
+def _sign_off_button(cohort_id: int, form_class, change, done: str, invalid: str):
+    """Give or withdraw a learner's sign-off from the dashboard: the cohort's facilitators only (_load), the
+    service checks again; a form that does not validate says why; back to the dashboard either way."""
+    cohort, _course = _load(cohort_id)
+    form = form_class()
+    if form.validate_on_submit():
+        succeeded, _result = apply_or_flash(lambda: change(cohort, form))
+        if succeeded:
+            flash(done, "success")
+    else:
+        flash(invalid, "error")
+    return redirect(url_for("cohorts.dashboard", cohort_id=cohort.id))
 
 
 @bp.post("/cohorts/<id:cohort_id>/learners/<id:user_id>/sign-off")
 @login_required
 def sign_off(cohort_id: int, user_id: int):
-    cohort, _course = _load(cohort_id)
-    form = SignOffForm()
-    if form.validate_on_submit():
-        succeeded, _row = apply_or_flash(
-            lambda: services.sign_off_learner(current_user, cohort, user_id, form.note.data or ""))
-        if succeeded:
-            flash(_("Learner signed off."), "success")
-    else:
-        flash(_("The note is too long."), "error")
-    return redirect(url_for("cohorts.dashboard", cohort_id=cohort.id))
+    return _sign_off_button(
+        cohort_id, SignOffForm,
+        lambda cohort, form: services.sign_off_learner(current_user, cohort, user_id, form.note.data or ""),
+        _("Learner signed off."), _("The note is too long."))
 
 
 @bp.post("/cohorts/<id:cohort_id>/learners/<id:user_id>/sign-off/withdraw")
 @login_required
 def withdraw_sign_off(cohort_id: int, user_id: int):
-    cohort, _course = _load(cohort_id)
-    form = WithdrawSignOffForm()
-    if form.validate_on_submit():
-        succeeded, _none = apply_or_flash(
-            lambda: services.withdraw_sign_off(current_user, cohort, user_id, form.reason.data))
-        if succeeded:
-            flash(_("Sign-off withdrawn."), "success")
-    else:
-        flash(_("Say why the sign-off is withdrawn."), "error")
-    return redirect(url_for("cohorts.dashboard", cohort_id=cohort.id))
+    return _sign_off_button(
+        cohort_id, WithdrawSignOffForm,
+        lambda cohort, form: services.withdraw_sign_off(current_user, cohort, user_id, form.reason.data),
+        _("Sign-off withdrawn."), _("Say why the sign-off is withdrawn."))
 
 
 @bp.get("/cohorts/<id:cohort_id>/dashboard.csv")

@@ -162,7 +162,9 @@ class Attendance(Model):
 
 class ReminderSent(Model):
     """A reminder the worker sent a cohort's learner, by what it was about (`key`: "session_day:<item>",
-    "session_hour:<item>", "due:<item>", "inactive:<date of the last activity>"), so that none is sent twice."""
+    "session_hour:<item>", "due:<item>", "inactive:<date of the last activity>"), or a quiet spell of theirs
+    it reported to the cohort's facilitators ("told_facilitators:<date of the last activity>"), so that none is
+    sent twice."""
 
     __tablename__ = "cohort_reminders_sent"
     __table_args__ = (sa.UniqueConstraint("cohort_id", "user_id", "key"),)
@@ -177,7 +179,8 @@ class ReminderSent(Model):
 register_owned(Attendance, section="cohort_session_attendance", exclude=("recorded_by_id",),
                reason="the live sessions of a cohort a learner attended, as their facilitator recorded")
 register_owned(ReminderSent, section="cohort_reminders_sent",
-               reason="which reminders of a cohort's sessions, due dates and quiet spells a learner was sent")
+               reason="which reminders of a cohort's sessions, due dates and quiet spells a learner was sent, "
+                      "and which of their quiet spells their facilitators were told of")
 register_owned(SignOff, section="cohort_sign_offs",
                reason="the facilitators' sign-offs of a learner's work in a cohort, with their notes")
 register_owned(PlanItemDone, section="cohort_plan_items_done",

@@ -1,5 +1,6 @@
-"""What cohorts tell learners through the platform's notification system: a facilitator signed them off, or
-withdrew a sign-off (with the reason)."""
+"""What cohorts tell people through the platform's notification system: learners, that a facilitator signed
+them off or withdrew a sign-off (with the reason), and reminders; facilitators, which of their learners went
+quiet."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -35,6 +36,24 @@ QUIET_REMINDER = register_notification_kind(NotificationKind(
                                 "Your cohort “%(cohort)s” in %(course)s goes on: nothing from you for %(num)d days",
                                 int(p.get("days") or 0), cohort=p.get("cohort", ""), course=p.get("course", "")),
     default_channel=Channel.email))
+
+QUIET_LEARNERS = register_notification_kind(NotificationKind(
+    "cohorts.quiet_learners", label=lambda: str(_l("Learners of the cohorts you facilitate who have gone quiet")),
+    describe=lambda p: ngettext(
+        "In “%(cohort)s”, %(num)d learner has gone quiet for %(days)d days or more: %(names)s",
+        "In “%(cohort)s”, %(num)d learners have gone quiet for %(days)d days or more: %(names)s",
+        int(p.get("count") or 0), cohort=p.get("cohort", ""), days=int(p.get("days") or 0),
+        names=_names(p)),
+    default_channel=Channel.email))
+
+NAMES_LISTED = 10  # a notice names this many learners; the rest are counted, and the dashboard lists them all
+
+
+def _names(params) -> str:
+    names = list(params.get("names") or [])
+    more = int(params.get("count") or 0) - len(names)
+    listed = ", ".join(names)
+    return _("%(names)s and %(n)d more", names=listed, n=more) if more > 0 else listed
 
 
 def _text(params) -> dict:

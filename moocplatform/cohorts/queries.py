@@ -13,7 +13,7 @@ from flask_babel import ngettext
 from sqlalchemy.orm import lazyload
 
 from .. import clock
-from ..accounts.models import RoleGrant, ScopeType, User
+from ..accounts.models import RoleGrant, ScopeType, User, UserStatus
 from ..catalog.models import Course, Module, Unit
 from ..extensions import db
 from ..learning.models import Enrollment, UnitProgress
@@ -313,6 +313,21 @@ def running_cohorts(today: date) -> list[tuple[Cohort, str, str, int]]:
         .order_by(Cohort.id))]
 
 
+def facilitators_of(cohort_ids: Collection[int]) -> dict[int, list[User]]:
+    """cohort id -> the active accounts holding its facilitator grant: one query for any number of cohorts."""
+    found: dict[int, list[User]] = {cohort_id: [] for cohort_id in cohort_ids}
+    if not found:
+        return found
+    for cohort_id, user in db.session.execute(
+            sa.select(RoleGrant.scope_id, User).join(User, User.id == RoleGrant.user_id)
+            .where(RoleGrant.role == "facilitator", RoleGrant.scope_type == ScopeType.COHORT.value,
+                   RoleGrant.scope_id.in_(list(found)), User.status == UserStatus.active)
+            .order_by(RoleGrant.scope_id, User.id)).tuples():
+        if cohort_id is not None:  # a cohort grant always has its scope (a check constraint)
+            found[cohort_id].append(user)
+    return found
+
+
 def users_by_id(ids: Collection[int]) -> dict[int, User]:
     return {user.id: user for user in db.session.scalars(sa.select(User).where(User.id.in_(list(ids))))} if ids else {}
 
@@ -483,8 +498,19 @@ def _members(cohort: Cohort):
             .order_by(User.display_name, User.id))
 
 
-def cohort_dashboard(cohort: Cohort, version_id: int, now: datetime, page: int = 1) -> Dashboard:
-    """One page of the matrix: six queries whatever the page's size."""
+def cohort_dashboard(cohort: Cohort, version_id: int, now: datetime, page: int = 1, *,
+                     at_risk_only: bool = False) -> Dashboard:
+    """One page of the matrix: six queries whatever the page's size. at_risk_only keeps the learners at risk
+    (the link facilitators are sent when learners go quiet): whether one is at risk is only known once their
+    row is filled, so the whole cohort is read in chunks of 500 (five queries each) and then paged."""
+    if at_risk_only:
+        risky: list[LearnerRow] = []
+        modules = module_columns(cohort, version_id)
+        for _modules, rows in matrix_rows(cohort, version_id, now):
+            risky.extend(row for row in rows if row.at_risk)
+        pages = max(1, -(-len(risky) // PAGE_SIZE))
+        page = min(max(page, 1), pages)
+        return Dashboard(cohort, modules, risky[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], len(risky), page, pages)
     modules = module_columns(cohort, version_id)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(_members(cohort).subquery())) or 0
     pages = max(1, -(-total // PAGE_SIZE))
@@ -548,6 +574,39 @@ def unit_due_at(user_id: int, course_id: int, unit_key: str) -> datetime | None:
         .where(CohortMembership.user_id == user_id, CohortMembership.status == MembershipStatus.MEMBER,
                Cohort.course_id == course_id, PlanItem.kind == PlanItemKind.WEEK,
                PlanItem.module_key == module_key, PlanItem.due_at.is_not(None)))
+
+
+# What discussion asks about cohort spaces (cohorts.spaces) ------------------------------------------------------
+
+def seated_cohort_ids(viewer, course_id: int | None) -> frozenset[int]:
+    """The cohorts of the course the viewer has a seat in (waiting for one does not count): the access
+    context's fact "cohort-seats", which cohort spaces ask."""
+    if course_id is None or not getattr(viewer, "is_authenticated", False):
+        return frozenset()
+    return frozenset(db.session.scalars(
+        sa.select(CohortMembership.cohort_id).join(Cohort, Cohort.id == CohortMembership.cohort_id)
+        .where(CohortMembership.user_id == viewer.id, CohortMembership.status == MembershipStatus.MEMBER,
+               Cohort.course_id == course_id)))
+
+
+def cohorts_read_in_course(viewer_id: int, course_id: int, led_ids: Collection[int], *,
+                           every: bool) -> list[tuple[int, str, bool]]:
+    """(id, name, whether the viewer has a seat in it or leads it) of the course's cohorts whose space the
+    viewer reads: every one (for the course-wide moderators), or those they have a seat in or lead. One
+    query."""
+    seated = sa.exists().where(CohortMembership.cohort_id == Cohort.id, CohortMembership.user_id == viewer_id,
+                               CohortMembership.status == MembershipStatus.MEMBER)
+    own = sa.or_(seated, Cohort.id.in_(set(led_ids) or {0}))
+    query = sa.select(Cohort.id, Cohort.name, own.label("own")).where(Cohort.course_id == course_id)
+    if not every:
+        query = query.where(own)
+    return [(cohort_id, name, bool(mine)) for cohort_id, name, mine
+            in db.session.execute(query.order_by(Cohort.starts_on, Cohort.id)).tuples()]
+
+
+def cohort_course_and_name(cohort_id: int) -> tuple[int, str] | None:
+    row = db.session.execute(sa.select(Cohort.course_id, Cohort.name).where(Cohort.id == cohort_id)).first()
+    return (row[0], row[1]) if row is not None and row[0] is not None else None  # a programme's: no space
 
 
 def seated_learners_page(cohort_id: int, page: int, *, per_page: int) -> Page:

@@ -6,8 +6,14 @@ through the platform's one notification system (each kind can be switched off on
   module completed; an item: marked done);
 - a quiet spell: no activity for the cohort's own at-risk number of days, once per spell.
 
-Each reminder is written down (`cohort_reminders_sent`, unique per learner and subject) in the same
-transaction as its notification, so a second run, or a run after a crash, sends nothing twice."""
+The cohort's facilitators hear of the same quiet spells: one notification per cohort and run naming the
+learners who went quiet since the last, linked to the dashboard filtered to those at risk. Each learner's
+spell is reported once (whatever the learner's own preferences), and not at all while the cohort has no
+facilitator, so one appointed later hears of the spells still going on.
+
+Each reminder is written down (`cohort_reminders_sent`, unique per learner and subject; "told_facilitators:"
+for a spell reported to the facilitators) in the same transaction as its notification, so a second run, or a
+run after a crash, sends nothing twice."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,6 +41,8 @@ class ReminderRun:
     sessions: int = 0
     due: int = 0
     quiet: int = 0
+    quiet_reported: int = 0  # learners' quiet spells reported to their facilitators
+    facilitator_notices: int = 0  # notifications about them (one per facilitator and cohort)
 
 
 def _local(moment: datetime, cohort: Cohort) -> str:
@@ -46,15 +54,17 @@ def send_reminders() -> ReminderRun:
     now = clock.now()
     run = ReminderRun()
     today = now.date()
-    for cohort, slug, course_title, version_id in queries.running_cohorts(today):
-        _remind_cohort(cohort, slug, course_title, version_id, now, run)
+    running = queries.running_cohorts(today)
+    facilitators = queries.facilitators_of([cohort.id for cohort, *_rest in running])
+    for cohort, slug, course_title, version_id in running:
+        _remind_cohort(cohort, slug, course_title, version_id, now, run, facilitators[cohort.id])
     remind_programme_cohorts(now, run, day_before=DAY_BEFORE, hour_before=HOUR_BEFORE, due_within=DUE_WITHIN,
                              local=_local)
     return run
 
 
 def _remind_cohort(cohort: Cohort, slug: str, course_title: str, version_id: int, now: datetime,
-                   run: ReminderRun) -> None:
+                   run: ReminderRun, facilitators: list[Any]) -> None:
     items = list(db.session.scalars(sa.select(PlanItem).where(
         PlanItem.cohort_id == cohort.id,
         sa.or_(sa.and_(PlanItem.kind == PlanItemKind.LIVE_SESSION, PlanItem.starts_at > now,
@@ -69,6 +79,7 @@ def _remind_cohort(cohort: Cohort, slug: str, course_title: str, version_id: int
     plan = public_url("cohorts.plan_page", cohort_id=cohort.id)
     quiet_after = timedelta(days=cohort.risk_inactive_days)
     users: dict[int, Any] = {}
+    newly_quiet: list[tuple[Any, str]] = []  # (dashboard row, its spell's key) not yet reported to facilitators
     for modules, rows in queries.matrix_rows(cohort, version_id, now):
         units = {m.key: m.units for m in modules}
         users.update(queries.users_by_id([r.user_id for r in rows]))
@@ -102,3 +113,21 @@ def _remind_cohort(cohort: Cohort, slug: str, course_title: str, version_id: int
             if cohort.starts_on <= now.date() and last <= now - quiet_after:
                 run.quiet += tell(row, f"inactive:{last.date().isoformat()}", notices.QUIET_REMINDER.name,
                                   {"days": (now - last).days}, public_url("catalog.course_page", slug=slug))
+                reported = f"told_facilitators:{last.date().isoformat()}"
+                if facilitators and (row.user_id, reported) not in sent:
+                    newly_quiet.append((row, reported))
+    if newly_quiet:
+        _tell_facilitators(cohort, course_title, facilitators, newly_quiet, now, run)
+
+
+def _tell_facilitators(cohort: Cohort, course_title: str, facilitators: list[Any], quiet: list[tuple[Any, str]],
+                       now: datetime, run: ReminderRun) -> None:
+    for row, key in quiet:
+        db.session.add(ReminderSent(cohort_id=cohort.id, user_id=row.user_id, key=key, sent_at=now))
+    run.quiet_reported += len(quiet)
+    names = sorted(row.display_name for row, _key in quiet)
+    params = {"cohort": cohort.name, "course": course_title, "days": cohort.risk_inactive_days,
+              "count": len(names), "names": names[:notices.NAMES_LISTED]}
+    link = public_url("cohorts.dashboard", cohort_id=cohort.id, show="at-risk")
+    for facilitator in facilitators:
+        run.facilitator_notices += notify(facilitator, notices.QUIET_LEARNERS.name, params, link=link) is not None

@@ -1,11 +1,11 @@
-"""Discussion: one mechanism of spaces with membership kinds (course forums now; cohort and team spaces
-later), threads on stable unit keys, posts sanitised when written, moderation, the participation rule, and
-"Discuss this step" under every unit."""
+"""Discussion: one mechanism of spaces with membership kinds (course forums, private spaces, and the group
+spaces other areas register: cohorts'), threads on stable unit keys, posts sanitised when written,
+moderation, the participation rule, and "Discuss this step" under every unit."""
 from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 
 
 def init_app(app: Flask) -> None:
@@ -20,7 +20,8 @@ def init_app(app: Flask) -> None:
     from .views import bp
 
     def load_panel(view: UnitView):
-        return replace(unit_panel(view.viewer, view.course, view.unit.key), form=PostForm(formdata=None))
+        shown = request.args.get("comments", "all") if has_request_context() else "all"
+        return replace(unit_panel(view.viewer, view.course, view.unit.key, shown), form=PostForm(formdata=None))
 
     app.register_blueprint(bp)
     app.register_blueprint(api.bp)

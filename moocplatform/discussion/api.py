@@ -4,6 +4,7 @@ sanitising and participation), and read a space only when the access context mak
 anyone else gets the 404 an unknown thread gets."""
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -119,9 +120,14 @@ register_schema("NewDiscussionPost", {
         "request_key": REQUEST_KEY,
     },
 })
+AUDIENCE_PATTERN = r"^(course|[a-z]+:[1-9][0-9]{0,9})$"
 register_schema("NewUnitComment", {
     "type": "object", "additionalProperties": False, "required": ["body"],
-    "properties": {"body": BODY, "request_key": REQUEST_KEY},
+    "properties": {"body": BODY, "request_key": REQUEST_KEY,
+                   "audience": {"type": "string", "pattern": AUDIENCE_PATTERN, "maxLength": 64,
+                                "description": "Who reads the comment: \"course\" (the default), or the key of one "
+                                               "of the caller's cohort spaces (\"cohort:<id>\"), for that cohort "
+                                               "only."}},
 })
 
 
@@ -159,7 +165,7 @@ def _body(allowed: set[str]) -> dict[str, Any]:
         raise _invalid(400, "Send a JSON object (Content-Type: application/json).", "#")
     for name in sorted(set(body) - allowed):
         raise _invalid(422, f"Unknown field {name}.", f"#/{name}")
-    for name in ("title", "body", "request_key"):
+    for name in ("title", "body", "request_key", "audience"):
         if name in body and not isinstance(body[name], str):
             raise _invalid(422, f"{name} is text.", f"#/{name}")
     for name in ("category", "parent"):
@@ -169,8 +175,11 @@ def _body(allowed: set[str]) -> dict[str, Any]:
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)
                                   or not 1 <= value <= 2_147_483_647):
             raise _invalid(422, f"{name} is an id.", f"#/{name}")
-    if len(body.get("request_key") or "") > 64:
-        raise _invalid(422, "request_key is at most 64 characters.", "#/request_key")
+    for name in ("request_key", "audience"):
+        if len(body.get(name) or "") > 64:
+            raise _invalid(422, f"{name} is at most 64 characters.", f"#/{name}")
+    if "audience" in body and not re.fullmatch(AUDIENCE_PATTERN.strip("^$"), body["audience"]):
+        raise _invalid(422, "audience is \"course\" or a space's key such as \"cohort:12\".", "#/audience")
     return body
 
 
@@ -308,8 +317,9 @@ def reply(thread_id: int):
                          tag="discussion", request_schema="NewUnitComment", status=201))
 def comment_on_unit(slug: str, key: str):
     course, _space = _course_space(slug)
-    body = _body({"body", "request_key"})
+    body = _body({"body", "request_key", "audience"})
     with _posting():
         post = services.comment_on_unit(api_user(), course, key, body.get("body", ""),
+                                        audience=body.get("audience") or services.COURSE_AUDIENCE,
                                         request_key=body.get("request_key"))
     return post_json(ShownPost(post, api_user().display_name), api_user().id)

@@ -1,6 +1,7 @@
 """The completion rule discussion brings: `discussions`, the discussion units (listed in the manifest's
 `completion.discussions`) whose participation rule `{posts, replies}` the learner met, counting their own
-visible comments and their replies to others in the unit's thread. Two queries for any number of learners."""
+visible comments and their replies to others in the unit's threads: the course's and those of its group spaces
+(a cohort's), wherever the learner posted. Two queries for any number of learners."""
 from __future__ import annotations
 
 from collections.abc import Collection
@@ -12,7 +13,7 @@ from sqlalchemy.orm import aliased
 from ..extensions import db
 from ..learning.criteria import CompletionContext, chunks, register_criterion
 from .models import Post, Space, Thread
-from .queries import course_space_key, participation_rules
+from .queries import participation_rules
 
 
 class Participation:
@@ -34,7 +35,8 @@ class Participation:
                 sa.select(Post.author_id, Thread.unit_key, is_reply.label("is_reply"), sa.func.count())
                 .join(Thread, Thread.id == Post.thread_id).join(Space, Space.id == Post.space_id)
                 .outerjoin(parent, parent.id == Post.parent_id)
-                .where(Space.key == course_space_key(context.course_id), Thread.unit_key.in_(sorted(rules)),
+                .where(Space.course_id == context.course_id, Space.membership != "private",
+                       Thread.unit_key.in_(sorted(rules)),
                        Post.author_id.in_(ids), Post.deleted_at.is_(None), Post.hidden_at.is_(None),
                        Post.held_at.is_(None),
                        sa.or_(parent.id.is_(None), parent.author_id.is_(None), parent.author_id != Post.author_id))

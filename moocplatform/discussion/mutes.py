@@ -1,7 +1,7 @@
 """Muting a learner in a course for a time: while the mute runs they read the course's discussions but do not
-post, reply, comment, edit or like there, and are told until when. The moderators of the course's spaces
-mute and unmute, with a reason, in the audit log; a mute ends by itself at its end (the clock decides, no
-job), or earlier when a moderator lifts it."""
+post, reply, comment, edit or like there, and every page with a composer tells them why and until when. The
+moderators of the course's spaces mute and unmute, with a reason the learner is shown and the audit log
+keeps; a mute ends by itself at its end (the clock decides, no job), or earlier when a moderator lifts it."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import format_datetime
 from flask_babel import gettext as _
+from sqlalchemy.orm import aliased
 
 from .. import audit, clock, policy
 from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -38,6 +39,17 @@ def active_mute(user_id: int, course_id: int) -> Mute | None:
         Mute.ends_at > clock.now()).order_by(Mute.ends_at.desc()).limit(1))
 
 
+def running_mute_of(user_id: int | None, course_id: Any) -> sa.ColumnElement[bool]:
+    """A join condition on Mute: the learner's running mute in the course of `course_id` (a column of the
+    query joined to, such as Space.course_id). Pages outer-join it to a query they run anyway, so that telling
+    a muted learner before they write costs no query; the newest-ending mute only, so rows never multiply."""
+    other = aliased(Mute)
+    newest = (sa.select(other.id).where(other.course_id == course_id, other.user_id == (user_id or 0),
+                                        other.lifted_at.is_(None), other.ends_at > clock.now())
+              .order_by(other.ends_at.desc(), other.id.desc()).limit(1).correlate_except(other).scalar_subquery())
+    return Mute.id == newest
+
+
 def refuse_while_muted(actor: Any, course_id: int | None) -> None:
     if course_id is None or not policy.signed_in(actor):
         return
@@ -59,7 +71,7 @@ def mute_learner(actor: Any, course_id: int, learner: Any, days: int, reason: st
         raise InvalidInput(_("Choose how long the mute lasts."), field="days")
     reason = " ".join((reason or "").split())
     if not reason:
-        raise InvalidInput(_("Say why the learner is muted (for the audit log)."), field="reason")
+        raise InvalidInput(_("Say why the learner is muted: they are shown the reason."), field="reason")
     if len(reason) > MAX_REASON:
         raise InvalidInput(_("The reason is too long (at most %(n)d characters).", n=MAX_REASON), field="reason")
     now = clock.now()

@@ -81,8 +81,9 @@ def post_added(actor: Any, space: Any, thread: Any, post: Any, parent: Any, ment
     link = thread_link(thread, post)
     _tell(actor, post, mentioned, NoticeReason.MENTION, MENTION.name, params, link)
     told = parent.author_id if parent is not None else thread.author_id
-    if told is not None:
-        _tell(actor, post, [users_by_id({told}).get(told)], NoticeReason.REPLY, REPLY.name, params, link)
+    recipient = users_by_id({told}).get(told) if told is not None else None
+    if recipient is not None and is_member(recipient, space):  # one who left a cohort hears nothing of its space
+        _tell(actor, post, [recipient], NoticeReason.REPLY, REPLY.name, params, link)
     outbox.enqueue(TELL_FOLLOWERS, {"post_id": post.id}, key=f"post:{post.id}")
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from .. import clock, dialect
+from .. import clock, dialect, policy
 from ..accounts.models import User
 from ..catalog.models import Course, CourseVersion, Unit
 from ..catalog.queries import Outline, outline_for, unit_body
@@ -18,8 +18,9 @@ from ..extensions import db
 from ..html import highlighted
 from ..pagination import Page
 from ..query_args import MAX_PAGE, parse_whole_number
-from .membership import is_member, moderates
+from .membership import SpaceRef, group_spaces_in_course, is_member, moderates
 from .models import Category, Like, Mute, Post, Report, Space, SpaceMember, Thread
+from .mutes import running_mute_of
 
 PANEL_POSTS = 20
 THREADS_PER_PAGE = 25
@@ -32,6 +33,21 @@ def course_space_key(course_id: int) -> str:
 
 def course_space(course_id: int) -> Space | None:
     return db.session.scalar(sa.select(Space).where(Space.key == course_space_key(course_id)))
+
+
+def course_space_and_mute(course_id: int, viewer_id: int | None) -> tuple[Space | None, Mute | None]:
+    """The course's forum with the viewer's running mute in the course, if any: one query, the one the forum's
+    pages run anyway to find the space."""
+    row = db.session.execute(sa.select(Space, Mute).outerjoin(Mute, running_mute_of(viewer_id, Space.course_id))
+                             .where(Space.key == course_space_key(course_id))).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
+def space_and_mute(space_id: int, viewer_id: int | None) -> tuple[Space | None, Mute | None]:
+    """A space with the viewer's running mute in its course (none for a private space): one query."""
+    row = db.session.execute(sa.select(Space, Mute).outerjoin(Mute, running_mute_of(viewer_id, Space.course_id))
+                             .where(Space.id == space_id)).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def live_outline(course_id: int) -> Outline | None:
@@ -102,38 +118,82 @@ def _replies_of(top: list[ShownPost], *, include_hidden: bool, viewer_id: int | 
     return [replace(s, replies=by_parent.get(s.post.id, [])) for s in top]
 
 
+PANEL_FILTERS = ("all", "group")  # every comment the viewer may read, or their groups' (cohort-only) ones
+
+
 @dataclass(frozen=True)
 class UnitPanelData:
-    thread: Thread | None
+    thread: Thread | None  # the course's comment thread of the unit
     posts: list[ShownPost]
     can_post: bool
     can_moderate: bool
     read_only: bool
     more: bool  # older comments than the panel shows: the thread page has them all
     form: Any = None  # the comment form, made by the panel's loader
+    mute: Mute | None = None  # the viewer's running mute in the course: the panel says so instead of a form
+    # The groups' (cohorts') spaces the viewer reads in the course, and the unit's thread in each that has one.
+    groups: list[SpaceRef] = field(default_factory=list)
+    group_threads: list[tuple[SpaceRef, Thread]] = field(default_factory=list)
+    space_titles: dict[int, str] = field(default_factory=dict)  # {space id: group title} of the posts shown
+    shown: str = "all"  # the filter (PANEL_FILTERS)
+
+    @property
+    def audiences(self) -> list[SpaceRef]:
+        """The groups the viewer may post a comment to only (their own, not those they read as moderator)."""
+        return [ref for ref in self.groups if ref.own]
 
 
-def unit_panel(viewer: Any, course: Any, unit_key: str) -> UnitPanelData:
-    """The newest comments on a unit: one query for the thread, one for a page of comments with their
-    authors, one for their replies; a unit nobody discussed yet costs the first only."""
-    thread = db.session.scalar(sa.select(Thread).join(Space, Space.id == Thread.space_id).where(
-        Space.key == course_space_key(course.id), Thread.unit_key == unit_key))
+def unit_panel(viewer: Any, course: Any, unit_key: str, shown: str = "all") -> UnitPanelData:
+    """The newest comments on a unit, the course's and those of the viewer's groups (cohort-only comments,
+    each marked with its group): one query for the viewer's groups, one for the unit's threads (with the
+    viewer's running mute in the course), one for a page of comments with their authors, one for their
+    replies; a unit nobody discussed yet costs the first two only. `shown` "group" keeps the groups' comments
+    only."""
+    shown = shown if shown in PANEL_FILTERS else "all"
     space_like = Space(key=course_space_key(course.id), membership="course", course_id=course.id)
     member = is_member(viewer, space_like)
     moderator = moderates(viewer, space_like)
+    groups = group_spaces_in_course(viewer, course.id) if member else []
+    by_key = {ref.key: ref for ref in groups}
+    keys = [course_space_key(course.id), *by_key]
+    thread = None
+    group_threads: list[tuple[SpaceRef, Thread]] = []
+    titles: dict[int, str] = {}
+    mute: Mute | None = None
+    viewer_id = getattr(viewer, "id", None) if policy.signed_in(viewer) else None
+    for key, found, running in db.session.execute(
+            sa.select(Space.key, Thread, Mute).select_from(Space)
+            .outerjoin(Thread, sa.and_(Thread.space_id == Space.id, Thread.unit_key == unit_key))
+            .outerjoin(Mute, running_mute_of(viewer_id, Space.course_id))
+            .where(Space.key.in_(keys)).order_by(Thread.id)).tuples():
+        mute = mute or running
+        if found is None:
+            continue
+        if key in by_key:
+            group_threads.append((by_key[key], found))
+            titles[found.space_id] = by_key[key].title
+        else:
+            thread = found
+    if not groups:
+        shown = "all"
+    listed = [t for _ref, t in group_threads] + ([thread] if thread is not None and shown == "all" else [])
     posts: list[ShownPost] = []
     more = False
-    if thread is not None and member:
-        query = _with_authors(sa.select(Post).where(Post.thread_id == thread.id, Post.parent_id.is_(None)),
-                              viewer.id)
+    if listed and member:
+        query = _with_authors(sa.select(Post).where(Post.thread_id.in_([t.id for t in listed]),
+                                                    Post.parent_id.is_(None)), viewer.id)
         if not moderator:
+            # A group's moderator who moderates nothing course-wide sees what members see (held posts of
+            # their group wait in the course's queue).
             query = query.where(shown_to_members(viewer.id))
         rows = db.session.execute(query.order_by(Post.created_at.desc(), Post.id.desc()).limit(PANEL_POSTS + 1)).all()
         more = len(rows) > PANEL_POSTS
         posts = _replies_of(_shown(rows[:PANEL_POSTS]), include_hidden=moderator, viewer_id=viewer.id)
     locked = thread is not None and thread.locked
     return UnitPanelData(thread, posts, can_post=member and not locked and not course.is_archived,
-                         can_moderate=moderator, read_only=locked or course.is_archived, more=more)
+                         can_moderate=moderator, read_only=locked or course.is_archived, more=more,
+                         groups=groups, group_threads=group_threads, space_titles=titles, shown=shown,
+                         mute=mute if member else None)
 
 
 @dataclass(frozen=True)
@@ -263,23 +323,35 @@ def _queue_items(reports: Sequence[Any]) -> list[QueueItem]:
                       rows[0].created_at) for pid, rows in grouped.items() if pid in posts]
 
 
-def moderation_queue(space: Space) -> list[QueueItem]:
-    """Posts with open reports, oldest report first: one query for the reports, one for their posts."""
+def _with_groups(space: Space, also: Sequence[str], inline: bool = False) -> sa.ColumnElement[bool]:
+    """The posts of a space and of the group spaces (cohorts') keyed `also`, those the moderator reads.
+    `inline`: the ids and keys are written into the statement (see dialect.inlined)."""
+    space_id: Any = dialect.inlined(space.id) if inline else space.id
+    if not also:
+        return Post.space_id == space_id
+    keys: Any = (sa.bindparam(None, list(also), expanding=True, literal_execute=True) if inline
+                 else list(also))
+    return Post.space_id.in_(sa.select(Space.id).where(sa.or_(Space.id == space_id, Space.key.in_(keys))))
+
+
+def moderation_queue(space: Space, also: Sequence[str] = ()) -> list[QueueItem]:
+    """Posts with open reports in the space and in the group spaces keyed `also` (the course's cohorts whose
+    spaces the moderator reads), oldest report first: one query for the reports, one for their posts."""
     reports = db.session.execute(sa.select(Report.post_id, Report.reason, Report.created_at)
                                  .join(Post, Post.id == Report.post_id)
-                                 .where(Post.space_id == space.id, Report.resolved_at.is_(None))
+                                 .where(_with_groups(space, also), Report.resolved_at.is_(None))
                                  .order_by(Report.created_at)).all()
     return _queue_items(reports)
 
 
-def held_posts(space: Space) -> list[QueueItem]:
-    """Posts waiting for review in the space (not rejected, not deleted), longest waiting first, each with its
-    author's name and thread: one query."""
+def held_posts(space: Space, also: Sequence[str] = ()) -> list[QueueItem]:
+    """Posts waiting for review in the space and the group spaces keyed `also` (not rejected, not deleted),
+    longest waiting first, each with its author's name and thread: one query."""
     author = aliased(User)
     rows = db.session.execute(
         sa.select(Post, author.display_name, Thread).outerjoin(author, author.id == Post.author_id)
         .join(Thread, Thread.id == Post.thread_id)
-        .where(Post.space_id == space.id, Post.held_at.is_not(None), Post.hidden_at.is_(None),
+        .where(_with_groups(space, also), Post.held_at.is_not(None), Post.hidden_at.is_(None),
                Post.deleted_at.is_(None))
         .order_by(Post.held_at, Post.id)).all()
     return [QueueItem(post, name or "", thread, 0, [], post.held_at) for post, name, thread in rows]
@@ -334,8 +406,8 @@ def course_of(course_id: int) -> Course | None:
 # visible posts of the course's space, best match first, each with its highlighted passage. Three queries
 # whatever the number of posts: a count (capped: nobody pages past the fiftieth page), the page's posts by rank,
 # and the passages of just those posts (a snippet is costly, so it is not made for every match). Ranking
-# looks at the newest RANKED_MATCHES matches. Private spaces are never searched; spaces that later areas add for
-# a course search the same way once the viewer's memberships are passed in.
+# looks at the newest RANKED_MATCHES matches. Private spaces are never searched; the group spaces (cohorts') of
+# the course that the viewer reads are searched with the forum.
 
 RESULTS_PER_PAGE = 20
 MOST_PAGES = 50  # so at most 1,000 hits are counted and shown
@@ -354,26 +426,29 @@ class SearchHit:
     snippet_html: str  # from html.highlighted: escaped text with <mark>s
 
 
-def search_space(space: Space, text: str, page: int) -> tuple[list[str], Page]:
-    """The words searched for and a page of hits (empty when the text holds no word)."""
+def search_space(space: Space, text: str, page: int, *, also: Sequence[str] = ()) -> tuple[list[str], Page]:
+    """The words searched for and a page of hits (empty when the text holds no word), in the space and in
+    the spaces keyed `also` (the viewer's groups in the course, whose membership the caller checked)."""
     terms = dialect.search_terms(text)
     if not terms:
         return terms, Page([], 1, 1, 0)
     search = dialect.text_search(db.session, Post.__table__, "body_source", terms)
-    visible = (Post.space_id == dialect.inlined(space.id), Post.deleted_at.is_(None), Post.hidden_at.is_(None),
+    visible = (_with_groups(space, also, inline=True), Post.deleted_at.is_(None), Post.hidden_at.is_(None),
                Post.held_at.is_(None))
     most = MOST_PAGES * RESULTS_PER_PAGE
-    matches = search.apply(sa.select(Post.id).select_from(Post)).where(*visible).limit(most + 1).subquery()
+    matches = (search.apply(sa.select(Post.id).select_from(Post)).where(*visible)
+               .limit(dialect.inlined(most + 1)).subquery())
     total = db.session.scalar(sa.select(sa.func.count()).select_from(matches)) or 0
     pages = max(1, min(MOST_PAGES, -(-total // RESULTS_PER_PAGE)))
     number = min(max(1, page), pages)
     # The newest matches with their scores in one pass over the index, the page's best of those, and only
     # then the page's threads and authors.
     newest = (search.apply(sa.select(Post.id.label("id"), search.score.label("score")).select_from(Post))
-              .where(*visible).order_by(search.newest_first).limit(RANKED_MATCHES).subquery())
+              .where(*visible).order_by(search.newest_first).limit(dialect.inlined(RANKED_MATCHES)).subquery())
     best = (sa.select(newest.c.id, newest.c.score)
             .order_by(search.best_first(newest.c.score), newest.c.id.desc())
-            .limit(RESULTS_PER_PAGE).offset((number - 1) * RESULTS_PER_PAGE).subquery())
+            .limit(dialect.inlined(RESULTS_PER_PAGE))
+            .offset(dialect.inlined((number - 1) * RESULTS_PER_PAGE)).subquery())
     rows = db.session.execute(
         sa.select(best.c.id, Post.thread_id, Thread.title, User.display_name, Post.created_at)
         .select_from(best).join(Post, Post.id == best.c.id)
@@ -474,3 +549,23 @@ def reported_private_posts() -> list[QueueItem]:
                                  .where(Space.membership == "private", Report.resolved_at.is_(None))
                                  .order_by(Report.created_at)).all()
     return _queue_items(reports)
+
+
+# Group spaces (a cohort's) ---------------------------------------------------------------------------------------
+
+def space_threads(space: Space | None, page_text: str, *, viewer_id: int | None = None,
+                  moderator: bool = False) -> Page:
+    """A group space's own threads (not its unit comment threads), pinned first, then by latest activity: a
+    count and a page with the authors' names; nothing before the space's first post."""
+    if space is None:
+        return Page([], 1, 1, 0)
+    query = (sa.select(Thread, User.display_name).outerjoin(User, User.id == Thread.author_id)
+             .where(Thread.space_id == space.id, Thread.unit_key.is_(None)))
+    if not moderator:
+        query = query.where(threads_shown_to_members(viewer_id))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // THREADS_PER_PAGE))
+    number = min(max(1, int(page_text) if page_text.isdigit() else 1), pages)
+    rows = db.session.execute(query.order_by(Thread.pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
+                              .limit(THREADS_PER_PAGE).offset((number - 1) * THREADS_PER_PAGE)).all()
+    return Page([ThreadRow(t, name or "") for t, name in rows], number, pages, total)

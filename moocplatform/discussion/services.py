@@ -18,7 +18,7 @@ from ..extensions import db
 from ..html import link_count, render_user_markdown
 from ..people import queries as people_queries
 from . import follows, notices, queries
-from .membership import is_member, moderates
+from .membership import SpaceRef, describe_key, group_spaces_in_course, is_member, moderates
 from .mentions import Mentions, resolve_mentions
 from .models import Category, Like, Post, Space, SpaceMember, Thread
 from .mutes import refuse_while_muted
@@ -287,9 +287,35 @@ def start_thread(actor: Any, space: Space, category_id: int | None, title: str, 
     return thread
 
 
-def unit_thread(course_id: int, unit_key: str) -> Thread:
-    """The thread of a unit's comments, made on the first comment (a discussion unit's is pinned)."""
-    space = ensure_course_space(course_id)
+def ensure_group_space(ref: SpaceRef) -> Space:
+    """The row of a group's space (a cohort's), made on its first post; two first posts at once make one."""
+    space = queries.space_by_key(ref.key)
+    if space is not None:
+        return space
+    try:
+        with db.session.begin_nested():
+            space = Space(key=ref.key, membership=ref.membership, course_id=ref.course_id, title=ref.title[:200],
+                          created_at=clock.now())
+            db.session.add(space)
+    except IntegrityError:
+        space = queries.space_by_key(ref.key)
+        if space is None:
+            raise
+    return space
+
+
+def group_space_for_writing(actor: Any, key: str) -> Space:
+    """A group's space (by its key) for a member who writes in it; to anybody else it does not exist."""
+    ref = describe_key(key)
+    if ref is None or not is_member(actor, ref.stand_in()):
+        raise NotFound(_("No such discussion."))
+    return ensure_group_space(ref)
+
+
+def unit_thread(course_id: int, unit_key: str, space: Space | None = None) -> Thread:
+    """The thread of a unit's comments in the course's space, or in a group's space of the course (its
+    cohort-only comments), made on the first comment (a discussion unit's is pinned)."""
+    space = space or ensure_course_space(course_id)
     thread = db.session.scalar(sa.select(Thread).where(Thread.space_id == space.id, Thread.unit_key == unit_key))
     if thread is not None:
         return thread
@@ -309,7 +335,14 @@ def unit_thread(course_id: int, unit_key: str) -> Thread:
     return thread
 
 
-def comment_on_unit(actor: Any, course: Any, unit_key: str, body: str, *, request_key: str | None = None) -> Post:
+COURSE_AUDIENCE = "course"
+
+
+def comment_on_unit(actor: Any, course: Any, unit_key: str, body: str, *, audience: str = COURSE_AUDIENCE,
+                    request_key: str | None = None) -> Post:
+    """A comment under a unit for the whole course (`audience` "course"), or for one of the actor's groups
+    only (`audience` the key of a cohort's space they belong to): its members, its facilitators and the
+    course's moderators read it; nobody else sees it anywhere."""
     earlier = _earlier_post(actor, request_key)
     if earlier is not None:
         return earlier
@@ -318,8 +351,14 @@ def comment_on_unit(actor: Any, course: Any, unit_key: str, body: str, *, reques
         raise PermissionDenied(_("Enrol in the course to take part in its discussions."))
     if course.is_archived:
         raise Conflict(_("The course is archived: its discussions are read-only."))
-    thread = unit_thread(course.id, unit_key)
-    space = db.session.get_one(Space, thread.space_id)
+    group: Space | None = None
+    if audience and audience != COURSE_AUDIENCE:
+        ref = next((r for r in group_spaces_in_course(actor, course.id) if r.key == audience and r.own), None)
+        if ref is None:  # a cohort not the actor's does not exist for them
+            raise NotFound(_("Choose who reads your comment."))
+        group = ensure_group_space(ref)
+    thread = unit_thread(course.id, unit_key, group)
+    space = group or db.session.get_one(Space, thread.space_id)
     _check_can_write(actor, space, thread)
     return _add_post(actor, space, thread, body, parent=None, request_key=request_key)
 

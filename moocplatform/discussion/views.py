@@ -17,27 +17,39 @@ from ..forms import EmptyForm, apply_form, apply_or_flash
 from ..urls import is_safe_next
 from . import follows, moderation, mutes, queries, reactions, services
 from .forms import EditForm, ModerationForm, MoveForm, MuteForm, PostForm, ReportForm, ThreadForm
-from .membership import is_member, may_read_thread, moderates
-from .models import Category, Post, Space, Thread
+from .membership import describe_key, group_kind, group_spaces_in_course, is_member, may_read_thread, moderates
+from .models import Category, Mute, Post, Space, Thread
 
 bp = Blueprint("discussion", __name__, template_folder="templates")
 
 
-def _course_forum(slug: str) -> tuple[Any, Space]:
+def _course_forum_and_mute(slug: str) -> tuple[Any, Space, Mute | None]:
+    """The course, its forum and the viewer's running mute there (with the forum's own query): the pages
+    that carry a composer show a muted learner why there is none."""
     course, _version = catalog_queries.course_with_live_version(slug)
-    space = queries.course_space(course.id)
+    space, mute = queries.course_space_and_mute(course.id, current_user.id)
     if space is None or not is_member(current_user, space):
         raise NotFound(_("No such discussion."))
+    return course, space, mute
+
+
+def _course_forum(slug: str) -> tuple[Any, Space]:
+    course, space, _mute = _course_forum_and_mute(slug)
     return course, space
 
 
-def _thread(thread_id: int) -> tuple[Thread, Space]:
+def _thread_and_mute(thread_id: int) -> tuple[Thread, Space, Mute | None]:
     thread = db.session.get(Thread, thread_id)
     if thread is None:
         abort(404)
-    space = db.session.get_one(Space, thread.space_id)
-    if not may_read_thread(current_user, thread, space):
+    space, mute = queries.space_and_mute(thread.space_id, current_user.id)
+    if space is None or not may_read_thread(current_user, thread, space):
         abort(404)
+    return thread, space, mute
+
+
+def _thread(thread_id: int) -> tuple[Thread, Space]:
+    thread, space, _mute = _thread_and_mute(thread_id)
     return thread, space
 
 
@@ -58,16 +70,16 @@ def _thread_url(thread: Thread, post: Post | None = None, page: int | None = Non
 @bp.get("/courses/<key:slug>/discussion")
 @login_required
 def forum(slug: str):
-    course, space = _course_forum(slug)
+    course, space, mute = _course_forum_and_mute(slug)
     index = queries.forum_index(space, queries.live_outline(course.id))
     return render_template("discussion/forum.html", course=course, index=index,
-                           can_moderate=moderates(current_user, space))
+                           can_moderate=moderates(current_user, space), mute=mute)
 
 
 @bp.get("/courses/<key:slug>/discussion/categories/<id:category_id>")
 @login_required
 def category_page(slug: str, category_id: int, form: ThreadForm | None = None, status: int = 200):
-    course, space = _course_forum(slug)
+    course, space, mute = _course_forum_and_mute(slug)
     category = db.session.get(Category, category_id)
     if category is None or category.space_id != space.id:
         abort(404)
@@ -77,7 +89,7 @@ def category_page(slug: str, category_id: int, form: ThreadForm | None = None, s
                                     moderator=moderates(current_user, space))
     return render_template("discussion/category.html", course=course, category=category, page=page, sort=sort,
                            sorts=queries.THREAD_SORTS, form=form or ThreadForm(), can_post=not course.is_archived,
-                           is_help=category.key == reactions.HELP_CATEGORY), status
+                           mute=mute, is_help=category.key == reactions.HELP_CATEGORY), status
 
 
 @bp.post("/courses/<key:slug>/discussion/categories/<id:category_id>/threads")
@@ -99,7 +111,7 @@ def start_thread(slug: str, category_id: int):
 @login_required
 def unit_thread(slug: str, key: str):
     """A unit's thread (a discussion unit's opens with its prompt), before and after anyone posted."""
-    course, space = _course_forum(slug)
+    course, space, mute = _course_forum_and_mute(slug)
     outline = queries.live_outline(course.id)
     thread = queries.unit_thread_of(space.id, key)
     if thread is not None:
@@ -109,13 +121,14 @@ def unit_thread(slug: str, key: str):
     return render_template("discussion/thread.html", course=course, space=space, thread=None,
                            unit=outline.by_key[key], prompt_html=queries.unit_prompt_html(course.id, key),
                            page=None, form=PostForm(), can_moderate=moderates(current_user, space),
-                           post_action=url_for("discussion.comment_on_unit", slug=slug, key=key), now=clock.now())
+                           post_action=url_for("discussion.comment_on_unit", slug=slug, key=key), now=clock.now(),
+                           mute=mute)
 
 
 @bp.get("/discussion/threads/<id:thread_id>")
 @login_required
 def thread_page(thread_id: int, form: PostForm | None = None, status: int = 200):
-    thread, space = _thread(thread_id)
+    thread, space, mute = _thread_and_mute(thread_id)
     moderator = moderates(current_user, space)
     course = queries.course_of(space.course_id) if space.course_id else None
     prompt = queries.unit_prompt_html(course.id, thread.unit_key) if course and thread.unit_key else ""
@@ -131,7 +144,7 @@ def thread_page(thread_id: int, form: PostForm | None = None, status: int = 200)
                            moderation_form=ModerationForm(), sort=sort, sorts=queries.POST_SORTS,
                            following=follows.is_following(current_user, thread) if space.course_id else None,
                            categories=queries.forum_categories(space) if moderator and thread.category_id else [],
-                           mute_days=mutes.MUTE_DAYS,
+                           mute_days=mutes.MUTE_DAYS, mute=mute,
                            may_accept=help_thread and reactions.may_accept(current_user, thread, space),
                            opening_id=reactions.opening_post_id(thread.id) if help_thread else None), status
 
@@ -155,7 +168,8 @@ def show_post(post_id: int):
 def search(slug: str):
     course, space = _course_forum(slug)
     query = query_args.text("q")
-    terms, page = queries.search_space(space, query, query_args.page_number())
+    groups = [ref.key for ref in group_spaces_in_course(current_user, course.id)] if query.strip() else []
+    terms, page = queries.search_space(space, query, query_args.page_number(), also=groups)
     return render_template("discussion/search.html", course=course, query=query, terms=terms, page=page)
 
 
@@ -180,7 +194,9 @@ def comment_on_unit(slug: str, key: str):
     course, _version = catalog_queries.course_with_live_version(slug)
     form = PostForm()
     if form.validate_on_submit():
+        audience = request.form.get("audience", services.COURSE_AUDIENCE)
         ok, post = apply_or_flash(lambda: services.comment_on_unit(current_user, course, key, form.body.data,
+                                                                   audience=audience,
                                                                    request_key=form.request_key.data))
         if ok and post is not None and post.held_at is not None:
             _flash_if_held(post)
@@ -240,32 +256,35 @@ def report_post(post_id: int):
                         _("Thank you: the moderators will look at it."), ReportForm)
 
 
+def _decide(decision, post_id: int, message: str):
+    """A moderator's decision on a post (hide or show again, approve or reject a held one), with the form's
+    reason for the audit log; others get 403 here and the service checks again."""
+    return _post_button(lambda form: decision(current_user, post_id, form.reason.data or ""), post_id, message,
+                        moderators_only=True)
+
+
 @bp.post("/discussion/posts/<id:post_id>/hide")
 @login_required
 def hide_post(post_id: int):
-    return _post_button(lambda form: moderation.hide_post(current_user, post_id, form.reason.data or ""), post_id,
-                        _("The post is hidden."), moderators_only=True)
+    return _decide(moderation.hide_post, post_id, _("The post is hidden."))
 
 
 @bp.post("/discussion/posts/<id:post_id>/restore")
 @login_required
 def restore_post(post_id: int):
-    return _post_button(lambda form: moderation.restore_post(current_user, post_id, form.reason.data or ""),
-                        post_id, _("The post is shown again."), moderators_only=True)
+    return _decide(moderation.restore_post, post_id, _("The post is shown again."))
 
 
 @bp.post("/discussion/posts/<id:post_id>/approve")
 @login_required
 def approve_post(post_id: int):
-    return _post_button(lambda form: moderation.approve_post(current_user, post_id, form.reason.data or ""),
-                        post_id, _("The post is approved: everyone sees it now."), moderators_only=True)
+    return _decide(moderation.approve_post, post_id, _("The post is approved: everyone sees it now."))
 
 
 @bp.post("/discussion/posts/<id:post_id>/reject")
 @login_required
 def reject_post(post_id: int):
-    return _post_button(lambda form: moderation.reject_post(current_user, post_id, form.reason.data or ""),
-                        post_id, _("The post is rejected: only moderators see it."), moderators_only=True)
+    return _decide(moderation.reject_post, post_id, _("The post is rejected: only moderators see it."))
 
 
 @bp.post("/discussion/posts/<id:post_id>/mute-author")
@@ -343,9 +362,12 @@ def moderation_queue(slug: str):
     course, space = _course_forum(slug)
     if not moderates(current_user, space):
         abort(403)
-    items = queries.moderation_queue(space)
+    # with the cohorts' spaces this moderator moderates (every one for the course team, a cohort's for its own)
+    groups = [ref.key for ref in group_spaces_in_course(current_user, course.id)
+              if moderates(current_user, ref.stand_in())]
+    items = queries.moderation_queue(space, groups)
     return render_template("discussion/moderation.html", course=course, items=items, now=clock.now(),
-                           held=queries.held_posts(space), mutes=queries.running_mutes(course.id),
+                           held=queries.held_posts(space, groups), mutes=queries.running_mutes(course.id),
                            form=ModerationForm())
 
 
@@ -363,20 +385,22 @@ def _button(action, message: str, default: str):
     return redirect(_back_to(default))
 
 
+def _set_liked(post_id: int, liked: bool):
+    services.get_post(current_user, post_id)  # not a member of its space: not found
+    change = reactions.like_post if liked else reactions.unlike_post
+    return _button(lambda: change(current_user, post_id), "", url_for("discussion.show_post", post_id=post_id))
+
+
 @bp.post("/discussion/posts/<id:post_id>/like")
 @login_required
 def like_post(post_id: int):
-    services.get_post(current_user, post_id)  # not a member of its space: not found
-    return _button(lambda: reactions.like_post(current_user, post_id), "",
-                   url_for("discussion.show_post", post_id=post_id))
+    return _set_liked(post_id, True)
 
 
 @bp.post("/discussion/posts/<id:post_id>/unlike")
 @login_required
 def unlike_post(post_id: int):
-    services.get_post(current_user, post_id)
-    return _button(lambda: reactions.unlike_post(current_user, post_id), "",
-                   url_for("discussion.show_post", post_id=post_id))
+    return _set_liked(post_id, False)
 
 
 @bp.post("/discussion/threads/<id:thread_id>/follow")
@@ -410,3 +434,43 @@ def clear_answer(thread_id: int):
     _thread(thread_id)
     return _button(lambda: reactions.clear_answer(current_user, thread_id), _("The thread has no accepted answer now."),
                    url_for("discussion.thread_page", thread_id=thread_id))
+
+
+# A group's space (a cohort's): its own threads, beside the course forum -----------------------------------------
+
+def _group_space(kind: str, ref_id: int):
+    """The group's space for one of its members: its SpaceRef and its row (None before its first post)."""
+    ref = describe_key(f"{kind}:{ref_id}") if group_kind(kind) is not None else None
+    if ref is None or not is_member(current_user, ref.stand_in()):
+        raise NotFound(_("No such discussion."))
+    return ref, queries.space_by_key(ref.key)
+
+
+@bp.get("/discussion/groups/<key:kind>/<id:ref_id>")
+@login_required
+def group_space(kind: str, ref_id: int, form: ThreadForm | None = None, status: int = 200):
+    ref, space = _group_space(kind, ref_id)
+    stand_in = space or ref.stand_in()
+    moderator = moderates(current_user, stand_in)
+    page = queries.space_threads(space, request.args.get("page", "1"), viewer_id=current_user.id,
+                                 moderator=moderator)
+    course = queries.course_of(ref.course_id)
+    return render_template("discussion/group_space.html", ref=ref, kind=kind, ref_id=ref_id, space=space,
+                           page=page, course=course,
+                           form=form or ThreadForm(), can_moderate=moderator), status
+
+
+@bp.post("/discussion/groups/<key:kind>/<id:ref_id>/threads")
+@login_required
+def start_group_thread(kind: str, ref_id: int):
+    ref, _space = _group_space(kind, ref_id)
+    form = ThreadForm()
+    if form.validate_on_submit():
+        ok, thread = apply_form(form, lambda: services.start_thread(
+            current_user, services.group_space_for_writing(current_user, ref.key), None, form.title.data,
+            form.body.data, request_key=form.request_key.data))
+        if ok and thread is not None:
+            if thread.held_at is not None:
+                flash(_(HELD_MESSAGE), "info")
+            return redirect(_thread_url(thread))
+    return group_space(kind, ref_id, form=form, status=422)

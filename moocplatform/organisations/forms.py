@@ -41,3 +41,9 @@ class MemberForm(FlaskForm):
 
 class WithdrawForm(FlaskForm):
     reason = StringField(_l("Reason (kept in the audit log)"), validators=[Optional(), Length(max=300)])
+
+
+class CourseTeamForm(FlaskForm):
+    """A member of the organisation to put on a course team (the choices are its members)."""
+
+    user_id = SelectField(_l("Member"), validators=[InputRequired()], coerce=int)

@@ -5,8 +5,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from ..accounts.models import RoleGrant, ScopeType, User
+from ..catalog.models import Course, CoursePartner, CourseStatus
 from ..extensions import db
 from ..pagination import Page, paginate
 from .models import ORGANISATION_ROLES, Organisation, OrganisationRole
@@ -91,3 +93,41 @@ def member_ids(organisation_id: int) -> set[int]:
         sa.select(RoleGrant.user_id).where(RoleGrant.scope_type == ScopeType.ORGANISATION.value,
                                            RoleGrant.scope_id == organisation_id,
                                            RoleGrant.role.in_(ORGANISATION_ROLES))))
+
+
+# Courses co-owned as a partner ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PartnerCourse:
+    id: int
+    slug: str
+    title: str
+
+
+def partner_courses(organisation: Organisation) -> list[PartnerCourse]:
+    """The published, active courses whose live version names the organisation as a partner, by title: one
+    query."""
+    rows = db.session.execute(
+        sa.select(Course.id, Course.slug, Course.title).join(CoursePartner, CoursePartner.course_id == Course.id)
+        .where(CoursePartner.slug == organisation.slug, Course.status == CourseStatus.active,
+               Course.live_version_id.is_not(None))
+        .order_by(Course.title, Course.id)).all()
+    return [PartnerCourse(*row) for row in rows]
+
+
+def contributed_team(organisation: Organisation, course_ids: Collection[int]) -> dict[int, list[tuple[int, str]]]:
+    """course id -> the organisation's people on its course team, (user id, name) by name: one query."""
+    found: dict[int, list[tuple[int, str]]] = {course_id: [] for course_id in course_ids}
+    if not found:
+        return found
+    team = aliased(RoleGrant)
+    rows = db.session.execute(
+        sa.select(team.scope_id, User.id, User.display_name)
+        .join(RoleGrant, RoleGrant.user_id == User.id).join(team, team.user_id == User.id)
+        .where(RoleGrant.scope_type == ScopeType.ORGANISATION.value, RoleGrant.scope_id == organisation.id,
+               RoleGrant.role.in_(ORGANISATION_ROLES), team.role == "course_team",
+               team.scope_type == ScopeType.COURSE.value, team.scope_id.in_(list(found)))
+        .distinct().order_by(User.display_name, User.id)).all()
+    for course_id, user_id, name in rows:
+        found[course_id].append((user_id, name))
+    return found

@@ -1,5 +1,6 @@
 """What changes organisations: administrators create them, edit their details and approve employers to post
-opportunities (or withdraw that); an organisation's admins add and remove its members by e-mail. Each takes
+opportunities (or withdraw that); an organisation's admins add and remove its members by e-mail, and put its
+members on the course teams of courses it co-owns as a partner (and take them off). Each takes
 the acting user, checks the policy, validates, audits and flushes; the unit of work commits."""
 from __future__ import annotations
 
@@ -142,6 +143,52 @@ def remove_member(actor, organisation: Organisation, user_id: int) -> None:
         remove_role_grant(user, grant)
     access.forget(user)
     audit.record(actor, "organisation.remove_member", organisation, user_id=user.id)
+
+
+# Course teams of the courses co-owned as a partner ------------------------------------------------------------
+
+COURSE_TEAM = "course_team"
+
+
+def _require_partner_team_manager(actor, organisation: Organisation, course) -> None:
+    if not policy.can_manage_partner_course_team(actor, organisation, course):
+        raise PermissionDenied(_("Only the admins of a partner organisation of this course manage what it "
+                                 "contributes to the course team."))
+
+
+def _own_member(organisation: Organisation, user_id: int):
+    user = require_user(user_id)
+    if not any(find_grant(user, role, ScopeType.ORGANISATION, organisation.id) for role in ORGANISATION_ROLES):
+        raise InvalidInput(_("Only the organisation's own members join a course team through it."), field="user_id")
+    return user
+
+
+def add_to_course_team(actor, organisation: Organisation, course, user_id: int) -> None:
+    """Give a member of the organisation the course-team role on a course the organisation co-owns (joint
+    teaching: each partner contributes its people). Holding it already changes nothing."""
+    _require_partner_team_manager(actor, organisation, course)
+    user = _own_member(organisation, user_id)
+    if not user.is_active:
+        raise InvalidInput(_("This account is not active."), field="user_id")
+    lock_user(user)
+    if find_grant(user, COURSE_TEAM, ScopeType.COURSE, course.id) is None:
+        add_role_grant(user, COURSE_TEAM, ScopeType.COURSE.value, course.id, getattr(actor, "id", None))
+        access.forget(user)
+        audit.record(actor, "organisation.add_course_team", organisation, course=course.slug, user_id=user.id)
+
+
+def remove_from_course_team(actor, organisation: Organisation, course, user_id: int) -> None:
+    """Take the course-team role on the course from a member of the organisation (whoever gave it: the
+    organisation answers for the people it contributes)."""
+    _require_partner_team_manager(actor, organisation, course)
+    user = _own_member(organisation, user_id)
+    grant = find_grant(user, COURSE_TEAM, ScopeType.COURSE, course.id)
+    if grant is None:
+        raise NotFound(_("This person is not on the course team."))
+    lock_user(user)
+    remove_role_grant(user, grant)
+    access.forget(user)
+    audit.record(actor, "organisation.remove_course_team", organisation, course=course.slug, user_id=user.id)
 
 
 def get_organisation(slug: str) -> Organisation:

@@ -7,9 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from .. import policy, query_args
+from ..catalog.queries import get_course_by_slug
 from ..forms import EmptyForm, apply_form, apply_or_flash
 from . import queries, services
-from .forms import KIND_LABELS, ROLE_LABELS, MemberForm, OrganisationForm, WithdrawForm
+from .forms import KIND_LABELS, ROLE_LABELS, CourseTeamForm, MemberForm, OrganisationForm, WithdrawForm
 from .services import OrganisationFields
 
 bp = Blueprint("organisations", __name__, template_folder="templates")
@@ -36,7 +37,8 @@ def _fields(form: OrganisationForm) -> OrganisationFields:
 def organisation_page(slug: str):
     organisation = _load(slug)
     return render_template("organisations/organisation.html", organisation=organisation, kinds=KIND_LABELS,
-                           role=policy.organisation_role(current_user, organisation))
+                           role=policy.organisation_role(current_user, organisation),
+                           courses=queries.partner_courses(organisation))
 
 
 @bp.get("/organisations/<key:slug>/members")
@@ -76,6 +78,65 @@ def remove_member(slug: str, user_id: int):
             lambda: services.remove_member(current_user, organisation, user_id))[0]:
         flash(_("Member removed."), "success")
     return redirect(url_for("organisations.members", slug=organisation.slug))
+
+
+# Course teams of the courses it co-owns --------------------------------------------------------------------
+
+@bp.get("/organisations/<key:slug>/courses")
+@login_required
+def partner_courses(slug: str):
+    organisation = _load(slug)
+    if not policy.can_manage_organisation_members(current_user, organisation):
+        abort(403)
+    courses = queries.partner_courses(organisation)
+    teams = queries.contributed_team(organisation, [c.id for c in courses])
+    members = queries.members_of(organisation)
+    forms = {}
+    for course in courses:
+        form = CourseTeamForm()
+        form.user_id.id = f"member-for-course-{course.id}"  # one form per course on the page: ids stay unique
+        on_team = {user_id for user_id, _name in teams[course.id]}
+        form.user_id.choices = [(m.user_id, f"{m.display_name} ({m.email})") for m in members
+                                 if m.user_id not in on_team]
+        forms[course.id] = form
+    return render_template("organisations/courses.html", organisation=organisation, courses=courses, teams=teams,
+                           forms=forms, button=EmptyForm())
+
+
+def _partner_course(organisation, course_slug: str):
+    course = get_course_by_slug(course_slug)
+    if course is None:
+        abort(404)
+    if not policy.can_manage_partner_course_team(current_user, organisation, course):
+        abort(403)
+    return course
+
+
+@bp.post("/organisations/<key:slug>/courses/<key:course_slug>/team")
+@login_required
+def add_to_course_team(slug: str, course_slug: str):
+    organisation = _load(slug)
+    course = _partner_course(organisation, course_slug)
+    form = CourseTeamForm()
+    form.user_id.choices = [(m.user_id, m.display_name) for m in queries.members_of(organisation)]
+    if form.validate_on_submit():
+        if apply_or_flash(lambda: services.add_to_course_team(current_user, organisation, course,
+                                                              form.user_id.data))[0]:
+            flash(_("Added to the course team of %(course)s.", course=course.title), "success")
+    else:
+        flash(_("Choose one of the organisation's members."), "error")
+    return redirect(url_for("organisations.partner_courses", slug=organisation.slug))
+
+
+@bp.post("/organisations/<key:slug>/courses/<key:course_slug>/team/<id:user_id>/remove")
+@login_required
+def remove_from_course_team(slug: str, course_slug: str, user_id: int):
+    organisation = _load(slug)
+    course = _partner_course(organisation, course_slug)
+    if EmptyForm().validate_on_submit() and apply_or_flash(
+            lambda: services.remove_from_course_team(current_user, organisation, course, user_id))[0]:
+        flash(_("Removed from the course team of %(course)s.", course=course.title), "success")
+    return redirect(url_for("organisations.partner_courses", slug=organisation.slug))
 
 
 # Administration ------------------------------------------------------------------------------------------

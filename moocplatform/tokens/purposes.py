@@ -77,3 +77,7 @@ UNSUBSCRIBE_LINK = register_purpose(Purpose(
     name="unsubscribe", prefix="mpun", scopes={"unsubscribe": _l("Stop a kind of mail")},
     default_lifetime=None, max_lifetime=None, max_per_owner=200,
 ))
+EMAIL_CHANGE = register_purpose(Purpose(
+    name="email_change", prefix="mpem", scopes={"change_email": _l("Move the account to the address it was sent to")},
+    default_lifetime=timedelta(hours=24), max_lifetime=timedelta(hours=24), max_per_owner=5,
+))

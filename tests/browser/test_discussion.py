@@ -202,3 +202,44 @@ def test_a_newcomers_link_waits_for_a_moderator_who_approves_it(new_context, liv
     expect(omar.get_by_role("link", name="https://example.org/weekly-planner")).to_be_visible()
     lena.goto("/my-learning")
     expect(lena.get_by_role("link", name="Notifications")).to_contain_text("1")
+
+
+MUTED_UNIT = "/courses/learning-to-learn/units/l2l-m1-why-learn"
+
+
+def _mute(live_server, learner_key: str, reason: str) -> int:
+    """A comment by the learner under MUTED_UNIT, then the course team mutes them for three days; the thread."""
+    from moocplatform.accounts.models import User
+    from moocplatform.discussion import mutes, services
+
+    with live_server.app.app_context(), clock.frozen_at(START):
+        course, _version = course_with_live_version(COURSE)
+        learner = db.session.get_one(User, live_server.user_ids[learner_key])
+        team = db.session.get_one(User, live_server.user_ids["course_team"])
+        post = services.comment_on_unit(learner, course, "l2l-m1-why-learn", "Nobody here knows anything.")
+        mutes.mute_learner(team, course.id, learner, 3, reason)
+        db.session.commit()
+        thread_id = post.thread_id
+        db.session.remove()
+    return thread_id
+
+
+def test_a_muted_learner_reads_why_instead_of_a_comment_box(new_context, live_server):
+    """Where a muted learner would write, the page says until when, why and whom to ask; there is no form to
+    fill in, and the page still passes axe and fits a phone."""
+    from tests.browser.test_small_screens import PHONE, overflow
+
+    _learners(live_server, ("milo", "milo@example.org", "Milo Muted"))
+    thread_id = _mute(live_server, "milo", "Rude replies to other learners")
+    for viewport in ({"width": 1280, "height": 900}, PHONE):
+        milo = new_context(as_user="milo", viewport=viewport).new_page()
+        for path in (MUTED_UNIT, f"/discussion/threads/{thread_id}", "/courses/learning-to-learn/discussion"):
+            milo.goto(path)
+            notice = milo.locator(".muted-notice")
+            expect(notice).to_contain_text("You can't post in this course's discussions until")
+            expect(notice).to_contain_text("Rude replies to other learners")
+            expect(notice.get_by_role("link", name="Open your messages")).to_be_visible()
+            expect(milo.get_by_label("Your comment")).to_have_count(0)
+            expect(milo.get_by_role("button", name="Like", exact=False)).to_have_count(0)
+            assert overflow(milo) is None
+            assert_accessible(milo)

@@ -66,8 +66,24 @@ def with_credit(text: str, credit: Any) -> str:
     return text if credit == 100 else _("%(answer)s (%(credit)s%% credit)", answer=text, credit=credit)
 
 
+class TypedAnswer(QuestionType):
+    """A type whose learner types the answer: its page shows what they typed and, when answers are shown,
+    each accepted answer with its credit."""
+
+    def view(self, question: dict, response: Any, order: list[str] | None, show: Any, hidden: bool) -> dict:
+        view: dict[str, Any] = {"text": response if isinstance(response, str) else ""}
+        if show.answers:
+            view["accepted"] = [with_credit(self.accepted(answer), answer.get("credit", 100))
+                                for answer in question.get("answers") or [] if answer.get("credit", 100)]
+        return view
+
+    @staticmethod
+    def accepted(answer: dict) -> str:
+        raise NotImplementedError
+
+
 @register_type
-class Numeric(QuestionType):
+class Numeric(TypedAnswer):
     name = "numeric"
     credited_answers = True
     widget = "number"
@@ -121,13 +137,6 @@ class Numeric(QuestionType):
                     best = found if best is None or found.score > best.score else best
                     break
         return best or Grade.scored(0.0)
-
-    def view(self, question: dict, response: Any, order: list[str] | None, show: Any, hidden: bool) -> dict:
-        view: dict[str, Any] = {"text": response if isinstance(response, str) else ""}
-        if show.answers:
-            view["accepted"] = [with_credit(self.accepted(answer), answer.get("credit", 100))
-                                for answer in question.get("answers") or [] if answer.get("credit", 100)]
-        return view
 
     @staticmethod
     def accepted(answer: dict) -> str:

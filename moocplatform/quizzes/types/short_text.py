@@ -12,13 +12,13 @@ from ..gift.questions import NotConverted, answer_credit, feedback
 from ..gift.reader import restore
 from ..grading.base import Grade, QuizFormatError, credit_of, entries, nfc, text_of
 from ..grading.text import ANSWER_KINDS, MAX_TEXT_LENGTH, compiled, flag, normalised, regex_problem, wildcard_matches
-from .base import Problem, QuestionType, register_type
-from .numeric import needs_credit, with_credit
+from .base import Problem, register_type
+from .numeric import TypedAnswer, needs_credit
 from .options import listed
 
 
 @register_type
-class ShortText(QuestionType):
+class ShortText(TypedAnswer):
     name = "short_text"
     defaults = {"case_sensitive": False, "normalise_whitespace": True}
     credited_answers = True
@@ -104,13 +104,6 @@ class ShortText(QuestionType):
             if matched:
                 return Grade.scored(credit_of(answer, question, low=0) / 100, [text_of(answer.get("feedback"))])
         return Grade.scored(0.0)
-
-    def view(self, question: dict, response: Any, order: list[str] | None, show: Any, hidden: bool) -> dict:
-        view: dict[str, Any] = {"text": response if isinstance(response, str) else ""}
-        if show.answers:
-            view["accepted"] = [with_credit(self.accepted(answer), answer.get("credit", 100))
-                                for answer in question.get("answers") or [] if answer.get("credit", 100)]
-        return view
 
     @staticmethod
     def accepted(answer: dict) -> str:

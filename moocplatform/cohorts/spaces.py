@@ -1,0 +1,70 @@
+"""A cohort's discussion space, on discussion's one mechanism of spaces: the membership kind "cohort".
+
+Its members are the cohort's seated learners and its facilitators; its facilitators moderate it, and so do
+the course's course-wide moderators (the course team, facilitators granted on the course, administrators),
+who read it for that reason; a facilitator of another cohort does not. The space's key is "cohort:<id>"; it
+holds the cohort's own threads and its cohort-only comments under units, which discussion shows beside the
+course's to those who read the space."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from .. import policy
+from ..access import access_for
+from ..discussion.membership import MembershipKind, SpaceRef, register_membership
+from . import queries
+
+KIND = "cohort"
+PREFIX = f"{KIND}:"
+SEATS_FACT = "cohort-seats"
+
+
+def space_key(cohort_id: int) -> str:
+    return f"{PREFIX}{cohort_id}"
+
+
+def cohort_id_of(space: Any) -> int | None:
+    ref = space.key[len(PREFIX):] if space.key.startswith(PREFIX) else ""
+    return int(ref) if ref.isdigit() else None
+
+
+def _leads(user: Any, cohort_id: int) -> bool:
+    return policy.leads_cohort(user, SimpleNamespace(id=cohort_id))
+
+
+def _moderates(user: Any, space: Any) -> bool:
+    cohort_id = cohort_id_of(space)
+    return cohort_id is not None and space.course_id is not None and (
+        _leads(user, cohort_id) or policy.moderates_every_cohort_space(user, space.course_id))
+
+
+def _is_member(user: Any, space: Any) -> bool:
+    cohort_id = cohort_id_of(space)
+    if cohort_id is None or space.course_id is None:
+        return False
+    return (_leads(user, cohort_id) or cohort_id in access_for(user, space.course_id).fact(SEATS_FACT)
+            or policy.moderates_every_cohort_space(user, space.course_id))
+
+
+def _ref(cohort_id: int, course_id: int, name: str, own: bool = True) -> SpaceRef:
+    return SpaceRef(key=space_key(cohort_id), membership=KIND, course_id=course_id, title=name, own=own)
+
+
+def _spaces_in_course(viewer: Any, course_id: int) -> list[SpaceRef]:
+    every = policy.moderates_every_cohort_space(viewer, course_id)
+    rows = queries.cohorts_read_in_course(viewer.id, course_id, queries.led_cohort_ids(viewer), every=every)
+    return [_ref(cohort_id, course_id, name, own) for cohort_id, name, own in rows]
+
+
+def _describe(cohort_id: int) -> SpaceRef | None:
+    found = queries.cohort_course_and_name(cohort_id)
+    return _ref(cohort_id, found[0], found[1]) if found is not None else None
+
+
+def register() -> None:
+    register_membership(COHORT)
+
+
+COHORT = MembershipKind(KIND, is_member=_is_member, moderates=_moderates, spaces_in_course=_spaces_in_course,
+                        describe=_describe)
