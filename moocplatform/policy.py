@@ -268,6 +268,46 @@ def can_join_cohort(user: Any, course: Any) -> bool:
     return can_enrol(user, course)
 
 
+# Programmes: a group over any online content (no course; its cohorts' plans are external items and sessions).
+
+def is_any_facilitator(user: Any) -> bool:
+    """Holds a facilitator grant of any scope: on a course, a cohort or the platform."""
+    return any(role == "facilitator" for role, _scope, _id in grants_of(user))
+
+
+def can_create_programme(user: Any, organisation: Any = None) -> bool:
+    """Administrators; an organisation's admins for their organisation; facilitators for none (a programme of
+    their own) or for an organisation they belong to."""
+    if not signed_in(user) or not user.is_verified:
+        return False
+    if is_admin(user):
+        return True
+    if organisation is None:
+        return is_any_facilitator(user)
+    return is_organisation_admin(user, organisation) or (is_any_facilitator(user)
+                                                         and is_organisation_member(user, organisation))
+
+
+def can_edit_programme(user: Any, programme: Any, organisation: Any = None) -> bool:
+    """Its creator, the admins of the organisation that owns it, and administrators."""
+    if not signed_in(user):
+        return False
+    return (is_admin(user) or programme.created_by_id == user.id
+            or (organisation is not None and is_organisation_admin(user, organisation)))
+
+
+def can_create_programme_cohort(user: Any, programme: Any, organisation: Any = None) -> bool:
+    """Whoever edits the programme; and a facilitator, of an organisation's programme if they belong to it."""
+    if can_edit_programme(user, programme, organisation):
+        return True
+    return is_any_facilitator(user) and (organisation is None or is_organisation_member(user, organisation))
+
+
+def can_join_programme_cohort(user: Any) -> bool:
+    """No course to enrol in: a confirmed account."""
+    return signed_in(user) and user.is_verified
+
+
 # Organisations and opportunities ---------------------------------------------------------------------------
 
 def organisation_role(user: Any, organisation: Any) -> str | None:

@@ -187,6 +187,30 @@ def enrol(user, course):
     return enrollment
 
 
+def make_programme(creator=None, slug: str | None = None, **fields):
+    """A programme created by creator (a course facilitator made for it when None)."""
+    from moocplatform.cohorts.programmes import ProgrammeFields, create_programme
+    creator = creator or make_user("facilitator", course=make_course(f"host-{next(_counter)}"))
+    values = {"title": "Digital skills circle", "language": "en", "description": "We work through open lessons.",
+              **fields}
+    programme = create_programme(creator, slug or f"programme-{next(_counter)}", ProgrammeFields(**values))
+    db.session.flush()
+    return programme
+
+
+def make_programme_cohort(programme, facilitator, **fields):
+    """A cohort of the programme created by facilitator, who leads it."""
+    from datetime import date
+
+    from moocplatform.cohorts.programmes import create_programme_cohort
+    from moocplatform.cohorts.services import CohortFields
+    values = {"name": "Evening group", "language": "en", "starts_on": date(2026, 3, 2), "ends_on": date(2026, 5, 1),
+              "time_zone": "Europe/Berlin", **fields}
+    cohort = create_programme_cohort(facilitator, programme, CohortFields(**values))
+    db.session.flush()
+    return cohort
+
+
 def make_cohort(course, facilitator=None, **fields):
     """A cohort of the course created by facilitator (a course facilitator made for it when None), who leads it."""
     from datetime import date

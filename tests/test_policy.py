@@ -457,6 +457,18 @@ EMPLOYER_CASES = {
     "opportunities.set_status": ("POST", "/opportunities/applications/{application}/status", {
         **{role: NOT_FOUND for role in EMPLOYER_ROLES}, "anonymous": LOGIN, "employer": OK, "org_admin": OK},
         {"status": "reviewing"}),
+    # programmes: {programme} belongs to {org}, created by its admin; {programme_cohort} is led by a facilitator
+    # who belongs to {org}. Any facilitator creates a programme of their own, but cohorts of an organisation's
+    # programme only if they belong to it
+    "cohorts.programmes_list": ("GET", "/programmes", E_EVERYONE),
+    "cohorts.programme_page": ("GET", "/programmes/{programme}", E_EVERYONE),
+    "cohorts.new_programme": ("GET", "/programmes/new", {
+        **E_ADMIN_ONLY, "org_admin": OK, "facilitator": OK}),
+    "cohorts.edit_programme": ("GET", "/programmes/{programme}/edit", {**E_ADMIN_ONLY, "org_admin": OK}),
+    "cohorts.new_programme_cohort": ("GET", "/programmes/{programme}/cohorts/new", {
+        **E_ADMIN_ONLY, "org_admin": OK}),
+    "cohorts.edit_programme_cohort": ("GET", "/programmes/{programme}/cohorts/{programme_cohort}/edit",
+                                      E_ADMIN_ONLY),
     "opportunities.moderation_queue": ("GET", "/admin/opportunities", E_ADMIN_ONLY),
     "opportunities.remove": ("POST", "/opportunities/{opportunity}/remove", E_ADMIN_ONLY),
     "opportunities.restore": ("POST", "/opportunities/{removed}/restore", E_ADMIN_ONLY),
@@ -636,7 +648,17 @@ def employer_world():
     removed = make_opportunity(organisation, people["employer"])
     opportunities.remove_opportunity(people["admin"], removed)
     application = opportunities.apply_to_opportunity(people["learner"], opportunity, "Hello")
-    values = {"org": organisation.slug, "unapproved_org": unapproved.slug, "opportunity": opportunity.id,
+    from moocplatform.cohorts.programmes import ProgrammeFields, create_programme
+    from tests.factories import make_programme_cohort
+    programme = create_programme(people["org_admin"], "open-lessons", ProgrammeFields(
+        title="Open lessons", language="en", organisation_id=organisation.id))
+    # led by a facilitator of the course who belongs to the organisation (none of the roles above)
+    from moocplatform.organisations.services import add_member
+    org_facilitator = make_user("facilitator", course=course)
+    add_member(people["admin"], organisation, org_facilitator.email)
+    programme_cohort = make_programme_cohort(programme, org_facilitator)
+    values = {"programme": programme.slug, "programme_cohort": programme_cohort.id,
+              "org": organisation.slug, "unapproved_org": unapproved.slug, "opportunity": opportunity.id,
               "draft": make_opportunity(organisation, people["employer"], publish=False).id, "removed": removed.id,
               "application": application.id, "employer": people["employer"].id, "cohort": cohort.id,
               "partner_course": partner_course.slug}

@@ -22,6 +22,7 @@ from moocplatform.announcements import services as announcements
 from moocplatform.catalog import services as catalog
 from moocplatform.catalog.models import CourseVersion
 from moocplatform.cohorts import plan as cohort_plan
+from moocplatform.cohorts import programmes
 from moocplatform.cohorts import services as cohorts
 from moocplatform.content import PackError
 from moocplatform.errors import InvalidInput, NotFound, PermissionDenied
@@ -105,6 +106,22 @@ def emp(w):
         w.draft = make_opportunity(w.org, w.member, publish=False)
         w.application = opportunities.apply_to_opportunity(w.learner, w.posting, "Hello")
         w.cohort = make_cohort(w.course)
+    return w
+
+
+def programme_fields(**changes):
+    return programmes.ProgrammeFields(**{"title": "Open lessons", "language": "en", **changes})
+
+
+def programme_cohort_fields(**changes):
+    return cohorts.CohortFields(**{"name": "Evening group", "language": "en", "starts_on": date(2026, 3, 2),
+                                   "ends_on": date(2026, 5, 1), "time_zone": "Europe/Berlin", **changes})
+
+
+def prog(w):
+    """A programme of the world's administrator (made once per test, on first use)."""
+    if not hasattr(w, "programme"):
+        w.programme = programmes.create_programme(w.admin, "open-lessons", programme_fields())
     return w
 
 
@@ -354,6 +371,13 @@ REFUSED = {
         lambda w: opportunities.dismiss_reports(w.outsider, emp(w).posting), PermissionDenied),
     "opportunities.recommend_to_cohort": (
         lambda w: opportunities.recommend_to_cohort(w.learner, emp(w).posting, w.cohort), PermissionDenied),
+    "programmes.create_programme": (
+        lambda w: programmes.create_programme(w.learner, "mine", programme_fields()), PermissionDenied),
+    "programmes.update_programme": (
+        lambda w: programmes.update_programme(w.learner, prog(w).programme, programme_fields()), PermissionDenied),
+    "programmes.create_programme_cohort": (
+        lambda w: programmes.create_programme_cohort(w.learner, prog(w).programme, programme_cohort_fields()),
+        PermissionDenied),
     # a learner cannot sign themselves off, nor withdraw a sign-off
     "cohorts.sign_off_learner": (
         lambda w: cohorts.sign_off_learner(w.learner, emp(w).cohort, w.learner.id, "me"), PermissionDenied),
@@ -378,6 +402,25 @@ REFUSED = {
 
 # service: [(how an entitled actor calls it with bad input, the field named)] -------------------------------------
 REJECTED = {
+    "programmes.create_programme": [
+        (lambda w: programmes.create_programme(w.admin, "Bad slug", programme_fields()), "slug"),
+        (lambda w: programmes.create_programme(w.admin, "fine", programme_fields(title="  ")), "title"),
+        (lambda w: programmes.create_programme(w.admin, "fine", programme_fields(language="")), "language"),
+        (lambda w: programmes.create_programme(w.admin, "fine", programme_fields(organisation_id=999_999)),
+         "organisation_id"),
+    ],
+    "programmes.update_programme": [
+        (lambda w: programmes.update_programme(w.admin, prog(w).programme, programme_fields(competences=["x"])),
+         "competences"),
+        (lambda w: programmes.update_programme(w.admin, prog(w).programme, programme_fields(description=LONG * 21)),
+         "description"),
+    ],
+    "programmes.create_programme_cohort": [
+        (lambda w: programmes.create_programme_cohort(w.admin, prog(w).programme,
+                                                      programme_cohort_fields(time_zone="Mars/Base")), "time_zone"),
+        (lambda w: programmes.create_programme_cohort(w.admin, prog(w).programme,
+                                                      programme_cohort_fields(capacity=0)), "capacity"),
+    ],
     "announcements.post_announcement": [
         (lambda w: announcements.post_announcement(w.team, w.course, "  ", "Body"), "title"),
         (lambda w: announcements.post_announcement(w.team, w.course, LONG, "Body"), "title"),
@@ -687,6 +730,7 @@ NOT_ACTOR_SERVICES = {
     # organisations' and opportunities' reads and helpers, and the jobs (no actor: the worker)
     "organisations.get_organisation", "opportunities.get_opportunity", "opportunities.organisation_of",
     "opportunities.competence_tags", "opportunities.get_application_for_employer", "opportunities.retention_days",
+    "opportunities.resolve_competences",
     "opportunities.close_due_opportunities", "opportunities.delete_expired_applications",
     # the links check update_settings runs (its cases are above)
     "people.clean_links",

@@ -269,8 +269,9 @@ def get_course_by_slug(slug: str) -> Course | None:
     return db.session.scalar(sa.select(Course).where(Course.slug == slug))
 
 
-def get_course_by_id(course_id: int) -> Course | None:
-    return db.session.get(Course, course_id)
+def get_course_by_id(course_id: int | None) -> Course | None:
+    """None for no id (a programme's cohort has no course)."""
+    return db.session.get(Course, course_id) if course_id is not None else None
 
 
 def active_courses_with_live_version() -> list[Course]:

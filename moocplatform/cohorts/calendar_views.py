@@ -17,7 +17,7 @@ from .views import _load, bp
 @bp.post("/cohorts/<id:cohort_id>/calendar")
 @login_required
 def issue_cohort_calendar(cohort_id: int):
-    cohort, _course = _load(cohort_id, manage=False)
+    cohort, _course = _load(cohort_id, manage=False, programme_ok=True)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:

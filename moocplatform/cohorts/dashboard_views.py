@@ -12,8 +12,9 @@ from flask_login import current_user, login_required
 from .. import clock
 from ..catalog.queries import live_version_of
 from ..forms import apply_or_flash
-from . import services
+from . import programme_queries, services
 from .forms import SignOffForm, WithdrawSignOffForm
+from .programme_queries import programme_dashboard
 from .queries import cohort_dashboard, matrix_rows
 from .views import _load, bp
 
@@ -23,7 +24,12 @@ AT_RISK = "at-risk"  # ?show=at-risk: only the learners at risk (where facilitat
 @bp.get("/cohorts/<id:cohort_id>/dashboard")
 @login_required
 def dashboard(cohort_id: int):
-    cohort, course = _load(cohort_id)
+    cohort, course = _load(cohort_id, programme_ok=True)
+    if course is None:  # a programme's cohort: its plan's items done and sessions attended, no units
+        page = request.args.get("page", "1")
+        return render_template("cohorts/programme_dashboard.html", cohort=cohort,
+                               programme=programme_queries.programme_of(cohort),
+                               board=programme_dashboard(cohort, clock.now(), int(page) if page.isdigit() else 1))
     version = live_version_of(course)
     if version is None:
         abort(404)

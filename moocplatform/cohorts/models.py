@@ -12,8 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import Model
-from ..personal_data import register_owned
+from ..extensions import Model, db
+from ..personal_data import register, register_owned, rows_as_dicts
 from ..stored_enum import stored_enum
 
 
@@ -22,15 +22,42 @@ class MembershipStatus(StrEnum):
     WAITING = "waiting"  # the cohort was full: a seat is offered when one frees up, in joining order
 
 
+class Programme(Model):
+    """A group's programme over any online content: a title, a description and competences, and no pack of
+    its own. Its cohorts' plans are external items and live sessions. Owned by an organisation, or by nobody
+    (then its creator and the platform's administrators edit it)."""
+
+    __tablename__ = "programmes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    language: Mapped[str] = mapped_column(sa.String(16))
+    # [{name, framework, code}]: a framework reference ("EntreComp 1.1") or a free tag (framework, code None),
+    # resolved as the opportunities area resolves a posting's competences.
+    competences: Mapped[list[Any]] = mapped_column(default=list)
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="SET NULL"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+
 class Cohort(Model):
     __tablename__ = "cohorts"
     __table_args__ = (
         sa.CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
         sa.CheckConstraint("ends_on >= starts_on", name="ends_after_start"),
+        # A cohort goes through a course or through a programme, never both.
+        sa.CheckConstraint("(course_id IS NULL) <> (programme_id IS NULL)", name="course_or_programme"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    # Every query of a course's cohorts joins or filters on course_id, so programme cohorts (course_id NULL)
+    # never appear among them.
+    course_id: Mapped[int | None] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    programme_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("programmes.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     language: Mapped[str] = mapped_column(sa.String(16))
@@ -160,3 +187,15 @@ register_owned(PlanItemDone, section="cohort_plan_items_done",
                reason="the external items of a cohort's plan a learner marked done")
 register_owned(CohortMembership, section="cohort_memberships",
                reason="the cohorts a learner belongs to or waits for")
+
+
+def _forget_programme_author(user) -> None:
+    db.session.execute(sa.update(Programme).where(Programme.created_by_id == user.id).values(created_by_id=None))
+
+
+register(
+    Programme, section="programmes_created", rule="anonymise",
+    export=lambda user: rows_as_dicts(Programme, Programme.created_by_id == user.id),
+    erase=_forget_programme_author,
+    reason="a programme stays for its cohorts, without the account that created it",
+)

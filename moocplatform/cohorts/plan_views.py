@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 
 from .. import policy
 from ..forms import EmptyForm, apply_or_flash
-from . import plan, queries, services
+from . import plan, programme_queries, queries, services
 from .forms import DoneForm, ExternalItemForm, LiveSessionForm, ScheduleForm
 from .views import _load, bp
 
@@ -28,13 +28,14 @@ def _back(cohort_id: int):
 @bp.get("/cohorts/<id:cohort_id>/plan")
 @login_required
 def plan_page(cohort_id: int):
-    cohort, course = _load(cohort_id, manage=False)
+    cohort, course = _load(cohort_id, manage=False, programme_ok=True)
     manages = policy.can_manage_cohort(current_user, cohort)
     membership = services.membership_of(cohort, current_user.id)
     if not manages and membership is None:
         abort(404)
     return render_template(
         "cohorts/plan.html", cohort=cohort, course=course, manages=manages, membership=membership,
+        programme=programme_queries.programme_of(cohort) if course is None else None,
         items=queries.plan_items(cohort.id), done=queries.items_done_by(current_user.id, cohort.id),
         attended=queries.attendance_counts(cohort.id) if manages else {}, begun=queries.session_has_begun,
         local=_in_zone(cohort.time_zone), form=EmptyForm(), session_form=LiveSessionForm(prefix="session"),
@@ -45,7 +46,7 @@ def plan_page(cohort_id: int):
 @bp.post("/cohorts/<id:cohort_id>/plan/from-pack")
 @login_required
 def fill_plan(cohort_id: int):
-    cohort, _course = _load(cohort_id)
+    cohort, _course = _load(cohort_id)  # a programme has no pack to fill from
     if EmptyForm().validate_on_submit():
         succeeded, items = apply_or_flash(lambda: plan.fill_plan_from_pack(current_user, cohort))
         if succeeded:
@@ -56,7 +57,7 @@ def fill_plan(cohort_id: int):
 @bp.post("/cohorts/<id:cohort_id>/plan/sessions")
 @login_required
 def add_session(cohort_id: int):
-    cohort, _course = _load(cohort_id)
+    cohort, _course = _load(cohort_id, programme_ok=True)
     form = LiveSessionForm(prefix="session")
     if form.validate_on_submit():
         succeeded, _item = apply_or_flash(lambda: plan.add_live_session(
@@ -72,7 +73,7 @@ def add_session(cohort_id: int):
 @bp.post("/cohorts/<id:cohort_id>/plan/items")
 @login_required
 def add_external_item(cohort_id: int):
-    cohort, _course = _load(cohort_id)
+    cohort, _course = _load(cohort_id, programme_ok=True)
     form = ExternalItemForm(prefix="external")
     if form.validate_on_submit():
         succeeded, _item = apply_or_flash(lambda: plan.add_external_item(
@@ -88,7 +89,7 @@ def add_external_item(cohort_id: int):
 @bp.post("/cohorts/<id:cohort_id>/plan/items/<id:item_id>/schedule")
 @login_required
 def schedule_session(cohort_id: int, item_id: int):
-    cohort, _course = _load(cohort_id)
+    cohort, _course = _load(cohort_id, programme_ok=True)
     form = ScheduleForm(prefix="schedule")
     if form.validate_on_submit():
         succeeded, _item = apply_or_flash(lambda: plan.schedule_live_session(
@@ -103,7 +104,7 @@ def schedule_session(cohort_id: int, item_id: int):
 @bp.post("/cohorts/<id:cohort_id>/plan/items/<id:item_id>/remove")
 @login_required
 def remove_item(cohort_id: int, item_id: int):
-    cohort, _course = _load(cohort_id)
+    cohort, _course = _load(cohort_id, programme_ok=True)
     if EmptyForm().validate_on_submit():
         succeeded, _none = apply_or_flash(lambda: plan.remove_item(current_user, cohort, item_id))
         if succeeded:
@@ -114,7 +115,7 @@ def remove_item(cohort_id: int, item_id: int):
 @bp.post("/cohorts/<id:cohort_id>/plan/items/<id:item_id>/done")
 @login_required
 def mark_done(cohort_id: int, item_id: int):
-    cohort, _course = _load(cohort_id, manage=False)
+    cohort, _course = _load(cohort_id, manage=False, programme_ok=True)
     form = DoneForm()
     if form.validate_on_submit():
         apply_or_flash(lambda: plan.mark_item_done(current_user, cohort, item_id, done=form.done.data == "1"))
@@ -125,7 +126,7 @@ def mark_done(cohort_id: int, item_id: int):
 @login_required
 def attendance(cohort_id: int, item_id: int):
     """The facilitator ticks who was at a live session (a checkbox per seated learner)."""
-    cohort, course = _load(cohort_id)
+    cohort, course = _load(cohort_id, programme_ok=True)
     item = queries.plan_item(cohort.id, item_id)
     if item is None or item.kind != "live_session":
         abort(404)

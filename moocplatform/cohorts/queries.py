@@ -10,20 +10,31 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from sqlalchemy.orm import lazyload
 
 from .. import clock
 from ..accounts.models import RoleGrant, ScopeType, User, UserStatus
 from ..catalog.models import Course, Module, Unit
 from ..extensions import db
 from ..learning.models import Enrollment, UnitProgress
+from ..pagination import Page, paginate
 from ..quizzes.models import QuizAttempt
-from .models import Attendance, Cohort, CohortMembership, MembershipStatus, PlanItem, PlanItemDone, PlanItemKind
+from .models import (
+    Attendance,
+    Cohort,
+    CohortMembership,
+    MembershipStatus,
+    PlanItem,
+    PlanItemDone,
+    PlanItemKind,
+    Programme,
+)
 
 # What the access context asks (moocplatform.access.AccessLoader) ---------------------------------------------
 
 def courses_of_cohorts(cohort_ids: set[int]) -> dict[int, set[int]]:
     rows = db.session.execute(sa.select(Cohort.id, Cohort.course_id).where(Cohort.id.in_(cohort_ids)))
-    return {cohort_id: {course_id} for cohort_id, course_id in rows}
+    return {cohort_id: {course_id} if course_id is not None else set() for cohort_id, course_id in rows}  # programme
 
 
 def members_of_cohorts(cohort_ids: set[int], learner_ids: Collection[int]) -> set[tuple[int, int]]:
@@ -33,7 +44,7 @@ def members_of_cohorts(cohort_ids: set[int], learner_ids: Collection[int]) -> se
         sa.select(CohortMembership.user_id, Cohort.course_id)
         .join(Cohort, Cohort.id == CohortMembership.cohort_id)
         .where(CohortMembership.cohort_id.in_(cohort_ids), CohortMembership.user_id.in_(set(learner_ids))))
-    return {(user_id, course_id) for user_id, course_id in rows}
+    return {(user_id, course_id) for user_id, course_id in rows if course_id is not None}  # not a programme's
 
 
 def viewer_cohort_ids(viewer, course_id: int | None) -> frozenset[int]:
@@ -171,8 +182,8 @@ class CohortAgenda:
     """A cohort the learner is seated in, with what comes next in its plan (the phone's home page)."""
 
     cohort: Cohort
-    course_title: str
-    course_slug: str
+    course_title: str  # a programme's cohort: the programme's title
+    course_slug: str | None  # None for a programme's cohort
     next_session: PlanItem | None
     next_due: PlanItem | None
 
@@ -181,8 +192,9 @@ def learner_cohort_agenda(user_id: int, now: datetime) -> list[CohortAgenda]:
     """The cohorts user_id is a seated member of and has not seen end, each with its next (or running) live
     session and its next due item not marked done: two queries, whatever the number of cohorts."""
     rows = db.session.execute(
-        sa.select(Cohort, Course.title, Course.slug).join(CohortMembership, CohortMembership.cohort_id == Cohort.id)
-        .join(Course, Course.id == Cohort.course_id)
+        sa.select(Cohort, sa.func.coalesce(Course.title, Programme.title), Course.slug)
+        .join(CohortMembership, CohortMembership.cohort_id == Cohort.id)
+        .outerjoin(Course, Course.id == Cohort.course_id).outerjoin(Programme, Programme.id == Cohort.programme_id)
         .where(CohortMembership.user_id == user_id, CohortMembership.status == MembershipStatus.MEMBER,
                Cohort.ends_on >= (now - timedelta(days=1)).date())
         .order_by(Cohort.starts_on, Cohort.id)).all()
@@ -594,4 +606,13 @@ def cohorts_read_in_course(viewer_id: int, course_id: int, led_ids: Collection[i
 
 def cohort_course_and_name(cohort_id: int) -> tuple[int, str] | None:
     row = db.session.execute(sa.select(Cohort.course_id, Cohort.name).where(Cohort.id == cohort_id)).first()
-    return (row[0], row[1]) if row is not None else None
+    return (row[0], row[1]) if row is not None and row[0] is not None else None  # a programme's: no space
+
+
+def seated_learners_page(cohort_id: int, page: int, *, per_page: int) -> Page:
+    """The cohort's seated learners (User rows) by name, a page of them: two queries (their role grants are
+    not loaded)."""
+    return paginate(
+        sa.select(User).options(lazyload(User.roles)).join(CohortMembership, CohortMembership.user_id == User.id)
+        .where(CohortMembership.cohort_id == cohort_id, CohortMembership.status == MembershipStatus.MEMBER)
+        .order_by(User.display_name, User.id), page, per_page=per_page)

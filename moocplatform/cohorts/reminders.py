@@ -29,6 +29,7 @@ from ..notifications.services import notify
 from ..urls import public_url
 from . import notices, queries
 from .models import Cohort, PlanItem, PlanItemDone, PlanItemKind, ReminderSent
+from .programme_reminders import remind_programme_cohorts
 
 DAY_BEFORE = timedelta(hours=24)
 HOUR_BEFORE = timedelta(hours=1)
@@ -57,6 +58,8 @@ def send_reminders() -> ReminderRun:
     facilitators = queries.facilitators_of([cohort.id for cohort, *_rest in running])
     for cohort, slug, course_title, version_id in running:
         _remind_cohort(cohort, slug, course_title, version_id, now, run, facilitators[cohort.id])
+    remind_programme_cohorts(now, run, day_before=DAY_BEFORE, hour_before=HOUR_BEFORE, due_within=DUE_WITHIN,
+                             local=_local)
     return run
 
 

@@ -103,6 +103,8 @@ def update_cohort(actor, cohort: Cohort, fields: CohortFields) -> Cohort:
     valid = _validated(fields)
     if valid.capacity is not None and valid.capacity < seats_taken(cohort):
         raise InvalidInput(_("More learners hold a seat than that: remove some first."), field="capacity")
+    if cohort.course_id is None:  # a programme's cohort: no course to complete, no peer review
+        valid.requires_sign_off = valid.names_peer_reviewers = False
     sign_off_dropped = cohort.requires_sign_off and not valid.requires_sign_off
     for name in ("name", "description", "language", "starts_on", "ends_on", "time_zone", "capacity", "is_open",
                  "risk_inactive_days", "risk_modules_behind", "risk_failed_attempts", "requires_sign_off",
@@ -154,25 +156,31 @@ def _lock_cohort(cohort: Cohort) -> None:
 
 
 def _add_member(user, cohort: Cohort, course) -> CohortMembership:
+    """A seat or a waiting place. course is None for a programme's cohort: nothing to enrol in, and the
+    course events are not announced."""
     existing = membership_of(cohort, user.id)
     if existing is not None:
         return existing
-    enrol_learner(user, course)  # joining a cohort means following its course
+    if course is not None:
+        enrol_learner(user, course)  # joining a cohort means following its course
     _lock_cohort(cohort)
     full = cohort.capacity is not None and seats_taken(cohort) >= cohort.capacity
     status = MembershipStatus.WAITING if full else MembershipStatus.MEMBER
     membership = CohortMembership(cohort_id=cohort.id, user_id=user.id, status=status, joined_at=clock.now())
     db.session.add(membership)
     db.session.flush()
+    if course is None:
+        access.forget(user)
+        return membership
     access.forget(user, course)
-    announce(CohortJoined(cohort_id=cohort.id, course_id=cohort.course_id, user_id=user.id, waiting=full))
+    announce(CohortJoined(cohort_id=cohort.id, course_id=course.id, user_id=user.id, waiting=full))
     return membership
 
 
 def join_cohort(user, cohort: Cohort, course) -> CohortMembership:
     """A learner joins by the cohort's code or link: a seat, or a place on the waiting list when it is full.
     A closed cohort is joined only by those its facilitators add."""
-    if not policy.can_join_cohort(user, course):
+    if not (policy.can_join_cohort(user, course) if course is not None else policy.can_join_programme_cohort(user)):
         raise PermissionDenied(_("Log in with a confirmed e-mail address to join a cohort."))
     if not cohort.is_open and membership_of(cohort, user.id) is None:
         raise Conflict(_("This cohort is closed: its facilitators add its learners."))
@@ -185,7 +193,7 @@ def add_learner_by_email(actor, cohort: Cohort, course, email: str) -> CohortMem
     learner = get_user_by_email(address)
     if learner is None or not learner.is_active:
         raise NotFound(_("No account has this e-mail address."), field="email")
-    if not policy.can_enrol(learner, course):
+    if not (policy.can_enrol(learner, course) if course is not None else learner.is_verified):
         raise Conflict(_("This account cannot enrol yet (its e-mail address is not confirmed)."), field="email")
     membership = _add_member(learner, cohort, course)
     audit.record(actor, "cohort.add_learner", cohort, user_id=learner.id)
@@ -212,7 +220,8 @@ def _remove(cohort: Cohort, learner_id: int) -> None:
     _lock_cohort(cohort)
     db.session.delete(membership)
     db.session.flush()
-    announce(CohortLeft(cohort_id=cohort.id, course_id=cohort.course_id, user_id=learner_id))
+    if cohort.course_id is not None:
+        announce(CohortLeft(cohort_id=cohort.id, course_id=cohort.course_id, user_id=learner_id))
     _fill_free_seats(cohort)
 
 
@@ -231,6 +240,8 @@ def _fill_free_seats(cohort: Cohort) -> None:
     for membership in db.session.scalars(waiting).all():
         membership.status = MembershipStatus.MEMBER
         db.session.flush()
+        if cohort.course_id is None:
+            continue
         announce(CohortJoined(cohort_id=cohort.id, course_id=cohort.course_id, user_id=membership.user_id,
                               from_waiting_list=True))
 
@@ -239,7 +250,7 @@ def move_learner(actor, cohort: Cohort, learner_id: int, target: Cohort) -> Coho
     """To another cohort of the same course that the actor also manages (their progress is the course's)."""
     _require_manager(actor, cohort)
     _require_manager(actor, target)
-    if target.course_id != cohort.course_id:
+    if target.course_id != cohort.course_id or target.programme_id != cohort.programme_id:
         raise InvalidInput(_("Learners move only between cohorts of the same course."), field="target")
     if target.id == cohort.id:
         raise InvalidInput(_("Choose another cohort."), field="target")
@@ -327,7 +338,7 @@ def withdraw_sign_off(actor, cohort: Cohort, learner_id: int, reason: str) -> No
     sign_off = sign_off_of(cohort, learner_id)
     if sign_off is None:
         raise NotFound(_("This learner has not been signed off."))
-    if has_completed(learner_id, cohort.course_id):
+    if cohort.course_id is not None and has_completed(learner_id, cohort.course_id):
         raise Conflict(_("The learner has completed the course: the sign-off stays. A course team may revoke "
                          "the certificate instead."))
     db.session.delete(sign_off)

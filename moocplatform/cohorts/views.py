@@ -9,7 +9,7 @@ from .. import clock, policy
 from ..catalog import queries as catalog_queries
 from ..errors import NotFound
 from ..forms import EmptyForm, apply_form, apply_or_flash
-from . import queries, services
+from . import programme_queries, queries, services
 from .forms import CohortForm, EmailForm, JoinCodeForm, MoveForm
 from .services import CohortFields
 
@@ -18,15 +18,21 @@ RISK_FIELDS = ("risk_inactive_days", "risk_modules_behind", "risk_failed_attempt
 bp = Blueprint("cohorts", __name__, template_folder="templates")
 
 
-def _load(cohort_id: int, *, manage: bool = True):
-    """The cohort and its course, 404 when there is none; 403 when manage and the viewer does not lead it."""
+def _load(cohort_id: int, *, manage: bool = True, programme_ok: bool = False):
+    """The cohort and its course, 404 when there is none; 403 when manage and the viewer does not lead it.
+    A programme's cohort has no course: programme_ok pages take it (course None), the others answer 404."""
     try:
         cohort = services.get_cohort(cohort_id)
     except NotFound:
         abort(404)
-    course = catalog_queries.get_course_by_id(cohort.course_id)
-    if course is None:
-        abort(404)
+    if cohort.course_id is None:
+        if not programme_ok:
+            abort(404)
+        course = None
+    else:
+        course = catalog_queries.get_course_by_id(cohort.course_id)
+        if course is None:
+            abort(404)
     if manage and not policy.can_manage_cohort(current_user, cohort):
         abort(403)
     return cohort, course
@@ -73,11 +79,16 @@ def edit_cohort(cohort_id: int):
 @bp.get("/cohorts/<id:cohort_id>")
 @login_required
 def cohort_page(cohort_id: int):
-    cohort, course = _load(cohort_id, manage=False)
+    cohort, course = _load(cohort_id, manage=False, programme_ok=True)
     manages = policy.can_manage_cohort(current_user, cohort)
     membership = services.membership_of(cohort, current_user.id)
     if not manages and membership is None:
         abort(404)  # a cohort is no one else's business, not even its existence
+    if course is None:
+        return render_template("cohorts/programme_cohort.html", cohort=cohort, manages=manages,
+                               programme=programme_queries.programme_of(cohort), membership=membership,
+                               roster=queries.cohort_roster(cohort) if manages else None, email_form=EmailForm(),
+                               facilitator_form=EmailForm(prefix="facilitator"), form=EmptyForm())
     roster = None
     move_form = None
     if manages:
@@ -92,7 +103,7 @@ def cohort_page(cohort_id: int):
 @bp.post("/cohorts/<id:cohort_id>/learners")
 @login_required
 def add_learner(cohort_id: int):
-    cohort, course = _load(cohort_id)
+    cohort, course = _load(cohort_id, programme_ok=True)
     form = EmailForm()
     if form.validate_on_submit():
         succeeded, membership = apply_or_flash(
@@ -108,7 +119,7 @@ def add_learner(cohort_id: int):
 @bp.post("/cohorts/<id:cohort_id>/learners/<id:user_id>/remove")
 @login_required
 def remove_learner(cohort_id: int, user_id: int):
-    cohort, _course = _load(cohort_id)
+    cohort, _course = _load(cohort_id, programme_ok=True)
     if EmptyForm().validate_on_submit():
         succeeded, _none = apply_or_flash(lambda: services.remove_learner(current_user, cohort, user_id))
         if succeeded:
@@ -142,7 +153,7 @@ def move_learner(cohort_id: int, user_id: int):
 @bp.post("/cohorts/<id:cohort_id>/facilitators")
 @login_required
 def add_facilitator(cohort_id: int):
-    cohort, _course = _load(cohort_id)
+    cohort, _course = _load(cohort_id, programme_ok=True)
     form = EmailForm(prefix="facilitator")
     if form.validate_on_submit():
         succeeded, _none = apply_or_flash(lambda: services.add_facilitator(current_user, cohort, form.email.data))
@@ -156,11 +167,16 @@ def add_facilitator(cohort_id: int):
 @bp.post("/cohorts/<id:cohort_id>/leave")
 @login_required
 def leave(cohort_id: int):
-    cohort, course = _load(cohort_id, manage=False)
+    cohort, course = _load(cohort_id, manage=False, programme_ok=True)
     if EmptyForm().validate_on_submit():
         succeeded, _none = apply_or_flash(lambda: services.leave_cohort(current_user, cohort))
         if succeeded:
-            flash(_("You left the cohort. You are still enrolled in the course."), "success")
+            flash(_("You left the cohort. You are still enrolled in the course.") if course is not None
+                  else _("You left the cohort."), "success")
+    if course is None:
+        programme = programme_queries.programme_of(cohort)
+        return redirect(url_for("cohorts.programme_page", slug=programme.slug) if programme
+                        else url_for("cohorts.programmes_list"))
     return redirect(url_for("catalog.course_page", slug=course.slug))
 
 
@@ -180,8 +196,9 @@ def join_page(code: str):
         cohort = services.cohort_by_code(code)
     except NotFound:
         abort(404)
-    course = catalog_queries.get_course_by_id(cohort.course_id)
-    if course is None or not policy.can_view_course(current_user, course):
+    programme = programme_queries.programme_of(cohort)
+    course = catalog_queries.get_course_by_id(cohort.course_id) if cohort.course_id is not None else None
+    if programme is None and (course is None or not policy.can_view_course(current_user, course)):
         abort(404)
     form = EmptyForm()
     if form.validate_on_submit():
@@ -191,6 +208,7 @@ def join_page(code: str):
                   else _("Welcome to %(name)s.", name=cohort.name), "success")
             return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
     membership = services.membership_of(cohort, current_user.id)
-    return render_template("cohorts/join.html", cohort=cohort, course=course, membership=membership, form=form,
+    return render_template("cohorts/join.html", cohort=cohort, course=course, programme=programme,
+                           membership=membership, form=form,
                            seats_left=None if cohort.capacity is None
                            else max(cohort.capacity - services.seats_taken(cohort), 0))

@@ -97,6 +97,11 @@ def _resolved(tags: list[str]) -> list[tuple[str, str | None, str | None]]:
     return resolved
 
 
+def resolve_competences(tags: list[str]) -> list[tuple[str, str | None, str | None]]:
+    """The same resolution for other areas' competence lists (a cohorts programme's)."""
+    return _resolved(tags)
+
+
 def competence_tags(raw: str) -> list[str]:
     """The tags of a comma-separated text, as the posting form takes them."""
     return [part.strip() for part in raw.split(",") if part.strip()]

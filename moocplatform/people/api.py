@@ -98,6 +98,8 @@ def cohort_people(cohort_id: int, cursor: str | None, limit: int):
                               or queries.is_cohort_member(cohort.id, viewer.id)):
         raise NotFound("No such cohort.")
     course = catalog_queries.get_course_by_id(cohort.course_id)
+    if course is None:  # a programme's cohort
+        raise NotFound("No such cohort.")
     page = PageRequest("cohort_people", decode_cursor(cursor, endpoint="cohort_people"), limit)
     people, last = queries.cohort_people_after(viewer, cohort, course, after=_after(page), limit=limit)
     body = _page(page, people, last)

@@ -100,6 +100,8 @@ def cohort_people(cohort_id: int):
     if not (policy.can_manage_cohort(current_user, cohort) or queries.is_cohort_member(cohort.id, current_user.id)):
         abort(404)  # a cohort is no one else's business, not even its existence
     course = catalog_queries.get_course_by_id(cohort.course_id)
+    if course is None:
+        abort(404)  # a programme's cohort: its roster is on the cohort page
     page = queries.cohort_people(current_user, cohort, course, request.args.get("page", "1"))
     return render_template("people/people.html", course=course, cohort=cohort, page=page,
                            facilitators=queries.cohort_facilitators(cohort.id), endpoint="people.cohort_people")
