@@ -30,7 +30,7 @@ def init_app(app: Flask) -> None:
     from ..extensions import csrf
     from ..jobs import register_job
     from ..learning.deadlines import DueDateSource, register_due_date_source
-    from . import api, calendar_views, dashboard_views, notices, queries  # noqa: F401  (routes, notification kinds)
+    from . import api, calendar_views, dashboard_views, notices, queries, teams_views  # noqa: F401  (routes, kinds)
     from .criteria import register_criteria
     from .plan_views import bp  # the cohort pages, with the plan's, the dashboard's and the calendar's routes
     from .spaces import SEATS_FACT
