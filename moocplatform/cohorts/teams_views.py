@@ -7,6 +7,7 @@ import io
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from .. import policy
@@ -106,7 +107,7 @@ def form_teams(cohort_id: int):
         succeeded, made = apply_or_flash(
             lambda: teams.form_teams(current_user, cohort, form.size.data, replace=form.replace.data))
         if succeeded and made is not None:
-            flash(_("%(count)d teams formed.", count=len(made)), "success")
+            flash(ngettext("%(num)d team formed.", "%(num)d teams formed.", len(made)), "success")
     else:
         _flash_errors(form)
     return _back(cohort.id)
