@@ -18,8 +18,10 @@ from moocplatform.cohorts.models import Team, TeamMembership
 from moocplatform.cohorts.spaces import team_space_key
 from moocplatform.cohorts.teams import Placed, balanced_groups, utc_offset_minutes
 from moocplatform.csv_export import safe_cell, safe_filename
+from moocplatform.discussion import moderation
 from moocplatform.discussion import services as discussion
 from moocplatform.discussion.membership import describe_key, is_member, moderates
+from moocplatform.discussion.models import Post
 from moocplatform.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from moocplatform.extensions import db
 from moocplatform.personal_data import export_user_data
@@ -276,3 +278,42 @@ def test_a_learners_team_is_in_their_personal_data(group):
     teams.move_to_team(group["lead"], cohort, a.id, red.id)
     exported = export_user_data(a)
     assert [row["team_id"] for row in exported["cohort_team_memberships"]] == [red.id]
+
+
+def test_a_report_in_a_team_space_reaches_its_facilitators_queue(client, group):
+    cohort, (a, b, *_rest) = group["cohort"], group["learners"]
+    red = teams.create_team(group["lead"], cohort, "Red")
+    teams.move_to_team(group["lead"], cohort, a.id, red.id)
+    teams.move_to_team(group["lead"], cohort, b.id, red.id)
+    space = discussion.group_space_for_writing(a, team_space_key(red.id))
+    thread = discussion.start_thread(a, space, None, "Rude", "Something unkind")
+    post = db.session.scalars(sa.select(Post).where(Post.thread_id == thread.id)).one()
+    moderation.report_post(b, post.id, "unkind")
+    db.session.commit()
+    log_in(client, group["lead"])
+    assert "Something unkind" in client.get(f"/courses/{group['course'].slug}/discussion/moderation").text
+    with pytest.raises(NotFound):  # a member, not a moderator: no such thing to hide
+        moderation.hide_post(b, post.id, "me too")
+    with pytest.raises(NotFound):  # to another cohort's facilitator the space does not exist
+        moderation.hide_post(group["other_lead"], post.id, "not theirs")
+    assert moderation.hide_post(group["lead"], post.id, "unkind").hidden_at is not None
+
+
+def test_the_teams_pages_cost_the_same_queries_however_many_teams(client, count_queries, group):
+    from tests.test_query_counts import queries_for
+
+    cohort, lead, a = group["cohort"], group["lead"], group["learners"][0]
+    teams.form_teams(lead, cohort, 6)
+    db.session.commit()
+    log_in(client, lead)
+    few = queries_for(client, count_queries, f"/cohorts/{cohort.id}/teams")
+    log_in(client, a)
+    mine_few = queries_for(client, count_queries, f"/cohorts/{cohort.id}/teams")
+    for n in range(12):
+        cohorts.join_cohort(make_user(timezone=ZONES[n % 3]), cohort, group["course"])
+    teams.form_teams(lead, cohort, 2, replace=True)
+    db.session.commit()
+    log_in(client, lead)
+    assert queries_for(client, count_queries, f"/cohorts/{cohort.id}/teams") == few
+    log_in(client, a)
+    assert queries_for(client, count_queries, f"/cohorts/{cohort.id}/teams") == mine_few

@@ -673,6 +673,14 @@ def team_of(cohort_id: int, user_id: int) -> TeamView | None:
     return team
 
 
+def teams_of_cohorts_in_course(course_id: int, cohort_ids: Collection[int]) -> list[tuple[int, str, str]]:
+    """(team id, team name, cohort name) of the teams of those cohorts that lie in the course: one query."""
+    return list(db.session.execute(
+        sa.select(Team.id, Team.name, Cohort.name).join(Cohort, Cohort.id == Team.cohort_id)
+        .where(Cohort.course_id == course_id, Cohort.id.in_(set(cohort_ids)))
+        .order_by(Cohort.starts_on, Cohort.id, Team.name, Team.id)).tuples())
+
+
 def team_space_facts(team_id: int) -> tuple[int, int, str, str] | None:
     """(cohort id, course id, team name, cohort name) of a team, for its discussion space."""
     row = db.session.execute(

@@ -63,8 +63,10 @@ def _describe(cohort_id: int) -> SpaceRef | None:
 
 
 # A team's space: the membership kind "team", key "team:<team id>". Its members are the team's learners (with a
-# seat in the cohort) and the cohort's facilitators, who moderate it; nobody else reads it. It is reached from the
-# team's page, so it lists no spaces in a course (`spaces_in_course`): unit pages ask nothing more of it.
+# seat in the cohort) and the cohort's facilitators, who moderate it; nobody else reads it. Learners reach it from
+# their team's page; in a course it lists only the team spaces of the cohorts the viewer leads, as spaces they
+# moderate (not own: no unit comments go there), so that their reports and held posts reach the moderation
+# queue, and a viewer who leads no cohort costs no query.
 
 TEAM_KIND = "team"
 TEAM_PREFIX = f"{TEAM_KIND}:"
@@ -91,6 +93,15 @@ def _team_moderates(user: Any, space: Any) -> bool:
     return found is not None and _leads(user, found[0])
 
 
+def _team_spaces_in_course(viewer: Any, course_id: int) -> list[SpaceRef]:
+    led = queries.led_cohort_ids(viewer)
+    if not led:
+        return []
+    return [SpaceRef(key=team_space_key(team_id), membership=TEAM_KIND, course_id=course_id,
+                     title=f"{cohort_name}: {team_name}", own=False)
+            for team_id, team_name, cohort_name in queries.teams_of_cohorts_in_course(course_id, led)]
+
+
 def _describe_team(team_id: int) -> SpaceRef | None:
     found = queries.team_space_facts(team_id)
     if found is None:
@@ -107,4 +118,5 @@ def register() -> None:
 
 COHORT = MembershipKind(KIND, is_member=_is_member, moderates=_moderates, spaces_in_course=_spaces_in_course,
                         describe=_describe)
-TEAM = MembershipKind(TEAM_KIND, is_member=_team_member, moderates=_team_moderates, describe=_describe_team)
+TEAM = MembershipKind(TEAM_KIND, is_member=_team_member, moderates=_team_moderates,
+                      spaces_in_course=_team_spaces_in_course, describe=_describe_team)

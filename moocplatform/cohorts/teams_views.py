@@ -44,7 +44,8 @@ def teams_page(cohort_id: int):
         move_form.team.choices = _move_choices(listing)
         return render_template("cohorts/teams.html", cohort=cohort, course=course, listing=listing,
                                new_form=TeamForm(prefix="new"), forming_form=FormTeamsForm(),
-                               rename_form=TeamForm, move_form=move_form, form=EmptyForm())
+                               rename_form=TeamForm, move_form=move_form, form=EmptyForm(),
+                               leads=policy.leads_cohort(current_user, cohort))  # team spaces: its facilitators
     membership = services.membership_of(cohort, current_user.id)
     if membership is None or membership.status != "member":
         abort(404)  # like the cohort itself: no one else's business
