@@ -257,6 +257,12 @@ def can_manage_cohort(user: Any, cohort: Any) -> bool:
     return is_admin(user) or leads_cohort(user, cohort)
 
 
+def can_manage_teams(user: Any, cohort: Any) -> bool:
+    """Make, rename, delete and form a cohort's teams, move its learners between them and export them (with
+    the learners' e-mail addresses): its facilitators, and administrators."""
+    return is_admin(user) or leads_cohort(user, cohort)
+
+
 def can_sign_off(user: Any, cohort: Any) -> bool:
     """Sign a learner of the cohort off (or withdraw it): its facilitators, and administrators; a course-wide
     facilitator grant is not enough, and a learner never signs themselves off."""

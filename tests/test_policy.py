@@ -159,6 +159,16 @@ CASES = {
         "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": OK, "course_team": NOT_FOUND,
         "admin": OK}),
     "cohorts.dashboard": ("GET", "/cohorts/{cohort}/dashboard", COHORT_STAFF),
+    # teams: {cohort_team} is a team of {cohort} holding its enrolled learner; a seated learner sees their own
+    "cohorts.teams_page": ("GET", "/cohorts/{cohort}/teams", {
+        "anonymous": LOGIN, "learner": NOT_FOUND, "enrolled": OK, "facilitator": OK, "course_team": NOT_FOUND,
+        "admin": OK}),
+    "cohorts.teams_csv": ("GET", "/cohorts/{cohort}/teams.csv", COHORT_STAFF),
+    "cohorts.create_team": ("POST", "/cohorts/{cohort}/teams", COHORT_STAFF),
+    "cohorts.rename_team": ("POST", "/cohorts/{cohort}/teams/{cohort_team}/rename", COHORT_STAFF),
+    "cohorts.delete_team": ("POST", "/cohorts/{cohort}/teams/{cohort_team}/delete", COHORT_STAFF),
+    "cohorts.form_teams": ("POST", "/cohorts/{cohort}/teams/form", COHORT_STAFF),
+    "cohorts.move_to_team": ("POST", "/cohorts/{cohort}/teams/learners/{enrolled_peer}", COHORT_STAFF),
     "cohorts.dashboard_csv": ("GET", "/cohorts/{cohort}/dashboard.csv", COHORT_STAFF),
     "cohorts.sign_off": ("POST", "/cohorts/{cohort}/learners/{enrolled_peer}/sign-off", COHORT_STAFF),
     "cohorts.withdraw_sign_off": ("POST", "/cohorts/{cohort}/learners/{enrolled_peer}/sign-off/withdraw",
@@ -562,6 +572,9 @@ def world():
     plan_item = add_external_item(people["facilitator"], cohort, title="Read", url="https://example.org/read")
     from moocplatform.cohorts.calendar import issue_cohort_feed
     feed = issue_cohort_feed(people["enrolled"], cohort)
+    from moocplatform.cohorts.teams import create_team, move_to_team
+    cohort_team = create_team(people["facilitator"], cohort, "Red")
+    move_to_team(people["facilitator"], cohort, people["enrolled"].id, cohort_team.id)
     from moocplatform.catalog import queries as catalog_queries
     from moocplatform.notes import services as notes
     peer_unit = catalog_queries.outline_for(catalog_queries.live_version_of(course)).by_key["m1-u2"]
@@ -576,7 +589,7 @@ def world():
                                             cohort_id=cohort.id)
     values = {"peer_note": peer_note.id, "peer_bookmark": peer_bookmark.id, "conversation": conversation.id,
               "category": category.id, "thread": thread.id, "peer_post": peer_post.id,
-              "notification": notification.id, "cohort": cohort.id,
+              "notification": notification.id, "cohort": cohort.id, "cohort_team": cohort_team.id,
               "cohort_announcement": cohort_announcement.id, "code": cohort.join_code,
               "plan_session": plan_session.id, "calendar": feed.token.id, "calendar_secret": feed.secret,
               "plan_item": plan_item.id, "peer_session": peer_session, "peer_key": peer_key.id, "attempt": attempt.id,

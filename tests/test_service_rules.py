@@ -22,7 +22,7 @@ from moocplatform.announcements import services as announcements
 from moocplatform.catalog import services as catalog
 from moocplatform.catalog.models import CourseVersion
 from moocplatform.cohorts import plan as cohort_plan
-from moocplatform.cohorts import programmes
+from moocplatform.cohorts import programmes, teams
 from moocplatform.cohorts import services as cohorts
 from moocplatform.content import PackError
 from moocplatform.errors import InvalidInput, NotFound, PermissionDenied
@@ -123,6 +123,14 @@ def prog(w):
     if not hasattr(w, "programme"):
         w.programme = programmes.create_programme(w.admin, "open-lessons", programme_fields())
     return w
+
+
+def red_team(w):
+    """emp(w), with a team "Red" of its cohort (made once per test, on first use)."""
+    emp(w)
+    if not hasattr(w, "red"):
+        w.red = teams.create_team(w.admin, w.cohort, "Red")
+    return w.red
 
 
 def partnered(w):
@@ -378,6 +386,14 @@ REFUSED = {
     "programmes.create_programme_cohort": (
         lambda w: programmes.create_programme_cohort(w.learner, prog(w).programme, programme_cohort_fields()),
         PermissionDenied),
+    # a cohort's teams: only its facilitators and administrators (a course-wide staff member is no facilitator of it)
+    "teams.create_team": (lambda w: teams.create_team(w.team, emp(w).cohort, "Red"), PermissionDenied),
+    "teams.rename_team": (lambda w: teams.rename_team(w.learner, emp(w).cohort, red_team(w).id, "Blue"),
+                          PermissionDenied),
+    "teams.delete_team": (lambda w: teams.delete_team(w.outsider, emp(w).cohort, red_team(w).id), PermissionDenied),
+    "teams.move_to_team": (lambda w: teams.move_to_team(w.learner, emp(w).cohort, w.learner.id, red_team(w).id),
+                           PermissionDenied),
+    "teams.form_teams": (lambda w: teams.form_teams(w.team, emp(w).cohort, 3), PermissionDenied),
     # a learner cannot sign themselves off, nor withdraw a sign-off
     "cohorts.sign_off_learner": (
         lambda w: cohorts.sign_off_learner(w.learner, emp(w).cohort, w.learner.id, "me"), PermissionDenied),
@@ -651,6 +667,15 @@ REJECTED = {
     ],
     "people.resolve_profile_reports": [
         (lambda w: people.resolve_profile_reports(w.admin, w.learner.id, hide=False, reason=LONG * 2), "reason")],
+    "teams.create_team": [(lambda w: teams.create_team(w.admin, emp(w).cohort, " "), "name"),
+                          (lambda w: teams.create_team(w.admin, emp(w).cohort, "x" * 81), "name"),
+                          (lambda w: teams.create_team(w.admin, emp(w).cohort, red_team(w).name.upper()), "name")],
+    "teams.rename_team": [(lambda w: teams.rename_team(w.admin, emp(w).cohort, red_team(w).id, ""), "name")],
+    # only the cohort's seated learners are in its teams
+    "teams.move_to_team": [(lambda w: teams.move_to_team(w.admin, emp(w).cohort, w.outsider.id, red_team(w).id),
+                            "user_id")],
+    "teams.form_teams": [(lambda w: teams.form_teams(w.admin, emp(w).cohort, 1), "size"),
+                         (lambda w: teams.form_teams(w.admin, emp(w).cohort, "4"), "size")],
     "cohorts.sign_off_learner": [
         (lambda w: cohorts.sign_off_learner(w.admin, emp(w).cohort, w.learner.id, "x" * 2001), "note")],
     "cohorts.withdraw_sign_off": [
@@ -682,7 +707,7 @@ NO_FREE_INPUT = {"email_change.cancel_email_change", "email_change.confirm_email
                  "opportunities.dismiss_reports", "opportunities.recommend_to_cohort",
                  "people.block", "people.unblock", "push.unsubscribe",
                  "assignments.remove_file", "assignments.submit", "assignments.allocate_peer_reviews",
-                 "assignments.start_peer_review"}
+                 "assignments.start_peer_review", "teams.delete_team"}
 
 # Public functions of */services.py that are not covered above, and why.
 NOT_ACTOR_SERVICES = {
@@ -725,6 +750,8 @@ NOT_ACTOR_SERVICES = {
     "portfolio.new_request_key", "announcements.new_request_key",
     # the outbox handler that tells an announcement's audience (the worker; post_announcement checked the policy)
     "announcements.deliver_batch",
+    # teams' reads and pure rules: a team of the cohort, the UTC offset forming uses, the balanced split
+    "teams.get_team", "teams.utc_offset_minutes", "teams.balanced_groups",
 
 
     # organisations' and opportunities' reads and helpers, and the jobs (no actor: the worker)
@@ -757,6 +784,8 @@ def test_every_public_service_is_covered():
         module = importlib.import_module(f"moocplatform.assignments.{module_name}")
         found |= {f"assignments.{name}" for name, obj in vars(module).items()
                   if inspect.isfunction(obj) and obj.__module__ == module.__name__ and not name.startswith("_")}
+    found |= {f"teams.{name}" for name, obj in vars(teams).items()
+              if inspect.isfunction(obj) and obj.__module__ == teams.__name__ and not name.startswith("_")}
     found.add("studio.receive_pack")
     for prefix, module in (("second_factor", second_factor), ("email_change", email_change),
                            ("security_keys", security_keys)):

@@ -1,7 +1,7 @@
 """Programmes: a cohort goes through a course or through a programme (a group over any online content)
 
 Revision ID: b6d4e1a9c3f2
-Revises: b7d4e1a9c3f2
+Revises: c7e2b9d4a1f6
 Create Date: 2026-12-03 12:50:00.000000
 
 """
@@ -13,7 +13,7 @@ import moocplatform.database
 
 # revision identifiers, used by Alembic.
 revision = 'b6d4e1a9c3f2'
-down_revision = 'b7d4e1a9c3f2'
+down_revision = 'c7e2b9d4a1f6'
 branch_labels = None
 depends_on = None
 

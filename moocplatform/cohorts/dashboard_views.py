@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from .. import clock
 from ..catalog.queries import live_version_of
+from ..csv_export import safe_cell
 from ..forms import apply_or_flash
 from . import programme_queries, services
 from .forms import SignOffForm, WithdrawSignOffForm
@@ -97,9 +98,9 @@ def dashboard_csv(cohort_id: int):
                                  "at_risk_reasons", "sessions_attended", "sessions_held"])
                 header_written = True
             for row in rows:
-                writer.writerow([row.display_name, *(row.completed.get(m.key, 0) for m in modules),
+                writer.writerow([safe_cell(row.display_name), *(row.completed.get(m.key, 0) for m in modules),
                                  row.last_activity.isoformat() if row.last_activity else "", row.modules_behind,
-                                 "; ".join(row.reasons), row.sessions_attended, row.sessions_held])
+                                 safe_cell("; ".join(row.reasons)), row.sessions_attended, row.sessions_held])
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()

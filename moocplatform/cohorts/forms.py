@@ -94,3 +94,19 @@ class SignOffForm(FlaskForm):
 
 class WithdrawSignOffForm(FlaskForm):
     reason = TextAreaField(_l("Why the sign-off is withdrawn"), validators=[InputRequired(), Length(max=2000)])
+
+
+class TeamForm(FlaskForm):
+    name = StringField(_l("Team name"), validators=[InputRequired(), Length(max=80)])
+
+
+class FormTeamsForm(FlaskForm):
+    size = IntegerField(_l("Learners per team, at most"), validators=[InputRequired(), NumberRange(min=2, max=50)],
+                        default=5, description=_l("Teams are as even as can be: their sizes differ by one at most. "
+                                                  "Learners whose time zones are close are put together; progress "
+                                                  "and scores play no part."))
+    replace = BooleanField(_l("Replace the current teams (their members are formed afresh)"), default=False)
+
+
+class TeamMoveForm(FlaskForm):
+    team = SelectField(_l("Team"), coerce=int, validators=[InputRequired()])  # 0: in no team

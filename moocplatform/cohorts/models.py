@@ -176,6 +176,39 @@ class ReminderSent(Model):
     sent_at: Mapped[datetime]
 
 
+
+class Team(Model):
+    """A team inside a cohort, formed by its facilitators by hand or balanced by size and time zone; it has a
+    discussion space of its own (cohorts.spaces, the membership kind "team"). Ids are never reused (SQLite's
+    AUTOINCREMENT), so a new team cannot inherit the discussion space of a deleted one."""
+
+    __tablename__ = "cohort_teams"
+    __table_args__ = (sa.UniqueConstraint("cohort_id", "name"), sa.UniqueConstraint("id", "cohort_id"),
+                      {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    created_at: Mapped[datetime]
+
+
+class TeamMembership(Model):
+    """A learner of the cohort in one of its teams: at most one team per cohort (the cohort is repeated here,
+    and must be the team's, so that the database holds both rules)."""
+
+    __tablename__ = "cohort_team_memberships"
+    __table_args__ = (
+        sa.UniqueConstraint("cohort_id", "user_id"),
+        sa.ForeignKeyConstraint(["team_id", "cohort_id"], ["cohort_teams.id", "cohort_teams.cohort_id"],
+                                ondelete="CASCADE"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(index=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    added_at: Mapped[datetime]
+
 register_owned(Attendance, section="cohort_session_attendance", exclude=("recorded_by_id",),
                reason="the live sessions of a cohort a learner attended, as their facilitator recorded")
 register_owned(ReminderSent, section="cohort_reminders_sent",
@@ -187,6 +220,8 @@ register_owned(PlanItemDone, section="cohort_plan_items_done",
                reason="the external items of a cohort's plan a learner marked done")
 register_owned(CohortMembership, section="cohort_memberships",
                reason="the cohorts a learner belongs to or waits for")
+register_owned(TeamMembership, section="cohort_team_memberships",
+               reason="the team of a cohort a learner is in, which its facilitators formed or moved them to")
 
 
 def _forget_programme_author(user) -> None:

@@ -28,6 +28,8 @@ from .models import (
     PlanItemDone,
     PlanItemKind,
     Programme,
+    Team,
+    TeamMembership,
 )
 
 # What the access context asks (moocplatform.access.AccessLoader) ---------------------------------------------
@@ -616,3 +618,96 @@ def seated_learners_page(cohort_id: int, page: int, *, per_page: int) -> Page:
         sa.select(User).options(lazyload(User.roles)).join(CohortMembership, CohortMembership.user_id == User.id)
         .where(CohortMembership.cohort_id == cohort_id, CohortMembership.status == MembershipStatus.MEMBER)
         .order_by(User.display_name, User.id), page, per_page=per_page)
+
+
+# Teams inside a cohort ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TeamMember:
+    user_id: int
+    display_name: str
+    email: str
+    timezone: str
+
+
+@dataclass
+class TeamView:
+    id: int
+    name: str
+    members: list[TeamMember] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CohortTeams:
+    teams: list[TeamView]
+    unassigned: list[TeamMember]  # seated learners in no team
+
+
+def seated_time_zones(cohort_id: int) -> list[tuple[int, str]]:
+    """(user id, account time zone) of the cohort's seated learners, by id: what forming teams looks at."""
+    return list(db.session.execute(
+        sa.select(CohortMembership.user_id, User.timezone).join(User, User.id == CohortMembership.user_id)
+        .where(CohortMembership.cohort_id == cohort_id, CohortMembership.status == MembershipStatus.MEMBER)
+        .order_by(CohortMembership.user_id)).tuples())
+
+
+def cohort_teams(cohort_id: int) -> CohortTeams:
+    """The cohort's teams with their members, and its seated learners in none: two queries."""
+    teams = {team_id: TeamView(team_id, name) for team_id, name in db.session.execute(
+        sa.select(Team.id, Team.name).where(Team.cohort_id == cohort_id).order_by(Team.name, Team.id)).tuples()}
+    unassigned = []
+    rows = db.session.execute(
+        sa.select(User.id, User.display_name, User.email, User.timezone, TeamMembership.team_id)
+        .join(CohortMembership, CohortMembership.user_id == User.id)
+        .outerjoin(TeamMembership, sa.and_(TeamMembership.cohort_id == CohortMembership.cohort_id,
+                                           TeamMembership.user_id == User.id))
+        .where(CohortMembership.cohort_id == cohort_id, CohortMembership.status == MembershipStatus.MEMBER)
+        .order_by(User.display_name, User.id)).tuples()
+    for user_id, name, email, zone, team_id in rows:
+        member = TeamMember(user_id, name, email, zone)
+        if team_id is not None and team_id in teams:
+            teams[team_id].members.append(member)
+        else:
+            unassigned.append(member)
+    return CohortTeams(list(teams.values()), unassigned)
+
+
+def team_of(cohort_id: int, user_id: int) -> TeamView | None:
+    """The learner's team in the cohort with its members (not their e-mail addresses): two queries."""
+    found = db.session.execute(
+        sa.select(Team.id, Team.name).join(TeamMembership, TeamMembership.team_id == Team.id)
+        .where(TeamMembership.cohort_id == cohort_id, TeamMembership.user_id == user_id)).first()
+    if found is None:
+        return None
+    team = TeamView(found[0], found[1])
+    team.members = [TeamMember(uid, name, "", zone) for uid, name, zone in db.session.execute(
+        sa.select(User.id, User.display_name, User.timezone).join(TeamMembership, TeamMembership.user_id == User.id)
+        .where(TeamMembership.team_id == team.id).order_by(User.display_name, User.id)).tuples()]
+    return team
+
+
+def teams_of_cohorts_in_course(course_id: int, cohort_ids: Collection[int]) -> list[tuple[int, str, str]]:
+    """(team id, team name, cohort name) of the teams of those cohorts that lie in the course: one query."""
+    return list(db.session.execute(
+        sa.select(Team.id, Team.name, Cohort.name).join(Cohort, Cohort.id == Team.cohort_id)
+        .where(Cohort.course_id == course_id, Cohort.id.in_(set(cohort_ids)))
+        .order_by(Cohort.starts_on, Cohort.id, Team.name, Team.id)).tuples())
+
+
+def team_space_facts(team_id: int) -> tuple[int, int, str, str] | None:
+    """(cohort id, course id, team name, cohort name) of a team, for its discussion space."""
+    row = db.session.execute(
+        sa.select(Team.cohort_id, Cohort.course_id, Team.name, Cohort.name).join(Cohort, Cohort.id == Team.cohort_id)
+        .where(Team.id == team_id)).first()
+    return (row[0], row[1], row[2], row[3]) if row is not None else None
+
+
+def team_cohort_if_member(team_id: int, user_id: int) -> tuple[int, bool] | None:
+    """(the team's cohort, whether the user is in the team with a seat in the cohort), or None for no team:
+    one query."""
+    seated_in_team = sa.exists().where(
+        TeamMembership.team_id == Team.id, TeamMembership.user_id == user_id,
+        CohortMembership.cohort_id == Team.cohort_id, CohortMembership.user_id == user_id,
+        CohortMembership.status == MembershipStatus.MEMBER)
+    row = db.session.execute(sa.select(Team.cohort_id, seated_in_team).where(Team.id == team_id)).first()
+    return (row[0], bool(row[1])) if row is not None else None

@@ -20,7 +20,7 @@ from ..extensions import db
 from ..learning.completion import has_completed, process_completions, record_completion_if_reached
 from ..learning.services import enrol_learner
 from ..notifications.services import notify, site_path
-from .models import Cohort, CohortMembership, MembershipStatus, SignOff
+from .models import Cohort, CohortMembership, MembershipStatus, SignOff, TeamMembership
 from .notices import SIGN_OFF_GIVEN, SIGN_OFF_WITHDRAWN
 
 # No 0/O, 1/I/L: a code read aloud in a live session or copied from a slide must survive.
@@ -219,6 +219,8 @@ def _remove(cohort: Cohort, learner_id: int) -> None:
         raise NotFound(_("This learner is not in the cohort."))
     _lock_cohort(cohort)
     db.session.delete(membership)
+    db.session.execute(sa.delete(TeamMembership).where(  # out of the cohort is out of its team
+        TeamMembership.cohort_id == cohort.id, TeamMembership.user_id == learner_id))
     db.session.flush()
     if cohort.course_id is not None:
         announce(CohortLeft(cohort_id=cohort.id, course_id=cohort.course_id, user_id=learner_id))

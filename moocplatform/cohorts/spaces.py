@@ -4,7 +4,7 @@ Its members are the cohort's seated learners and its facilitators; its facilitat
 the course's course-wide moderators (the course team, facilitators granted on the course, administrators),
 who read it for that reason; a facilitator of another cohort does not. The space's key is "cohort:<id>"; it
 holds the cohort's own threads and its cohort-only comments under units, which discussion shows beside the
-course's to those who read the space."""
+course's to those who read the space. Each team of a cohort has a space too, the membership kind "team"."""
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -62,9 +62,61 @@ def _describe(cohort_id: int) -> SpaceRef | None:
     return _ref(cohort_id, found[0], found[1]) if found is not None else None
 
 
+# A team's space: the membership kind "team", key "team:<team id>". Its members are the team's learners (with a
+# seat in the cohort) and the cohort's facilitators, who moderate it; nobody else reads it. Learners reach it from
+# their team's page; in a course it lists only the team spaces of the cohorts the viewer leads, as spaces they
+# moderate (not own: no unit comments go there), so that their reports and held posts reach the moderation
+# queue, and a viewer who leads no cohort costs no query.
+
+TEAM_KIND = "team"
+TEAM_PREFIX = f"{TEAM_KIND}:"
+
+
+def team_space_key(team_id: int) -> str:
+    return f"{TEAM_PREFIX}{team_id}"
+
+
+def team_id_of(space: Any) -> int | None:
+    ref = space.key[len(TEAM_PREFIX):] if space.key.startswith(TEAM_PREFIX) else ""
+    return int(ref) if ref.isdigit() else None
+
+
+def _team_member(user: Any, space: Any) -> bool:
+    team_id = team_id_of(space)
+    found = queries.team_cohort_if_member(team_id, user.id) if team_id is not None else None
+    return found is not None and (found[1] or _leads(user, found[0]))
+
+
+def _team_moderates(user: Any, space: Any) -> bool:
+    team_id = team_id_of(space)
+    found = queries.team_space_facts(team_id) if team_id is not None else None
+    return found is not None and _leads(user, found[0])
+
+
+def _team_spaces_in_course(viewer: Any, course_id: int) -> list[SpaceRef]:
+    led = queries.led_cohort_ids(viewer)
+    if not led:
+        return []
+    return [SpaceRef(key=team_space_key(team_id), membership=TEAM_KIND, course_id=course_id,
+                     title=f"{cohort_name}: {team_name}", own=False)
+            for team_id, team_name, cohort_name in queries.teams_of_cohorts_in_course(course_id, led)]
+
+
+def _describe_team(team_id: int) -> SpaceRef | None:
+    found = queries.team_space_facts(team_id)
+    if found is None:
+        return None
+    _cohort_id, course_id, team_name, cohort_name = found
+    return SpaceRef(key=team_space_key(team_id), membership=TEAM_KIND, course_id=course_id,
+                    title=f"{cohort_name}: {team_name}")
+
+
 def register() -> None:
     register_membership(COHORT)
+    register_membership(TEAM)
 
 
 COHORT = MembershipKind(KIND, is_member=_is_member, moderates=_moderates, spaces_in_course=_spaces_in_course,
                         describe=_describe)
+TEAM = MembershipKind(TEAM_KIND, is_member=_team_member, moderates=_team_moderates,
+                      spaces_in_course=_team_spaces_in_course, describe=_describe_team)

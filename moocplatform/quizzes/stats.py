@@ -19,6 +19,7 @@ from flask_babel import ngettext
 from markupsafe import Markup
 
 from ..catalog.models import CourseVersion, VersionStatus
+from ..csv_export import safe_cell
 from ..errors import NotFound
 from ..extensions import db
 from .models import QuizAttempt, QuizDefinition
@@ -220,13 +221,6 @@ CSV_COLUMNS = ("question", "number", "type", "prompt", "shown", "answered", "cor
                "most_chosen_wrong_answer", "times_chosen", "earlier_text_asked_in")
 
 
-def _cell(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def statistics_csv(stats: QuizStats) -> str:
     """One row per question."""
     out = io.StringIO()
@@ -235,7 +229,7 @@ def statistics_csv(stats: QuizStats) -> str:
     for q in stats.questions:
         share = q.share_correct
         wrong = q.top_wrong
-        writer.writerow([_cell(v) for v in (
+        writer.writerow([safe_cell(v) for v in (
             q.id, q.number, q.type, q.prompt, q.shown, q.answered, q.correct if q.graded else "",
             "" if share is None else f"{100 * share:.1f}", wrong[0] if wrong else "", wrong[1] if wrong else "",
             " ".join(q.versions) if q.earlier else "",

@@ -1,0 +1,191 @@
+"""Teams inside a cohort: its facilitators make them by hand, or form them of a size, balanced by time zone.
+
+Forming looks at nothing but who is seated and the time zone each learner set on their account (never their
+progress, scores or activity): learners are ordered by their UTC offset now, then split into runs whose sizes
+differ by at most one, so a team's members are as close in time as the cohort allows and the same cohort forms
+the same teams. A learner is in at most one team of a cohort; leaving the cohort takes them out of it."""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from .. import audit, clock, policy, validation
+from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from ..extensions import db
+from . import queries
+from .models import Cohort, CohortMembership, MembershipStatus, Team, TeamMembership
+
+NAME_LENGTH = 80
+MIN_SIZE, MAX_SIZE = 2, 50
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A learner as forming sees them: who, and their UTC offset in minutes now."""
+
+    user_id: int
+    offset_minutes: int
+
+
+def utc_offset_minutes(zone: str, at: datetime, fallback: str = "UTC") -> int:
+    """The zone's offset from UTC at that moment, in minutes (an unknown zone counts as the fallback)."""
+    for name in (zone, fallback, "UTC"):
+        try:
+            offset = at.astimezone(ZoneInfo(name)).utcoffset()
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+        return int(offset.total_seconds() // 60) if offset is not None else 0
+    return 0
+
+
+def balanced_groups(people: Sequence[Placed], size: int) -> list[list[Placed]]:
+    """As few groups as keep each to at most `size`, their sizes differing by at most one, of people adjacent
+    by UTC offset (then by id, so that the result never depends on the order given)."""
+    if not people:
+        return []
+    ordered = sorted(people, key=lambda p: (p.offset_minutes, p.user_id))
+    count = math.ceil(len(ordered) / size)
+    small, larger = divmod(len(ordered), count)
+    groups, start = [], 0
+    for index in range(count):
+        end = start + small + (1 if index < larger else 0)
+        groups.append(ordered[start:end])
+        start = end
+    return groups
+
+
+def _require_manager(actor, cohort: Cohort) -> None:
+    if not policy.can_manage_teams(actor, cohort):
+        raise PermissionDenied(_("Only the cohort's facilitators manage its teams."))
+
+
+def _lock(cohort: Cohort) -> None:
+    """Two facilitators forming or editing teams at once take turns."""
+    db.session.execute(sa.select(Cohort.id).where(Cohort.id == cohort.id).with_for_update())
+
+
+def _name(value) -> str:
+    return validation.text(value, "name", min_length=1, max_length=NAME_LENGTH)
+
+
+def get_team(cohort: Cohort, team_id: int) -> Team:
+    team = db.session.get(Team, team_id)
+    if team is None or team.cohort_id != cohort.id:
+        raise NotFound(_("No such team."))
+    return team
+
+
+def _taken(cohort: Cohort, name: str, but: int | None = None) -> bool:
+    query = sa.select(Team.id).where(Team.cohort_id == cohort.id, sa.func.lower(Team.name) == name.lower())
+    if but is not None:
+        query = query.where(Team.id != but)
+    return db.session.scalar(query) is not None
+
+
+def _name_taken() -> InvalidInput:
+    return InvalidInput(_("Another team of this cohort has this name."), field="name")
+
+
+def create_team(actor, cohort: Cohort, name: str) -> Team:
+    """An empty team; the same name twice (a double submit) makes one team."""
+    _require_manager(actor, cohort)
+    name = _name(name)
+    _lock(cohort)
+    if _taken(cohort, name):
+        raise _name_taken()
+    team = Team(cohort_id=cohort.id, name=name, created_at=clock.now())
+    try:
+        with db.session.begin_nested():
+            db.session.add(team)
+    except IntegrityError:
+        raise _name_taken() from None
+    audit.record(actor, "cohort.create_team", cohort, team_id=team.id, name=name)
+    return team
+
+
+def rename_team(actor, cohort: Cohort, team_id: int, name: str) -> Team:
+    _require_manager(actor, cohort)
+    team = get_team(cohort, team_id)
+    name = _name(name)
+    _lock(cohort)
+    if _taken(cohort, name, but=team.id):
+        raise _name_taken()
+    before, team.name = team.name, name
+    db.session.flush()
+    audit.record(actor, "cohort.rename_team", cohort, team_id=team.id, name=name, was=before)
+    return team
+
+
+def delete_team(actor, cohort: Cohort, team_id: int) -> None:
+    """The team goes; its learners stay in the cohort, in no team."""
+    _require_manager(actor, cohort)
+    team = get_team(cohort, team_id)
+    _lock(cohort)
+    db.session.execute(sa.delete(TeamMembership).where(TeamMembership.team_id == team.id))
+    db.session.delete(team)
+    db.session.flush()
+    audit.record(actor, "cohort.delete_team", cohort, team_id=team_id, name=team.name)
+
+
+def move_to_team(actor, cohort: Cohort, learner_id: int, team_id: int | None) -> TeamMembership | None:
+    """Put a seated learner of the cohort in one of its teams (out of any other), or in none (team_id None)."""
+    _require_manager(actor, cohort)
+    team = get_team(cohort, team_id) if team_id is not None else None
+    seated = db.session.scalar(sa.select(CohortMembership.id).where(
+        CohortMembership.cohort_id == cohort.id, CohortMembership.user_id == learner_id,
+        CohortMembership.status == MembershipStatus.MEMBER))
+    if seated is None:
+        raise InvalidInput(_("Only the cohort's seated learners are in its teams."), field="user_id")
+    _lock(cohort)
+    current = db.session.scalar(sa.select(TeamMembership).where(
+        TeamMembership.cohort_id == cohort.id, TeamMembership.user_id == learner_id))
+    was = current.team_id if current is not None else None
+    if team is None:
+        if current is not None:
+            db.session.delete(current)
+    elif current is None:
+        current = TeamMembership(team_id=team.id, cohort_id=cohort.id, user_id=learner_id, added_at=clock.now())
+        db.session.add(current)
+    else:
+        current.team_id, current.added_at = team.id, clock.now()
+    db.session.flush()
+    audit.record(actor, "cohort.move_to_team", cohort, user_id=learner_id, team_id=team_id, was=was)
+    return current if team is not None else None
+
+
+def form_teams(actor, cohort: Cohort, size: int, *, replace: bool = False) -> list[Team]:
+    """Teams of at most `size` of every seated learner, balanced by time zone ("Team 1", "Team 2", ...). Teams
+    the cohort has already are replaced only when `replace` says the facilitator confirmed it."""
+    _require_manager(actor, cohort)
+    size = validation.whole_number(size, "size", minimum=MIN_SIZE, maximum=MAX_SIZE)
+    _lock(cohort)
+    existing = db.session.scalar(sa.select(sa.func.count()).where(Team.cohort_id == cohort.id)) or 0
+    if existing and not replace:
+        raise Conflict(_("The cohort has teams already: confirm that they are to be replaced."), field="replace")
+    now = clock.now()
+    rows = queries.seated_time_zones(cohort.id)
+    if not rows:
+        raise InvalidInput(_("The cohort has no learners to form teams of yet."), field="size")
+    people = [Placed(user_id, utc_offset_minutes(zone or "", now, cohort.time_zone)) for user_id, zone in rows]
+    db.session.execute(sa.delete(TeamMembership).where(TeamMembership.cohort_id == cohort.id))
+    db.session.execute(sa.delete(Team).where(Team.cohort_id == cohort.id))
+    teams = []
+    for number, group in enumerate(balanced_groups(people, size), start=1):
+        team = Team(cohort_id=cohort.id, name=_("Team %(number)d", number=number), created_at=now)
+        db.session.add(team)
+        db.session.flush()
+        db.session.add_all(TeamMembership(team_id=team.id, cohort_id=cohort.id, user_id=p.user_id, added_at=now)
+                           for p in group)
+        teams.append(team)
+    db.session.flush()
+    audit.record(actor, "cohort.form_teams", cohort, size=size, teams=len(teams), learners=len(people),
+                 replaced=existing)
+    return teams
+
