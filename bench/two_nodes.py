@@ -4,9 +4,8 @@ Redis, on one PostgreSQL, as a deployment that outgrows one machine runs them (R
 The learner logs in through node A and the same session cookie is sent to both nodes, so the run also shows that
 a session made on one node is valid on the other. Each round measures the unit page on node A alone at 16
 connections, then on both nodes at once with 8 connections each (one wrk per node, started together), so
-both runs offer the same load. On one machine the two nodes share its cores: the figure to read is that two
-nodes serve as much as one (nothing is serialised between them), not that they serve twice as much; on two
-machines each node would have its own cores."""
+both runs offer the same load. On one machine the two nodes share its cores, so the run shows that two nodes
+work on one database, Redis and session together; it cannot show what a second machine would add."""
 from __future__ import annotations
 
 import secrets
@@ -85,6 +84,7 @@ def section(result: TwoNodeResult) -> str:
         f"| one node `{result.url_path}` | {result.one_rps():,.0f} | {result.one_p99():.1f} |",
         f"| two nodes, same page | {result.two_rps():,.0f} | {result.two_p99():.1f} |",
         "",
-        f"Two nodes serve {ratio:.2f}× what one serves on this machine, whose cores both nodes share: nothing "
-        "between the nodes serialises their work. On two machines each node has its own cores.",
+        f"Two nodes serve {ratio:.2f}× what one serves here. Both nodes, their four workers and both wrk processes "
+        "share this machine's cores, so the figure shows that a session, its checks and the database serve both "
+        "nodes at once, not what a second machine would add.",
     ])
