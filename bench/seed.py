@@ -154,6 +154,16 @@ def seed(kind: str) -> dict[str, Any]:
             mine = [t for t in threads if t["category_id"] == category_id]
             db.session.execute(sa.update(Category).where(Category.id == category_id).values(
                 thread_count=len(mine), post_count=len(mine) * POSTS_PER_THREAD))
+        social = _unit_social_rows(rng, now, space_id, len(threads) + 1, bench_course, bench_unit, bench_unit_title,
+                                   user_ids)
+        _bulk_insert(db, Thread.__table__, [social["thread"]])
+        _bulk_insert(db, Post.__table__, social["posts"])
+        from moocplatform.notes.models import Note
+        from moocplatform.notifications.models import Notification
+        _bulk_insert(db, Note.__table__, [social["note"]])
+        _bulk_insert(db, Notification.__table__, social["notifications"])
+        db.session.execute(sa.update(User).where(User.id == user_ids[BENCH_EMAIL]).values(
+            unread_notifications=len(social["notifications"])))  # the bell's count, kept on the row
         dialect.continue_sequences(db.session.connection(), [Thread.__table__])
         db.session.commit()
         if len(progress) < MIN_PROGRESS_ROWS:
@@ -181,6 +191,8 @@ def seed(kind: str) -> dict[str, Any]:
         "bench_unit": bench_unit,
         "bench_unit_title": bench_unit_title,
         "posts": len(posts),
+        "unit_comments": len(social["posts"]),
+        "unread_notifications": len(social["notifications"]),
         "bench_thread": threads[0]["id"],
         "bench_thread_title": threads[0]["title"],
         "bench_category": categories[0],
@@ -278,6 +290,38 @@ def _discussion_rows(rng, now, space_id: int, categories: list[int], user_ids: l
         post["body_source"] += f" {RARE_WORD}."
         post["body_html"] = f"<p>{post['body_source']}</p>"
     return threads, posts
+
+
+UNIT_COMMENTS = 30  # the unit's panel shows the newest 20
+UNREAD_NOTIFICATIONS = 5
+
+
+def _unit_social_rows(rng, now, space_id: int, thread_id: int, course: dict[str, Any], unit_key: str,
+                      unit_title: str, user_ids: dict[str, int]) -> dict[str, Any]:
+    """The measured unit as learners see it with the social areas: comments under it, the learner's own note
+    on it and unread notifications in the bell."""
+    learner = user_ids[BENCH_EMAIL]
+    others = sorted(user_ids.values())[1:]
+    started = now - timedelta(days=20)
+    thread = {"id": thread_id, "space_id": space_id, "category_id": None, "unit_key": unit_key,
+              "title": unit_title, "author_id": None, "created_at": started,
+              "last_post_at": started + timedelta(hours=UNIT_COMMENTS), "post_count": UNIT_COMMENTS,
+              "pinned": False, "locked": False}
+    posts = []
+    for k in range(UNIT_COMMENTS):
+        text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(15, 60))).capitalize() + "."
+        posts.append({"thread_id": thread_id, "space_id": space_id, "parent_id": None,
+                      "author_id": learner if k % 10 == 3 else rng.choice(others), "body_source": text,
+                      "body_html": f"<p>{text}</p>", "created_at": started + timedelta(hours=k)})
+    note_text = "Spacing: review on day 1, 3 and 7. Interleave topics in one session."
+    note = {"user_id": learner, "course_id": course["id"], "unit_key": unit_key, "unit_title": unit_title,
+            "body": note_text, "body_html": f"<p>{note_text}</p>", "version": 1, "created_at": started,
+            "updated_at": started}
+    notifications = [{"user_id": learner, "kind": "discussion.reply", "created_at": now - timedelta(hours=n),
+                      "read_at": None, "params": {"name": f"Learner {n + 1}", "thread": unit_title},
+                      "link": f"/discussion/threads/{thread_id}", "digest_pending": False}
+                     for n in range(UNREAD_NOTIFICATIONS)]
+    return {"thread": thread, "posts": posts, "note": note, "notifications": notifications}
 
 
 def _bulk_insert(db, table: sa.Table, rows: list[dict[str, Any]]) -> None:

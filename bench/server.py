@@ -33,8 +33,11 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    def __init__(self, name: str, app: str, env: dict[str, str], ready_path: str):
+    def __init__(self, name: str, app: str, env: dict[str, str], ready_path: str, cwd: Path = ROOT,
+                 workers: int = WORKERS):
         self.name = name
+        self.workers = workers
+        self.cwd = cwd
         self.app = app
         self.env = env
         self.ready_path = ready_path
@@ -44,7 +47,7 @@ class Gunicorn:
         self.process: subprocess.Popen | None = None
 
     def argv(self) -> list[str]:
-        return [str(GUNICORN), "--workers", str(WORKERS), "--worker-class", "sync",
+        return [str(GUNICORN), "--workers", str(self.workers), "--worker-class", "sync",
                 "--bind", f"127.0.0.1:{self.port}", self.app]
 
     def command_line(self) -> str:
@@ -59,7 +62,7 @@ class Gunicorn:
         env.update(self.env)
         OUT.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "w")
-        self.process = subprocess.Popen(self.argv(), cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
+        self.process = subprocess.Popen(self.argv(), cwd=self.cwd, env=env, stdin=subprocess.DEVNULL, stdout=log,
                                         stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         self._wait_ready()

@@ -55,22 +55,24 @@ def version() -> str:
     return first.removeprefix("wrk ").strip()
 
 
-def command(url: str, duration: float, headers: dict[str, str], connections: int = CONNECTIONS) -> list[str]:
+def command(url: str, duration: float, headers: dict[str, str], connections: int = CONNECTIONS,
+            script: str | None = None) -> list[str]:
     argv = ["wrk", f"-c{connections}", f"-t{THREADS}", f"-d{max(1, round(duration))}s",
-            "--latency", "--timeout", TIMEOUT]
+            "--latency", "--timeout", TIMEOUT, *(["--script", script] if script else [])]
     for name, value in headers.items():
         argv += ["-H", f"{name}: {value}"]
     return [*argv, url]
 
 
-def run(url: str, duration: float, headers: dict[str, str], connections: int = CONNECTIONS) -> WrkResult:
-    return run_together([url], duration, headers, connections)[0]
+def run(url: str, duration: float, headers: dict[str, str], connections: int = CONNECTIONS,
+        script: str | None = None) -> WrkResult:
+    return run_together([url], duration, headers, connections, script)[0]
 
 
 def run_together(urls: list[str], duration: float, headers: dict[str, str],
-                 connections: int = CONNECTIONS) -> list[WrkResult]:
+                 connections: int = CONNECTIONS, script: str | None = None) -> list[WrkResult]:
     """One wrk per URL, all at the same time (the two-node run: one per node)."""
-    processes = [subprocess.Popen(command(url, duration, headers, connections), stdout=subprocess.PIPE,
+    processes = [subprocess.Popen(command(url, duration, headers, connections, script), stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True) for url in urls]
     results = []
     for process in processes:
