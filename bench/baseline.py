@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
 from . import seed as seeding
 from .server import BenchError
 
@@ -73,14 +71,8 @@ def seed(baseline: Baseline, kind: str) -> dict[str, Any]:
         raise BenchError(f"seeding the baseline {baseline.short} ({kind}) failed:\n{done.stdout}\n{done.stderr}")
     info = json.loads(baseline.info_path(kind).read_text())
     if kind == "postgres":
-        admin = sa.create_engine(seeding.PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as connection:
-                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
-                connection.exec_driver_sql(
-                    f'ALTER DATABASE "{seeding.PG_DATABASE}" RENAME TO "{PG_DATABASE}"')
-        finally:
-            admin.dispose()
+        seeding.pg_admin(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)',
+                         f'ALTER DATABASE "{seeding.PG_DATABASE}" RENAME TO "{PG_DATABASE}"')
         info["database_url"] = info["database_url"].replace(f"/{seeding.PG_DATABASE}", f"/{PG_DATABASE}")
         baseline.info_path(kind).write_text(json.dumps(info, indent=2) + "\n")
     return info

@@ -75,13 +75,20 @@ def reset_database(kind: str) -> None:
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
         return
+    try:
+        pg_admin(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)', f'CREATE DATABASE "{PG_DATABASE}"')
+    except sa.exc.OperationalError as error:
+        raise SystemExit(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {error}") from error
+
+
+def pg_admin(*statements: str) -> None:
+    """Statements on databases (drop, create, rename) through the server's `test` database, outside a
+    transaction."""
     admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
-            connection.exec_driver_sql(f'CREATE DATABASE "{PG_DATABASE}"')
-    except sa.exc.OperationalError as error:
-        raise SystemExit(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {error}") from error
+            for statement in statements:
+                connection.exec_driver_sql(statement)
     finally:
         admin.dispose()
 

@@ -62,14 +62,8 @@ def copy_database(kind: str) -> None:
             Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
         shutil.copyfile(seeding.SQLITE_PATH, SQLITE_PATH)
         return
-    admin = sa.create_engine(seeding.PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
-            connection.exec_driver_sql(
-                f'CREATE DATABASE "{PG_DATABASE}" TEMPLATE "{seeding.PG_DATABASE}"')
-    finally:
-        admin.dispose()
+    seeding.pg_admin(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)',
+                     f'CREATE DATABASE "{PG_DATABASE}" TEMPLATE "{seeding.PG_DATABASE}"')
 
 
 def write_pack(root: Path) -> Path:
