@@ -3,19 +3,10 @@ through the outbox to a real HTTP push service on 127.0.0.1, whose received body
 browser's keys (RFC 8291) to prove what the device would show; a push service's 410 deletes the subscription."""
 from __future__ import annotations
 
-import base64
-import json
-import os
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import http_ece
 import pytest
 import sqlalchemy as sa
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from moocplatform.accounts.models import UserSession
 from moocplatform.errors import InvalidInput, NotFound, PermissionDenied
@@ -28,48 +19,15 @@ from moocplatform.push.keys import generate_key_pair
 from moocplatform.push.models import PushSubscription
 from tests.conftest import log_in
 from tests.factories import make_user
+from tests.push_helpers import BrowserKeys, PushService, running_push_service
 
 KIND = "discussion.reply"
 
 
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-@dataclass
-class PushService:
-    """A push service on 127.0.0.1: it keeps every message posted to it and answers each endpoint's status."""
-
-    url: str
-    received: list[dict] = field(default_factory=list)
-    status_for: dict[str, int] = field(default_factory=dict)
-
-
 @pytest.fixture()
 def push_service() -> Iterator[PushService]:
-    service = PushService(url="")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            service.received.append({"path": self.path, "body": body,
-                                     "headers": {name.lower(): value for name, value in self.headers.items()}})
-            status = service.status_for.get(self.path, 201)
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    service.url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield service
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with running_push_service() as service:
+        yield service
 
 
 @pytest.fixture()
@@ -81,23 +39,6 @@ def push_keys(app, tmp_path) -> Iterator[str]:
                       PUSH_ALLOW_HTTP_ENDPOINTS=True)
     yield public
     app.config.update(saved)
-
-
-@dataclass
-class BrowserKeys:
-    """What a browser's push subscription holds: its ECDH key pair and authentication secret."""
-
-    private: ec.EllipticCurvePrivateKey = field(default_factory=lambda: ec.generate_private_key(ec.SECP256R1()))
-    auth: bytes = field(default_factory=lambda: os.urandom(16))
-
-    def subscription(self, endpoint: str) -> dict:
-        point = self.private.public_key().public_bytes(serialization.Encoding.X962,
-                                                       serialization.PublicFormat.UncompressedPoint)
-        return {"endpoint": endpoint, "keys": {"p256dh": b64url(point), "auth": b64url(self.auth)}}
-
-    def decrypt(self, body: bytes) -> dict:
-        return json.loads(http_ece.decrypt(body, private_key=self.private, auth_secret=self.auth,
-                                           version="aes128gcm"))
 
 
 def subscribe_browser(client, service: PushService, name: str) -> BrowserKeys:
