@@ -257,6 +257,19 @@ def can_manage_cohort(user: Any, cohort: Any) -> bool:
     return is_admin(user) or leads_cohort(user, cohort)
 
 
+def can_view_cohort(user: Any, cohort: Any, membership: Any) -> bool:
+    """A cohort's page, plan and live sessions: its learners (seated or waiting; `membership` is the viewer's
+    in this cohort, or None) and whoever manages it. To anyone else the cohort does not exist (404)."""
+    return can_manage_cohort(user, cohort) or (signed_in(user) and membership is not None)
+
+
+def can_join_cohort_calls(user: Any, cohort: Any, membership: Any) -> bool:
+    """A live session's video-call link: the cohort's seated learners and whoever manages it, not those
+    waiting for a seat."""
+    return can_manage_cohort(user, cohort) or (signed_in(user) and membership is not None
+                                               and membership.status == "member")
+
+
 def can_manage_teams(user: Any, cohort: Any) -> bool:
     """Make, rename, delete and form a cohort's teams, move its learners between them and export them (with
     the learners' e-mail addresses): its facilitators, and administrators."""

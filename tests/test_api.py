@@ -504,6 +504,18 @@ API_CASES = {
     "assignments_api.my_peer_reviews": ("GET", "/api/v1/me/peer-reviews", None, {role: OK for role in ROLES}),
     # Reminders: each person's own cohorts' (tests/test_people_api.py has what each one sees).
     "cohorts_api.my_reminders": ("GET", "/api/v1/me/reminders", None, {role: OK for role in ROLES}),
+    # Cohorts: my own; a cohort's plan and sessions to its learners and those who manage it (its facilitators and
+    # administrators, not the course team); {cohort_item} is an external item only its seated learners mark done
+    # (tests/test_cohorts_api.py has the rest).
+    "cohorts_api.my_cohorts": ("GET", "/api/v1/me/cohorts", None, {role: OK for role in ROLES}),
+    "cohorts_api.cohort_plan": ("GET", "/api/v1/cohorts/{cohort}/plan", None, {
+        "learner": 404, "enrolled": OK, "facilitator": OK, "course_team": 404, "admin": OK}),
+    "cohorts_api.cohort_sessions": ("GET", "/api/v1/cohorts/{cohort}/sessions", None, {
+        "learner": 404, "enrolled": OK, "facilitator": OK, "course_team": 404, "admin": OK}),
+    "cohorts_api.mark_item_done": ("POST", "/api/v1/cohorts/{cohort}/items/{cohort_item}/done", None, {
+        "learner": 404, "enrolled": OK, "facilitator": 403, "course_team": 404, "admin": 403}),
+    "cohorts_api.unmark_item_done": ("DELETE", "/api/v1/cohorts/{cohort}/items/{cohort_item}/done", None, {
+        "learner": 404, "enrolled": OK, "facilitator": 403, "course_team": 404, "admin": 403}),
     # People as their pages show them: a course's to its members, a cohort's to its members and those who
     # manage it (its facilitators and administrators, not the course team); {person} is the enrolled learner,
     # whose hidden profile only their courses' staff see.
@@ -522,6 +534,7 @@ def test_every_api_endpoint_has_a_bearer_permission_case(app):
 @pytest.fixture()
 def api_world():
     from moocplatform.catalog import queries as catalog_queries
+    from moocplatform.cohorts.plan import add_external_item
     from moocplatform.cohorts.services import join_cohort
     from moocplatform.discussion import queries as discussion_queries
     from moocplatform.discussion import services as discussion
@@ -548,9 +561,11 @@ def api_world():
         Notification.user_id == people["enrolled"].id)).one()
     cohort = make_cohort(course, people["facilitator"])
     join_cohort(people["enrolled"], cohort, course)
+    cohort_item = add_external_item(people["facilitator"], cohort, title="Read", url="https://example.org/read")
     return people, {"bookmark": bookmark.id, "entry": entry.id, "opportunity": make_opportunity().id,
                     "draft": make_opportunity(publish=False).id, "category": category.id, "thread": thread.id,
-                    "notification": notification.id, "cohort": cohort.id, "person": people["enrolled"].id}
+                    "notification": notification.id, "cohort": cohort.id, "person": people["enrolled"].id,
+                    "cohort_item": cohort_item.id}
 
 
 def filled(body, values):

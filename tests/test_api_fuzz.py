@@ -21,6 +21,7 @@ from schemathesis.config import SchemathesisConfig
 
 from moocplatform import create_app
 from moocplatform.api.openapi import API_PREFIX
+from moocplatform.cohorts.plan import add_external_item
 from moocplatform.cohorts.services import join_cohort
 from moocplatform.discussion import queries as discussion_queries
 from moocplatform.discussion import services as discussion
@@ -91,11 +92,14 @@ class World:
         discussion.reply(other, thread, "A reply that tells the learner")
         db.session.flush()
         notification = db.session.scalars(sa.select(Notification.id).where(Notification.user_id == self.user.id)).one()
-        cohort = make_cohort(course)
+        lead = make_user("facilitator", course=course)
+        cohort = make_cohort(course, lead)
         join_cohort(self.user, cohort, course)
+        item = add_external_item(lead, cohort, title="Read", url="https://example.org/read")
         self.path_values: dict[str, object] = {"slug": course.slug, "unit_key": "m1-u2", "key": "m1-u2",
                                                "thread_id": thread.id, "notification_id": notification,
-                                               "cohort_id": cohort.id, "user_id": other.id}
+                                               "cohort_id": cohort.id, "user_id": other.id,
+                                               "item_id": item.id}
         secret = issue_token(self.user, self.user, PERSONAL_ACCESS.name, scopes=tuple(PERSONAL_ACCESS.scopes)).secret
         self.headers = {"Authorization": f"Bearer {secret}"}
 

@@ -13,6 +13,7 @@ from .. import audit, clock, policy, validation
 from ..catalog.queries import get_course_by_id, live_version_of
 from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ..extensions import db
+from ..transaction import add_unless_present
 from . import queries
 from .models import Attendance, Cohort, CohortMembership, MembershipStatus, PlanItem, PlanItemDone, PlanItemKind
 from .services import membership_of
@@ -166,12 +167,12 @@ def mark_item_done(user, cohort: Cohort, item_id: int, *, done: bool = True) -> 
     item = _item_of(cohort, item_id)
     if item.kind != PlanItemKind.EXTERNAL:
         raise InvalidInput(_("Only external items are marked done by hand."))
-    existing = db.session.scalar(sa.select(PlanItemDone).where(PlanItemDone.item_id == item.id,
-                                                               PlanItemDone.user_id == user.id))
-    if done and existing is None:
-        db.session.add(PlanItemDone(item_id=item.id, user_id=user.id, done_at=clock.now()))
-    elif not done and existing is not None:
-        db.session.delete(existing)
+    if done:
+        # Marked twice (a double click, a client's retry, two at once): one record.
+        add_unless_present(PlanItemDone(item_id=item.id, user_id=user.id, done_at=clock.now()))
+    else:
+        db.session.execute(sa.delete(PlanItemDone).where(PlanItemDone.item_id == item.id,
+                                                         PlanItemDone.user_id == user.id))
     db.session.flush()
     return done
 

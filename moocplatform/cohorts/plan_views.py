@@ -31,10 +31,11 @@ def plan_page(cohort_id: int):
     cohort, course = _load(cohort_id, manage=False, programme_ok=True)
     manages = policy.can_manage_cohort(current_user, cohort)
     membership = services.membership_of(cohort, current_user.id)
-    if not manages and membership is None:
+    if not policy.can_view_cohort(current_user, cohort, membership):
         abort(404)
     return render_template(
         "cohorts/plan.html", cohort=cohort, course=course, manages=manages, membership=membership,
+        calls=policy.can_join_cohort_calls(current_user, cohort, membership),
         programme=programme_queries.programme_of(cohort) if course is None else None,
         items=queries.plan_items(cohort.id), done=queries.items_done_by(current_user.id, cohort.id),
         attended=queries.attendance_counts(cohort.id) if manages else {}, begun=queries.session_has_begun,

@@ -190,22 +190,16 @@ class CohortAgenda:
     next_due: PlanItem | None
 
 
-def learner_cohort_agenda(user_id: int, now: datetime) -> list[CohortAgenda]:
-    """The cohorts user_id is a seated member of and has not seen end, each with its next (or running) live
-    session and its next due item not marked done: two queries, whatever the number of cohorts."""
-    rows = db.session.execute(
-        sa.select(Cohort, sa.func.coalesce(Course.title, Programme.title), Course.slug)
-        .join(CohortMembership, CohortMembership.cohort_id == Cohort.id)
-        .outerjoin(Course, Course.id == Cohort.course_id).outerjoin(Programme, Programme.id == Cohort.programme_id)
-        .where(CohortMembership.user_id == user_id, CohortMembership.status == MembershipStatus.MEMBER,
-               Cohort.ends_on >= (now - timedelta(days=1)).date())
-        .order_by(Cohort.starts_on, Cohort.id)).all()
-    if not rows:
-        return []
+def next_items(user_id: int, cohort_ids: Collection[int], now: datetime
+               ) -> tuple[dict[int, PlanItem], dict[int, PlanItem]]:
+    """cohort id -> its next (or running) live session, and cohort id -> its next due item that user_id has not
+    marked done: one query for any number of cohorts."""
+    if not cohort_ids:
+        return {}, {}
     done = sa.exists().where(PlanItemDone.item_id == PlanItem.id, PlanItemDone.user_id == user_id)
     items = db.session.scalars(
         sa.select(PlanItem).where(
-            PlanItem.cohort_id.in_([cohort.id for cohort, _title, _slug in rows]),
+            PlanItem.cohort_id.in_(list(cohort_ids)),
             sa.or_(sa.and_(PlanItem.kind == PlanItemKind.LIVE_SESSION, PlanItem.starts_at >= now - timedelta(days=1)),
                    sa.and_(PlanItem.due_at >= now, ~done)))
         .order_by(PlanItem.position, PlanItem.id)).all()
@@ -221,6 +215,22 @@ def learner_cohort_agenda(user_id: int, now: datetime) -> list[CohortAgenda]:
             best = due.get(item.cohort_id)
             if best is None or _aware(item.due_at) < _aware(best.due_at):
                 due[item.cohort_id] = item
+    return sessions, due
+
+
+def learner_cohort_agenda(user_id: int, now: datetime) -> list[CohortAgenda]:
+    """The cohorts user_id is a seated member of and has not seen end, each with its next (or running) live
+    session and its next due item not marked done: two queries, whatever the number of cohorts."""
+    rows = db.session.execute(
+        sa.select(Cohort, sa.func.coalesce(Course.title, Programme.title), Course.slug)
+        .join(CohortMembership, CohortMembership.cohort_id == Cohort.id)
+        .outerjoin(Course, Course.id == Cohort.course_id).outerjoin(Programme, Programme.id == Cohort.programme_id)
+        .where(CohortMembership.user_id == user_id, CohortMembership.status == MembershipStatus.MEMBER,
+               Cohort.ends_on >= (now - timedelta(days=1)).date())
+        .order_by(Cohort.starts_on, Cohort.id)).all()
+    if not rows:
+        return []
+    sessions, due = next_items(user_id, [cohort.id for cohort, _title, _slug in rows], now)
     return [CohortAgenda(cohort, title, slug, sessions.get(cohort.id), due.get(cohort.id))
             for cohort, title, slug in rows]
 
@@ -231,16 +241,18 @@ class Reminder:
 
     item: PlanItem
     cohort: Cohort
-    course_slug: str
+    course_slug: str | None  # None for a programme's cohort
+    programme_slug: str | None  # None for a course's cohort
     at: datetime  # when the session starts, or the item is due (UTC)
 
 
 def learner_reminders(user_id: int, now: datetime, until: datetime, *, limit: int) -> list[Reminder]:
-    """What comes up between now and until in the cohorts user_id is seated in, soonest first: live sessions
-    (one still running counts), and items due that the learner has not marked done. Two queries."""
-    cohorts = {cohort.id: (cohort, slug) for cohort, slug in db.session.execute(
-        sa.select(Cohort, Course.slug).join(CohortMembership, CohortMembership.cohort_id == Cohort.id)
-        .join(Course, Course.id == Cohort.course_id)
+    """What comes up between now and until in the cohorts user_id is seated in (a course's or a programme's),
+    soonest first: live sessions (one still running counts), and items due that the learner has not marked
+    done. Two queries."""
+    cohorts = {cohort.id: (cohort, course, programme) for cohort, course, programme in db.session.execute(
+        sa.select(Cohort, Course.slug, Programme.slug).join(CohortMembership, CohortMembership.cohort_id == Cohort.id)
+        .outerjoin(Course, Course.id == Cohort.course_id).outerjoin(Programme, Programme.id == Cohort.programme_id)
         .where(CohortMembership.user_id == user_id, CohortMembership.status == MembershipStatus.MEMBER)).tuples()}
     if not cohorts:
         return []
@@ -254,15 +266,68 @@ def learner_reminders(user_id: int, now: datetime, until: datetime, *, limit: in
                        ~done)))).all()
     found = []
     for item in items:
-        cohort, slug = cohorts[item.cohort_id]
+        cohort, course, programme = cohorts[item.cohort_id]
         if item.kind == PlanItemKind.LIVE_SESSION:
             starts = _aware(item.starts_at)
             if starts + timedelta(minutes=item.minutes or SESSION_MINUTES_IF_UNSET) > now:
-                found.append(Reminder(item, cohort, slug, starts))
+                found.append(Reminder(item, cohort, course, programme, starts))
         else:
-            found.append(Reminder(item, cohort, slug, _aware(item.due_at)))
+            found.append(Reminder(item, cohort, course, programme, _aware(item.due_at)))
     found.sort(key=lambda r: (r.at, r.item.id))
     return found[:limit]
+
+
+@dataclass(frozen=True)
+class MyCohort:
+    """A cohort of mine in the JSON API: one I am in as a learner, or one I lead (or both)."""
+
+    cohort: Cohort
+    course_slug: str | None  # None for a programme's cohort
+    programme_slug: str | None  # None for a course's cohort
+    membership: MembershipStatus | None  # as a learner: seated or waiting; None when I only lead it
+    leads: bool
+    team: tuple[int, str] | None  # (id, name) of my team in it
+    next_session: PlanItem | None
+    next_due: PlanItem | None
+
+
+def my_cohorts_page(user_id: int, led_ids: Collection[int], now: datetime, *, after_id: int, limit: int
+                    ) -> tuple[list[MyCohort], int | None]:
+    """The cohorts user_id is in (seated or waiting) or leads, by id after after_id, each with the user's team,
+    its next live session and its next due item not marked done; and the last id when more follow. Two queries
+    whatever the page holds (one when it is empty)."""
+    led = set(led_ids)
+    rows = db.session.execute(
+        sa.select(Cohort, Course.slug, Programme.slug, CohortMembership.status, Team.id, Team.name)
+        .outerjoin(Course, Course.id == Cohort.course_id).outerjoin(Programme, Programme.id == Cohort.programme_id)
+        .outerjoin(CohortMembership, sa.and_(CohortMembership.cohort_id == Cohort.id,
+                                             CohortMembership.user_id == user_id))
+        .outerjoin(TeamMembership, sa.and_(TeamMembership.cohort_id == Cohort.id, TeamMembership.user_id == user_id))
+        .outerjoin(Team, Team.id == TeamMembership.team_id)
+        .where(Cohort.id > after_id, sa.or_(CohortMembership.id.is_not(None), Cohort.id.in_(led)))
+        .order_by(Cohort.id).limit(limit + 1)).tuples().all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    sessions, due = next_items(user_id, [row[0].id for row in rows], now)
+    page = [MyCohort(cohort, course, programme, MembershipStatus(status) if status is not None else None,
+                     cohort.id in led, (team_id, team_name) if team_id is not None else None,
+                     sessions.get(cohort.id), due.get(cohort.id))
+            for cohort, course, programme, status, team_id, team_name in rows]
+    return page, (page[-1].cohort.id if more and page else None)
+
+
+def cohort_slugs(cohort: Cohort) -> tuple[str | None, str | None]:
+    """(course slug, programme slug) of the cohort: one of them is None."""
+    if cohort.course_id is not None:
+        return db.session.scalar(sa.select(Course.slug).where(Course.id == cohort.course_id)), None
+    return None, db.session.scalar(sa.select(Programme.slug).where(Programme.id == cohort.programme_id))
+
+
+def attended_by(user_id: int, cohort_id: int) -> set[int]:
+    """The cohort's live sessions the learner was recorded present at: one query."""
+    return set(db.session.scalars(
+        sa.select(Attendance.item_id).join(PlanItem, PlanItem.id == Attendance.item_id)
+        .where(Attendance.user_id == user_id, PlanItem.cohort_id == cohort_id)))
 
 
 def _aware(moment: datetime | None) -> datetime:

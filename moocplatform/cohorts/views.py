@@ -82,7 +82,7 @@ def cohort_page(cohort_id: int):
     cohort, course = _load(cohort_id, manage=False, programme_ok=True)
     manages = policy.can_manage_cohort(current_user, cohort)
     membership = services.membership_of(cohort, current_user.id)
-    if not manages and membership is None:
+    if not policy.can_view_cohort(current_user, cohort, membership):
         abort(404)  # a cohort is no one else's business, not even its existence
     if course is None:
         return render_template("cohorts/programme_cohort.html", cohort=cohort, manages=manages,

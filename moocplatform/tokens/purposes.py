@@ -61,6 +61,8 @@ PERSONAL_ACCESS = register_purpose(Purpose(
             "write:discussion": _l("Post in the discussions of your courses in your name"),
             "read:notifications": _l("Read your notifications"),
             "read:reminders": _l("Read the coming live sessions and due dates of your cohorts"),
+            "read:cohorts": _l("Read your cohorts, their plans and live sessions"),
+            "write:cohorts": _l("Mark your cohorts' external plan items done"),
             "read:people": _l("See the people of your courses and cohorts who share their profile"),
             "write:notifications": _l("Mark your notifications read")},
     default_lifetime=timedelta(days=90), max_lifetime=timedelta(days=366),
