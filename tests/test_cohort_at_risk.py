@@ -164,3 +164,20 @@ def test_the_quiet_reminder_follows_the_dashboards_rule(world):
             for row in rows:
                 quiet = is_quiet(cohort, row, now)
                 assert quiet == (f"No activity for {cohort.risk_inactive_days} days" in row.reasons)
+
+
+def test_pages_of_the_learners_at_risk_in_name_order_and_a_page_past_the_last_shows_the_last(world):
+    course, cohort, _joined, _ids = world
+    cohort.capacity = None
+    for n in range(55):
+        join(course, cohort, f"Learner {n:02d}")
+    now = clock.now() + timedelta(days=9)
+    in_order = [row.user_id for _modules, rows in matrix_rows(cohort, course.live_version_id, now) for row in rows
+                if row.at_risk]
+    assert len(in_order) > 50
+    first, second, past = (cohort_dashboard(cohort, course.live_version_id, now, page, at_risk_only=True)
+                           for page in (1, 2, 7))
+    assert [r.user_id for r in first.rows] + [r.user_id for r in second.rows] == in_order
+    assert (first.total, first.page, first.pages, second.page) == (len(in_order), 1, 2, 2)
+    assert (past.page, [r.user_id for r in past.rows]) == (2, [r.user_id for r in second.rows])
+    assert cohort_dashboard(cohort, course.live_version_id, now, 0, at_risk_only=True).page == 1
