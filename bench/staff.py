@@ -1,6 +1,7 @@
 """The staff-page benchmark: a facilitator's dashboard of a cohort of 500 learners on a 60-unit course.
 
     python -m bench.staff [--db sqlite|postgres] [--duration 15] [--rounds 3] [--warmup 3] [--no-results]
+    python -m bench.staff --profile [--reuse] [-n 50] [--rounds 5]   # CPU ms/request in-process, no wrk
 
 1. Copy the database `bench.run` seeded (run it, or `python -m bench.seed --db KIND`, first) and add to the copy:
    a 60-unit course (six modules of ten units, written as a pack and imported through the import service), a
@@ -10,18 +11,25 @@
    connections, the cohort's dashboard (50 learners a page with module aggregates) and its at-risk filter.
 3. Append (or replace) the "Staff pages" section of bench/RESULTS.md for that database.
 
+`--profile` requests both pages in-process instead (the Flask test client, logged in through the form), in
+alternating bursts of `-n` requests, and prints the median CPU and wall milliseconds per request; on SQLite the
+CPU time includes the database's. `--reuse` skips step 1 and measures the copy the last run prepared.
+
 The bar (the speed issue's): staff pages p99 < 300 ms at 4 connections.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import random
+import re
 import secrets
 import shutil
 import statistics
 import sys
 import tempfile
 import textwrap
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -153,8 +161,57 @@ def prepare(kind: str) -> dict[str, Any]:
         engine = db.engine
         seeding._analyze(engine)
         engine.dispose()
-    return {"kind": kind, "cohort_id": cohort_id, "units": len(keys), "learners": len(learner_ids),
-            "progress_rows": len(progress), "base": seeding.describe(info)}
+    prepared = {"kind": kind, "cohort_id": cohort_id, "units": len(keys), "learners": len(learner_ids),
+                "progress_rows": len(progress), "base": seeding.describe(info)}
+    prepared_file(kind).write_text(json.dumps(prepared))
+    return prepared
+
+
+def prepared_file(kind: str) -> Path:
+    return seeding.OUT / f"staff-{kind}.json"
+
+
+def reuse(kind: str) -> dict[str, Any]:
+    if not prepared_file(kind).exists():
+        raise BenchError(f"{prepared_file(kind)} is missing: run python -m bench.staff --profile once without --reuse.")
+    return json.loads(prepared_file(kind).read_text())
+
+
+def profile(prepared: dict[str, Any], args) -> None:
+    """CPU and wall ms per request of both pages in-process, in alternating bursts (medians)."""
+    from moocplatform import create_app
+
+    from .client import USER_AGENT
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url(prepared["kind"]), "SECRET_KEY": "bench-staff-only"})
+    client = app.test_client()
+    client.environ_base["HTTP_USER_AGENT"] = USER_AGENT
+    form = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
+    response = client.post("/login", data={"email": FACILITATOR_EMAIL, "password": seeding.BENCH_PASSWORD,
+                                           "csrf_token": token})
+    if response.status_code != 302:
+        raise BenchError(f"log-in answered {response.status_code}")
+    path = f"/cohorts/{prepared['cohort_id']}/dashboard"
+    pages = {"dashboard": path, "at-risk": path + "?show=at-risk"}
+    for name, url in pages.items():
+        for _ in range(10):  # warm: templates compiled, statements cached
+            response = client.get(url)
+            if response.status_code != 200 or b"Bench cohort" not in response.data:
+                raise BenchError(f"{name}: {url} answered {response.status_code}")
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in pages}
+    for number in range(1, args.rounds + 1):
+        for name, url in pages.items():
+            wall, cpu = time.perf_counter(), time.process_time()
+            for _ in range(args.n):
+                client.get(url)
+            samples[name].append(((time.process_time() - cpu) / args.n * 1000,
+                                  (time.perf_counter() - wall) / args.n * 1000))
+            print(f"  round {number}/{args.rounds}  {name:<10} {samples[name][-1][0]:7.2f} ms CPU/req", flush=True)
+    for name, url in pages.items():
+        print(f"{name:<10} {url}: {statistics.median(c for c, _w in samples[name]):.2f} ms CPU, "
+              f"{statistics.median(w for _c, w in samples[name]):.2f} ms wall per request in-process "
+              f"(medians of {args.rounds} x {args.n})")
 
 
 def measure(prepared: dict[str, Any], args) -> list[tuple[str, list[wrk.WrkResult]]]:
@@ -234,7 +291,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--wait-quiet", type=float, default=60, metavar="SECONDS")
     parser.add_argument("--no-results", action="store_true", help="print the section instead of writing it")
+    parser.add_argument("--profile", action="store_true", help="measure in-process CPU per request, without wrk")
+    parser.add_argument("--reuse", action="store_true", help="with --profile: the database the last run prepared")
+    parser.add_argument("-n", type=int, default=50, help="with --profile: requests per burst")
     args = parser.parse_args(argv)
+    if args.profile:
+        try:
+            prepared = reuse(args.db) if args.reuse else prepare(args.db)
+            profile(prepared, args)
+        except BenchError as error:
+            print(f"\nBENCHMARK FAILED: {error}", file=sys.stderr)
+            return 1
+        return 0
     try:
         wrk.version()
         print(f"{LABELS[args.db]}: preparing the staff database", flush=True)

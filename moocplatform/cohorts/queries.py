@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import aliased, lazyload
 
 from .. import clock
 from ..accounts.models import RoleGrant, ScopeType, User, UserStatus
@@ -537,16 +537,36 @@ def _fill(cohort: Cohort, version_id: int, modules: list[ModuleColumn], rows: li
             by_id[user_id].sessions_attended += 1
     for row in rows:
         row.sessions_held = len(held)
-        row.modules_behind = sum(1 for m in modules if m.due_at is not None and m.due_at < now
-                                 and row.completed.get(m.key, 0) < m.units)
+        row.modules_behind = sum(1 for m in overdue_modules(modules, now) if row.completed.get(m.key, 0) < m.units)
         row.reasons = risk_reasons(cohort, row, now)
+
+
+# Who is at risk, one rule in two forms: risk_reasons explains a filled row, and at_risk_clause (its twin in SQL)
+# picks the cohort's learners at risk without filling every row. tests/test_cohort_at_risk.py holds them equal.
+
+def quiet_since(row: LearnerRow) -> datetime:
+    """When the learner's quiet spell began: their last activity in the course, or joining if later (joining is
+    no activity in the course, but it starts the count)."""
+    return max(row.last_activity or row.joined_at, row.joined_at)
+
+
+def quiet_cutoff(cohort: Cohort, now: datetime) -> datetime:
+    """A learner quiet since this moment or earlier has been quiet for the cohort's number of days."""
+    return now - timedelta(days=cohort.risk_inactive_days)
+
+
+def is_quiet(cohort: Cohort, row: LearnerRow, now: datetime) -> bool:
+    return quiet_since(row) <= quiet_cutoff(cohort, now)
+
+
+def overdue_modules(modules: list[ModuleColumn], now: datetime) -> list[ModuleColumn]:
+    """The modules a learner not done with by now is behind on: due before now, with units."""
+    return [m for m in modules if m.due_at is not None and m.due_at < now and m.units > 0]
 
 
 def risk_reasons(cohort: Cohort, row: LearnerRow, now: datetime) -> list[str]:
     reasons = []
-    quiet_since = now - timedelta(days=cohort.risk_inactive_days)
-    # Quiet since joining counts too; joining is no activity in the course, but it starts the count.
-    if max(row.last_activity or row.joined_at, row.joined_at) <= quiet_since:
+    if is_quiet(cohort, row, now):
         reasons.append(ngettext("No activity for %(num)d day", "No activity for %(num)d days",
                                 cohort.risk_inactive_days))
     if row.modules_behind > cohort.risk_modules_behind:
@@ -558,6 +578,49 @@ def risk_reasons(cohort: Cohort, row: LearnerRow, now: datetime) -> list[str]:
     return reasons
 
 
+_Seat = aliased(CohortMembership)  # the cohort's seats inside a clause about one CohortMembership row
+
+
+def at_risk_clause(cohort: Cohort, version_id: int, modules: list[ModuleColumn],
+                   now: datetime) -> sa.ColumnElement[bool]:
+    """Whether the CohortMembership row's learner has a reason in risk_reasons, in SQL: the activity _fill
+    reads, the modules overdue that they have not completed, and their failed attempts per quiz."""
+    cutoff = quiet_cutoff(cohort, now)
+    learner = CohortMembership.user_id
+    active = sa.exists().where(
+        Enrollment.user_id == learner, Enrollment.course_id == cohort.course_id,
+        sa.or_(Enrollment.last_visited_at > cutoff,
+               sa.exists().where(UnitProgress.user_id == Enrollment.user_id,
+                                 UnitProgress.course_id == cohort.course_id,
+                                 sa.func.coalesce(UnitProgress.completed_at, UnitProgress.first_viewed_at) > cutoff),
+               sa.exists().where(QuizAttempt.user_id == Enrollment.user_id, QuizAttempt.course_id == cohort.course_id,
+                                 sa.func.coalesce(QuizAttempt.submitted_at, QuizAttempt.started_at) > cutoff)))
+    quiet = sa.and_(CohortMembership.joined_at <= cutoff, ~active)
+    seated = sa.select(_Seat.user_id).where(_Seat.cohort_id == cohort.id).correlate(None)
+    overdue = {m.key: m.units for m in overdue_modules(modules, now)}
+    # Behind by more than the threshold: fewer than (overdue - threshold) of the overdue modules completed.
+    enough = len(overdue) - cohort.risk_modules_behind
+    behind: sa.ColumnElement[bool] = sa.false()
+    if enough > 0:
+        finished = (sa.select(UnitProgress.user_id.label("user_id"))
+                    .join(Unit, sa.and_(Unit.version_id == version_id, Unit.key == UnitProgress.unit_key))
+                    .join(Module, Module.id == Unit.module_id)
+                    .where(UnitProgress.course_id == cohort.course_id, UnitProgress.user_id.in_(seated),
+                           UnitProgress.completed_at.is_not(None), Module.key.in_(list(overdue)))
+                    .group_by(UnitProgress.user_id, Module.key)
+                    .having(sa.func.count(UnitProgress.id) >= sa.case(overdue, value=Module.key))
+                    .subquery())
+        on_track = (sa.select(finished.c.user_id).group_by(finished.c.user_id)
+                    .having(sa.func.count() >= enough))
+        behind = learner.not_in(on_track)
+    failing = (sa.select(QuizAttempt.user_id)
+               .where(QuizAttempt.course_id == cohort.course_id, QuizAttempt.user_id.in_(seated),
+                      QuizAttempt.passed.is_(False))
+               .group_by(QuizAttempt.user_id, QuizAttempt.quiz_key)
+               .having(sa.func.count(QuizAttempt.id) >= cohort.risk_failed_attempts))
+    return sa.or_(quiet, behind, learner.in_(failing))
+
+
 def _members(cohort: Cohort):
     return (sa.select(CohortMembership.user_id, User.display_name, CohortMembership.joined_at)
             .join(User, User.id == CohortMembership.user_id)
@@ -567,25 +630,39 @@ def _members(cohort: Cohort):
 
 def cohort_dashboard(cohort: Cohort, version_id: int, now: datetime, page: int = 1, *,
                      at_risk_only: bool = False) -> Dashboard:
-    """One page of the matrix: six queries whatever the page's size. at_risk_only keeps the learners at risk
-    (the link facilitators are sent when learners go quiet): whether one is at risk is only known once their
-    row is filled, so the whole cohort is read in chunks of 500 (five queries each) and then paged."""
-    if at_risk_only:
-        risky: list[LearnerRow] = []
-        modules = module_columns(cohort, version_id)
-        for _modules, rows in matrix_rows(cohort, version_id, now):
-            risky.extend(row for row in rows if row.at_risk)
-        pages = max(1, -(-len(risky) // PAGE_SIZE))
-        page = min(max(page, 1), pages)
-        return Dashboard(cohort, modules, risky[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], len(risky), page, pages)
+    """One page of the matrix: seven queries whatever the page's size. at_risk_only keeps the learners at risk
+    (the link facilitators are sent when learners go quiet): at_risk_clause picks them and one query counts and
+    pages them, so only the page's learners are filled and explained, in six queries."""
     modules = module_columns(cohort, version_id)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(_members(cohort).subquery())) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(page, 1), pages)
-    rows = [LearnerRow(user_id, name, joined) for user_id, name, joined in
-            db.session.execute(_members(cohort).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))]
+    if at_risk_only:
+        rows, total, page = _at_risk_page(cohort, version_id, modules, now, page)
+    else:
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(_members(cohort).subquery())) or 0
+        page = min(max(page, 1), max(1, -(-total // PAGE_SIZE)))
+        rows = [LearnerRow(user_id, name, joined) for user_id, name, joined in
+                db.session.execute(_members(cohort).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))]
     _fill(cohort, version_id, modules, rows, now)
-    return Dashboard(cohort, modules, rows, total, page, pages)
+    return Dashboard(cohort, modules, rows, total, page, max(1, -(-total // PAGE_SIZE)))
+
+
+def _at_risk_page(cohort: Cohort, version_id: int, modules: list[ModuleColumn], now: datetime,
+                  page: int) -> tuple[list[LearnerRow], int, int]:
+    """The page's learners at risk, their number and the page shown (the last one for a page past it), in one
+    query that evaluates the rule once."""
+    ranked = (_members(cohort).where(at_risk_clause(cohort, version_id, modules, now)).order_by(None)
+              .add_columns(sa.func.row_number().over(order_by=(User.display_name, User.id)).label("n"),
+                           sa.func.count().over().label("total"))
+              .subquery())
+    wanted = (max(page, 1) - 1) * PAGE_SIZE
+    last = (ranked.c.total - 1) // PAGE_SIZE * PAGE_SIZE
+    first = sa.case((last < wanted, last), else_=wanted)
+    found = db.session.execute(
+        sa.select(ranked.c.user_id, ranked.c.display_name, ranked.c.joined_at, ranked.c.n, ranked.c.total)
+        .where(ranked.c.n > first, ranked.c.n <= first + PAGE_SIZE).order_by(ranked.c.n)).all()
+    if not found:
+        return [], 0, 1
+    rows = [LearnerRow(user_id, name, joined) for user_id, name, joined, _n, _total in found]
+    return rows, found[0].total, (found[0].n - 1) // PAGE_SIZE + 1
 
 
 def matrix_rows(cohort: Cohort, version_id: int, now: datetime, chunk: int = 500

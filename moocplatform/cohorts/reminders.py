@@ -4,7 +4,7 @@ through the platform's one notification system (each kind can be switched off on
 - a live session the day before (when it is planned that far ahead) and an hour before;
 - a week or an item of the plan due within a day, to those who have not finished it (a week: every unit of its
   module completed; an item: marked done);
-- a quiet spell: no activity for the cohort's own at-risk number of days, once per spell.
+- a quiet spell: no activity for the cohort's own at-risk number of days (the dashboard's rule), once per spell.
 
 The cohort's facilitators hear of the same quiet spells: one notification per cohort and run naming the
 learners who went quiet since the last, linked to the dashboard filtered to those at risk. Each learner's
@@ -77,7 +77,6 @@ def _remind_cohort(cohort: Cohort, slug: str, course_title: str, version_id: int
         sa.select(PlanItemDone.user_id, PlanItemDone.item_id).where(PlanItemDone.item_id.in_([i.id for i in items])))
         .tuples()) if items else set()
     plan = public_url("cohorts.plan_page", cohort_id=cohort.id)
-    quiet_after = timedelta(days=cohort.risk_inactive_days)
     users: dict[int, Any] = {}
     newly_quiet: list[tuple[Any, str]] = []  # (dashboard row, its spell's key) not yet reported to facilitators
     for modules, rows in queries.matrix_rows(cohort, version_id, now):
@@ -109,8 +108,9 @@ def _remind_cohort(cohort: Cohort, slug: str, course_title: str, version_id: int
                         run.due += tell(row, f"due:{item.id}", notices.DUE_REMINDER.name,
                                         {"title": item.title, "when": _local(queries._aware(item.due_at), cohort)},
                                         plan)
-            last = max(queries._aware(row.last_activity or row.joined_at), queries._aware(row.joined_at))
-            if cohort.starts_on <= now.date() and last <= now - quiet_after:
+            # The dashboard's rule for "No activity" (queries.is_quiet), once the cohort has started.
+            last = queries.quiet_since(row)
+            if cohort.starts_on <= now.date() and queries.is_quiet(cohort, row, now):
                 run.quiet += tell(row, f"inactive:{last.date().isoformat()}", notices.QUIET_REMINDER.name,
                                   {"days": (now - last).days}, public_url("catalog.course_page", slug=slug))
                 reported = f"told_facilitators:{last.date().isoformat()}"
