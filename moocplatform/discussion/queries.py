@@ -323,20 +323,23 @@ def _queue_items(reports: Sequence[Any]) -> list[QueueItem]:
                       rows[0].created_at) for pid, rows in grouped.items() if pid in posts]
 
 
-def _with_groups(space: Space, also: Sequence[str], inline: bool = False) -> sa.ColumnElement[bool]:
-    """The posts of a space and of the group spaces (cohorts') keyed `also`, those the moderator reads.
-    `inline`: the ids and keys are written into the statement (see dialect.inlined)."""
-    space_id: Any = dialect.inlined(space.id) if inline else space.id
+def _with_groups(space: Space | None, also: Sequence[str], inline: bool = False) -> sa.ColumnElement[bool]:
+    """The posts of a space (None: no space of its own) and of the group spaces (cohorts') keyed `also`, those
+    the moderator reads. `inline`: the ids and keys are written into the statement (see dialect.inlined)."""
+    space_id: Any = None if space is None else dialect.inlined(space.id) if inline else space.id
     if not also:
-        return Post.space_id == space_id
+        return sa.false() if space_id is None else Post.space_id == space_id
     keys: Any = (sa.bindparam(None, list(also), expanding=True, literal_execute=True) if inline
                  else list(also))
-    return Post.space_id.in_(sa.select(Space.id).where(sa.or_(Space.id == space_id, Space.key.in_(keys))))
+    in_groups = Space.key.in_(keys)
+    return Post.space_id.in_(sa.select(Space.id).where(
+        in_groups if space_id is None else sa.or_(Space.id == space_id, in_groups)))
 
 
-def moderation_queue(space: Space, also: Sequence[str] = ()) -> list[QueueItem]:
-    """Posts with open reports in the space and in the group spaces keyed `also` (the course's cohorts whose
-    spaces the moderator reads), oldest report first: one query for the reports, one for their posts."""
+def moderation_queue(space: Space | None, also: Sequence[str] = ()) -> list[QueueItem]:
+    """Posts with open reports in the space (None for a moderator of group spaces only) and in the group spaces
+    keyed `also` (the course's cohorts whose spaces the moderator reads), oldest report first: one query for
+    the reports, one for their posts."""
     reports = db.session.execute(sa.select(Report.post_id, Report.reason, Report.created_at)
                                  .join(Post, Post.id == Report.post_id)
                                  .where(_with_groups(space, also), Report.resolved_at.is_(None))
@@ -344,7 +347,7 @@ def moderation_queue(space: Space, also: Sequence[str] = ()) -> list[QueueItem]:
     return _queue_items(reports)
 
 
-def held_posts(space: Space, also: Sequence[str] = ()) -> list[QueueItem]:
+def held_posts(space: Space | None, also: Sequence[str] = ()) -> list[QueueItem]:
     """Posts waiting for review in the space and the group spaces keyed `also` (not rejected, not deleted),
     longest waiting first, each with its author's name and thread: one query."""
     author = aliased(User)
