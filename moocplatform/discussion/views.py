@@ -135,7 +135,7 @@ def thread_page(thread_id: int, form: PostForm | None = None, status: int = 200)
     sort = request.args.get("sort", "oldest")
     sort = sort if sort in queries.POST_SORTS else "oldest"
     page = queries.thread_posts(thread, request.args.get("page", "1"), moderator=moderator,
-                                viewer_id=current_user.id, sort=sort)
+                                viewer_id=current_user.id, sort=sort, course_id=space.course_id)
     help_thread = reactions.is_help_thread(thread)
     return render_template("discussion/thread.html", course=course, space=space, thread=thread, unit=None,
                            prompt_html=prompt, page=page, form=form or PostForm(), can_moderate=moderator,
