@@ -34,7 +34,9 @@ CohortLeft             cohorts.services             a learner leaves, is removed
 =====================  ===========================  =====================================================
 
 Subscribers today (durable): quizzes stores its quiz definitions on VersionImported; learning records a
-course completion on UnitCompleted (reconciled by the job "process-completions"). Each area subscribes in
+course completion on UnitCompleted (reconciled by the job "process-completions"); organisations takes away
+the course-team roles a partner gave when VersionPublished leaves it out (job "drop-former-partner-roles").
+Each area subscribes in
 its `<area>/events.py` `subscribe()`, called when the app is created.
 """
 from __future__ import annotations

@@ -132,9 +132,12 @@ def can_take_part_in_discussion(user: Any, course: Any) -> bool:
 
 
 def can_moderate_discussion(user: Any, course: Any) -> bool:
-    """Hide and restore posts, pin and lock threads, work the report queue: the course team, the course's
-    facilitators and administrators (self-paced courses have no facilitator: their course team moderates)."""
-    return is_course_staff(user, course)
+    """Hide and restore posts, pin and lock threads, work the report queue of the course's own spaces: the
+    course team, facilitators granted on the course (or the platform) and administrators (self-paced courses
+    have no facilitator: their course team moderates). A facilitator granted on a cohort moderates that
+    cohort's spaces only (`leads_cohort`), not the course's."""
+    return is_admin(user) or is_course_team(user, course) or (
+        signed_in(user) and "facilitator" in access_for(user, course).course_wide_roles)
 
 
 def moderates_every_cohort_space(user: Any, course: Any) -> bool:

@@ -212,6 +212,27 @@ def test_grant_course_role(client, admin):
                              .where(RoleGrant.user_id == user.id)) == 2
 
 
+def test_the_user_page_shows_a_pending_email_change(client, admin):
+    user = make_user(email="ann@example.org")
+    assert "Changing e-mail to" not in text(client.get(f"/admin/users/{user.id}"))
+    user.pending_email = "ann.new@example.org"
+    db.session.flush()
+    page = text(client.get(f"/admin/users/{user.id}"))
+    assert "Changing e-mail to" in page and "ann.new@example.org (not confirmed yet)" in page
+
+
+def test_the_user_page_names_the_organisation_that_gave_a_role(client, admin):
+    from moocplatform.organisations.services import add_to_course_team
+    from tests.opportunities_helpers import make_member, make_organisation
+    uni = make_organisation(kind="university", slug="uni-north", name="University North")
+    course = make_course("joint", title="Joint", partners=[{"slug": "uni-north", "name": "Uni"}])
+    teacher = make_member(uni)
+    grant_role(admin, teacher, "course_team", course)
+    add_to_course_team(make_member(uni, "org_admin"), uni, course, teacher.id)
+    page = text(client.get(f"/admin/users/{teacher.id}"))
+    assert page.count("Course team (of one course): Joint") == 2 and page.count("(given by University North)") == 1
+
+
 @pytest.mark.parametrize("role", ["facilitator", "course_team"])
 def test_course_role_needs_a_course(client, admin, role):
     make_course("role-course")

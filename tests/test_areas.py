@@ -34,7 +34,7 @@ def test_every_area_is_installed_by_default(app):
         app.cli.commands)
     assert [job.name for job in registered_jobs(app)] == [
         "assignments-peer-review-deadlines", "close-due-opportunities", "close-expired-quiz-attempts",
-        "delete-expired-applications", "ensure-course-forums", "issue-certificates", "process-completions",
+        "delete-expired-applications", "drop-former-partner-roles", "ensure-course-forums", "issue-certificates", "process-completions",
         "purge-login-challenges", "purge-login-failures", "purge-sessions", "remind-cohort-learners",
         "send-notification-digests"]
     assert [panel.name for panel in unit_panels.entries(app)] == ["quiz", "discussion", "assignment", "notes"]
@@ -47,9 +47,9 @@ def test_an_area_left_out_registers_nothing(app):
     assert "admin" not in partial.blueprints
     assert "quizzes" not in partial.cli.commands and "users" not in partial.cli.commands
     # Reconciliation jobs belong to the process (events.register_reconciliation), not to one application.
-    assert [job.name for job in registered_jobs(partial)] == ["issue-certificates", "process-completions",
-                                                           "purge-login-challenges", "purge-login-failures",
-                                                           "purge-sessions"]
+    assert [job.name for job in registered_jobs(partial)] == ["drop-former-partner-roles", "issue-certificates",
+                                                           "process-completions", "purge-login-challenges",
+                                                           "purge-login-failures", "purge-sessions"]
     assert unit_panels.entries(partial) == []
     assert course_panels.entries(partial) == [] and "cohorts" not in partial.blueprints
     assert "quizzes/attempt.html" not in partial.jinja_env.list_templates()

@@ -280,12 +280,58 @@ def test_the_moderation_queue_holds_reports_of_the_cohorts_a_moderator_moderates
     assert [item.post.id for item in queries.moderation_queue(space, [space_key(group["cohort"].id)])] == [post.id]
     log_in(client, group["team"])
     assert "Report me" in client.get(f"/courses/{course.slug}/discussion/moderation").text
-    # a facilitator of another cohort, who moderates the course's forum, never sees this cohort's posts
+    # a facilitator of another cohort reads only that cohort's queue, never this cohort's posts
     stranger = make_user()
     cohorts.add_facilitator(group["admin"], group["other"], stranger.email)
     log_in(client, stranger)
     queue = client.get(f"/courses/{course.slug}/discussion/moderation")
     assert queue.status_code == 200 and "Report me" not in queue.text
+
+
+def test_a_cohort_only_facilitator_moderates_their_cohort_and_not_the_course_forum(client, course, group):
+    from moocplatform import policy
+    from moocplatform.discussion.membership import COURSE
+    link = "Look at https://example.org/notes"
+    lead, a = group["lead"], group["a"]
+    course_post = services.comment_on_unit(group["outsider"], course, "m1-u1", "For everyone")
+    course_held = services.comment_on_unit(a, course, "m1-u2", link)  # a new account's link waits
+    cohort_post = cohort_comment(course, group)
+    cohort_held = cohort_comment(course, group, link, unit="m1-u2")
+    assert course_held.held_at is not None and cohort_held.held_at is not None
+    forum = queries.course_space(course.id)
+    assert not policy.can_moderate_discussion(lead, course) and not moderates(lead, forum)
+    assert COURSE.is_member(lead, forum)  # still takes part in the course's discussion
+    with pytest.raises(NotFound):
+        moderation.hide_post(lead, course_post.id, "Not mine to hide")
+    with pytest.raises(NotFound):
+        moderation.approve_post(lead, course_held.id)
+    assert course_post.hidden_at is None and course_held.held_at is not None
+    moderation.hide_post(lead, cohort_post.id, "Off topic")
+    moderation.approve_post(lead, cohort_held.id)
+    assert cohort_post.hidden_at is not None and cohort_held.held_at is None
+    # the queue page shows the cohort's reports, none of the course forum's
+    moderation.report_post(group["b"], cohort_comment(course, group, "Cohort report").id, "Rude")
+    moderation.report_post(group["b"], services.comment_on_unit(group["outsider"], course, "m1-u1",
+                                                                "Forum report").id, "Rude")
+    log_in(client, lead)
+    assert client.post(f"/discussion/posts/{course_post.id}/hide", data={"reason": "x"}).status_code == 403
+    queue = client.get(f"/courses/{course.slug}/discussion/moderation")
+    assert queue.status_code == 200 and "Cohort report" in queue.text and "Forum report" not in queue.text
+    log_in(client, group["a"])
+    assert client.get(f"/courses/{course.slug}/discussion/moderation").status_code == 403
+
+
+def test_a_course_wide_facilitator_moderates_everywhere_in_the_course(course, group):
+    from moocplatform import policy
+    facilitator = make_user("facilitator", course=course)
+    course_post = services.comment_on_unit(group["outsider"], course, "m1-u1", "For everyone")
+    cohort_post = cohort_comment(course, group)
+    other_post = services.comment_on_unit(group["elsewhere"], course, "m1-u1", "Other cohort",
+                                          audience=space_key(group["other"].id))
+    assert policy.can_moderate_discussion(facilitator, course)
+    for post in (course_post, cohort_post, other_post):
+        moderation.hide_post(facilitator, post.id, "Checked")
+        assert post.hidden_at is not None
 
 
 # Query counts -------------------------------------------------------------------------------------------------

@@ -120,3 +120,86 @@ def test_the_course_page_shows_the_partners_with_logos_and_links(client, tmp_pat
         assert response.status_code == 200 and response.get_data() == logo_png()
     finally:
         response.close()
+
+
+def course_team_sources(user, course):
+    """Where the user's course-team roles on course come from: None for a direct grant, else the org's id."""
+    db.session.expire(user, ["roles"])
+    return sorted((g.via_organisation_id or 0) for g in user.roles
+                  if g.role == "course_team" and g.scope_type == "course" and g.scope_id == course.id)
+
+
+def test_leaving_the_organisation_takes_away_the_course_team_roles_it_gave(world):
+    uni, lab, course = world
+    other = make_course("second", partners=partners("uni-north"))
+    admin, teacher = make_member(uni, "org_admin"), make_member(uni)
+    services.add_to_course_team(admin, uni, course, teacher.id)
+    services.add_to_course_team(admin, uni, other, teacher.id)
+    services.remove_member(admin, uni, teacher.id)
+    assert not policy.is_course_team(teacher, course) and not policy.is_course_team(teacher, other)
+    assert course_team_sources(teacher, course) == [] and course_team_sources(teacher, other) == []
+    revoked = db.session.execute(sa.select(AuditEntry.actor_id, AuditEntry.target_id, AuditEntry.details).where(
+        AuditEntry.action == "organisation.revoke_contributed").order_by(AuditEntry.id)).all()
+    assert [(actor, target, details["scope_id"], details["reason"]) for actor, target, details in revoked] == [
+        (admin.id, str(uni.id), course.id, "left_organisation"), (admin.id, str(uni.id), other.id, "left_organisation")]
+
+
+def test_leaving_one_organisation_keeps_the_role_held_directly_or_through_another_partner(world):
+    from moocplatform.admin.services import grant_role
+    from moocplatform.organisations.services import add_member
+    uni, lab, course = world
+    uni_admin, lab_admin = make_member(uni, "org_admin"), make_member(lab, "org_admin")
+    both, direct = make_member(uni), make_member(uni)
+    add_member(lab_admin, lab, both.email)
+    services.add_to_course_team(uni_admin, uni, course, both.id)
+    services.add_to_course_team(lab_admin, lab, course, both.id)
+    grant_role(make_user("admin"), direct, "course_team", course)
+    services.add_to_course_team(uni_admin, uni, course, direct.id)  # a second source, recorded
+    assert course_team_sources(direct, course) == [0, uni.id]
+    services.remove_member(uni_admin, uni, both.id)
+    services.remove_member(uni_admin, uni, direct.id)
+    assert course_team_sources(both, course) == [lab.id] and policy.is_course_team(both, course)
+    assert course_team_sources(direct, course) == [0] and policy.is_course_team(direct, course)
+
+
+def test_the_partner_takes_back_only_what_it_gave(world):
+    from moocplatform.admin.services import grant_role
+    uni, _lab, course = world
+    admin, teacher = make_member(uni, "org_admin"), make_member(uni)
+    grant_role(make_user("admin"), teacher, "course_team", course)
+    with pytest.raises(NotFound):
+        services.remove_from_course_team(admin, uni, course, teacher.id)  # given directly, not by uni
+    assert policy.is_course_team(teacher, course)
+
+
+def test_changing_a_members_role_in_the_organisation_keeps_what_it_gave(world):
+    from moocplatform.organisations.services import add_member
+    uni, _lab, course = world
+    admin, teacher = make_member(uni, "org_admin"), make_member(uni, "org_admin")
+    services.add_to_course_team(admin, uni, course, teacher.id)
+    add_member(admin, uni, teacher.email, "org_member")
+    assert course_team_sources(teacher, course) == [uni.id]
+
+
+def test_a_partner_left_out_of_a_new_version_loses_the_roles_it_gave_on_the_course(tmp_path, world):
+    from moocplatform.admin.services import grant_role
+    from moocplatform.organisations.services import add_member
+    uni, lab, course = world
+    other = make_course("second", partners=partners("uni-north"))
+    uni_admin, lab_admin = make_member(uni, "org_admin"), make_member(lab, "org_admin")
+    teacher, both, direct = make_member(uni), make_member(uni), make_member(uni)
+    add_member(lab_admin, lab, both.email)
+    for person in (teacher, both, direct):
+        services.add_to_course_team(uni_admin, uni, course, person.id)
+    services.add_to_course_team(lab_admin, lab, course, both.id)
+    services.add_to_course_team(uni_admin, uni, other, teacher.id)
+    grant_role(make_user("admin"), direct, "course_team", course)
+    import_pack(None, write_pack(tmp_path, "joint", version="1.1.0", partners=partners("lab-south")))
+    assert not policy.is_course_team(teacher, course) and course_team_sources(teacher, course) == []
+    assert course_team_sources(teacher, other) == [uni.id]  # still a partner there
+    assert course_team_sources(both, course) == [lab.id] and course_team_sources(direct, course) == [0]
+    reasons = db.session.scalars(sa.select(AuditEntry.details).where(
+        AuditEntry.action == "organisation.revoke_contributed")).all()
+    assert sorted(d["user_id"] for d in reasons) == sorted([teacher.id, both.id, direct.id])
+    assert {d["reason"] for d in reasons} == {"no_longer_partner"}
+    assert services.drop_former_partner_grants(None) == 0  # the reconciliation finds nothing left

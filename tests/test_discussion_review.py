@@ -323,6 +323,28 @@ def test_the_mute_notice_costs_no_query(course, people, client, count_queries):
     assert all(shows_mute(client.get(path).text) for path in pages)
 
 
+def test_moderators_see_that_an_author_is_muted_at_no_extra_query(course, people, client, count_queries):
+    """The marker is a column of the posts' own queries: the thread page runs as many queries either way."""
+    from tests.test_query_counts import queries_for
+    learner, other = people["old"]
+    first = services.comment_on_unit(other, course, "m1-u1", "Hello")
+    thread = db.session.get(Thread, first.thread_id)
+    reply = services.reply(learner, thread, "A reply", parent_id=first.id)
+    page = f"/discussion/threads/{thread.id}"
+    team = make_user("course_team", course=course)
+    log_in(client, team)
+    before = queries_for(client, count_queries, page)
+    assert "Muted until" not in client.get(page).text
+    mutes.mute_learner(team, course.id, learner, 3, "insults")
+    log_in(client, team)
+    assert queries_for(client, count_queries, page) == before
+    shown = client.get(page).text
+    assert shown.count("muted-author") == 1 and "Muted until" in shown
+    assert "muted-author" in shown.split(f'id="post-{reply.id}"')[1].split("</header>")[0]  # the reply's author
+    log_in(client, other)  # learners do not see it
+    assert "Muted until" not in client.get(page).text
+
+
 # Moves, edits with a note ----------------------------------------------------------------------------------
 
 def test_moving_a_thread_moves_its_counts_and_is_audited(course, people):

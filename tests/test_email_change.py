@@ -118,6 +118,8 @@ def test_the_link_signs_nobody_in_and_works_only_for_its_account(client, app, ou
     log_in(stranger, make_user(email="bob@example.org"))
     refused = stranger.post(link)
     assert refused.status_code == 400 and "This link is not valid any more." in text(refused)
+    assert "Are you logged in to the right account?" in text(refused) and 'href="/account/email"' in text(refused)
+    assert "Ask for a new password link" not in text(refused)
     assert reloaded(user).email == "ann@example.org"
     assert client.post(link).status_code == 302  # still the holder's to use
     assert reloaded(user).email == "new@example.org"
@@ -235,3 +237,9 @@ def test_erasing_the_account_forgets_the_waiting_address(client, outbox):
     ask(client)
     assert client.post("/account/delete", data={"password": PASSWORD, "confirm": "y"}).status_code == 302
     assert reloaded(user).pending_email is None
+
+
+def test_a_broken_password_link_offers_a_new_one_not_the_address_page(client):
+    page = client.get("/reset-password/mprs_not-a-token")
+    assert page.status_code == 400 and "This link does not work" in text(page)
+    assert "Ask for a new password link" in text(page) and "right account" not in text(page)

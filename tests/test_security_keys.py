@@ -321,6 +321,19 @@ def test_a_wrong_answer_is_refused_counted_and_audited(client, forgery):
     assert security_keys.keys_of(user)[0].sign_count == 0
 
 
+def test_too_many_refused_key_answers_end_the_log_in_with_a_message_about_keys(client):
+    user = make_user()
+    add_key(user)
+    password_step(client, user)
+    page_options(client.get("/login/second-factor"))
+    for attempt in range(1, 6):
+        clock.advance(timedelta(seconds=5))  # past the delays of throttling.py
+        response = client.post("/login/second-factor/key", data={"credential": '{"id": 5}'})
+        assert response.status_code == (422 if attempt < 5 else 302), attempt
+    page = text(client.get("/login"))
+    assert "Too many refused security-key answers." in page and "wrong codes" not in page
+
+
 def test_an_answer_is_accepted_once(app, client):
     user = make_user()
     key, _ = add_key(user)

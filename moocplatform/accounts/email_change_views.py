@@ -62,7 +62,8 @@ def confirm_email_change(secret: str):
     try:
         address = email_change.address_of_link(current_user, secret)
     except DomainError as error:
-        return render_template("accounts/email_change_problem.html", message=error.message), 400
+        return render_template("accounts/token_problem.html", message=error.message,
+                               kind="email_change"), 400
     if not form.validate_on_submit():
         return render_template("accounts/confirm_email_change.html", form=form, address=address)
     ok, _old = apply_or_flash(lambda: email_change.confirm_email_change(

@@ -107,11 +107,16 @@ class User(UserMixin, Model):
 
 class RoleGrant(Model):
     """A role held by a user within a scope: the platform (admin), or an organisation, a course or a cohort
-    (facilitator, course team). scope_id has no foreign key because it names a row of the scope's table."""
+    (facilitator, course team). scope_id has no foreign key because it names a row of the scope's table.
+
+    via_organisation_id names the partner organisation that gave the grant (a course-team role on a course it
+    co-owns), NULL for a grant given directly. One person may hold one role on one scope from several sources,
+    a row each, so taking one source away leaves the others."""
 
     __tablename__ = "role_grants"
     __table_args__ = (
-        sa.UniqueConstraint("user_id", "role", "scope_type", "scope_id"),
+        sa.UniqueConstraint("user_id", "role", "scope_type", "scope_id", "via_organisation_id",
+                            name="uq_role_grants_user_role_scope_source"),
         sa.CheckConstraint("scope_type IN ('platform', 'organisation', 'course', 'cohort')", name="scope_type"),
         sa.CheckConstraint("(scope_type = 'platform') = (scope_id IS NULL)", name="scope_id_for_scope"),
         sa.Index("ix_role_grants_scope", "scope_type", "scope_id"),
@@ -124,6 +129,8 @@ class RoleGrant(Model):
     scope_id: Mapped[int | None]
     granted_at: Mapped[datetime]
     granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    via_organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
 
     user: Mapped[User] = relationship(back_populates="roles", foreign_keys=[user_id])
 

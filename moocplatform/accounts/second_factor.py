@@ -283,16 +283,17 @@ def attempt_second_step(key: object, source: LoginSource) -> tuple[LoginChalleng
 
 
 def refuse_attempt(challenge: LoginChallenge, user: User, source: LoginSource, kind: str, message: str,
-            field: str) -> NoReturn:
+            field: str, ended_message: str | None = None) -> NoReturn:
     """A wrong answer: counted as a failed log-in of the account from this source, audited, and the end of
-    the pending log-in after SECOND_FACTOR_ATTEMPTS_PER_LOG_IN of them."""
+    the pending log-in after SECOND_FACTOR_ATTEMPTS_PER_LOG_IN of them (saying ended_message, by default
+    that of wrong codes)."""
     record_failure(user.email, source)
     ended = challenge.attempts >= current_app.config["SECOND_FACTOR_ATTEMPTS_PER_LOG_IN"]
     audit.record(None, "account.second_factor_failed", user, attempts=challenge.attempts, kind=kind, ended=ended)
     if ended:
         db.session.delete(challenge)
         db.session.flush()
-        raise LoginChallengeEnded(_("Too many wrong codes. Enter your password again."))
+        raise LoginChallengeEnded(ended_message or _("Too many wrong codes. Enter your password again."))
     db.session.flush()
     raise InvalidInput(message, field=field)
 

@@ -290,7 +290,9 @@ def complete_login(key: object, credential: str, source: LoginSource) -> second_
             _("This security key was refused: it may have been copied. Use another key, your app or a recovery "
               "code, and tell the administrators.") if outcome == "cloned"
             else _("That security key did not answer as it should. Try again, or use your app or a recovery "
-                   "code."), "credential")
+                   "code."), "credential",
+            _("Too many refused security-key answers. Enter your password again, then use your key, your app "
+              "or a recovery code."))
     remember = second_factor.accept_attempt(challenge, user, source)
     db.session.flush()
     return second_factor.CompletedLogIn(user, remember, False, second_factor.recovery_codes_left(user))

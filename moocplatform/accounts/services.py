@@ -353,9 +353,11 @@ def delete_account(user: User, password: str, source: LoginSource) -> list[str]:
 # check the policy and the invariants) ---------------------------------------------------------------------
 
 def find_grant(user: User, role: str, scope_type: str = ScopeType.PLATFORM,
-               scope_id: int | None = None) -> RoleGrant | None:
+               scope_id: int | None = None, *, via_organisation_id: int | None = None) -> RoleGrant | None:
+    """The user's grant of role on the scope from one source: given directly (via_organisation_id None) or
+    through that organisation."""
     return next((g for g in user.roles if g.role == role and g.scope_type == scope_type
-                 and g.scope_id == scope_id), None)
+                 and g.scope_id == scope_id and g.via_organisation_id == via_organisation_id), None)
 
 
 def grant_of(user: User, grant_id: int) -> RoleGrant | None:
@@ -372,9 +374,9 @@ def lock_user(user: User) -> None:
 
 
 def add_role_grant(user: User, role: str, scope_type: str, scope_id: int | None,
-                   granted_by_id: int | None) -> RoleGrant:
+                   granted_by_id: int | None, *, via_organisation_id: int | None = None) -> RoleGrant:
     grant = RoleGrant(user=user, role=role, scope_type=scope_type, scope_id=scope_id, granted_at=clock.now(),
-                      granted_by_id=granted_by_id)
+                      granted_by_id=granted_by_id, via_organisation_id=via_organisation_id)
     db.session.add(grant)
     db.session.flush()
     return grant
@@ -383,6 +385,17 @@ def add_role_grant(user: User, role: str, scope_type: str, scope_id: int | None,
 def remove_role_grant(user: User, grant: RoleGrant) -> None:
     user.roles.remove(grant)
     db.session.flush()
+
+
+def grants_via_organisation(organisation_id: int, *, user_id: int | None = None,
+                            scope_type: str | None = None, scope_id: int | None = None) -> list[RoleGrant]:
+    """The grants an organisation gave (to one user, on one scope, or all), oldest first: one query."""
+    query = sa.select(RoleGrant).where(RoleGrant.via_organisation_id == organisation_id)
+    if user_id is not None:
+        query = query.where(RoleGrant.user_id == user_id)
+    if scope_type is not None:
+        query = query.where(RoleGrant.scope_type == scope_type, RoleGrant.scope_id == scope_id)
+    return list(db.session.scalars(query.order_by(RoleGrant.id)))
 
 
 def set_account_status(user: User, status: str) -> None:

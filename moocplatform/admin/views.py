@@ -19,6 +19,7 @@ from ..catalog import queries as catalog_queries
 from ..catalog import services as catalog_services
 from ..extensions import db
 from ..forms import EmptyForm, apply_form, apply_or_flash
+from ..organisations import queries as organisation_queries
 from ..outbox.health import worker_health as outbox_health
 from ..pagination import paginate
 from . import services
@@ -60,13 +61,15 @@ def user_detail(user_id: int):
     form.course.choices = _course_choices()
     courses = catalog_queries.courses_by_id({g.scope_id for g in user.roles
                                              if g.scope_type == "course" and g.scope_id is not None})
+    organisations = organisation_queries.organisations_by_id(
+        {g.via_organisation_id for g in user.roles if g.via_organisation_id is not None})
     history = db.session.scalars(
         sa.select(audit.AuditEntry).where(audit.AuditEntry.target_type == "user",
                                           audit.AuditEntry.target_id == str(user.id))
         .options(selectinload(audit.AuditEntry.actor)).order_by(audit.AuditEntry.created_at.desc()).limit(50)
     ).all()
     return render_template("admin/user.html", user=user, form=form, suspend_form=SuspendForm(),
-                           button_form=EmptyForm(), courses=courses, history=history,
+                           button_form=EmptyForm(), courses=courses, organisations=organisations, history=history,
                            recent_failures=recent_failures(user.email), roles=ROLE_LABELS,
                            has_second_factor=has_second_factor(user))
 

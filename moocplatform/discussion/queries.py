@@ -69,25 +69,35 @@ class ShownPost:
     author_handle: str = ""
     likes: int = 0  # by people other than the author (nobody likes their own)
     liked: bool = False  # by the viewer
+    author_muted_until: datetime | None = None  # the author's running mute in the course, for moderators
 
     @property
     def is_reply(self) -> bool:
         return self.post.parent_id is not None
 
 
-def _with_authors(query: sa.Select, viewer_id: int | None = None) -> sa.Select:
+def _with_authors(query: sa.Select, viewer_id: int | None = None, *,
+                  mutes_in: int | None = None) -> sa.Select:
     """Each post with its author's name and handle, its likes and whether the viewer liked it: columns of the
-    same query (correlated counts on the likes' unique index), so likes add no query to a page."""
+    same query (correlated counts on the likes' unique index), so likes add no query to a page. `mutes_in`
+    (a course id, for a moderator's page): the end of the author's running mute there, a column too."""
     likes = (sa.select(sa.func.count()).select_from(Like).where(Like.post_id == Post.id)
              .correlate(Post).scalar_subquery())
     liked = sa.exists().where(Like.post_id == Post.id, Like.user_id == (viewer_id or 0)).correlate(Post)
-    return (query.add_columns(User.display_name, User.handle, likes.label("likes"), liked.label("liked"))
+    muted: Any = sa.null()
+    if mutes_in is not None:
+        muted = (sa.select(sa.func.max(Mute.ends_at))
+                 .where(Mute.course_id == mutes_in, Mute.user_id == Post.author_id, Mute.lifted_at.is_(None),
+                        Mute.ends_at > clock.now()).correlate(Post).scalar_subquery())
+    return (query.add_columns(User.display_name, User.handle, likes.label("likes"), liked.label("liked"),
+                              muted.label("muted_until"))
             .outerjoin(User, User.id == Post.author_id))
 
 
 def _shown(rows) -> list[ShownPost]:
-    return [ShownPost(post, name or "", author_handle=handle or "", likes=likes or 0, liked=bool(liked))
-            for post, name, handle, likes, liked in rows]
+    return [ShownPost(post, name or "", author_handle=handle or "", likes=likes or 0, liked=bool(liked),
+                      author_muted_until=muted_until)
+            for post, name, handle, likes, liked, muted_until in rows]
 
 
 def shown_to_members(viewer_id: int | None) -> sa.ColumnElement[bool]:
@@ -101,7 +111,8 @@ def threads_shown_to_members(viewer_id: int | None) -> sa.ColumnElement[bool]:
     return sa.or_(Thread.held_at.is_(None), Thread.author_id == (viewer_id or 0))
 
 
-def _replies_of(top: list[ShownPost], *, include_hidden: bool, viewer_id: int | None = None) -> list[ShownPost]:
+def _replies_of(top: list[ShownPost], *, include_hidden: bool, viewer_id: int | None = None,
+                mutes_in: int | None = None) -> list[ShownPost]:
     """Attach every reply of these posts, in one query."""
     if not top:
         return top
@@ -109,7 +120,8 @@ def _replies_of(top: list[ShownPost], *, include_hidden: bool, viewer_id: int | 
     # (SQLite did, for the ORDER BY: 50 ms on a forum of 100,000 posts).
     threads = sorted({s.post.thread_id for s in top})
     query = _with_authors(sa.select(Post).where(Post.thread_id.in_(threads),
-                                                Post.parent_id.in_([s.post.id for s in top])), viewer_id)
+                                                Post.parent_id.in_([s.post.id for s in top])), viewer_id,
+                          mutes_in=mutes_in)
     if not include_hidden:
         query = query.where(shown_to_members(viewer_id))
     by_parent: dict[int, list[ShownPost]] = {}
@@ -257,16 +269,18 @@ def category_threads(category: Category, page_text: str, sort: str = "activity",
 
 
 def thread_posts(thread: Thread, page_text: str, *, moderator: bool, viewer_id: int | None = None,
-                 sort: str = "oldest") -> Page:
+                 sort: str = "oldest", course_id: int | None = None) -> Page:
     """A page of a thread's posts (oldest first, newest first or most liked first), each with its replies,
-    likes and the viewer's likes: a count and two queries."""
+    likes and the viewer's likes, and for a moderator in a course (`course_id`) their authors' running mutes:
+    a count and two queries."""
+    mutes_in = course_id if moderator else None
     base = sa.select(Post).where(Post.thread_id == thread.id, Post.parent_id.is_(None))
     if not moderator:
         base = base.where(shown_to_members(viewer_id))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
     pages = max(1, -(-total // POSTS_PER_PAGE))
     number = min(max(1, int(page_text) if page_text.isdigit() else 1), pages)
-    query = _with_authors(base, viewer_id)
+    query = _with_authors(base, viewer_id, mutes_in=mutes_in)
     if sort == "newest":
         query = query.order_by(Post.created_at.desc(), Post.id.desc())
     elif sort == "liked":
@@ -275,7 +289,8 @@ def thread_posts(thread: Thread, page_text: str, *, moderator: bool, viewer_id: 
         query = query.order_by(Post.created_at, Post.id)
     rows = db.session.execute(query
                               .limit(POSTS_PER_PAGE).offset((number - 1) * POSTS_PER_PAGE)).all()
-    return Page(_replies_of(_shown(rows), include_hidden=moderator, viewer_id=viewer_id), number, pages, total)
+    return Page(_replies_of(_shown(rows), include_hidden=moderator, viewer_id=viewer_id, mutes_in=mutes_in),
+                number, pages, total)
 
 
 def page_of_post(post: Post, *, moderator: bool, viewer_id: int | None = None) -> int:
@@ -323,20 +338,23 @@ def _queue_items(reports: Sequence[Any]) -> list[QueueItem]:
                       rows[0].created_at) for pid, rows in grouped.items() if pid in posts]
 
 
-def _with_groups(space: Space, also: Sequence[str], inline: bool = False) -> sa.ColumnElement[bool]:
-    """The posts of a space and of the group spaces (cohorts') keyed `also`, those the moderator reads.
-    `inline`: the ids and keys are written into the statement (see dialect.inlined)."""
-    space_id: Any = dialect.inlined(space.id) if inline else space.id
+def _with_groups(space: Space | None, also: Sequence[str], inline: bool = False) -> sa.ColumnElement[bool]:
+    """The posts of a space (None: no space of its own) and of the group spaces (cohorts') keyed `also`, those
+    the moderator reads. `inline`: the ids and keys are written into the statement (see dialect.inlined)."""
+    space_id: Any = None if space is None else dialect.inlined(space.id) if inline else space.id
     if not also:
-        return Post.space_id == space_id
+        return sa.false() if space_id is None else Post.space_id == space_id
     keys: Any = (sa.bindparam(None, list(also), expanding=True, literal_execute=True) if inline
                  else list(also))
-    return Post.space_id.in_(sa.select(Space.id).where(sa.or_(Space.id == space_id, Space.key.in_(keys))))
+    in_groups = Space.key.in_(keys)
+    return Post.space_id.in_(sa.select(Space.id).where(
+        in_groups if space_id is None else sa.or_(Space.id == space_id, in_groups)))
 
 
-def moderation_queue(space: Space, also: Sequence[str] = ()) -> list[QueueItem]:
-    """Posts with open reports in the space and in the group spaces keyed `also` (the course's cohorts whose
-    spaces the moderator reads), oldest report first: one query for the reports, one for their posts."""
+def moderation_queue(space: Space | None, also: Sequence[str] = ()) -> list[QueueItem]:
+    """Posts with open reports in the space (None for a moderator of group spaces only) and in the group spaces
+    keyed `also` (the course's cohorts whose spaces the moderator reads), oldest report first: one query for
+    the reports, one for their posts."""
     reports = db.session.execute(sa.select(Report.post_id, Report.reason, Report.created_at)
                                  .join(Post, Post.id == Report.post_id)
                                  .where(_with_groups(space, also), Report.resolved_at.is_(None))
@@ -344,7 +362,7 @@ def moderation_queue(space: Space, also: Sequence[str] = ()) -> list[QueueItem]:
     return _queue_items(reports)
 
 
-def held_posts(space: Space, also: Sequence[str] = ()) -> list[QueueItem]:
+def held_posts(space: Space | None, also: Sequence[str] = ()) -> list[QueueItem]:
     """Posts waiting for review in the space and the group spaces keyed `also` (not rejected, not deleted),
     longest waiting first, each with its author's name and thread: one query."""
     author = aliased(User)

@@ -135,7 +135,7 @@ def thread_page(thread_id: int, form: PostForm | None = None, status: int = 200)
     sort = request.args.get("sort", "oldest")
     sort = sort if sort in queries.POST_SORTS else "oldest"
     page = queries.thread_posts(thread, request.args.get("page", "1"), moderator=moderator,
-                                viewer_id=current_user.id, sort=sort)
+                                viewer_id=current_user.id, sort=sort, course_id=space.course_id)
     help_thread = reactions.is_help_thread(thread)
     return render_template("discussion/thread.html", course=course, space=space, thread=thread, unit=None,
                            prompt_html=prompt, page=page, form=form or PostForm(), can_moderate=moderator,
@@ -360,15 +360,17 @@ def moderate_thread(thread_id: int):
 @login_required
 def moderation_queue(slug: str):
     course, space = _course_forum(slug)
-    if not moderates(current_user, space):
-        abort(403)
-    # with the cohorts' spaces this moderator moderates (every one for the course team, a cohort's for its own)
+    # The course forum's own queue for its moderators, with the cohorts' spaces this moderator moderates (every
+    # one for the course team, a cohort's for its own facilitator, who sees nothing of the course forum's).
+    course_moderator = moderates(current_user, space)
     groups = [ref.key for ref in group_spaces_in_course(current_user, course.id)
               if moderates(current_user, ref.stand_in())]
-    items = queries.moderation_queue(space, groups)
-    return render_template("discussion/moderation.html", course=course, items=items, now=clock.now(),
-                           held=queries.held_posts(space, groups), mutes=queries.running_mutes(course.id),
-                           form=ModerationForm())
+    if not course_moderator and not groups:
+        abort(403)
+    own = space if course_moderator else None
+    return render_template("discussion/moderation.html", course=course, items=queries.moderation_queue(own, groups),
+                           now=clock.now(), held=queries.held_posts(own, groups),
+                           mutes=queries.running_mutes(course.id) if course_moderator else [], form=ModerationForm())
 
 
 def _back_to(default: str) -> str:

@@ -12,10 +12,12 @@ def init_app(app: Flask) -> None:
     from ..accounts.models import ScopeType
     from . import queries
     from .countries import country_name
+    from .events import subscribe
     from .views import bp
 
     app.register_blueprint(bp)
     app.jinja_env.globals["country_name"] = country_name
+    subscribe()
     if "organisations" not in registered_loaders():  # loaders are per process; apps may be created twice
         register_access_loader(AccessLoader(
             name="organisations", load=queries.viewer_organisations, scope_type=ScopeType.ORGANISATION.value,

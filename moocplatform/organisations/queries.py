@@ -5,7 +5,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from ..accounts.models import RoleGrant, ScopeType, User
 from ..catalog.models import Course, CoursePartner, CourseStatus
@@ -116,7 +116,8 @@ def partner_courses(organisation: Organisation) -> list[PartnerCourse]:
 
 
 def contributed_team(organisation: Organisation, course_ids: Collection[int]) -> dict[int, list[tuple[int, str]]]:
-    """course id -> the organisation's people on its course team, (user id, name) by name: one query."""
+    """course id -> the organisation's people it put on the course's team, (user id, name) by name: one
+    query."""
     found: dict[int, list[tuple[int, str]]] = {course_id: [] for course_id in course_ids}
     if not found:
         return found
@@ -126,8 +127,22 @@ def contributed_team(organisation: Organisation, course_ids: Collection[int]) ->
         .join(RoleGrant, RoleGrant.user_id == User.id).join(team, team.user_id == User.id)
         .where(RoleGrant.scope_type == ScopeType.ORGANISATION.value, RoleGrant.scope_id == organisation.id,
                RoleGrant.role.in_(ORGANISATION_ROLES), team.role == "course_team",
+               team.via_organisation_id == organisation.id,
                team.scope_type == ScopeType.COURSE.value, team.scope_id.in_(list(found)))
         .distinct().order_by(User.display_name, User.id)).all()
     for course_id, user_id, name in rows:
         found[course_id].append((user_id, name))
     return found
+
+
+def grants_of_former_partners(course_id: int | None = None) -> list[tuple[Organisation, RoleGrant]]:
+    """Course grants an organisation gave on a course whose live version no longer names it as a partner
+    (on one course, or on all): one query."""
+    still_partner = sa.exists().where(CoursePartner.course_id == RoleGrant.scope_id,
+                                      CoursePartner.slug == Organisation.slug)
+    query = (sa.select(Organisation, RoleGrant).join(Organisation, Organisation.id == RoleGrant.via_organisation_id)
+             .where(RoleGrant.scope_type == ScopeType.COURSE.value, ~still_partner)
+             .options(joinedload(RoleGrant.user)))
+    if course_id is not None:
+        query = query.where(RoleGrant.scope_id == course_id)
+    return [(organisation, grant) for organisation, grant in db.session.execute(query.order_by(RoleGrant.id))]

@@ -15,6 +15,7 @@ from ..accounts.services import (
     add_role_grant,
     find_grant,
     get_user_by_email,
+    grants_via_organisation,
     lock_user,
     remove_role_grant,
     require_user,
@@ -139,10 +140,14 @@ def remove_member(actor, organisation: Organisation, user_id: int) -> None:
               if (g := find_grant(user, role, ScopeType.ORGANISATION, organisation.id)) is not None]
     if not grants:
         raise NotFound(_("This person is not in the organisation."))
+    lock_user(user)
     for grant in grants:
         remove_role_grant(user, grant)
-    access.forget(user)
     audit.record(actor, "organisation.remove_member", organisation, user_id=user.id)
+    # What the organisation gave them goes with them; the same role held another way stays.
+    for grant in grants_via_organisation(organisation.id, user_id=user.id):
+        _revoke_contributed(actor, organisation, grant, reason="left_organisation")
+    access.forget(user)
 
 
 # Course teams of the courses co-owned as a partner ------------------------------------------------------------
@@ -171,24 +176,46 @@ def add_to_course_team(actor, organisation: Organisation, course, user_id: int) 
     if not user.is_active:
         raise InvalidInput(_("This account is not active."), field="user_id")
     lock_user(user)
-    if find_grant(user, COURSE_TEAM, ScopeType.COURSE, course.id) is None:
-        add_role_grant(user, COURSE_TEAM, ScopeType.COURSE.value, course.id, getattr(actor, "id", None))
+    if find_grant(user, COURSE_TEAM, ScopeType.COURSE, course.id, via_organisation_id=organisation.id) is None:
+        add_role_grant(user, COURSE_TEAM, ScopeType.COURSE.value, course.id, getattr(actor, "id", None),
+                       via_organisation_id=organisation.id)
         access.forget(user)
         audit.record(actor, "organisation.add_course_team", organisation, course=course.slug, user_id=user.id)
 
 
 def remove_from_course_team(actor, organisation: Organisation, course, user_id: int) -> None:
-    """Take the course-team role on the course from a member of the organisation (whoever gave it: the
-    organisation answers for the people it contributes)."""
+    """Take back the course-team role on the course that the organisation gave one of its members. The same
+    role given directly or by another partner stays (those who gave it take it back)."""
     _require_partner_team_manager(actor, organisation, course)
     user = _own_member(organisation, user_id)
-    grant = find_grant(user, COURSE_TEAM, ScopeType.COURSE, course.id)
-    if grant is None:
-        raise NotFound(_("This person is not on the course team."))
     lock_user(user)
+    grant = find_grant(user, COURSE_TEAM, ScopeType.COURSE, course.id, via_organisation_id=organisation.id)
+    if grant is None:
+        raise NotFound(_("This person is not on the course team through this organisation."))
     remove_role_grant(user, grant)
     access.forget(user)
     audit.record(actor, "organisation.remove_course_team", organisation, course=course.slug, user_id=user.id)
+
+
+def _revoke_contributed(actor, organisation: Organisation, grant, *, reason: str) -> None:
+    """Take away one grant the organisation gave, audited (its holder's row is locked by the caller)."""
+    user = grant.user
+    details = {"user_id": user.id, "role": grant.role, "scope_type": grant.scope_type,
+               "scope_id": grant.scope_id, "reason": reason}
+    remove_role_grant(user, grant)
+    access.forget(user)
+    audit.record(actor, "organisation.revoke_contributed", organisation, **details)
+
+
+def drop_former_partner_grants(actor, course_id: int | None = None) -> int:
+    """Take away the grants that organisations gave on courses they no longer co-own (the live version no
+    longer names them): on one course, or everywhere. Returns how many went."""
+    dropped = 0
+    for organisation, grant in queries.grants_of_former_partners(course_id):
+        lock_user(grant.user)
+        _revoke_contributed(actor, organisation, grant, reason="no_longer_partner")
+        dropped += 1
+    return dropped
 
 
 def get_organisation(slug: str) -> Organisation:
