@@ -685,6 +685,23 @@ def cohort_teams(cohort_id: int) -> CohortTeams:
     return CohortTeams(list(teams.values()), unassigned)
 
 
+def team_placements(cohort_id: int) -> list[tuple[int, int, str]]:
+    """(user id, team id, team name) of every learner in a team of the cohort: one query."""
+    return list(db.session.execute(
+        sa.select(TeamMembership.user_id, Team.id, Team.name).join(Team, Team.id == TeamMembership.team_id)
+        .where(TeamMembership.cohort_id == cohort_id)).tuples())
+
+
+def seated_users(cohort_id: int, user_ids: Collection[int]) -> list[User]:
+    """Those of the users who have a seat in the cohort (their role grants not loaded): one query."""
+    if not user_ids:
+        return []
+    return list(db.session.scalars(
+        sa.select(User).options(lazyload(User.roles)).join(CohortMembership, CohortMembership.user_id == User.id)
+        .where(CohortMembership.cohort_id == cohort_id, CohortMembership.status == MembershipStatus.MEMBER,
+               User.id.in_(set(user_ids)))))
+
+
 def team_of(cohort_id: int, user_id: int) -> TeamView | None:
     """The learner's team in the cohort with its members (not their e-mail addresses): two queries."""
     found = db.session.execute(
