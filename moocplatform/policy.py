@@ -325,6 +325,12 @@ def can_create_programme_cohort(user: Any, programme: Any, organisation: Any = N
     return is_any_facilitator(user) and (organisation is None or is_organisation_member(user, organisation))
 
 
+def moderates_programme_cohort_spaces(user: Any, programme: Any, organisation: Any = None) -> bool:
+    """The discussion spaces of a programme's cohorts (not their teams'): whoever edits the programme reads and
+    moderates them, as a course's moderators do its cohorts' (`moderates_every_cohort_space`)."""
+    return can_edit_programme(user, programme, organisation)
+
+
 def can_join_programme_cohort(user: Any) -> bool:
     """No course to enrol in: a confirmed account."""
     return signed_in(user) and user.is_verified

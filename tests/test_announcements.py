@@ -13,7 +13,8 @@ from moocplatform import clock
 from moocplatform.announcements import services as announcements
 from moocplatform.announcements.models import Announcement
 from moocplatform.catalog.services import archive_course
-from moocplatform.cohorts.services import join_cohort
+from moocplatform.cohorts import teams
+from moocplatform.cohorts.services import add_facilitator, join_cohort
 from moocplatform.errors import Conflict, InvalidInput, PermissionDenied
 from moocplatform.extensions import db
 from moocplatform.learning.services import leave_course
@@ -219,3 +220,120 @@ def test_the_pages_cost_the_same_whatever_the_number_of_announcements(world, cli
         announcements.post_announcement(world["facilitator"], world["course"], f"Ours {n}", "Body",
                                         cohort_id=world["cohort"].id)
     assert [counted(path) for path in paths] == small
+
+
+# To one team of a cohort -------------------------------------------------------------------------------------
+
+@pytest.fixture()
+def squad(world):
+    """world's cohort with two more seated learners and a team "Owls" of learners 0 and 3; another cohort of
+    the course led by a facilitator of that cohort only."""
+    course, cohort, facilitator = world["course"], world["cohort"], world["facilitator"]
+    mates = [make_user(display_name=f"Mate {n}") for n in range(2)]
+    for mate in mates:
+        join_cohort(mate, cohort, course)
+    owls = teams.create_team(facilitator, cohort, "Owls")
+    teams.create_team(facilitator, cohort, "Larks")
+    for learner in (world["learners"][0], mates[0]):
+        teams.move_to_team(facilitator, cohort, learner.id, owls.id)
+    other = make_cohort(course, make_user("admin"), name="Autumn group")
+    other_lead = make_user(display_name="Other lead")
+    add_facilitator(make_user("admin"), other, other_lead.email)
+    db.session.flush()
+    return {**world, "owls": owls, "in_team": [world["learners"][0], mates[0]], "not_in_team": mates[1],
+            "other": other, "other_lead": other_lead}
+
+
+def test_a_facilitator_announces_to_one_team_of_their_cohort(squad, run_outbox, client):
+    course, owls = squad["course"], squad["owls"]
+    item = announcements.post_announcement(squad["facilitator"], course, "Owls meet", "At eight",
+                                           team_id=owls.id)
+    assert (item.cohort_id, item.team_id) == (squad["cohort"].id, owls.id)
+    run_outbox()
+    assert [len(told(p.id)) for p in squad["in_team"]] == [1, 1]
+    assert told(squad["not_in_team"].id) == [] and told(squad["learners"][1].id) == []
+    db.session.refresh(item)
+    assert item.told == 2
+    for member in squad["in_team"]:
+        log_in(client, member)
+        assert "Owls meet" in client.get("/courses/news/announcements").text
+        assert client.get(f"/courses/news/announcements/{item.id}").status_code == 200
+    for outside in (squad["not_in_team"], squad["learners"][1]):  # of the cohort but not the team; not of it
+        log_in(client, outside)
+        assert "Owls meet" not in client.get("/courses/news/announcements").text
+        assert "Owls meet" not in client.get("/courses/news").text
+        assert client.get(f"/courses/news/announcements/{item.id}").status_code == 404
+    log_in(client, squad["facilitator"])
+    page = client.get(f"/courses/news/announcements/{item.id}")
+    assert page.status_code == 200 and "to the team Owls of the cohort Spring group" in page.text
+
+
+def test_who_may_address_a_team(squad):
+    course, owls = squad["course"], squad["owls"]
+    for person in (squad["other_lead"], squad["in_team"][0], squad["outsider"]):
+        with pytest.raises(PermissionDenied):
+            announcements.post_announcement(person, course, "Not yours", "No", team_id=owls.id)
+    assert announcements.post_announcement(squad["team"], course, "Course team", "Yes", team_id=owls.id).team_id
+    with pytest.raises(InvalidInput) as wrong_cohort:
+        announcements.post_announcement(squad["facilitator"], course, "Mixed", "No", cohort_id=squad["other"].id,
+                                        team_id=owls.id)
+    assert wrong_cohort.value.field == "audience"
+    away = make_course("away")
+    away_team = teams.create_team(make_user("admin"), make_cohort(away), "Far")
+    with pytest.raises(InvalidInput):
+        announcements.post_announcement(squad["facilitator"], course, "Elsewhere", "No", team_id=away_team.id)
+    with pytest.raises(InvalidInput):
+        announcements.post_announcement(squad["facilitator"], course, "Nobody", "No", team_id=999_999)
+
+
+def test_the_form_offers_the_teams_of_the_cohorts_one_announces_to(squad, client, run_outbox):
+    owls = squad["owls"]
+    log_in(client, squad["facilitator"])
+    page = client.get("/courses/news/announcements").text
+    assert f'value="team:{owls.id}"' in page and "The team Owls of the cohort Spring group" in page
+    made = client.post("/courses/news/announcements", data={"audience": f"team:{owls.id}", "title": "Owls only",
+                                                            "body": "Hello owls", "request_key": "t"})
+    assert made.status_code == 302
+    item = db.session.scalar(sa.select(Announcement).where(Announcement.title == "Owls only"))
+    assert item is not None and item.team_id == owls.id
+    log_in(client, squad["other_lead"])
+    page = client.get("/courses/news/announcements").text
+    assert f"team:{owls.id}" not in page and "Autumn group" in page
+    forged = client.post("/courses/news/announcements", data={"audience": f"team:{owls.id}", "title": "Forged",
+                                                              "body": "No", "request_key": "f"})
+    assert forged.status_code == 422
+    log_in(client, squad["in_team"][0])
+    assert client.post("/courses/news/announcements", data={"audience": f"team:{owls.id}", "title": "Me",
+                                                            "body": "No", "request_key": "l"}).status_code == 403
+    assert db.session.scalar(sa.select(sa.func.count()).where(Announcement.title.in_(["Forged", "Me"]))) == 0
+
+
+def test_a_teams_announcements_go_with_the_team(squad):
+    owls = squad["owls"]
+    announcements.post_announcement(squad["facilitator"], squad["course"], "Owls meet", "At eight", team_id=owls.id)
+    teams.delete_team(squad["facilitator"], squad["cohort"], owls.id)
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).where(Announcement.title == "Owls meet")) == 0
+
+
+def test_team_announcements_cost_the_pages_no_more_queries(squad, client, count_queries):
+    def counted(path: str) -> int:
+        client.get(path)
+        with count_queries() as statements:
+            assert client.get(path).status_code == 200
+        return len(statements)
+
+    paths = ["/courses/news", "/courses/news/announcements"]
+    announcements.post_announcement(squad["team"], squad["course"], "One", "Body")
+    log_in(client, squad["in_team"][0])
+    learner_small = [counted(path) for path in paths]
+    log_in(client, squad["facilitator"])
+    staff_small = [counted(path) for path in paths]
+    for n in range(8):
+        team = teams.create_team(squad["facilitator"], squad["cohort"], f"Team {n}")
+        announcements.post_announcement(squad["facilitator"], squad["course"], f"To {n}", "Body", team_id=team.id)
+        announcements.post_announcement(squad["facilitator"], squad["course"], f"Owls {n}", "Body",
+                                        team_id=squad["owls"].id)
+    assert [counted(path) for path in paths] == staff_small
+    log_in(client, squad["in_team"][0])
+    assert [counted(path) for path in paths] == learner_small

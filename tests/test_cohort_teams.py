@@ -15,6 +15,7 @@ from moocplatform.audit import AuditEntry
 from moocplatform.cohorts import services as cohorts
 from moocplatform.cohorts import teams
 from moocplatform.cohorts.models import Team, TeamMembership
+from moocplatform.cohorts.notices import TEAM_PLACED
 from moocplatform.cohorts.spaces import team_space_key
 from moocplatform.cohorts.teams import Placed, balanced_groups, utc_offset_minutes
 from moocplatform.csv_export import safe_cell, safe_filename
@@ -24,6 +25,9 @@ from moocplatform.discussion.membership import describe_key, is_member, moderate
 from moocplatform.discussion.models import Post
 from moocplatform.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from moocplatform.extensions import db
+from moocplatform.notifications.models import Channel, Notification
+from moocplatform.notifications.services import set_preferences
+from moocplatform.outbox import OutboxMessage
 from moocplatform.personal_data import export_user_data
 from tests.conftest import log_in
 from tests.factories import enrol, make_cohort, make_course, make_user
@@ -317,3 +321,92 @@ def test_the_teams_pages_cost_the_same_queries_however_many_teams(client, count_
     assert queries_for(client, count_queries, f"/cohorts/{cohort.id}/teams") == few
     log_in(client, a)
     assert queries_for(client, count_queries, f"/cohorts/{cohort.id}/teams") == mine_few
+
+
+# Learners are told when they are put in a team ---------------------------------------------------------------
+
+def placed_notices(user_id: int) -> list[Notification]:
+    return list(db.session.scalars(sa.select(Notification).where(
+        Notification.user_id == user_id, Notification.kind == TEAM_PLACED.name).order_by(Notification.id)))
+
+
+def tell_rows() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).where(OutboxMessage.kind == teams.TELL_PLACED)) or 0
+
+
+def test_forming_tells_each_learner_once_of_their_team_after_the_commit(group, run_outbox):
+    cohort, learners = group["cohort"], group["learners"]
+    made = teams.form_teams(group["lead"], cohort, 2)
+    assert tell_rows() == 1  # one row for the operation, not one per learner or team
+    assert all(placed_notices(learner.id) == [] for learner in learners)  # nothing before the worker runs
+    run_outbox()
+    names = {member: name for name, members in members_by_team(cohort).items() for member in members}
+    for learner in learners:
+        rows = placed_notices(learner.id)
+        assert len(rows) == 1 and rows[0].params == {"cohort": "Evening group", "team": names[learner.id]}
+        assert rows[0].link.endswith(f"/cohorts/{cohort.id}/teams")
+    assert len(made) == 3 and placed_notices(group["lead"].id) == [] and placed_notices(group["elsewhere"].id) == []
+    run_outbox()
+    assert all(len(placed_notices(learner.id)) == 1 for learner in learners)  # nobody told twice
+
+
+def test_forming_again_tells_only_those_whose_team_changed(group, run_outbox):
+    cohort, learners = group["cohort"], group["learners"]
+    teams.form_teams(group["lead"], cohort, 2)
+    run_outbox()
+    teams.form_teams(group["lead"], cohort, 2, replace=True)  # the same result
+    run_outbox()
+    assert all(len(placed_notices(learner.id)) == 1 for learner in learners)
+    teams.form_teams(group["lead"], cohort, 3, replace=True)  # two teams of three: everybody's team changed
+    run_outbox()
+    assert all(len(placed_notices(learner.id)) == 2 for learner in learners)
+
+
+def test_moving_tells_the_learner_moved_only(group, run_outbox):
+    cohort, lead = group["cohort"], group["lead"]
+    first, second = teams.create_team(lead, cohort, "Owls"), teams.create_team(lead, cohort, "Larks")
+    a, b = group["learners"][:2]
+    teams.move_to_team(lead, cohort, a.id, first.id)
+    teams.move_to_team(lead, cohort, b.id, first.id)
+    run_outbox()
+    assert [n.params["team"] for n in placed_notices(a.id)] == ["Owls"]
+    teams.move_to_team(lead, cohort, a.id, first.id)  # where they are already
+    teams.move_to_team(lead, cohort, b.id, None)  # out of every team
+    run_outbox()
+    assert len(placed_notices(a.id)) == 1 and len(placed_notices(b.id)) == 1
+    teams.move_to_team(lead, cohort, a.id, second.id)
+    run_outbox()
+    assert [n.params["team"] for n in placed_notices(a.id)] == ["Owls", "Larks"]
+    assert len(placed_notices(b.id)) == 1
+
+
+def test_a_learner_moved_again_before_the_worker_runs_hears_of_where_they_are(group, run_outbox):
+    cohort, lead = group["cohort"], group["lead"]
+    first, second = teams.create_team(lead, cohort, "Owls"), teams.create_team(lead, cohort, "Larks")
+    a, b = group["learners"][:2]
+    teams.move_to_team(lead, cohort, a.id, first.id)
+    teams.move_to_team(lead, cohort, a.id, second.id)
+    teams.move_to_team(lead, cohort, b.id, first.id)
+    cohorts.leave_cohort(b, cohort)
+    run_outbox()
+    assert [n.params["team"] for n in placed_notices(a.id)] == ["Larks"]  # not told of a team they left
+    assert placed_notices(b.id) == []
+
+
+def test_a_learner_turns_the_team_notice_off_in_their_preferences(group, client, run_outbox):
+    a = group["learners"][0]
+    log_in(client, a)
+    page = client.get("/notifications/preferences").get_data(as_text=True)
+    assert TEAM_PLACED.name in page and "Being put in a team of your cohort" in page
+    set_preferences(a, a, {TEAM_PLACED.name: Channel.off.value})
+    teams.form_teams(group["lead"], group["cohort"], 2)
+    run_outbox()
+    assert placed_notices(a.id) == [] and len(placed_notices(group["learners"][1].id)) == 1
+
+
+def test_a_rolled_back_forming_tells_nobody(group, run_outbox):
+    with pytest.raises(RuntimeError), db.session.begin_nested():
+        teams.form_teams(group["lead"], group["cohort"], 2)
+        raise RuntimeError("the request failed")
+    run_outbox()
+    assert tell_rows() == 0 and all(placed_notices(learner.id) == [] for learner in group["learners"])

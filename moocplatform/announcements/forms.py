@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length
 from .services import MAX_CHARACTERS, MAX_TITLE, new_request_key
 
 EVERYONE = "course"
+TEAM_PREFIX = "team:"  # a team's choice: "team:<id>"; a cohort's is its id
 
 
 class AnnouncementForm(FlaskForm):
@@ -21,4 +22,8 @@ class AnnouncementForm(FlaskForm):
 
     def cohort_id(self) -> int | None:
         value = self.audience.data or EVERYONE
-        return None if value == EVERYONE else int(value)
+        return None if value == EVERYONE or value.startswith(TEAM_PREFIX) else int(value)
+
+    def team_id(self) -> int | None:
+        value = self.audience.data or ""
+        return int(value[len(TEAM_PREFIX):]) if value.startswith(TEAM_PREFIX) else None

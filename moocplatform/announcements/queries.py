@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from .. import policy
 from ..accounts.models import User, UserStatus
 from ..catalog.models import Course
-from ..cohorts.models import Cohort, CohortMembership, MembershipStatus
+from ..cohorts.models import Cohort, CohortMembership, MembershipStatus, Team, TeamMembership
 from ..extensions import db
 from ..learning.models import Enrollment, EnrollmentStatus
 from ..pagination import Page, paginate
@@ -21,11 +21,14 @@ PER_PAGE = 20
 
 def audience_after(announcement: Announcement, after_id: int, limit: int) -> list[Any]:
     """The next `limit` people (by id, after `after_id`) an announcement goes to: the course's active
-    enrolments, or the cohort's seated members; never its author nor an account that cannot log in. One
-    query on the enrolments' (or memberships') index."""
+    enrolments, the cohort's seated members, or the seated members of one team of it; never its author nor an
+    account that cannot log in. One query on the enrolments' (or memberships') index."""
     if announcement.cohort_id is not None:
         members = (sa.select(CohortMembership.user_id).where(CohortMembership.cohort_id == announcement.cohort_id,
                                                              CohortMembership.status == MembershipStatus.MEMBER))
+        if announcement.team_id is not None:
+            members = members.where(CohortMembership.user_id.in_(
+                sa.select(TeamMembership.user_id).where(TeamMembership.team_id == announcement.team_id)))
     else:
         members = sa.select(Enrollment.user_id).where(Enrollment.course_id == announcement.course_id,
                                                       Enrollment.status == EnrollmentStatus.active)
@@ -36,14 +39,18 @@ def audience_after(announcement: Announcement, after_id: int, limit: int) -> lis
 
 
 def _readable_by(viewer: Any, course: Any) -> sa.ColumnElement[bool]:
-    """The course's announcements the viewer reads: staff all of them; a learner the course-wide ones and
-    those of the cohorts they are a member of (a subquery, so the page asks no more than once)."""
+    """The course's announcements the viewer reads: staff all of them; a learner the course-wide ones, those of
+    the cohorts they are a member of and those of their team there (subqueries, so the page asks no more than
+    once)."""
     if policy.is_course_staff(viewer, course):
         return Announcement.course_id == course.id
     mine = sa.select(CohortMembership.cohort_id).where(CohortMembership.user_id == viewer.id,
                                                        CohortMembership.status == MembershipStatus.MEMBER)
+    my_teams = sa.select(TeamMembership.team_id).where(TeamMembership.user_id == viewer.id)
     return sa.and_(Announcement.course_id == course.id,
-                   sa.or_(Announcement.cohort_id.is_(None), Announcement.cohort_id.in_(mine)))
+                   sa.or_(Announcement.cohort_id.is_(None),
+                          sa.and_(Announcement.cohort_id.in_(mine),
+                                  sa.or_(Announcement.team_id.is_(None), Announcement.team_id.in_(my_teams)))))
 
 
 @dataclass(frozen=True)
@@ -51,18 +58,20 @@ class ShownAnnouncement:
     announcement: Announcement
     author_name: str
     cohort_name: str | None  # None: to the whole course
+    team_name: str | None = None  # None: to the whole cohort (or course)
 
 
 def _shown(query: sa.Select) -> sa.Select:
-    return (query.add_columns(User.display_name, Cohort.name)
-            .outerjoin(User, User.id == Announcement.author_id).outerjoin(Cohort, Cohort.id == Announcement.cohort_id))
+    return (query.add_columns(User.display_name, Cohort.name, Team.name)
+            .outerjoin(User, User.id == Announcement.author_id).outerjoin(Cohort, Cohort.id == Announcement.cohort_id)
+            .outerjoin(Team, Team.id == Announcement.team_id))
 
 
 def latest_for(viewer: Any, course: Any) -> ShownAnnouncement | None:
     """The newest announcement the viewer reads in the course: one query."""
     row = db.session.execute(_shown(sa.select(Announcement)).where(_readable_by(viewer, course))
                              .order_by(Announcement.created_at.desc(), Announcement.id.desc()).limit(1)).first()
-    return ShownAnnouncement(row[0], row[1] or "", row[2]) if row is not None else None
+    return ShownAnnouncement(row[0], row[1] or "", row[2], row[3]) if row is not None else None
 
 
 def announcements_page(viewer: Any, course: Any, page: int | str) -> Page:
@@ -72,7 +81,7 @@ def announcements_page(viewer: Any, course: Any, page: int | str) -> Page:
     result = paginate(query, page, per_page=PER_PAGE)
     if not result.items:
         return result
-    names = {row[0]: (row[1] or "", row[2]) for row in db.session.execute(
+    names = {row[0]: (row[1] or "", row[2], row[3]) for row in db.session.execute(
         _shown(sa.select(Announcement.id)).where(Announcement.id.in_([a.id for a in result.items])))}
     result.items = [ShownAnnouncement(a, *names[a.id]) for a in result.items]
     return result
@@ -81,7 +90,7 @@ def announcements_page(viewer: Any, course: Any, page: int | str) -> Page:
 def readable_announcement(viewer: Any, course: Any, announcement_id: int) -> ShownAnnouncement | None:
     row = db.session.execute(_shown(sa.select(Announcement)).where(
         _readable_by(viewer, course), Announcement.id == announcement_id)).first()
-    return ShownAnnouncement(row[0], row[1] or "", row[2]) if row is not None else None
+    return ShownAnnouncement(row[0], row[1] or "", row[2], row[3]) if row is not None else None
 
 
 def cohorts_to_announce_to(viewer: Any, course: Any) -> list[tuple[int, str]]:
@@ -90,6 +99,22 @@ def cohorts_to_announce_to(viewer: Any, course: Any) -> list[tuple[int, str]]:
     rows = db.session.execute(sa.select(Cohort).where(Cohort.course_id == course.id)
                               .order_by(Cohort.starts_on, Cohort.id)).scalars()
     return [(c.id, c.name) for c in rows if policy.can_announce_to_cohort(viewer, c, course)]
+
+
+def teams_of_cohorts(cohort_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
+    """The teams (id, name) of each of those cohorts, by name: one query, none for no cohort."""
+    found: dict[int, list[tuple[int, str]]] = {}
+    if not cohort_ids:
+        return found
+    for team_id, cohort_id, name in db.session.execute(
+            sa.select(Team.id, Team.cohort_id, Team.name).where(Team.cohort_id.in_(cohort_ids))
+            .order_by(Team.name, Team.id)).tuples():
+        found.setdefault(cohort_id, []).append((team_id, name))
+    return found
+
+
+def team_of(team_id: int) -> Team | None:
+    return db.session.get(Team, team_id)
 
 
 def cohort_of(cohort_id: int) -> Cohort | None:

@@ -1,4 +1,5 @@
-"""Announcing: the course team to everyone enrolled, a cohort's facilitators to their cohort. Posting writes
+"""Announcing: the course team to everyone enrolled, a cohort's facilitators to their cohort or to one of its
+teams (whoever may announce to a cohort may announce to its teams). Posting writes
 the announcement and queues its delivery in the same transaction; the worker then tells the audience through
 the notification system (on the site, and by e-mail or digest as each person chose), BATCH people per outbox
 row, each row queuing the next, so no request ever walks 10,000 learners and a retried batch tells nobody
@@ -54,13 +55,19 @@ def _clean(title: str, body: str) -> tuple[str, str, str]:
 
 
 def post_announcement(actor: Any, course: Any, title: str, body: str, *, cohort_id: int | None = None,
-                      request_key: str | None = None) -> Announcement:
-    """Announce to the course (cohort_id None) or to one of its cohorts; the delivery is queued."""
+                      team_id: int | None = None, request_key: str | None = None) -> Announcement:
+    """Announce to the course (cohort_id and team_id None), to one of its cohorts, or to one team of a cohort
+    (team_id; its cohort follows); the delivery is queued."""
     if request_key and policy.signed_in(actor):
         earlier = db.session.scalar(sa.select(Announcement).where(Announcement.author_id == actor.id,
                                                                   Announcement.request_key == request_key))
         if earlier is not None:
             return earlier
+    if team_id is not None:
+        team = queries.team_of(team_id)
+        if team is None or cohort_id not in (None, team.cohort_id):
+            raise InvalidInput(_("Choose who the announcement is for."), field="audience")
+        cohort_id = team.cohort_id
     cohort = queries.cohort_of(cohort_id) if cohort_id is not None else None
     if cohort_id is not None and (cohort is None or cohort.course_id != course.id):
         raise InvalidInput(_("Choose who the announcement is for."), field="audience")
@@ -71,13 +78,14 @@ def post_announcement(actor: Any, course: Any, title: str, body: str, *, cohort_
     if course.is_archived:
         raise Conflict(_("The course is archived: it takes no announcements."))
     title, source, html = _clean(title, body)
-    announcement = Announcement(course_id=course.id, cohort_id=cohort.id if cohort else None, author_id=actor.id,
+    announcement = Announcement(course_id=course.id, cohort_id=cohort.id if cohort else None, team_id=team_id,
+                                author_id=actor.id,
                                 title=title, body_source=source, body_html=html, created_at=clock.now(),
                                 request_key=request_key or None)
     db.session.add(announcement)
     db.session.flush()
     audit.record(actor, "announcements.posted", announcement, course=course.id,
-                 cohort=cohort.id if cohort else None)
+                 cohort=cohort.id if cohort else None, team=team_id)
     _queue_batch(announcement.id, after_id=0)
     return announcement
 

@@ -12,7 +12,7 @@ from .. import policy, query_args
 from ..catalog import queries as catalog_queries
 from ..forms import apply_form
 from . import queries, services
-from .forms import EVERYONE, AnnouncementForm
+from .forms import EVERYONE, TEAM_PREFIX, AnnouncementForm
 
 bp = Blueprint("announcements", __name__, template_folder="templates")
 
@@ -27,8 +27,12 @@ def _course(slug: str) -> Any:
 def _form(course: Any) -> AnnouncementForm | None:
     """The form with the audiences the viewer may announce to, or None when there is none."""
     choices = [(EVERYONE, _("Everyone enrolled in the course"))] if policy.can_announce(current_user, course) else []
-    choices += [(str(cohort_id), _("The cohort %(name)s", name=name))
-                for cohort_id, name in queries.cohorts_to_announce_to(current_user, course)]
+    cohorts = queries.cohorts_to_announce_to(current_user, course)
+    teams = queries.teams_of_cohorts([cohort_id for cohort_id, _name in cohorts])
+    for cohort_id, name in cohorts:
+        choices.append((str(cohort_id), _("The cohort %(name)s", name=name)))
+        choices += [(f"{TEAM_PREFIX}{team_id}", _("The team %(team)s of the cohort %(cohort)s", team=team, cohort=name))
+                    for team_id, team in teams.get(cohort_id, [])]
     if not choices or course.is_archived:
         return None
     form = AnnouncementForm()
@@ -55,7 +59,7 @@ def post(slug: str):
     if form.validate_on_submit():
         ok, announcement = apply_form(form, lambda: services.post_announcement(
             current_user, course, form.title.data, form.body.data, cohort_id=form.cohort_id(),
-            request_key=form.request_key.data))
+            team_id=form.team_id(), request_key=form.request_key.data))
         if ok and announcement is not None:
             flash(_("The announcement is made: everyone it is for is being told."), "success")
             return redirect(url_for("announcements.show", slug=slug, announcement_id=announcement.id))

@@ -41,7 +41,10 @@ def init_app(app: Flask) -> None:
     csrf.exempt(api.bp)  # its requests carry a bearer token or the page's CSRF token in a header
     register_criteria()
     register_spaces()  # the cohort discussion spaces, a membership kind of discussion's
+    from ..outbox import register_kind
     from .reminders import send_reminders
+    from .teams import TELL_PLACED, tell_placed
+    register_kind(TELL_PLACED, tell_placed, transactional=True)
     register_job(app, "remind-cohort-learners",
                  "Remind cohorts' learners of live sessions, of what is due and after a quiet spell; "
                  "tell their facilitators who went quiet",

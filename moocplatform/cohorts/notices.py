@@ -1,6 +1,6 @@
 """What cohorts tell people through the platform's notification system: learners, that a facilitator signed
-them off or withdrew a sign-off (with the reason), and reminders; facilitators, which of their learners went
-quiet."""
+them off or withdrew a sign-off (with the reason), that they were put in a team, and reminders; facilitators,
+which of their learners went quiet."""
 from __future__ import annotations
 
 from flask_babel import gettext as _
@@ -35,6 +35,12 @@ QUIET_REMINDER = register_notification_kind(NotificationKind(
     describe=lambda p: ngettext("Your cohort “%(cohort)s” in %(course)s goes on: nothing from you for %(num)d day",
                                 "Your cohort “%(cohort)s” in %(course)s goes on: nothing from you for %(num)d days",
                                 int(p.get("days") or 0), cohort=p.get("cohort", ""), course=p.get("course", "")),
+    default_channel=Channel.email))
+
+TEAM_PLACED = register_notification_kind(NotificationKind(
+    "cohorts.team_placed", label=lambda: str(_l("Being put in a team of your cohort")),
+    describe=lambda p: _("You are in the team “%(team)s” of “%(cohort)s”", team=p.get("team", ""),
+                         cohort=p.get("cohort", "")),
     default_channel=Channel.email))
 
 QUIET_LEARNERS = register_notification_kind(NotificationKind(

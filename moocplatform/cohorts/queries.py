@@ -748,9 +748,22 @@ def cohorts_read_in_course(viewer_id: int, course_id: int, led_ids: Collection[i
             in db.session.execute(query.order_by(Cohort.starts_on, Cohort.id)).tuples()]
 
 
-def cohort_course_and_name(cohort_id: int) -> tuple[int, str] | None:
+def cohort_course_and_name(cohort_id: int) -> tuple[int | None, str] | None:
+    """(course id, name) of a cohort; the course id is None for a programme's cohort."""
     row = db.session.execute(sa.select(Cohort.course_id, Cohort.name).where(Cohort.id == cohort_id)).first()
-    return (row[0], row[1]) if row is not None and row[0] is not None else None  # a programme's: no space
+    return (row[0], row[1]) if row is not None else None
+
+
+def programme_of_cohort(cohort_id: int) -> Programme | None:
+    """The programme a cohort goes through (None for a course's cohort): one query."""
+    return db.session.scalar(sa.select(Programme).join(Cohort, Cohort.programme_id == Programme.id)
+                             .where(Cohort.id == cohort_id))
+
+
+def is_seated(cohort_id: int, user_id: int) -> bool:
+    return db.session.scalar(sa.select(CohortMembership.id).where(
+        CohortMembership.cohort_id == cohort_id, CohortMembership.user_id == user_id,
+        CohortMembership.status == MembershipStatus.MEMBER)) is not None
 
 
 def seated_learners_page(cohort_id: int, page: int, *, per_page: int) -> Page:
@@ -814,6 +827,23 @@ def cohort_teams(cohort_id: int) -> CohortTeams:
     return CohortTeams(list(teams.values()), unassigned)
 
 
+def team_placements(cohort_id: int) -> list[tuple[int, int, str]]:
+    """(user id, team id, team name) of every learner in a team of the cohort: one query."""
+    return list(db.session.execute(
+        sa.select(TeamMembership.user_id, Team.id, Team.name).join(Team, Team.id == TeamMembership.team_id)
+        .where(TeamMembership.cohort_id == cohort_id)).tuples())
+
+
+def seated_users(cohort_id: int, user_ids: Collection[int]) -> list[User]:
+    """Those of the users who have a seat in the cohort (their role grants not loaded): one query."""
+    if not user_ids:
+        return []
+    return list(db.session.scalars(
+        sa.select(User).options(lazyload(User.roles)).join(CohortMembership, CohortMembership.user_id == User.id)
+        .where(CohortMembership.cohort_id == cohort_id, CohortMembership.status == MembershipStatus.MEMBER,
+               User.id.in_(set(user_ids)))))
+
+
 def team_of(cohort_id: int, user_id: int) -> TeamView | None:
     """The learner's team in the cohort with its members (not their e-mail addresses): two queries."""
     found = db.session.execute(
@@ -836,8 +866,9 @@ def teams_of_cohorts_in_course(course_id: int, cohort_ids: Collection[int]) -> l
         .order_by(Cohort.starts_on, Cohort.id, Team.name, Team.id)).tuples())
 
 
-def team_space_facts(team_id: int) -> tuple[int, int, str, str] | None:
-    """(cohort id, course id, team name, cohort name) of a team, for its discussion space."""
+def team_space_facts(team_id: int) -> tuple[int, int | None, str, str] | None:
+    """(cohort id, course id (None for a programme's cohort), team name, cohort name) of a team, for its
+    discussion space."""
     row = db.session.execute(
         sa.select(Team.cohort_id, Cohort.course_id, Team.name, Cohort.name).join(Cohort, Cohort.id == Team.cohort_id)
         .where(Team.id == team_id)).first()

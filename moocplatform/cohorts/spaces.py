@@ -4,7 +4,11 @@ Its members are the cohort's seated learners and its facilitators; its facilitat
 the course's course-wide moderators (the course team, facilitators granted on the course, administrators),
 who read it for that reason; a facilitator of another cohort does not. The space's key is "cohort:<id>"; it
 holds the cohort's own threads and its cohort-only comments under units, which discussion shows beside the
-course's to those who read the space. Each team of a cohort has a space too, the membership kind "team"."""
+course's to those who read the space. Each team of a cohort has a space too, the membership kind "team".
+
+A programme's cohort (no course) has both spaces as well, with no course behind them: its seated learners and
+its facilitators are members, and whoever edits the programme reads and moderates its cohorts' spaces as a
+course's moderators do a course's (not its teams')."""
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -13,6 +17,7 @@ from typing import Any
 from .. import policy
 from ..access import access_for
 from ..discussion.membership import MembershipKind, SpaceRef, register_membership
+from ..organisations.queries import get_organisation
 from . import queries
 
 KIND = "cohort"
@@ -33,21 +38,39 @@ def _leads(user: Any, cohort_id: int) -> bool:
     return policy.leads_cohort(user, SimpleNamespace(id=cohort_id))
 
 
+def _manages_programme(user: Any, cohort_id: int) -> bool:
+    """Whoever edits the programme of this (programme) cohort."""
+    programme = queries.programme_of_cohort(cohort_id)
+    if programme is None:
+        return False
+    organisation = get_organisation(programme.organisation_id) if programme.organisation_id else None
+    return policy.moderates_programme_cohort_spaces(user, programme, organisation)
+
+
 def _moderates(user: Any, space: Any) -> bool:
     cohort_id = cohort_id_of(space)
-    return cohort_id is not None and space.course_id is not None and (
-        _leads(user, cohort_id) or policy.moderates_every_cohort_space(user, space.course_id))
+    if cohort_id is None:
+        return False
+    if _leads(user, cohort_id):
+        return True
+    if space.course_id is None:
+        return _manages_programme(user, cohort_id)
+    return policy.moderates_every_cohort_space(user, space.course_id)
 
 
 def _is_member(user: Any, space: Any) -> bool:
     cohort_id = cohort_id_of(space)
-    if cohort_id is None or space.course_id is None:
+    if cohort_id is None:
         return False
-    return (_leads(user, cohort_id) or cohort_id in access_for(user, space.course_id).fact(SEATS_FACT)
+    if _leads(user, cohort_id):
+        return True
+    if space.course_id is None:  # a programme's cohort: no course, so no access context to ask for seats
+        return queries.is_seated(cohort_id, user.id) or _manages_programme(user, cohort_id)
+    return (cohort_id in access_for(user, space.course_id).fact(SEATS_FACT)
             or policy.moderates_every_cohort_space(user, space.course_id))
 
 
-def _ref(cohort_id: int, course_id: int, name: str, own: bool = True) -> SpaceRef:
+def _ref(cohort_id: int, course_id: int | None, name: str, own: bool = True) -> SpaceRef:
     return SpaceRef(key=space_key(cohort_id), membership=KIND, course_id=course_id, title=name, own=own)
 
 
@@ -64,9 +87,9 @@ def _describe(cohort_id: int) -> SpaceRef | None:
 
 # A team's space: the membership kind "team", key "team:<team id>". Its members are the team's learners (with a
 # seat in the cohort) and the cohort's facilitators, who moderate it; nobody else reads it. Learners reach it from
-# their team's page; in a course it lists only the team spaces of the cohorts the viewer leads, as spaces they
-# moderate (not own: no unit comments go there), so that their reports and held posts reach the moderation
-# queue, and a viewer who leads no cohort costs no query.
+# their team's page (in a programme's cohort too); in a course it lists only the team spaces of the cohorts the
+# viewer leads, as spaces they moderate (not own: no unit comments go there), so that their reports and held posts
+# reach the moderation queue, and a viewer who leads no cohort costs no query.
 
 TEAM_KIND = "team"
 TEAM_PREFIX = f"{TEAM_KIND}:"

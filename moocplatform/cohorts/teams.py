@@ -3,27 +3,34 @@
 Forming looks at nothing but who is seated and the time zone each learner set on their account (never their
 progress, scores or activity): learners are ordered by their UTC offset now, then split into runs whose sizes
 differ by at most one, so a team's members are as close in time as the cohort allows and the same cohort forms
-the same teams. A learner is in at most one team of a cohort; leaving the cohort takes them out of it."""
+the same teams. A learner is in at most one team of a cohort; leaving the cohort takes them out of it.
+
+A learner put in a team (by hand, moved, or by forming) is told once per operation, after the commit, through
+the outbox; forming again with the same result (the same team name and the same teammates) tells nobody."""
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit, clock, policy, validation
+from .. import audit, clock, outbox, policy, validation
 from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ..extensions import db
+from ..notifications.services import notify, site_path
 from . import queries
 from .models import Cohort, CohortMembership, MembershipStatus, Team, TeamMembership
+from .notices import TEAM_PLACED
 
 NAME_LENGTH = 80
 MIN_SIZE, MAX_SIZE = 2, 50
+TELL_PLACED = "cohorts.tell_team_placed"
 
 
 @dataclass(frozen=True)
@@ -157,6 +164,8 @@ def move_to_team(actor, cohort: Cohort, learner_id: int, team_id: int | None) ->
         current.team_id, current.added_at = team.id, clock.now()
     db.session.flush()
     audit.record(actor, "cohort.move_to_team", cohort, user_id=learner_id, team_id=team_id, was=was)
+    if team is not None and was != team.id:
+        _queue_placed(cohort, [(learner_id, team.id)])
     return current if team is not None else None
 
 
@@ -174,9 +183,10 @@ def form_teams(actor, cohort: Cohort, size: int, *, replace: bool = False) -> li
     if not rows:
         raise InvalidInput(_("The cohort has no learners to form teams of yet."), field="size")
     people = [Placed(user_id, utc_offset_minutes(zone or "", now, cohort.time_zone)) for user_id, zone in rows]
+    before = _teams_by_learner(cohort.id)
     db.session.execute(sa.delete(TeamMembership).where(TeamMembership.cohort_id == cohort.id))
     db.session.execute(sa.delete(Team).where(Team.cohort_id == cohort.id))
-    teams = []
+    teams, placed = [], []
     for number, group in enumerate(balanced_groups(people, size), start=1):
         team = Team(cohort_id=cohort.id, name=_("Team %(number)d", number=number), created_at=now)
         db.session.add(team)
@@ -184,8 +194,43 @@ def form_teams(actor, cohort: Cohort, size: int, *, replace: bool = False) -> li
         db.session.add_all(TeamMembership(team_id=team.id, cohort_id=cohort.id, user_id=p.user_id, added_at=now)
                            for p in group)
         teams.append(team)
+        mates = frozenset(p.user_id for p in group)
+        placed += [(p.user_id, team.id) for p in group if before.get(p.user_id) != (team.name, mates)]
     db.session.flush()
     audit.record(actor, "cohort.form_teams", cohort, size=size, teams=len(teams), learners=len(people),
                  replaced=existing)
+    _queue_placed(cohort, placed)
     return teams
+
+
+def _teams_by_learner(cohort_id: int) -> dict[int, tuple[str, frozenset[int]]]:
+    """Each learner in a team of the cohort: the team's name and its members (them included)."""
+    rows = queries.team_placements(cohort_id)
+    members: dict[int, set[int]] = {}
+    for user_id, team_id, _team_name in rows:
+        members.setdefault(team_id, set()).add(user_id)
+    return {user_id: (name, frozenset(members[team_id])) for user_id, team_id, name in rows}
+
+
+def _queue_placed(cohort: Cohort, placed: list[tuple[int, int]]) -> None:
+    """One outbox row for the operation, whatever the number of learners and teams."""
+    if placed:
+        outbox.enqueue(TELL_PLACED, {"cohort": cohort.id, "placed": [[user, team] for user, team in placed]})
+
+
+def tell_placed(payload: dict[str, Any], _row: object = None) -> int:
+    """The outbox kind TELL_PLACED (transactional): each learner placed is told of their team, if they are in it
+    still and seated in the cohort (moved or gone meanwhile: not told of a team they are not in). Returns how
+    many were told."""
+    cohort = db.session.get(Cohort, int(payload["cohort"]))
+    if cohort is None:
+        return 0
+    now_in = {user_id: (team_id, name) for user_id, team_id, name in queries.team_placements(cohort.id)}
+    wanted = {int(user): int(team) for user, team in payload.get("placed") or []}
+    link = site_path("cohorts.teams_page", cohort_id=cohort.id)
+    told = 0
+    for user in queries.seated_users(cohort.id, [u for u, t in wanted.items() if now_in.get(u, (None,))[0] == t]):
+        params = {"cohort": cohort.name, "team": now_in[user.id][1]}
+        told += notify(user, TEAM_PLACED.name, params, link=link) is not None
+    return told
 

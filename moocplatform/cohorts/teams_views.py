@@ -37,7 +37,7 @@ def _flash_errors(form) -> None:
 @bp.get("/cohorts/<id:cohort_id>/teams")
 @login_required
 def teams_page(cohort_id: int):
-    cohort, course = _load(cohort_id, manage=False)
+    cohort, course = _load(cohort_id, manage=False, programme_ok=True)
     if policy.can_manage_teams(current_user, cohort):
         listing = queries.cohort_teams(cohort.id)
         move_form = TeamMoveForm()
@@ -54,7 +54,7 @@ def teams_page(cohort_id: int):
 
 
 def _manage(cohort_id: int):
-    cohort, _course = _load(cohort_id, manage=False)
+    cohort, _course = _load(cohort_id, manage=False, programme_ok=True)
     if not policy.can_manage_teams(current_user, cohort):
         abort(403)
     return cohort

@@ -22,11 +22,11 @@ from .models import Space, SpaceMember, Thread
 
 @dataclass(frozen=True)
 class SpaceRef:
-    """A space of a group inside a course, named by its key whether or not its row exists yet."""
+    """A space of a group (inside a course, or outside any), named by its key whether or not its row exists."""
 
     key: str  # "<kind>:<id>", e.g. "cohort:12"
     membership: str
-    course_id: int
+    course_id: int | None  # None: a group outside any course (a programme's cohort)
     title: str
     own: bool = True  # the viewer belongs to it (a seat, leading it), not only reads it as a moderator
 

@@ -456,7 +456,7 @@ def group_space(kind: str, ref_id: int, form: ThreadForm | None = None, status: 
     moderator = moderates(current_user, stand_in)
     page = queries.space_threads(space, request.args.get("page", "1"), viewer_id=current_user.id,
                                  moderator=moderator)
-    course = queries.course_of(ref.course_id)
+    course = queries.course_of(ref.course_id) if ref.course_id is not None else None
     return render_template("discussion/group_space.html", ref=ref, kind=kind, ref_id=ref_id, space=space,
                            page=page, course=course,
                            form=form or ThreadForm(), can_moderate=moderator), status
