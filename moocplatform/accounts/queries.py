@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from .models import ROLES, RoleGrant, User
@@ -29,13 +29,6 @@ def account_counts() -> dict[str, int]:
         sa.func.count().filter(User.status != "deleted"), sa.func.count().filter(User.status == "suspended"),
     )).one()
     return {"users": row[0] or 0, "suspended": row[1] or 0}
-
-
-def user_with_roles(user_id: int) -> User | None:
-    """A user with their role grants, in one query (for a request authenticated by other means than a session:
-    the API's bearer tokens)."""
-    return db.session.execute(sa.select(User).options(joinedload(User.roles)).where(User.id == user_id)
-                              ).unique().scalar_one_or_none()
 
 
 def password_hashes_by_pepper() -> dict[str | None, int]:

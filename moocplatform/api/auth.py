@@ -16,10 +16,10 @@ from flask_login import current_user
 from flask_wtf.csrf import ValidationError, validate_csrf
 
 from ..access import signed_in
-from ..accounts.queries import user_with_roles
 from ..tokens.purposes import PERSONAL_ACCESS
-from ..tokens.services import TokenRejected, verify_token
+from ..tokens.services import TokenRejected, check_token, secret_digest
 from .problems import Problem
+from .queries import token_and_owner
 
 if TYPE_CHECKING:
     from ..tokens.models import Token
@@ -83,11 +83,12 @@ def authenticate(scopes: tuple[str, ...]) -> Caller:
 
 def _bearer(secret: str) -> Caller:
     try:
-        token = verify_token(secret, PERSONAL_ACCESS.name)
+        digest = secret_digest(secret, PERSONAL_ACCESS.name)
+        found, user = token_and_owner(digest)  # one query: the token, its owner and the owner's roles
+        token = check_token(found, digest, PERSONAL_ACCESS.name)
     except TokenRejected:
         raise Problem(401, "The token is unknown, expired or revoked.", type_="invalid-token",
                       title="Authentication required", headers=_challenge("invalid_token")) from None
-    user = user_with_roles(token.owner_id)
     if user is None or not user.is_active:  # a suspended or erased account's tokens stop working at once
         raise Problem(401, "The token's account cannot use the API.", type_="invalid-token",
                       title="Authentication required", headers=_challenge("invalid_token"))

@@ -11,7 +11,7 @@ from .auth import api_user
 from .cursor import DEFAULT_LIMIT, MAX_LIMIT, PageRequest, decode_cursor
 from .openapi import API_PREFIX, Operation, QueryParameter, api_route, openapi_document
 from .problems import Problem
-from .queries import enrolments_page
+from .queries import course_for_viewer, enrolments_page
 
 bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
 
@@ -93,7 +93,7 @@ def course_progress(slug: str):
                          path_descriptions={"slug": "The course's slug.", "key": "The unit's stable key."}))
 def unit(slug: str, key: str):
     user = api_user()
-    course, version = catalog_queries.course_with_live_version(slug)
+    course, version = course_for_viewer(user, slug)  # and the user's enrolment, for the policy
     outline = catalog_queries.outline_for(version)
     unit_outline = outline.by_key.get(key)
     if unit_outline is None or not policy.can_view_unit(user, course, unit_outline):

@@ -88,14 +88,31 @@ def issue_token(actor, owner, purpose: str, *, scopes: Iterable[str], label: str
     return IssuedToken(token, secret)
 
 
+# Built once: the statement is the same on every request.
+_BY_HASH = sa.select(Token).where(Token.secret_hash == sa.bindparam("digest"))
+
+
 def verify_token(secret: str, purpose: str, *, scopes: Iterable[str] = (), subject: str | None = None) -> Token:
     """The live token behind secret, if it has this purpose, every scope asked for and (if given) this
     subject; raises TokenRejected otherwise. Reads only (see record_token_use)."""
+    digest = secret_digest(secret, purpose)
+    token = db.session.scalar(_BY_HASH, {"digest": digest})
+    return check_token(token, digest, purpose, scopes=scopes, subject=subject)
+
+
+def secret_digest(secret: str, purpose: str) -> str:
+    """The hash to look a secret up by (Token.secret_hash); raises TokenRejected when the secret cannot be
+    one of purpose. With check_token, for a caller that loads the token together with more (its owner)."""
     kind = get_purpose(purpose)
     if not secret or len(secret) > 200 or not secret.startswith(kind.prefix + "_"):
         raise TokenRejected("malformed")
-    digest = hash_secret(secret)
-    token = db.session.scalar(sa.select(Token).where(Token.secret_hash == digest))
+    return hash_secret(secret)
+
+
+def check_token(token: Token | None, digest: str, purpose: str, *, scopes: Iterable[str] = (),
+                subject: str | None = None) -> Token:
+    """token, loaded by the digest of a secret, when it is live, of this purpose, with every scope asked for and
+    (if given) this subject; raises TokenRejected otherwise."""
     # The index lookup already matched; the comparison guards against a collation that folds case.
     if token is None or not hmac.compare_digest(token.secret_hash, digest):
         raise TokenRejected("unknown")
