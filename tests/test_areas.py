@@ -34,7 +34,8 @@ def test_every_area_is_installed_by_default(app):
         app.cli.commands)
     assert [job.name for job in registered_jobs(app)] == [
         "assignments-peer-review-deadlines", "close-due-opportunities", "close-expired-quiz-attempts",
-        "delete-expired-applications", "drop-former-partner-roles", "ensure-course-forums", "issue-certificates", "process-completions",
+        "delete-expired-applications", "drop-former-partner-roles", "ensure-course-forums", "issue-certificates",
+        "process-completions",
         "purge-login-challenges", "purge-login-failures", "purge-sessions", "remind-cohort-learners",
         "send-notification-digests"]
     assert [panel.name for panel in unit_panels.entries(app)] == ["quiz", "discussion", "assignment", "notes"]

@@ -1,7 +1,7 @@
 """Announcements to one team of a cohort
 
 Revision ID: d8b3f6a2c4e7
-Revises: c5e2a8f4d1b9
+Revises: d7a3c9e2f1b4
 Create Date: 2026-12-03 20:15:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd8b3f6a2c4e7'
-down_revision = 'c5e2a8f4d1b9'
+down_revision = 'd7a3c9e2f1b4'
 branch_labels = None
 depends_on = None
 
