@@ -104,7 +104,7 @@ def test_my_cohorts_cost_the_same_queries_however_many_cohorts(client, count_que
         return len(counted)
 
     one = statements()
-    assert one == 2 + 2  # token and owner; the cohorts with team and slugs, and their coming items
+    assert one == 1 + 2  # the token with its owner; the cohorts with team and slugs, and their coming items
     for n in range(4):
         cohort = make_cohort(w.course, w.lead, name=f"Group {n}")
         join_cohort(w.ada, cohort, w.course)

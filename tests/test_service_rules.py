@@ -711,6 +711,9 @@ NO_FREE_INPUT = {"email_change.cancel_email_change", "email_change.confirm_email
 
 # Public functions of */services.py that are not covered above, and why.
 NOT_ACTOR_SERVICES = {
+    # the grants an organisation gave (a read), and the system's taking back of former partners' grants (the
+    # event of a version published without them and its repair job); the outbox's telling of team placements
+    "accounts.grants_via_organisation", "organisations.drop_former_partner_grants", "teams.tell_placed",
     # reads
     "accounts.normalise_email", "accounts.get_user_by_email", "accounts.find_grant",
     "accounts.require_user", "accounts.user_for_reset_token", "accounts.ensure_not_last_admin",
