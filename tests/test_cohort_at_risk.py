@@ -181,3 +181,33 @@ def test_pages_of_the_learners_at_risk_in_name_order_and_a_page_past_the_last_sh
     assert (first.total, first.page, first.pages, second.page) == (len(in_order), 1, 2, 2)
     assert (past.page, [r.user_id for r in past.rows]) == (2, [r.user_id for r in second.rows])
     assert cohort_dashboard(cohort, course.live_version_id, now, 0, at_risk_only=True).page == 1
+
+
+def test_posts_and_hand_ins_are_activity_as_much_as_units_and_quizzes():
+    """Each area's kind of activity (learning.activity): a comment under a unit, a post in the cohort's own space
+    and a hand-in end a quiet spell, in the filter and in the reasons alike."""
+    from moocplatform.assignments import services as assignments
+    from moocplatform.cohorts.spaces import space_key
+    from moocplatform.discussion import services as discussion
+
+    course = make_course("beta", assignment=True)
+    facilitator = make_user("facilitator", course=course)
+    cohort = make_cohort(course, facilitator, starts_on=date(2026, 2, 2), ends_on=date(2026, 4, 30))
+    silent, commenter, group_poster, submitter = (join(course, cohort, name) for name in
+                                                  ("Silent", "Commenter", "Group poster", "Submitter"))
+    clock.advance(timedelta(days=10))
+    discussion.comment_on_unit(commenter, course, "m1-u1", "Spacing my reviews helped.")
+    discussion.comment_on_unit(group_poster, course, "m1-u1", "Shall we meet on Friday?",
+                               audience=space_key(cohort.id))
+    assignments.save_draft(submitter, course, "task", text="My plan for the week.")
+    assignments.submit(submitter, course, "task")
+    db.session.flush()
+    now = clock.now() + timedelta(days=1)
+    quiet = "No activity for 7 days"
+    found = assert_same(cohort, course.live_version_id, now)
+    assert {learner.display_name for learner in (silent, commenter, group_poster, submitter)
+            if quiet in found.get(learner.id, [])} == {"Silent"}
+    last = {row.user_id: row.last_activity for _m, rows in matrix_rows(cohort, course.live_version_id, now)
+            for row in rows}
+    assert last[silent.id] is None
+    assert {last[u.id] for u in (commenter, group_poster, submitter)} == {clock.now()}

@@ -16,12 +16,14 @@ def init_app(app: Flask) -> None:
     # pages (and, through them, half the platform) before the application installs it.
     from ..extensions import csrf
     from ..jobs import register_job
+    from ..learning.activity import ActivitySource, register_activity_source
     from ..learning.panels import UnitPanel, register_unit_panel
     from . import notices  # noqa: F401  (registers the notification kind)
     from .api import bp as api_bp
     from .criteria import register_criteria
     from .panel import load_panel
     from .peers import review_due_at
+    from .queries import submission_moments
     from .schedule import run_peer_review_deadlines
     from .scoring import version_score
     from .views import bp
@@ -35,6 +37,7 @@ def init_app(app: Flask) -> None:
                  "Reassign peer reviews not started within 3 days; settle work whose reviews are due.",
                  run_peer_review_deadlines, interval=timedelta(hours=1))
     register_criteria()
+    register_activity_source(app, ActivitySource("submission", submission_moments))
     register_unit_panel(app, UnitPanel(
         "assignment", order=20, template="assignments/_panel.html",
         shows=lambda view: view.unit.type == "activity", load=load_panel,

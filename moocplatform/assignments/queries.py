@@ -7,12 +7,13 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import QueryableAttribute, aliased
 
 from ..accounts.models import User
 from ..catalog.models import Course, CourseVersion, Unit
 from ..cohorts.models import Cohort, CohortMembership, MembershipStatus
 from ..extensions import db
+from ..learning.activity import Moments
 from ..learning.models import Enrollment, EnrollmentStatus
 from ..pagination import Page
 from .models import (
@@ -495,3 +496,9 @@ def my_reviews_to_do(user_id: int, *, after_id: int, limit: int) -> tuple[list[M
         .order_by(PeerAllocation.id).limit(limit + 1)).all()
     more = len(rows) > limit
     return [MyReviewRow(r[0], r.slug, r.unit_key, r.title or r.unit_key) for r in rows[:limit]], more
+
+
+def submission_moments(course_id: int, learner: QueryableAttribute[int]) -> Moments:
+    """When the learner last handed in work on each of the course's assignments: activity (learning.activity)."""
+    return sa.select(Submission.submitted_at).where(
+        Submission.user_id == learner, Submission.course_id == course_id, Submission.submitted_at.is_not(None))

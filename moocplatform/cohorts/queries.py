@@ -16,7 +16,8 @@ from .. import clock
 from ..accounts.models import RoleGrant, ScopeType, User, UserStatus
 from ..catalog.models import Course, Module, Unit
 from ..extensions import db
-from ..learning.models import Enrollment, UnitProgress
+from ..learning.activity import active_since, latest_activity
+from ..learning.models import UnitProgress
 from ..pagination import Page, paginate
 from ..quizzes.models import QuizAttempt
 from .models import (
@@ -495,7 +496,8 @@ def module_columns(cohort: Cohort, version_id: int) -> list[ModuleColumn]:
 
 def _fill(cohort: Cohort, version_id: int, modules: list[ModuleColumn], rows: list[LearnerRow],
           now: datetime) -> None:
-    """Progress, last activity, failed attempts, attendance and reasons for these learners: four queries."""
+    """Progress, last activity (every kind learning.activity knows), failed attempts, attendance and reasons for
+    these learners: four queries."""
     ids = [row.user_id for row in rows]
     by_id = {row.user_id: row for row in rows}
     if not ids:
@@ -509,16 +511,10 @@ def _fill(cohort: Cohort, version_id: int, modules: list[ModuleColumn], rows: li
         .group_by(UnitProgress.user_id, Module.key))
     for user_id, module_key, count in progress:
         by_id[user_id].completed[module_key] = count
-    last_unit = (sa.select(sa.func.max(sa.func.coalesce(UnitProgress.completed_at, UnitProgress.first_viewed_at)))
-                 .where(UnitProgress.user_id == Enrollment.user_id, UnitProgress.course_id == cohort.course_id)
-                 .correlate(Enrollment).scalar_subquery())
-    last_attempt = (sa.select(sa.func.max(sa.func.coalesce(QuizAttempt.submitted_at, QuizAttempt.started_at)))
-                    .where(QuizAttempt.user_id == Enrollment.user_id, QuizAttempt.course_id == cohort.course_id)
-                    .correlate(Enrollment).scalar_subquery())
-    for user_id, visited, unit_at, attempt_at in db.session.execute(
-            sa.select(Enrollment.user_id, Enrollment.last_visited_at, last_unit, last_attempt)
-            .where(Enrollment.course_id == cohort.course_id, Enrollment.user_id.in_(ids))):
-        moments = [m for m in (visited, unit_at, attempt_at) if m is not None]
+    assert cohort.course_id is not None  # a programme's cohort has its own dashboard (programme_queries)
+    for user_id, *latest in db.session.execute(
+            sa.select(User.id, *latest_activity(cohort.course_id, User.id)).where(User.id.in_(ids))):
+        moments = [moment for moment in latest if moment is not None]
         by_id[user_id].last_activity = max(moments) if moments else None
     for user_id, quiz_key, failed in db.session.execute(
             sa.select(QuizAttempt.user_id, QuizAttempt.quiz_key, sa.func.count(QuizAttempt.id))
@@ -587,15 +583,8 @@ def at_risk_clause(cohort: Cohort, version_id: int, modules: list[ModuleColumn],
     reads, the modules overdue that they have not completed, and their failed attempts per quiz."""
     cutoff = quiet_cutoff(cohort, now)
     learner = CohortMembership.user_id
-    active = sa.exists().where(
-        Enrollment.user_id == learner, Enrollment.course_id == cohort.course_id,
-        sa.or_(Enrollment.last_visited_at > cutoff,
-               sa.exists().where(UnitProgress.user_id == Enrollment.user_id,
-                                 UnitProgress.course_id == cohort.course_id,
-                                 sa.func.coalesce(UnitProgress.completed_at, UnitProgress.first_viewed_at) > cutoff),
-               sa.exists().where(QuizAttempt.user_id == Enrollment.user_id, QuizAttempt.course_id == cohort.course_id,
-                                 sa.func.coalesce(QuizAttempt.submitted_at, QuizAttempt.started_at) > cutoff)))
-    quiet = sa.and_(CohortMembership.joined_at <= cutoff, ~active)
+    assert cohort.course_id is not None
+    quiet = sa.and_(CohortMembership.joined_at <= cutoff, ~active_since(cohort.course_id, learner, cutoff))
     seated = sa.select(_Seat.user_id).where(_Seat.cohort_id == cohort.id).correlate(None)
     overdue = {m.key: m.units for m in overdue_modules(modules, now)}
     # Behind by more than the threshold: fewer than (overdue - threshold) of the overdue modules completed.

@@ -12,11 +12,12 @@ def init_app(app: Flask) -> None:
     # Imported here: other areas import this package's models, which must not load its pages first.
     from ..extensions import csrf
     from ..jobs import register_job
+    from ..learning.activity import ActivitySource, register_activity_source
     from ..learning.panels import UnitPanel, UnitView, register_unit_panel
     from . import api, message_views, personal  # noqa: F401  (the conversation pages join the blueprint; personal data)
     from .events import ensure_all_course_spaces, subscribe
     from .forms import PostForm
-    from .queries import unit_panel
+    from .queries import post_moments, unit_panel
     from .views import bp
 
     def load_panel(view: UnitView):
@@ -30,5 +31,6 @@ def init_app(app: Flask) -> None:
     # Courses published before the area was installed get their forum from this job.
     register_job(app, "ensure-course-forums", "Give every course with a live version its forum and categories.",
                  ensure_all_course_spaces)
+    register_activity_source(app, ActivitySource("post", post_moments))
     register_unit_panel(app, UnitPanel("discussion", order=50, template="discussion/_panel.html",
                                        shows=lambda view: True, load=load_panel))

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import QueryableAttribute, aliased
 
 from .. import clock, dialect, policy
 from ..accounts.models import User
@@ -16,6 +16,7 @@ from ..catalog.models import Course, CourseVersion, Unit
 from ..catalog.queries import Outline, outline_for, unit_body
 from ..extensions import db
 from ..html import highlighted
+from ..learning.activity import Moments
 from ..pagination import Page
 from ..query_args import MAX_PAGE, parse_whole_number
 from .membership import SpaceRef, group_spaces_in_course, is_member, moderates
@@ -587,3 +588,10 @@ def space_threads(space: Space | None, page_text: str, *, viewer_id: int | None 
     rows = db.session.execute(query.order_by(Thread.pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
                               .limit(THREADS_PER_PAGE).offset((number - 1) * THREADS_PER_PAGE)).all()
     return Page([ThreadRow(t, name or "") for t, name in rows], number, pages, total)
+
+
+def post_moments(course_id: int, learner: QueryableAttribute[int]) -> Moments:
+    """The learner's posts in the course's spaces (its forum, its cohorts' and teams' spaces, conversations
+    about it), whatever became of them since: activity (learning.activity)."""
+    return (sa.select(Post.created_at).join(Space, Space.id == Post.space_id)
+            .where(Post.author_id == learner, Space.course_id == course_id))

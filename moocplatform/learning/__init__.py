@@ -8,11 +8,13 @@ def init_app(app: Flask) -> None:
     # Imported here: other areas import this package's models and pure modules, which must not load its
     # pages and commands (and, through them, half the platform) before the application installs it.
     from ..jobs import register_job
+    from .activity import register_activity_sources
     from .completion import process_all_completions
     from .events import subscribe
     from .views import bp
 
     app.register_blueprint(bp)
     subscribe()
+    register_activity_sources(app)
     register_job(app, "process-completions",
                  "Record course completions that progress or a new version has granted.", process_all_completions)

@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
     # pages and commands (and, through them, half the platform) before the application installs it.
     from ..cli import add_command
     from ..jobs import register_job
+    from ..learning.activity import ActivitySource, register_activity_source
     from ..learning.panels import UnitPanel, register_unit_panel
     from . import queries
     from .blueprint import bp
@@ -27,6 +28,7 @@ def init_app(app: Flask) -> None:
     register_job(app, "close-expired-quiz-attempts",
                  "Grade timed quiz attempts whose time ran out, with the answers saved in time.",
                  close_expired_attempts)
+    register_activity_source(app, ActivitySource("quiz attempt", queries.attempt_moments))
     register_unit_panel(app, UnitPanel(
         "quiz", order=10, template="quizzes/_panel.html", shows=lambda view: view.unit.type == "quiz",
         load=lambda view: queries.quiz_panel(view.viewer, view.course, view.version.id, view.unit.key),

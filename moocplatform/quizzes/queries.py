@@ -8,11 +8,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import QueryableAttribute, aliased
 
 from .. import policy
 from ..accounts.models import User
 from ..extensions import db
+from ..learning.activity import Moments
 from .models import QuizAttempt, QuizDefinition, QuizException
 from .services import GRACE, attempts_allowed, extras_for, settings_of
 
@@ -194,3 +195,9 @@ def reflection_readers() -> list[str]:
               "co_learner": _("other learners in the course"), "admin": _("administrators")}
     return [str(labels[r]) for r in ("facilitator", "course_team", "co_learner", "admin")
             if r in policy.VISIBILITY["reflections"]]
+
+
+def attempt_moments(course_id: int, learner: QueryableAttribute[int]) -> Moments:
+    """The learner's quiz attempts in the course, started or submitted: activity (learning.activity)."""
+    return sa.select(sa.func.coalesce(QuizAttempt.submitted_at, QuizAttempt.started_at)).where(
+        QuizAttempt.user_id == learner, QuizAttempt.course_id == course_id)
