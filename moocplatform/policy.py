@@ -255,6 +255,12 @@ def leads_cohort(user: Any, cohort: Any) -> bool:
     return signed_in(user) and ("facilitator", ScopeType.COHORT, cohort.id) in grants_of(user)
 
 
+def leads_some_cohort(user: Any) -> bool:
+    """A facilitator of at least one cohort through a grant scoped to it (no query: the user's grants)."""
+    return signed_in(user) and any(role == "facilitator" and scope_type == ScopeType.COHORT
+                                   for role, scope_type, _scope_id in grants_of(user))
+
+
 def can_manage_cohort(user: Any, cohort: Any) -> bool:
     """Change the cohort, its members and facilitators."""
     return is_admin(user) or leads_cohort(user, cohort)

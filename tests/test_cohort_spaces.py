@@ -315,10 +315,17 @@ def test_a_cohort_only_facilitator_moderates_their_cohort_and_not_the_course_for
                                                                 "Forum report").id, "Rude")
     log_in(client, lead)
     assert client.post(f"/discussion/posts/{course_post.id}/hide", data={"reason": "x"}).status_code == 403
+    # a mute holds in all the course's discussions: the cohort's thread offers Hide, and no Mute they may not use
+    cohort_thread = client.get(f"/discussion/threads/{cohort_post.thread_id}").text
+    assert ">Hide<" in cohort_thread and "Mute the author" not in cohort_thread
+    assert client.post(f"/discussion/posts/{cohort_post.id}/mute-author",
+                       data={"days": "7", "reason": "rude"}).status_code == 403
     queue = client.get(f"/courses/{course.slug}/discussion/moderation")
     assert queue.status_code == 200 and "Cohort report" in queue.text and "Forum report" not in queue.text
+    assert "Moderation queue" in client.get(f"/courses/{course.slug}/discussion").text  # the way to the queue
     log_in(client, group["a"])
     assert client.get(f"/courses/{course.slug}/discussion/moderation").status_code == 403
+    assert "Moderation queue" not in client.get(f"/courses/{course.slug}/discussion").text
 
 
 def test_a_course_wide_facilitator_moderates_everywhere_in_the_course(course, group):

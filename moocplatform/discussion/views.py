@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import clock, query_args
+from .. import clock, policy, query_args
 from ..accounts import services as accounts
 from ..catalog import queries as catalog_queries
 from ..errors import NotFound
@@ -72,8 +72,18 @@ def _thread_url(thread: Thread, post: Post | None = None, page: int | None = Non
 def forum(slug: str):
     course, space, mute = _course_forum_and_mute(slug)
     index = queries.forum_index(space, queries.live_outline(course.id))
-    return render_template("discussion/forum.html", course=course, index=index,
-                           can_moderate=moderates(current_user, space), mute=mute)
+    can_moderate = moderates(current_user, space)
+    return render_template("discussion/forum.html", course=course, index=index, can_moderate=can_moderate,
+                           moderates_a_group=not can_moderate and _moderated_groups(course.id) != [], mute=mute)
+
+
+def _moderated_groups(course_id: int) -> list[str]:
+    """The keys of the course's group spaces the viewer moderates without moderating the course forum (a cohort's
+    own facilitator): one query for them, none for anybody else."""
+    if not policy.leads_some_cohort(current_user):
+        return []
+    return [ref.key for ref in group_spaces_in_course(current_user, course_id)
+            if moderates(current_user, ref.stand_in())]
 
 
 @bp.get("/courses/<key:slug>/discussion/categories/<id:category_id>")
@@ -139,6 +149,10 @@ def thread_page(thread_id: int, form: PostForm | None = None, status: int = 200)
     help_thread = reactions.is_help_thread(thread)
     return render_template("discussion/thread.html", course=course, space=space, thread=thread, unit=None,
                            prompt_html=prompt, page=page, form=form or PostForm(), can_moderate=moderator,
+                           # a mute holds in all the course's discussions: a cohort's facilitator hides posts
+                           # in its spaces but does not mute
+                           can_mute=moderator and course is not None
+                           and policy.can_moderate_discussion(current_user, course.id),
                            post_action=url_for("discussion.reply", thread_id=thread.id), now=clock.now(),
                            edit_window=services.EDIT_WINDOW, report_form=ReportForm(),
                            moderation_form=ModerationForm(), sort=sort, sorts=queries.POST_SORTS,
@@ -292,7 +306,8 @@ def reject_post(post_id: int):
 def mute_author(post_id: int):
     """Mute the author of a post in the post's course, for a time the moderator chooses."""
     post, space = services.get_post(current_user, post_id)
-    if not moderates(current_user, space) or space.course_id is None or post.author_id is None:
+    if (space.course_id is None or post.author_id is None
+            or not policy.can_moderate_discussion(current_user, space.course_id)):
         abort(403)
 
     def mute(form):
@@ -363,8 +378,8 @@ def moderation_queue(slug: str):
     # The course forum's own queue for its moderators, with the cohorts' spaces this moderator moderates (every
     # one for the course team, a cohort's for its own facilitator, who sees nothing of the course forum's).
     course_moderator = moderates(current_user, space)
-    groups = [ref.key for ref in group_spaces_in_course(current_user, course.id)
-              if moderates(current_user, ref.stand_in())]
+    groups = ([ref.key for ref in group_spaces_in_course(current_user, course.id)
+               if moderates(current_user, ref.stand_in())] if course_moderator else _moderated_groups(course.id))
     if not course_moderator and not groups:
         abort(403)
     own = space if course_moderator else None
