@@ -247,6 +247,7 @@ CASES = {
         "anonymous": LOGIN, "learner": NOT_FOUND, **{r: 422 for r in ROLES[2:]}}),
     # a cohort's discussion space: {cohort}'s members and facilitator, and the course's moderators who moderate it
     "discussion.group_space": ("GET", "/discussion/groups/cohort/{cohort}", MEMBERS),
+    "discussion.group_moderation_queue": ("GET", "/discussion/groups/cohort/{cohort}/moderation", MODERATORS),
     "discussion.start_group_thread": ("POST", "/discussion/groups/cohort/{cohort}/threads", {
         "anonymous": LOGIN, "learner": NOT_FOUND, **{r: 422 for r in ROLES[2:]}}),
     # an empty comment is refused with a message before anything is checked; the service checks membership

@@ -98,3 +98,38 @@ def test_the_programme_cohort_page_links_to_its_spaces(group, client):
         assert space_link in html and teams_link in html
     log_in(client, group["lead"])
     assert client.get(teams_link).status_code == 200
+
+
+def test_reports_and_held_posts_in_a_programme_space_reach_its_moderators_queue(group, client):
+    """A programme's cohort belongs to no course, so no course's queue lists its posts: the space's own queue
+    does, for its moderators only, and they decide there."""
+    from moocplatform.discussion import moderation
+
+    a, b = group["learners"][:2]
+    space = discussion.group_space_for_writing(a, space_key(group["cohort"].id))
+    rude = discussion.start_thread(a, space, None, "Hello", "Something rude")
+    moderation.report_post(b, _first_post_id(rude), "Rude")
+    held = discussion.start_thread(b, space, None, "Links", "See https://example.org/a and https://example.org/b")
+    assert held.held_at is not None  # a new account's links wait for a moderator
+    queue_url = f"/discussion/groups/cohort/{group['cohort'].id}/moderation"
+    for who in ("lead", "owner"):
+        log_in(client, group[who])
+        assert queue_url in client.get(f"/discussion/groups/cohort/{group['cohort'].id}").text
+        page = client.get(queue_url)
+        assert page.status_code == 200 and "Something rude" in page.text and "Rude" in page.text
+        assert "example.org/a" in page.text.split('id="held"')[1].split('id="reported"')[0]
+        assert "Muted learners" not in page.text  # a mute is a course's; a programme has none
+    assert client.post(f"/discussion/posts/{_first_post_id(rude)}/hide", data={"reason": "rude"}).status_code == 302
+    assert "Something rude" not in client.get(queue_url).text.split('id="reported"')[1]
+    for who in (a, group["other_lead"], group["outsider"]):
+        log_in(client, who)
+        assert client.get(queue_url).status_code in (403, 404)
+    log_in(client, a)
+    assert queue_url not in client.get(f"/discussion/groups/cohort/{group['cohort'].id}").text
+
+
+def _first_post_id(thread) -> int:
+    import sqlalchemy as sa
+
+    from moocplatform.discussion.models import Post
+    return db.session.scalar(sa.select(sa.func.min(Post.id)).where(Post.thread_id == thread.id))

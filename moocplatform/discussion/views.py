@@ -477,6 +477,20 @@ def group_space(kind: str, ref_id: int, form: ThreadForm | None = None, status: 
                            form=form or ThreadForm(), can_moderate=moderator), status
 
 
+@bp.get("/discussion/groups/<key:kind>/<id:ref_id>/moderation")
+@login_required
+def group_moderation_queue(kind: str, ref_id: int):
+    """One group space's held and reported posts, for its moderators: the queue of a space outside any course (a
+    programme's cohort or team), whose posts no course's queue lists."""
+    ref, space = _group_space(kind, ref_id)
+    if not moderates(current_user, space or ref.stand_in()):
+        abort(403)
+    course = queries.course_of(ref.course_id) if ref.course_id is not None else None
+    return render_template("discussion/moderation.html", course=course, group=ref, kind=kind, ref_id=ref_id,
+                           items=queries.moderation_queue(None, [ref.key]), now=clock.now(),
+                           held=queries.held_posts(None, [ref.key]), mutes=[], form=ModerationForm())
+
+
 @bp.post("/discussion/groups/<key:kind>/<id:ref_id>/threads")
 @login_required
 def start_group_thread(kind: str, ref_id: int):
