@@ -20,7 +20,9 @@ from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Option
 from ..i18n import timezone_choices
 
 
-class CohortForm(FlaskForm):
+class CohortBasicsForm(FlaskForm):
+    """What every cohort has, of a course or of a programme."""
+
     name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)],
                                 description=_l("Who the cohort is for and how it works."))
@@ -32,6 +34,13 @@ class CohortForm(FlaskForm):
                             description=_l("Live sessions and due dates are set in this time zone."))
     capacity = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(min=1, max=100_000)],
                             description=_l("Leave empty for no limit. Once full, learners join a waiting list."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.time_zone.choices = [SelectChoice(z) for z in timezone_choices()]
+
+
+class CohortForm(CohortBasicsForm):
     is_open = BooleanField(_l("Open: listed on the course page, anyone with the code may join"), default=True)
     requires_sign_off = BooleanField(
         _l("Completion requires a facilitator's sign-off"), default=False,
@@ -47,10 +56,6 @@ class CohortForm(FlaskForm):
                                        default=1, validators=[Optional(), NumberRange(min=0, max=100)])
     risk_failed_attempts = IntegerField(_l("At risk after this many failed attempts at one quiz"), default=2,
                                         validators=[Optional(), NumberRange(min=1, max=100)])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.time_zone.choices = [SelectChoice(z) for z in timezone_choices()]
 
 
 class EmailForm(FlaskForm):

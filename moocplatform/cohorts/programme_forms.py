@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
 
-from ..i18n import timezone_choices
+from .forms import CohortBasicsForm
 
 
 class ProgrammeForm(FlaskForm):
@@ -39,20 +39,5 @@ class ProgrammeEditForm(ProgrammeForm):
         del self.organisation_id
 
 
-class ProgrammeCohortForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=120)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)],
-                                description=_l("Who the cohort is for and how it works."))
-    language = StringField(_l("Language"), validators=[InputRequired(), Length(min=2, max=16)],
-                           description=_l("The language the group works in, as a code such as en or de."))
-    starts_on = DateField(_l("Starts on"), validators=[InputRequired()])
-    ends_on = DateField(_l("Ends on"), validators=[InputRequired()])
-    time_zone = SelectField(_l("Time zone"), validators=[InputRequired()], default="UTC",
-                            description=_l("Live sessions and due dates are set in this time zone."))
-    capacity = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(min=1, max=100_000)],
-                            description=_l("Leave empty for no limit. Once full, learners join a waiting list."))
+class ProgrammeCohortForm(CohortBasicsForm):
     is_open = BooleanField(_l("Open: listed on the programme page, anyone with the code may join"), default=True)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.time_zone.choices = [SelectChoice(z) for z in timezone_choices()]

@@ -124,7 +124,7 @@ def new_programme_cohort(slug: str):
         if succeeded and cohort is not None:
             flash(_("Cohort created. Share its code %(code)s with the learners.", code=cohort.join_code), "success")
             return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
-    return (render_template("cohorts/programme_cohort_edit.html", form=form, programme=programme, cohort=None),
+    return (render_template("cohorts/edit.html", form=form, programme=programme, cohort=None),
             422 if form.errors else 200)
 
 
@@ -147,5 +147,5 @@ def edit_programme_cohort(slug: str, cohort_id: int):
         if succeeded:
             flash(_("Cohort saved."), "success")
             return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
-    return (render_template("cohorts/programme_cohort_edit.html", form=form, programme=programme, cohort=cohort),
+    return (render_template("cohorts/edit.html", form=form, programme=programme, cohort=cohort),
             422 if form.errors else 200)
