@@ -21,7 +21,7 @@ from .models import (
     PlanItemKind,
     Programme,
 )
-from .queries import CoursePageCohorts, _aware, _open_cohort, _seated_count, seated_learners_page
+from .queries import CoursePageCohorts, _aware, listed_cohorts, seated_learners_page
 
 PER_PAGE = 50
 
@@ -43,19 +43,7 @@ def programmes_page(page: int) -> Page:
 def programme_page_cohorts(programme_id: int, viewer_id: int | None, led_ids: Collection[int],
                            today: date) -> CoursePageCohorts:
     """The programme page's cohorts for one viewer (open ones not ended; theirs): one query."""
-    is_member = (sa.exists().where(CohortMembership.cohort_id == Cohort.id, CohortMembership.user_id == viewer_id)
-                 if viewer_id is not None else sa.false())
-    listed = sa.and_(Cohort.is_open.is_(True), Cohort.ends_on >= today)
-    ids = set(led_ids)
-    rows = db.session.execute(
-        sa.select(Cohort, _seated_count(), is_member)
-        .where(Cohort.programme_id == programme_id,
-               sa.or_(listed, is_member, Cohort.id.in_(ids) if ids else sa.false()))
-        .order_by(Cohort.starts_on, Cohort.id)).all()
-    found = CoursePageCohorts([], [])
-    for cohort, seated, member in rows:
-        (found.mine if member or cohort.id in ids else found.open).append(_open_cohort(cohort, seated))
-    return found
+    return listed_cohorts(Cohort.programme_id == programme_id, viewer_id, led_ids, today)
 
 
 @dataclass(frozen=True)

@@ -102,13 +102,20 @@ class CoursePageCohorts:
 def course_page_cohorts(course_id: int, viewer_id: int | None, led_ids: Collection[int],
                         today: date) -> CoursePageCohorts:
     """The course page's cohorts for one viewer, in one query whatever they are to them."""
+    return listed_cohorts(Cohort.course_id == course_id, viewer_id, led_ids, today)
+
+
+def listed_cohorts(of_host: sa.ColumnElement[bool], viewer_id: int | None, led_ids: Collection[int],
+                   today: date) -> CoursePageCohorts:
+    """The cohorts of a course or programme (`of_host`) that its page lists to one viewer: the open ones not
+    ended, and theirs (joined, waiting or led) whatever their state; one query."""
     is_member = (sa.exists().where(CohortMembership.cohort_id == Cohort.id, CohortMembership.user_id == viewer_id)
                  if viewer_id is not None else sa.false())
     listed = sa.and_(Cohort.is_open.is_(True), Cohort.ends_on >= today)
     ids = set(led_ids)
     rows = db.session.execute(
         sa.select(Cohort, _seated_count(), is_member)
-        .where(Cohort.course_id == course_id, sa.or_(listed, is_member, Cohort.id.in_(ids) if ids else sa.false()))
+        .where(of_host, sa.or_(listed, is_member, Cohort.id.in_(ids) if ids else sa.false()))
         .order_by(Cohort.starts_on, Cohort.id)).all()
     found = CoursePageCohorts([], [])
     for cohort, seated, member in rows:
