@@ -1,6 +1,7 @@
 """A facilitator leads a group through content from anywhere: they create a programme and a cohort of it, add
 an external item to its plan; a learner joins with the code, marks the item done, and the facilitator sees it
-on the dashboard. Every page passes axe."""
+on the dashboard; the learner's held post waits in the cohort space's own moderation queue until the facilitator
+approves it. Every page passes axe."""
 from __future__ import annotations
 
 import os
@@ -91,3 +92,26 @@ def test_a_facilitator_runs_a_programme_cohort_and_sees_the_learners_work(new_co
     expect(guide.get_by_role("row", name="Rae Reader")).to_contain_text("done")
     assert_accessible(guide)
     _shoot(guide, "programme-dashboard")
+
+    # The cohort's own discussion: a new member's post with a link waits in the space's own moderation queue
+    # (a programme's cohort belongs to no course, so no course's queue lists it) until the facilitator approves.
+    cohort_id = guide.url.split("/cohorts/")[1].split("/")[0]
+    reader.goto(f"/cohorts/{cohort_id}")
+    reader.get_by_role("link", name="The cohort's discussion").first.click()
+    reader.get_by_label("Title").fill("A source checker")
+    reader.get_by_label("Your post").fill("This one helped me: https://example.org/source-checker")
+    reader.get_by_role("button", name="Start the thread").click()
+    expect(reader.get_by_text("Your post waits for a moderator")).to_be_visible()
+    guide.goto(f"/cohorts/{cohort_id}")
+    guide.get_by_role("link", name="The cohort's discussion").first.click()
+    guide.get_by_role("link", name="Moderation queue").click()
+    held = guide.locator("#held")
+    expect(held).to_contain_text("A source checker")
+    assert_accessible(guide)
+    _shoot(guide, "programme-space-moderation")
+    held.get_by_label("Why (for the audit log)").fill("A useful link")
+    queue_url = guide.url
+    held.get_by_role("button", name="Approve").click()
+    expect(guide.get_by_text("The post is approved: everyone sees it now.")).to_be_visible()
+    guide.goto(queue_url)
+    expect(guide.locator("#held")).to_contain_text("No post waits for review.")
