@@ -58,9 +58,13 @@ class Size:
     """How much the seed holds, and the name suffix of its databases ("" for bench.run's own)."""
 
     learners: int = LEARNERS
-    min_progress_rows: int = MIN_PROGRESS_ROWS  # learners advance at random: this many rows at least
+    progress_rows: int | None = None  # about this many (learners read less); None: as far as learners go
     quiz_attempts: int = 0  # submitted attempts, exactly this many
     suffix: str = ""
+
+    @property
+    def min_progress_rows(self) -> int:
+        return int(0.9 * self.progress_rows) if self.progress_rows else MIN_PROGRESS_ROWS * self.learners // LEARNERS
 
     @property
     def sqlite_path(self) -> Path:
@@ -171,12 +175,19 @@ def seed(kind: str, size: Size = DEFAULT_SIZE) -> dict[str, Any]:
         learners = _insert_stream(db, User.__table__, _user_rows(rng, now, password_hash, size.learners))
         user_ids = dict(db.session.execute(sa.select(User.email, User.id)).all())
         # Generated and inserted a chunk at a time, so that a seed of any size fits in memory.
+        # At bench.scale's sizes, what the measured learner sees does not depend on how many learners came first:
+        # the learning and discussion rows start from random generators of their own, and the forum's authors
+        # are the first 1,000 learners.
+        same_at_every_size = size != DEFAULT_SIZE
+        if same_at_every_size:
+            rng = random.Random(RANDOM_SEED + 2)
         quiz_units = _quiz_units(db, courses) if size.quiz_attempts else {}
         reached: list[tuple[int, int, str]] = []  # (learner, course, quiz) of quiz units learners reached
         tables = {"enrollment": Enrollment.__table__, "progress": UnitProgress.__table__}
         pending: dict[str, list[dict[str, Any]]] = {name: [] for name in tables}
         counts = dict.fromkeys(tables, 0)
-        for name, row in _learning_rows(rng, now, courses, user_ids, bench_course, bench_unit):
+        share = min(1.0, size.progress_rows / _expected_progress(courses, size.learners)) if size.progress_rows else 1.0
+        for name, row in _learning_rows(rng, now, courses, user_ids, bench_course, bench_unit, share):
             pending[name].append(row)
             counts[name] += 1
             if name == "progress" and row["user_id"] != user_ids[BENCH_EMAIL]:
@@ -198,7 +209,10 @@ def seed(kind: str, size: Size = DEFAULT_SIZE) -> dict[str, Any]:
         space_id = db.session.scalar(sa.select(Space.id).where(Space.key == f"course:{bench_course['id']}"))
         categories = list(db.session.scalars(sa.select(Category.id).where(Category.space_id == space_id)
                                              .order_by(Category.position)))
-        threads, posts = _discussion_rows(rng, now, space_id, categories, sorted(user_ids.values()))
+        authors = sorted(user_ids.values())
+        if same_at_every_size:
+            rng, authors = random.Random(RANDOM_SEED + 3), authors[:SAME_AUTHORS]
+        threads, posts = _discussion_rows(rng, now, space_id, categories, authors)
         _bulk_insert(db, Thread.__table__, threads)
         _bulk_insert(db, Post.__table__, posts)
         for category_id in categories:
@@ -206,7 +220,7 @@ def seed(kind: str, size: Size = DEFAULT_SIZE) -> dict[str, Any]:
             db.session.execute(sa.update(Category).where(Category.id == category_id).values(
                 thread_count=len(mine), post_count=len(mine) * POSTS_PER_THREAD))
         social = _unit_social_rows(rng, now, space_id, len(threads) + 1, bench_course, bench_unit, bench_unit_title,
-                                   user_ids)
+                                   user_ids, authors)
         _bulk_insert(db, Thread.__table__, [social["thread"]])
         _bulk_insert(db, Post.__table__, social["posts"])
         from moocplatform.notes.models import Note
@@ -268,9 +282,23 @@ def _user_rows(rng: random.Random, now: datetime, password_hash: str, learners: 
         }
 
 
-def _learning_rows(rng, now, courses, user_ids, bench_course, bench_unit) -> Iterator[tuple[str, dict[str, Any]]]:
+# How learners enrol and advance (_learning_rows): 1, 2 or 3 courses; 35% read a course to its end, 5% never
+# start it, the others stop at a random unit.
+COURSES_TAKEN, COURSES_WEIGHTS = (1, 2, 3), (25, 40, 35)
+
+
+def _expected_progress(courses: list[dict[str, Any]], learners: int) -> float:
+    """The progress rows _learning_rows gives on average, for `share` to aim at a number of rows."""
+    taken = sum(n * w for n, w in zip(COURSES_TAKEN, COURSES_WEIGHTS, strict=True)) / sum(COURSES_WEIGHTS)
+    units = sum(len(c["units"]) for c in courses) / len(courses)
+    return learners * taken * (0.35 * units + 0.60 * units / 2)
+
+
+def _learning_rows(rng, now, courses, user_ids, bench_course, bench_unit,
+                   share: float = 1.0) -> Iterator[tuple[str, dict[str, Any]]]:
     """Enrolments (1-3 courses each) and progress along each course's unit order, as learners advance:
-    ("progress", row) and ("enrollment", row) pairs, a learner at a time."""
+    ("progress", row) and ("enrollment", row) pairs, a learner at a time. With `share` below 1 the other
+    learners stop after that share of the units they would have read (the measured learner does not)."""
 
     def enrol(user_id, course, viewed: int, completed: int, *, status="active", last_key=None):
         keys = [u[0] for u in course["units"]]
@@ -302,12 +330,15 @@ def _learning_rows(rng, now, courses, user_ids, bench_course, bench_unit) -> Ite
                 else:
                     yield from enrol(user_id, course, viewed=4, completed=3)
             continue
-        chosen = rng.sample(courses, rng.choices((1, 2, 3), weights=(25, 40, 35))[0])
+        chosen = rng.sample(courses, rng.choices(COURSES_TAKEN, weights=COURSES_WEIGHTS)[0])
         for course in chosen:
             count = len(course["units"])
             draw = rng.random()
             viewed = count if draw < 0.35 else 0 if draw < 0.40 else rng.randint(1, max(1, count - 1))
             completed = viewed if viewed == count and rng.random() < 0.8 else max(0, viewed - rng.randint(0, 2))
+            if share < 1:
+                viewed = round(viewed * share)
+                completed = min(completed, viewed)
             yield from enrol(user_id, course, viewed, completed, status="left" if rng.random() < 0.05 else "active")
 
 
@@ -345,11 +376,11 @@ UNREAD_NOTIFICATIONS = 5
 
 
 def _unit_social_rows(rng, now, space_id: int, thread_id: int, course: dict[str, Any], unit_key: str,
-                      unit_title: str, user_ids: dict[str, int]) -> dict[str, Any]:
+                      unit_title: str, user_ids: dict[str, int], authors: list[int]) -> dict[str, Any]:
     """The measured unit as learners see it with the social areas: comments under it, the learner's own note
     on it and unread notifications in the bell."""
     learner = user_ids[BENCH_EMAIL]
-    others = sorted(user_ids.values())[1:]
+    others = [author for author in authors if author != learner]
     started = now - timedelta(days=20)
     thread = {"id": thread_id, "space_id": space_id, "category_id": None, "unit_key": unit_key,
               "title": unit_title, "author_id": None, "created_at": started,
@@ -402,6 +433,7 @@ def _quiz_units(db, courses: list[dict[str, Any]]) -> dict[tuple[int, str], str]
     return {(course_id, unit_key): key for course_id, unit_key, key in rows}
 
 
+SAME_AUTHORS = 1_000  # at bench.scale's sizes, the forum's authors
 ATTEMPT_TEMPLATES = 40  # per quiz: made and graded as the services do, then reused
 
 
