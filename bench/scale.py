@@ -240,7 +240,8 @@ def section(results: list[dict[str, Any]], args: argparse.Namespace, command: st
              "same measured learner, unit and thread, with the same comments, note and notifications; forum posts "
              f"as bench.run seeds them). Served as bench.run serves them, one gunicorn per size; `wrk "
              f"-c{wrk.CONNECTIONS} -t{wrk.THREADS} -d{args.duration:g}s`, a {args.warmup:g} s warm-up per page "
-             f"and size, then {args.rounds} rounds, each page at both sizes in turn; medians of the rounds. "
+             f"and size, then {args.rounds} round{'s' if args.rounds > 1 else ''}, each page at both sizes in turn; "
+             "medians of the rounds. "
              "Queries: SQL statements of each page's second request in-process (the Flask test client). The bar "
              f"(issue #10): every page at ≥ {BAR:g}× its req/s at {small.learners:,} learners, the query counts "
              "equal.", ""]
