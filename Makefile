@@ -83,6 +83,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.staff --db sqlite
 	$(BIN)/python -m bench.staff --db postgres
 	$(BIN)/python -m bench.memory
+	$(BIN)/python -m bench.scale
 
 # Every user-facing string is marked for translation; this refreshes the catalogues after changes.
 translations: $(STAMP)

@@ -106,9 +106,10 @@ def section(results: list[dict[str, Any]], command: str) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str, path: Path) -> None:
+def write_section(text: str, path: Path, heading: str = "## Memory") -> None:
+    """Replace the section under `heading` (or append it); the other sections stay."""
     old = path.read_text() if path.exists() else "# Benchmark results\n"
-    kept = re.sub(r"^## Memory\n.*?(?=^## |\Z)", "", old, flags=re.MULTILINE | re.DOTALL).rstrip("\n")
+    kept = re.sub(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", "", old, flags=re.MULTILINE | re.DOTALL).rstrip("\n")
     path.write_text(kept + "\n\n" + text + "\n")
 
 
