@@ -3,8 +3,6 @@ the signed-in home page."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, render_template, request
 from flask_login import current_user, login_required
@@ -38,16 +36,7 @@ def offline_page():
     return render_template("app_shell/offline.html")
 
 
-def local_time(moment: datetime | None, zone: str) -> str:
-    """A plan time as the cohort's own clock shows it (plans are kept in UTC, set in the cohort's zone)."""
-    if moment is None:
-        return ""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return aware.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
-
-
 @bp.get("/home")
 @login_required
 def home():
-    return render_template("app_shell/home.html", home=queries.home_for(current_user, clock.now()),
-                           local=local_time)
+    return render_template("app_shell/home.html", home=queries.home_for(current_user, clock.now()))

@@ -22,6 +22,18 @@ def _course_panel(viewer, course):
     return {"open": cohorts.open, "mine": cohorts.mine, "can_create": can_create, "code_form": JoinCodeForm()}
 
 
+def _my_cohorts_panel(viewer):
+    from .. import clock
+    from .queries import learner_cohort_agenda
+    return learner_cohort_agenda(viewer.id, clock.now()) or None
+
+
+def _led_cohorts_panel(viewer):
+    from .. import clock
+    from .queries import led_cohorts_at_risk
+    return led_cohorts_at_risk(viewer, clock.now()) or None
+
+
 def init_app(app: Flask) -> None:
     # Imported here: other areas may import this package's models, which must not load its pages.
     from ..access import AccessLoader, register_access_loader, registered_loaders
@@ -30,6 +42,7 @@ def init_app(app: Flask) -> None:
     from ..extensions import csrf
     from ..jobs import register_job
     from ..learning.deadlines import DueDateSource, register_due_date_source
+    from ..learning.panels import DashboardPanel, register_dashboard_panel
     from . import api, calendar_views, dashboard_views, notices, programme_views, queries, teams_views  # noqa: F401  (routes, notification kinds)
     from .criteria import register_criteria
     from .plan_views import bp  # the cohort pages, with the plan's, the dashboard's and the calendar's routes
@@ -58,3 +71,9 @@ def init_app(app: Flask) -> None:
     register_course_panel(app, CoursePanel("cohorts", order=10, template="cohorts/_course_panel.html",
                                            load=_course_panel))
     register_due_date_source(DueDateSource("cohort-plan", queries.unit_due_at, queries.units_due_at))
+    register_dashboard_panel(app, DashboardPanel("cohorts-led", order=10, section="teaching",
+                                                 template="cohorts/_led_cohorts_panel.html", load=_led_cohorts_panel))
+    register_dashboard_panel(app, DashboardPanel("my-cohorts", order=10, section="learning",
+                                                 template="cohorts/_my_cohorts_panel.html", load=_my_cohorts_panel))
+    from .plan import local_time
+    app.add_template_global(local_time, "cohort_local_time")

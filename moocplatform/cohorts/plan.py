@@ -23,6 +23,14 @@ WEEK = timedelta(days=7)
 DEFAULT_SESSION_DAY, DEFAULT_SESSION_TIME = 2, time(18, 0)
 
 
+def local_time(moment: datetime | None, zone: str) -> str:
+    """A plan time as the cohort's own clock shows it (plans are kept in UTC, set in the cohort's zone)."""
+    if moment is None:
+        return ""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+
+
 def local_to_utc(day: date, at: time, zone: str) -> datetime:
     return datetime.combine(day, at, tzinfo=ZoneInfo(zone)).astimezone(UTC)
 

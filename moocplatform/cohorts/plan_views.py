@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,7 +16,7 @@ from .views import _load, bp
 
 def _in_zone(zone: str):
     def local(moment: datetime | None) -> str:
-        return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M") if moment else ""
+        return plan.local_time(moment, zone)
     return local
 
 

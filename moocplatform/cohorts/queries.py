@@ -661,6 +661,64 @@ def _at_risk_page(cohort: Cohort, version_id: int, modules: list[ModuleColumn], 
     return rows, found[0].total, (found[0].n - 1) // PAGE_SIZE + 1
 
 
+@dataclass(frozen=True)
+class LedCohort:
+    """A cohort its facilitator leads, for "My learning": where it runs and how many of its learners are at risk
+    (None for a programme's cohort, whose dashboard has no such list)."""
+
+    cohort: Cohort
+    host_title: str  # its course's or programme's
+    at_risk: int | None
+
+
+def led_cohorts_at_risk(user: object, now: datetime) -> list[LedCohort]:
+    """The cohorts the user leads that have not ended a week ago or more, soonest first, each with its number of
+    learners at risk by its own thresholds: three queries whatever their number (the cohorts, their modules, the
+    counts), none for a user who leads none."""
+    ids = led_cohort_ids(user)
+    if not ids:
+        return []
+    rows = db.session.execute(
+        sa.select(Cohort, sa.func.coalesce(Course.title, Programme.title), Course.live_version_id)
+        .outerjoin(Course, Course.id == Cohort.course_id).outerjoin(Programme, Programme.id == Cohort.programme_id)
+        .where(Cohort.id.in_(ids), Cohort.ends_on >= (now - timedelta(days=7)).date())
+        .order_by(Cohort.starts_on, Cohort.id)).all()
+    of_courses = [(cohort, version_id) for cohort, _title, version_id in rows
+                  if cohort.course_id is not None and version_id is not None]
+    modules = _module_columns_of(of_courses)
+    counts: dict[int, int] = {}
+    if of_courses:
+        per_cohort = [sa.select(sa.literal(cohort.id).label("cohort_id"), sa.func.count().label("n"))
+                      .select_from(CohortMembership)
+                      .where(CohortMembership.cohort_id == cohort.id,
+                             CohortMembership.status == MembershipStatus.MEMBER,
+                             at_risk_clause(cohort, version_id, modules.get(cohort.id, []), now))
+                      for cohort, version_id in of_courses]
+        statement = per_cohort[0] if len(per_cohort) == 1 else sa.union_all(*per_cohort)
+        counts = {cohort_id: n for cohort_id, n in db.session.execute(statement)}
+    return [LedCohort(cohort, title or "", counts.get(cohort.id, 0) if cohort.course_id is not None else None)
+            for cohort, title, _version_id in rows]
+
+
+def _module_columns_of(cohorts: list[tuple[Cohort, int]]) -> dict[int, list[ModuleColumn]]:
+    """module_columns for several cohorts (each with its course's version) in one query."""
+    if not cohorts:
+        return {}
+    version_of = {cohort.id: version_id for cohort, version_id in cohorts}
+    due = (sa.select(sa.func.max(PlanItem.due_at)).where(
+        PlanItem.cohort_id == Cohort.id, PlanItem.kind == PlanItemKind.WEEK, PlanItem.module_key == Module.key)
+        .correlate(Cohort, Module).scalar_subquery())
+    units = (sa.select(sa.func.count(Unit.id)).where(Unit.module_id == Module.id).correlate(Module)
+             .scalar_subquery())
+    found: dict[int, list[ModuleColumn]] = {cohort_id: [] for cohort_id in version_of}
+    for cohort_id, key, title, count, due_at in db.session.execute(
+            sa.select(Cohort.id, Module.key, Module.title, units, due)
+            .join(Course, Course.id == Cohort.course_id).join(Module, Module.version_id == Course.live_version_id)
+            .where(Cohort.id.in_(version_of)).order_by(Cohort.id, Module.position)):
+        found[cohort_id].append(ModuleColumn(key, title, count, due_at))
+    return found
+
+
 def matrix_rows(cohort: Cohort, version_id: int, now: datetime, chunk: int = 500
                 ) -> Iterator[tuple[list[ModuleColumn], list[LearnerRow]]]:
     """The whole matrix in chunks of learners (keyset pagination), for a streamed export."""

@@ -54,3 +54,40 @@ def panels_for(view: UnitView) -> list[ShownPanel]:
             if data is not None:
                 shown.append(ShownPanel(panel, data))
     return shown
+
+
+# "My learning" panels: what other areas show on a signed-in person's learning page, in its teaching part (above
+# "Courses I take", shown to whoever has a panel there) or its learning part (beside their courses).
+
+@dataclass(frozen=True)
+class DashboardPanel:
+    name: str
+    order: int  # lower first
+    section: str  # "teaching" or "learning"
+    template: str  # rendered with `panel` (what load returned) and the page's variables
+    load: Callable[[Any], object | None]  # (viewer) -> the panel's data; None hides it
+
+
+@dataclass(frozen=True)
+class ShownDashboardPanel:
+    panel: DashboardPanel
+    data: object
+
+
+dashboard_panels: Registry[DashboardPanel] = Registry("my learning panels")
+
+
+def register_dashboard_panel(app: Flask, panel: DashboardPanel) -> DashboardPanel:
+    if panel.section not in ("teaching", "learning"):
+        raise ValueError(f"{panel.name}: no such section of My learning: {panel.section!r}")
+    return dashboard_panels.register(app, panel)
+
+
+def dashboard_panels_for(viewer: Any) -> dict[str, list[ShownDashboardPanel]]:
+    """The panels shown to the viewer, by section, in their order."""
+    shown: dict[str, list[ShownDashboardPanel]] = {"teaching": [], "learning": []}
+    for panel in sorted(dashboard_panels.entries(), key=lambda p: (p.order, p.name)):
+        data = panel.load(viewer)
+        if data is not None:
+            shown[panel.section].append(ShownDashboardPanel(panel, data))
+    return shown

@@ -15,7 +15,7 @@ from ..errors import Conflict
 from ..forms import EmptyForm, apply_form
 from . import queries, services
 from .forms import CompletionForm, InviteForm
-from .panels import UnitView, panels_for
+from .panels import UnitView, dashboard_panels_for, panels_for
 
 bp = Blueprint("learning", __name__, template_folder="templates")
 
@@ -27,7 +27,7 @@ def dashboard():
     return render_template("learning/dashboard.html",
                            active=[e for e in entries if e.enrollment.is_active],
                            left=[e for e in entries if not e.enrollment.is_active], form=EmptyForm(),
-                           teaching=_courses_taught(current_user))
+                           teaching=_courses_taught(current_user), panels=dashboard_panels_for(current_user))
 
 
 TEACHING_ROLES = {"course_team": _l("Course team"), "facilitator": _l("Facilitator")}
