@@ -1,7 +1,7 @@
 """Announcements: the course team to everyone enrolled, and a cohort's facilitators (a course's cohort or a
 programme's) to their cohort, told through the notification system (a kind of its own, so each person chooses
-on the site, by e-mail or in a digest) by the worker, in batches; the latest shown on the course page (a programme cohort's newest on its
-cohort page), all of them on a page of their own."""
+on the site, by e-mail or in a digest) by the worker, in batches; the latest shown on the course page (a
+programme cohort's newest on its cohort page), all of them on a page of their own."""
 from __future__ import annotations
 
 from flask import Flask

@@ -1,7 +1,8 @@
 """Announcements: what a course's team says to everyone enrolled, or a cohort's facilitators (of a course's
-cohort or of a programme's) to their cohort or to one of its teams (an announcement to a team goes with the team when it is deleted or formed again).
-The text keeps the Markdown it was written in and the HTML sanitised when written; `told` counts the people
-the delivery reached so far (it goes out in batches, through the outbox)."""
+cohort or of a programme's) to their cohort or to one of its teams (an announcement to a team goes with the
+team when it is deleted or formed again). The text keeps the Markdown it was written in and the HTML sanitised
+when written; `told` counts the people the delivery reached so far (it goes out in batches, through the
+outbox)."""
 from __future__ import annotations
 
 from datetime import datetime
