@@ -169,3 +169,23 @@ def test_a_course_cohorts_address_is_not_a_programme_cohorts(group, client):
     course_cohort = make_cohort(course)
     log_in(client, make_user("admin"))
     assert client.get(f"/cohorts/{course_cohort.id}/announcements").status_code == 404
+
+
+def test_the_pages_cost_the_same_whatever_the_number_of_announcements(group, client, count_queries):
+    cohort, lead = group["cohort"], group["lead"]
+
+    def counted(path: str) -> int:
+        client.get(path)
+        with count_queries() as statements:
+            assert client.get(path).status_code == 200
+        return len(statements)
+
+    paths = [f"/cohorts/{cohort.id}", f"/cohorts/{cohort.id}/announcements"]
+    announcements.post_announcement(lead, None, "One", "Body", cohort_id=cohort.id)
+    for who in ("learners", "lead"):
+        log_in(client, group[who][0] if who == "learners" else group[who])
+        small = [counted(path) for path in paths]
+        for n in range(8):
+            announcements.post_announcement(lead, None, f"More {n} for {who}", "Body", cohort_id=cohort.id)
+            announcements.post_announcement(lead, None, f"Red {n} for {who}", "Body", team_id=group["red"].id)
+        assert [counted(path) for path in paths] == small
