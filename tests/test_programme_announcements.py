@@ -189,3 +189,13 @@ def test_the_pages_cost_the_same_whatever_the_number_of_announcements(group, cli
             announcements.post_announcement(lead, None, f"More {n} for {who}", "Body", cohort_id=cohort.id)
             announcements.post_announcement(lead, None, f"Red {n} for {who}", "Body", team_id=group["red"].id)
         assert [counted(path) for path in paths] == small
+
+
+def test_the_mail_names_the_programme_and_links_to_the_announcement(group, outbox):
+    item = announcements.post_announcement(group["lead"], None, "Week 3", "Bring a laptop",
+                                           cohort_id=group["cohort"].id)
+    mails = [m for m in outbox.messages if "Week 3" in m["Subject"]]  # not the team placement notice
+    assert {m["To"] for m in mails} == {learner.email for learner in group["learners"]}
+    mail = mails[0]
+    assert mail["Subject"].startswith("Announcement in Digital skills circle")
+    assert f"/cohorts/{group['cohort'].id}/announcements/{item.id}" in mail.get_body().get_content()
