@@ -165,6 +165,21 @@ def can_announce_to_cohort(user: Any, cohort: Any, course: Any) -> bool:
     return cohort.course_id == course.id and (can_announce(user, course) or leads_cohort(user, cohort))
 
 
+def can_announce_to_programme_cohort(user: Any, cohort: Any, programme: Any, organisation: Any = None) -> bool:
+    """To a programme cohort's members (or one of its teams): whoever manages the cohort (its own facilitators,
+    administrators) and whoever edits the programme, as a course's team announces to its cohorts."""
+    return cohort.programme_id == programme.id and (
+        can_manage_cohort(user, cohort) or can_edit_programme(user, programme, organisation))
+
+
+def can_read_programme_cohort_announcements(user: Any, cohort: Any, membership: Any, programme: Any,
+                                            organisation: Any = None) -> bool:
+    """A programme cohort's announcements: its seated learners (`membership` is the viewer's in this cohort, or
+    None; those waiting for a seat are not told) and whoever announces to it."""
+    return can_announce_to_programme_cohort(user, cohort, programme, organisation) or (
+        signed_in(user) and membership is not None and membership.status == "member")
+
+
 # Assignments ---------------------------------------------------------------------------------------------
 
 def can_hand_in(user: Any, course: Any) -> bool:

@@ -437,6 +437,8 @@ E_SIGNED_IN = {"anonymous": LOGIN, **{role: OK for role in EMPLOYER_ROLES[1:]}}
 E_ADMIN_ONLY = {"anonymous": LOGIN, **{role: FORBIDDEN for role in EMPLOYER_ROLES[1:-1]}, "admin": OK}
 ORG_MEMBERS = {**{role: FORBIDDEN for role in EMPLOYER_ROLES}, "anonymous": LOGIN, "employer": OK, "org_admin": OK}
 ORG_ADMINS = {**ORG_MEMBERS, "employer": FORBIDDEN, "admin": OK}
+PROGRAMME_COHORT_READERS = {**{role: NOT_FOUND for role in EMPLOYER_ROLES}, "anonymous": LOGIN, "learner": OK,
+                            "org_admin": OK, "admin": OK}
 EMPLOYER_CASES = {
     "organisations.organisation_page": ("GET", "/organisations/{org}", E_EVERYONE),
     "organisations.members": ("GET", "/organisations/{org}/members", ORG_ADMINS),
@@ -487,6 +489,14 @@ EMPLOYER_CASES = {
         **E_ADMIN_ONLY, "org_admin": OK}),
     "cohorts.edit_programme_cohort": ("GET", "/programmes/{programme}/cohorts/{programme_cohort}/edit",
                                       E_ADMIN_ONLY),
+    # a programme cohort's announcements: its seated learners (the learner) read them, whoever announces to it
+    # (the programme's editors, administrators) reads and posts (an empty form is refused on its fields), and
+    # nobody else learns they exist; {programme_announcement} is its facilitator's to it
+    "announcements.cohort_index": ("GET", "/cohorts/{programme_cohort}/announcements", PROGRAMME_COHORT_READERS),
+    "announcements.cohort_post": ("POST", "/cohorts/{programme_cohort}/announcements", {
+        **PROGRAMME_COHORT_READERS, "learner": FORBIDDEN, "org_admin": 422, "admin": 422}),
+    "announcements.cohort_show": ("GET", "/cohorts/{programme_cohort}/announcements/{programme_announcement}",
+                                  PROGRAMME_COHORT_READERS),
     "opportunities.moderation_queue": ("GET", "/admin/opportunities", E_ADMIN_ONLY),
     "opportunities.remove": ("POST", "/opportunities/{opportunity}/remove", E_ADMIN_ONLY),
     "opportunities.restore": ("POST", "/opportunities/{removed}/restore", E_ADMIN_ONLY),
@@ -678,7 +688,12 @@ def employer_world():
     org_facilitator = make_user("facilitator", course=course)
     add_member(people["admin"], organisation, org_facilitator.email)
     programme_cohort = make_programme_cohort(programme, org_facilitator)
+    join_cohort(people["learner"], programme_cohort, None)
+    from moocplatform.announcements.services import post_announcement
+    programme_announcement = post_announcement(org_facilitator, None, "Our call", "Thursday",
+                                               cohort_id=programme_cohort.id)
     values = {"programme": programme.slug, "programme_cohort": programme_cohort.id,
+              "programme_announcement": programme_announcement.id,
               "org": organisation.slug, "unapproved_org": unapproved.slug, "opportunity": opportunity.id,
               "draft": make_opportunity(organisation, people["employer"], publish=False).id, "removed": removed.id,
               "application": application.id, "employer": people["employer"].id, "cohort": cohort.id,

@@ -1,7 +1,8 @@
-"""Announcements: what a course's team says to everyone enrolled, or a cohort's facilitators to their cohort or
-to one of its teams (an announcement to a team goes with the team when it is deleted or formed again).
-The text keeps the Markdown it was written in and the HTML sanitised when written; `told` counts the people
-the delivery reached so far (it goes out in batches, through the outbox)."""
+"""Announcements: what a course's team says to everyone enrolled, or a cohort's facilitators (of a course's
+cohort or of a programme's) to their cohort or to one of its teams (an announcement to a team goes with the
+team when it is deleted or formed again). The text keeps the Markdown it was written in and the HTML sanitised
+when written; `told` counts the people the delivery reached so far (it goes out in batches, through the
+outbox)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -19,10 +20,13 @@ class Announcement(Model):
                       # A team's announcement names its cohort too, and the team must be that cohort's.
                       sa.ForeignKeyConstraint(["team_id", "cohort_id"], ["cohort_teams.id", "cohort_teams.cohort_id"],
                                               ondelete="CASCADE"),
-                      sa.CheckConstraint("team_id IS NULL OR cohort_id IS NOT NULL", name="team_in_cohort"))
+                      sa.CheckConstraint("team_id IS NULL OR cohort_id IS NOT NULL", name="team_in_cohort"),
+                      # A programme's cohort has no course: its announcements name the cohort only.
+                      sa.CheckConstraint("course_id IS NOT NULL OR cohort_id IS NOT NULL", name="course_or_cohort"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"))
+    # None: to a programme's cohort (or one of its teams), which has no course.
+    course_id: Mapped[int | None] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"))
     # A cohort's announcement goes to its members only; None: to everyone enrolled in the course.
     cohort_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
     # To one team of that cohort only; None: to the whole cohort (or course).

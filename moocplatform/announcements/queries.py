@@ -1,5 +1,6 @@
 """Read-models of announcements, each in a fixed number of queries: who an announcement goes to (in batches
-by id), the latest a viewer may read (the course page's panel), a page of them, and one."""
+by id), the latest a viewer may read (the course page's panel), a page of them, and one; of a course, or of a
+programme's cohort (which has no course)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,9 +11,10 @@ import sqlalchemy as sa
 from .. import policy
 from ..accounts.models import User, UserStatus
 from ..catalog.models import Course
-from ..cohorts.models import Cohort, CohortMembership, MembershipStatus, Team, TeamMembership
+from ..cohorts.models import Cohort, CohortMembership, MembershipStatus, Programme, Team, TeamMembership
 from ..extensions import db
 from ..learning.models import Enrollment, EnrollmentStatus
+from ..organisations.models import Organisation
 from ..pagination import Page, paginate
 from .models import Announcement
 
@@ -76,9 +78,13 @@ def latest_for(viewer: Any, course: Any) -> ShownAnnouncement | None:
 
 def announcements_page(viewer: Any, course: Any, page: int | str) -> Page:
     """The announcements the viewer reads, newest first: a count and a page."""
-    query = (sa.select(Announcement).where(_readable_by(viewer, course))
+    return _page(_readable_by(viewer, course), page)
+
+
+def _page(readable: sa.ColumnElement[bool], page: int | str, per_page: int = PER_PAGE) -> Page:
+    query = (sa.select(Announcement).where(readable)
              .order_by(Announcement.created_at.desc(), Announcement.id.desc()))
-    result = paginate(query, page, per_page=PER_PAGE)
+    result = paginate(query, page, per_page=per_page)
     if not result.items:
         return result
     names = {row[0]: (row[1] or "", row[2], row[3]) for row in db.session.execute(
@@ -127,3 +133,56 @@ def announcement_by_id(announcement_id: int) -> Announcement | None:
 
 def course_of(course_id: int) -> Course | None:
     return db.session.get(Course, course_id)
+
+
+# A programme's cohort -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ProgrammeCohort:
+    """A programme's cohort with what its announcements' rules ask: its programme and the programme's
+    organisation (whose admins edit it), and the viewer's membership (None: not in it)."""
+    cohort: Cohort
+    programme: Programme
+    organisation: Organisation | None
+    membership: CohortMembership | None
+
+
+def programme_cohort(cohort_id: int, viewer: Any) -> ProgrammeCohort | None:
+    """The cohort if it is a programme's, with its programme, organisation and the viewer's membership: one
+    query."""
+    viewer_id = viewer.id if policy.signed_in(viewer) else None
+    row = db.session.execute(
+        sa.select(Cohort, Programme, Organisation, CohortMembership)
+        .join(Programme, Programme.id == Cohort.programme_id)
+        .outerjoin(Organisation, Organisation.id == Programme.organisation_id)
+        .outerjoin(CohortMembership, sa.and_(CohortMembership.cohort_id == Cohort.id,
+                                             CohortMembership.user_id == viewer_id))
+        .where(Cohort.id == cohort_id)).first()
+    return ProgrammeCohort(*row) if row is not None else None
+
+
+def _readable_in_cohort(viewer: Any, cohort: Any, *, staff: bool) -> sa.ColumnElement[bool]:
+    """A programme cohort's announcements the viewer reads (the view has checked they read the cohort's): its
+    staff all of them; a learner those to the cohort and those to their team (a subquery)."""
+    if staff:
+        return Announcement.cohort_id == cohort.id
+    my_teams = sa.select(TeamMembership.team_id).where(TeamMembership.user_id == viewer.id)
+    return sa.and_(Announcement.cohort_id == cohort.id,
+                   sa.or_(Announcement.team_id.is_(None), Announcement.team_id.in_(my_teams)))
+
+
+def cohort_announcements_page(viewer: Any, cohort: Any, page: int | str, *, staff: bool,
+                              per_page: int = PER_PAGE) -> Page:
+    """A programme cohort's announcements the viewer reads, newest first: a count and a page."""
+    return _page(_readable_in_cohort(viewer, cohort, staff=staff), page, per_page)
+
+
+def readable_cohort_announcement(viewer: Any, cohort: Any, announcement_id: int, *,
+                                 staff: bool) -> ShownAnnouncement | None:
+    row = db.session.execute(_shown(sa.select(Announcement)).where(
+        _readable_in_cohort(viewer, cohort, staff=staff), Announcement.id == announcement_id)).first()
+    return ShownAnnouncement(row[0], row[1] or "", row[2], row[3]) if row is not None else None
+
+
+def programme_of(cohort: Cohort) -> Programme | None:
+    return db.session.get(Programme, cohort.programme_id) if cohort.programme_id is not None else None

@@ -11,6 +11,7 @@ from ..errors import NotFound
 from ..forms import EmptyForm, apply_form, apply_or_flash
 from . import programme_queries, queries, services
 from .forms import CohortForm, EmailForm, JoinCodeForm, MoveForm
+from .panels import programme_cohort_panels_for
 from .services import CohortFields
 
 RISK_FIELDS = ("risk_inactive_days", "risk_modules_behind", "risk_failed_attempts")
@@ -88,7 +89,8 @@ def cohort_page(cohort_id: int):
         return render_template("cohorts/programme_cohort.html", cohort=cohort, manages=manages,
                                programme=programme_queries.programme_of(cohort), membership=membership,
                                roster=queries.cohort_roster(cohort) if manages else None, email_form=EmailForm(),
-                               facilitator_form=EmailForm(prefix="facilitator"), form=EmptyForm())
+                               facilitator_form=EmailForm(prefix="facilitator"), form=EmptyForm(),
+                               panels=programme_cohort_panels_for(current_user, cohort))
     roster = None
     move_form = None
     if manages:
