@@ -4,7 +4,8 @@ nothing, and two applications in one process do not share entries."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
 from flask import Flask, current_app
 
@@ -47,3 +48,36 @@ class Registry(Generic[T]):
 
     def __repr__(self) -> str:
         return f"Registry({self.name!r})"
+
+
+class Panel(Protocol):
+    """What a page's panel registry holds (course page, unit page, My learning, a programme's cohort)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def order(self) -> int: ...  # lower first
+
+    @property
+    def load(self) -> Callable[..., object | None]: ...
+
+
+P = TypeVar("P", bound=Panel)
+
+
+@dataclass(frozen=True)
+class Shown(Generic[T]):
+    """A panel a page shows, with the data its `load` gave."""
+    panel: T
+    data: object
+
+
+def shown_panels(registry: Registry[P], *args: Any) -> list[Shown[P]]:
+    """The registry's panels in their order, each loaded with args; a panel whose load gives None is not shown."""
+    shown = []
+    for panel in sorted(registry.entries(), key=lambda p: (p.order, p.name)):
+        data = panel.load(*args)
+        if data is not None:
+            shown.append(Shown(panel, data))
+    return shown

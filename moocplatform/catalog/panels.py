@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from ..registry import Registry
+from ..registry import Registry, Shown, shown_panels
 
 
 @dataclass(frozen=True)
@@ -20,12 +20,6 @@ class CoursePanel:
     load: Callable[[Any, Any], object | None]  # (viewer, course) -> the panel's data; None hides it
 
 
-@dataclass(frozen=True)
-class ShownCoursePanel:
-    panel: CoursePanel
-    data: object
-
-
 course_panels: Registry[CoursePanel] = Registry("course page panels")
 
 
@@ -33,10 +27,5 @@ def register_course_panel(app: Flask, panel: CoursePanel) -> CoursePanel:
     return course_panels.register(app, panel)
 
 
-def course_panels_for(viewer: Any, course: Any) -> list[ShownCoursePanel]:
-    shown = []
-    for panel in sorted(course_panels.entries(), key=lambda p: (p.order, p.name)):
-        data = panel.load(viewer, course)
-        if data is not None:
-            shown.append(ShownCoursePanel(panel, data))
-    return shown
+def course_panels_for(viewer: Any, course: Any) -> list[Shown[CoursePanel]]:
+    return shown_panels(course_panels, viewer, course)

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from ..registry import Registry
+from ..registry import Registry, Shown, shown_panels
 
 
 @dataclass(frozen=True)
@@ -20,12 +20,6 @@ class CohortPanel:
     load: Callable[[Any, Any], object | None]  # (viewer, cohort) -> the panel's data; None hides it
 
 
-@dataclass(frozen=True)
-class ShownCohortPanel:
-    panel: CohortPanel
-    data: object
-
-
 programme_cohort_panels: Registry[CohortPanel] = Registry("programme cohort page panels")
 
 
@@ -33,10 +27,5 @@ def register_programme_cohort_panel(app: Flask, panel: CohortPanel) -> CohortPan
     return programme_cohort_panels.register(app, panel)
 
 
-def programme_cohort_panels_for(viewer: Any, cohort: Any) -> list[ShownCohortPanel]:
-    shown = []
-    for panel in sorted(programme_cohort_panels.entries(), key=lambda p: (p.order, p.name)):
-        data = panel.load(viewer, cohort)
-        if data is not None:
-            shown.append(ShownCohortPanel(panel, data))
-    return shown
+def programme_cohort_panels_for(viewer: Any, cohort: Any) -> list[Shown[CohortPanel]]:
+    return shown_panels(programme_cohort_panels, viewer, cohort)

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from ..registry import Registry
+from ..registry import Registry, Shown, shown_panels
 
 
 @dataclass(frozen=True)
@@ -68,12 +68,6 @@ class DashboardPanel:
     load: Callable[[Any], object | None]  # (viewer) -> the panel's data; None hides it
 
 
-@dataclass(frozen=True)
-class ShownDashboardPanel:
-    panel: DashboardPanel
-    data: object
-
-
 dashboard_panels: Registry[DashboardPanel] = Registry("my learning panels")
 
 
@@ -83,11 +77,9 @@ def register_dashboard_panel(app: Flask, panel: DashboardPanel) -> DashboardPane
     return dashboard_panels.register(app, panel)
 
 
-def dashboard_panels_for(viewer: Any) -> dict[str, list[ShownDashboardPanel]]:
+def dashboard_panels_for(viewer: Any) -> dict[str, list[Shown[DashboardPanel]]]:
     """The panels shown to the viewer, by section, in their order."""
-    shown: dict[str, list[ShownDashboardPanel]] = {"teaching": [], "learning": []}
-    for panel in sorted(dashboard_panels.entries(), key=lambda p: (p.order, p.name)):
-        data = panel.load(viewer)
-        if data is not None:
-            shown[panel.section].append(ShownDashboardPanel(panel, data))
+    shown: dict[str, list[Shown[DashboardPanel]]] = {"teaching": [], "learning": []}
+    for panel in shown_panels(dashboard_panels, viewer):
+        shown[panel.panel.section].append(panel)
     return shown
