@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from babel import dates
@@ -37,7 +37,12 @@ def _date(value: datetime | None, style: str = "medium") -> str:
 
 
 def _ago(value: datetime | None) -> str:
-    return format_timedelta(value - clock.now(), add_direction=True) if value else ""
+    if not value:
+        return ""
+    delta = value - clock.now()
+    if abs(delta) < timedelta(minutes=1):  # not "in 0 seconds" for what happened a moment ago
+        return gettext("just now")
+    return format_timedelta(delta, add_direction=True)
 
 
 def _minutes(value: int) -> str:

@@ -33,3 +33,15 @@ def test_template_strings_escape_what_they_are_given_and_read_a_doubled_percent_
                   '{{ _("%(n)d%% of %(total)d", n=3, total=4) }}')
         rendered = app.jinja_env.from_string(source).render(name="<b>Ada</b>")
     assert rendered == "Edited by &lt;b&gt;Ada&lt;/b&gt;|100% done|Reply|3% of 4"
+
+
+def test_a_moment_ago_reads_just_now_and_older_ones_read_their_age(app):
+    from datetime import timedelta
+
+    from moocplatform import clock
+    with app.test_request_context("/"):
+        ago = app.jinja_env.filters["ago"]
+        assert ago(clock.now()) == "just now"
+        assert ago(clock.now() - timedelta(seconds=59)) == "just now"
+        assert ago(clock.now() - timedelta(hours=3)) == "3 hours ago"
+        assert ago(None) == ""

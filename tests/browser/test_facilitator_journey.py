@@ -119,3 +119,15 @@ def test_a_facilitator_runs_a_cohort_and_sees_a_quiet_learner_at_risk_until_they
     fay.goto(dashboard_url)
     expect(fay.get_by_role("row", name="Leo Journey")).to_be_visible()
     expect(fay.locator("ul.at-risk li", has_text="Leo Journey")).to_have_count(0)
+
+    # "My learning": the facilitator's cohorts with who is at risk; the learner's cohort with what comes next.
+    fay.goto("/my-learning")
+    led = fay.locator("li[data-cohort]", has_text="Spring journey group")
+    expect(led).to_contain_text("Nobody at risk")
+    assert_accessible(fay)
+    _shoot(fay, "journey-my-learning-facilitator")
+    leo.goto("/my-learning")
+    expect(leo.get_by_role("heading", name="My cohorts")).to_be_visible()
+    expect(leo.locator(".quick-title", has_text="Spring journey group")).to_be_visible()
+    assert_accessible(leo)
+    _shoot(leo, "journey-my-learning-learner")
