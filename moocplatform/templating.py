@@ -4,9 +4,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from babel import dates
-from flask import Flask, has_request_context
+from flask import Flask, has_request_context, url_for
 from flask_babel import format_date, format_datetime, format_timedelta, get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
@@ -77,6 +78,16 @@ def unit_meta(unit_type: str, minutes: int) -> str:
 def _unit_meta_in(locale: str, unit_type: str, minutes: int) -> str:
     label = UNIT_TYPE_LABELS.get(unit_type)
     return f"{label if label is not None else unit_type} · {_minutes_in(locale, minutes)}"
+
+
+_ID_MARKER = 987_654_321_987_654_321
+
+
+def url_for_ids(endpoint: str, name: str, **values: Any) -> Callable[[int], str]:
+    """url_for(endpoint, name=id, **values) for any id, the URL built once: a list of posts links every post to
+    the same few endpoints, and Werkzeug builds each URL from its rule again."""
+    prefix, _, suffix = url_for(endpoint, **{name: _ID_MARKER}, **values).partition(str(_ID_MARKER))
+    return lambda id_: f"{prefix}{id_}{suffix}"
 
 
 signed_in_scripts: Registry[str] = Registry("scripts of signed-in pages", key=lambda filename: filename)
