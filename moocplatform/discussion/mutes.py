@@ -43,9 +43,15 @@ def running_mute_of(user_id: int | None, course_id: Any) -> sa.ColumnElement[boo
     """A join condition on Mute: the learner's running mute in the course of `course_id` (a column of the
     query joined to, such as Space.course_id). Pages outer-join it to a query they run anyway, so that telling
     a muted learner before they write costs no query; the newest-ending mute only, so rows never multiply."""
+    return running_mute_where(user_id or 0, course_id, clock.now())
+
+
+def running_mute_where(user_id: Any, course_id: Any, now: Any) -> sa.ColumnElement[bool]:
+    """running_mute_of with the learner and the time given as values or bind parameters (for a statement built
+    once)."""
     other = aliased(Mute)
-    newest = (sa.select(other.id).where(other.course_id == course_id, other.user_id == (user_id or 0),
-                                        other.lifted_at.is_(None), other.ends_at > clock.now())
+    newest = (sa.select(other.id).where(other.course_id == course_id, other.user_id == user_id,
+                                        other.lifted_at.is_(None), other.ends_at > now)
               .order_by(other.ends_at.desc(), other.id.desc()).limit(1).correlate_except(other).scalar_subquery())
     return Mute.id == newest
 

@@ -21,7 +21,7 @@ from ..pagination import Page
 from ..query_args import MAX_PAGE, parse_whole_number
 from .membership import SpaceRef, group_spaces_in_course, is_member, moderates
 from .models import Category, Like, Mute, Post, Report, Space, SpaceMember, Thread
-from .mutes import running_mute_of
+from .mutes import running_mute_of, running_mute_where
 
 PANEL_POSTS = 20
 THREADS_PER_PAGE = 25
@@ -77,14 +77,19 @@ class ShownPost:
         return self.post.parent_id is not None
 
 
-def _with_authors(query: sa.Select, viewer_id: int | None = None, *,
+def _viewer(viewer_id: int | sa.BindParameter[int] | None) -> Any:
+    """The viewer's id in a condition (0 for nobody), or the bind parameter of a statement built once."""
+    return viewer_id if isinstance(viewer_id, sa.BindParameter) else (viewer_id or 0)
+
+
+def _with_authors(query: sa.Select, viewer_id: int | sa.BindParameter[int] | None = None, *,
                   mutes_in: int | None = None) -> sa.Select:
     """Each post with its author's name and handle, its likes and whether the viewer liked it: columns of the
     same query (correlated counts on the likes' unique index), so likes add no query to a page. `mutes_in`
     (a course id, for a moderator's page): the end of the author's running mute there, a column too."""
     likes = (sa.select(sa.func.count()).select_from(Like).where(Like.post_id == Post.id)
              .correlate(Post).scalar_subquery())
-    liked = sa.exists().where(Like.post_id == Post.id, Like.user_id == (viewer_id or 0)).correlate(Post)
+    liked = sa.exists().where(Like.post_id == Post.id, Like.user_id == _viewer(viewer_id)).correlate(Post)
     muted: Any = sa.null()
     if mutes_in is not None:
         muted = (sa.select(sa.func.max(Mute.ends_at))
@@ -101,10 +106,10 @@ def _shown(rows) -> list[ShownPost]:
             for post, name, handle, likes, liked, muted_until in rows]
 
 
-def shown_to_members(viewer_id: int | None) -> sa.ColumnElement[bool]:
+def shown_to_members(viewer_id: int | sa.BindParameter[int] | None) -> sa.ColumnElement[bool]:
     """The posts a member who moderates nothing sees: not hidden, and not held for review unless their own
     (its author sees it, marked as waiting). Deleted posts keep their place."""
-    return sa.and_(Post.hidden_at.is_(None), sa.or_(Post.held_at.is_(None), Post.author_id == (viewer_id or 0)))
+    return sa.and_(Post.hidden_at.is_(None), sa.or_(Post.held_at.is_(None), Post.author_id == _viewer(viewer_id)))
 
 
 def threads_shown_to_members(viewer_id: int | None) -> sa.ColumnElement[bool]:
@@ -120,16 +125,53 @@ def _replies_of(top: list[ShownPost], *, include_hidden: bool, viewer_id: int | 
     # The thread too, so the planner takes the thread index rather than walking every post in date order
     # (SQLite did, for the ORDER BY: 50 ms on a forum of 100,000 posts).
     threads = sorted({s.post.thread_id for s in top})
-    query = _with_authors(sa.select(Post).where(Post.thread_id.in_(threads),
-                                                Post.parent_id.in_([s.post.id for s in top])), viewer_id,
-                          mutes_in=mutes_in)
-    if not include_hidden:
-        query = query.where(shown_to_members(viewer_id))
+    parents = [s.post.id for s in top]
+    if mutes_in is None:
+        rows = db.session.execute(_REPLIES[include_hidden], {"thread_ids": threads, "parent_ids": parents,
+                                                             "viewer_id": viewer_id or 0}).all()
+    else:
+        query = _with_authors(sa.select(Post).where(Post.thread_id.in_(threads), Post.parent_id.in_(parents)),
+                              viewer_id, mutes_in=mutes_in)
+        if not include_hidden:
+            query = query.where(shown_to_members(viewer_id))
+        rows = db.session.execute(query.order_by(Post.created_at, Post.id)).all()
     by_parent: dict[int, list[ShownPost]] = {}
-    for reply in _shown(db.session.execute(query.order_by(Post.created_at, Post.id)).all()):
+    for reply in _shown(rows):
         by_parent.setdefault(reply.post.parent_id or 0, []).append(reply)
     return [replace(s, replies=by_parent.get(s.post.id, [])) for s in top]
 
+
+# The statements of the unit panel and of replies, built once with bind parameters for what varies (as
+# api/queries.py does): SQLAlchemy finds them compiled without building and hashing them on every page.
+_VIEWER = sa.bindparam("viewer_id")
+
+
+def _replies_statement(include_hidden: bool) -> sa.Select:
+    query = _with_authors(sa.select(Post).where(Post.thread_id.in_(sa.bindparam("thread_ids", expanding=True)),
+                                                Post.parent_id.in_(sa.bindparam("parent_ids", expanding=True))),
+                          _VIEWER)
+    return (query if include_hidden else query.where(shown_to_members(_VIEWER))).order_by(Post.created_at, Post.id)
+
+
+def _panel_comments_statement(moderator: bool) -> sa.Select:
+    query = _with_authors(sa.select(Post).where(Post.thread_id.in_(sa.bindparam("thread_ids", expanding=True)),
+                                                Post.parent_id.is_(None)), _VIEWER)
+    if not moderator:
+        # A group's moderator who moderates nothing course-wide sees what members see (held posts of their
+        # group wait in the course's queue).
+        query = query.where(shown_to_members(_VIEWER))
+    return query.order_by(Post.created_at.desc(), Post.id.desc()).limit(PANEL_POSTS + 1)
+
+
+_REPLIES = {include_hidden: _replies_statement(include_hidden) for include_hidden in (False, True)}
+_PANEL_COMMENTS = {moderator: _panel_comments_statement(moderator) for moderator in (False, True)}
+# The unit's threads in the course's space and the viewer's groups', with the viewer's running mute.
+_PANEL_THREADS = (
+    sa.select(Space.key, Thread, Mute).select_from(Space)
+    .outerjoin(Thread, sa.and_(Thread.space_id == Space.id, Thread.unit_key == sa.bindparam("unit_key")))
+    .outerjoin(Mute, running_mute_where(_VIEWER, Space.course_id, sa.bindparam("now")))
+    .where(Space.key.in_(sa.bindparam("keys", expanding=True))).order_by(Thread.id)
+)
 
 PANEL_FILTERS = ("all", "group")  # every comment the viewer may read, or their groups' (cohort-only) ones
 
@@ -175,10 +217,8 @@ def unit_panel(viewer: Any, course: Any, unit_key: str, shown: str = "all") -> U
     mute: Mute | None = None
     viewer_id = getattr(viewer, "id", None) if policy.signed_in(viewer) else None
     for key, found, running in db.session.execute(
-            sa.select(Space.key, Thread, Mute).select_from(Space)
-            .outerjoin(Thread, sa.and_(Thread.space_id == Space.id, Thread.unit_key == unit_key))
-            .outerjoin(Mute, running_mute_of(viewer_id, Space.course_id))
-            .where(Space.key.in_(keys)).order_by(Thread.id)).tuples():
+            _PANEL_THREADS, {"unit_key": unit_key, "viewer_id": viewer_id or 0, "keys": keys,
+                             "now": clock.now()}).tuples():
         mute = mute or running
         if found is None:
             continue
@@ -193,13 +233,8 @@ def unit_panel(viewer: Any, course: Any, unit_key: str, shown: str = "all") -> U
     posts: list[ShownPost] = []
     more = False
     if listed and member:
-        query = _with_authors(sa.select(Post).where(Post.thread_id.in_([t.id for t in listed]),
-                                                    Post.parent_id.is_(None)), viewer.id)
-        if not moderator:
-            # A group's moderator who moderates nothing course-wide sees what members see (held posts of
-            # their group wait in the course's queue).
-            query = query.where(shown_to_members(viewer.id))
-        rows = db.session.execute(query.order_by(Post.created_at.desc(), Post.id.desc()).limit(PANEL_POSTS + 1)).all()
+        rows = db.session.execute(_PANEL_COMMENTS[moderator], {"thread_ids": [t.id for t in listed],
+                                                               "viewer_id": viewer.id}).all()
         more = len(rows) > PANEL_POSTS
         posts = _replies_of(_shown(rows[:PANEL_POSTS]), include_hidden=moderator, viewer_id=viewer.id)
     locked = thread is not None and thread.locked
