@@ -86,7 +86,7 @@ _ID_MARKER = 987_654_321_987_654_321
 def url_for_ids(endpoint: str, name: str, **values: Any) -> Callable[[int], str]:
     """url_for(endpoint, name=id, **values) for any id, the URL built once: a list of posts links every post to
     the same few endpoints, and Werkzeug builds each URL from its rule again."""
-    prefix, _, suffix = url_for(endpoint, **{name: _ID_MARKER}, **values).partition(str(_ID_MARKER))
+    prefix, _, suffix = url_for(endpoint, **{name: _ID_MARKER, **values}).partition(str(_ID_MARKER))
     return lambda id_: f"{prefix}{id_}{suffix}"
 
 

@@ -143,7 +143,7 @@ def _replies_of(top: list[ShownPost], *, include_hidden: bool, viewer_id: int | 
 
 # The statements of the unit panel and of replies, built once with bind parameters for what varies (as
 # api/queries.py does): SQLAlchemy finds them compiled without building and hashing them on every page.
-_VIEWER = sa.bindparam("viewer_id")
+_VIEWER: sa.BindParameter[int] = sa.bindparam("viewer_id", type_=sa.Integer)
 
 
 def _replies_statement(include_hidden: bool) -> sa.Select:
