@@ -150,6 +150,7 @@ CASES = {
         "admin": OK}),
     "cohorts.edit_cohort": ("GET", "/cohorts/{cohort}/edit", COHORT_STAFF),
     "cohorts.add_learner": ("POST", "/cohorts/{cohort}/learners", COHORT_STAFF),
+    "cohorts.import_learners": ("GET", "/cohorts/{cohort}/learners/import", COHORT_STAFF),
     "cohorts.remove_learner": ("POST", "/cohorts/{cohort}/learners/{enrolled_peer}/remove", COHORT_STAFF),
     "cohorts.move_learner": ("POST", "/cohorts/{cohort}/learners/{enrolled_peer}/move", COHORT_STAFF),
     "cohorts.add_facilitator": ("POST", "/cohorts/{cohort}/facilitators", COHORT_STAFF),

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -56,6 +57,13 @@ class CohortForm(CohortBasicsForm):
                                        default=1, validators=[Optional(), NumberRange(min=0, max=100)])
     risk_failed_attempts = IntegerField(_l("At risk after this many failed attempts at one quiz"), default=2,
                                         validators=[Optional(), NumberRange(min=1, max=100)])
+
+
+class RosterFileForm(FlaskForm):
+    file = FileField(_l("A CSV file of e-mail addresses"), validators=[FileRequired(_l("Choose a CSV file."))],
+                     render_kw={"accept": ".csv,text/csv"},
+                     description=_l("One address a line, or a column headed \"email\" (a spreadsheet saved as CSV, "
+                                    "UTF-8). Accounts are added; addresses without one are mailed the join link."))
 
 
 class EmailForm(FlaskForm):

@@ -90,6 +90,20 @@ class CohortMembership(Model):
     joined_at: Mapped[datetime]  # for the waiting list: when they asked for a seat
 
 
+class CohortInvitation(Model):
+    """An address a facilitator added to the cohort that had no account: it was mailed the join link once, and the
+    account registered with it may join even a closed cohort."""
+
+    __tablename__ = "cohort_invitations"
+    __table_args__ = (sa.UniqueConstraint("cohort_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+
 class PlanItemKind(StrEnum):
     WEEK = "week"  # a module of the pack, released and due on the cohort's dates
     LIVE_SESSION = "live_session"  # a session at a set time, in the cohort's time zone
@@ -220,6 +234,8 @@ register_owned(PlanItemDone, section="cohort_plan_items_done",
                reason="the external items of a cohort's plan a learner marked done")
 register_owned(CohortMembership, section="cohort_memberships",
                reason="the cohorts a learner belongs to or waits for")
+register_owned(CohortInvitation, section="cohort_invitations", owner="email", exclude=("invited_by_id",),
+               reason="the cohorts a facilitator invited this address to before it had an account")
 register_owned(TeamMembership, section="cohort_team_memberships",
                reason="the team of a cohort a learner is in, which its facilitators formed or moved them to")
 

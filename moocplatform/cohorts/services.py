@@ -20,7 +20,7 @@ from ..extensions import db
 from ..learning.completion import has_completed, process_completions, record_completion_if_reached
 from ..learning.services import enrol_learner
 from ..notifications.services import notify, site_path
-from .models import Cohort, CohortMembership, MembershipStatus, SignOff, TeamMembership
+from .models import Cohort, CohortInvitation, CohortMembership, MembershipStatus, SignOff, TeamMembership
 from .notices import SIGN_OFF_GIVEN, SIGN_OFF_WITHDRAWN
 
 # No 0/O, 1/I/L: a code read aloud in a live session or copied from a slide must survive.
@@ -179,12 +179,18 @@ def _add_member(user, cohort: Cohort, course) -> CohortMembership:
 
 def join_cohort(user, cohort: Cohort, course) -> CohortMembership:
     """A learner joins by the cohort's code or link: a seat, or a place on the waiting list when it is full.
-    A closed cohort is joined only by those its facilitators add."""
+    A closed cohort is joined only by those its facilitators add (or invited by address, roster_import)."""
     if not (policy.can_join_cohort(user, course) if course is not None else policy.can_join_programme_cohort(user)):
         raise PermissionDenied(_("Log in with a confirmed e-mail address to join a cohort."))
-    if not cohort.is_open and membership_of(cohort, user.id) is None:
+    if not cohort.is_open and membership_of(cohort, user.id) is None and not is_invited(cohort, user.email):
         raise Conflict(_("This cohort is closed: its facilitators add its learners."))
     return _add_member(user, cohort, course)
+
+
+def is_invited(cohort: Cohort, email: str) -> bool:
+    """Whether a facilitator invited this address to the cohort (it had no account then)."""
+    return bool(db.session.scalar(sa.select(sa.exists().where(
+        CohortInvitation.cohort_id == cohort.id, CohortInvitation.email == email.lower()))))
 
 
 def add_learner_by_email(actor, cohort: Cohort, course, email: str) -> CohortMembership:

@@ -9,8 +9,8 @@ from .. import clock, policy
 from ..catalog import queries as catalog_queries
 from ..errors import NotFound
 from ..forms import EmptyForm, apply_form, apply_or_flash
-from . import programme_queries, queries, services
-from .forms import CohortForm, EmailForm, JoinCodeForm, MoveForm
+from . import programme_queries, queries, roster_import, services
+from .forms import CohortForm, EmailForm, JoinCodeForm, MoveForm, RosterFileForm
 from .panels import programme_cohort_panels_for
 from .services import CohortFields
 
@@ -116,6 +116,23 @@ def add_learner(cohort_id: int):
     else:
         flash(_("Enter an e-mail address."), "error")
     return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
+
+
+@bp.route("/cohorts/<id:cohort_id>/learners/import", methods=["GET", "POST"])
+@login_required
+def import_learners(cohort_id: int):
+    """Learners added from a CSV file of addresses, with a report of each line."""
+    cohort, course = _load(cohort_id, programme_ok=True)
+    form = RosterFileForm()
+    report = None
+    if form.validate_on_submit():
+        succeeded, report = apply_form(form, lambda: roster_import.add_learners_from_csv(
+            current_user, cohort, course, form.file.data.read(roster_import.MAX_BYTES + 1)))
+        if succeeded:
+            flash(_("The file is read: what became of each line is below."), "success")
+    status = 422 if form.errors else 200
+    return render_template("cohorts/import_learners.html", cohort=cohort, form=form, report=report,
+                           labels=roster_import.LABELS), status
 
 
 @bp.post("/cohorts/<id:cohort_id>/learners/<id:user_id>/remove")
