@@ -235,13 +235,19 @@
     });
 
     // On load: an edit this device kept and the server does not have yet wins over the page's text (and is
-    // sent now); otherwise the page's text, newer or the same, replaces the device's copy.
+    // sent now), and so does one the server took at a later version than the page's; otherwise the page's text,
+    // newer or the same, replaces the device's copy.
     ownRecord().then(async (record) => {
       if (record && record.pending && typeof record.body === "string") {
         if (record.body !== textarea.value) say("offline", "local");
         textarea.value = record.body;
         setBase(Number(record.base) || 0);
         if (navigator.onLine) save(); else say("offline", "offline");
+      } else if (record && typeof record.body === "string" && (Number(record.base) || 0) > base) {
+        // The server took this device's edit after the page was made (the page before this one saved it as
+        // this one loaded): the device's copy is the newer text, and its version the server's.
+        textarea.value = record.body;
+        setBase(Number(record.base));
       } else {
         await remember(textarea.value, false);
       }
