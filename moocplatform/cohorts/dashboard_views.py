@@ -95,12 +95,14 @@ def dashboard_csv(cohort_id: int):
         for modules, rows in matrix_rows(cohort, version_id, now):
             if not header_written:
                 writer.writerow(["learner", *(m.key for m in modules), "last_activity", "modules_behind",
-                                 "at_risk_reasons", "sessions_attended", "sessions_held"])
+                                 "at_risk_reasons", "sessions_attended", "sessions_held",
+                                 "sessions_excused"])
                 header_written = True
             for row in rows:
                 writer.writerow([safe_cell(row.display_name), *(row.completed.get(m.key, 0) for m in modules),
                                  row.last_activity.isoformat() if row.last_activity else "", row.modules_behind,
-                                 safe_cell("; ".join(row.reasons)), row.sessions_attended, row.sessions_held])
+                                 safe_cell("; ".join(row.reasons)), row.sessions_attended, row.sessions_held,
+                                 row.sessions_excused])
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()

@@ -162,7 +162,8 @@ class SignOff(Model):
 
 
 class Attendance(Model):
-    """A learner was at a live session of the cohort's plan, as its facilitator recorded."""
+    """A learner was at a live session of the cohort's plan, or was excused from it (`excused`), as its
+    facilitator recorded. No row: absent."""
 
     __tablename__ = "cohort_session_attendance"
     __table_args__ = (sa.UniqueConstraint("item_id", "user_id"),)
@@ -172,6 +173,7 @@ class Attendance(Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime]
+    excused: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
 class ReminderSent(Model):
