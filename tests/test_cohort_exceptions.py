@@ -12,14 +12,17 @@ import sqlalchemy as sa
 
 from moocplatform import clock
 from moocplatform.audit import AuditEntry
-from moocplatform.cohorts import plan
+from moocplatform.cohorts import plan, services
 from moocplatform.cohorts.models import Attendance
 from moocplatform.cohorts.services import join_cohort
-from moocplatform.errors import InvalidInput, PermissionDenied
+from moocplatform.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from moocplatform.extensions import db
+from moocplatform.learning.completion import has_completed
+from moocplatform.learning.models import UnitProgress
+from moocplatform.learning.services import set_unit_completion
 from moocplatform.personal_data import export_user_data
 from tests.conftest import START, log_in
-from tests.factories import enrol, make_cohort, make_course, make_user
+from tests.factories import enrol, make_cohort, make_course, make_programme, make_programme_cohort, make_user
 from tests.test_api import bearer
 
 LOCAL = START.replace(tzinfo=None) + timedelta(hours=1)  # Europe/Berlin, UTC+1 in March
@@ -39,6 +42,12 @@ def w():
     clock.advance(timedelta(hours=3))
     return type("W", (), dict(course=course, facilitator=facilitator, cohort=cohort, ada=ada, bo=bo, cy=cy, dee=dee,
                               session=session, outsider=make_user()))
+
+
+def has_completed_unit(learner, course, unit_key: str) -> bool:
+    return db.session.scalar(sa.select(UnitProgress.completed_at).where(
+        UnitProgress.user_id == learner.id, UnitProgress.course_id == course.id,
+        UnitProgress.unit_key == unit_key)) is not None
 
 
 def states(w) -> dict[int, bool]:
@@ -105,3 +114,94 @@ def test_the_api_says_whether_my_absence_was_excused(client, w):
     assert (bo["attended"], bo["excused"]) == (False, True)
     assert (ada["attended"], ada["excused"]) == (True, False)
     assert (cy["attended"], cy["excused"]) == (False, False)
+
+
+# Units marked complete by hand ---------------------------------------------------------------------------------
+
+def by_hand_entries():
+    return db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "cohort.unit_completed_by_hand")
+                              .order_by(AuditEntry.id)).all()
+
+
+def test_the_facilitator_marks_a_unit_complete_by_hand_and_back(client, w):
+    services.complete_unit_for(w.facilitator, w.cohort, w.ada.id, "m1-u1", True, "Did the exercise on paper.")
+    assert has_completed_unit(w.ada, w.course, "m1-u1")
+    entry = by_hand_entries()[0]
+    assert entry.actor_id == w.facilitator.id
+    assert entry.details == {"user_id": w.ada.id, "unit_key": "m1-u1", "complete": True,
+                             "reason": "Did the exercise on paper."}
+    log_in(client, w.facilitator)
+    rows = list(csv.reader(io.StringIO(client.get(f"/cohorts/{w.cohort.id}/dashboard.csv").get_data(as_text=True))))
+    assert [(r[0], r[1]) for r in rows[1:]] == [("Ada", "1"), ("Bo", "0"), ("Cy", "0")]
+    board = client.get(f"/cohorts/{w.cohort.id}/dashboard").get_data(as_text=True)
+    ada_row = board.split(f'data-learner="{w.ada.id}"><th')[1].split("</tr>")[0]
+    assert "1 / 2" in ada_row
+    assert f"/cohorts/{w.cohort.id}/learners/{w.ada.id}/units" in ada_row
+    with pytest.raises(Conflict):  # complete already
+        services.complete_unit_for(w.facilitator, w.cohort, w.ada.id, "m1-u1", True, "Again")
+    services.complete_unit_for(w.facilitator, w.cohort, w.ada.id, "m1-u1", False, "Marked the wrong learner.")
+    assert not has_completed_unit(w.ada, w.course, "m1-u1")
+    assert [e.details["complete"] for e in by_hand_entries()] == [True, False]
+    # Only a completion by hand is taken back here: the learner's own is theirs.
+    set_unit_completion(w.bo, w.course, "m1-u1", complete=True)
+    with pytest.raises(Conflict):
+        services.complete_unit_for(w.facilitator, w.cohort, w.bo.id, "m1-u1", False, "No")
+    assert export_user_data(w.ada)["cohort_hand_completions"] == []
+
+
+def test_completing_the_last_unit_by_hand_completes_the_course(w):
+    set_unit_completion(w.ada, w.course, "m1-u1", complete=True)
+    assert not has_completed(w.ada.id, w.course.id)
+    services.complete_unit_for(w.facilitator, w.cohort, w.ada.id, "m1-u2", True, "Presented it in the session.")
+    assert has_completed(w.ada.id, w.course.id)
+    assert export_user_data(w.ada)["cohort_hand_completions"][0]["reason"] == "Presented it in the session."
+
+
+def test_who_may_mark_a_unit_complete_by_hand(w):
+    other_lead = make_user("facilitator", course=w.course)
+    make_cohort(w.course, other_lead, name="Autumn group")
+    for actor in (w.ada, w.bo, other_lead, make_user("course_team", course=w.course)):
+        with pytest.raises(PermissionDenied):
+            services.complete_unit_for(actor, w.cohort, w.ada.id, "m1-u1", True, "Offline work")
+    services.complete_unit_for(make_user("admin"), w.cohort, w.ada.id, "m1-u1", True, "Offline work")
+    assert len(by_hand_entries()) == 1
+
+
+def test_only_seated_learners_known_units_and_a_reason(w):
+    for learner_id in (w.dee.id, w.outsider.id):  # waiting; not in the cohort
+        with pytest.raises(NotFound):
+            services.complete_unit_for(w.facilitator, w.cohort, learner_id, "m1-u1", True, "Offline work")
+    for key in ("m9-u9", "not a key", ""):
+        with pytest.raises(InvalidInput):
+            services.complete_unit_for(w.facilitator, w.cohort, w.ada.id, key, True, "Offline work")
+    for reason in ("", "   ", "x" * 501):
+        with pytest.raises(InvalidInput):
+            services.complete_unit_for(w.facilitator, w.cohort, w.ada.id, "m1-u1", True, reason)
+    programme = make_programme(slug="circle")
+    group = make_programme_cohort(programme, w.facilitator)
+    with pytest.raises(Conflict):  # a programme's cohort has no units
+        services.complete_unit_for(w.facilitator, group, w.ada.id, "m1-u1", True, "Offline work")
+    assert by_hand_entries() == [] and not has_completed_unit(w.ada, w.course, "m1-u1")
+
+
+def test_the_learner_page_marks_units_by_hand(client, w):
+    path = f"/cohorts/{w.cohort.id}/learners/{w.ada.id}/units"
+    log_in(client, w.facilitator)
+    page = client.get(path).get_data(as_text=True)
+    assert page.count(">Mark complete</button>") == 2 and 'name="csrf_token"' in page
+    assert '<label for="reason-m1-u1">' in page
+    response = client.post(path, data={"unit_key": "m1-u1", "complete": "1", "reason": "Did it offline."})
+    assert response.status_code == 302 and response.location.endswith(path)
+    page = client.get(path).get_data(as_text=True)
+    assert "Unit marked complete." in page and "Marked complete by hand: Did it offline." in page
+    assert page.count(">Mark complete</button>") == 1 and page.count(">Mark not complete</button>") == 1
+    client.post(path, data={"unit_key": "m1-u1", "complete": "1", "reason": ""})
+    assert "Say why" in client.get(path).get_data(as_text=True)
+    client.post(path, data={"unit_key": "m1-u1", "complete": "0", "reason": "Wrong learner."})
+    assert "Unit marked not complete." in client.get(path).get_data(as_text=True)
+    assert not has_completed_unit(w.ada, w.course, "m1-u1")
+    assert client.get(f"/cohorts/{w.cohort.id}/learners/{w.dee.id}/units").status_code == 404
+    log_in(client, w.ada)
+    assert client.get(path).status_code == 403
+    assert client.post(path, data={"unit_key": "m1-u2", "complete": "1", "reason": "Me"}).status_code == 403
+    assert not has_completed_unit(w.ada, w.course, "m1-u2")

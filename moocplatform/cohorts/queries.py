@@ -24,6 +24,7 @@ from .models import (
     Attendance,
     Cohort,
     CohortMembership,
+    HandCompletion,
     MembershipStatus,
     PlanItem,
     PlanItemDone,
@@ -952,3 +953,29 @@ def team_cohort_if_member(team_id: int, user_id: int) -> tuple[int, bool] | None
         CohortMembership.status == MembershipStatus.MEMBER)
     row = db.session.execute(sa.select(Team.cohort_id, seated_in_team).where(Team.id == team_id)).first()
     return (row[0], bool(row[1])) if row is not None else None
+
+
+@dataclass(frozen=True)
+class LearnerUnit:
+    key: str
+    title: str
+    module_title: str
+    completed_at: datetime | None
+    by_hand_reason: str | None  # why a facilitator of this cohort marked it complete, when they did
+
+
+def learner_units(cohort: Cohort, version_id: int, user_id: int) -> list[LearnerUnit]:
+    """The units of the live version in order, each with the learner's completion and whether a facilitator of
+    the cohort gave it by hand: one query."""
+    progress = sa.and_(UnitProgress.user_id == user_id, UnitProgress.course_id == cohort.course_id,
+                       UnitProgress.unit_key == Unit.key)
+    by_hand = sa.and_(HandCompletion.cohort_id == cohort.id, HandCompletion.user_id == user_id,
+                      HandCompletion.unit_key == Unit.key)
+    rows = db.session.execute(
+        sa.select(Unit.key, Unit.title, Module.title, UnitProgress.completed_at, HandCompletion.reason)
+        .join(Module, Module.id == Unit.module_id).outerjoin(UnitProgress, progress)
+        .outerjoin(HandCompletion, by_hand)
+        .where(Unit.version_id == version_id).order_by(Unit.position))
+    return [LearnerUnit(key, title, module_title, completed_at,
+                        reason if completed_at is not None else None)
+            for key, title, module_title, completed_at, reason in rows]
