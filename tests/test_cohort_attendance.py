@@ -50,7 +50,7 @@ def test_the_facilitator_records_who_attended_once_the_session_has_begun(client,
     log_in(client, w.facilitator)  # a new session: the last one idled out meanwhile
     assert "Record who attended" in client.get(f"/cohorts/{w.cohort.id}/plan").get_data(as_text=True)
     page = client.get(path).get_data(as_text=True)
-    assert 'name="present"' in page and "Ada" in page and "Bo" in page
+    assert f'name="attendance-{w.ada.id}" value="present"' in page and "Ada" in page and "Bo" in page
     response = client.post(path, data={"present": [str(w.ada.id)]})
     assert response.status_code == 302
     assert "Attendance saved: 1 of 2 learners." in client.get(response.location).get_data(as_text=True)
@@ -61,7 +61,7 @@ def test_the_facilitator_records_who_attended_once_the_session_has_begun(client,
     bo_row = board.split(f'data-learner="{w.bo.id}"><th')[1].split("</tr>")[0]
     assert "1 of 1" in ada_row and "0 of 1" in bo_row
     rows = list(csv.reader(io.StringIO(client.get(f"/cohorts/{w.cohort.id}/dashboard.csv").get_data(as_text=True))))
-    assert [(r[0], r[-2], r[-1]) for r in rows[1:]] == [("Ada", "1", "1"), ("Bo", "0", "1")]
+    assert [(r[0], r[-3], r[-2], r[-1]) for r in rows[1:]] == [("Ada", "1", "1", "0"), ("Bo", "0", "1", "0")]
 
     # Saving again replaces the list; someone outside the cohort is refused and nothing changes.
     client.post(path, data={"present": [str(w.bo.id)]})

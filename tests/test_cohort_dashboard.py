@@ -96,7 +96,7 @@ def test_the_csv_is_streamed_with_every_learner(client, world):
     assert response.status_code == 200 and response.is_streamed and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0] == ["learner", "m1", "m2", "last_activity", "modules_behind", "at_risk_reasons", "sessions_attended",
-                       "sessions_held"]
+                       "sessions_held", "sessions_excused"]
     assert [r[0] for r in rows[1:]] == ["Learner 0", "Learner 1", "Learner 2"]
     assert rows[1][4] == "2"
 

@@ -174,6 +174,8 @@ CASES = {
     "cohorts.sign_off": ("POST", "/cohorts/{cohort}/learners/{enrolled_peer}/sign-off", COHORT_STAFF),
     "cohorts.withdraw_sign_off": ("POST", "/cohorts/{cohort}/learners/{enrolled_peer}/sign-off/withdraw",
                                   COHORT_STAFF),
+    "cohorts.learner_units_page": ("GET", "/cohorts/{cohort}/learners/{enrolled_peer}/units", COHORT_STAFF),
+    "cohorts.complete_unit_by_hand": ("POST", "/cohorts/{cohort}/learners/{enrolled_peer}/units", COHORT_STAFF),
     # calendar feeds: {calendar} is a feed of the enrolled learner (a member of {cohort})
     "cohorts.issue_cohort_calendar": ("POST", "/cohorts/{cohort}/calendar", {
         "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": OK, "facilitator": OK, "course_team": FORBIDDEN,

@@ -135,7 +135,8 @@ register_schema("CohortPlan", {
 })
 register_schema("LiveSession", {
     "type": "object", "additionalProperties": False,
-    "required": ["id", "title", "starts_at", "starts_at_local", "minutes", "agenda", "video_url", "attended"],
+    "required": ["id", "title", "starts_at", "starts_at_local", "minutes", "agenda", "video_url", "attended",
+                 "excused"],
     "properties": {
         "id": {"type": "integer"}, "title": {"type": "string"},
         "starts_at": {**NULLABLE_DATE_TIME, "description": "In UTC."},
@@ -143,7 +144,9 @@ register_schema("LiveSession", {
         "minutes": {"type": ["integer", "null"], "minimum": 0}, "agenda": AGENDA, "video_url": VIDEO_URL,
         "attended": {"type": ["boolean", "null"],
                      "description": "For a seated learner, once the facilitators recorded the session's attendance: "
-                                    "whether I was there; null otherwise."},
+                                    "whether I was there (false when excused); null otherwise."},
+        "excused": {"type": "boolean", "description": "For a seated learner: whether the facilitators excused my "
+                                                      "absence from the session."},
     },
 })
 register_schema("LiveSessionList", {
@@ -255,13 +258,14 @@ def cohort_sessions(cohort_id: int):
     calls = policy.can_join_cohort_calls(viewer, cohort, membership)
     seated = membership is not None and membership.status == MembershipStatus.MEMBER
     recorded = queries.attendance_counts(cohort.id) if seated else {}
-    attended = queries.attended_by(viewer.id, cohort.id) if seated else set()
+    marks = queries.attendance_of(viewer.id, cohort.id) if seated else {}
     zone = ZoneInfo(cohort.time_zone)
     items = [{
         "id": item.id, "title": item.title, "starts_at": _iso(item.starts_at),
         "starts_at_local": queries._aware(item.starts_at).astimezone(zone).isoformat() if item.starts_at else None,
         "minutes": item.minutes, "agenda": _agenda(item), "video_url": _video_url(item, calls),
-        "attended": (item.id in attended) if item.id in recorded else None,
+        "attended": (item.id in marks and not marks[item.id]) if item.id in recorded else None,
+        "excused": marks.get(item.id, False),
     } for item in queries.plan_items(cohort.id) if _is_session(item)]
     return {"cohort": _cohort_ref(cohort), "items": items}
 

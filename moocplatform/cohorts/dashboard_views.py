@@ -14,9 +14,9 @@ from ..catalog.queries import live_version_of
 from ..csv_export import safe_cell
 from ..forms import apply_or_flash
 from . import programme_queries, services
-from .forms import SignOffForm, WithdrawSignOffForm
+from .forms import HandCompletionForm, SignOffForm, WithdrawSignOffForm
 from .programme_queries import programme_dashboard
-from .queries import cohort_dashboard, matrix_rows
+from .queries import cohort_dashboard, learner_units, matrix_rows
 from .views import _load, bp
 
 AT_RISK = "at-risk"  # ?show=at-risk: only the learners at risk (where facilitators' quiet-spell notices link)
@@ -78,6 +78,36 @@ def withdraw_sign_off(cohort_id: int, user_id: int):
         _("Sign-off withdrawn."), _("Say why the sign-off is withdrawn."))
 
 
+@bp.get("/cohorts/<id:cohort_id>/learners/<id:user_id>/units")
+@login_required
+def learner_units_page(cohort_id: int, user_id: int):
+    """One seated learner's units, with the forms that mark a unit complete by hand (or take that back)."""
+    cohort, course = _load(cohort_id)
+    version = live_version_of(course)
+    membership = services.membership_of(cohort, user_id)
+    if version is None or membership is None or membership.status != "member":
+        abort(404)
+    return render_template("cohorts/learner_units.html", cohort=cohort, course=course,
+                           learner=services.require_user(user_id), units=learner_units(cohort, version.id, user_id),
+                           form=HandCompletionForm())
+
+
+@bp.post("/cohorts/<id:cohort_id>/learners/<id:user_id>/units")
+@login_required
+def complete_unit_by_hand(cohort_id: int, user_id: int):
+    cohort, _course = _load(cohort_id)
+    form = HandCompletionForm()
+    if form.validate_on_submit():
+        complete = form.complete.data == "1"
+        succeeded, _result = apply_or_flash(lambda: services.complete_unit_for(
+            current_user, cohort, user_id, form.unit_key.data, complete, form.reason.data))
+        if succeeded:
+            flash(_("Unit marked complete.") if complete else _("Unit marked not complete."), "success")
+    else:
+        flash(_("Say why, in at most 500 characters."), "error")
+    return redirect(url_for("cohorts.learner_units_page", cohort_id=cohort.id, user_id=user_id))
+
+
 @bp.get("/cohorts/<id:cohort_id>/dashboard.csv")
 @login_required
 def dashboard_csv(cohort_id: int):
@@ -95,12 +125,14 @@ def dashboard_csv(cohort_id: int):
         for modules, rows in matrix_rows(cohort, version_id, now):
             if not header_written:
                 writer.writerow(["learner", *(m.key for m in modules), "last_activity", "modules_behind",
-                                 "at_risk_reasons", "sessions_attended", "sessions_held"])
+                                 "at_risk_reasons", "sessions_attended", "sessions_held",
+                                 "sessions_excused"])
                 header_written = True
             for row in rows:
                 writer.writerow([safe_cell(row.display_name), *(row.completed.get(m.key, 0) for m in modules),
                                  row.last_activity.isoformat() if row.last_activity else "", row.modules_behind,
-                                 safe_cell("; ".join(row.reasons)), row.sessions_attended, row.sessions_held])
+                                 safe_cell("; ".join(row.reasons)), row.sessions_attended, row.sessions_held,
+                                 row.sessions_excused])
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()

@@ -109,6 +109,13 @@ class WithdrawSignOffForm(FlaskForm):
     reason = TextAreaField(_l("Why the sign-off is withdrawn"), validators=[InputRequired(), Length(max=2000)])
 
 
+class HandCompletionForm(FlaskForm):
+    """Mark a unit complete for a learner by hand (complete "1"), or take that back ("0"), saying why."""
+    unit_key = HiddenField(validators=[InputRequired(), Length(max=64)])
+    complete = HiddenField(validators=[AnyOf(["0", "1"])])
+    reason = TextAreaField(_l("Why"), validators=[InputRequired(), Length(max=500)])
+
+
 class TeamForm(FlaskForm):
     name = StringField(_l("Team name"), validators=[InputRequired(), Length(max=80)])
 

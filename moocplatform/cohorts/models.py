@@ -162,7 +162,8 @@ class SignOff(Model):
 
 
 class Attendance(Model):
-    """A learner was at a live session of the cohort's plan, as its facilitator recorded."""
+    """A learner was at a live session of the cohort's plan, or was excused from it (`excused`), as its
+    facilitator recorded. No row: absent."""
 
     __tablename__ = "cohort_session_attendance"
     __table_args__ = (sa.UniqueConstraint("item_id", "user_id"),)
@@ -172,6 +173,24 @@ class Attendance(Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     recorded_at: Mapped[datetime]
+    excused: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+
+class HandCompletion(Model):
+    """A unit a facilitator of the cohort marked complete for one of its learners (work done offline, or a
+    completion that did not register), with why. The completion itself is the learner's UnitProgress; this row
+    says it came by hand, so that the facilitator may take it back."""
+
+    __tablename__ = "cohort_hand_completions"
+    __table_args__ = (sa.UniqueConstraint("cohort_id", "user_id", "unit_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    unit_key: Mapped[str] = mapped_column(sa.String(64))
+    completed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    completed_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
 
 
 class ReminderSent(Model):
@@ -225,6 +244,8 @@ class TeamMembership(Model):
 
 register_owned(Attendance, section="cohort_session_attendance", exclude=("recorded_by_id",),
                reason="the live sessions of a cohort a learner attended, as their facilitator recorded")
+register_owned(HandCompletion, section="cohort_hand_completions", exclude=("completed_by_id",),
+               reason="the units a learner's facilitator marked complete for them by hand, with why")
 register_owned(ReminderSent, section="cohort_reminders_sent",
                reason="which reminders of a cohort's sessions, due dates and quiet spells a learner was sent, "
                       "and which of their quiet spells their facilitators were told of")

@@ -185,10 +185,12 @@ def mark_item_done(user, cohort: Cohort, item_id: int, *, done: bool = True) -> 
     return done
 
 
-def record_attendance(actor, cohort: Cohort, item_id: int, present: set[int]) -> tuple[int, int]:
-    """Who of the cohort's seated learners attended a live session that has begun: the set replaces what was
-    recorded. Returns (present, seated)."""
+def record_attendance(actor, cohort: Cohort, item_id: int, present: set[int],
+                      excused: set[int] | None = None) -> tuple[int, int]:
+    """Who of the cohort's seated learners attended a live session that has begun, and who was excused from it
+    (the others were absent): the sets replace what was recorded. Returns (present, seated)."""
     _require_manager(actor, cohort)
+    excused = set(excused or ())
     item = _item_of(cohort, item_id)
     if item.kind != PlanItemKind.LIVE_SESSION or item.starts_at is None:
         raise InvalidInput(_("Attendance is recorded for live sessions."))
@@ -198,14 +200,25 @@ def record_attendance(actor, cohort: Cohort, item_id: int, present: set[int]) ->
         CohortMembership.cohort_id == cohort.id, CohortMembership.status == MembershipStatus.MEMBER)))
     if present - seated:
         raise InvalidInput(_("Only the cohort's learners can be recorded as present."), field="present")
-    recorded = set(db.session.scalars(sa.select(Attendance.user_id).where(Attendance.item_id == item.id)))
-    gone = recorded - present
+    if excused - seated:
+        raise InvalidInput(_("Only the cohort's learners can be excused."), field="excused")
+    if present & excused:
+        raise InvalidInput(_("A learner is either present or excused, not both."), field="excused")
+    wanted = {user_id: False for user_id in present} | {user_id: True for user_id in excused}
+    recorded = {row.user_id: row for row in db.session.scalars(
+        sa.select(Attendance).where(Attendance.item_id == item.id))}
+    gone = set(recorded) - set(wanted)
     if gone:
         db.session.execute(sa.delete(Attendance).where(Attendance.item_id == item.id, Attendance.user_id.in_(gone)))
     now = clock.now()
-    for user_id in sorted(present - recorded):
-        db.session.add(Attendance(item_id=item.id, user_id=user_id, recorded_by_id=actor.id, recorded_at=now))
+    for user_id, is_excused in sorted(wanted.items()):
+        row = recorded.get(user_id)
+        if row is None:
+            db.session.add(Attendance(item_id=item.id, user_id=user_id, recorded_by_id=actor.id, recorded_at=now,
+                                      excused=is_excused))
+        elif row.excused != is_excused:
+            row.excused, row.recorded_by_id, row.recorded_at = is_excused, actor.id, now
     db.session.flush()
     audit.record(actor, "cohort.record_attendance", cohort, item_id=item.id, present=len(present),
-                 seated=len(seated))
+                 excused=len(excused), seated=len(seated))
     return len(present), len(seated)

@@ -122,18 +122,29 @@ def mark_done(cohort_id: int, item_id: int):
     return _back(cohort.id)
 
 
+def _marked(state: str) -> set[int]:
+    """The learners the sheet marks with this state: its fields are `attendance-<user id>` (and, from older
+    pages and clients, a `present` list of ids)."""
+    marked = {int(key.removeprefix("attendance-")) for key, value in request.form.items(multi=True)
+              if key.startswith("attendance-") and key.removeprefix("attendance-").isdigit() and value == state}
+    if state == queries.PRESENT:
+        marked |= {int(value) for value in request.form.getlist("present") if value.isdigit()}
+    return marked
+
+
 @bp.route("/cohorts/<id:cohort_id>/plan/items/<id:item_id>/attendance", methods=["GET", "POST"])
 @login_required
 def attendance(cohort_id: int, item_id: int):
-    """The facilitator ticks who was at a live session (a checkbox per seated learner)."""
+    """The facilitator records each seated learner as present, excused or absent (a radio group each)."""
     cohort, course = _load(cohort_id, programme_ok=True)
     item = queries.plan_item(cohort.id, item_id)
     if item is None or item.kind != "live_session":
         abort(404)
     form = EmptyForm()
     if form.validate_on_submit():
-        present = {int(value) for value in request.form.getlist("present") if value.isdigit()}
-        succeeded, counts = apply_or_flash(lambda: plan.record_attendance(current_user, cohort, item.id, present))
+        present, excused = _marked(queries.PRESENT), _marked(queries.EXCUSED)
+        succeeded, counts = apply_or_flash(
+            lambda: plan.record_attendance(current_user, cohort, item.id, present, excused))
         if succeeded and counts is not None:
             flash(_("Attendance saved: %(present)d of %(seated)d learners.", present=counts[0], seated=counts[1]),
                   "success")

@@ -52,6 +52,7 @@ class LearnerRow:
     display_name: str
     done: frozenset[int]  # external items marked done
     attended: frozenset[int]  # live sessions recorded present
+    excused: frozenset[int]  # live sessions the learner was excused from
     last_done_at: datetime | None
     overdue: int  # items past their due date and not done
 
@@ -84,7 +85,8 @@ def programme_dashboard(cohort: Cohort, now: datetime, page: int) -> ProgrammeDa
                   .where(PlanItemDone.item_id == PlanItem.id, PlanItemDone.user_id.in_(seated_ids))
                   .correlate(PlanItem).scalar_subquery())
     attended_total = (sa.select(sa.func.count(Attendance.id))
-                      .where(Attendance.item_id == PlanItem.id, Attendance.user_id.in_(seated_ids))
+                      .where(Attendance.item_id == PlanItem.id, Attendance.user_id.in_(seated_ids),
+                             Attendance.excused.is_(False))
                       .correlate(PlanItem).scalar_subquery())
     plan = db.session.execute(
         sa.select(PlanItem, done_total, attended_total)
@@ -98,6 +100,7 @@ def programme_dashboard(cohort: Cohort, now: datetime, page: int) -> ProgrammeDa
     done_by: dict[int, set[int]] = {i: set() for i in ids}
     last: dict[int, datetime] = {}
     attended_by: dict[int, set[int]] = {i: set() for i in ids}
+    excused_by: dict[int, set[int]] = {i: set() for i in ids}
     item_ids = [item.id for item in items]
     if ids and item_ids:
         for user_id, item_id, done_at in db.session.execute(
@@ -107,13 +110,14 @@ def programme_dashboard(cohort: Cohort, now: datetime, page: int) -> ProgrammeDa
             moment = _aware(done_at)
             if user_id not in last or moment > last[user_id]:
                 last[user_id] = moment
-        for user_id, item_id in db.session.execute(
-                sa.select(Attendance.user_id, Attendance.item_id)
+        for user_id, item_id, excused in db.session.execute(
+                sa.select(Attendance.user_id, Attendance.item_id, Attendance.excused)
                 .where(Attendance.user_id.in_(ids), Attendance.item_id.in_(item_ids))):
-            attended_by[user_id].add(item_id)
+            (excused_by if excused else attended_by)[user_id].add(item_id)
     past_due = [item.id for item in items
                 if item.kind == PlanItemKind.EXTERNAL and item.due_at is not None and _aware(item.due_at) < now]
     rows = [LearnerRow(user.id, user.display_name, frozenset(done_by[user.id]), frozenset(attended_by[user.id]),
+                       frozenset(excused_by[user.id]),
                        last.get(user.id), sum(1 for item_id in past_due if item_id not in done_by[user.id]))
             for user in members.items]
     return ProgrammeDashboard(items, rows, members, members.total)

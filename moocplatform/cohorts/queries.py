@@ -24,6 +24,7 @@ from .models import (
     Attendance,
     Cohort,
     CohortMembership,
+    HandCompletion,
     MembershipStatus,
     PlanItem,
     PlanItemDone,
@@ -332,10 +333,15 @@ def cohort_slugs(cohort: Cohort) -> tuple[str | None, str | None]:
 
 
 def attended_by(user_id: int, cohort_id: int) -> set[int]:
-    """The cohort's live sessions the learner was recorded present at: one query."""
-    return set(db.session.scalars(
-        sa.select(Attendance.item_id).join(PlanItem, PlanItem.id == Attendance.item_id)
-        .where(Attendance.user_id == user_id, PlanItem.cohort_id == cohort_id)))
+    """The cohort's live sessions the learner was recorded present at (not excused): one query."""
+    return {item_id for item_id, excused in attendance_of(user_id, cohort_id).items() if not excused}
+
+
+def attendance_of(user_id: int, cohort_id: int) -> dict[int, bool]:
+    """The cohort's live sessions the learner was recorded at -> whether that was an excused absence: one query."""
+    return {item_id: bool(excused) for item_id, excused in db.session.execute(
+        sa.select(Attendance.item_id, Attendance.excused).join(PlanItem, PlanItem.id == Attendance.item_id)
+        .where(Attendance.user_id == user_id, PlanItem.cohort_id == cohort_id))}
 
 
 def _aware(moment: datetime | None) -> datetime:
@@ -417,21 +423,27 @@ def session_has_begun(item: PlanItem) -> bool:
 
 
 def attendance_counts(cohort_id: int) -> dict[int, int]:
-    """Live session id -> learners recorded present: one query."""
+    """Live session id -> learners recorded present (a session with only excused absences counts 0): one query."""
+    present = sa.func.count(Attendance.id).filter(Attendance.excused.is_(False))
     rows = db.session.execute(
-        sa.select(Attendance.item_id, sa.func.count(Attendance.id)).join(PlanItem, PlanItem.id == Attendance.item_id)
+        sa.select(Attendance.item_id, present).join(PlanItem, PlanItem.id == Attendance.item_id)
         .where(PlanItem.cohort_id == cohort_id).group_by(Attendance.item_id))
     return {item_id: count for item_id, count in rows}
 
 
-def attendance_sheet(cohort: Cohort, item_id: int) -> list[tuple[int, str, bool]]:
-    """The cohort's seated learners by name, each with whether they were recorded present: one query."""
-    present = sa.exists().where(Attendance.item_id == item_id, Attendance.user_id == CohortMembership.user_id)
-    return [(user_id, name, bool(was)) for user_id, name, was in db.session.execute(
-        sa.select(CohortMembership.user_id, User.display_name, present)
-        .join(User, User.id == CohortMembership.user_id)
+PRESENT, EXCUSED, ABSENT = "present", "excused", "absent"
+
+
+def attendance_sheet(cohort: Cohort, item_id: int) -> list[tuple[int, str, str]]:
+    """The cohort's seated learners by name, each with PRESENT, EXCUSED or ABSENT as recorded: one query."""
+    recorded = sa.and_(Attendance.item_id == item_id, Attendance.user_id == CohortMembership.user_id)
+    rows = db.session.execute(
+        sa.select(CohortMembership.user_id, User.display_name, Attendance.excused)
+        .join(User, User.id == CohortMembership.user_id).outerjoin(Attendance, recorded)
         .where(CohortMembership.cohort_id == cohort.id, CohortMembership.status == MembershipStatus.MEMBER)
-        .order_by(User.display_name, User.id))]
+        .order_by(User.display_name, User.id))
+    return [(user_id, name, ABSENT if excused is None else EXCUSED if excused else PRESENT)
+            for user_id, name, excused in rows]
 
 
 def items_done_by(user_id: int, cohort_id: int) -> set[int]:
@@ -464,6 +476,7 @@ class LearnerRow:
     failed_quizzes: dict[str, int] = field(default_factory=dict)  # quiz key -> failed attempts
     reasons: list[str] = field(default_factory=list)  # why at risk; empty: not at risk
     sessions_attended: int = 0
+    sessions_excused: int = 0
     sessions_held: int = 0  # the cohort's live sessions that have begun (the same on every row)
 
     @property
@@ -530,13 +543,15 @@ def _fill(cohort: Cohort, version_id: int, modules: list[ModuleColumn], rows: li
             .group_by(QuizAttempt.user_id, QuizAttempt.quiz_key)):
         by_id[user_id].failed_quizzes[quiz_key] = failed
     held: set[int] = set()
-    for item_id, user_id in db.session.execute(
-            sa.select(PlanItem.id, Attendance.user_id)
+    for item_id, user_id, excused in db.session.execute(
+            sa.select(PlanItem.id, Attendance.user_id, Attendance.excused)
             .outerjoin(Attendance, sa.and_(Attendance.item_id == PlanItem.id, Attendance.user_id.in_(ids)))
             .where(PlanItem.cohort_id == cohort.id, PlanItem.kind == PlanItemKind.LIVE_SESSION,
                    PlanItem.starts_at <= now)):
         held.add(item_id)
-        if user_id is not None:
+        if user_id is not None and excused:
+            by_id[user_id].sessions_excused += 1
+        elif user_id is not None:
             by_id[user_id].sessions_attended += 1
     for row in rows:
         row.sessions_held = len(held)
@@ -938,3 +953,29 @@ def team_cohort_if_member(team_id: int, user_id: int) -> tuple[int, bool] | None
         CohortMembership.status == MembershipStatus.MEMBER)
     row = db.session.execute(sa.select(Team.cohort_id, seated_in_team).where(Team.id == team_id)).first()
     return (row[0], bool(row[1])) if row is not None else None
+
+
+@dataclass(frozen=True)
+class LearnerUnit:
+    key: str
+    title: str
+    module_title: str
+    completed_at: datetime | None
+    by_hand_reason: str | None  # why a facilitator of this cohort marked it complete, when they did
+
+
+def learner_units(cohort: Cohort, version_id: int, user_id: int) -> list[LearnerUnit]:
+    """The units of the live version in order, each with the learner's completion and whether a facilitator of
+    the cohort gave it by hand: one query."""
+    progress = sa.and_(UnitProgress.user_id == user_id, UnitProgress.course_id == cohort.course_id,
+                       UnitProgress.unit_key == Unit.key)
+    by_hand = sa.and_(HandCompletion.cohort_id == cohort.id, HandCompletion.user_id == user_id,
+                      HandCompletion.unit_key == Unit.key)
+    rows = db.session.execute(
+        sa.select(Unit.key, Unit.title, Module.title, UnitProgress.completed_at, HandCompletion.reason)
+        .join(Module, Module.id == Unit.module_id).outerjoin(UnitProgress, progress)
+        .outerjoin(HandCompletion, by_hand)
+        .where(Unit.version_id == version_id).order_by(Unit.position))
+    return [LearnerUnit(key, title, module_title, completed_at,
+                        reason if completed_at is not None else None)
+            for key, title, module_title, completed_at, reason in rows]

@@ -13,14 +13,24 @@ from flask_babel import gettext as _
 from .. import access, audit, clock, policy, validation
 from ..accounts.models import ScopeType
 from ..accounts.services import add_role_grant, find_grant, get_user_by_email, remove_role_grant, require_user
-from ..catalog.queries import get_course_by_id
+from ..catalog.models import Unit
+from ..catalog.queries import get_course_by_id, live_version_of
 from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ..events import CohortCreated, CohortJoined, CohortLeft, announce
 from ..extensions import db
 from ..learning.completion import has_completed, process_completions, record_completion_if_reached
-from ..learning.services import enrol_learner
+from ..learning.models import UnitProgress
+from ..learning.services import enrol_learner, set_unit_completion
 from ..notifications.services import notify, site_path
-from .models import Cohort, CohortInvitation, CohortMembership, MembershipStatus, SignOff, TeamMembership
+from .models import (
+    Cohort,
+    CohortInvitation,
+    CohortMembership,
+    HandCompletion,
+    MembershipStatus,
+    SignOff,
+    TeamMembership,
+)
 from .notices import SIGN_OFF_GIVEN, SIGN_OFF_WITHDRAWN
 
 # No 0/O, 1/I/L: a code read aloud in a live session or copied from a slide must survive.
@@ -364,3 +374,44 @@ def signed_off_ids(cohort: Cohort, learner_ids) -> set[int]:
         return set()
     return set(db.session.scalars(sa.select(SignOff.user_id).where(SignOff.cohort_id == cohort.id,
                                                                   SignOff.user_id.in_(ids))))
+
+
+HAND_COMPLETION_REASON_LENGTH = 500
+
+
+def complete_unit_for(actor, cohort: Cohort, learner_id: int, unit_key: str, complete: bool,
+                      reason: str) -> None:
+    """A facilitator of the cohort marks a unit of the course's live version complete for one of its seated
+    learners (work done offline, a completion that did not register), or takes such a completion back. The
+    completion goes through the learner's own path (learning.services.set_unit_completion), so the course's
+    completion follows as when they complete it themselves; the reason is kept and audited."""
+    _require_manager(actor, cohort)
+    why = validation.text(reason, "reason", min_length=1, max_length=HAND_COMPLETION_REASON_LENGTH)
+    course = get_course_by_id(cohort.course_id) if cohort.course_id is not None else None
+    version = live_version_of(course) if course is not None else None
+    if course is None or version is None:
+        raise Conflict(_("This cohort's course has no units to complete."))
+    learner = _seated_learner(cohort, learner_id)
+    if db.session.scalar(sa.select(Unit.id).where(Unit.version_id == version.id, Unit.key == unit_key)) is None:
+        raise InvalidInput(_("The course has no such unit."), field="unit_key")
+    by_hand = db.session.scalar(sa.select(HandCompletion).where(
+        HandCompletion.cohort_id == cohort.id, HandCompletion.user_id == learner.id,
+        HandCompletion.unit_key == unit_key))
+    if complete:
+        if db.session.scalar(sa.select(UnitProgress.id).where(
+                UnitProgress.user_id == learner.id, UnitProgress.course_id == course.id,
+                UnitProgress.unit_key == unit_key, UnitProgress.completed_at.is_not(None))) is not None:
+            raise Conflict(_("The learner has completed this unit already."))
+        if by_hand is None:
+            db.session.add(HandCompletion(cohort_id=cohort.id, user_id=learner.id, unit_key=unit_key,
+                                          completed_by_id=actor.id, completed_at=clock.now(), reason=why))
+        else:  # completed by hand before and taken back by the learner since
+            by_hand.completed_by_id, by_hand.completed_at, by_hand.reason = actor.id, clock.now(), why
+    else:
+        if by_hand is None:
+            raise Conflict(_("Only a unit marked complete by hand is marked not complete here."))
+        db.session.delete(by_hand)
+    db.session.flush()
+    set_unit_completion(learner, course, unit_key, complete=complete)
+    audit.record(actor, "cohort.unit_completed_by_hand", cohort, user_id=learner.id, unit_key=unit_key,
+                 complete=complete, reason=why)
