@@ -3,7 +3,7 @@ through the platform's one notification system (each kind can be switched off on
 
 - a live session the day before (when it is planned that far ahead) and an hour before;
 - a week or an item of the plan due within a day, to those who have not finished it (a week: every unit of its
-  module completed; an item: marked done);
+  module completed; an item: marked done), by each learner's own date where a facilitator extended it;
 - a quiet spell: no activity for the cohort's own at-risk number of days (the dashboard's rule), once per spell.
 
 The cohort's facilitators hear of the same quiet spells: one notification per cohort and run naming the
@@ -28,7 +28,7 @@ from ..extensions import db
 from ..notifications.services import notify
 from ..urls import public_url
 from . import notices, queries
-from .models import Cohort, PlanItem, PlanItemDone, PlanItemKind, ReminderSent
+from .models import Cohort, DueExtension, PlanItem, PlanItemDone, PlanItemKind, ReminderSent
 from .programme_reminders import remind_programme_cohorts
 
 DAY_BEFORE = timedelta(hours=24)
@@ -63,14 +63,26 @@ def send_reminders() -> ReminderRun:
     return run
 
 
+def _due_soon(moment: datetime | None, now: datetime) -> bool:
+    return moment is not None and now < queries._aware(moment) <= now + DUE_WITHIN
+
+
 def _remind_cohort(cohort: Cohort, slug: str, course_title: str, version_id: int, now: datetime,
                    run: ReminderRun, facilitators: list[Any]) -> None:
+    # Items due soon for anyone: by the cohort's date, or by a learner's extension of it.
+    extended_soon = (sa.select(DueExtension.item_id)
+                     .where(DueExtension.due_at > now, DueExtension.due_at <= now + DUE_WITHIN))
     items = list(db.session.scalars(sa.select(PlanItem).where(
         PlanItem.cohort_id == cohort.id,
         sa.or_(sa.and_(PlanItem.kind == PlanItemKind.LIVE_SESSION, PlanItem.starts_at > now,
                        PlanItem.starts_at <= now + DAY_BEFORE),
-               sa.and_(PlanItem.kind != PlanItemKind.LIVE_SESSION, PlanItem.due_at > now,
-                       PlanItem.due_at <= now + DUE_WITHIN)))))
+               sa.and_(PlanItem.kind != PlanItemKind.LIVE_SESSION, PlanItem.due_at.is_not(None),
+                       sa.or_(sa.and_(PlanItem.due_at > now, PlanItem.due_at <= now + DUE_WITHIN),
+                              PlanItem.id.in_(extended_soon)))))))
+    due_items = [item.id for item in items if item.kind != PlanItemKind.LIVE_SESSION]
+    extended = {(user_id, item_id): due_at for user_id, item_id, due_at in db.session.execute(
+        sa.select(DueExtension.user_id, DueExtension.item_id, DueExtension.due_at)
+        .where(DueExtension.item_id.in_(due_items))).tuples()} if due_items else {}
     sent = set(db.session.execute(sa.select(ReminderSent.user_id, ReminderSent.key)
                                   .where(ReminderSent.cohort_id == cohort.id)).tuples())
     done = set(db.session.execute(
@@ -101,12 +113,18 @@ def _remind_cohort(cohort: Cohort, slug: str, course_title: str, version_id: int
                                          {"title": item.title, "when": _local(starts, cohort), "soon": soon},
                                          plan)
                 else:
+                    due_at = extended.get((row.user_id, item.id), item.due_at)
+                    if not _due_soon(due_at, now):
+                        continue
                     finished = ((row.user_id, item.id) in done if item.kind == PlanItemKind.EXTERNAL
                                 else item.module_key is not None
                                 and row.completed.get(item.module_key, 0) >= units.get(item.module_key, 0) > 0)
                     if not finished:
-                        run.due += tell(row, f"due:{item.id}", notices.DUE_REMINDER.name,
-                                        {"title": item.title, "when": _local(queries._aware(item.due_at), cohort)},
+                        # An extended date is reminded of once more, as a subject of its own.
+                        key = (f"due:{item.id}" if (row.user_id, item.id) not in extended
+                               else f"due:{item.id}:{queries._aware(due_at):%Y%m%d%H%M}")
+                        run.due += tell(row, key, notices.DUE_REMINDER.name,
+                                        {"title": item.title, "when": _local(queries._aware(due_at), cohort)},
                                         plan)
             # The dashboard's rule for "No activity" (queries.is_quiet), once the cohort has started.
             last = queries.quiet_since(row)
