@@ -235,8 +235,8 @@ def next_items(user_id: int, cohort_ids: Collection[int], now: datetime
             if ends > now and (best is None or _aware(item.starts_at) < _aware(best.starts_at)):
                 sessions[item.cohort_id] = item
         if due_at is not None and _aware(due_at) >= now:
-            best = due.get(item.cohort_id)
-            if best is None or _aware(due_at) < best[1]:
+            soonest = due.get(item.cohort_id)
+            if soonest is None or _aware(due_at) < soonest[1]:
                 due[item.cohort_id] = (item, _aware(due_at))
     return sessions, due
 
