@@ -170,3 +170,24 @@ def test_the_learners_page_extends_and_withdraws(client, w):
     assert gone.status_code == 200 and "The extension is withdrawn" in gone.get_data(as_text=True)
     assert extension_of(w.reading.id, w.ada.id) is None
     assert client.get(f"/cohorts/{w.cohort.id}/learners/{w.cy.id}/due-dates").status_code == 404  # waiting
+
+
+def test_a_programme_cohorts_due_reminder_comes_at_the_learners_own_date():
+    from tests.factories import make_programme, make_programme_cohort
+
+    course = make_course("host")
+    lead = make_user("facilitator", course=course)
+    cohort = make_programme_cohort(make_programme(lead, "circle"), lead)
+    ada, bo = make_user(display_name="Ada"), make_user(display_name="Bo")
+    for learner in (ada, bo):
+        services.join_cohort(learner, cohort, None)
+    reading = plan.add_external_item(lead, cohort, title="Read the article", url="https://example.org/a",
+                                     due_local=LOCAL + timedelta(hours=5))
+    extend_due_date(lead, cohort, reading.id, ada.id, LOCAL + timedelta(days=3), "Away")
+    send_reminders()
+    assert due_reminders(ada) == [] and len(due_reminders(bo)) == 1
+    clock.advance(timedelta(days=2, hours=6))
+    send_reminders()
+    send_reminders()
+    assert due_reminders(ada) == [f"{LOCAL + timedelta(days=3):%Y-%m-%d %H:%M} (Europe/Berlin)"]
+    assert len(due_reminders(bo)) == 1

@@ -72,6 +72,20 @@ def learner_due_at() -> sa.ColumnElement[datetime]:
     return sa.func.coalesce(DueExtension.due_at, PlanItem.due_at)
 
 
+def extended_within(start: datetime, end: datetime) -> sa.Select:
+    """The ids of the items some learner's extension makes due after start and by end."""
+    return sa.select(DueExtension.item_id).where(DueExtension.due_at > start, DueExtension.due_at <= end)
+
+
+def extensions_of_items(item_ids: Collection[int]) -> dict[tuple[int, int], datetime]:
+    """(learner id, item id) -> the learner's own due date, for these items: one query (none for no items)."""
+    if not item_ids:
+        return {}
+    return {(user_id, item_id): due_at for user_id, item_id, due_at in db.session.execute(
+        sa.select(DueExtension.user_id, DueExtension.item_id, DueExtension.due_at)
+        .where(DueExtension.item_id.in_(list(item_ids)))).tuples()}
+
+
 # Pages --------------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from ..extensions import db
 from ..notifications.services import notify
 from ..urls import public_url
 from . import notices, queries
-from .models import Cohort, DueExtension, PlanItem, PlanItemDone, PlanItemKind, ReminderSent
+from .models import Cohort, PlanItem, PlanItemDone, PlanItemKind, ReminderSent
 from .programme_reminders import remind_programme_cohorts
 
 DAY_BEFORE = timedelta(hours=24)
@@ -59,19 +59,23 @@ def send_reminders() -> ReminderRun:
     for cohort, slug, course_title, version_id in running:
         _remind_cohort(cohort, slug, course_title, version_id, now, run, facilitators[cohort.id])
     remind_programme_cohorts(now, run, day_before=DAY_BEFORE, hour_before=HOUR_BEFORE, due_within=DUE_WITHIN,
-                             local=_local)
+                             local=_local, due_key=due_key)
     return run
 
 
-def _due_soon(moment: datetime | None, now: datetime) -> bool:
-    return moment is not None and now < queries._aware(moment) <= now + DUE_WITHIN
+def _due_soon(moment: datetime | None, now: datetime, within: timedelta = DUE_WITHIN) -> bool:
+    return moment is not None and now < queries._aware(moment) <= now + within
+
+
+def due_key(item_id: int, extended_to: datetime | None) -> str:
+    """What a due reminder is about: the item, and the learner's own date when extended (reminded of once more)."""
+    return f"due:{item_id}" if extended_to is None else f"due:{item_id}:{queries._aware(extended_to):%Y%m%d%H%M}"
 
 
 def _remind_cohort(cohort: Cohort, slug: str, course_title: str, version_id: int, now: datetime,
                    run: ReminderRun, facilitators: list[Any]) -> None:
     # Items due soon for anyone: by the cohort's date, or by a learner's extension of it.
-    extended_soon = (sa.select(DueExtension.item_id)
-                     .where(DueExtension.due_at > now, DueExtension.due_at <= now + DUE_WITHIN))
+    extended_soon = queries.extended_within(now, now + DUE_WITHIN)
     items = list(db.session.scalars(sa.select(PlanItem).where(
         PlanItem.cohort_id == cohort.id,
         sa.or_(sa.and_(PlanItem.kind == PlanItemKind.LIVE_SESSION, PlanItem.starts_at > now,
@@ -79,10 +83,7 @@ def _remind_cohort(cohort: Cohort, slug: str, course_title: str, version_id: int
                sa.and_(PlanItem.kind != PlanItemKind.LIVE_SESSION, PlanItem.due_at.is_not(None),
                        sa.or_(sa.and_(PlanItem.due_at > now, PlanItem.due_at <= now + DUE_WITHIN),
                               PlanItem.id.in_(extended_soon)))))))
-    due_items = [item.id for item in items if item.kind != PlanItemKind.LIVE_SESSION]
-    extended = {(user_id, item_id): due_at for user_id, item_id, due_at in db.session.execute(
-        sa.select(DueExtension.user_id, DueExtension.item_id, DueExtension.due_at)
-        .where(DueExtension.item_id.in_(due_items))).tuples()} if due_items else {}
+    extended = queries.extensions_of_items([item.id for item in items if item.kind != PlanItemKind.LIVE_SESSION])
     sent = set(db.session.execute(sa.select(ReminderSent.user_id, ReminderSent.key)
                                   .where(ReminderSent.cohort_id == cohort.id)).tuples())
     done = set(db.session.execute(
@@ -120,9 +121,7 @@ def _remind_cohort(cohort: Cohort, slug: str, course_title: str, version_id: int
                                 else item.module_key is not None
                                 and row.completed.get(item.module_key, 0) >= units.get(item.module_key, 0) > 0)
                     if not finished:
-                        # An extended date is reminded of once more, as a subject of its own.
-                        key = (f"due:{item.id}" if (row.user_id, item.id) not in extended
-                               else f"due:{item.id}:{queries._aware(due_at):%Y%m%d%H%M}")
+                        key = due_key(item.id, extended.get((row.user_id, item.id)))
                         run.due += tell(row, key, notices.DUE_REMINDER.name,
                                         {"title": item.title, "when": _local(queries._aware(due_at), cohort)},
                                         plan)
