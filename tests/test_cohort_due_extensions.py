@@ -143,6 +143,9 @@ def test_the_api_and_the_plan_page_give_the_learners_own_date(client, w):
     [bos] = client.get("/api/v1/me/cohorts", headers=bearer(w.bo)).get_json()["items"]
     assert (bos["next_due"]["id"], bos["next_due"]["due_at"]) == (w.reading.id,
                                                                   (START + timedelta(hours=5)).isoformat())
+    reminders = client.get("/api/v1/me/reminders?days=1", headers=bearer(w.ada)).get_json()["items"]
+    assert [r["at"] for r in reminders if r["title"] == "Read the article"] == [
+        (START + timedelta(hours=6)).isoformat()]
     log_in(client, w.ada)
     page = client.get(f"/cohorts/{w.cohort.id}/plan").get_data(as_text=True)
     assert f"Due {LOCAL + timedelta(hours=6):%Y-%m-%d %H:%M} (extended for you)" in page
