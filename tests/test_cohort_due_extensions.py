@@ -194,3 +194,21 @@ def test_a_programme_cohorts_due_reminder_comes_at_the_learners_own_date():
     send_reminders()
     assert due_reminders(ada) == [f"{LOCAL + timedelta(days=3):%Y-%m-%d %H:%M} (Europe/Berlin)"]
     assert len(due_reminders(bo)) == 1
+
+
+def test_extensions_add_no_query_to_the_dashboard_or_a_learners_agenda(client, count_queries, w):
+    from tests.test_query_counts import queries_for
+
+    log_in(client, w.lead)
+    pages = [f"/cohorts/{w.cohort.id}/dashboard", f"/cohorts/{w.cohort.id}/dashboard?show=at-risk"]
+    before = [queries_for(client, count_queries, page) for page in pages]
+    with count_queries() as api_before:
+        assert client.get("/api/v1/me/cohorts", headers=bearer(w.ada)).status_code == 200
+    for learner in (w.ada, w.bo):
+        for item in (w.week_1, w.reading):
+            extend_due_date(w.lead, w.cohort, item.id, learner.id, LOCAL + timedelta(days=9), "Ill")
+    db.session.flush()
+    assert [queries_for(client, count_queries, page) for page in pages] == before
+    with count_queries() as api_after:
+        assert client.get("/api/v1/me/cohorts", headers=bearer(w.ada)).status_code == 200
+    assert len(api_after) == len(api_before)
