@@ -5,13 +5,14 @@ matrix gives them, and the quiet-spell reminders follow the same rule."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
 from moocplatform import clock
-from moocplatform.cohorts import plan, services
-from moocplatform.cohorts.models import CohortMembership, MembershipStatus
+from moocplatform.cohorts import due_extensions, plan, queries, services
+from moocplatform.cohorts.models import CohortMembership, MembershipStatus, PlanItemKind
 from moocplatform.cohorts.queries import at_risk_clause, cohort_dashboard, is_quiet, matrix_rows, module_columns
 from moocplatform.extensions import db
 from moocplatform.learning.models import Enrollment, UnitProgress
@@ -45,7 +46,7 @@ def world():
     learners who are at risk for each reason, or nearly, and others the filter must leave out."""
     course = make_course("alpha", quiz=True, modules=2)
     facilitator = make_user("facilitator", course=course)
-    cohort = make_cohort(course, facilitator, starts_on=date(2026, 2, 2), ends_on=date(2026, 4, 30), capacity=9,
+    cohort = make_cohort(course, facilitator, starts_on=date(2026, 2, 2), ends_on=date(2026, 4, 30), capacity=10,
                          requires_sign_off=True)
     other = make_cohort(course, facilitator, name="Other group", starts_on=date(2026, 2, 2),
                         ends_on=date(2026, 4, 30))
@@ -61,6 +62,7 @@ def world():
     failer = join(course, cohort, "Failer")
     signed = join(course, cohort, "Signed")  # quiet, and signed off
     edge = join(course, cohort, "Edge")  # last active exactly three days after joining
+    extended = join(course, cohort, "Extended")  # m1 begun, its week extended for them for 20 days more
     waiting = join(course, cohort, "Waiting")  # the cohort is full: on the waiting list, quiet, failing
     outsider = join(course, other, "Outsider")  # the other cohort's, quiet and failing
     assert services.membership_of(cohort, waiting.id).status == MembershipStatus.WAITING
@@ -78,9 +80,14 @@ def world():
     enrolment(visitor, course).last_visited_at = clock.now() + timedelta(hours=5)
     enrolment(edge, course).last_visited_at = joined + timedelta(days=3)
     services.sign_off_learner(facilitator, cohort, signed.id)
+    set_unit_completion(extended, course, "m1-u1", complete=True)
+    week_1 = next(i for i in queries.plan_items(cohort.id) if i.kind == PlanItemKind.WEEK and i.module_key == "m1")
+    later = (clock.now() + timedelta(days=20)).astimezone(ZoneInfo(cohort.time_zone)).replace(tzinfo=None)
+    due_extensions.extend_due_date(facilitator, cohort, week_1.id, extended.id, later, "Off sick for two weeks.")
     db.session.flush()
     return course, cohort, joined, {u.display_name: u.id for u in (silent, keen, stuck, viewer, visitor, half,
-                                                                    failer, signed, edge, waiting, outsider)}
+                                                                    failer, signed, edge, extended, waiting,
+                                                                    outsider)}
 
 
 def reasons_in_python(cohort, version_id, now) -> dict[int, list[str]]:
@@ -130,7 +137,13 @@ def test_each_reason_is_found_and_the_waiting_and_other_cohorts_are_not(world):
         "Failer": ["Behind the plan by 2 modules", "3 failed attempts at the quiz check"],
         "Signed": ["No activity for 7 days", "Behind the plan by 2 modules"],
         "Edge": ["Behind the plan by 2 modules"],
-    }
+    }  # Extended is behind by m2 only: m1's week is theirs until later
+
+
+def test_an_extension_that_has_run_out_counts_again(world):
+    course, cohort, _joined, ids = world
+    found = assert_same(cohort, course.live_version_id, clock.now() + timedelta(days=21))
+    assert "Behind the plan by 2 modules" in found[ids["Extended"]]
 
 
 def test_a_quiet_spell_begins_at_the_last_activity_to_the_second(world):

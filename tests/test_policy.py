@@ -176,6 +176,11 @@ CASES = {
                                   COHORT_STAFF),
     "cohorts.learner_units_page": ("GET", "/cohorts/{cohort}/learners/{enrolled_peer}/units", COHORT_STAFF),
     "cohorts.complete_unit_by_hand": ("POST", "/cohorts/{cohort}/learners/{enrolled_peer}/units", COHORT_STAFF),
+    "cohorts.learner_due_dates": ("GET", "/cohorts/{cohort}/learners/{enrolled_peer}/due-dates", COHORT_STAFF),
+    "cohorts.extend_due_date": ("POST", "/cohorts/{cohort}/learners/{enrolled_peer}/due-dates",
+                                {**COHORT_STAFF, "facilitator": 422, "admin": 422}),  # an empty form
+    "cohorts.withdraw_due_extension": (
+        "POST", "/cohorts/{cohort}/learners/{enrolled_peer}/due-dates/{plan_item}/withdraw", COHORT_STAFF),
     # calendar feeds: {calendar} is a feed of the enrolled learner (a member of {cohort})
     "cohorts.issue_cohort_calendar": ("POST", "/cohorts/{cohort}/calendar", {
         "anonymous": LOGIN, "learner": FORBIDDEN, "enrolled": OK, "facilitator": OK, "course_team": FORBIDDEN,

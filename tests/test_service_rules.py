@@ -21,8 +21,8 @@ from moocplatform.admin import services as admin
 from moocplatform.announcements import services as announcements
 from moocplatform.catalog import services as catalog
 from moocplatform.catalog.models import CourseVersion
+from moocplatform.cohorts import due_extensions, programmes, teams
 from moocplatform.cohorts import plan as cohort_plan
-from moocplatform.cohorts import programmes, teams
 from moocplatform.cohorts import services as cohorts
 from moocplatform.content import PackError
 from moocplatform.errors import InvalidInput, NotFound, PermissionDenied
@@ -140,6 +140,20 @@ def partnered(w):
         w.org_admin = make_member(w.org, "org_admin")
         w.partner_course = make_course("gamma", partners=[{"slug": w.org.slug, "name": w.org.name}])
     return w
+
+
+def extendable(w):
+    """An external item of the world's cohort due tomorrow, with the world's learner seated in the cohort."""
+    cohort = emp(w).cohort
+    if cohorts.membership_of(cohort, w.learner.id) is None:
+        cohorts.join_cohort(w.learner, cohort, w.course)
+    tomorrow = clock.now().astimezone(ZoneInfo(cohort.time_zone)).replace(tzinfo=None) + timedelta(days=1)
+    return cohort_plan.add_external_item(w.admin, cohort, title="Read", url="https://example.org/a",
+                                         due_local=tomorrow)
+
+
+def later_than(item, **days):
+    return item.due_at.astimezone(ZoneInfo("Europe/Berlin")).replace(tzinfo=None) + timedelta(**days)
 
 
 def begun_session(w):
@@ -399,6 +413,13 @@ REFUSED = {
         lambda w: cohorts.sign_off_learner(w.learner, emp(w).cohort, w.learner.id, "me"), PermissionDenied),
     "cohorts.withdraw_sign_off": (
         lambda w: cohorts.withdraw_sign_off(w.learner, emp(w).cohort, w.learner.id, "x"), PermissionDenied),
+    # nor give themselves more time, nor take it back
+    "cohorts.extend_due_date": (
+        lambda w: (item := extendable(w)) and due_extensions.extend_due_date(
+            w.learner, emp(w).cohort, item.id, w.learner.id, later_than(item, days=3), "me"), PermissionDenied),
+    "cohorts.withdraw_extension": (
+        lambda w: due_extensions.withdraw_extension(w.learner, emp(w).cohort, extendable(w).id, w.learner.id),
+        PermissionDenied),
     # nor record who attended a live session
     "cohorts.record_attendance": (
         lambda w: cohort_plan.record_attendance(w.learner, emp(w).cohort, begun_session(w).id, {w.learner.id}),
@@ -680,6 +701,11 @@ REJECTED = {
         (lambda w: cohorts.sign_off_learner(w.admin, emp(w).cohort, w.learner.id, "x" * 2001), "note")],
     "cohorts.withdraw_sign_off": [
         (lambda w: cohorts.withdraw_sign_off(w.admin, emp(w).cohort, w.learner.id, " "), "reason")],
+    "cohorts.extend_due_date": [
+        (lambda w: (item := extendable(w)) and due_extensions.extend_due_date(
+            w.admin, emp(w).cohort, item.id, w.learner.id, later_than(item, days=3), " "), "reason"),
+        (lambda w: (item := extendable(w)) and due_extensions.extend_due_date(
+            w.admin, emp(w).cohort, item.id, w.learner.id, later_than(item, days=-1), "Ill"), "due_at")],
     # only the cohort's learners are present
     "cohorts.record_attendance": [
         (lambda w: cohort_plan.record_attendance(w.admin, emp(w).cohort, begun_session(w).id, {w.outsider.id}),
@@ -693,7 +719,8 @@ REJECTED = {
 }
 
 # Services that change data but have no bad input to give: their only input is who and which course.
-NO_FREE_INPUT = {"email_change.cancel_email_change", "email_change.confirm_email_change",
+NO_FREE_INPUT = {"cohorts.withdraw_extension",
+                 "email_change.cancel_email_change", "email_change.confirm_email_change",
                  "second_factor.begin_enrolment", "second_factor.regenerate_recovery_codes",
                  "second_factor.disable_second_factor", "admin.reset_second_factor", "security_keys.remove_key",
                  "notes.delete_note", "notes.bookmark_unit", "notes.delete_bookmark",

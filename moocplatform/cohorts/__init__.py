@@ -43,7 +43,17 @@ def init_app(app: Flask) -> None:
     from ..jobs import register_job
     from ..learning.deadlines import DueDateSource, register_due_date_source
     from ..learning.panels import DashboardPanel, register_dashboard_panel
-    from . import api, calendar_views, dashboard_views, notices, programme_views, queries, roster_import, teams_views  # noqa: F401  (routes, notification kinds, mails)
+    from . import (  # noqa: F401  (routes, notification kinds, mails)
+        api,
+        calendar_views,
+        dashboard_views,
+        due_extension_views,
+        notices,
+        programme_views,
+        queries,
+        roster_import,
+        teams_views,
+    )
     from .criteria import register_criteria
     from .plan_views import bp  # the cohort pages, with the plan's, the dashboard's and the calendar's routes
     from .spaces import SEATS_FACT

@@ -223,7 +223,7 @@ def my_cohorts(cursor: str | None, limit: int):
                 "id": session.id, "title": session.title, "starts_at": _iso(session.starts_at),
                 "minutes": session.minutes, "video_url": _video_url(session, calls)},
             "next_due": None if due is None else {"id": due.id, "kind": str(due.kind), "title": due.title,
-                                                  "due_at": _iso(due.due_at)},
+                                                  "due_at": _iso(row.next_due_at)},
             "url": url_for("cohorts.cohort_page", cohort_id=row.cohort.id, _external=True),
         })
     return {"items": items, "next": page.next_link({"after": last_id} if last_id is not None else None)}

@@ -130,3 +130,11 @@ class FormTeamsForm(FlaskForm):
 
 class TeamMoveForm(FlaskForm):
     team = SelectField(_l("Team"), coerce=int, validators=[InputRequired()])  # 0: in no team
+
+
+class ExtendDueDateForm(FlaskForm):
+    """A later due date for one learner and one item of the plan (the choices are set by the view)."""
+
+    item_id = SelectField(_l("Item of the plan"), coerce=int, validators=[InputRequired()])
+    due_at = DateTimeLocalField(_l("New due date (the cohort's time zone)"), validators=[InputRequired()])
+    reason = TextAreaField(_l("Reason"), validators=[InputRequired(), Length(max=500)])

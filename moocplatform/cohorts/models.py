@@ -161,6 +161,22 @@ class SignOff(Model):
     note: Mapped[str] = mapped_column(sa.Text, default="")
 
 
+class DueExtension(Model):
+    """A facilitator gave one seated learner a later due date for one item of the plan (a week or an external
+    item); the reason is in the row and in the audit log. Withdrawn by deleting the row."""
+
+    __tablename__ = "cohort_due_extensions"
+    __table_args__ = (sa.UniqueConstraint("item_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("cohort_plan_items.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    due_at: Mapped[datetime]
+    granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    granted_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(sa.String(500))
+
+
 class Attendance(Model):
     """A learner was at a live session of the cohort's plan, or was excused from it (`excused`), as its
     facilitator recorded. No row: absent."""
@@ -251,6 +267,9 @@ register_owned(ReminderSent, section="cohort_reminders_sent",
                       "and which of their quiet spells their facilitators were told of")
 register_owned(SignOff, section="cohort_sign_offs",
                reason="the facilitators' sign-offs of a learner's work in a cohort, with their notes")
+register_owned(DueExtension, section="cohort_due_extensions", exclude=("granted_by_id",),
+               reason="the later due dates a learner's facilitators gave them for items of a cohort's plan, "
+                      "with their reasons")
 register_owned(PlanItemDone, section="cohort_plan_items_done",
                reason="the external items of a cohort's plan a learner marked done")
 register_owned(CohortMembership, section="cohort_memberships",

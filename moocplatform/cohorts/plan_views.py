@@ -10,7 +10,9 @@ from flask_login import current_user, login_required
 from .. import policy
 from ..forms import EmptyForm, apply_or_flash
 from . import plan, programme_queries, queries, services
+from .due_extensions import extended_items
 from .forms import DoneForm, ExternalItemForm, LiveSessionForm, ScheduleForm
+from .models import MembershipStatus
 from .views import _load, bp
 
 
@@ -37,6 +39,8 @@ def plan_page(cohort_id: int):
         calls=policy.can_join_cohort_calls(current_user, cohort, membership),
         programme=programme_queries.programme_of(cohort) if course is None else None,
         items=queries.plan_items(cohort.id), done=queries.items_done_by(current_user.id, cohort.id),
+        extended=(extended_items(current_user.id, cohort.id)
+                  if membership is not None and membership.status == MembershipStatus.MEMBER else {}),
         attended=queries.attendance_counts(cohort.id) if manages else {}, begun=queries.session_has_begun,
         local=_in_zone(cohort.time_zone), form=EmptyForm(), session_form=LiveSessionForm(prefix="session"),
         external_form=ExternalItemForm(prefix="external"), schedule_form=ScheduleForm(prefix="schedule"),

@@ -27,8 +27,10 @@ from .models import (
 
 
 def remind_programme_cohorts(now: datetime, run: Any, *, day_before: timedelta, hour_before: timedelta,
-                             due_within: timedelta, local: Callable[[datetime, Cohort], str]) -> None:
-    """Per running cohort: its coming items, seated learners, reminders sent and marks done (four queries)."""
+                             due_within: timedelta, local: Callable[[datetime, Cohort], str],
+                             due_key: Callable[[int, datetime | None], str]) -> None:
+    """Per running cohort: its coming items, seated learners, reminders sent, marks done and learners'
+    extensions (five queries); an item is due when it is due for the learner (cohorts.due_extensions)."""
     today = now.date()
     cohorts = db.session.execute(
         sa.select(Cohort, Programme.title).join(Programme, Programme.id == Cohort.programme_id)
@@ -39,8 +41,9 @@ def remind_programme_cohorts(now: datetime, run: Any, *, day_before: timedelta, 
             PlanItem.cohort_id == cohort.id,
             sa.or_(sa.and_(PlanItem.kind == PlanItemKind.LIVE_SESSION, PlanItem.starts_at > now,
                            PlanItem.starts_at <= now + day_before),
-                   sa.and_(PlanItem.kind == PlanItemKind.EXTERNAL, PlanItem.due_at > now,
-                           PlanItem.due_at <= now + due_within)))))
+                   sa.and_(PlanItem.kind == PlanItemKind.EXTERNAL, PlanItem.due_at.is_not(None),
+                           sa.or_(sa.and_(PlanItem.due_at > now, PlanItem.due_at <= now + due_within),
+                                  PlanItem.id.in_(queries.extended_within(now, now + due_within))))))))
         if not items:
             continue
         learners = queries.users_by_id(list(db.session.scalars(sa.select(CohortMembership.user_id).where(
@@ -49,6 +52,7 @@ def remind_programme_cohorts(now: datetime, run: Any, *, day_before: timedelta, 
                                       .where(ReminderSent.cohort_id == cohort.id)).tuples())
         done = set(db.session.execute(sa.select(PlanItemDone.user_id, PlanItemDone.item_id)
                                       .where(PlanItemDone.item_id.in_([i.id for i in items]))).tuples())
+        extended = queries.extensions_of_items([i.id for i in items if i.kind == PlanItemKind.EXTERNAL])
         plan = public_url("cohorts.plan_page", cohort_id=cohort.id)
         for user_id, user in learners.items():
             for item in items:
@@ -58,10 +62,12 @@ def remind_programme_cohorts(now: datetime, run: Any, *, day_before: timedelta, 
                     key = f"session_{'hour' if soon else 'day'}:{item.id}"
                     kind, params = notices.SESSION_REMINDER.name, {"when": local(starts, cohort), "soon": soon}
                 else:
-                    if (user_id, item.id) in done:
+                    extended_to = extended.get((user_id, item.id))
+                    due_at = queries._aware(extended_to or item.due_at)
+                    if (user_id, item.id) in done or not now < due_at <= now + due_within:
                         continue
-                    key = f"due:{item.id}"
-                    kind, params = notices.DUE_REMINDER.name, {"when": local(queries._aware(item.due_at), cohort)}
+                    key = due_key(item.id, extended_to)
+                    kind, params = notices.DUE_REMINDER.name, {"when": local(due_at, cohort)}
                 if (user_id, key) in sent:
                     continue
                 db.session.add(ReminderSent(cohort_id=cohort.id, user_id=user_id, key=key, sent_at=now))

@@ -24,6 +24,7 @@ from .models import (
     Attendance,
     Cohort,
     CohortMembership,
+    DueExtension,
     HandCompletion,
     MembershipStatus,
     PlanItem,
@@ -58,6 +59,32 @@ def viewer_cohort_ids(viewer, course_id: int | None) -> frozenset[int]:
     return frozenset(db.session.scalars(
         sa.select(CohortMembership.cohort_id).join(Cohort, Cohort.id == CohortMembership.cohort_id)
         .where(CohortMembership.user_id == viewer.id, Cohort.course_id == course_id)))
+
+
+# A learner's own due dates ----------------------------------------------------------------------------------
+
+def _extension_for(user_id) -> sa.ColumnElement[bool]:
+    """The outer join of a plan item to the learner's extension of it (DueExtension, cohorts.due_extensions)."""
+    return sa.and_(DueExtension.item_id == PlanItem.id, DueExtension.user_id == user_id)
+
+
+def learner_due_at() -> sa.ColumnElement[datetime]:
+    """The plan item's due date for the learner: their extension's, or the cohort's (after _extension_for)."""
+    return sa.func.coalesce(DueExtension.due_at, PlanItem.due_at)
+
+
+def extended_within(start: datetime, end: datetime) -> sa.Select:
+    """The ids of the items some learner's extension makes due after start and by end."""
+    return sa.select(DueExtension.item_id).where(DueExtension.due_at > start, DueExtension.due_at <= end)
+
+
+def extensions_of_items(item_ids: Collection[int]) -> dict[tuple[int, int], datetime]:
+    """(learner id, item id) -> the learner's own due date, for these items: one query (none for no items)."""
+    if not item_ids:
+        return {}
+    return {(user_id, item_id): due_at for user_id, item_id, due_at in db.session.execute(
+        sa.select(DueExtension.user_id, DueExtension.item_id, DueExtension.due_at)
+        .where(DueExtension.item_id.in_(list(item_ids)))).tuples()}
 
 
 # Pages --------------------------------------------------------------------------------------------------------
@@ -197,33 +224,35 @@ class CohortAgenda:
     course_slug: str | None  # None for a programme's cohort
     next_session: PlanItem | None
     next_due: PlanItem | None
+    next_due_at: datetime | None = None  # when next_due is due for the learner (extended, or the cohort's)
 
 
 def next_items(user_id: int, cohort_ids: Collection[int], now: datetime
-               ) -> tuple[dict[int, PlanItem], dict[int, PlanItem]]:
+               ) -> tuple[dict[int, PlanItem], dict[int, tuple[PlanItem, datetime]]]:
     """cohort id -> its next (or running) live session, and cohort id -> its next due item that user_id has not
-    marked done: one query for any number of cohorts."""
+    marked done, with when it is due for them (their extension's date, or the cohort's): one query for any
+    number of cohorts."""
     if not cohort_ids:
         return {}, {}
     done = sa.exists().where(PlanItemDone.item_id == PlanItem.id, PlanItemDone.user_id == user_id)
-    items = db.session.scalars(
-        sa.select(PlanItem).where(
+    rows = db.session.execute(
+        sa.select(PlanItem, learner_due_at()).outerjoin(DueExtension, _extension_for(user_id)).where(
             PlanItem.cohort_id.in_(list(cohort_ids)),
             sa.or_(sa.and_(PlanItem.kind == PlanItemKind.LIVE_SESSION, PlanItem.starts_at >= now - timedelta(days=1)),
-                   sa.and_(PlanItem.due_at >= now, ~done)))
-        .order_by(PlanItem.position, PlanItem.id)).all()
+                   sa.and_(learner_due_at() >= now, ~done)))
+        .order_by(PlanItem.position, PlanItem.id)).tuples().all()
     sessions: dict[int, PlanItem] = {}
-    due: dict[int, PlanItem] = {}
-    for item in items:
+    due: dict[int, tuple[PlanItem, datetime]] = {}
+    for item, due_at in rows:
         if item.kind == PlanItemKind.LIVE_SESSION and item.starts_at is not None:
             ends = _aware(item.starts_at) + timedelta(minutes=item.minutes or SESSION_MINUTES_IF_UNSET)
             best = sessions.get(item.cohort_id)
             if ends > now and (best is None or _aware(item.starts_at) < _aware(best.starts_at)):
                 sessions[item.cohort_id] = item
-        if item.due_at is not None and _aware(item.due_at) >= now:
-            best = due.get(item.cohort_id)
-            if best is None or _aware(item.due_at) < _aware(best.due_at):
-                due[item.cohort_id] = item
+        if due_at is not None and _aware(due_at) >= now:
+            soonest = due.get(item.cohort_id)
+            if soonest is None or _aware(due_at) < soonest[1]:
+                due[item.cohort_id] = (item, _aware(due_at))
     return sessions, due
 
 
@@ -240,7 +269,7 @@ def learner_cohort_agenda(user_id: int, now: datetime) -> list[CohortAgenda]:
     if not rows:
         return []
     sessions, due = next_items(user_id, [cohort.id for cohort, _title, _slug in rows], now)
-    return [CohortAgenda(cohort, title, slug, sessions.get(cohort.id), due.get(cohort.id))
+    return [CohortAgenda(cohort, title, slug, sessions.get(cohort.id), *due.get(cohort.id, (None, None)))
             for cohort, title, slug in rows]
 
 
@@ -267,21 +296,22 @@ def learner_reminders(user_id: int, now: datetime, until: datetime, *, limit: in
         return []
     done = sa.exists().where(PlanItemDone.item_id == PlanItem.id, PlanItemDone.user_id == user_id)
     earliest_start = now - timedelta(days=1)  # a session longer than a day is not planned
-    items = db.session.scalars(sa.select(PlanItem).where(
-        PlanItem.cohort_id.in_(list(cohorts)),
-        sa.or_(sa.and_(PlanItem.kind == PlanItemKind.LIVE_SESSION, PlanItem.starts_at >= earliest_start,
-                       PlanItem.starts_at <= until),
-               sa.and_(PlanItem.kind != PlanItemKind.LIVE_SESSION, PlanItem.due_at >= now, PlanItem.due_at <= until,
-                       ~done)))).all()
+    items = db.session.execute(
+        sa.select(PlanItem, learner_due_at()).outerjoin(DueExtension, _extension_for(user_id)).where(
+            PlanItem.cohort_id.in_(list(cohorts)),
+            sa.or_(sa.and_(PlanItem.kind == PlanItemKind.LIVE_SESSION, PlanItem.starts_at >= earliest_start,
+                           PlanItem.starts_at <= until),
+                   sa.and_(PlanItem.kind != PlanItemKind.LIVE_SESSION, learner_due_at() >= now,
+                           learner_due_at() <= until, ~done)))).tuples().all()
     found = []
-    for item in items:
+    for item, due_at in items:
         cohort, course, programme = cohorts[item.cohort_id]
         if item.kind == PlanItemKind.LIVE_SESSION:
             starts = _aware(item.starts_at)
             if starts + timedelta(minutes=item.minutes or SESSION_MINUTES_IF_UNSET) > now:
                 found.append(Reminder(item, cohort, course, programme, starts))
         else:
-            found.append(Reminder(item, cohort, course, programme, _aware(item.due_at)))
+            found.append(Reminder(item, cohort, course, programme, _aware(due_at)))
     found.sort(key=lambda r: (r.at, r.item.id))
     return found[:limit]
 
@@ -298,6 +328,7 @@ class MyCohort:
     team: tuple[int, str] | None  # (id, name) of my team in it
     next_session: PlanItem | None
     next_due: PlanItem | None
+    next_due_at: datetime | None = None  # when next_due is due for me (my extension's date, or the cohort's)
 
 
 def my_cohorts_page(user_id: int, led_ids: Collection[int], now: datetime, *, after_id: int, limit: int
@@ -320,7 +351,7 @@ def my_cohorts_page(user_id: int, led_ids: Collection[int], now: datetime, *, af
     sessions, due = next_items(user_id, [row[0].id for row in rows], now)
     page = [MyCohort(cohort, course, programme, MembershipStatus(status) if status is not None else None,
                      cohort.id in led, (team_id, team_name) if team_id is not None else None,
-                     sessions.get(cohort.id), due.get(cohort.id))
+                     sessions.get(cohort.id), *due.get(cohort.id, (None, None)))
             for cohort, course, programme, status, team_id, team_name in rows]
     return page, (page[-1].cohort.id if more and page else None)
 
@@ -471,6 +502,7 @@ class LearnerRow:
     display_name: str
     joined_at: datetime
     completed: dict[str, int] = field(default_factory=dict)  # module key -> units completed
+    extended: set[str] = field(default_factory=set)  # modules whose week is due later than now for this learner
     last_activity: datetime | None = None
     modules_behind: int = 0
     failed_quizzes: dict[str, int] = field(default_factory=dict)  # quiz key -> failed attempts
@@ -516,21 +548,26 @@ def module_columns(cohort: Cohort, version_id: int) -> list[ModuleColumn]:
 
 def _fill(cohort: Cohort, version_id: int, modules: list[ModuleColumn], rows: list[LearnerRow],
           now: datetime) -> None:
-    """Progress, last activity (every kind learning.activity knows), failed attempts, attendance and reasons for
-    these learners: four queries."""
+    """Progress (with the weeks extended for them past now), last activity (every kind learning.activity knows),
+    failed attempts, attendance and reasons for these learners: four queries."""
     ids = [row.user_id for row in rows]
     by_id = {row.user_id: row for row in rows}
     if not ids:
         return
-    progress = db.session.execute(
-        sa.select(UnitProgress.user_id, Module.key, sa.func.count(UnitProgress.id))
+    completed = (
+        sa.select(UnitProgress.user_id, Module.key.label("module_key"), sa.func.count(UnitProgress.id).label("n"),
+                  sa.literal(0).label("extended"))
         .join(Unit, sa.and_(Unit.version_id == version_id, Unit.key == UnitProgress.unit_key))
         .join(Module, Module.id == Unit.module_id)
         .where(UnitProgress.course_id == cohort.course_id, UnitProgress.user_id.in_(ids),
                UnitProgress.completed_at.is_not(None))
         .group_by(UnitProgress.user_id, Module.key))
-    for user_id, module_key, count in progress:
-        by_id[user_id].completed[module_key] = count
+    for user_id, module_key, count, extended in db.session.execute(
+            sa.union_all(completed, _weeks_extended_past(cohort, now, ids, extra=(sa.literal(0), sa.literal(1))))):
+        if extended:
+            by_id[user_id].extended.add(module_key)
+        else:
+            by_id[user_id].completed[module_key] = count
     assert cohort.course_id is not None  # a programme's cohort has its own dashboard (programme_queries)
     for user_id, *latest in db.session.execute(
             sa.select(User.id, *latest_activity(cohort.course_id, User.id)).where(User.id.in_(ids))):
@@ -555,7 +592,8 @@ def _fill(cohort: Cohort, version_id: int, modules: list[ModuleColumn], rows: li
             by_id[user_id].sessions_attended += 1
     for row in rows:
         row.sessions_held = len(held)
-        row.modules_behind = sum(1 for m in overdue_modules(modules, now) if row.completed.get(m.key, 0) < m.units)
+        row.modules_behind = sum(1 for m in overdue_modules(modules, now)
+                                 if row.completed.get(m.key, 0) < m.units and m.key not in row.extended)
         row.reasons = risk_reasons(cohort, row, now)
 
 
@@ -578,8 +616,19 @@ def is_quiet(cohort: Cohort, row: LearnerRow, now: datetime) -> bool:
 
 
 def overdue_modules(modules: list[ModuleColumn], now: datetime) -> list[ModuleColumn]:
-    """The modules a learner not done with by now is behind on: due before now, with units."""
+    """The modules a learner not done with by now is behind on: due before now, with units (unless their week
+    is extended for the learner past now: LearnerRow.extended)."""
     return [m for m in modules if m.due_at is not None and m.due_at < now and m.units > 0]
+
+
+def _weeks_extended_past(cohort: Cohort, now: datetime, learners, *, extra=(), module_keys=None) -> sa.Select:
+    """(learner, module key, *extra) of the cohort's weeks extended for these learners past now: not overdue
+    for them, whatever the cohort's date."""
+    query = (sa.select(DueExtension.user_id, PlanItem.module_key, *extra)
+             .join(PlanItem, PlanItem.id == DueExtension.item_id)
+             .where(PlanItem.cohort_id == cohort.id, PlanItem.kind == PlanItemKind.WEEK,
+                    PlanItem.module_key.is_not(None), DueExtension.user_id.in_(learners), DueExtension.due_at >= now))
+    return query.where(PlanItem.module_key.in_(module_keys)) if module_keys is not None else query
 
 
 def risk_reasons(cohort: Cohort, row: LearnerRow, now: datetime) -> list[str]:
@@ -609,19 +658,20 @@ def at_risk_clause(cohort: Cohort, version_id: int, modules: list[ModuleColumn],
     quiet = sa.and_(CohortMembership.joined_at <= cutoff, ~active_since(cohort.course_id, learner, cutoff))
     seated = sa.select(_Seat.user_id).where(_Seat.cohort_id == cohort.id).correlate(None)
     overdue = {m.key: m.units for m in overdue_modules(modules, now)}
-    # Behind by more than the threshold: fewer than (overdue - threshold) of the overdue modules completed.
+    # Behind by more than the threshold: fewer than (overdue - threshold) of the overdue modules completed or
+    # extended for the learner past now.
     enough = len(overdue) - cohort.risk_modules_behind
     behind: sa.ColumnElement[bool] = sa.false()
     if enough > 0:
-        finished = (sa.select(UnitProgress.user_id.label("user_id"))
+        finished = (sa.select(UnitProgress.user_id.label("user_id"), Module.key.label("module_key"))
                     .join(Unit, sa.and_(Unit.version_id == version_id, Unit.key == UnitProgress.unit_key))
                     .join(Module, Module.id == Unit.module_id)
                     .where(UnitProgress.course_id == cohort.course_id, UnitProgress.user_id.in_(seated),
                            UnitProgress.completed_at.is_not(None), Module.key.in_(list(overdue)))
                     .group_by(UnitProgress.user_id, Module.key)
-                    .having(sa.func.count(UnitProgress.id) >= sa.case(overdue, value=Module.key))
-                    .subquery())
-        on_track = (sa.select(finished.c.user_id).group_by(finished.c.user_id)
+                    .having(sa.func.count(UnitProgress.id) >= sa.case(overdue, value=Module.key)))
+        settled = sa.union(finished, _weeks_extended_past(cohort, now, seated, module_keys=list(overdue))).subquery()
+        on_track = (sa.select(settled.c.user_id).group_by(settled.c.user_id)
                     .having(sa.func.count() >= enough))
         behind = learner.not_in(on_track)
     failing = (sa.select(QuizAttempt.user_id)
@@ -760,8 +810,9 @@ def units_due_at(user_id: int, units: Collection[tuple[int, str]]) -> dict[tuple
     if not wanted:
         return {}
     rows = db.session.execute(
-        sa.select(Cohort.course_id, Unit.key, sa.func.min(PlanItem.due_at)).select_from(PlanItem)
+        sa.select(Cohort.course_id, Unit.key, sa.func.min(learner_due_at())).select_from(PlanItem)
         .join(CohortMembership, CohortMembership.cohort_id == PlanItem.cohort_id)
+        .outerjoin(DueExtension, _extension_for(user_id))
         .join(Cohort, Cohort.id == PlanItem.cohort_id)
         .join(Course, Course.id == Cohort.course_id)
         .join(Module, sa.and_(Module.version_id == Course.live_version_id, Module.key == PlanItem.module_key))
@@ -776,13 +827,15 @@ def units_due_at(user_id: int, units: Collection[tuple[int, str]]) -> dict[tuple
 
 def unit_due_at(user_id: int, course_id: int, unit_key: str) -> datetime | None:
     """When the learner's cohorts in the course expect the unit: the due date of the plan's week for the unit's
-    module (in the course's live version), the earliest if the learner is in several cohorts. One query."""
+    module (in the course's live version; the learner's extension of it when they have one), the earliest if
+    the learner is in several cohorts. One query."""
     module_key = (sa.select(Module.key).join(Unit, Unit.module_id == Module.id)
                   .join(Course, Course.live_version_id == Unit.version_id)
                   .where(Course.id == course_id, Unit.key == unit_key).scalar_subquery())
     return db.session.scalar(
-        sa.select(sa.func.min(PlanItem.due_at))
+        sa.select(sa.func.min(learner_due_at())).select_from(PlanItem)
         .join(CohortMembership, CohortMembership.cohort_id == PlanItem.cohort_id)
+        .outerjoin(DueExtension, _extension_for(user_id))
         .join(Cohort, Cohort.id == PlanItem.cohort_id)
         .where(CohortMembership.user_id == user_id, CohortMembership.status == MembershipStatus.MEMBER,
                Cohort.course_id == course_id, PlanItem.kind == PlanItemKind.WEEK,

@@ -3,7 +3,7 @@ through the platform's one notification system (each kind can be switched off on
 
 - a live session the day before (when it is planned that far ahead) and an hour before;
 - a week or an item of the plan due within a day, to those who have not finished it (a week: every unit of its
-  module completed; an item: marked done);
+  module completed; an item: marked done), by each learner's own date where a facilitator extended it;
 - a quiet spell: no activity for the cohort's own at-risk number of days (the dashboard's rule), once per spell.
 
 The cohort's facilitators hear of the same quiet spells: one notification per cohort and run naming the
@@ -59,18 +59,31 @@ def send_reminders() -> ReminderRun:
     for cohort, slug, course_title, version_id in running:
         _remind_cohort(cohort, slug, course_title, version_id, now, run, facilitators[cohort.id])
     remind_programme_cohorts(now, run, day_before=DAY_BEFORE, hour_before=HOUR_BEFORE, due_within=DUE_WITHIN,
-                             local=_local)
+                             local=_local, due_key=due_key)
     return run
+
+
+def _due_soon(moment: datetime | None, now: datetime, within: timedelta = DUE_WITHIN) -> bool:
+    return moment is not None and now < queries._aware(moment) <= now + within
+
+
+def due_key(item_id: int, extended_to: datetime | None) -> str:
+    """What a due reminder is about: the item, and the learner's own date when extended (reminded of once more)."""
+    return f"due:{item_id}" if extended_to is None else f"due:{item_id}:{queries._aware(extended_to):%Y%m%d%H%M}"
 
 
 def _remind_cohort(cohort: Cohort, slug: str, course_title: str, version_id: int, now: datetime,
                    run: ReminderRun, facilitators: list[Any]) -> None:
+    # Items due soon for anyone: by the cohort's date, or by a learner's extension of it.
+    extended_soon = queries.extended_within(now, now + DUE_WITHIN)
     items = list(db.session.scalars(sa.select(PlanItem).where(
         PlanItem.cohort_id == cohort.id,
         sa.or_(sa.and_(PlanItem.kind == PlanItemKind.LIVE_SESSION, PlanItem.starts_at > now,
                        PlanItem.starts_at <= now + DAY_BEFORE),
-               sa.and_(PlanItem.kind != PlanItemKind.LIVE_SESSION, PlanItem.due_at > now,
-                       PlanItem.due_at <= now + DUE_WITHIN)))))
+               sa.and_(PlanItem.kind != PlanItemKind.LIVE_SESSION, PlanItem.due_at.is_not(None),
+                       sa.or_(sa.and_(PlanItem.due_at > now, PlanItem.due_at <= now + DUE_WITHIN),
+                              PlanItem.id.in_(extended_soon)))))))
+    extended = queries.extensions_of_items([item.id for item in items if item.kind != PlanItemKind.LIVE_SESSION])
     sent = set(db.session.execute(sa.select(ReminderSent.user_id, ReminderSent.key)
                                   .where(ReminderSent.cohort_id == cohort.id)).tuples())
     done = set(db.session.execute(
@@ -101,12 +114,16 @@ def _remind_cohort(cohort: Cohort, slug: str, course_title: str, version_id: int
                                          {"title": item.title, "when": _local(starts, cohort), "soon": soon},
                                          plan)
                 else:
+                    due_at = extended.get((row.user_id, item.id), item.due_at)
+                    if not _due_soon(due_at, now):
+                        continue
                     finished = ((row.user_id, item.id) in done if item.kind == PlanItemKind.EXTERNAL
                                 else item.module_key is not None
                                 and row.completed.get(item.module_key, 0) >= units.get(item.module_key, 0) > 0)
                     if not finished:
-                        run.due += tell(row, f"due:{item.id}", notices.DUE_REMINDER.name,
-                                        {"title": item.title, "when": _local(queries._aware(item.due_at), cohort)},
+                        key = due_key(item.id, extended.get((row.user_id, item.id)))
+                        run.due += tell(row, key, notices.DUE_REMINDER.name,
+                                        {"title": item.title, "when": _local(queries._aware(due_at), cohort)},
                                         plan)
             # The dashboard's rule for "No activity" (queries.is_quiet), once the cohort has started.
             last = queries.quiet_since(row)
