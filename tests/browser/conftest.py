@@ -250,3 +250,16 @@ def new_context(browser: Browser, live_server: LiveServer) -> Iterator[Callable[
 def page(new_context) -> Page:
     """A page in a fresh context, not logged in."""
     return new_context().new_page()
+
+
+SCREENSHOTS_DIR = os.environ.get("SCREENSHOTS_DIR")  # set it to look at the pages at 1280 and 360 pixels
+
+
+def shoot(page: Page, name: str) -> None:
+    """Full-page screenshots of the page at 1280 and 360 pixels wide into SCREENSHOTS_DIR, when it is set."""
+    if not SCREENSHOTS_DIR:
+        return
+    for width in (1280, 360):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=os.path.join(SCREENSHOTS_DIR, f"{name}-{width}.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})

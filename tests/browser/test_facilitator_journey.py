@@ -5,7 +5,6 @@ local time; a week later the learner, quiet since joining, is on the dashboard's
 works again and leaves it. Every page passes axe."""
 from __future__ import annotations
 
-import os
 import urllib.request
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -17,22 +16,12 @@ from playwright.sync_api import expect
 from moocplatform import clock
 from moocplatform.catalog.queries import course_with_live_version
 from moocplatform.extensions import db
-from tests.browser.conftest import COURSE
+from tests.browser.conftest import COURSE, shoot
 from tests.browser.test_discussion import assert_accessible
 from tests.conftest import START
 from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
-SHOTS = os.environ.get("SCREENSHOTS_DIR")  # set it to look at the pages at 1280 and 360 pixels
-
-
-def _shoot(page, name: str) -> None:
-    if not SHOTS:
-        return
-    for width in (1280, 360):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=os.path.join(SHOTS, f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_a_facilitator_runs_a_cohort_and_sees_a_quiet_learner_at_risk_until_they_work_again(new_context,
@@ -74,7 +63,7 @@ def test_a_facilitator_runs_a_cohort_and_sees_a_quiet_learner_at_risk_until_they
     fay.get_by_role("button", name="Add the item").click()
     expect(fay.get_by_role("link", name="Read: why testing yourself works")).to_be_visible()
     assert_accessible(fay)
-    _shoot(fay, "journey-plan")
+    shoot(fay, "journey-plan")
 
     leo = new_context(as_user="leo").new_page()
     leo.goto(f"/courses/{COURSE}")
@@ -109,7 +98,7 @@ def test_a_facilitator_runs_a_cohort_and_sees_a_quiet_learner_at_risk_until_they
     expect(at_risk.locator("li", has_text="Leo Journey")).to_contain_text("No activity for 7 days")
     dashboard_url = fay.url
     assert_accessible(fay)
-    _shoot(fay, "journey-dashboard")
+    shoot(fay, "journey-dashboard")
 
     # Leo works again (opens the course's first unit), and leaves the list.
     leo = new_context(as_user="leo").new_page()
@@ -125,9 +114,9 @@ def test_a_facilitator_runs_a_cohort_and_sees_a_quiet_learner_at_risk_until_they
     led = fay.locator("li[data-cohort]", has_text="Spring journey group")
     expect(led).to_contain_text("Nobody at risk")
     assert_accessible(fay)
-    _shoot(fay, "journey-my-learning-facilitator")
+    shoot(fay, "journey-my-learning-facilitator")
     leo.goto("/my-learning")
     expect(leo.get_by_role("heading", name="My cohorts")).to_be_visible()
     expect(leo.locator(".quick-title", has_text="Spring journey group")).to_be_visible()
     assert_accessible(leo)
-    _shoot(leo, "journey-my-learning-learner")
+    shoot(leo, "journey-my-learning-learner")

@@ -4,8 +4,6 @@ on the dashboard; the learner's held post waits in the cohort space's own modera
 approves it. Every page passes axe."""
 from __future__ import annotations
 
-import os
-
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
@@ -13,13 +11,12 @@ from playwright.sync_api import expect
 from moocplatform import clock
 from moocplatform.catalog.models import Course
 from moocplatform.extensions import db
-from tests.browser.conftest import COURSE
+from tests.browser.conftest import COURSE, shoot
 from tests.browser.test_discussion import assert_accessible
 from tests.conftest import START
 from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
-SHOTS = os.environ.get("SCREENSHOTS_DIR")  # set it to look at the pages at 1280 and 360 pixels
 
 
 @pytest.fixture(scope="module")
@@ -32,15 +29,6 @@ def people(live_server) -> None:
         live_server.user_ids["reader"] = make_user(email="reader@example.org", display_name="Rae Reader").id
         db.session.commit()
         db.session.remove()
-
-
-def _shoot(page, name: str) -> None:
-    if not SHOTS:
-        return
-    for width in (1280, 360):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=os.path.join(SHOTS, f"{name}-{width}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_a_facilitator_runs_a_programme_cohort_and_sees_the_learners_work(new_context, people):
@@ -76,7 +64,7 @@ def test_a_facilitator_runs_a_programme_cohort_and_sees_the_learners_work(new_co
     reader.goto("/programmes/media-literacy")
     expect(reader.get_by_role("link", name="Tuesday group")).to_be_visible()
     assert_accessible(reader)
-    _shoot(reader, "programme")
+    shoot(reader, "programme")
     reader.get_by_label("Have a cohort code?").fill(code.lower())
     reader.get_by_role("button", name="Join", exact=True).click()
     expect(reader.get_by_role("heading", name="Tuesday group")).to_be_visible()
@@ -91,7 +79,7 @@ def test_a_facilitator_runs_a_programme_cohort_and_sees_the_learners_work(new_co
     expect(guide.get_by_text("Read: how to check a photo: marked done by 1 of 1")).to_be_visible()
     expect(guide.get_by_role("row", name="Rae Reader")).to_contain_text("done")
     assert_accessible(guide)
-    _shoot(guide, "programme-dashboard")
+    shoot(guide, "programme-dashboard")
 
     # The cohort's own discussion: a new member's post with a link waits in the space's own moderation queue
     # (a programme's cohort belongs to no course, so no course's queue lists it) until the facilitator approves.
@@ -108,7 +96,7 @@ def test_a_facilitator_runs_a_programme_cohort_and_sees_the_learners_work(new_co
     held = guide.locator("#held")
     expect(held).to_contain_text("A source checker")
     assert_accessible(guide)
-    _shoot(guide, "programme-space-moderation")
+    shoot(guide, "programme-space-moderation")
     held.get_by_label("Why (for the audit log)").fill("A useful link")
     queue_url = guide.url
     held.get_by_role("button", name="Approve").click()
