@@ -1032,3 +1032,13 @@ def learner_units(cohort: Cohort, version_id: int, user_id: int) -> list[Learner
     return [LearnerUnit(key, title, module_title, completed_at,
                         reason if completed_at is not None else None)
             for key, title, module_title, completed_at, reason in rows]
+
+
+def version_has_unit(version_id: int, unit_key: str) -> bool:
+    return db.session.scalar(sa.select(sa.exists().where(Unit.version_id == version_id, Unit.key == unit_key))) or False
+
+
+def has_completed_unit(user_id: int, course_id: int, unit_key: str) -> bool:
+    return db.session.scalar(sa.select(sa.exists().where(
+        UnitProgress.user_id == user_id, UnitProgress.course_id == course_id, UnitProgress.unit_key == unit_key,
+        UnitProgress.completed_at.is_not(None)))) or False

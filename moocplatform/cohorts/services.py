@@ -13,15 +13,14 @@ from flask_babel import gettext as _
 from .. import access, audit, clock, policy, validation
 from ..accounts.models import ScopeType
 from ..accounts.services import add_role_grant, find_grant, get_user_by_email, remove_role_grant, require_user
-from ..catalog.models import Unit
 from ..catalog.queries import get_course_by_id, live_version_of
 from ..errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ..events import CohortCreated, CohortJoined, CohortLeft, announce
 from ..extensions import db
 from ..learning.completion import has_completed, process_completions, record_completion_if_reached
-from ..learning.models import UnitProgress
 from ..learning.services import enrol_learner, set_unit_completion
 from ..notifications.services import notify, site_path
+from . import queries
 from .models import (
     Cohort,
     CohortInvitation,
@@ -392,15 +391,13 @@ def complete_unit_for(actor, cohort: Cohort, learner_id: int, unit_key: str, com
     if course is None or version is None:
         raise Conflict(_("This cohort's course has no units to complete."))
     learner = _seated_learner(cohort, learner_id)
-    if db.session.scalar(sa.select(Unit.id).where(Unit.version_id == version.id, Unit.key == unit_key)) is None:
+    if not queries.version_has_unit(version.id, unit_key):
         raise InvalidInput(_("The course has no such unit."), field="unit_key")
     by_hand = db.session.scalar(sa.select(HandCompletion).where(
         HandCompletion.cohort_id == cohort.id, HandCompletion.user_id == learner.id,
         HandCompletion.unit_key == unit_key))
     if complete:
-        if db.session.scalar(sa.select(UnitProgress.id).where(
-                UnitProgress.user_id == learner.id, UnitProgress.course_id == course.id,
-                UnitProgress.unit_key == unit_key, UnitProgress.completed_at.is_not(None))) is not None:
+        if queries.has_completed_unit(learner.id, course.id, unit_key):
             raise Conflict(_("The learner has completed this unit already."))
         if by_hand is None:
             db.session.add(HandCompletion(cohort_id=cohort.id, user_id=learner.id, unit_key=unit_key,
