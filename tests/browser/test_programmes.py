@@ -103,3 +103,15 @@ def test_a_facilitator_runs_a_programme_cohort_and_sees_the_learners_work(new_co
     expect(guide.get_by_text("The post is approved: everyone sees it now.")).to_be_visible()
     guide.goto(queue_url)
     expect(guide.locator("#held")).to_contain_text("No post waits for review.")
+
+    # The facilitator announces to the cohort from its page; the learner reads it there.
+    guide.goto(f"/cohorts/{cohort_id}")
+    guide.get_by_label("Title", exact=True).fill("Tuesday call moved")
+    guide.get_by_role("textbox", name="Announcement").fill("We meet at 19:00 this week.")
+    guide.get_by_role("button", name="Announce").click()
+    expect(guide.get_by_text("Tuesday call moved").first).to_be_visible()
+    assert_accessible(guide)
+    shoot(guide, "programme-cohort-announcements")
+    reader.goto(f"/cohorts/{cohort_id}")
+    expect(reader.get_by_text("Tuesday call moved").first).to_be_visible()
+    assert_accessible(reader)
