@@ -105,6 +105,12 @@ def continue_sequences(connection: sa.Connection, tables) -> None:
                     f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"))
 
 
+def contains_text(column: Any, text: str) -> sa.ColumnElement[bool]:
+    """Whether the column holds `text`, whatever the case, its % and _ taken as themselves."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
+
+
 def is_busy(error: BaseException) -> bool:
     """A write refused because another writer holds the database (SQLite's "database is locked")."""
     return isinstance(error, sa.exc.OperationalError) and "database is locked" in str(error.orig)

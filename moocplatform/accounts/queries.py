@@ -4,6 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from ..dialect import contains_text
 from ..extensions import db
 from .models import ROLES, RoleGrant, User
 
@@ -12,10 +13,9 @@ def search_users_query(text: str = "", role: str = "", status: str = "") -> sa.S
     """Users by e-mail or name, role and status (deleted accounts only when asked for), roles loaded."""
     query = sa.select(User).where(User.status != "deleted") if status != "deleted" else sa.select(User)
     if text.strip():
-        pattern = "%" + text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(sa.or_(sa.func.lower(User.email).like(pattern, escape="\\"),
-                                   sa.func.lower(User.display_name).like(pattern, escape="\\"),
-                                   sa.func.lower(User.full_name).like(pattern, escape="\\")))
+        wanted = text.strip()
+        query = query.where(sa.or_(contains_text(User.email, wanted), contains_text(User.display_name, wanted),
+                                   contains_text(User.full_name, wanted)))
     if role in ROLES:
         query = query.where(User.roles.any(RoleGrant.role == role))
     if status in ("active", "suspended", "deleted"):

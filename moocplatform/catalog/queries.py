@@ -13,6 +13,7 @@ from markupsafe import escape
 from sqlalchemy.orm import defer, selectinload
 
 from ..accounts.models import User
+from ..dialect import contains_text
 from ..errors import NotFound
 from ..extensions import db
 from ..organisations.models import Organisation
@@ -42,18 +43,12 @@ class CataloguePage:
     competences: list[str]
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def catalogue(filters: CatalogueFilters, *, page_size: int) -> CataloguePage:
     listed = sa.and_(Course.status == "active", Course.live_version_id.is_not(None))
     query = sa.select(Course).where(listed)
     if filters.q.strip():
         for word in filters.q.split()[:8]:
-            pattern = f"%{_escape_like(word)}%"
-            query = query.where(sa.or_(Course.title.ilike(pattern, escape="\\"),
-                                       Course.summary.ilike(pattern, escape="\\")))
+            query = query.where(sa.or_(contains_text(Course.title, word), contains_text(Course.summary, word)))
     if filters.language:
         query = query.where(Course.language == filters.language)
     if filters.competence:

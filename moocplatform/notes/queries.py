@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ..catalog.models import Course, Unit
+from ..dialect import contains_text
 from ..extensions import db
 from .models import Bookmark, BookmarkKind, Note
 
@@ -53,10 +54,6 @@ class BookmarkRow:
 class UnitPanelData:
     note: Note | None
     bookmarked: bool
-
-
-def escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def note_of(user_id: int, course_id: int, unit_key: str) -> Note | None:
@@ -114,7 +111,7 @@ def _note_rows(*criteria, limit: int | None = None, order_by_id: bool = False) -
 
 
 def _search(q: str):
-    return Note.body.ilike(f"%{escape_like(q.strip())}%", escape="\\")
+    return contains_text(Note.body, q.strip())
 
 
 def notes_of(user_id: int, *, course_id: int | None = None, q: str = "") -> list[NoteRow]:

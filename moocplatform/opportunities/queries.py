@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from ..accounts.models import User
 from ..catalog.models import Course, CourseCompetence, CourseStatus
 from ..certificates.models import Certificate, CertificateKind, CertificateStatus
+from ..dialect import contains_text
 from ..extensions import db
 from ..organisations.models import Organisation
 from ..pagination import Page, paginate
@@ -27,18 +28,12 @@ class BrowseFilters:
     organisation: str = ""  # a slug
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def open_opportunities(filters: BrowseFilters) -> sa.Select:
     """Open postings matching the filters, newest first (ties by id, so that pages and cursors are stable)."""
     query = sa.select(Opportunity).where(Opportunity.status == OpportunityStatus.OPEN)
     for word in filters.q.split()[:8]:
-        pattern = f"%{_escape_like(word)}%"
-        query = query.where(sa.or_(Opportunity.title.ilike(pattern, escape="\\"),
-                                   Opportunity.description.ilike(pattern, escape="\\"),
-                                   Opportunity.place.ilike(pattern, escape="\\")))
+        query = query.where(sa.or_(*(contains_text(column, word) for column in (
+            Opportunity.title, Opportunity.description, Opportunity.place))))
     if filters.kind:
         query = query.where(Opportunity.kind == filters.kind)
     if filters.remote:
