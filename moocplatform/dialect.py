@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, scoped_session
 
 BUSY_TIMEOUT_MS = 10_000  # how long a SQLite writer waits for another to finish
@@ -103,6 +104,18 @@ def continue_sequences(connection: sa.Connection, tables) -> None:
                 connection.execute(sa.text(
                     f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
                     f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"))
+
+
+class greatest(sa.sql.functions.GenericFunction[Any]):
+    """The largest of its arguments: GREATEST on PostgreSQL, the many-argument max() on SQLite (give it no NULLs:
+    the two engines treat them differently)."""
+
+    inherit_cache = True
+
+
+@compiles(greatest, "sqlite")
+def _greatest_on_sqlite(element: greatest, compiler: Any, **kw: Any) -> str:
+    return f"max({compiler.process(element.clauses, **kw)})"
 
 
 def contains_text(column: Any, text: str) -> sa.ColumnElement[bool]:

@@ -189,3 +189,108 @@ def test_the_dashboard_filtered_to_those_at_risk_in_a_constant_number_of_queries
     page = client.get(url).get_data(as_text=True)
     assert "Page 1 of 2" in page and ("show=at-risk&amp;page=2" in page or "page=2&amp;show=at-risk" in page)
     assert "Learner 59" in client.get(url + "&page=2").get_data(as_text=True)
+
+
+def matrix_names(client, url):
+    page = client.get(url)
+    assert page.status_code == 200
+    matrix = page.get_data(as_text=True).split('id="matrix"')[1]
+    import re
+    return re.findall(r'<tr data-learner="\d+"><th scope="row"><a href="[^"]+">([^<]+)</a>', matrix)
+
+
+def test_the_matrix_sorted_quiet_the_longest_first_or_by_progress(client, world):
+    course, facilitator, cohort = world
+    ana = join(course, cohort, "Ana")
+    clock.advance(timedelta(days=1))
+    bo, cy = join(course, cohort, "Bo"), join(course, cohort, "Cy")
+    clock.advance(timedelta(days=2))
+    set_unit_completion(cy, course, "m1-u1", complete=True)
+    for key in ("m1-u1", "m1-u2"):
+        set_unit_completion(bo, course, key, complete=True)
+    clock.advance(timedelta(days=1))
+    set_unit_completion(bo, course, "m1-u3", complete=True)
+    log_in(client, facilitator)
+    url = f"/cohorts/{cohort.id}/dashboard"
+    assert matrix_names(client, url) == ["Ana", "Bo", "Cy"]
+    # Ana has done nothing since joining first; Cy was last active a day before Bo.
+    assert matrix_names(client, url + "?sort=quiet") == ["Ana", "Cy", "Bo"]
+    assert matrix_names(client, url + "?sort=least-progress") == ["Ana", "Cy", "Bo"]
+    assert matrix_names(client, url + "?sort=most-progress") == ["Bo", "Cy", "Ana"]
+    assert ana.id and matrix_names(client, url + "?sort=nonsense") == ["Ana", "Bo", "Cy"]
+    clock.advance(timedelta(days=8))  # all three quiet now, and the at-risk list keeps the order asked for
+    log_in(client, facilitator)
+    assert matrix_names(client, url + "?show=at-risk&sort=most-progress") == ["Bo", "Cy", "Ana"]
+
+
+def test_the_matrix_filtered_by_name_and_by_team(client, world):
+    from moocplatform.cohorts import teams
+    course, facilitator, cohort = world
+    ana, _bo, cy = join(course, cohort, "Ana"), join(course, cohort, "Bo"), join(course, cohort, "Cy 100%")
+    team = teams.create_team(facilitator, cohort, "Blue")
+    for learner in (ana, cy):
+        teams.move_to_team(facilitator, cohort, learner.id, team.id)
+    log_in(client, facilitator)
+    url = f"/cohorts/{cohort.id}/dashboard"
+    assert matrix_names(client, url + "?q=an") == ["Ana"]
+    assert matrix_names(client, url + "?q=0%25") == ["Cy 100%"]  # % is a character, not a wildcard
+    assert matrix_names(client, url + "?q=_") == []
+    assert matrix_names(client, url + f"?team={team.id}") == ["Ana", "Cy 100%"]
+    assert matrix_names(client, url + f"?team={team.id}&q=cy") == ["Cy 100%"]
+    assert matrix_names(client, url + "?team=999999") == ["Ana", "Bo", "Cy 100%"]  # not the cohort's: ignored
+    page = client.get(url + "?q=zz").get_data(as_text=True)
+    assert "Nobody matches." in page and "0 learners." in page
+    assert f'<option value="{team.id}" selected>Blue</option>' in client.get(
+        url + f"?team={team.id}").get_data(as_text=True)
+
+
+def test_a_module_opens_into_its_units_and_its_quizs_best_scores(client, count_queries, world):
+    course, facilitator, cohort = world
+    ana, bo = join(course, cohort, "Ana"), join(course, cohort, "Bo")
+    set_unit_completion(ana, course, "m2-u1", complete=True)
+    set_unit_completion(bo, course, "m2-u2", complete=False)  # a visit only
+    fail_quiz(bo, course, 2)
+    log_in(client, facilitator)
+    url = f"/cohorts/{cohort.id}/dashboard?module=m2"
+    board = cohort_dashboard(cohort, course.live_version_id, clock.now(),
+                             view=services_view(module_key="m2"))
+    assert board.expanded is not None and [u.key for u in board.expanded.units][:3] == ["m2-u1", "m2-u2", "m2-u3"]
+    quiz_unit = next(u for u in board.expanded.units if u.quiz_key == "check")
+    assert board.expanded.cell(ana.id, "m2-u1").completed
+    assert board.expanded.cell(bo.id, "m2-u2").viewed and not board.expanded.cell(bo.id, "m2-u2").completed
+    assert board.expanded.cell(bo.id, quiz_unit.key).attempts == 2
+    assert board.expanded.cell(bo.id, quiz_unit.key).best_score == 0
+    assert board.expanded.cell(ana.id, quiz_unit.key).attempts == 0
+    page = client.get(url).get_data(as_text=True)
+    assert "The units of" in page and "Show modules only" in page and "2 attempts" in page
+    assert '<td data-unit="m2-u1"><span class="cell-done">done</span>' in page
+    small = queries_for(client, count_queries, url)
+    assert small == queries_for(client, count_queries, f"/cohorts/{cohort.id}/dashboard") + 3
+    for n in range(30):
+        learner = join(course, cohort, f"Learner {n:02d}")
+        set_unit_completion(learner, course, "m2-u3", complete=True)
+        fail_quiz(learner, course, 1)
+    assert queries_for(client, count_queries, url) == small
+    assert queries_for(client, count_queries, url + "&sort=quiet&q=learner") == small
+    assert cohort_dashboard(cohort, course.live_version_id, clock.now(),
+                            view=services_view(module_key="nope")).expanded is None
+
+
+def services_view(**fields):
+    from moocplatform.cohorts.queries import DashboardView
+    return DashboardView(**fields)
+
+
+def test_the_sorted_and_filtered_matrix_keeps_its_query_count(client, count_queries, world):
+    course, facilitator, cohort = world
+    for n in range(3):
+        join(course, cohort, f"Learner {n}")
+    log_in(client, facilitator)
+    urls = [f"/cohorts/{cohort.id}/dashboard?sort={sort}" for sort in ("quiet", "least-progress", "most-progress")]
+    small = [queries_for(client, count_queries, url) for url in urls]
+    for n in range(3, 60):
+        learner = join(course, cohort, f"Learner {n}")
+        set_unit_completion(learner, course, "m1-u1", complete=True)
+    assert [queries_for(client, count_queries, url) for url in urls] == small
+    page = client.get(urls[0] + "&page=2").get_data(as_text=True)
+    assert "Page 2 of 2" in page and "sort=quiet" in page.split('aria-label="Pages"')[1]

@@ -7,16 +7,17 @@ from collections.abc import Iterator
 
 from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from .. import clock
+from .. import clock, query_args
 from ..catalog.queries import live_version_of
 from ..csv_export import safe_cell
 from ..forms import apply_or_flash
 from . import programme_queries, services
 from .forms import HandCompletionForm, SignOffForm, WithdrawSignOffForm
 from .programme_queries import programme_dashboard
-from .queries import cohort_dashboard, learner_units, matrix_rows
+from .queries import DashboardSort, DashboardView, cohort_dashboard, learner_units, matrix_rows, team_choices
 from .views import _load, bp
 
 AT_RISK = "at-risk"  # ?show=at-risk: only the learners at risk (where facilitators' quiet-spell notices link)
@@ -34,16 +35,32 @@ def dashboard(cohort_id: int):
     version = live_version_of(course)
     if version is None:
         abort(404)
-    page = request.args.get("page", "1")
-    at_risk_only = request.args.get("show") == AT_RISK
-    board = cohort_dashboard(cohort, version.id, clock.now(), int(page) if page.isdigit() else 1,
-                             at_risk_only=at_risk_only)
+    teams = team_choices(cohort.id)
+    view = _dashboard_view(teams)
+    board = cohort_dashboard(cohort, version.id, clock.now(), query_args.page_number(), view=view)
     # One query more, only where the cohort asks for sign-offs, whatever the page's size.
     signed_off = (services.signed_off_ids(cohort, [row.user_id for row in board.rows])
                   if cohort.requires_sign_off else set())
-    return render_template("cohorts/dashboard.html", cohort=cohort, course=course, board=board,
-                           signed_off=signed_off, show=AT_RISK if at_risk_only else None,
+    return render_template("cohorts/dashboard.html", cohort=cohort, course=course, board=board, view=view,
+                           teams=teams, sorts=SORTS, signed_off=signed_off,
+                           show=AT_RISK if view.at_risk_only else None,
                            sign_off_form=SignOffForm(), withdraw_form=WithdrawSignOffForm())
+
+
+SORTS = [(DashboardSort.NAME, _l("Name")), (DashboardSort.QUIET, _l("Quiet the longest first")),
+         (DashboardSort.LEAST_PROGRESS, _l("Least progress first")),
+         (DashboardSort.MOST_PROGRESS, _l("Most progress first"))]
+
+
+def _dashboard_view(teams: list[tuple[int, str]]) -> DashboardView:
+    """The matrix as the query string asks for it; anything unknown gives the default."""
+    team = query_args.whole_number("team", 0)
+    return DashboardView(
+        sort=DashboardSort(query_args.choice("sort", [s.value for s, _label in SORTS], DashboardSort.NAME.value)),
+        at_risk_only=request.args.get("show") == AT_RISK,
+        team_id=team if team in {team_id for team_id, _name in teams} else None,
+        search=query_args.text("q", max_length=80),
+        module_key=query_args.text("module", max_length=64) or None)
 
 
 def _sign_off_button(cohort_id: int, form_class, change, done: str, invalid: str):

@@ -6,20 +6,22 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy.orm import aliased, lazyload
+from sqlalchemy.orm import QueryableAttribute, aliased, lazyload
 
 from .. import clock
 from ..accounts.models import RoleGrant, ScopeType, User, UserStatus
 from ..catalog.models import Course, Module, Unit
+from ..dialect import contains_text, greatest
 from ..extensions import db
 from ..learning.activity import active_since, latest_activity
 from ..learning.models import UnitProgress
 from ..pagination import Page, paginate
-from ..quizzes.models import QuizAttempt
+from ..quizzes.models import QuizAttempt, QuizDefinition
 from .models import (
     Attendance,
     Cohort,
@@ -520,7 +522,7 @@ class LearnerRow:
         return self.modules_behind == 0
 
 
-@dataclass(frozen=True)
+@dataclass
 class Dashboard:
     cohort: Cohort
     modules: list[ModuleColumn]
@@ -528,6 +530,7 @@ class Dashboard:
     total: int
     page: int
     pages: int
+    expanded: ExpandedModule | None = None
 
     @property
     def at_risk(self) -> list[LearnerRow]:
@@ -682,36 +685,92 @@ def at_risk_clause(cohort: Cohort, version_id: int, modules: list[ModuleColumn],
     return sa.or_(quiet, behind, learner.in_(failing))
 
 
-def _members(cohort: Cohort):
-    return (sa.select(CohortMembership.user_id, User.display_name, CohortMembership.joined_at)
-            .join(User, User.id == CohortMembership.user_id)
-            .where(CohortMembership.cohort_id == cohort.id, CohortMembership.status == MembershipStatus.MEMBER)
-            .order_by(User.display_name, User.id))
+class DashboardSort(StrEnum):
+    NAME = "name"
+    QUIET = "quiet"  # quiet the longest first: last activity (or joining, if later) the earliest
+    LEAST_PROGRESS = "least-progress"  # fewest of the version's units completed first
+    MOST_PROGRESS = "most-progress"
+
+
+@dataclass(frozen=True)
+class DashboardView:
+    """How the facilitator asked to see the matrix: which learners (at risk only, a team's, names containing a
+    text), in which order, and which module opened into its units."""
+
+    sort: DashboardSort = DashboardSort.NAME
+    at_risk_only: bool = False
+    team_id: int | None = None
+    search: str = ""
+    module_key: str | None = None
+
+
+def _completed_in_version(version_id: int, learner: QueryableAttribute[int], course_id: int) -> sa.ScalarSelect:
+    return (sa.select(sa.func.count(UnitProgress.id))
+            .join(Unit, sa.and_(Unit.version_id == version_id, Unit.key == UnitProgress.unit_key))
+            .where(UnitProgress.user_id == learner, UnitProgress.course_id == course_id,
+                   UnitProgress.completed_at.is_not(None))
+            .correlate(learner.parent.selectable).scalar_subquery())
+
+
+def _order(cohort: Cohort, version_id: int | None, sort: DashboardSort) -> list[sa.ColumnElement]:
+    """The members' order for the sort asked, names (then ids) breaking ties so that pages are stable."""
+    by_name = [User.display_name, User.id]
+    if cohort.course_id is None or version_id is None or sort == DashboardSort.NAME:
+        return by_name
+    if sort == DashboardSort.QUIET:  # quiet_since in SQL: the latest of every kind of activity and joining
+        joined = CohortMembership.joined_at
+        latest = [sa.func.coalesce(moment, joined)
+                  for moment in latest_activity(cohort.course_id, CohortMembership.user_id)]
+        return [greatest(joined, *latest).asc(), *by_name]
+    done = _completed_in_version(version_id, CohortMembership.user_id, cohort.course_id)
+    return [done.asc() if sort == DashboardSort.LEAST_PROGRESS else done.desc(), *by_name]
+
+
+def _members(cohort: Cohort, view: DashboardView | None = None, version_id: int | None = None):
+    """The cohort's seated learners (id, name, joined), narrowed and ordered as the view asks."""
+    view = view or DashboardView()
+    query = (sa.select(CohortMembership.user_id, User.display_name, CohortMembership.joined_at)
+             .join(User, User.id == CohortMembership.user_id)
+             .where(CohortMembership.cohort_id == cohort.id, CohortMembership.status == MembershipStatus.MEMBER))
+    if view.team_id is not None:
+        query = query.where(CohortMembership.user_id.in_(sa.select(TeamMembership.user_id).where(
+            TeamMembership.cohort_id == cohort.id, TeamMembership.team_id == view.team_id)))
+    if view.search.strip():
+        query = query.where(contains_text(User.display_name, view.search.strip()))
+    return query.order_by(*_order(cohort, version_id, view.sort))
 
 
 def cohort_dashboard(cohort: Cohort, version_id: int, now: datetime, page: int = 1, *,
-                     at_risk_only: bool = False) -> Dashboard:
-    """One page of the matrix: seven queries whatever the page's size. at_risk_only keeps the learners at risk
-    (the link facilitators are sent when learners go quiet): at_risk_clause picks them and one query counts and
-    pages them, so only the page's learners are filled and explained, in six queries."""
+                     at_risk_only: bool = False, view: DashboardView | None = None) -> Dashboard:
+    """One page of the matrix: seven queries whatever the page's size, and three more for a module opened into
+    its units (expand_module). view.at_risk_only keeps the learners at risk (the link facilitators are sent
+    when learners go quiet): at_risk_clause picks them and one query counts and pages them, so only the page's
+    learners are filled and explained, in six queries."""
+    view = view or DashboardView(at_risk_only=at_risk_only)
     modules = module_columns(cohort, version_id)
-    if at_risk_only:
-        rows, total, page = _at_risk_page(cohort, version_id, modules, now, page)
+    if view.at_risk_only:
+        rows, total, page = _at_risk_page(cohort, version_id, modules, now, page, view)
     else:
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(_members(cohort).subquery())) or 0
+        members = _members(cohort, view, version_id)
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(members.order_by(None).subquery())) or 0
         page = min(max(page, 1), max(1, -(-total // PAGE_SIZE)))
         rows = [LearnerRow(user_id, name, joined) for user_id, name, joined in
-                db.session.execute(_members(cohort).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))]
+                db.session.execute(members.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))]
     _fill(cohort, version_id, modules, rows, now)
-    return Dashboard(cohort, modules, rows, total, page, max(1, -(-total // PAGE_SIZE)))
+    board = Dashboard(cohort, modules, rows, total, page, max(1, -(-total // PAGE_SIZE)))
+    opened = next((m for m in modules if m.key == view.module_key), None)
+    if opened is not None:
+        board.expanded = expand_module(cohort, version_id, opened, rows)
+    return board
 
 
 def _at_risk_page(cohort: Cohort, version_id: int, modules: list[ModuleColumn], now: datetime,
-                  page: int) -> tuple[list[LearnerRow], int, int]:
+                  page: int, view: DashboardView) -> tuple[list[LearnerRow], int, int]:
     """The page's learners at risk, their number and the page shown (the last one for a page past it), in one
     query that evaluates the rule once."""
-    ranked = (_members(cohort).where(at_risk_clause(cohort, version_id, modules, now)).order_by(None)
-              .add_columns(sa.func.row_number().over(order_by=(User.display_name, User.id)).label("n"),
+    members = _members(cohort, view, version_id)
+    ranked = (members.where(at_risk_clause(cohort, version_id, modules, now)).order_by(None)
+              .add_columns(sa.func.row_number().over(order_by=_order(cohort, version_id, view.sort)).label("n"),
                            sa.func.count().over().label("total"))
               .subquery())
     wanted = (max(page, 1) - 1) * PAGE_SIZE
@@ -724,6 +783,67 @@ def _at_risk_page(cohort: Cohort, version_id: int, modules: list[ModuleColumn], 
         return [], 0, 1
     rows = [LearnerRow(user_id, name, joined) for user_id, name, joined, _n, _total in found]
     return rows, found[0].total, (found[0].n - 1) // PAGE_SIZE + 1
+
+
+# A module opened into its units and quizzes ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class UnitColumn:
+    key: str
+    title: str
+    type: str
+    quiz_key: str | None  # the quiz the unit holds, if it holds one
+
+
+@dataclass(frozen=True)
+class UnitCell:
+    completed: bool = False
+    viewed: bool = False
+    best_score: float | None = None  # percent, of the submitted attempts at the unit's quiz
+    attempts: int = 0
+
+
+@dataclass(frozen=True)
+class ExpandedModule:
+    module: ModuleColumn
+    units: list[UnitColumn]
+    cells: dict[tuple[int, str], UnitCell]  # (learner id, unit key) -> what they did; absent: nothing
+
+    def cell(self, user_id: int, unit_key: str) -> UnitCell:
+        return self.cells.get((user_id, unit_key), UnitCell())
+
+
+def expand_module(cohort: Cohort, version_id: int, module: ModuleColumn, rows: list[LearnerRow]) -> ExpandedModule:
+    """The module's units (and the quiz each holds) and, for the page's learners, each unit viewed or completed
+    and each quiz's best score and attempts: three queries whatever the number of learners or units."""
+    units = [UnitColumn(*row) for row in db.session.execute(
+        sa.select(Unit.key, Unit.title, Unit.type, QuizDefinition.key)
+        .join(Module, Module.id == Unit.module_id)
+        .outerjoin(QuizDefinition, sa.and_(QuizDefinition.version_id == version_id,
+                                           QuizDefinition.unit_key == Unit.key))
+        .where(Unit.version_id == version_id, Module.key == module.key).order_by(Unit.position))]
+    ids = [row.user_id for row in rows]
+    cells: dict[tuple[int, str], UnitCell] = {}
+    if not ids or not units:
+        return ExpandedModule(module, units, cells)
+    for user_id, unit_key, completed_at, viewed_at in db.session.execute(
+            sa.select(UnitProgress.user_id, UnitProgress.unit_key, UnitProgress.completed_at,
+                      UnitProgress.first_viewed_at)
+            .where(UnitProgress.course_id == cohort.course_id, UnitProgress.user_id.in_(ids),
+                   UnitProgress.unit_key.in_([u.key for u in units]))):
+        cells[(user_id, unit_key)] = UnitCell(completed=completed_at is not None, viewed=viewed_at is not None)
+    unit_of_quiz = {u.quiz_key: u.key for u in units if u.quiz_key}
+    if unit_of_quiz:
+        for user_id, quiz_key, best, attempts in db.session.execute(
+                sa.select(QuizAttempt.user_id, QuizAttempt.quiz_key, sa.func.max(QuizAttempt.score),
+                          sa.func.count(QuizAttempt.id))
+                .where(QuizAttempt.course_id == cohort.course_id, QuizAttempt.user_id.in_(ids),
+                       QuizAttempt.quiz_key.in_(list(unit_of_quiz)), QuizAttempt.submitted_at.is_not(None))
+                .group_by(QuizAttempt.user_id, QuizAttempt.quiz_key)):
+            key = (user_id, unit_of_quiz[quiz_key])
+            seen = cells.get(key, UnitCell())
+            cells[key] = UnitCell(seen.completed, seen.viewed, best, attempts)
+    return ExpandedModule(module, units, cells)
 
 
 @dataclass(frozen=True)
@@ -947,6 +1067,12 @@ def cohort_teams(cohort_id: int) -> CohortTeams:
         else:
             unassigned.append(member)
     return CohortTeams(list(teams.values()), unassigned)
+
+
+def team_choices(cohort_id: int) -> list[tuple[int, str]]:
+    """The cohort's teams (id, name) by name: one query."""
+    return [(team_id, name) for team_id, name in db.session.execute(
+        sa.select(Team.id, Team.name).where(Team.cohort_id == cohort_id).order_by(Team.name, Team.id))]
 
 
 def team_placements(cohort_id: int) -> list[tuple[int, int, str]]:

@@ -100,6 +100,18 @@ def test_a_facilitator_runs_a_cohort_and_sees_a_quiet_learner_at_risk_until_they
     assert_accessible(fay)
     shoot(fay, "journey-dashboard")
 
+    # The matrix narrowed by keyboard to those at risk, quiet the longest first, and a module opened into its units.
+    fay.get_by_label("Order", exact=True).select_option(label="Quiet the longest first")
+    fay.get_by_label("At risk only").check()
+    fay.get_by_label("At risk only").press("Enter")
+    expect(fay.get_by_role("status")).to_contain_text("Showing the learners at risk only.")
+    expect(fay.get_by_role("row", name="Leo Journey")).to_be_visible()
+    fay.locator("table.matrix thead a").first.click()
+    expect(fay.get_by_role("status")).to_contain_text("are shown one by one")
+    assert "sort=quiet" in fay.url and "show=at-risk" in fay.url
+    assert_accessible(fay)
+    shoot(fay, "journey-dashboard-module-units")
+
     # Leo works again (opens the course's first unit), and leaves the list.
     leo = new_context(as_user="leo").new_page()
     leo.goto(f"/courses/{COURSE}")
