@@ -714,7 +714,7 @@ def _completed_in_version(version_id: int, learner: QueryableAttribute[int], cou
 
 def _order(cohort: Cohort, version_id: int | None, sort: DashboardSort) -> list[sa.ColumnElement]:
     """The members' order for the sort asked, names (then ids) breaking ties so that pages are stable."""
-    by_name = [User.display_name, User.id]
+    by_name: list[sa.ColumnElement] = [User.display_name.expression, User.id.expression]
     if cohort.course_id is None or version_id is None or sort == DashboardSort.NAME:
         return by_name
     if sort == DashboardSort.QUIET:  # quiet_since in SQL: the latest of every kind of activity and joining
