@@ -196,6 +196,32 @@ def test_a_programme_cohorts_due_reminder_comes_at_the_learners_own_date():
     assert len(due_reminders(bo)) == 1
 
 
+def test_a_programme_cohorts_learner_gets_an_extension_from_its_dashboard(client):
+    from moocplatform.cohorts.programme_queries import programme_dashboard
+    from tests.factories import make_programme, make_programme_cohort
+
+    course = make_course("host")
+    lead = make_user("facilitator", course=course)
+    cohort = make_programme_cohort(make_programme(lead, "circle"), lead)
+    ada, bo = make_user(display_name="Ada"), make_user(display_name="Bo")
+    for learner in (ada, bo):
+        services.join_cohort(learner, cohort, None)
+    reading = plan.add_external_item(lead, cohort, title="Read the article", url="https://example.org/a",
+                                     due_local=LOCAL - timedelta(hours=1))
+    db.session.commit()
+    log_in(client, lead)
+    url = f"/cohorts/{cohort.id}/learners/{ada.id}/due-dates"
+    assert url in client.get(f"/cohorts/{cohort.id}/dashboard").get_data(as_text=True)
+    assert client.get(url).status_code == 200
+    done = client.post(url, data={"item_id": reading.id, "due_at": "2026-03-05T18:00", "reason": "Away"},
+                       follow_redirects=True)
+    assert done.status_code == 200 and "Due date extended for Ada." in done.get_data(as_text=True)
+    overdue = {row.display_name: row.overdue for row in programme_dashboard(cohort, clock.now(), 1).rows}
+    assert overdue == {"Ada": 0, "Bo": 1}  # Ada's own date is days away; Bo's passed an hour ago
+    later = START + timedelta(days=5)
+    assert {row.display_name: row.overdue for row in programme_dashboard(cohort, later, 1).rows}["Ada"] == 1
+
+
 def test_extensions_add_no_query_to_the_dashboard_or_a_learners_agenda(client, count_queries, w):
     from tests.test_query_counts import queries_for
 

@@ -14,7 +14,7 @@ from .views import _load, bp
 
 
 def _learner_page(cohort_id: int, user_id: int, form: ExtendDueDateForm | None = None):
-    cohort, course = _load(cohort_id)
+    cohort, course = _load(cohort_id, programme_ok=True)
     learner = next(iter(queries.seated_users(cohort.id, [user_id])), None)
     if learner is None:
         abort(404)
@@ -51,7 +51,7 @@ def extend_due_date(cohort_id: int, user_id: int):
 @bp.post("/cohorts/<id:cohort_id>/learners/<id:user_id>/due-dates/<id:item_id>/withdraw")
 @login_required
 def withdraw_due_extension(cohort_id: int, user_id: int, item_id: int):
-    cohort, _course = _load(cohort_id)
+    cohort, _course = _load(cohort_id, programme_ok=True)
     if EmptyForm().validate_on_submit():
         succeeded, _result = apply_or_flash(
             lambda: due_extensions.withdraw_extension(current_user, cohort, item_id, user_id))

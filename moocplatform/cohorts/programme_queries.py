@@ -21,7 +21,7 @@ from .models import (
     PlanItemKind,
     Programme,
 )
-from .queries import CoursePageCohorts, _aware, listed_cohorts, seated_learners_page
+from .queries import CoursePageCohorts, _aware, extensions_of_items, listed_cohorts, seated_learners_page
 
 PER_PAGE = 50
 
@@ -77,7 +77,7 @@ class ProgrammeDashboard:
 
 def programme_dashboard(cohort: Cohort, now: datetime, page: int) -> ProgrammeDashboard:
     """Five queries: the page of seated learners (with its count), the plan with each item's totals, and the
-    page's marks done and attendance."""
+    page's marks done and attendance; a sixth for the learners' extensions when an item is past its due date."""
     members = seated_learners_page(cohort.id, page, per_page=PER_PAGE)
     seated_ids = sa.select(CohortMembership.user_id).where(CohortMembership.cohort_id == cohort.id,
                                                           CohortMembership.status == MembershipStatus.MEMBER)
@@ -116,9 +116,15 @@ def programme_dashboard(cohort: Cohort, now: datetime, page: int) -> ProgrammeDa
             (excused_by if excused else attended_by)[user_id].add(item_id)
     past_due = [item.id for item in items
                 if item.kind == PlanItemKind.EXTERNAL and item.due_at is not None and _aware(item.due_at) < now]
+    extended = extensions_of_items(past_due) if ids else {}
+
+    def overdue(user_id: int) -> int:  # past the learner's own due date (an extension's, else the item's)
+        owed = (item_id for item_id in past_due if item_id not in done_by[user_id])
+        return sum(1 for item_id in owed
+                   if (own := extended.get((user_id, item_id))) is None or _aware(own) < now)
+
     rows = [LearnerRow(user.id, user.display_name, frozenset(done_by[user.id]), frozenset(attended_by[user.id]),
-                       frozenset(excused_by[user.id]),
-                       last.get(user.id), sum(1 for item_id in past_due if item_id not in done_by[user.id]))
+                       frozenset(excused_by[user.id]), last.get(user.id), overdue(user.id))
             for user in members.items]
     return ProgrammeDashboard(items, rows, members, members.total)
 
