@@ -50,8 +50,8 @@ def timezone_choices() -> list[str]:
 
 def request_locale() -> str:
     """This request's locale as a string such as "en", looked up once per request (the outline beside a unit
-    labels every unit in it)."""
-    if not has_request_context():
+    labels every unit in it). Inside rendering_for, the recipient's, never the request's cached one."""
+    if not has_request_context() or _rendering_for.get() is not None:
         return str(get_locale() or "")
     locale = g.get("_locale")
     if locale is None:
@@ -61,8 +61,9 @@ def request_locale() -> str:
 
 def request_translations() -> NullTranslations:
     """The translations of this request's locale, looked up once per request: a page asks for dozens of
-    strings, and Flask-Babel finds its context, locale and catalogue again for each."""
-    if not has_request_context():
+    strings, and Flask-Babel finds its context, locale and catalogue again for each. Inside rendering_for,
+    the recipient's."""
+    if not has_request_context() or _rendering_for.get() is not None:
         return get_translations()
     translations = g.get("_translations")
     if translations is None:

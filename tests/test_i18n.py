@@ -26,6 +26,30 @@ def test_templates_use_the_catalogue_of_the_requests_locale(tmp_path, app):
     assert '<html lang="en">' in english and ">Courses</a>" in english and "Kurse" not in english
 
 
+def test_a_mail_rendered_during_a_request_speaks_its_recipients_language(tmp_path, app):
+    """rendering_for wins over what the request looked up and kept for itself (request_locale's cache)."""
+    from flask import render_template_string
+
+    from moocplatform.i18n import rendering_for, request_locale
+
+    catalog = Catalog(locale="de")
+    catalog.add("Courses", "Kurse")
+    folder = tmp_path / "de" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    with open(folder / "messages.mo", "wb") as mo:
+        write_mo(mo, catalog)
+    bilingual = create_app({
+        "TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "BABEL_TRANSLATION_DIRECTORIES": str(tmp_path), "SUPPORTED_LOCALES": ("en", "de"),
+    })
+    with bilingual.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert request_locale() == "en" and render_template_string("{{ _('Courses') }}") == "Courses"
+        with rendering_for("de", "Europe/Vienna"):
+            assert request_locale() == "de"
+            assert render_template_string("{{ _('Courses') }}") == "Kurse"
+        assert request_locale() == "en" and render_template_string("{{ _('Courses') }}") == "Courses"
+
+
 def test_template_strings_escape_what_they_are_given_and_read_a_doubled_percent_sign(app):
     """Templates' _() and gettext behave as Jinja's new-style gettext does (see i18n.install_template_gettext)."""
     with app.test_request_context("/"):
