@@ -18,7 +18,7 @@ from moocplatform.learning.services import set_unit_completion
 from moocplatform.quizzes.models import QuizAttempt
 from moocplatform.quizzes.services import start_attempt
 from tests.conftest import log_in
-from tests.factories import enrol, make_cohort, make_course, make_user
+from tests.factories import enrol, make_cohort, make_course, make_programme, make_programme_cohort, make_user
 from tests.quiz_helpers import FAILING, RIGHT, WRONG, learner_in, quiz_course, submitted
 from tests.test_cohort_dashboard import seat_learners
 from tests.test_query_counts import queries_for
@@ -110,6 +110,18 @@ def test_learners_active_per_week_in_the_cohorts_time_zone(world):
     assert [(w.number, w.learners) for w in weekly_activity(cohort, clock.now(), weeks=2)] == [(4, 0), (5, 1)]
 
 
+def test_weeks_are_cut_at_local_midnight_across_a_change_to_summer_time(world):
+    """Berlin moves to summer time (UTC+2) on 29 March: week 9 begins on Monday 30 March at 22:00 UTC."""
+    course, _facilitator, cohort = world
+    early, late = join(course, cohort, "Early"), join(course, cohort, "Late")
+    complete(early, course, ["m1-u1"], at=datetime(2026, 3, 29, 21, 30, tzinfo=UTC))  # 23:30 in Berlin: week 8
+    complete(late, course, ["m1-u1"], at=datetime(2026, 3, 29, 22, 30, tzinfo=UTC))  # 00:30 on Monday: week 9
+    with clock.frozen_at(datetime(2026, 4, 1, 12, tzinfo=UTC)):
+        weeks = weekly_activity(cohort, clock.now(), weeks=2)
+    assert [(w.number, w.starts_on, w.learners) for w in weeks] == [(8, date(2026, 3, 23), 1),
+                                                                   (9, date(2026, 3, 30), 1)]
+
+
 def test_no_weeks_before_the_cohort_starts_and_none_after_it_ends(world):
     course, facilitator, _cohort = world
     later = make_cohort(course, facilitator, starts_on=date(2026, 3, 9), ends_on=date(2026, 4, 30))
@@ -158,7 +170,7 @@ def test_the_page_shows_each_chart_with_its_table(client, world):
         figure = chart(page, chart_id)
         svg = figure.split("<svg", 1)[1].split("</svg>", 1)[0]
         assert f'role="img" aria-labelledby="{chart_id}-title" aria-describedby="{chart_id}-desc"' in svg
-        assert 'width="100%"' in svg and 'viewBox="0 0 640 ' in svg
+        assert 'width="100%"' in svg and 'viewBox="0 0 400 ' in svg
         assert f'<title id="{chart_id}-title">' in svg and f'<desc id="{chart_id}-desc">' in svg
         assert svg.count("<rect") == bars and svg.count('class="chart-bar"><title>') == bars
         assert "style=" not in svg and "fill=" not in svg  # colours from the stylesheet's custom properties
@@ -185,6 +197,23 @@ def test_the_quiz_statistics_page_draws_its_scores_with_the_same_chart(client):
     scores = chart(page, "score-bands")
     assert scores.count('class="chart-bar"') == 10 and "<title>90–100%: 1</title>" in scores
     assert '<th scope="row">0–9%</th><td>1</td>' in scores
+    assert ">90–100%</text>" in scores  # a label that fits is never cut
+
+
+def test_the_chart_macro_on_its_own(app):
+    from flask import get_template_attribute
+    with app.test_request_context():
+        bar_chart = get_template_attribute("macros/charts.html", "bar_chart")
+        long_title = "A quiz whose title is far too long to stand beside its bar"
+        html = str(bar_chart("c", "Passed", "Who passed", [
+            {"label": long_title, "value": 3}, {"label": "<b>Short</b>", "value": 0, "text": "none"}], "Learners"))
+        assert f"<title>{long_title}: 3</title>" in html and "…</text>" in html  # cut beside the bar only
+        assert f'<th scope="row">{long_title}</th>' in html
+        assert "<title>&lt;b&gt;Short&lt;/b&gt;: none</title>" in html and "<b>" not in html
+        assert ">3</text>" in html  # without a max_value the largest value ends the axis
+        assert 'width="0.0"' in html  # a bar of nothing is drawn empty, its value beside it
+        empty = str(bar_chart("e", "Nothing", "No bars", [], "Learners", max_value=0))
+        assert "<rect" not in empty and "Nothing to show yet." in empty and ">1</text>" in empty
 
 
 def test_the_figures_are_for_the_cohorts_facilitators_only(client, world):
@@ -196,6 +225,11 @@ def test_the_figures_are_for_the_cohorts_facilitators_only(client, world):
         log_in(client, viewer)
         for path in (f"/cohorts/{cohort.id}/figures", f"/cohorts/{cohort.id}/quiz-results.csv"):
             assert client.get(path).status_code in (403, 404), (viewer.display_name, path)
+    programme_facilitator = make_user("facilitator", course=course)
+    programme_cohort = make_programme_cohort(make_programme(programme_facilitator), programme_facilitator)
+    log_in(client, programme_facilitator)  # a programme's cohort has no course, so no such figures
+    assert client.get(f"/cohorts/{programme_cohort.id}/figures").status_code == 404
+    assert client.get(f"/cohorts/{programme_cohort.id}/quiz-results.csv").status_code == 404
 
 
 def test_the_page_runs_the_same_queries_for_3_learners_as_for_40(client, count_queries, user_query, world):
