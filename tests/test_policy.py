@@ -171,6 +171,8 @@ CASES = {
     "cohorts.form_teams": ("POST", "/cohorts/{cohort}/teams/form", COHORT_STAFF),
     "cohorts.move_to_team": ("POST", "/cohorts/{cohort}/teams/learners/{enrolled_peer}", COHORT_STAFF),
     "cohorts.dashboard_csv": ("GET", "/cohorts/{cohort}/dashboard.csv", COHORT_STAFF),
+    "cohorts.figures": ("GET", "/cohorts/{cohort}/figures", COHORT_STAFF),
+    "cohorts.quiz_results_csv": ("GET", "/cohorts/{cohort}/quiz-results.csv", COHORT_STAFF),
     "cohorts.sign_off": ("POST", "/cohorts/{cohort}/learners/{enrolled_peer}/sign-off", COHORT_STAFF),
     "cohorts.withdraw_sign_off": ("POST", "/cohorts/{cohort}/learners/{enrolled_peer}/sign-off/withdraw",
                                   COHORT_STAFF),

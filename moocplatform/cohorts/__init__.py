@@ -48,6 +48,7 @@ def init_app(app: Flask) -> None:
         calendar_views,
         dashboard_views,
         due_extension_views,
+        figures_views,
         notices,
         programme_views,
         queries,
