@@ -121,6 +121,15 @@ def test_a_facilitator_runs_a_cohort_and_sees_a_quiet_learner_at_risk_until_they
     expect(fay.get_by_role("row", name="Leo Journey")).to_be_visible()
     expect(fay.locator("ul.at-risk li", has_text="Leo Journey")).to_have_count(0)
 
+    # The cohort's figures: each chart an image with a name, and the table of its numbers beside it.
+    fay.get_by_role("link", name="Figures and charts").click()
+    expect(fay.get_by_role("heading", name="Figures of the cohort")).to_be_visible()
+    expect(fay.get_by_role("img", name="Learners by share of the course's units completed")).to_be_visible()
+    expect(fay.get_by_role("img", name="Learners active each week")).to_be_visible()
+    expect(fay.locator("table", has_text="Units completed")).to_be_visible()
+    assert_accessible(fay)
+    shoot(fay, "journey-figures")
+
     # "My learning": the facilitator's cohorts with who is at risk; the learner's cohort with what comes next.
     fay.goto("/my-learning")
     led = fay.locator("li[data-cohort]", has_text="Spring journey group")
