@@ -8,10 +8,11 @@
    facilitator who creates a cohort of it through the cohort service, and 500 of the seeded learners enrolled
    and seated in it with their progress through the course (bulk-inserted, as bench/seed.py does).
 2. Serve the copy with gunicorn as in production (2 sync workers; Redis on PostgreSQL) and measure, at 4
-   connections, the cohort's dashboard (50 learners a page with module aggregates) and its at-risk filter.
+   connections, the cohort's dashboard (50 learners a page with module aggregates), its at-risk filter, a
+   module opened into its units, and the cohort's figures.
 3. Append (or replace) the "Staff pages" section of bench/RESULTS.md for that database.
 
-`--profile` requests both pages in-process instead (the Flask test client, logged in through the form), in
+`--profile` requests those pages in-process instead (the Flask test client, logged in through the form), in
 alternating bursts of `-n` requests, and prints the median CPU and wall milliseconds per request; on SQLite the
 CPU time includes the database's. `--reuse` skips step 1 and measures the copy the last run prepared.
 
@@ -177,6 +178,18 @@ def reuse(kind: str) -> dict[str, Any]:
     return json.loads(prepared_file(kind).read_text())
 
 
+def staff_pages(prepared: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """name -> (title in RESULTS.md, path) of each staff page measured."""
+    cohort = f"/cohorts/{prepared['cohort_id']}"
+    path = f"{cohort}/dashboard"
+    return {
+        "dashboard": (f"cohort dashboard, {prepared['learners']} learners, 50 a page `{path}`", path),
+        "at-risk": (f"its at-risk learners `{path}?show=at-risk`", f"{path}?show=at-risk"),
+        "module": (f"a module opened into its units `{path}?module=m3`", f"{path}?module=m3"),
+        "figures": (f"the cohort's figures (three charts with their tables) `{cohort}/figures`", f"{cohort}/figures"),
+    }
+
+
 def profile(prepared: dict[str, Any], args) -> None:
     """CPU and wall ms per request of both pages in-process, in alternating bursts (medians)."""
     from moocplatform import create_app
@@ -192,8 +205,7 @@ def profile(prepared: dict[str, Any], args) -> None:
                                            "csrf_token": token})
     if response.status_code != 302:
         raise BenchError(f"log-in answered {response.status_code}")
-    path = f"/cohorts/{prepared['cohort_id']}/dashboard"
-    pages = {"dashboard": path, "at-risk": path + "?show=at-risk"}
+    pages = {name: url for name, (_title, url) in staff_pages(prepared).items()}
     for name, url in pages.items():
         for _ in range(10):  # warm: templates compiled, statements cached
             response = client.get(url)
@@ -218,15 +230,11 @@ def measure(prepared: dict[str, Any], args) -> list[tuple[str, list[wrk.WrkResul
     env = {"DATABASE_URL": database_url(prepared["kind"]), "SECRET_KEY": secrets.token_hex(32)}
     if prepared["kind"] == "postgres":
         env["REDIS_URL"] = two_nodes.REDIS_URL
-    path = f"/cohorts/{prepared['cohort_id']}/dashboard"
     with Gunicorn(f"staff-{prepared['kind']}", "wsgi:app", env, "/healthz") as server:
         cookie = login(server.base, FACILITATOR_EMAIL, seeding.BENCH_PASSWORD)
-        pages = [(f"cohort dashboard, {prepared['learners']} learners, 50 a page `{path}`",
-                  Target("dashboard", server.base + path, cookie, ["Bench cohort", "Log out"], CONNECTIONS,
-                         P99_BAR_MS)),
-                 (f"its at-risk learners `{path}?show=at-risk`",
-                  Target("at-risk", server.base + path + "?show=at-risk", cookie, ["Bench cohort"], CONNECTIONS,
-                         P99_BAR_MS))]
+        pages = [(title, Target(name, server.base + url, cookie, ["Bench cohort", "Log out"], CONNECTIONS,
+                                P99_BAR_MS))
+                 for name, (title, url) in staff_pages(prepared).items()]
         for _title, target in pages:
             print(f"  ok  {target.name:<10} {target.url}  ({verify(target):,} bytes)", flush=True)
         meter = CpuMeter([server.process.pid], postgres_backends(prepared["kind"], PG_DATABASE))
