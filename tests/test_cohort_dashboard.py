@@ -13,6 +13,7 @@ from moocplatform.learning.services import set_unit_completion
 from moocplatform.quizzes.services import start_attempt, submit_attempt
 from tests.conftest import log_in
 from tests.factories import make_cohort, make_course, make_user
+from tests.streaming_helpers import streamed_lines_and_peak
 from tests.test_query_counts import queries_for
 
 UNITS = [f"m{m}-u{u}" for m in (1, 2) for u in (1, 2, 3)]
@@ -133,19 +134,11 @@ def seat_learners(course, cohort, count: int) -> None:
 def test_the_csv_of_5000_learners_is_streamed_in_little_memory(client, world):
     """The issue's bar: 5,000 learners streamed, peak memory under 30 MB (tracemalloc, while the response is
     read)."""
-    import tracemalloc
     course, facilitator, cohort = world
     cohort.capacity = None
     seat_learners(course, cohort, 5000)
     log_in(client, facilitator)
-    tracemalloc.start()
-    try:
-        response = client.get(f"/cohorts/{cohort.id}/dashboard.csv", buffered=False)
-        assert response.status_code == 200 and response.is_streamed
-        lines = sum(chunk.count(b"\n") for chunk in response.response)
-        _current, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    lines, peak = streamed_lines_and_peak(client, f"/cohorts/{cohort.id}/dashboard.csv")
     assert lines == 5001  # the header and every learner
     assert peak < 30 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB"
 

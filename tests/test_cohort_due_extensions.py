@@ -20,7 +20,7 @@ from moocplatform.extensions import db
 from moocplatform.learning.deadlines import due_date_for
 from moocplatform.notifications.models import Notification
 from tests.conftest import START, log_in
-from tests.factories import make_cohort, make_course, make_user
+from tests.factories import make_cohort, make_course, make_programme, make_programme_cohort, make_user
 from tests.test_api import bearer
 
 LOCAL = START.replace(tzinfo=None) + timedelta(hours=1)  # the cohort's clock (Europe/Berlin: UTC+1 in March)
@@ -175,15 +175,20 @@ def test_the_learners_page_extends_and_withdraws(client, w):
     assert client.get(f"/cohorts/{w.cohort.id}/learners/{w.cy.id}/due-dates").status_code == 404  # waiting
 
 
-def test_a_programme_cohorts_due_reminder_comes_at_the_learners_own_date():
-    from tests.factories import make_programme, make_programme_cohort
-
+@pytest.fixture()
+def circle():
+    """A programme's cohort with Ada and Bo seated: (its facilitator, the cohort, Ada, Bo)."""
     course = make_course("host")
     lead = make_user("facilitator", course=course)
     cohort = make_programme_cohort(make_programme(lead, "circle"), lead)
     ada, bo = make_user(display_name="Ada"), make_user(display_name="Bo")
     for learner in (ada, bo):
         services.join_cohort(learner, cohort, None)
+    return lead, cohort, ada, bo
+
+
+def test_a_programme_cohorts_due_reminder_comes_at_the_learners_own_date(circle):
+    lead, cohort, ada, bo = circle
     reading = plan.add_external_item(lead, cohort, title="Read the article", url="https://example.org/a",
                                      due_local=LOCAL + timedelta(hours=5))
     extend_due_date(lead, cohort, reading.id, ada.id, LOCAL + timedelta(days=3), "Away")
@@ -196,16 +201,10 @@ def test_a_programme_cohorts_due_reminder_comes_at_the_learners_own_date():
     assert len(due_reminders(bo)) == 1
 
 
-def test_a_programme_cohorts_learner_gets_an_extension_from_its_dashboard(client):
+def test_a_programme_cohorts_learner_gets_an_extension_from_its_dashboard(client, circle):
     from moocplatform.cohorts.programme_queries import programme_dashboard
-    from tests.factories import make_programme, make_programme_cohort
 
-    course = make_course("host")
-    lead = make_user("facilitator", course=course)
-    cohort = make_programme_cohort(make_programme(lead, "circle"), lead)
-    ada, bo = make_user(display_name="Ada"), make_user(display_name="Bo")
-    for learner in (ada, bo):
-        services.join_cohort(learner, cohort, None)
+    lead, cohort, ada, _bo = circle
     reading = plan.add_external_item(lead, cohort, title="Read the article", url="https://example.org/a",
                                      due_local=LOCAL - timedelta(hours=1))
     db.session.commit()

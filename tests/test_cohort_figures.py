@@ -20,6 +20,7 @@ from moocplatform.quizzes.services import start_attempt
 from tests.conftest import log_in
 from tests.factories import enrol, make_cohort, make_course, make_programme, make_programme_cohort, make_user
 from tests.quiz_helpers import FAILING, RIGHT, WRONG, learner_in, quiz_course, submitted
+from tests.streaming_helpers import streamed_lines_and_peak
 from tests.test_cohort_dashboard import seat_learners
 from tests.test_query_counts import queries_for
 
@@ -288,7 +289,6 @@ def test_the_quiz_results_are_read_in_chunks_and_miss_nobody(world):
 def test_the_quiz_results_of_5000_learners_are_streamed_in_little_memory(client, world):
     """5,000 learners, each with a submitted attempt, streamed with a peak under 30 MB (tracemalloc, while the
     response is read)."""
-    import tracemalloc
     course, facilitator, cohort = world
     cohort.capacity = None
     seat_learners(course, cohort, 5000)
@@ -304,13 +304,6 @@ def test_the_quiz_results_of_5000_learners_are_streamed_in_little_memory(client,
         for user_id in learner_ids])
     db.session.flush()
     log_in(client, facilitator)
-    tracemalloc.start()
-    try:
-        response = client.get(f"/cohorts/{cohort.id}/quiz-results.csv", buffered=False)
-        assert response.status_code == 200 and response.is_streamed
-        lines = sum(chunk.count(b"\n") for chunk in response.response)
-        _current, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    lines, peak = streamed_lines_and_peak(client, f"/cohorts/{cohort.id}/quiz-results.csv")
     assert lines == 5001  # the header and every learner x the one quiz
     assert peak < 30 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB"

@@ -1,13 +1,16 @@
 """Pages speak the request's language: the profile's locale first, then the browser's Accept-Language."""
 from __future__ import annotations
 
+import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 
 from moocplatform import create_app
 
 
-def test_templates_use_the_catalogue_of_the_requests_locale(tmp_path, app):
+@pytest.fixture()
+def bilingual(tmp_path, app):
+    """The application in English and German, with a German catalogue of a few strings."""
     catalog = Catalog(locale="de")
     catalog.add("Courses", "Kurse")
     catalog.add("Log in", "Anmelden")
@@ -15,10 +18,13 @@ def test_templates_use_the_catalogue_of_the_requests_locale(tmp_path, app):
     folder.mkdir(parents=True)
     with open(folder / "messages.mo", "wb") as mo:
         write_mo(mo, catalog)
-    bilingual = create_app({
+    return create_app({
         "TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
         "BABEL_TRANSLATION_DIRECTORIES": str(tmp_path), "SUPPORTED_LOCALES": ("en", "de"),
     })
+
+
+def test_templates_use_the_catalogue_of_the_requests_locale(bilingual):
     client = bilingual.test_client()
     german = client.get("/login", headers={"Accept-Language": "de-AT, de;q=0.9"}).get_data(as_text=True)
     assert '<html lang="de">' in german and ">Kurse</a>" in german and ">Anmelden</" in german
@@ -26,22 +32,12 @@ def test_templates_use_the_catalogue_of_the_requests_locale(tmp_path, app):
     assert '<html lang="en">' in english and ">Courses</a>" in english and "Kurse" not in english
 
 
-def test_a_mail_rendered_during_a_request_speaks_its_recipients_language(tmp_path, app):
+def test_a_mail_rendered_during_a_request_speaks_its_recipients_language(bilingual):
     """rendering_for wins over what the request looked up and kept for itself (request_locale's cache)."""
     from flask import render_template_string
 
     from moocplatform.i18n import rendering_for, request_locale
 
-    catalog = Catalog(locale="de")
-    catalog.add("Courses", "Kurse")
-    folder = tmp_path / "de" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    with open(folder / "messages.mo", "wb") as mo:
-        write_mo(mo, catalog)
-    bilingual = create_app({
-        "TESTING": True, "SECRET_KEY": "test", "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "BABEL_TRANSLATION_DIRECTORIES": str(tmp_path), "SUPPORTED_LOCALES": ("en", "de"),
-    })
     with bilingual.test_request_context("/", headers={"Accept-Language": "en"}):
         assert request_locale() == "en" and render_template_string("{{ _('Courses') }}") == "Courses"
         with rendering_for("de", "Europe/Vienna"):
