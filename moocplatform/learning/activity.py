@@ -50,7 +50,7 @@ class TimelineEvent:
     kind: str  # what the source says it is: "unit", "quiz", "post", "submission"
     at: datetime
     title: str
-    key: str  # what the kind's link needs: a unit's key, a quiz's key, a post's id
+    key: str  # what the kind's link needs: a unit's key (a hand-in's too), an attempt's id, a post's id
 
 
 activity_sources: Registry[ActivitySource] = Registry("learner activity sources")
