@@ -136,7 +136,9 @@ def test_the_facilitator_marks_a_unit_complete_by_hand_and_back(client, w):
     board = client.get(f"/cohorts/{w.cohort.id}/dashboard").get_data(as_text=True)
     ada_row = board.split(f'data-learner="{w.ada.id}"><th')[1].split("</tr>")[0]
     assert "1 / 2" in ada_row
-    assert f"/cohorts/{w.cohort.id}/learners/{w.ada.id}/units" in ada_row
+    assert f'href="/cohorts/{w.cohort.id}/learners/{w.ada.id}"' in ada_row  # the learner's page, which links here
+    learner_page = client.get(f"/cohorts/{w.cohort.id}/learners/{w.ada.id}").get_data(as_text=True)
+    assert f"/cohorts/{w.cohort.id}/learners/{w.ada.id}/units" in learner_page
     with pytest.raises(Conflict):  # complete already
         services.complete_unit_for(w.facilitator, w.cohort, w.ada.id, "m1-u1", True, "Again")
     services.complete_unit_for(w.facilitator, w.cohort, w.ada.id, "m1-u1", False, "Marked the wrong learner.")

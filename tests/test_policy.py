@@ -176,6 +176,9 @@ CASES = {
     "cohorts.sign_off": ("POST", "/cohorts/{cohort}/learners/{enrolled_peer}/sign-off", COHORT_STAFF),
     "cohorts.withdraw_sign_off": ("POST", "/cohorts/{cohort}/learners/{enrolled_peer}/sign-off/withdraw",
                                   COHORT_STAFF),
+    # one learner of {cohort} for those who lead it; to anyone else the page does not exist
+    "cohorts.learner_page": ("GET", "/cohorts/{cohort}/learners/{enrolled_peer}", {
+        **{role: NOT_FOUND for role in ROLES}, "anonymous": LOGIN, "facilitator": OK, "admin": OK}),
     "cohorts.learner_units_page": ("GET", "/cohorts/{cohort}/learners/{enrolled_peer}/units", COHORT_STAFF),
     "cohorts.complete_unit_by_hand": ("POST", "/cohorts/{cohort}/learners/{enrolled_peer}/units", COHORT_STAFF),
     "cohorts.learner_due_dates": ("GET", "/cohorts/{cohort}/learners/{enrolled_peer}/due-dates", COHORT_STAFF),

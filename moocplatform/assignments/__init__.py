@@ -23,7 +23,7 @@ def init_app(app: Flask) -> None:
     from .criteria import register_criteria
     from .panel import load_panel
     from .peers import review_due_at
-    from .queries import submission_moments
+    from .queries import submission_moments, submission_timeline
     from .schedule import run_peer_review_deadlines
     from .scoring import version_score
     from .views import bp
@@ -37,7 +37,7 @@ def init_app(app: Flask) -> None:
                  "Reassign peer reviews not started within 3 days; settle work whose reviews are due.",
                  run_peer_review_deadlines, interval=timedelta(hours=1))
     register_criteria()
-    register_activity_source(app, ActivitySource("submission", submission_moments))
+    register_activity_source(app, ActivitySource("submission", submission_moments, submission_timeline))
     register_unit_panel(app, UnitPanel(
         "assignment", order=20, template="assignments/_panel.html",
         shows=lambda view: view.unit.type == "activity", load=load_panel,

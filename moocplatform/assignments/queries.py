@@ -13,7 +13,7 @@ from ..accounts.models import User
 from ..catalog.models import Course, CourseVersion, Unit
 from ..cohorts.models import Cohort, CohortMembership, MembershipStatus
 from ..extensions import db
-from ..learning.activity import Moments
+from ..learning.activity import Moments, Timeline, timeline_row
 from ..learning.models import Enrollment, EnrollmentStatus
 from ..pagination import Page
 from .models import (
@@ -502,3 +502,14 @@ def submission_moments(course_id: int, learner: QueryableAttribute[int]) -> Mome
     """When the learner last handed in work on each of the course's assignments: activity (learning.activity)."""
     return sa.select(Submission.submitted_at).where(
         Submission.user_id == learner, Submission.course_id == course_id, Submission.submitted_at.is_not(None))
+
+
+def submission_timeline(course_id: int, user_id: int) -> Timeline:
+    """Each version of work the learner handed in on the course's assignments, titled by the unit as the
+    version it answers has it; the key is the unit's: rows of learning.activity's timeline."""
+    unit = sa.and_(Unit.version_id == SubmissionVersion.course_version_id, Unit.key == Submission.unit_key)
+    return (sa.select(*timeline_row("submission", SubmissionVersion.submitted_at,
+                                    sa.func.coalesce(Unit.title, Submission.unit_key), Submission.unit_key))
+            .join(SubmissionVersion, SubmissionVersion.submission_id == Submission.id).outerjoin(Unit, unit)
+            .where(Submission.user_id == user_id, Submission.course_id == course_id,
+                   SubmissionVersion.submitted_at.is_not(None)))

@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
         dashboard_views,
         due_extension_views,
         figures_views,
+        learner_views,
         notices,
         programme_views,
         queries,

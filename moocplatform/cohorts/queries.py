@@ -764,6 +764,20 @@ def cohort_dashboard(cohort: Cohort, version_id: int, now: datetime, page: int =
     return board
 
 
+def learner_row(cohort: Cohort, version_id: int, user_id: int, now: datetime | None = None
+                ) -> tuple[list[ModuleColumn], LearnerRow] | None:
+    """The modules and one seated learner's row of the dashboard (progress, last activity, at-risk reasons),
+    filled by what fills the dashboard's page (as matrix_rows gives them), or None for someone with no seat in
+    the cohort: six queries."""
+    modules = module_columns(cohort, version_id)
+    found = db.session.execute(_members(cohort).where(CohortMembership.user_id == user_id)).first()
+    if found is None:
+        return None
+    row = LearnerRow(found.user_id, found.display_name, found.joined_at)
+    _fill(cohort, version_id, modules, [row], now or clock.now())
+    return modules, row
+
+
 def _at_risk_page(cohort: Cohort, version_id: int, modules: list[ModuleColumn], now: datetime,
                   page: int, view: DashboardView) -> tuple[list[LearnerRow], int, int]:
     """The page's learners at risk, their number and the page shown (the last one for a page past it), in one

@@ -18,7 +18,7 @@ def init_app(app: Flask) -> None:
     from .events import ensure_all_course_spaces, subscribe
     from .forms import PostForm
     from .links import post_links
-    from .queries import post_moments, unit_panel
+    from .queries import post_moments, post_timeline, unit_panel
     from .views import bp
 
     def load_panel(view: UnitView):
@@ -33,6 +33,6 @@ def init_app(app: Flask) -> None:
     # Courses published before the area was installed get their forum from this job.
     register_job(app, "ensure-course-forums", "Give every course with a live version its forum and categories.",
                  ensure_all_course_spaces)
-    register_activity_source(app, ActivitySource("post", post_moments))
+    register_activity_source(app, ActivitySource("post", post_moments, post_timeline))
     register_unit_panel(app, UnitPanel("discussion", order=50, template="discussion/_panel.html",
                                        shows=lambda view: True, load=load_panel))

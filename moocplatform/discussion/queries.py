@@ -16,7 +16,7 @@ from ..catalog.models import Course, CourseVersion, Unit
 from ..catalog.queries import Outline, outline_for, unit_body
 from ..extensions import db
 from ..html import highlighted
-from ..learning.activity import Moments
+from ..learning.activity import Moments, Timeline, timeline_row
 from ..pagination import Page
 from ..query_args import MAX_PAGE, parse_whole_number
 from .membership import SpaceRef, group_spaces_in_course, is_member, moderates
@@ -630,3 +630,58 @@ def post_moments(course_id: int, learner: QueryableAttribute[int]) -> Moments:
     about it), whatever became of them since: activity (learning.activity)."""
     return (sa.select(Post.created_at).join(Space, Space.id == Post.space_id)
             .where(Post.author_id == learner, Space.course_id == course_id))
+
+
+def post_timeline(course_id: int, user_id: int) -> Timeline:
+    """The learner's posts in the course's forum that its every reader sees (not deleted, hidden or held), titled
+    by their thread; the key is the post's id: rows of learning.activity's timeline. A group's or a private
+    space's posts are not listed there, as the timeline does not know its reader: `learner_posts` asks."""
+    return (sa.select(*timeline_row("post", Post.created_at, Thread.title, Post.id))
+            .join(Thread, Thread.id == Post.thread_id).join(Space, Space.id == Post.space_id)
+            .where(Post.author_id == user_id, Space.key == course_space_key(course_id), _plainly_visible()))
+
+
+def _plainly_visible() -> sa.ColumnElement[bool]:
+    """A post every member of its space sees, in a thread every member sees (after joining Thread)."""
+    return sa.and_(Post.deleted_at.is_(None), Post.hidden_at.is_(None), Post.held_at.is_(None),
+                   Thread.held_at.is_(None))
+
+
+LEARNER_POSTS = 50
+
+
+@dataclass(frozen=True)
+class LearnerPost:
+    post_id: int
+    thread_id: int
+    thread_title: str
+    space_key: str
+    space_title: str  # "" for the course's forum
+    created_at: datetime
+    body_html: str  # sanitised when written
+
+
+def readable_spaces_in_course(viewer: Any, course_id: int) -> dict[str, str]:
+    """Key -> title of the course's spaces the viewer reads: its forum ("" as title) and the group spaces
+    (cohorts', teams') their membership kinds let the viewer read; none for a viewer who is no member of the
+    course's discussion. One query per group kind that has spaces there (see group_spaces_in_course)."""
+    forum = Space(key=course_space_key(course_id), membership="course", course_id=course_id)
+    if not is_member(viewer, forum):
+        return {}
+    return {forum.key: "", **{ref.key: ref.title for ref in group_spaces_in_course(viewer, course_id)}}
+
+
+def learner_posts(viewer: Any, course_id: int, author_id: int, limit: int = LEARNER_POSTS) -> list[LearnerPost]:
+    """The author's latest posts, at most `limit`, in the course's spaces the viewer reads, those that every
+    member of the space sees (not deleted, hidden or held): what readable_spaces_in_course asks, and one
+    query."""
+    spaces = readable_spaces_in_course(viewer, course_id)
+    if not spaces:
+        return []
+    rows = db.session.execute(
+        sa.select(Post.id, Thread.id, Thread.title, Space.key, Post.created_at, Post.body_html)
+        .join(Thread, Thread.id == Post.thread_id).join(Space, Space.id == Post.space_id)
+        .where(Post.author_id == author_id, Space.key.in_(list(spaces)), _plainly_visible())
+        .order_by(Post.created_at.desc(), Post.id.desc()).limit(limit))
+    return [LearnerPost(post_id, thread_id, title, key, spaces.get(key, ""), created_at, body_html)
+            for post_id, thread_id, title, key, created_at, body_html in rows]

@@ -11,10 +11,11 @@ def init_app(app: Flask) -> None:
     from .activity import register_activity_sources
     from .completion import process_all_completions
     from .events import subscribe
+    from .queries import unit_timeline
     from .views import bp
 
     app.register_blueprint(bp)
     subscribe()
-    register_activity_sources(app)
+    register_activity_sources(app, unit_timeline)
     register_job(app, "process-completions",
                  "Record course completions that progress or a new version has granted.", process_all_completions)

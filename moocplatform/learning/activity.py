@@ -5,7 +5,13 @@ reminders) know none of them.
 
 A source gives, for a course and a column holding a learner's id, a select of the moments of that learner's
 activity in the course; it is correlated to the column's table by whoever uses it, so any number of learners is
-answered in the same one query."""
+answered in the same one query.
+
+A source may also give a learner's timeline in the course (`timeline`): a select of (kind, at, title, key) rows,
+one per thing done, which `learner_timeline` combines with the other sources' in one UNION ALL query, newest
+first. Each row is built with `timeline_row`, so that every source's columns have the same names and types.
+The source knows nothing of who will read it: it lists only what every reader of the learner's record in the
+course may see (a post in the course's forum, not one in a group's or a private space)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -17,10 +23,16 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import QueryableAttribute
 
+from ..extensions import db
 from ..registry import Registry
 from .models import Enrollment, UnitProgress
 
 Moments = sa.Select[tuple[Any]]  # one column: moments (datetime, NULL for none)
+Timeline = sa.Select[tuple[str, datetime, str, str]]  # (kind, at, title, key), built with timeline_row
+
+TIMELINE_LIMIT = 50
+KEY_LENGTH = 64
+TITLE_LENGTH = 300
 
 
 @dataclass(frozen=True)
@@ -28,6 +40,17 @@ class ActivitySource:
     name: str
     # (course id, learner id column) -> select of one column, the moments of that learner's activity in the course
     moments: Callable[[int, QueryableAttribute[int]], Moments]
+    # (course id, learner id) -> select of the learner's timeline rows in the course (timeline_row); None: the
+    # kind counts as activity but lists nothing (a visit to the course)
+    timeline: Callable[[int, int], Timeline] | None = None
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    kind: str  # what the source says it is: "unit", "quiz", "post", "submission"
+    at: datetime
+    title: str
+    key: str  # what the kind's link needs: a unit's key (a hand-in's too), an attempt's id, a post's id
 
 
 activity_sources: Registry[ActivitySource] = Registry("learner activity sources")
@@ -53,6 +76,27 @@ def active_since(course_id: int, learner: QueryableAttribute[int], cutoff: datet
     return sa.or_(sa.false(), *clauses)
 
 
+def timeline_row(kind: str, at: Any, title: Any, key: Any) -> list[sa.ColumnElement[Any]]:
+    """The columns of a timeline select, named and typed alike in every source so that they unite."""
+    return [sa.cast(sa.literal(kind), sa.String(KEY_LENGTH)).label("kind"), at.label("at"),
+            sa.cast(title, sa.String(TITLE_LENGTH)).label("title"), sa.cast(key, sa.String(KEY_LENGTH)).label("key")]
+
+
+def learner_timeline(course_id: int, user_id: int, limit: int = TIMELINE_LIMIT) -> list[TimelineEvent]:
+    """The learner's most recent `limit` events in the course across every source that has a timeline, newest
+    first: one UNION ALL query whatever the number of sources or events (none when no source has one)."""
+    selects = [source.timeline(course_id, user_id) for source in activity_sources.entries()
+               if source.timeline is not None]
+    if not selects:
+        return []
+    events = (sa.union_all(*selects) if len(selects) > 1 else selects[0]).subquery()
+    rows = db.session.execute(
+        sa.select(events.c.kind, events.c.at, events.c.title, events.c.key)
+        .where(events.c.at.is_not(None))
+        .order_by(events.c.at.desc(), events.c.kind, events.c.key).limit(limit))
+    return [TimelineEvent(kind, at, title or "", key) for kind, at, title, key in rows]
+
+
 def _latest(moments: Moments) -> sa.ScalarSelect[Any]:
     return moments.with_only_columns(sa.func.max(moments.selected_columns[0])).scalar_subquery()
 
@@ -67,6 +111,8 @@ def _units(course_id: int, learner: QueryableAttribute[int]) -> Moments:
         UnitProgress.user_id == learner, UnitProgress.course_id == course_id)
 
 
-def register_activity_sources(app: Flask) -> None:
+def register_activity_sources(app: Flask, unit_timeline: Callable[[int, int], Timeline]) -> None:
+    """Learning's own sources; the units' timeline is a read-model (learning.queries), as it joins the catalogue
+    for the units' titles."""
     register_activity_source(app, ActivitySource("course visit", _course_visits))
-    register_activity_source(app, ActivitySource("unit", _units))
+    register_activity_source(app, ActivitySource("unit", _units, unit_timeline))

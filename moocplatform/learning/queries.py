@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 from ..access import know_enrollment
 from ..catalog.models import Course, CourseVersion, Unit
 from ..extensions import db
+from .activity import Timeline, timeline_row
 from .completion import learner_progress_by_rule
 from .criteria import RuleProgress
 from .models import CourseCompletion, Enrollment, Invitation, UnitProgress
@@ -121,3 +122,14 @@ def course_invitations(course_id: int) -> list[Invitation]:
     return list(db.session.scalars(
         sa.select(Invitation).where(Invitation.course_id == course_id).order_by(Invitation.created_at.desc())
     ))
+
+
+def unit_timeline(course_id: int, user_id: int) -> Timeline:
+    """The units the learner completed in the course, titled as the live version has them (the key for a unit
+    it no longer holds): the learning area's rows of learning.activity's timeline."""
+    unit = sa.and_(Unit.version_id == Course.live_version_id, Unit.key == UnitProgress.unit_key)
+    title = sa.func.coalesce(Unit.title, UnitProgress.unit_key)
+    return (sa.select(*timeline_row("unit", UnitProgress.completed_at, title, UnitProgress.unit_key))
+            .join(Course, Course.id == UnitProgress.course_id).outerjoin(Unit, unit)
+            .where(UnitProgress.user_id == user_id, UnitProgress.course_id == course_id,
+                   UnitProgress.completed_at.is_not(None)))

@@ -28,7 +28,8 @@ def init_app(app: Flask) -> None:
     register_job(app, "close-expired-quiz-attempts",
                  "Grade timed quiz attempts whose time ran out, with the answers saved in time.",
                  close_expired_attempts)
-    register_activity_source(app, ActivitySource("quiz attempt", queries.attempt_moments))
+    register_activity_source(app, ActivitySource("quiz attempt", queries.attempt_moments,
+                                                          queries.attempt_timeline))
     register_unit_panel(app, UnitPanel(
         "quiz", order=10, template="quizzes/_panel.html", shows=lambda view: view.unit.type == "quiz",
         load=lambda view: queries.quiz_panel(view.viewer, view.course, view.version.id, view.unit.key),

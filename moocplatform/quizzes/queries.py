@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,8 +14,8 @@ from sqlalchemy.orm import QueryableAttribute, aliased
 from .. import policy
 from ..accounts.models import User
 from ..extensions import db
-from ..learning.activity import Moments
-from .models import QuizAttempt, QuizDefinition, QuizException
+from ..learning.activity import Moments, Timeline, timeline_row
+from .models import AttemptStatus, QuizAttempt, QuizDefinition, QuizException
 from .services import GRACE, attempts_allowed, extras_for, settings_of
 
 # A learner's standing at a quiz ------------------------------------------------------------------------------
@@ -201,3 +202,83 @@ def attempt_moments(course_id: int, learner: QueryableAttribute[int]) -> Moments
     """The learner's quiz attempts in the course, started or submitted: activity (learning.activity)."""
     return sa.select(sa.func.coalesce(QuizAttempt.submitted_at, QuizAttempt.started_at)).where(
         QuizAttempt.user_id == learner, QuizAttempt.course_id == course_id)
+
+
+def attempt_timeline(course_id: int, user_id: int) -> Timeline:
+    """The learner's quiz attempts in the course, when submitted (or started, while in progress), titled by the
+    quiz of the attempt's version; the key is the attempt's id: rows of learning.activity's timeline."""
+    definition = sa.and_(QuizDefinition.version_id == QuizAttempt.version_id,
+                         QuizDefinition.key == QuizAttempt.quiz_key)
+    return (sa.select(*timeline_row("quiz", sa.func.coalesce(QuizAttempt.submitted_at, QuizAttempt.started_at),
+                                    sa.func.coalesce(QuizDefinition.title, QuizAttempt.quiz_key), QuizAttempt.id))
+            .outerjoin(QuizDefinition, definition)
+            .where(QuizAttempt.user_id == user_id, QuizAttempt.course_id == course_id))
+
+
+ATTEMPTS_LISTED = 100
+
+
+@dataclass(frozen=True)
+class AttemptRow:
+    id: int
+    quiz_key: str
+    quiz_title: str
+    number: int
+    started_at: datetime
+    submitted_at: datetime | None
+    score: float | None  # percent; None until submitted
+    passed: bool | None
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+def learner_attempts(course_id: int, user_id: int, limit: int = ATTEMPTS_LISTED) -> list[AttemptRow]:
+    """The learner's attempts at the course's quizzes, newest first, at most `limit`, each with its quiz's title
+    (as the attempt's version has it), score and whether it passed: one query."""
+    definition = sa.and_(QuizDefinition.version_id == QuizAttempt.version_id,
+                         QuizDefinition.key == QuizAttempt.quiz_key)
+    rows = db.session.execute(
+        sa.select(QuizAttempt.id, QuizAttempt.quiz_key, sa.func.coalesce(QuizDefinition.title, QuizAttempt.quiz_key),
+                  QuizAttempt.number, QuizAttempt.started_at, QuizAttempt.submitted_at, QuizAttempt.score,
+                  QuizAttempt.passed)
+        .outerjoin(QuizDefinition, definition)
+        .where(QuizAttempt.user_id == user_id, QuizAttempt.course_id == course_id)
+        .order_by(sa.func.coalesce(QuizAttempt.submitted_at, QuizAttempt.started_at).desc(), QuizAttempt.id.desc())
+        .limit(limit))
+    return [AttemptRow(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class ReflectionAnswer:
+    attempt_id: int
+    quiz_title: str
+    prompt: str
+    prompt_html: str  # sanitised when the pack was imported
+    answer: str  # the learner's text, as they wrote it (escaped when shown)
+    submitted_at: datetime | None
+
+
+def learner_reflections(course_id: int, user_id: int, limit: int = ATTEMPTS_LISTED) -> list[ReflectionAnswer]:
+    """The learner's answers to the reflection questions of their submitted attempts in the course, newest
+    first (from at most `limit` attempts): one query. Whether a viewer may read them is
+    policy.sees(relations, "reflections"), which the caller asks first."""
+    rows = db.session.execute(
+        sa.select(QuizAttempt.id, QuizAttempt.responses, QuizAttempt.submitted_at, QuizDefinition.title,
+                  QuizDefinition.questions)
+        .join(QuizDefinition, sa.and_(QuizDefinition.version_id == QuizAttempt.version_id,
+                                      QuizDefinition.key == QuizAttempt.quiz_key))
+        .where(QuizAttempt.user_id == user_id, QuizAttempt.course_id == course_id,
+               QuizAttempt.status == AttemptStatus.submitted)
+        .order_by(QuizAttempt.submitted_at.desc(), QuizAttempt.id.desc()).limit(limit))
+    found = []
+    for attempt_id, responses, submitted_at, title, questions in rows:
+        for question in questions or []:
+            if not isinstance(question, dict) or question.get("type") != "reflection":
+                continue
+            answer = (responses or {}).get(str(question.get("id")))
+            if isinstance(answer, str) and answer.strip():
+                found.append(ReflectionAnswer(attempt_id, title, str(question.get("prompt", "")),
+                                              str(question.get("prompt_html", "")), answer, submitted_at))
+    return found
