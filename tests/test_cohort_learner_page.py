@@ -16,7 +16,7 @@ from moocplatform.discussion import services as discussion
 from moocplatform.discussion.models import Post
 from moocplatform.extensions import db
 from moocplatform.learning.activity import learner_timeline
-from moocplatform.learning.services import set_unit_completion
+from moocplatform.learning.services import get_enrollment, record_unit_visit, set_unit_completion
 from moocplatform.people.services import update_settings
 from moocplatform.quizzes.services import start_attempt, submit_attempt
 from tests.conftest import log_in
@@ -62,13 +62,15 @@ def test_the_facilitator_sees_the_timeline_in_order_the_attempts_reflections_and
     discussion.comment_on_unit(ada, course, "m1-u2", "Only for our cohort", audience=space_key(cohort.id))
     clock.advance(timedelta(hours=1))
     set_unit_completion(ada, course, "m1-u2", complete=True)
+    clock.advance(timedelta(hours=1))
+    record_unit_visit(ada, get_enrollment(ada, course), "m2-u1", set())  # opened, not completed
 
     events = learner_timeline(course.id, ada.id)
-    assert [(e.kind, e.key) for e in events][:1] == [("unit", "m1-u2")]
+    assert [(e.kind, e.key) for e in events][:2] == [("unit-opened", "m2-u1"), ("unit", "m1-u2")]
     # the cohort-only comment is no row of the timeline, which does not know its reader; the Posts section has it
-    assert [e.kind for e in events] == ["unit", "post", "quiz", "unit"]
+    assert [e.kind for e in events] == ["unit-opened", "unit", "post", "quiz", "unit"]
     assert [e.at for e in events] == sorted((e.at for e in events), reverse=True)
-    assert events[1].title == "Spacing works" and events[2].title == "Check yourself"
+    assert events[2].title == "Spacing works" and events[3].title == "Check yourself"
 
     log_in(client, facilitator)
     response = page_of(client, cohort, ada)
@@ -76,6 +78,7 @@ def test_the_facilitator_sees_the_timeline_in_order_the_attempts_reflections_and
     page = response.get_data(as_text=True)
     timeline = page[page.index('id="timeline"'):page.index('id="attempts"')]
     assert timeline.index('data-kind="unit"') < timeline.index('data-kind="post"') < timeline.index('data-kind="quiz"')
+    assert timeline.index("Opened a unit, not completed yet") < timeline.index("Completed a unit")
     assert "Ada Lovelace" in page and "Counts things." in page  # full name and bio: a facilitator sees them
     attempts = page[page.index('id="attempts"'):page.index('id="reflections"')]
     assert "Check yourself, attempt 1" in attempts and "not passed" in attempts

@@ -47,7 +47,7 @@ class ActivitySource:
 
 @dataclass(frozen=True)
 class TimelineEvent:
-    kind: str  # what the source says it is: "unit", "quiz", "post", "submission"
+    kind: str  # what the source says it is: "unit" (completed), "unit-opened", "quiz", "post", "submission"
     at: datetime
     title: str
     key: str  # what the kind's link needs: a unit's key (a hand-in's too), an attempt's id, a post's id
@@ -76,9 +76,11 @@ def active_since(course_id: int, learner: QueryableAttribute[int], cutoff: datet
     return sa.or_(sa.false(), *clauses)
 
 
-def timeline_row(kind: str, at: Any, title: Any, key: Any) -> list[sa.ColumnElement[Any]]:
-    """The columns of a timeline select, named and typed alike in every source so that they unite."""
-    return [sa.cast(sa.literal(kind), sa.String(KEY_LENGTH)).label("kind"), at.label("at"),
+def timeline_row(kind: str | sa.ColumnElement[str], at: Any, title: Any, key: Any) -> list[sa.ColumnElement[Any]]:
+    """The columns of a timeline select, named and typed alike in every source so that they unite; `kind` is a
+    name, or an expression choosing between names row by row."""
+    kind_column = sa.literal(kind) if isinstance(kind, str) else kind
+    return [sa.cast(kind_column, sa.String(KEY_LENGTH)).label("kind"), at.label("at"),
             sa.cast(title, sa.String(TITLE_LENGTH)).label("title"), sa.cast(key, sa.String(KEY_LENGTH)).label("key")]
 
 

@@ -125,11 +125,13 @@ def course_invitations(course_id: int) -> list[Invitation]:
 
 
 def unit_timeline(course_id: int, user_id: int) -> Timeline:
-    """The units the learner completed in the course, titled as the live version has them (the key for a unit
-    it no longer holds): the learning area's rows of learning.activity's timeline."""
+    """The units the learner completed in the course, at their completion, and those opened but not completed
+    yet, at their first opening ("unit-opened"), titled as the live version has them (the key for a unit it no
+    longer holds): the learning area's rows of learning.activity's timeline."""
     unit = sa.and_(Unit.version_id == Course.live_version_id, Unit.key == UnitProgress.unit_key)
     title = sa.func.coalesce(Unit.title, UnitProgress.unit_key)
-    return (sa.select(*timeline_row("unit", UnitProgress.completed_at, title, UnitProgress.unit_key))
+    kind = sa.case((UnitProgress.completed_at.is_(None), "unit-opened"), else_="unit")
+    at = sa.func.coalesce(UnitProgress.completed_at, UnitProgress.first_viewed_at)
+    return (sa.select(*timeline_row(kind, at, title, UnitProgress.unit_key))
             .join(Course, Course.id == UnitProgress.course_id).outerjoin(Unit, unit)
-            .where(UnitProgress.user_id == user_id, UnitProgress.course_id == course_id,
-                   UnitProgress.completed_at.is_not(None)))
+            .where(UnitProgress.user_id == user_id, UnitProgress.course_id == course_id))

@@ -130,6 +130,15 @@ def test_a_facilitator_runs_a_cohort_and_sees_a_quiet_learner_at_risk_until_they
     assert_accessible(fay)
     shoot(fay, "journey-figures")
 
+    # Drilling into one learner from their row: their summary and the unit they just opened on the timeline.
+    fay.goto(dashboard_url)
+    fay.get_by_role("row", name="Leo Journey").get_by_role("link", name="Leo Journey", exact=True).click()
+    expect(fay.get_by_role("heading", level=1)).to_have_text("Leo Journey")
+    expect(fay.get_by_role("heading", name="Timeline")).to_be_visible()
+    expect(fay.get_by_text("Not at risk.")).to_be_visible()
+    assert_accessible(fay)
+    shoot(fay, "journey-learner")
+
     # "My learning": the facilitator's cohorts with who is at risk; the learner's cohort with what comes next.
     fay.goto("/my-learning")
     led = fay.locator("li[data-cohort]", has_text="Spring journey group")
