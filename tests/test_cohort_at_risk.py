@@ -1,7 +1,7 @@
 """Who is at risk, one rule in two forms: the dashboard's filter picks the learners in SQL
-(queries.at_risk_clause), each row's reasons are explained in Python (queries.risk_reasons). On a variety of
-learners, thresholds and moments both name the same learners, the filtered page shows the reasons the whole
-matrix gives them, and the quiet-spell reminders follow the same rule."""
+(dashboard_queries.at_risk_clause), each row's reasons are explained in Python (dashboard_queries.risk_reasons).
+On a variety of learners, thresholds and moments both name the same learners, the filtered page shows the
+reasons the whole matrix gives them, and the quiet-spell reminders follow the same rule."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -12,8 +12,14 @@ import sqlalchemy as sa
 
 from moocplatform import clock
 from moocplatform.cohorts import due_extensions, plan, queries, services
+from moocplatform.cohorts.dashboard_queries import (
+    at_risk_clause,
+    cohort_dashboard,
+    is_quiet,
+    matrix_rows,
+    module_columns,
+)
 from moocplatform.cohorts.models import CohortMembership, MembershipStatus, PlanItemKind
-from moocplatform.cohorts.queries import at_risk_clause, cohort_dashboard, is_quiet, matrix_rows, module_columns
 from moocplatform.extensions import db
 from moocplatform.learning.models import Enrollment, UnitProgress
 from moocplatform.learning.services import set_unit_completion

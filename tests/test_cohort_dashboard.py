@@ -8,7 +8,7 @@ import pytest
 
 from moocplatform import clock
 from moocplatform.cohorts import plan, services
-from moocplatform.cohorts.queries import cohort_dashboard, matrix_rows
+from moocplatform.cohorts.dashboard_queries import cohort_dashboard, matrix_rows
 from moocplatform.learning.services import set_unit_completion
 from moocplatform.quizzes.services import start_attempt, submit_attempt
 from tests.conftest import log_in
@@ -270,7 +270,7 @@ def test_a_module_opens_into_its_units_and_its_quizs_best_scores(client, count_q
 
 
 def services_view(**fields):
-    from moocplatform.cohorts.queries import DashboardView
+    from moocplatform.cohorts.dashboard_queries import DashboardView
     return DashboardView(**fields)
 
 

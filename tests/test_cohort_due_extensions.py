@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from moocplatform import clock
 from moocplatform.audit import AuditEntry
 from moocplatform.cohorts import plan, services
+from moocplatform.cohorts.dashboard_queries import at_risk_clause, cohort_dashboard, module_columns
 from moocplatform.cohorts.due_extensions import extend_due_date, extension_of, withdraw_extension
 from moocplatform.cohorts.models import CohortMembership, DueExtension, MembershipStatus, PlanItemKind
-from moocplatform.cohorts.queries import at_risk_clause, cohort_dashboard, module_columns, units_due_at
+from moocplatform.cohorts.queries import units_due_at
 from moocplatform.cohorts.reminders import send_reminders
 from moocplatform.errors import InvalidInput, NotFound, PermissionDenied
 from moocplatform.extensions import db

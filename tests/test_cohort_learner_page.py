@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from moocplatform import clock
 from moocplatform.cohorts import plan, services
-from moocplatform.cohorts.queries import cohort_dashboard, learner_row
+from moocplatform.cohorts.dashboard_queries import cohort_dashboard, learner_row
 from moocplatform.cohorts.spaces import space_key
 from moocplatform.discussion import moderation
 from moocplatform.discussion import queries as discussion_queries

@@ -7,7 +7,12 @@ from datetime import date, datetime, timedelta
 
 from moocplatform import clock
 from moocplatform.cohorts import plan, services
-from moocplatform.cohorts.queries import _module_columns_of, cohort_dashboard, led_cohorts_at_risk, module_columns
+from moocplatform.cohorts.dashboard_queries import (
+    _module_columns_of,
+    cohort_dashboard,
+    led_cohorts_at_risk,
+    module_columns,
+)
 from moocplatform.extensions import db
 from tests.conftest import log_in
 from tests.factories import make_cohort, make_course, make_programme, make_programme_cohort, make_user

@@ -30,7 +30,7 @@ def _my_cohorts_panel(viewer):
 
 def _led_cohorts_panel(viewer):
     from .. import clock
-    from .queries import led_cohorts_at_risk
+    from .dashboard_queries import led_cohorts_at_risk
     return led_cohorts_at_risk(viewer, clock.now()) or None
 
 

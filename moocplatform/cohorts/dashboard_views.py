@@ -15,9 +15,10 @@ from ..catalog.queries import live_version_of
 from ..csv_export import safe_cell
 from ..forms import apply_or_flash
 from . import programme_queries, services
+from .dashboard_queries import DashboardSort, DashboardView, cohort_dashboard, matrix_rows
 from .forms import HandCompletionForm, SignOffForm, WithdrawSignOffForm
 from .programme_queries import programme_dashboard
-from .queries import DashboardSort, DashboardView, cohort_dashboard, learner_units, matrix_rows, team_choices
+from .queries import learner_units, team_choices
 from .views import _load, bp
 
 AT_RISK = "at-risk"  # ?show=at-risk: only the learners at risk (where facilitators' quiet-spell notices link)

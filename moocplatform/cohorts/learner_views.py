@@ -11,7 +11,7 @@ from ..catalog.queries import live_version_of
 from ..discussion.queries import learner_posts
 from ..learning.activity import learner_timeline
 from ..quizzes.queries import learner_attempts, learner_reflections
-from . import queries
+from . import dashboard_queries, queries
 from .views import _load, bp
 
 
@@ -25,7 +25,7 @@ def learner_page(cohort_id: int, user_id: int):
         abort(404)
     version = live_version_of(course)
     learner = next(iter(queries.seated_users(cohort.id, [user_id])), None)
-    found = queries.learner_row(cohort, version.id, user_id, clock.now()) if version and learner else None
+    found = dashboard_queries.learner_row(cohort, version.id, user_id, clock.now()) if version and learner else None
     if learner is None or found is None:
         abort(404)
     modules, row = found

@@ -27,7 +27,7 @@ from .. import clock
 from ..extensions import db
 from ..notifications.services import notify
 from ..urls import public_url
-from . import notices, queries
+from . import dashboard_queries, notices, queries
 from .models import Cohort, PlanItem, PlanItemDone, PlanItemKind, ReminderSent
 from .programme_reminders import remind_programme_cohorts
 
@@ -92,7 +92,7 @@ def _remind_cohort(cohort: Cohort, slug: str, course_title: str, version_id: int
     plan = public_url("cohorts.plan_page", cohort_id=cohort.id)
     users: dict[int, Any] = {}
     newly_quiet: list[tuple[Any, str]] = []  # (dashboard row, its spell's key) not yet reported to facilitators
-    for modules, rows in queries.matrix_rows(cohort, version_id, now):
+    for modules, rows in dashboard_queries.matrix_rows(cohort, version_id, now):
         units = {m.key: m.units for m in modules}
         users.update(queries.users_by_id([r.user_id for r in rows]))
 
@@ -125,9 +125,9 @@ def _remind_cohort(cohort: Cohort, slug: str, course_title: str, version_id: int
                         run.due += tell(row, key, notices.DUE_REMINDER.name,
                                         {"title": item.title, "when": _local(queries._aware(due_at), cohort)},
                                         plan)
-            # The dashboard's rule for "No activity" (queries.is_quiet), once the cohort has started.
-            last = queries.quiet_since(row)
-            if cohort.starts_on <= now.date() and queries.is_quiet(cohort, row, now):
+            # The dashboard's rule for "No activity" (dashboard_queries.is_quiet), once the cohort has started.
+            last = dashboard_queries.quiet_since(row)
+            if cohort.starts_on <= now.date() and dashboard_queries.is_quiet(cohort, row, now):
                 run.quiet += tell(row, f"inactive:{last.date().isoformat()}", notices.QUIET_REMINDER.name,
                                   {"days": (now - last).days}, public_url("catalog.course_page", slug=slug))
                 reported = f"told_facilitators:{last.date().isoformat()}"
