@@ -45,6 +45,9 @@ def main(argv: list[str] | None = None) -> None:
                         "platform plus one route that loads the signed-in user (bench/floor.py)")
     parser.add_argument("-n", type=int, default=500, help="requests per measurement")
     parser.add_argument("--profiler", choices=("none", "cprofile", "pyinstrument", "sql"), default="cprofile")
+    parser.add_argument("--hide-panel", action="append", default=[], metavar="NAME",
+                        help="unit page: leave out this registered unit panel (quiz, discussion, assignment, "
+                        "notes), to see what it costs; may be repeated")
     args = parser.parse_args(argv)
 
     from moocplatform import create_app
@@ -57,6 +60,7 @@ def main(argv: list[str] | None = None) -> None:
         app = create_app({"SQLALCHEMY_DATABASE_URI": info["database_url"], "SECRET_KEY": "bench-profile"})
         if args.page == "floor":
             add_floor_route(app)
+        hide_panels(app, args.hide_panel)
         path, logged_in = page_path(info, args.page)
     client = app.test_client()
     client.environ_base["HTTP_USER_AGENT"] = USER_AGENT
@@ -109,6 +113,19 @@ def main(argv: list[str] | None = None) -> None:
         print(profiler.output_text(unicode=True, color=False, show_all=False))
     elif args.profiler == "sql":
         print_statement_times(app, client, path, headers, args.n)
+
+
+def hide_panels(app, names: list[str]) -> None:
+    """Registered unit panels that load nothing, so the unit page shows them not."""
+    import dataclasses
+
+    from moocplatform.learning.panels import unit_panels
+
+    entries = unit_panels._entries(app)  # the registry offers no replacing: a benchmark's own business
+    for name in names:
+        if name not in entries:
+            raise SystemExit(f"no unit panel {name!r}: {', '.join(entries)}")
+        entries[name] = dataclasses.replace(entries[name], load=lambda _view: None)
 
 
 def print_statement_times(app, client, path: str, headers: dict[str, str], requests: int) -> None:
