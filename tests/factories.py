@@ -222,3 +222,16 @@ def make_cohort(course, facilitator=None, **fields):
     cohort = create_cohort(facilitator, course, CohortFields(**values))
     db.session.flush()
     return cohort
+
+
+def make_planned_cohort():
+    """Alpha (two weeks, m2 ending in a quiz) and a cohort of it on the pack's plan, started four weeks before
+    the test clock's now: (course, its facilitator, the cohort)."""
+    from datetime import date
+
+    from moocplatform.cohorts.plan import fill_plan_from_pack
+    course = make_course("alpha", quiz=True, modules=2)
+    facilitator = make_user("facilitator", course=course)
+    cohort = make_cohort(course, facilitator, starts_on=date(2026, 2, 2), ends_on=date(2026, 4, 30))
+    fill_plan_from_pack(facilitator, cohort)
+    return course, facilitator, cohort

@@ -2,17 +2,17 @@
 count, and the streamed CSV."""
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from moocplatform import clock
-from moocplatform.cohorts import plan, services
+from moocplatform.cohorts import services
 from moocplatform.cohorts.dashboard_queries import cohort_dashboard, matrix_rows
 from moocplatform.learning.services import set_unit_completion
 from moocplatform.quizzes.services import start_attempt, submit_attempt
 from tests.conftest import log_in
-from tests.factories import make_cohort, make_course, make_user
+from tests.factories import make_planned_cohort, make_user
 from tests.streaming_helpers import streamed_lines_and_peak
 from tests.test_query_counts import queries_for
 
@@ -21,12 +21,7 @@ UNITS = [f"m{m}-u{u}" for m in (1, 2) for u in (1, 2, 3)]
 
 @pytest.fixture()
 def world():
-    """Alpha: three weeks (m1, m2, and m2's quiz), the cohort started four weeks before the clock's now."""
-    course = make_course("alpha", quiz=True, modules=2)
-    facilitator = make_user("facilitator", course=course)
-    cohort = make_cohort(course, facilitator, starts_on=date(2026, 2, 2), ends_on=date(2026, 4, 30))
-    plan.fill_plan_from_pack(facilitator, cohort)
-    return course, facilitator, cohort
+    return make_planned_cohort()
 
 
 def join(course, cohort, name):

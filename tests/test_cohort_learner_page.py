@@ -1,13 +1,13 @@
 """A cohort's learner for its facilitators: their dashboard row, the timeline every area contributes to (one
 query, newest first), their quiz attempts, the reflections the visibility rules let the facilitator read, and
 their posts in the spaces the facilitator reads; nobody else reaches the page; its query count is pinned."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from moocplatform import clock
-from moocplatform.cohorts import plan, services
+from moocplatform.cohorts import services
 from moocplatform.cohorts.dashboard_queries import cohort_dashboard, learner_row
 from moocplatform.cohorts.spaces import space_key
 from moocplatform.discussion import moderation
@@ -20,7 +20,7 @@ from moocplatform.learning.services import get_enrollment, record_unit_visit, se
 from moocplatform.people.services import update_settings
 from moocplatform.quizzes.services import start_attempt, submit_attempt
 from tests.conftest import log_in
-from tests.factories import enrol, make_cohort, make_course, make_user
+from tests.factories import enrol, make_cohort, make_course, make_planned_cohort, make_user
 from tests.test_query_counts import queries_for
 
 # The page's statements whatever the learner's history (besides loading the signed-in user: user_query): the
@@ -32,10 +32,7 @@ PAGE_QUERIES = 20
 
 @pytest.fixture()
 def world():
-    course = make_course("alpha", quiz=True, modules=2)
-    facilitator = make_user("facilitator", course=course)
-    cohort = make_cohort(course, facilitator, starts_on=date(2026, 2, 2), ends_on=date(2026, 4, 30))
-    plan.fill_plan_from_pack(facilitator, cohort)
+    course, facilitator, cohort = make_planned_cohort()
     ada = make_user(display_name="Ada", full_name="Ada Lovelace", bio="Counts things.")
     services.join_cohort(ada, cohort, course)
     return course, facilitator, cohort, ada
