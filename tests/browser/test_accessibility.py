@@ -88,6 +88,7 @@ AUDIENCES = {
         Screen("invitations", f"{COURSE}/invitations"),
         Screen("my learning (courses I teach)", "/my-learning"),
         Screen("versions", "/studio/courses/learning-to-learn/versions"),
+        Screen("quiz statistics (the score bands' chart and table)", f"{COURSE}/quizzes/l2l-q1/statistics"),
         Screen("announcements (with the form)", f"{COURSE}/announcements"),
         Screen("announcements, errors shown", f"{COURSE}/announcements", then=submit_empty_form),
     )),
