@@ -7,6 +7,10 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/moocplatform_test
 export FLASK_APP := wsgi.py
+# Test processes per database half (pytest-xdist, whole files per process): one a core, at most the 3 that
+# tests/parallel.py has Redis databases for; TEST_WORKERS=0 runs the tests in this process.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 3 ] && n=3; echo $$n)
+PYTEST := $(BIN)/pytest -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
 # The code as it stood when the speed bars were set: `make bench` measures it beside today's.
 BENCH_BASELINE ?= 5ae716d
 
@@ -53,11 +57,11 @@ test: $(STAMP) browser-deps
 	$(MAKE) --no-print-directory test-postgres
 
 test-sqlite: $(STAMP)
-	$(BIN)/pytest -p no:cacheprovider
+	$(PYTEST)
 
 test-postgres: $(STAMP)
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=test', connect_timeout=3).close()" 2>/dev/null; then \
-	  TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest -p no:cacheprovider; \
+	  TEST_DATABASE_URL=$(PG_TEST_URL) $(PYTEST); \
 	elif [ "$$CI" = "true" ]; then \
 	  echo "PostgreSQL at 127.0.0.1:5432 is not reachable: under CI this is a failure." >&2; exit 1; \
 	else \
@@ -69,7 +73,7 @@ test-postgres: $(STAMP)
 	fi
 
 test-browser: $(STAMP) browser-deps
-	$(BIN)/pytest -p no:cacheprovider -m browser
+	$(PYTEST) -m browser
 
 # ruff checks style and likely bugs everywhere; mypy checks the types of the package (settings in pyproject.toml).
 lint: $(STAMP)

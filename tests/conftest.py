@@ -25,8 +25,12 @@ from moocplatform.extensions import db
 from moocplatform.mail import outbox_messages
 from moocplatform.outbox.worker import run_outbox as run_queued_rows
 from tests.openapi_check import check_api_response
+from tests.parallel import worker_database_url
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# Under xdist each worker runs on its own PostgreSQL database; every fixture below reads the URL from here.
+if os.environ.get("TEST_DATABASE_URL"):
+    os.environ["TEST_DATABASE_URL"] = worker_database_url(os.environ["TEST_DATABASE_URL"])
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 

@@ -29,6 +29,9 @@ from moocplatform.tokens.services import issue_token, revoke_token
 from tests.conftest import log_in
 from tests.factories import enrol, make_cohort, make_course, make_user
 from tests.openapi_check import api_document
+from tests.parallel import redis_test_url
+
+API_REDIS_URL = redis_test_url("api")
 
 ALL_SCOPES = tuple(PERSONAL_ACCESS.scopes)  # every scope a personal access token may carry
 
@@ -370,7 +373,7 @@ def test_the_rate_limit_is_per_token_and_answers_429_with_retry_after(client, ap
 
 
 def _redis_or_skip() -> redis.Redis:
-    client = redis.Redis.from_url("redis://127.0.0.1:6379/0", socket_timeout=1)
+    client = redis.Redis.from_url(API_REDIS_URL, socket_timeout=1)
     try:
         client.ping()
     except redis.RedisError:
@@ -390,7 +393,7 @@ def test_the_redis_limiter_shares_its_count_between_limiters(client, app, monkey
         assert one.hit("direct", 3, 60).allowed and not two.hit("direct", 3, 60).allowed
         assert 0 < connection.ttl(next(iter(connection.scan_iter(prefix + "*")))) <= 61
         # And through the app, configured by REDIS_URL.
-        monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/0")
+        monkeypatch.setitem(app.config, "REDIS_URL", API_REDIS_URL)
         monkeypatch.setitem(app.config, "API_RATE_LIMIT", 1)
         app.extensions.pop(EXTENSION_KEY)
         user = make_user()

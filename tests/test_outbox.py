@@ -19,6 +19,7 @@ from moocplatform.outbox.worker import backoff, beat, claim, process, run_batch
 from moocplatform.registry import Registry
 from tests.conftest import START, log_in
 from tests.factories import make_user
+from tests.parallel import redis_test_url
 from tests.smtp_server import smtp_server
 
 calls: list[dict] = []
@@ -295,7 +296,7 @@ def test_the_retry_button_needs_a_csrf_token(client, csrf_enabled):
     assert status(row.id).status == "dead"
 
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
+REDIS_TEST_URL = redis_test_url("outbox")
 
 
 @pytest.fixture()

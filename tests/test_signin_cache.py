@@ -22,9 +22,10 @@ from moocplatform.extensions import db
 from moocplatform.notifications import services as notifications
 from tests.conftest import log_in
 from tests.factories import PASSWORD, make_user
+from tests.parallel import redis_test_url
 from tests.second_factor_helpers import set_up_app
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/13"
+REDIS_TEST_URL = redis_test_url("signin")
 NEW_PASSWORD = "a fine long passphrase"
 
 

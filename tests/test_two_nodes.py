@@ -30,13 +30,14 @@ from moocplatform.mail import outbox_messages
 from moocplatform.outbox import OutboxMessage
 from tests.assignment_helpers import PDF
 from tests.concurrency import only_on_postgres
+from tests.parallel import redis_test_url
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.factories import PASSWORD
 
 pytestmark = only_on_postgres("it cannot be the one database of nodes on separate machines")
 
 ROOT = Path(__file__).resolve().parents[1]
-REDIS_URL = "redis://127.0.0.1:6379/11"
+REDIS_URL = redis_test_url("nodes")
 BUCKET = "moocplatform-nodes"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 

@@ -25,10 +25,12 @@ from moocplatform.mail import outbox_messages
 from moocplatform.outbox import OutboxMessage, WorkerHeartbeat, wake
 from moocplatform.outbox.faults import FAULT_ENV, FAULT_EXIT_CODE
 from tests.conftest import POSTGRES_ADMIN_URL
+from tests.parallel import redis_test_url
 from tests.smtp_server import smtp_server
 
 ROOT = Path(__file__).resolve().parents[1]
 LEASE_SECONDS = 1.0
+WAKE_REDIS_URL = redis_test_url("outbox")
 outbox_table = OutboxMessage.__table__
 
 
@@ -189,13 +191,13 @@ def test_two_workers_at_once_send_each_mail_once(world):
 
 
 def test_redis_wakes_an_idle_worker_long_before_its_poll(world):
-    client = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+    client = redis.Redis.from_url(WAKE_REDIS_URL)
     try:
         client.ping()
     except redis.ConnectionError:
         pytest.skip("no Redis at 127.0.0.1:6379")
     client.delete(wake.WAKE_LIST)
-    env = _env(world.url, **world.settings(REDIS_URL="redis://127.0.0.1:6379/15", WORKER_POLL_SECONDS="6"))
+    env = _env(world.url, **world.settings(REDIS_URL=WAKE_REDIS_URL, WORKER_POLL_SECONDS="6"))
     process = subprocess.Popen([sys.executable, "-m", "moocplatform", "worker", "--no-scheduler"], env=env,
                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
@@ -206,7 +208,7 @@ def test_redis_wakes_an_idle_worker_long_before_its_poll(world):
         time.sleep(1.0)
         world.queue_mail("woken@example.org")
         queued_at = time.monotonic()
-        wake.wake_workers("redis://127.0.0.1:6379/15")
+        wake.wake_workers(WAKE_REDIS_URL)
         while not world.server.received:
             assert time.monotonic() - queued_at < 4, "the worker was not woken"
             time.sleep(0.05)

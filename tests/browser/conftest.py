@@ -1,8 +1,8 @@
 """Browser fixtures: the real application served on 127.0.0.1 from a database of its own, and Chromium.
 
 The per-test rollback of tests/conftest.py cannot reach requests served by another thread, so the live server
-gets its own database (a SQLite file, or the PostgreSQL database `moocplatform_browser` when TEST_DATABASE_URL
-names a PostgreSQL server), migrated and seeded once through the same services the app uses. Server and browser
+gets its own database (a SQLite file, or the suite's PostgreSQL database name with `_browser` when
+TEST_DATABASE_URL names a PostgreSQL server), migrated and seeded once through the same services the app uses. Server and browser
 live as long as this package's tests (package scope), so they are gone before the rest of the suite runs.
 Tests that change data use accounts of their own, so they do not depend on each other's order.
 
@@ -38,7 +38,6 @@ from moocplatform.outbox.worker import run_outbox
 from tests.conftest import POSTGRES_ADMIN_URL, START
 from tests.factories import enrol, make_user
 
-BROWSER_DATABASE = "moocplatform_browser"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 # Generous, for busy CI machines: waits end as soon as their condition holds, so passing runs are no slower.
@@ -131,17 +130,23 @@ def _browser_database_url(tmp_root: Path) -> tuple[str, bool]:
     url = os.environ.get("TEST_DATABASE_URL", "")
     if not url.startswith("postgresql"):
         return f"sqlite:///{tmp_root / 'browser.sqlite3'}", False
-    _recreate_postgres_database(drop_only=False)
-    return sa.engine.make_url(url).set(database=BROWSER_DATABASE).render_as_string(hide_password=False), True
+    name = _browser_database()
+    _recreate_postgres_database(name, drop_only=False)
+    return sa.engine.make_url(url).set(database=name).render_as_string(hide_password=False), True
 
 
-def _recreate_postgres_database(*, drop_only: bool) -> None:
+def _browser_database() -> str:
+    """The suite's PostgreSQL database name (one per test worker) with `_browser`."""
+    return f"{sa.engine.make_url(os.environ['TEST_DATABASE_URL']).database}_browser"
+
+
+def _recreate_postgres_database(name: str, *, drop_only: bool) -> None:
     admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{BROWSER_DATABASE}" WITH (FORCE)')
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             if not drop_only:
-                connection.exec_driver_sql(f'CREATE DATABASE "{BROWSER_DATABASE}"')
+                connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
     finally:
         admin.dispose()
 
@@ -199,7 +204,7 @@ def live_server(tmp_path_factory) -> Iterator[LiveServer]:
             db.session.remove()
             db.engine.dispose()
         if drop_postgres:
-            _recreate_postgres_database(drop_only=True)
+            _recreate_postgres_database(_browser_database(), drop_only=True)
 
 
 # The browser ----------------------------------------------------------------------------------------------
