@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from _pytest.nodeid import NodeId  # pytest has no public way to set an item's node id
 from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -47,6 +49,19 @@ def _database_url(tmp_root: Path) -> str:
             connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
         admin.dispose()
     return url
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test has a node id of its own. Schemathesis names each operation's test, but on pytest 9.2 (whose
+    node ids are structured) all of them get the function's node id, and pytest-xdist schedules whole files by
+    node id: without this, all operations but one would go unfuzzed under `make test`."""
+    counts = Counter(item.nodeid for item in items)
+    for item in items:
+        if counts[item.nodeid] > 1 and item.parent is not None and not item.nodeid.endswith(f"::{item.name}"):
+            item._id = NodeId.parse(f"{item.parent.nodeid}::{item.name}")
+    duplicated = sorted(nodeid for nodeid, n in Counter(item.nodeid for item in items).items() if n > 1)
+    if duplicated:
+        raise pytest.UsageError(f"tests sharing a node id (only one of each would run in parallel): {duplicated}")
 
 
 class FreshContextClient(FlaskClient):
