@@ -7,9 +7,10 @@ from functools import lru_cache
 from typing import Any
 
 from babel import dates
-from flask import Flask, has_request_context, url_for
-from flask_babel import format_date, format_datetime, format_timedelta, get_locale, gettext, ngettext
+from flask import Flask, g, url_for
+from flask_babel import format_date, format_timedelta, get_babel, get_locale, get_timezone, gettext, ngettext
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from . import clock, policy
@@ -20,10 +21,23 @@ from .registry import Registry
 
 
 def _datetime(value: datetime | None, style: str = "medium") -> str:
-    """"medium" is the locale's medium date with its short time: nobody reads a page to the second."""
+    """"medium" is the locale's medium date with its short time: nobody reads a page to the second. The same
+    posts' dates are shown on every request, so each is formatted once per locale and time zone."""
     if not value:
         return ""
-    return format_datetime(value, _medium_without_seconds(str(get_locale())) if style == "medium" else style)
+    locale = str(get_locale())
+    return _datetime_in(value, _medium_without_seconds(locale) if style == "medium" else _style_pattern(style),
+                        locale, get_timezone())
+
+
+@lru_cache(maxsize=16384)
+def _datetime_in(value: datetime, pattern: str, locale: str, zone: Any) -> str:
+    return dates.format_datetime(value, pattern, locale=locale, tzinfo=zone)
+
+
+def _style_pattern(style: str) -> str:
+    """What Flask-Babel makes of a named style (the app's date_formats, else the locale's own pattern)."""
+    return get_babel().instance.date_formats.get(f"datetime.{style}") or style
 
 
 @lru_cache(maxsize=64)
@@ -99,23 +113,22 @@ def register_signed_in_script(app: Flask, filename: str) -> None:
     signed_in_scripts.register(app, filename)
 
 
-def _csrf_token_once() -> dict[str, Callable[[], str]]:
-    """A page's forms share one CSRF token: made at the first form, not looked up again for each of the 60
-    forms of a thread page (Flask-WTF's csrf_token() remains for macros imported without context)."""
-    if not has_request_context():
-        return {}
-    token: list[str] = []
-
-    def csrf_token() -> str:
-        if not token:
-            token.append(generate_csrf())
-        return token[0]
-    return {"csrf_token": csrf_token}
+def page_csrf_token() -> str:
+    """The page's CSRF token, made at its first form and then kept for the request: a thread page has 60
+    forms, most of them in macros imported without context, and Flask-WTF's csrf_token() reads its settings
+    each time."""
+    token = g.get("page_csrf_token")
+    if token is None:
+        token = g.page_csrf_token = generate_csrf()
+    return token
 
 
 def register_template_helpers(app: Flask) -> None:
     install_template_gettext(app)
-    app.context_processor(_csrf_token_once)
+    # As globals, so that macros imported without context (which Jinja then keeps compiled as modules, instead
+    # of running the whole file again on every page) see them too.
+    app.jinja_env.globals["csrf_token"] = page_csrf_token  # instead of Flask-WTF's
+    app.jinja_env.globals["current_user"] = current_user
     app.jinja_env.globals.update(policy.JINJA_GLOBALS)
     app.jinja_env.globals["now"] = clock.now
     app.jinja_env.globals["request_locale"] = request_locale

@@ -65,3 +65,33 @@ def test_a_moment_ago_reads_just_now_and_older_ones_read_their_age(app):
         assert ago(clock.now() - timedelta(seconds=59)) == "just now"
         assert ago(clock.now() - timedelta(hours=3)) == "3 hours ago"
         assert ago(None) == ""
+
+
+def test_dates_read_as_flask_babel_formats_them_in_each_locale_and_zone_though_each_is_formatted_once(bilingual):
+    """The datetime filter keeps each formatted date (templating._datetime_in); the same instant still reads
+    in the viewer's language and time zone, whichever came first."""
+    from datetime import UTC, datetime
+
+    from flask_babel import format_datetime
+
+    from moocplatform.i18n import rendering_for
+    from moocplatform.templating import _datetime_in, _medium_without_seconds
+
+    when = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)  # 01:30 in Vienna, two hours after the clocks go forward
+    show = bilingual.jinja_env.filters["datetime"]
+    with bilingual.test_request_context("/"):
+        seen = {}
+        for locale, zone in [("en", "UTC"), ("de", "Europe/Vienna"), ("en", "Europe/Vienna"), ("de", "UTC")]:
+            with rendering_for(locale, zone):
+                for style in ("medium", "short", "long"):
+                    expected = format_datetime(when, _medium_without_seconds(locale) if style == "medium" else style)
+                    assert show(when, style) == expected
+                    seen[locale, zone, style] = expected
+        with rendering_for("de", "Europe/Vienna"):
+            hits = _datetime_in.cache_info().hits
+            assert show(when, "short") == seen["de", "Europe/Vienna", "short"]
+            assert _datetime_in.cache_info().hits == hits + 1
+    assert seen["de", "Europe/Vienna", "short"] == "29.03.26, 01:30"
+    assert seen["en", "UTC", "medium"] == "Mar 29, 2026, 12:30\u202fAM"
+    assert len(set(seen.values())) == len(seen)
+    assert show(None) == ""
