@@ -1,6 +1,7 @@
 """People interacting with posts: @handles and mentions (members only, told once, linked to a public profile),
 likes (one per person and post, never one's own), following threads (automatic for a forum thread's posters,
 followers told by the worker), accepted answers in help categories, and the orders of threads and posts."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -247,6 +248,24 @@ def test_likes_show_on_the_thread_and_unit_pages(client, course, learners):
     log_in(client, ada)
     own = client.get(f"/discussion/threads/{post.thread_id}").get_data(as_text=True)
     assert f"/discussion/posts/{post.id}/like" not in own and "2 likes" in own
+
+
+def test_every_form_of_the_unit_and_thread_pages_carries_the_sessions_csrf_token(client, course, learners,
+                                                                                  csrf_enabled):
+    """The post macros are imported without context and take csrf_token from the globals (made once a page):
+    each of the pages' forms has the one token, and a like sent with it is taken."""
+    ada, bea, _cem = learners
+    posts = [services.comment_on_unit(ada, course, "m1-u1", f"Comment {n}") for n in range(3)]
+    log_in(client, bea)
+    for path in (f"/courses/{course.slug}/units/m1-u1", f"/discussion/threads/{posts[0].thread_id}"):
+        page = client.get(path).get_data(as_text=True)
+        tokens = re.findall(r'name="csrf_token" value="([^"]+)"', page)
+        assert len(tokens) >= 5 and len(set(tokens)) == 1, path
+    response = client.post(f"/discussion/posts/{posts[1].id}/like", data={"csrf_token": tokens[0], "next": path})
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(Like.post_id).where(Like.user_id == bea.id)) == posts[1].id
+    refused = client.post(f"/discussion/posts/{posts[2].id}/like", data={"csrf_token": "forged", "next": path})
+    assert refused.status_code == 400
 
 
 # Sorts --------------------------------------------------------------------------------------------------------

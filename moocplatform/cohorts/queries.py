@@ -531,19 +531,27 @@ def seated_cohort_ids(viewer, course_id: int | None) -> frozenset[int]:
                Cohort.course_id == course_id)))
 
 
+def _cohorts_read_statement(every: bool) -> sa.Select:
+    seated = sa.exists().where(CohortMembership.cohort_id == Cohort.id,
+                               CohortMembership.user_id == sa.bindparam("viewer_id"),
+                               CohortMembership.status == MembershipStatus.MEMBER)
+    own = sa.or_(seated, Cohort.id.in_(sa.bindparam("led_ids", expanding=True)))
+    query = sa.select(Cohort.id, Cohort.name, own.label("own")).where(Cohort.course_id == sa.bindparam("course_id"))
+    return (query if every else query.where(own)).order_by(Cohort.starts_on, Cohort.id)
+
+
+# Asked on every unit page (the comment panel's cohort spaces): built once, as discussion/queries.py does.
+_COHORTS_READ = {every: _cohorts_read_statement(every) for every in (False, True)}
+
+
 def cohorts_read_in_course(viewer_id: int, course_id: int, led_ids: Collection[int], *,
                            every: bool) -> list[tuple[int, str, bool]]:
     """(id, name, whether the viewer has a seat in it or leads it) of the course's cohorts whose space the
     viewer reads: every one (for the course-wide moderators), or those they have a seat in or lead. One
     query."""
-    seated = sa.exists().where(CohortMembership.cohort_id == Cohort.id, CohortMembership.user_id == viewer_id,
-                               CohortMembership.status == MembershipStatus.MEMBER)
-    own = sa.or_(seated, Cohort.id.in_(set(led_ids) or {0}))
-    query = sa.select(Cohort.id, Cohort.name, own.label("own")).where(Cohort.course_id == course_id)
-    if not every:
-        query = query.where(own)
-    return [(cohort_id, name, bool(mine)) for cohort_id, name, mine
-            in db.session.execute(query.order_by(Cohort.starts_on, Cohort.id)).tuples()]
+    rows = db.session.execute(_COHORTS_READ[every], {"viewer_id": viewer_id, "course_id": course_id,
+                                                     "led_ids": list(led_ids) or [0]}).tuples()
+    return [(cohort_id, name, bool(mine)) for cohort_id, name, mine in rows]
 
 
 def cohort_course_and_name(cohort_id: int) -> tuple[int | None, str] | None:

@@ -31,17 +31,21 @@ class Progress:
 NO_PROGRESS = Progress(frozenset(), frozenset())
 
 
+# Asked on every course and unit page: built once, with bind parameters.
+_ENROLLMENT_AND_PROGRESS = (
+    sa.select(Enrollment, UnitProgress.unit_key, UnitProgress.completed_at)
+    .outerjoin(UnitProgress, sa.and_(UnitProgress.user_id == Enrollment.user_id,
+                                     UnitProgress.course_id == Enrollment.course_id))
+    .where(Enrollment.user_id == sa.bindparam("user_id"), Enrollment.course_id == sa.bindparam("course_id"))
+)
+
+
 def enrollment_and_progress(user, course_id: int) -> tuple[Enrollment | None, Progress]:
     """A learner's enrolment in a course and their progress in it, in one query (course and unit pages).
     The request's access context learns the enrolment from it, so the policy asks no more."""
     if not getattr(user, "is_authenticated", False):
         return None, NO_PROGRESS
-    rows = db.session.execute(
-        sa.select(Enrollment, UnitProgress.unit_key, UnitProgress.completed_at)
-        .outerjoin(UnitProgress, sa.and_(UnitProgress.user_id == Enrollment.user_id,
-                                         UnitProgress.course_id == Enrollment.course_id))
-        .where(Enrollment.user_id == user.id, Enrollment.course_id == course_id)
-    ).all()
+    rows = db.session.execute(_ENROLLMENT_AND_PROGRESS, {"user_id": user.id, "course_id": course_id}).all()
     know_enrollment(user, course_id, rows[0].Enrollment if rows else None)
     if not rows:
         return None, NO_PROGRESS

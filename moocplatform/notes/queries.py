@@ -79,15 +79,22 @@ def link_bookmark_of(user_id: int, url: str) -> Bookmark | None:
     return db.session.scalar(sa.select(Bookmark).where(Bookmark.user_id == user_id, Bookmark.url == url))
 
 
-def unit_panel(user_id: int, course_id: int, unit_key: str) -> UnitPanelData:
-    """The viewer's note on the unit and whether they bookmarked it: one query (a row even without a note)."""
+def _unit_panel_statement() -> sa.Select:
+    user_id, course_id, unit_key = sa.bindparam("user_id"), sa.bindparam("course_id"), sa.bindparam("unit_key")
     one = sa.select(sa.literal(1).label("one")).subquery()
     bookmarked = sa.exists().where(Bookmark.user_id == user_id, Bookmark.course_id == course_id,
                                    Bookmark.unit_key == unit_key)
-    row = db.session.execute(
-        sa.select(Note, bookmarked.label("bookmarked")).select_from(one)
-        .outerjoin(Note, sa.and_(Note.user_id == user_id, Note.course_id == course_id, Note.unit_key == unit_key))
-    ).one()
+    return (sa.select(Note, bookmarked.label("bookmarked")).select_from(one)
+            .outerjoin(Note, sa.and_(Note.user_id == user_id, Note.course_id == course_id,
+                                     Note.unit_key == unit_key)))
+
+
+_UNIT_PANEL = _unit_panel_statement()  # on every unit page: built once
+
+
+def unit_panel(user_id: int, course_id: int, unit_key: str) -> UnitPanelData:
+    """The viewer's note on the unit and whether they bookmarked it: one query (a row even without a note)."""
+    row = db.session.execute(_UNIT_PANEL, {"user_id": user_id, "course_id": course_id, "unit_key": unit_key}).one()
     return UnitPanelData(row[0], bool(row[1]))
 
 
