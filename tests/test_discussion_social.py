@@ -11,7 +11,7 @@ from moocplatform import clock
 from moocplatform.accounts import services as accounts
 from moocplatform.accounts.handles import assign_handle, handle_base
 from moocplatform.accounts.models import User
-from moocplatform.discussion import follows, queries, reactions, services
+from moocplatform.discussion import follows, moderation, queries, reactions, services
 from moocplatform.discussion.models import Category, Follow, Like, Post, PostNotice, Thread
 from moocplatform.errors import Conflict, NotFound, PermissionDenied
 from moocplatform.extensions import db
@@ -266,6 +266,40 @@ def test_every_form_of_the_unit_and_thread_pages_carries_the_sessions_csrf_token
     assert db.session.scalar(sa.select(Like.post_id).where(Like.user_id == bea.id)) == posts[1].id
     refused = client.post(f"/discussion/posts/{posts[2].id}/like", data={"csrf_token": "forged", "next": path})
     assert refused.status_code == 400
+
+
+def test_the_unit_pages_comments_kept_rendered_show_each_viewer_their_own(app, course, learners, csrf_enabled):
+    """The panel's posts are kept rendered (discussion/fragments.py) for everyone who sees them alike: each
+    viewer still gets their own like state and their own CSRF token, and an edit or a hiding shows at once."""
+    ada, bea, cem = learners
+    first = services.comment_on_unit(ada, course, "m1-u1", "First thoughts")
+    second = services.comment_on_unit(bea, course, "m1-u1", "Second thoughts")
+    unit = f"/courses/{course.slug}/units/m1-u1"
+
+    clients = {user.id: app.test_client() for user in (bea, cem)}  # a browser each: sessions of their own
+    for user in (bea, cem):
+        log_in(clients[user.id], user)
+
+    def seen_by(user):
+        page = clients[user.id].get(unit).get_data(as_text=True)
+        return page, set(re.findall(r'name="csrf_token" value="([^"]+)"', page))
+
+    for user in (cem, bea, cem):  # each visit after the first finds the posts rendered
+        page, _tokens = seen_by(user)
+        assert f"/discussion/posts/{first.id}/like" in page
+    reactions.like_post(bea, first.id)
+    bea_page, bea_tokens = seen_by(bea)
+    cem_page, cem_tokens = seen_by(cem)
+    assert f"/discussion/posts/{first.id}/unlike" in bea_page and f"/discussion/posts/{second.id}/like" not in bea_page
+    assert f"/discussion/posts/{first.id}/unlike" not in cem_page and f"/discussion/posts/{second.id}/like" in cem_page
+    assert "1 like" in bea_page and "1 like" in cem_page
+    assert len(bea_tokens) == len(cem_tokens) == 1 and bea_tokens != cem_tokens
+    assert clients[cem.id].post(f"/discussion/posts/{second.id}/like",
+                       data={"csrf_token": cem_tokens.pop(), "next": unit}).status_code == 302
+    services.edit_post(ada, first.id, "First thoughts, edited")
+    moderation.hide_post(make_user("facilitator", course=course), second.id)
+    page, _tokens = seen_by(cem)
+    assert "First thoughts, edited" in page and "Second thoughts" not in page
 
 
 # Sorts --------------------------------------------------------------------------------------------------------

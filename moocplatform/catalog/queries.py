@@ -1,14 +1,10 @@
 """Read-models for catalogue and course pages, each in a fixed number of queries."""
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from threading import Lock
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from markupsafe import escape
 from sqlalchemy.orm import defer, selectinload
 
@@ -16,6 +12,7 @@ from ..accounts.models import User
 from ..dialect import contains_text
 from ..errors import NotFound
 from ..extensions import db
+from ..memory_cache import MemoryCache, memory_cache
 from ..organisations.models import Organisation
 from ..pagination import Page, paginate
 from .models import Course, CourseCompetence, CoursePartner, CourseVersion, Module, PackFile, Unit, VersionStatus
@@ -106,30 +103,10 @@ class Outline:
         return previous, following
 
 
-class _VersionCache:
-    """Stored versions never change, so what pages read of them is kept in memory (least recently used
-    first out), keyed by version id, content digest and item."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self.items: OrderedDict[tuple, Any] = OrderedDict()
-        self.lock = Lock()
-
-    def get(self, key: tuple, load: Callable[[], Any]) -> Any:
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-        value = load()
-        with self.lock:
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return value
-
-
-def _cache(name: str, size: int) -> _VersionCache:
-    return current_app.extensions.setdefault(f"moocplatform.{name}", _VersionCache(size))
+def _cache(name: str, size: int) -> MemoryCache:
+    """Stored versions never change, so what pages read of them is kept in memory, keyed by version id,
+    content digest and item."""
+    return memory_cache(name, size)
 
 
 def _version_key(version: CourseVersion) -> tuple[int, str]:
