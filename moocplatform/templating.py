@@ -1,7 +1,8 @@
 """Jinja globals and filters: policy predicates, sanitised HTML, dates in the user's time zone."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -121,6 +122,21 @@ def page_csrf_token() -> str:
     if token is None:
         token = g.page_csrf_token = generate_csrf()
     return token
+
+
+@contextmanager
+def csrf_placeholder(placeholder: str) -> Iterator[None]:
+    """Forms rendered inside carry `placeholder` instead of the CSRF token: HTML kept for other sessions, which
+    each put their own token in its place."""
+    saved = g.get("page_csrf_token")
+    g.page_csrf_token = placeholder
+    try:
+        yield
+    finally:
+        if saved is None:
+            g.pop("page_csrf_token", None)
+        else:
+            g.page_csrf_token = saved
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -302,6 +302,29 @@ def test_the_unit_pages_comments_kept_rendered_show_each_viewer_their_own(app, c
     assert "First thoughts, edited" in page and "Second thoughts" not in page
 
 
+def test_a_thread_pages_posts_kept_rendered_show_each_viewer_their_own_actions(app, course, learners):
+    """Thread pages keep their posts rendered too: the author, another learner and a moderator, each after the
+    others, see the post with their own actions; the edit link goes once the edit window has passed."""
+    ada, bea, _cem = learners
+    facilitator = make_user("facilitator", course=course)
+    post = services.comment_on_unit(ada, course, "m1-u1", "Worth a look")
+    path = f"/discussion/threads/{post.thread_id}"
+    clients = {}
+    for user in (bea, ada, facilitator):
+        clients[user.id] = app.test_client()
+        log_in(clients[user.id], user)
+    edit, hide, report = f"/discussion/posts/{post.id}/edit", f"/discussion/posts/{post.id}/hide", "Report</summary>"
+    for _round in range(2):
+        learner = clients[bea.id].get(path).get_data(as_text=True)
+        author = clients[ada.id].get(path).get_data(as_text=True)
+        moderator = clients[facilitator.id].get(path).get_data(as_text=True)
+        assert report in learner and edit not in learner and hide not in learner
+        assert edit in author and report not in author and hide not in author
+        assert hide in moderator and edit in moderator and f"/discussion/posts/{post.id}/mute" in moderator
+    clock.advance(services.EDIT_WINDOW + timedelta(minutes=1))
+    assert edit not in clients[ada.id].get(path).get_data(as_text=True)
+
+
 # Sorts --------------------------------------------------------------------------------------------------------
 
 def test_threads_sort_by_activity_newest_most_liked_and_unanswered(client, course, learners):

@@ -21,7 +21,7 @@ from ..pagination import Page
 from ..query_args import MAX_PAGE, parse_whole_number
 from .membership import SpaceRef, group_spaces_in_course, is_member, moderates
 from .models import Category, Like, Mute, Post, Report, Space, SpaceMember, Thread
-from .mutes import running_mute_of, running_mute_where
+from .mutes import running_mute_where
 
 PANEL_POSTS = 20
 THREADS_PER_PAGE = 25
@@ -39,16 +39,23 @@ def course_space(course_id: int) -> Space | None:
 def course_space_and_mute(course_id: int, viewer_id: int | None) -> tuple[Space | None, Mute | None]:
     """The course's forum with the viewer's running mute in the course, if any: one query, the one the forum's
     pages run anyway to find the space."""
-    row = db.session.execute(sa.select(Space, Mute).outerjoin(Mute, running_mute_of(viewer_id, Space.course_id))
-                             .where(Space.key == course_space_key(course_id))).first()
+    row = db.session.execute(_SPACE_AND_MUTE_BY_KEY, {"key": course_space_key(course_id), "viewer_id": viewer_id or 0,
+                                                      "now": clock.now()}).first()
     return (row[0], row[1]) if row is not None else (None, None)
 
 
 def space_and_mute(space_id: int, viewer_id: int | None) -> tuple[Space | None, Mute | None]:
     """A space with the viewer's running mute in its course (none for a private space): one query."""
-    row = db.session.execute(sa.select(Space, Mute).outerjoin(Mute, running_mute_of(viewer_id, Space.course_id))
-                             .where(Space.id == space_id)).first()
+    row = db.session.execute(_SPACE_AND_MUTE_BY_ID, {"space_id": space_id, "viewer_id": viewer_id or 0,
+                                                     "now": clock.now()}).first()
     return (row[0], row[1]) if row is not None else (None, None)
+
+
+# Every forum and thread page asks one of these: built once.
+_SPACE_AND_MUTE = sa.select(Space, Mute).outerjoin(Mute, running_mute_where(
+    sa.bindparam("viewer_id", type_=sa.Integer), Space.course_id, sa.bindparam("now")))
+_SPACE_AND_MUTE_BY_KEY = _SPACE_AND_MUTE.where(Space.key == sa.bindparam("key"))
+_SPACE_AND_MUTE_BY_ID = _SPACE_AND_MUTE.where(Space.id == sa.bindparam("space_id"))
 
 
 def live_outline(course_id: int) -> Outline | None:
