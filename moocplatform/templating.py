@@ -84,9 +84,9 @@ UNIT_TYPE_LABELS = {
 }
 
 
-def unit_meta(unit_type: str, minutes: int) -> str:
-    """'Reading · 15 min' for the outline."""
-    return _unit_meta_in(request_locale(), unit_type, int(minutes or 0))
+def unit_meta(unit_type: str, minutes: int, locale: str | None = None) -> str:
+    """'Reading · 15 min' for the outline (which looks up the request's locale once for all its units)."""
+    return _unit_meta_in(locale or request_locale(), unit_type, int(minutes or 0))
 
 
 @lru_cache(maxsize=4096)

@@ -30,9 +30,9 @@ from moocplatform.mail import outbox_messages
 from moocplatform.outbox import OutboxMessage
 from tests.assignment_helpers import PDF
 from tests.concurrency import only_on_postgres
-from tests.parallel import redis_test_url
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.factories import PASSWORD
+from tests.parallel import redis_test_url
 
 pytestmark = only_on_postgres("it cannot be the one database of nodes on separate machines")
 

@@ -80,7 +80,9 @@ def link_bookmark_of(user_id: int, url: str) -> Bookmark | None:
 
 
 def _unit_panel_statement() -> sa.Select:
-    user_id, course_id, unit_key = sa.bindparam("user_id"), sa.bindparam("course_id"), sa.bindparam("unit_key")
+    user_id: sa.BindParameter[int] = sa.bindparam("user_id", type_=sa.Integer)
+    course_id: sa.BindParameter[int] = sa.bindparam("course_id", type_=sa.Integer)
+    unit_key: sa.BindParameter[str] = sa.bindparam("unit_key", type_=sa.String)
     one = sa.select(sa.literal(1).label("one")).subquery()
     bookmarked = sa.exists().where(Bookmark.user_id == user_id, Bookmark.course_id == course_id,
                                    Bookmark.unit_key == unit_key)

@@ -2,9 +2,9 @@
 
 The per-test rollback of tests/conftest.py cannot reach requests served by another thread, so the live server
 gets its own database (a SQLite file, or the suite's PostgreSQL database name with `_browser` when
-TEST_DATABASE_URL names a PostgreSQL server), migrated and seeded once through the same services the app uses. Server and browser
-live as long as this package's tests (package scope), so they are gone before the rest of the suite runs.
-Tests that change data use accounts of their own, so they do not depend on each other's order.
+TEST_DATABASE_URL names a PostgreSQL server), migrated and seeded once through the same services the app uses.
+Server and browser live as long as this package's tests (package scope), so they are gone before the rest of
+the suite runs. Tests that change data use accounts of their own, so they do not depend on each other's order.
 
 The server runs in a thread of the test process, so the autouse `frozen_clock` of tests/conftest.py holds for
 it too: during every test the application's clock reads 2026-03-02 09:00 UTC (the seed uses the same moment).
