@@ -325,6 +325,22 @@ def test_a_thread_pages_posts_kept_rendered_show_each_viewer_their_own_actions(a
     assert edit not in clients[ada.id].get(path).get_data(as_text=True)
 
 
+def test_a_refused_reply_comes_back_with_its_request_key_in_every_kept_reply_form_escaped(client, course, learners):
+    """A thread page's reply forms are kept rendered with a placeholder for the form's request key, which comes
+    back from the refused submission as it was sent: it is put in escaped, and the same in every form."""
+    ada, bea, _cem = learners
+    first = services.comment_on_unit(ada, course, "m1-u1", "One")
+    services.comment_on_unit(ada, course, "m1-u1", "Two")
+    log_in(client, bea)
+    client.get(f"/discussion/threads/{first.thread_id}")  # the reply forms kept
+    sent = 'k"><b>bold</b>'
+    page = client.post(f"/discussion/threads/{first.thread_id}/posts", data={"body": "", "request_key": sent})
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422 and sent not in html
+    keys = re.findall(r'name="request_key" value="([^"]*)"', html)
+    assert len(keys) >= 3 and set(keys) == {"k&#34;&gt;&lt;b&gt;bold&lt;/b&gt;"}
+
+
 # Sorts --------------------------------------------------------------------------------------------------------
 
 def test_threads_sort_by_activity_newest_most_liked_and_unanswered(client, course, learners):

@@ -17,7 +17,7 @@ def init_app(app: Flask) -> None:
     from . import api, message_views, personal  # noqa: F401  (the conversation pages join the blueprint; personal data)
     from .events import ensure_all_course_spaces, subscribe
     from .forms import PostForm
-    from .fragments import panel_post, thread_post
+    from .fragments import panel_post, reply_form, thread_post
     from .links import post_links
     from .queries import post_moments, post_timeline, unit_panel
     from .views import bp
@@ -30,6 +30,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["post_links"] = post_links
     app.jinja_env.globals["panel_post"] = panel_post
     app.jinja_env.globals["thread_post"] = thread_post
+    app.jinja_env.globals["reply_form"] = reply_form
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # bearer tokens, or the page's CSRF token in a header (api/auth.py checks either)
     subscribe()

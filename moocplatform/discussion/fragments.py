@@ -10,12 +10,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app, request
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..memory_cache import memory_cache
 from ..templating import csrf_placeholder, page_csrf_token
@@ -23,6 +24,7 @@ from .queries import ShownPost
 
 CACHE_SIZE = 4096  # posts × the ways they are seen; a few KB each
 _TOKEN_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
+_REQUEST_KEY_PLACEHOLDER = f"request-key-{secrets.token_hex(16)}"
 
 
 def _post_key(shown: ShownPost, viewer_id: int | None, back: str, muted: bool) -> tuple:
@@ -33,18 +35,18 @@ def _post_key(shown: ShownPost, viewer_id: int | None, back: str, muted: bool) -
             request.script_root, str(get_locale()), str(get_timezone()))
 
 
-def _kept(key: tuple, render: Callable[[Any], Any]) -> Markup:
+def _kept(key: tuple, render: Callable[[Any], Any], template: str = "discussion/_posts.html") -> str:
     def rendered() -> str:
         with csrf_placeholder(_TOKEN_PLACEHOLDER):
-            return str(render(current_app.jinja_env.get_template("discussion/_posts.html").module))
-    html = memory_cache("discussion.posts", CACHE_SIZE).get(key, rendered)
-    return Markup(html.replace(_TOKEN_PLACEHOLDER, page_csrf_token()))
+            return str(render(current_app.jinja_env.get_template(template).module))
+    return memory_cache("discussion.posts", CACHE_SIZE).get(key, rendered).replace(_TOKEN_PLACEHOLDER,
+                                                                                   page_csrf_token())
 
 
 def panel_post(shown: ShownPost, back: str, muted: bool, links: Any, viewer_id: int | None) -> Markup:
     """_posts.html's panel_post for this post and viewer, rendered once for everyone who sees it alike."""
-    return _kept(("panel", *_post_key(shown, viewer_id, back, muted)),
-                 lambda macros: macros.panel_post(shown, back, muted, links, viewer_id))
+    return Markup(_kept(("panel", *_post_key(shown, viewer_id, back, muted)),
+                        lambda macros: macros.panel_post(shown, back, muted, links, viewer_id)))
 
 
 def thread_post(shown: ShownPost, thread: Any, can_moderate: bool, report_form: Any, edit_window: timedelta | None,
@@ -56,5 +58,15 @@ def thread_post(shown: ShownPost, thread: Any, can_moderate: bool, report_form: 
     key = ("thread", *_post_key(shown, current_user.id, back, muted), thread.id, thread.accepted_post_id == post.id,
            bool(can_moderate), bool(can_mute), tuple(mute_days or ()), report_form is not None,
            bool(edit_window and now - post.created_at <= edit_window), bool(may_accept), post.id == opening_id)
-    return _kept(key, lambda macros: macros.thread_post(shown, thread, can_moderate, report_form, edit_window, now,
-                                                       back, may_accept, opening_id, muted, can_mute, mute_days))
+    return Markup(_kept(key, lambda macros: macros.thread_post(shown, thread, can_moderate, report_form, edit_window,
+                                                              now, back, may_accept, opening_id, muted, can_mute,
+                                                              mute_days)))
+
+
+def reply_form(form: Any, post_action: str, parent: Any) -> Markup:
+    """_reply_form.html's post_form under a post of a thread page: the same for every reader but for the CSRF
+    token and the form's request key (which may come back from a refused submission, so it is escaped)."""
+    stand_in = SimpleNamespace(request_key=SimpleNamespace(data=_REQUEST_KEY_PLACEHOLDER))
+    html = _kept(("reply", parent.id, post_action, str(get_locale())),
+                 lambda macros: macros.post_form(stand_in, post_action, parent), "discussion/_reply_form.html")
+    return Markup(html.replace(_REQUEST_KEY_PLACEHOLDER, str(escape(form.request_key.data or ""))))
